@@ -1,0 +1,123 @@
+/*  mod-mecdns index: what the module answers, by owner name, in memory.
+ *
+ *  An index version is immutable once published. A new version is made from
+ *  the previous one by a transaction that replaces or removes the entries of
+ *  the owners a generation touched; unchanged parts are shared between
+ *  versions (a persistent hash trie with path copying), so the cost of a
+ *  change grows with the change, not with the number of owners.
+ *
+ *  Concurrency contract: exactly one thread (the refresher) builds versions.
+ *  Readers (knotd workers) find entries in a published version without locks;
+ *  the refresher publishes with rcu_assign_pointer() and frees what the new
+ *  version no longer uses (mecdns_index_garbage_t) only after
+ *  synchronize_rcu(). Readers hold rcu_read_lock() for as long as they use
+ *  an entry.
+ */
+
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libknot/libknot.h>
+
+/*! Everything the module answers at one owner name. Immutable once added to
+ *  a transaction. */
+typedef struct {
+	knot_dname_t *owner;    /*!< Lower-case wire name (owned). */
+	knot_rrset_t *rrsets;   /*!< One rrset per type, ordered by type; rdata
+	                             deduplicated; TTL the smallest contributed. */
+	uint16_t rrset_count;
+	bool cname;             /*!< The only rrset is a CNAME. */
+} mecdns_owner_t;
+
+/*! \brief New empty entry for owner (copied and lower-cased). NULL on ENOMEM. */
+mecdns_owner_t *mecdns_owner_new(const knot_dname_t *owner);
+
+/*!
+ * \brief Adds one record to an entry under construction.
+ *
+ * The same rdata twice is kept once; a type's TTL becomes the smallest TTL
+ * added for it. A CNAME excludes every other type: once the entry has a
+ * CNAME, records of other types are dropped (and a CNAME replaces what was
+ * there), so even an inconsistent database yields a valid answer.
+ *
+ * \return KNOT_EOK, KNOT_ENOMEM, KNOT_EINVAL (bad rdata for the type, e.g. an
+ *         A record that is not 4 bytes, or rdata over 65535 bytes).
+ */
+int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl,
+                     const uint8_t *rdata, uint16_t rdata_len);
+
+/*! \brief The entry's rrset of a type, or NULL. */
+const knot_rrset_t *mecdns_owner_rrset(const mecdns_owner_t *entry, uint16_t type);
+
+/*! \brief Number of records (rdata items) in the entry. */
+size_t mecdns_owner_records(const mecdns_owner_t *entry);
+
+void mecdns_owner_free(mecdns_owner_t *entry);
+
+/*! One published index version. */
+typedef struct mecdns_index mecdns_index_t;
+
+/*! Memory a new version no longer references; free after a grace period. */
+typedef struct mecdns_index_garbage mecdns_index_garbage_t;
+
+/*! A transaction building the next version. */
+typedef struct mecdns_index_txn mecdns_index_txn_t;
+
+/*! \brief Empty version with generation 0. NULL on ENOMEM. */
+mecdns_index_t *mecdns_index_new(void);
+
+/*! \brief Frees a version and everything it references. Only for the last
+ *         version (shutdown, or a version never published); versions that
+ *         share structure are retired through transactions and garbage. */
+void mecdns_index_free(mecdns_index_t *index);
+
+/*!
+ * \brief Looks up an owner. Lock-free; safe in any thread that holds
+ *        rcu_read_lock() for as long as it uses the result.
+ *
+ * \param name  Lower-case wire name.
+ */
+const mecdns_owner_t *mecdns_index_find(const mecdns_index_t *index,
+                                        const knot_dname_t *name);
+
+uint64_t mecdns_index_generation(const mecdns_index_t *index);
+size_t mecdns_index_owners(const mecdns_index_t *index);
+size_t mecdns_index_records(const mecdns_index_t *index);
+
+/*! \brief Starts the next version from base (which stays valid and
+ *         unchanged). NULL on ENOMEM. */
+mecdns_index_txn_t *mecdns_index_begin(const mecdns_index_t *base);
+
+/*!
+ * \brief Sets or removes the entry of an owner in the transaction.
+ *
+ * \param owner  Lower-case wire name.
+ * \param entry  New entry (ownership passes to the transaction, also on
+ *               error), or NULL to remove the owner.
+ *
+ * \return KNOT_EOK or KNOT_ENOMEM (the transaction must then be aborted).
+ */
+int mecdns_index_set(mecdns_index_txn_t *txn, const knot_dname_t *owner,
+                     mecdns_owner_t *entry);
+
+/*!
+ * \brief Finishes the transaction: the new version (with the given
+ *        generation) and the garbage of the base version that it replaced.
+ *
+ * After publishing the new version and a grace period, call
+ * mecdns_index_garbage_free(); the base version is then gone (do not call
+ * mecdns_index_free() on it).
+ *
+ * \return The new version, or NULL on ENOMEM (the txn is then aborted and
+ *         the base version untouched).
+ */
+mecdns_index_t *mecdns_index_commit(mecdns_index_txn_t *txn, uint64_t generation,
+                                    mecdns_index_garbage_t **garbage);
+
+/*! \brief Drops a transaction; the base version stays as it was. */
+void mecdns_index_abort(mecdns_index_txn_t *txn);
+
+void mecdns_index_garbage_free(mecdns_index_garbage_t *garbage);

@@ -1,0 +1,1 @@
+# module: rules added by the module part

@@ -1,0 +1,262 @@
+/*  mecdns: the SQLite schema, its forward migrations and how files are opened.
+ *
+ *  The list of migrations is the history of the schema: migration N takes a
+ *  file from user_version N-1 to N. Never edit a migration that has been
+ *  released; append a new one and raise MECDNS_SCHEMA_VERSION.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "schema/schema.h"
+
+/*! Version 1: rules, rrsets with their rdata, the change log and the state row. */
+static const char MIGRATION_1[] =
+	"CREATE TABLE rules (\n"
+	"	app_instance_id TEXT NOT NULL CHECK (length(app_instance_id) BETWEEN 1 AND 256),\n"
+	"	dns_rule_id     TEXT NOT NULL CHECK (length(dns_rule_id) BETWEEN 1 AND 256),\n"
+	"	domain_name     TEXT NOT NULL,\n"
+	"	owner           TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
+	"	ip_address_type TEXT NOT NULL CHECK (ip_address_type IN ('IP_V4', 'IP_V6')),\n"
+	"	ip_address      TEXT NOT NULL,\n"
+	"	ttl             INTEGER CHECK (ttl IS NULL OR ttl BETWEEN 0 AND 2147483647),\n"
+	"	state           TEXT NOT NULL CHECK (state IN ('ACTIVE', 'INACTIVE')),\n"
+	"	version         INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),\n"
+	"	created_ms      INTEGER NOT NULL,\n"
+	"	updated_ms      INTEGER NOT NULL,\n"
+	"	generation      INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (app_instance_id, dns_rule_id)\n"
+	");\n"
+	"CREATE INDEX rules_by_owner ON rules (owner);\n"
+	"CREATE TABLE rrsets (\n"
+	"	zone       TEXT NOT NULL CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
+	"	owner      TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
+	"	type       INTEGER NOT NULL CHECK (type BETWEEN 1 AND 65535),\n"
+	"	ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 2147483647),\n"
+	"	generation INTEGER NOT NULL,\n"
+	"	updated_ms INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (zone, owner, type)\n"
+	");\n"
+	"CREATE INDEX rrsets_by_owner ON rrsets (owner);\n"
+	"CREATE TABLE rdata (\n"
+	"	zone  TEXT NOT NULL,\n"
+	"	owner TEXT NOT NULL,\n"
+	"	type  INTEGER NOT NULL,\n"
+	"	pos   INTEGER NOT NULL CHECK (pos >= 0),\n"
+	"	text  TEXT NOT NULL,\n"
+	"	wire  BLOB NOT NULL CHECK (length(wire) <= 65535),\n"
+	"	PRIMARY KEY (zone, owner, type, pos),\n"
+	"	FOREIGN KEY (zone, owner, type) REFERENCES rrsets (zone, owner, type)\n"
+	"		ON DELETE CASCADE ON UPDATE CASCADE\n"
+	");\n"
+	"CREATE TABLE changes (\n"
+	"	seq             INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"	generation      INTEGER NOT NULL,\n"
+	"	committed_ms    INTEGER NOT NULL,\n"
+	"	kind            TEXT NOT NULL CHECK (kind IN ('rule', 'rrset')),\n"
+	"	owner           TEXT NOT NULL,\n"
+	"	prev_owner      TEXT,\n"
+	"	app_instance_id TEXT,\n"
+	"	dns_rule_id     TEXT,\n"
+	"	domain_name     TEXT,\n"
+	"	state           TEXT CHECK (state IS NULL OR state IN ('ACTIVE', 'INACTIVE', 'DELETED')),\n"
+	"	zone            TEXT,\n"
+	"	rrtype          TEXT,\n"
+	"	rdata_count     INTEGER\n"
+	");\n"
+	"CREATE INDEX changes_by_generation ON changes (generation);\n"
+	"CREATE TABLE state (\n"
+	"	id             INTEGER PRIMARY KEY CHECK (id = 1),\n"
+	"	generation     INTEGER NOT NULL CHECK (generation >= 0),\n"
+	"	pruned_through INTEGER NOT NULL CHECK (pruned_through >= 0),\n"
+	"	signalled_seq  INTEGER NOT NULL CHECK (signalled_seq >= 0),\n"
+	"	instance       TEXT NOT NULL\n"
+	");\n"
+	"INSERT INTO state (id, generation, pruned_through, signalled_seq, instance)\n"
+	"	VALUES (1, 0, 0, 0, lower(hex(randomblob(16))));\n";
+
+/*! Migration N (1-based) is MIGRATIONS[N - 1]. */
+static const char *const MIGRATIONS[] = {
+	MIGRATION_1,
+};
+
+_Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,
+               "every schema version needs exactly one migration");
+
+int64_t mecdns_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_err(char *err, size_t err_len, const char *fmt, const char *a,
+                    const char *b)
+{
+	if (err != NULL && err_len > 0) {
+		snprintf(err, err_len, fmt, a, b);
+	}
+}
+
+int mecdns_db_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *stmt = NULL;
+	int ret = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL);
+	if (ret != SQLITE_OK) {
+		return ret;
+	}
+	ret = sqlite3_step(stmt);
+	if (ret == SQLITE_ROW) {
+		*version = sqlite3_column_int(stmt, 0);
+		ret = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/*! \brief Runs one migration and sets user_version, all in one transaction. */
+static int apply_migration(sqlite3 *db, int to_version, char *err, size_t err_len)
+{
+	char *msg = NULL;
+	int ret = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+	if (ret == SQLITE_OK) {
+		ret = sqlite3_exec(db, MIGRATIONS[to_version - 1], NULL, NULL, &msg);
+	}
+	if (ret == SQLITE_OK) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", to_version);
+		ret = sqlite3_exec(db, pragma, NULL, NULL, &msg);
+	}
+	if (ret == SQLITE_OK) {
+		ret = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+	}
+	if (ret != SQLITE_OK) {
+		char ver[16];
+		snprintf(ver, sizeof(ver), "%d", to_version);
+		set_err(err, err_len, "migration to schema version %s failed: %s", ver,
+		        msg != NULL ? msg : sqlite3_errstr(ret));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_free(msg);
+	return ret;
+}
+
+int mecdns_db_migrate(sqlite3 *db, char *err, size_t err_len)
+{
+	int version = 0;
+	int ret = mecdns_db_version(db, &version);
+	if (ret != SQLITE_OK) {
+		set_err(err, err_len, "cannot read schema version: %s%s", sqlite3_errmsg(db), "");
+		return ret;
+	}
+	if (version > MECDNS_SCHEMA_VERSION || version < 0) {
+		char ver[16];
+		snprintf(ver, sizeof(ver), "%d", version);
+		set_err(err, err_len, "schema version %s is newer than this build knows%s",
+		        ver, " (upgrade mecdns)");
+		return SQLITE_MISMATCH;
+	}
+	for (int next = version + 1; next <= MECDNS_SCHEMA_VERSION; next++) {
+		ret = apply_migration(db, next, err, err_len);
+		if (ret != SQLITE_OK) {
+			return ret;
+		}
+	}
+	return SQLITE_OK;
+}
+
+/*! \brief Settings of the single writer: durable commits, WAL kept on close. */
+static int configure_writer(sqlite3 *db)
+{
+	char *msg = NULL;
+	int ret = sqlite3_exec(db,
+		"PRAGMA journal_mode = WAL;"
+		"PRAGMA synchronous = FULL;"
+		"PRAGMA foreign_keys = ON;",
+		NULL, NULL, &msg);
+	sqlite3_free(msg);
+	if (ret != SQLITE_OK) {
+		return ret;
+	}
+	/* Keep -wal and -shm when the writer closes, so that a read-only reader
+	 * (knotd as user knot) can always open the WAL database. */
+	int persist = 1;
+	sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	return SQLITE_OK;
+}
+
+/*! \brief A reader accepts exactly the schema version it was built for. */
+static int check_reader_version(sqlite3 *db, const char *path, char *err, size_t err_len)
+{
+	int version = 0;
+	int ret = mecdns_db_version(db, &version);
+	if (ret != SQLITE_OK) {
+		set_err(err, err_len, "%s: cannot read schema version: %s", path,
+		        sqlite3_errmsg(db));
+		return ret;
+	}
+	if (version == 0) {
+		set_err(err, err_len, "%s: %s", path,
+		        "not a mecdns database yet (schema version 0; start mecdns-syncd or run mecdns-db init)");
+		return SQLITE_MISMATCH;
+	}
+	if (version != MECDNS_SCHEMA_VERSION) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "schema version %d, this build knows %d",
+		         version, MECDNS_SCHEMA_VERSION);
+		set_err(err, err_len, "%s: %s", path, msg);
+		return SQLITE_MISMATCH;
+	}
+	return SQLITE_OK;
+}
+
+int mecdns_db_open(const char *path, mecdns_db_mode_t mode, sqlite3 **out,
+                   char *err, size_t err_len)
+{
+	*out = NULL;
+	if (path == NULL || *path == '\0') {
+		set_err(err, err_len, "%s%s", "no database path given", "");
+		return SQLITE_MISUSE;
+	}
+
+	int flags = SQLITE_OPEN_NOMUTEX;
+	flags |= (mode == MECDNS_DB_WRITER) ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+	                                    : SQLITE_OPEN_READONLY;
+	sqlite3 *db = NULL;
+	int ret = sqlite3_open_v2(path, &db, flags, NULL);
+	if (ret != SQLITE_OK) {
+		set_err(err, err_len, "%s: cannot open database: %s", path,
+		        db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(ret));
+		sqlite3_close(db);
+		return ret;
+	}
+	sqlite3_extended_result_codes(db, 0);
+	sqlite3_busy_timeout(db, mode == MECDNS_DB_WRITER ? 5000 : 1000);
+
+	if (mode == MECDNS_DB_WRITER) {
+		ret = configure_writer(db);
+		if (ret != SQLITE_OK) {
+			set_err(err, err_len, "%s: cannot configure database: %s", path,
+			        sqlite3_errmsg(db));
+			sqlite3_close(db);
+			return ret;
+		}
+		char merr[256] = "";
+		ret = mecdns_db_migrate(db, merr, sizeof(merr));
+		if (ret != SQLITE_OK) {
+			set_err(err, err_len, "%s: %s", path, merr);
+			sqlite3_close(db);
+			return ret;
+		}
+	} else {
+		ret = check_reader_version(db, path, err, err_len);
+		if (ret != SQLITE_OK) {
+			sqlite3_close(db);
+			return ret;
+		}
+	}
+
+	*out = db;
+	return SQLITE_OK;
+}

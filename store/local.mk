@@ -1,0 +1,1 @@
+# store: rules added by the store part

@@ -1,0 +1,240 @@
+/*  mecdns store: the only code that writes SQL.
+ *
+ *  Every successful write is one IMMEDIATE transaction that changes rows,
+ *  bumps state.generation by one and appends its change log rows (see
+ *  schema/schema.h), committed with synchronous=FULL: when a write function
+ *  returns MECDNS_STORE_OK the change is durable. A write that fails changes
+ *  nothing. Reads run in one read transaction each, so they see one
+ *  generation.
+ *
+ *  Thread safety: a store may be used from several threads at once (writes
+ *  are serialised inside; reads use their own connection).
+ *
+ *  Values handed to the store are expected to be validated already
+ *  (syncd/validate.h); the store still refuses what the schema's CHECKs
+ *  refuse, with MECDNS_STORE_INVALID.
+ */
+
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*! Result of a store operation; syncd maps each to one HTTP status. */
+typedef enum {
+	MECDNS_STORE_OK = 0,
+	MECDNS_STORE_NOT_FOUND,  /*!< No such rule, app instance or rrset. (404) */
+	MECDNS_STORE_EXISTS,     /*!< Create of a key that exists. (409) */
+	MECDNS_STORE_CONFLICT,   /*!< CNAME beside other data at one owner. (409) */
+	MECDNS_STORE_STALE,      /*!< Expected version does not match. (412) */
+	MECDNS_STORE_INVALID,    /*!< Value refused by the schema. (400) */
+	MECDNS_STORE_BUSY,       /*!< Database locked past the busy timeout. (503) */
+	MECDNS_STORE_FULL,       /*!< Disk or database full. (507) */
+	MECDNS_STORE_READONLY,   /*!< File or directory not writable. (503) */
+	MECDNS_STORE_CORRUPT,    /*!< Not a database / corrupt. (503) */
+	MECDNS_STORE_ERROR,      /*!< Any other fault. (500) */
+} mecdns_store_status_t;
+
+/*! \brief Short English name of a status ("not found", "busy", ...). */
+const char *mecdns_store_strerror(mecdns_store_status_t status);
+
+typedef struct mecdns_store mecdns_store_t;
+
+/*!
+ * \brief Opens the database as its writer (creating and migrating it).
+ *
+ * \return MECDNS_STORE_OK or an error with a one-line message in err.
+ */
+mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out,
+                                        char *err, size_t err_len);
+
+void mecdns_store_close(mecdns_store_t *store);
+
+/*! Message of the last failed operation of the calling thread (or ""). */
+const char *mecdns_store_last_error(void);
+
+/*** Rules (ETSI MEC 011 DnsRule). ***/
+
+typedef enum {
+	MECDNS_IP_V4 = 4,
+	MECDNS_IP_V6 = 6,
+} mecdns_ip_type_t;
+
+typedef struct {
+	char *app_instance_id;
+	char *dns_rule_id;
+	char *domain_name;   /*!< As sent by the client; echoed by the APIs. */
+	char *owner;         /*!< Canonical (lower case, trailing dot). Filled by the
+	                          store from domain_name; ignored on input. */
+	mecdns_ip_type_t ip_type;
+	char *ip_address;    /*!< Canonical text (the store re-formats it). */
+	int64_t ttl;         /*!< -1: not set (module's default-ttl applies). */
+	bool active;         /*!< state ACTIVE (true) or INACTIVE. */
+	uint64_t version;    /*!< ETag source; output only. */
+	int64_t created_ms;  /*!< Output only. */
+	int64_t updated_ms;  /*!< Output only. */
+	uint64_t generation; /*!< Generation of the last change; output only. */
+} mecdns_rule_t;
+
+/*! \brief Frees the strings of a rule filled by the store (not the struct). */
+void mecdns_rule_clear(mecdns_rule_t *rule);
+
+/*! A list of rules; free with mecdns_rule_list_free(). */
+typedef struct {
+	mecdns_rule_t *items;
+	size_t count;
+} mecdns_rule_list_t;
+
+void mecdns_rule_list_free(mecdns_rule_list_t *list);
+
+/*! \brief Reads one rule. NOT_FOUND if absent. */
+mecdns_store_status_t mecdns_store_rule_get(mecdns_store_t *store, const char *app_instance_id,
+                                            const char *dns_rule_id, mecdns_rule_t *out);
+
+/*! \brief Lists an app instance's rules, ordered by dns_rule_id.
+ *         NOT_FOUND when the app instance has no rule (it does not exist). */
+mecdns_store_status_t mecdns_store_rule_list(mecdns_store_t *store, const char *app_instance_id,
+                                             mecdns_rule_list_t *out);
+
+/*! \brief Creates a rule (version 1). EXISTS if the key exists.
+ *         On success *out (if not NULL) holds the stored rule. */
+mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecdns_rule_t *rule,
+                                               mecdns_rule_t *out);
+
+/*!
+ * \brief Replaces the mutable fields (domain_name, ip_type, ip_address, ttl,
+ *        active) of an existing rule; version + 1.
+ *
+ * \param expected_version  0: any; otherwise STALE unless it matches (checked
+ *                          inside the write transaction, before any change).
+ */
+mecdns_store_status_t mecdns_store_rule_update(mecdns_store_t *store, const mecdns_rule_t *rule,
+                                               uint64_t expected_version, mecdns_rule_t *out);
+
+/*! \brief Deletes one rule (signalled as state DELETED). */
+mecdns_store_status_t mecdns_store_rule_delete(mecdns_store_t *store, const char *app_instance_id,
+                                               const char *dns_rule_id, uint64_t expected_version);
+
+/*! \brief Deletes every rule of an app instance in one generation.
+ *         NOT_FOUND when it had none. */
+mecdns_store_status_t mecdns_store_rule_delete_app(mecdns_store_t *store,
+                                                   const char *app_instance_id,
+                                                   size_t *deleted);
+
+/*** Resource record sets (MEP -> DNS rrecord API). ***/
+
+typedef struct {
+	char *text;        /*!< Presentation format, as returned by the API. */
+	uint8_t *wire;     /*!< RDATA in wire format (what DNS answers carry). */
+	uint16_t wire_len;
+} mecdns_rdata_t;
+
+typedef struct {
+	char *zone;        /*!< Canonical zone ("." by default). */
+	char *owner;       /*!< Canonical owner. */
+	uint16_t type;     /*!< RR type code (KNOT_RRTYPE_A, ...). */
+	uint32_t ttl;
+	mecdns_rdata_t *rdata;
+	size_t rdata_count; /*!< 0 in a replace = delete the set. */
+	uint64_t generation; /*!< Output only. */
+} mecdns_rrset_t;
+
+void mecdns_rrset_clear(mecdns_rrset_t *rrset);
+
+typedef struct {
+	mecdns_rrset_t *items;
+	size_t count;
+} mecdns_rrset_list_t;
+
+void mecdns_rrset_list_free(mecdns_rrset_list_t *list);
+
+/*!
+ * \brief Replaces each (zone, owner, type) set by the given one, all in one
+ *        transaction and one generation (rdata_count 0 deletes the set).
+ *
+ * A CNAME beside any other type at the same owner (counting rrsets of every
+ * zone and ACTIVE rules) is refused with CONFLICT, and nothing changes.
+ * Rdata duplicates within a set are stored once.
+ *
+ * \param generation  If not NULL, the generation of the commit.
+ */
+mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store,
+                                                 const mecdns_rrset_t *sets, size_t count,
+                                                 uint64_t *generation);
+
+/*! \brief Adds records to a set (creating it), as POST /rrecord does. */
+mecdns_store_status_t mecdns_store_rrset_add(mecdns_store_t *store, const mecdns_rrset_t *set,
+                                             uint64_t *generation);
+
+/*! \brief Deletes one set. NOT_FOUND if absent. */
+mecdns_store_status_t mecdns_store_rrset_delete(mecdns_store_t *store, const char *zone,
+                                                const char *owner, uint16_t type,
+                                                uint64_t *generation);
+
+/*! \brief Reads one set. NOT_FOUND if absent. */
+mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *zone,
+                                             const char *owner, uint16_t type,
+                                             mecdns_rrset_t *out);
+
+/*! \brief Lists sets, ordered by zone, owner, type; zone NULL = every zone. */
+mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char *zone,
+                                              mecdns_rrset_list_t *out);
+
+/*** Change log, generation, D-Bus outbox. ***/
+
+typedef enum {
+	MECDNS_CHANGE_RULE = 1,
+	MECDNS_CHANGE_RRSET = 2,
+} mecdns_change_kind_t;
+
+/*! One change log row (strings valid during the callback only). */
+typedef struct {
+	uint64_t seq;
+	uint64_t generation;
+	int64_t committed_ms;
+	mecdns_change_kind_t kind;
+	const char *owner;
+	const char *prev_owner;       /*!< NULL unless a rule changed its name. */
+	/* kind RULE */
+	const char *app_instance_id;
+	const char *dns_rule_id;
+	const char *domain_name;
+	const char *state;            /*!< "ACTIVE", "INACTIVE" or "DELETED". */
+	/* kind RRSET */
+	const char *zone;
+	const char *rrtype;           /*!< Mnemonic ("A", "AAAA", ...). */
+	uint32_t rdata_count;
+} mecdns_change_t;
+
+/*! Callback for mecdns_store_changes(); return false to stop early. */
+typedef bool (*mecdns_change_cb)(const mecdns_change_t *change, void *ctx);
+
+/*! \brief Calls cb for up to limit changes with seq > after_seq, in seq order. */
+mecdns_store_status_t mecdns_store_changes(mecdns_store_t *store, uint64_t after_seq,
+                                           size_t limit, mecdns_change_cb cb, void *ctx);
+
+/*! \brief Current state row. Any output pointer may be NULL. */
+mecdns_store_status_t mecdns_store_state(mecdns_store_t *store, uint64_t *generation,
+                                         uint64_t *pruned_through, uint64_t *signalled_seq);
+
+/*! \brief Moves the D-Bus outbox cursor forward (never back). */
+mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t seq);
+
+/*!
+ * \brief Prunes the change log: deletes changes older than keep_ms that are
+ *        already signalled, and raises state.pruned_through accordingly.
+ *
+ * \param deleted  If not NULL, the number of rows removed.
+ */
+mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms,
+                                         size_t *deleted);
+
+/*! \brief Counts rules by state (for /metrics). */
+mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *active,
+                                               uint64_t *inactive);
+
+/*! \brief Canonical form of a domain name: lower case, trailing dot, "." for
+ *         the root. Returns a malloc'd string, or NULL if name is not a valid
+ *         FQDN (RFC 1035 lengths, LDH-or-underscore labels, no empty label). */
+char *mecdns_canonical_name(const char *name);

@@ -1,0 +1,1 @@
+# syncd: rules added by the syncd part
