@@ -1,5 +1,15 @@
 # tests: Check unit tests and integration tests against real processes.
 # Each part keeps its tests' rules in its own fragment.
+AM_TESTS_ENVIRONMENT = \
+	MECDNS_BUILDDIR='$(abs_top_builddir)'; export MECDNS_BUILDDIR; \
+	MECDNS_SRCDIR='$(abs_top_srcdir)'; export MECDNS_SRCDIR; \
+	KNOTD='$(KNOTD)'; export KNOTD; \
+	KNOTC='$(KNOTC)'; export KNOTC; \
+	KDIG='$(KDIG)'; export KDIG; \
+	DBUS_DAEMON='$(DBUS_DAEMON)'; export DBUS_DAEMON; \
+	CK_DEFAULT_TIMEOUT=300; export CK_DEFAULT_TIMEOUT;
+EXTRA_DIST += tests/README.md
+
 include $(srcdir)/tests/harness/local.mk
 include $(srcdir)/tests/index.mk
 include $(srcdir)/tests/store.mk

@@ -1,1 +1,10 @@
-# tests: harness/local
+# tests/harness: process helpers shared by every integration test.
+check_LTLIBRARIES += tests/harness/libharness.la
+tests_harness_libharness_la_SOURCES = tests/harness/harness.c tests/harness/harness.h
+tests_harness_libharness_la_CFLAGS = $(AM_CFLAGS)
+
+check_PROGRAMS += tests/unit/test_harness
+TESTS += tests/unit/test_harness
+tests_unit_test_harness_SOURCES = tests/unit/test_harness.c
+tests_unit_test_harness_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS)
+tests_unit_test_harness_LDADD = tests/harness/libharness.la $(check_LIBS)

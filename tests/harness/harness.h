@@ -1,0 +1,103 @@
+/*  mecdns test harness: real processes on free loopback ports.
+ *
+ *  Every integration test starts the real servers it needs (knotd with the
+ *  built module, dbus-daemon, mecdns-syncd, ...) through this file: each
+ *  child gets its own log file, dies with the test process (PR_SET_PDEATHSIG)
+ *  and is stopped by PID. Nothing here talks DNS, D-Bus or HTTP; the
+ *  server-specific helpers (knotd.h, dbus.h, ...) build on it.
+ */
+
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/*! A started child process. */
+typedef struct {
+	pid_t pid;        /*!< 0 when not running. */
+	char name[32];    /*!< For messages ("knotd"). */
+	char log_path[512]; /*!< stdout + stderr of the child. */
+	int exit_status;  /*!< After stop: exit code, 128+signal, or -1. */
+} harness_proc_t;
+
+/*! \brief printf into a new malloc'd string (aborts on ENOMEM). */
+char *harness_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*! \brief New private directory /tmp/mecdns-TAG-XXXXXX (mode 0755). */
+char *harness_tmpdir(const char *tag);
+
+/*! \brief Removes a directory tree (like rm -rf); ignores errors. */
+void harness_rmtree(const char *path);
+
+/*! \brief Writes a whole file; returns 0 or -errno. */
+int harness_write_file(const char *path, const char *content);
+
+/*! \brief Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
+char *harness_read_file(const char *path);
+
+/*! \brief A port that is free for both TCP and UDP on addr (e.g. "127.0.0.1"
+ *         or "::1"), or -1. */
+int harness_free_port(const char *addr);
+
+/*!
+ * \brief Starts argv[0] (a path) with extra environment entries
+ *        ("NAME=VALUE", NULL-terminated list, may be NULL), stdout/stderr
+ *        to log_path, stdin from /dev/null, in its own process group.
+ *
+ * \return 0 or -errno.
+ */
+int harness_spawn(harness_proc_t *proc, const char *name, char *const argv[],
+                  char *const env[], const char *log_path);
+
+/*! \brief True while the child runs (reaps it if it exited). */
+bool harness_alive(harness_proc_t *proc);
+
+/*! \brief Sends sig to the child. */
+int harness_signal(harness_proc_t *proc, int sig);
+
+/*!
+ * \brief Stops the child: SIGTERM, waits up to timeout_ms, then SIGKILL.
+ *
+ * \return Its exit status (also in proc->exit_status): exit code, 128+signal.
+ */
+int harness_stop(harness_proc_t *proc, int timeout_ms);
+
+/*! \brief Waits until the child exits by itself (up to timeout_ms);
+ *         returns its exit status, or -1 on timeout (child left running). */
+int harness_wait_exit(harness_proc_t *proc, int timeout_ms);
+
+/*! \brief Waits until a TCP connect to addr:port succeeds; 0 or -1. */
+int harness_wait_tcp(const char *addr, int port, int timeout_ms);
+
+/*! \brief Waits until a path exists; 0 or -1. */
+int harness_wait_path(const char *path, int timeout_ms);
+
+/*!
+ * \brief Runs a command to completion, capturing stdout and stderr.
+ *
+ * \param output  If not NULL, the malloc'd combined output.
+ *
+ * \return Exit code, 128+signal, or -1 (could not start, or timed out and
+ *         was killed).
+ */
+int harness_run(char *const argv[], char *const env[], char **output, int timeout_ms);
+
+/*! \brief Prints a child's log to stderr (for a failing test). */
+void harness_dump_log(const harness_proc_t *proc);
+
+/*! \brief Milliseconds of a monotonic clock. */
+long long harness_now_ms(void);
+
+/*! \brief Sleeps ms milliseconds. */
+void harness_sleep_ms(int ms);
+
+/*! \brief True when the test runs as root (some tests skip otherwise). */
+bool harness_is_root(void);
+
+/*! \brief Path of a built file: $(top_builddir)/rel (from MECDNS_BUILDDIR,
+ *         set by the test driver, else "."). */
+char *harness_build_path(const char *rel);
+
+/*! \brief Path of a source file: $(top_srcdir)/rel (from MECDNS_SRCDIR). */
+char *harness_src_path(const char *rel);
