@@ -14,5 +14,6 @@ include $(srcdir)/tests/harness/local.mk
 include $(srcdir)/tests/index.mk
 include $(srcdir)/tests/store.mk
 include $(srcdir)/tests/module.mk
+include $(srcdir)/tests/module_unit.mk
 include $(srcdir)/tests/syncd.mk
 include $(srcdir)/tests/signals.mk

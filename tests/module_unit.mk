@@ -1,0 +1,1 @@
+# tests: module unit tests (refresh/config logic)
