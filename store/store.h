@@ -13,6 +13,11 @@
  *  Values handed to the store are expected to be validated already
  *  (syncd/validate.h); the store still refuses what the schema's CHECKs
  *  refuse, with MECDNS_STORE_INVALID.
+ *
+ *  A write that ends up changing nothing (a bulk replace that only deletes
+ *  absent sets) commits nothing and keeps the generation, so every
+ *  generation has at least one change row. Outbox and pruning calls
+ *  (set_signalled, prune) change no data and never raise the generation.
  */
 
 #pragma once
@@ -44,7 +49,12 @@ typedef struct mecdns_store mecdns_store_t;
 /*!
  * \brief Opens the database as its writer (creating and migrating it).
  *
- * \return MECDNS_STORE_OK or an error with a one-line message in err.
+ * \return MECDNS_STORE_OK or an error with a one-line message in err (also
+ *         in mecdns_store_last_error()): CORRUPT for a file that is not a
+ *         database, READONLY when it cannot be opened for writing (missing
+ *         or read-only directory), ERROR for an unknown newer schema.
+ *         A file the process may only read opens, and writes to it return
+ *         READONLY.
  */
 mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out,
                                         char *err, size_t err_len);
@@ -154,16 +164,24 @@ void mecdns_rrset_list_free(mecdns_rrset_list_t *list);
  *        transaction and one generation (rdata_count 0 deletes the set).
  *
  * A CNAME beside any other type at the same owner (counting rrsets of every
- * zone and ACTIVE rules) is refused with CONFLICT, and nothing changes.
- * Rdata duplicates within a set are stored once.
+ * zone and ACTIVE rules) is refused with CONFLICT, and nothing changes; so
+ * is more than one CNAME record at an owner (two targets, or CNAME sets in
+ * two zones). The check runs on the state the whole batch leaves.
+ * Rdata duplicates (same wire) within a set are stored once.
+ * zone and owner must be canonical and owner at or below zone, and one
+ * (zone, owner, type) may appear only once per call; INVALID otherwise.
+ * Deleting an absent set is no error and logs nothing.
  *
- * \param generation  If not NULL, the generation of the commit.
+ * \param generation  If not NULL, the generation of the commit (the current,
+ *                    unchanged one if nothing changed).
  */
 mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store,
                                                  const mecdns_rrset_t *sets, size_t count,
                                                  uint64_t *generation);
 
-/*! \brief Adds records to a set (creating it), as POST /rrecord does. */
+/*! \brief Adds records to a set (creating it), as POST /rrecord does: new
+ *         records (by wire) are appended, the set takes the given ttl.
+ *         INVALID without records; CONFLICT as for mecdns_store_rrset_replace(). */
 mecdns_store_status_t mecdns_store_rrset_add(mecdns_store_t *store, const mecdns_rrset_t *set,
                                              uint64_t *generation);
 
@@ -210,7 +228,9 @@ typedef struct {
 /*! Callback for mecdns_store_changes(); return false to stop early. */
 typedef bool (*mecdns_change_cb)(const mecdns_change_t *change, void *ctx);
 
-/*! \brief Calls cb for up to limit changes with seq > after_seq, in seq order. */
+/*! \brief Calls cb for up to limit changes with seq > after_seq, in seq order
+ *         (limit 0: no limit). Rows are copied in batches and cb runs with no
+ *         lock held, so it may call the store (e.g. set_signalled). */
 mecdns_store_status_t mecdns_store_changes(mecdns_store_t *store, uint64_t after_seq,
                                            size_t limit, mecdns_change_cb cb, void *ctx);
 
@@ -218,12 +238,17 @@ mecdns_store_status_t mecdns_store_changes(mecdns_store_t *store, uint64_t after
 mecdns_store_status_t mecdns_store_state(mecdns_store_t *store, uint64_t *generation,
                                          uint64_t *pruned_through, uint64_t *signalled_seq);
 
-/*! \brief Moves the D-Bus outbox cursor forward (never back). */
+/*! \brief Moves the D-Bus outbox cursor forward (never back, and never past
+ *         the last sequence number the change log handed out). */
 mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t seq);
 
 /*!
  * \brief Prunes the change log: deletes changes older than keep_ms that are
  *        already signalled, and raises state.pruned_through accordingly.
+ *
+ * A changes row goes when seq <= signalled_seq and committed_ms <
+ * now - keep_ms; pruned_through then becomes the highest generation with no
+ * row left at or below it (never lower than before). keep_ms < 0: INVALID.
  *
  * \param deleted  If not NULL, the number of rows removed.
  */
@@ -236,5 +261,7 @@ mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *
 
 /*! \brief Canonical form of a domain name: lower case, trailing dot, "." for
  *         the root. Returns a malloc'd string, or NULL if name is not a valid
- *         FQDN (RFC 1035 lengths, LDH-or-underscore labels, no empty label). */
+ *         FQDN (RFC 1035 lengths, LDH-or-underscore labels, no empty label).
+ *         '*' is allowed only as the whole leftmost label; leading/trailing
+ *         hyphens and all-digit labels are accepted (see store/names.c). */
 char *mecdns_canonical_name(const char *name);

@@ -1,0 +1,1554 @@
+/*  Unit tests of the mecdns store (store/store.h) and mecdns-db.
+ *
+ *  Every test gets a fresh database file in one mkdtemp directory that is
+ *  removed at the end. The tests name the behaviour they pin down.
+ */
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "schema/schema.h"
+#include "store/store.h"
+
+#define TYPE_A 1
+#define TYPE_CNAME 5
+#define TYPE_MX 15
+#define TYPE_TXT 16
+#define TYPE_AAAA 28
+
+static char test_dir[256];
+static char db_path[512];
+static mecdns_store_t *store;
+static int db_counter;
+
+/*** Fixtures and helpers. ***/
+
+static void remove_db_files(const char *path)
+{
+	char name[1024];
+	unlink(path);
+	snprintf(name, sizeof(name), "%s-wal", path);
+	unlink(name);
+	snprintf(name, sizeof(name), "%s-shm", path);
+	unlink(name);
+}
+
+static void new_db_path(void)
+{
+	snprintf(db_path, sizeof(db_path), "%s/t%d-%d.db", test_dir, (int)getpid(), ++db_counter);
+}
+
+static void setup(void)
+{
+	new_db_path();
+	char err[512] = "";
+	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
+}
+
+static void teardown(void)
+{
+	mecdns_store_close(store);
+	store = NULL;
+	remove_db_files(db_path);
+}
+
+static uint64_t generation(void)
+{
+	uint64_t gen = 0;
+	ck_assert_int_eq(mecdns_store_state(store, &gen, NULL, NULL), MECDNS_STORE_OK);
+	return gen;
+}
+
+static mecdns_rule_t rule_of(const char *app, const char *id, const char *name, const char *address,
+                             bool active)
+{
+	return (mecdns_rule_t){
+	    .app_instance_id = (char *)app,
+	    .dns_rule_id = (char *)id,
+	    .domain_name = (char *)name,
+	    .ip_type = strchr(address, ':') != NULL ? MECDNS_IP_V6 : MECDNS_IP_V4,
+	    .ip_address = (char *)address,
+	    .ttl = -1,
+	    .active = active,
+	};
+}
+
+static void create_rule(const char *app, const char *id, const char *name, const char *address,
+                        bool active)
+{
+	mecdns_rule_t rule = rule_of(app, id, name, address, active);
+	ck_assert_msg(mecdns_store_rule_create(store, &rule, NULL) == MECDNS_STORE_OK, "%s",
+	              mecdns_store_last_error());
+}
+
+/*! An rrset built in place by a test (pointers into itself: do not copy). */
+typedef struct {
+	mecdns_rrset_t set;
+	mecdns_rdata_t rdata[8];
+	uint8_t wire[8][256];
+} test_set_t;
+
+static void set_init(test_set_t *t, const char *zone, const char *owner, uint16_t type,
+                     uint32_t ttl)
+{
+	memset(t, 0, sizeof(*t));
+	t->set.zone = (char *)zone;
+	t->set.owner = (char *)owner;
+	t->set.type = type;
+	t->set.ttl = ttl;
+	t->set.rdata = t->rdata;
+}
+
+static void set_push(test_set_t *t, const char *text, const uint8_t *wire, size_t len)
+{
+	size_t i = t->set.rdata_count++;
+	ck_assert_uint_lt(i, 8);
+	memcpy(t->wire[i], wire, len);
+	t->rdata[i].text = (char *)text;
+	t->rdata[i].wire = t->wire[i];
+	t->rdata[i].wire_len = (uint16_t)len;
+}
+
+static void set_add_address(test_set_t *t, const char *address)
+{
+	uint8_t wire[16];
+	bool v6 = strchr(address, ':') != NULL;
+	ck_assert_int_eq(inet_pton(v6 ? AF_INET6 : AF_INET, address, wire), 1);
+	set_push(t, address, wire, v6 ? 16 : 4);
+}
+
+/*! \brief Adds a CNAME target (absolute name) in wire format. */
+static void set_add_cname(test_set_t *t, const char *target)
+{
+	uint8_t wire[256];
+	size_t len = 0;
+	const char *label = target;
+	while (*label != '\0' && strcmp(label, ".") != 0) {
+		const char *dot = strchr(label, '.');
+		size_t label_len = (size_t)(dot - label);
+		wire[len++] = (uint8_t)label_len;
+		memcpy(wire + len, label, label_len);
+		len += label_len;
+		label = dot + 1;
+	}
+	wire[len++] = 0;
+	set_push(t, target, wire, len);
+}
+
+static void set_add_txt(test_set_t *t, const char *presentation, const char *text)
+{
+	uint8_t wire[256];
+	size_t len = strlen(text);
+	wire[0] = (uint8_t)len;
+	memcpy(wire + 1, text, len);
+	set_push(t, presentation, wire, len + 1);
+}
+
+static void put_rrset(test_set_t *t)
+{
+	ck_assert_msg(mecdns_store_rrset_replace(store, &t->set, 1, NULL) == MECDNS_STORE_OK, "%s",
+	              mecdns_store_last_error());
+}
+
+static void put_a(const char *zone, const char *owner, const char *address)
+{
+	test_set_t t;
+	set_init(&t, zone, owner, TYPE_A, 300);
+	set_add_address(&t, address);
+	put_rrset(&t);
+}
+
+static void put_cname(const char *zone, const char *owner, const char *target)
+{
+	test_set_t t;
+	set_init(&t, zone, owner, TYPE_CNAME, 300);
+	set_add_cname(&t, target);
+	put_rrset(&t);
+}
+
+/*! A copy of one change log row. */
+typedef struct {
+	uint64_t seq;
+	uint64_t generation;
+	mecdns_change_kind_t kind;
+	char owner[256];
+	char prev_owner[256]; /*!< "" for NULL. */
+	char dns_rule_id[64];
+	char domain_name[256];
+	char state[16];
+	char zone[256];
+	char rrtype[16];
+	uint32_t rdata_count;
+} change_copy_t;
+
+typedef struct {
+	change_copy_t *rows;
+	size_t count;
+	size_t capacity;
+	size_t stop_after; /*!< 0: never stop early. */
+} change_log_t;
+
+static void copy_text(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
+
+static bool collect_change(const mecdns_change_t *change, void *ctx)
+{
+	change_log_t *log = ctx;
+	if (log->count == log->capacity) {
+		log->capacity = log->capacity == 0 ? 16 : log->capacity * 2;
+		log->rows = realloc(log->rows, log->capacity * sizeof(*log->rows));
+		ck_assert_ptr_nonnull(log->rows);
+	}
+	change_copy_t *row = &log->rows[log->count++];
+	memset(row, 0, sizeof(*row));
+	row->seq = change->seq;
+	row->generation = change->generation;
+	row->kind = change->kind;
+	copy_text(row->owner, sizeof(row->owner), change->owner);
+	copy_text(row->prev_owner, sizeof(row->prev_owner), change->prev_owner);
+	copy_text(row->dns_rule_id, sizeof(row->dns_rule_id), change->dns_rule_id);
+	copy_text(row->domain_name, sizeof(row->domain_name), change->domain_name);
+	copy_text(row->state, sizeof(row->state), change->state);
+	copy_text(row->zone, sizeof(row->zone), change->zone);
+	copy_text(row->rrtype, sizeof(row->rrtype), change->rrtype);
+	row->rdata_count = change->rdata_count;
+	return log->stop_after == 0 || log->count < log->stop_after;
+}
+
+/*! \brief Every change after seq (freed by the caller with free(log.rows)). */
+static change_log_t changes_after(uint64_t seq)
+{
+	change_log_t log = {0};
+	ck_assert_int_eq(mecdns_store_changes(store, seq, 0, collect_change, &log),
+	                 MECDNS_STORE_OK);
+	return log;
+}
+
+static size_t change_count(void)
+{
+	change_log_t log = changes_after(0);
+	free(log.rows);
+	return log.count;
+}
+
+/*** Canonical names. ***/
+
+static char *repeat(char c, size_t n)
+{
+	char *s = malloc(n + 1);
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/*! \brief A name of exactly len characters (labels of 63 and a shorter one). */
+static char *name_of_length(size_t len)
+{
+	char *s = malloc(len + 1);
+	for (size_t i = 0; i < len; i++) {
+		s[i] = (i % 64 == 63) ? '.' : 'a';
+	}
+	s[len] = '\0';
+	ck_assert(s[len - 1] != '.');
+	return s;
+}
+
+START_TEST(test_canonical_name_is_lower_case_and_absolute)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} cases[] = {
+	    {"www.example.com", "www.example.com."},
+	    {"WWW.Example.COM.", "www.example.com."},
+	    {".", "."},
+	    {"localhost", "localhost."},
+	    {"_sip._udp.Example.com", "_sip._udp.example.com."},
+	    {"*.example.com", "*.example.com."},
+	    {"-lenient-.example.com", "-lenient-.example.com."},
+	    {"123.example", "123.example."},
+	    {"xn--bcher-kva.example", "xn--bcher-kva.example."},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = mecdns_canonical_name(cases[i].in);
+		ck_assert_msg(out != NULL, "'%s' refused", cases[i].in);
+		ck_assert_str_eq(out, cases[i].out);
+		free(out);
+	}
+}
+END_TEST
+
+START_TEST(test_canonical_name_refuses_malformed_names)
+{
+	static const char *const cases[] = {
+	    "",
+	    "..",
+	    "a..b",
+	    ".a",
+	    "a.b..",
+	    "with space.example",
+	    "tab\t.example",
+	    "caf\xc3\xa9.example",
+	    "a*.example",
+	    "www.*.example",
+	    "*x.example",
+	    "esc\\.aped.example",
+	    "slash/.example",
+	    "at@example",
+	    "colon:example",
+	};
+	ck_assert_ptr_null(mecdns_canonical_name(NULL));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = mecdns_canonical_name(cases[i]);
+		ck_assert_msg(out == NULL, "'%s' accepted as '%s'", cases[i], out);
+	}
+}
+END_TEST
+
+START_TEST(test_canonical_name_labels_up_to_63_characters)
+{
+	char *label63 = repeat('a', 63);
+	char *label64 = repeat('a', 64);
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s.example", label63);
+	char *out = mecdns_canonical_name(name);
+	ck_assert_ptr_nonnull(out);
+	free(out);
+
+	snprintf(name, sizeof(name), "%s.example", label64);
+	ck_assert_ptr_null(mecdns_canonical_name(name));
+	ck_assert_ptr_null(mecdns_canonical_name(label64));
+	free(label63);
+	free(label64);
+}
+END_TEST
+
+START_TEST(test_canonical_name_total_up_to_253_characters)
+{
+	char *name253 = name_of_length(253);
+	char *name254 = name_of_length(254);
+	char with_dot[300];
+
+	char *out = mecdns_canonical_name(name253);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(strlen(out), 254); /* 253 + the trailing dot */
+	free(out);
+
+	snprintf(with_dot, sizeof(with_dot), "%s.", name253);
+	out = mecdns_canonical_name(with_dot);
+	ck_assert_ptr_nonnull(out);
+	free(out);
+
+	ck_assert_ptr_null(mecdns_canonical_name(name254));
+	snprintf(with_dot, sizeof(with_dot), "%s.", name254);
+	ck_assert_ptr_null(mecdns_canonical_name(with_dot));
+	free(name253);
+	free(name254);
+}
+END_TEST
+
+/*** Rules. ***/
+
+START_TEST(test_rule_create_then_get_round_trips)
+{
+	mecdns_rule_t rule = rule_of("app1", "r1", "WWW.Example.com", "2001:DB8:0::0001", true);
+	rule.ttl = 60;
+	mecdns_rule_t created;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, &created), MECDNS_STORE_OK);
+
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_str_eq(got.app_instance_id, "app1");
+	ck_assert_str_eq(got.dns_rule_id, "r1");
+	ck_assert_str_eq(got.domain_name, "WWW.Example.com"); /* echoed as sent */
+	ck_assert_str_eq(got.owner, "www.example.com.");
+	ck_assert_int_eq(got.ip_type, MECDNS_IP_V6);
+	ck_assert_str_eq(got.ip_address, "2001:db8::1");
+	ck_assert_int_eq(got.ttl, 60);
+	ck_assert(got.active);
+	ck_assert_uint_eq(got.version, 1);
+	ck_assert_uint_eq(got.generation, 1);
+	ck_assert_int_eq(got.created_ms, got.updated_ms);
+	ck_assert_int_gt(got.created_ms, 0);
+	ck_assert_str_eq(created.owner, got.owner);
+	ck_assert_uint_eq(created.version, got.version);
+	ck_assert_uint_eq(created.generation, got.generation);
+	mecdns_rule_clear(&created);
+	mecdns_rule_clear(&got);
+}
+END_TEST
+
+START_TEST(test_rule_without_ttl_reads_back_as_unset)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", false);
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_int_eq(got.ttl, -1);
+	ck_assert(!got.active);
+	mecdns_rule_clear(&got);
+}
+END_TEST
+
+START_TEST(test_rule_get_of_missing_rule_is_not_found)
+{
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "nope", &got),
+	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "nope"));
+}
+END_TEST
+
+START_TEST(test_rule_duplicate_create_is_exists_and_changes_nothing)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	mecdns_rule_t again = rule_of("app1", "r1", "b.example", "192.0.2.2", true);
+	ck_assert_int_eq(mecdns_store_rule_create(store, &again, NULL), MECDNS_STORE_EXISTS);
+	ck_assert_uint_eq(generation(), 1);
+	ck_assert_uint_eq(change_count(), 1);
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_str_eq(got.owner, "a.example.");
+	mecdns_rule_clear(&got);
+}
+END_TEST
+
+START_TEST(test_rule_update_bumps_version_etag_and_generation)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	mecdns_rule_t rule = rule_of("app1", "r1", "a.example", "192.0.2.99", false);
+	rule.ttl = 30;
+	mecdns_rule_t updated;
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rule, 1, &updated), MECDNS_STORE_OK);
+	ck_assert_uint_eq(updated.version, 2);
+	ck_assert_uint_eq(updated.generation, 2);
+	ck_assert_str_eq(updated.ip_address, "192.0.2.99");
+	ck_assert_int_eq(updated.ttl, 30);
+	ck_assert(!updated.active);
+	ck_assert_int_ge(updated.updated_ms, updated.created_ms);
+	mecdns_rule_clear(&updated);
+
+	/* expected_version 0 = any version */
+	rule.active = true;
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rule, 0, &updated), MECDNS_STORE_OK);
+	ck_assert_uint_eq(updated.version, 3);
+	ck_assert_uint_eq(generation(), 3);
+	mecdns_rule_clear(&updated);
+}
+END_TEST
+
+START_TEST(test_rule_update_with_stale_version_is_stale_and_changes_nothing)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	mecdns_rule_t rule = rule_of("app1", "r1", "b.example", "192.0.2.2", false);
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rule, 7, NULL), MECDNS_STORE_STALE);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "version"));
+	ck_assert_uint_eq(generation(), 1);
+	ck_assert_uint_eq(change_count(), 1);
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_uint_eq(got.version, 1);
+	ck_assert_str_eq(got.owner, "a.example.");
+	ck_assert(got.active);
+	mecdns_rule_clear(&got);
+}
+END_TEST
+
+START_TEST(test_rule_update_of_missing_rule_is_not_found)
+{
+	mecdns_rule_t rule = rule_of("app1", "r1", "a.example", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rule, 0, NULL), MECDNS_STORE_NOT_FOUND);
+	ck_assert_uint_eq(generation(), 0);
+}
+END_TEST
+
+START_TEST(test_rule_rename_logs_previous_owner)
+{
+	create_rule("app1", "r1", "old.example", "192.0.2.1", true);
+	mecdns_rule_t rule = rule_of("app1", "r1", "New.Example", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rule, 1, NULL), MECDNS_STORE_OK);
+	rule.active = false; /* same name: no previous owner */
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rule, 2, NULL), MECDNS_STORE_OK);
+
+	change_log_t log = changes_after(0);
+	ck_assert_uint_eq(log.count, 3);
+	ck_assert_str_eq(log.rows[0].owner, "old.example.");
+	ck_assert_str_eq(log.rows[0].prev_owner, "");
+	ck_assert_str_eq(log.rows[0].state, "ACTIVE");
+	ck_assert_str_eq(log.rows[1].owner, "new.example.");
+	ck_assert_str_eq(log.rows[1].prev_owner, "old.example.");
+	ck_assert_str_eq(log.rows[1].domain_name, "New.Example");
+	ck_assert_str_eq(log.rows[2].prev_owner, "");
+	ck_assert_str_eq(log.rows[2].state, "INACTIVE");
+	free(log.rows);
+}
+END_TEST
+
+START_TEST(test_rule_delete_logs_deleted_state)
+{
+	create_rule("app1", "r1", "A.example", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 1), MECDNS_STORE_OK);
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_NOT_FOUND);
+	change_log_t log = changes_after(1);
+	ck_assert_uint_eq(log.count, 1);
+	ck_assert_uint_eq(log.rows[0].generation, 2);
+	ck_assert_int_eq(log.rows[0].kind, MECDNS_CHANGE_RULE);
+	ck_assert_str_eq(log.rows[0].state, "DELETED");
+	ck_assert_str_eq(log.rows[0].owner, "a.example.");
+	ck_assert_str_eq(log.rows[0].domain_name, "A.example");
+	ck_assert_str_eq(log.rows[0].dns_rule_id, "r1");
+	free(log.rows);
+	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 0), MECDNS_STORE_NOT_FOUND);
+	ck_assert_uint_eq(generation(), 2);
+}
+END_TEST
+
+START_TEST(test_rule_delete_with_stale_version_is_stale_and_keeps_the_rule)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 5), MECDNS_STORE_STALE);
+	ck_assert_uint_eq(generation(), 1);
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	mecdns_rule_clear(&got);
+}
+END_TEST
+
+START_TEST(test_rule_list_is_ordered_and_unknown_app_is_not_found)
+{
+	create_rule("app1", "r2", "b.example", "192.0.2.2", true);
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	create_rule("app2", "r9", "c.example", "192.0.2.3", true);
+	mecdns_rule_list_t list;
+	ck_assert_int_eq(mecdns_store_rule_list(store, "app1", &list), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 2);
+	ck_assert_str_eq(list.items[0].dns_rule_id, "r1");
+	ck_assert_str_eq(list.items[1].dns_rule_id, "r2");
+	mecdns_rule_list_free(&list);
+	ck_assert_int_eq(mecdns_store_rule_list(store, "nobody", &list), MECDNS_STORE_NOT_FOUND);
+	ck_assert_uint_eq(list.count, 0);
+}
+END_TEST
+
+START_TEST(test_rule_delete_app_removes_all_in_one_generation)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	create_rule("app1", "r2", "b.example", "192.0.2.2", false);
+	create_rule("app2", "r1", "c.example", "192.0.2.3", true);
+	size_t deleted = 0;
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 2);
+	ck_assert_uint_eq(generation(), 4);
+
+	change_log_t log = changes_after(3);
+	ck_assert_uint_eq(log.count, 2);
+	for (size_t i = 0; i < log.count; i++) {
+		ck_assert_uint_eq(log.rows[i].generation, 4);
+		ck_assert_str_eq(log.rows[i].state, "DELETED");
+	}
+	ck_assert_str_eq(log.rows[0].owner, "a.example.");
+	ck_assert_str_eq(log.rows[1].owner, "b.example.");
+	free(log.rows);
+
+	mecdns_rule_list_t list;
+	ck_assert_int_eq(mecdns_store_rule_list(store, "app1", &list), MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(mecdns_store_rule_list(store, "app2", &list), MECDNS_STORE_OK);
+	mecdns_rule_list_free(&list);
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted),
+	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_uint_eq(deleted, 0);
+	ck_assert_uint_eq(generation(), 4);
+}
+END_TEST
+
+START_TEST(test_rule_with_bad_address_or_name_is_invalid_and_changes_nothing)
+{
+	static const struct {
+		const char *name;
+		mecdns_ip_type_t type;
+		const char *address;
+	} cases[] = {
+	    {"a.example", MECDNS_IP_V4, "2001:db8::1"},
+	    {"a.example", MECDNS_IP_V6, "192.0.2.1"},
+	    {"a.example", MECDNS_IP_V4, "192.0.2"},
+	    {"a.example", MECDNS_IP_V4, "192.0.2.256"},
+	    {"a.example", MECDNS_IP_V6, "fe80::1%eth0"},
+	    {"a.example", MECDNS_IP_V4, ""},
+	    {"a..example", MECDNS_IP_V4, "192.0.2.1"},
+	    {"bad name", MECDNS_IP_V4, "192.0.2.1"},
+	    {"a.example", (mecdns_ip_type_t)5, "192.0.2.1"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mecdns_rule_t rule = rule_of("app1", "r1", cases[i].name, "192.0.2.1", true);
+		rule.ip_type = cases[i].type;
+		rule.ip_address = (char *)cases[i].address;
+		ck_assert_msg(mecdns_store_rule_create(store, &rule, NULL) == MECDNS_STORE_INVALID,
+		              "case %zu accepted", i);
+		ck_assert_str_ne(mecdns_store_last_error(), "");
+	}
+	ck_assert_uint_eq(generation(), 0);
+	ck_assert_uint_eq(change_count(), 0);
+}
+END_TEST
+
+START_TEST(test_rule_values_refused_by_schema_checks_are_invalid)
+{
+	mecdns_rule_t rule = rule_of("app1", "r1", "a.example", "192.0.2.1", true);
+	rule.ttl = 2147483648LL;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_INVALID);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "CHECK"));
+	rule.ttl = -2;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_INVALID);
+	rule.ttl = 2147483647LL;
+	char *long_id = repeat('x', 257);
+	rule.dns_rule_id = long_id;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_INVALID);
+	rule.dns_rule_id = (char *)"";
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_INVALID);
+	free(long_id);
+	ck_assert_uint_eq(generation(), 0);
+	ck_assert_uint_eq(change_count(), 0);
+	rule.dns_rule_id = (char *)"r1";
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_OK);
+}
+END_TEST
+
+START_TEST(test_rule_counts_by_state)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	create_rule("app1", "r2", "b.example", "192.0.2.2", true);
+	create_rule("app2", "r1", "c.example", "192.0.2.3", false);
+	uint64_t active = 0;
+	uint64_t inactive = 0;
+	ck_assert_int_eq(mecdns_store_rule_counts(store, &active, &inactive), MECDNS_STORE_OK);
+	ck_assert_uint_eq(active, 2);
+	ck_assert_uint_eq(inactive, 1);
+}
+END_TEST
+
+/*** Resource record sets. ***/
+
+START_TEST(test_rrset_replace_then_get_round_trips)
+{
+	test_set_t t;
+	set_init(&t, "example.com.", "www.example.com.", TYPE_A, 120);
+	set_add_address(&t, "192.0.2.2");
+	set_add_address(&t, "192.0.2.1");
+	uint64_t gen = 0;
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, &gen), MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 1);
+
+	mecdns_rrset_t got;
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A, &got),
+	    MECDNS_STORE_OK);
+	ck_assert_str_eq(got.zone, "example.com.");
+	ck_assert_str_eq(got.owner, "www.example.com.");
+	ck_assert_uint_eq(got.type, TYPE_A);
+	ck_assert_uint_eq(got.ttl, 120);
+	ck_assert_uint_eq(got.generation, 1);
+	ck_assert_uint_eq(got.rdata_count, 2);
+	ck_assert_str_eq(got.rdata[0].text, "192.0.2.2"); /* order kept */
+	ck_assert_str_eq(got.rdata[1].text, "192.0.2.1");
+	ck_assert_uint_eq(got.rdata[0].wire_len, 4);
+	ck_assert_int_eq(memcmp(got.rdata[0].wire, t.wire[0], 4), 0);
+	mecdns_rrset_clear(&got);
+
+	/* A second replace swaps the content. */
+	set_init(&t, "example.com.", "www.example.com.", TYPE_A, 60);
+	set_add_address(&t, "192.0.2.3");
+	put_rrset(&t);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A, &got),
+	    MECDNS_STORE_OK);
+	ck_assert_uint_eq(got.rdata_count, 1);
+	ck_assert_uint_eq(got.ttl, 60);
+	ck_assert_str_eq(got.rdata[0].text, "192.0.2.3");
+	mecdns_rrset_clear(&got);
+}
+END_TEST
+
+START_TEST(test_rrset_identical_rdata_is_stored_once)
+{
+	test_set_t t;
+	set_init(&t, ".", "dup.example.", TYPE_A, 60);
+	set_add_address(&t, "192.0.2.1");
+	set_add_address(&t, "192.0.2.1");
+	set_add_address(&t, "192.0.2.2");
+	put_rrset(&t);
+	mecdns_rrset_t got;
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "dup.example.", TYPE_A, &got),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(got.rdata_count, 2);
+	mecdns_rrset_clear(&got);
+	change_log_t log = changes_after(0);
+	ck_assert_uint_eq(log.rows[0].rdata_count, 2);
+	free(log.rows);
+}
+END_TEST
+
+START_TEST(test_rrset_replace_with_no_rdata_deletes_the_set)
+{
+	put_a(".", "gone.example.", "192.0.2.1");
+	test_set_t t;
+	set_init(&t, ".", "gone.example.", TYPE_A, 60);
+	put_rrset(&t);
+	mecdns_rrset_t got;
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "gone.example.", TYPE_A, &got),
+	                 MECDNS_STORE_NOT_FOUND);
+	change_log_t log = changes_after(0);
+	ck_assert_uint_eq(log.count, 2);
+	ck_assert_uint_eq(log.rows[1].rdata_count, 0);
+	ck_assert_uint_eq(log.rows[1].generation, 2);
+	free(log.rows);
+}
+END_TEST
+
+START_TEST(test_rrset_replace_deleting_absent_set_logs_nothing)
+{
+	put_a(".", "kept.example.", "192.0.2.1");
+	test_set_t t;
+	set_init(&t, ".", "never.example.", TYPE_A, 60);
+	uint64_t gen = 99;
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, &gen), MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 1); /* the unchanged current generation */
+	ck_assert_uint_eq(generation(), 1);
+	ck_assert_uint_eq(change_count(), 1);
+}
+END_TEST
+
+START_TEST(test_rrset_add_appends_deduplicates_and_updates_ttl)
+{
+	test_set_t t;
+	set_init(&t, ".", "add.example.", TYPE_TXT, 300);
+	set_add_txt(&t, "\"one\"", "one");
+	uint64_t gen = 0;
+	ck_assert_int_eq(mecdns_store_rrset_add(store, &t.set, &gen), MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 1);
+
+	set_init(&t, ".", "add.example.", TYPE_TXT, 30);
+	set_add_txt(&t, "\"one\"", "one");
+	set_add_txt(&t, "\"two\"", "two");
+	ck_assert_int_eq(mecdns_store_rrset_add(store, &t.set, &gen), MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 2);
+
+	mecdns_rrset_t got;
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "add.example.", TYPE_TXT, &got),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(got.rdata_count, 2);
+	ck_assert_uint_eq(got.ttl, 30);
+	ck_assert_str_eq(got.rdata[0].text, "\"one\"");
+	ck_assert_str_eq(got.rdata[1].text, "\"two\"");
+	mecdns_rrset_clear(&got);
+
+	change_log_t log = changes_after(0);
+	ck_assert_uint_eq(log.count, 2);
+	ck_assert_str_eq(log.rows[1].rrtype, "TXT");
+	ck_assert_uint_eq(log.rows[1].rdata_count, 2);
+	free(log.rows);
+
+	set_init(&t, ".", "add.example.", TYPE_TXT, 30); /* no records */
+	ck_assert_int_eq(mecdns_store_rrset_add(store, &t.set, NULL), MECDNS_STORE_INVALID);
+}
+END_TEST
+
+START_TEST(test_rrset_delete_logs_zero_and_missing_set_is_not_found)
+{
+	put_a("example.", "x.example.", "192.0.2.1");
+	uint64_t gen = 0;
+	ck_assert_int_eq(mecdns_store_rrset_delete(store, "example.", "x.example.", TYPE_A, &gen),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 2);
+	ck_assert_int_eq(mecdns_store_rrset_delete(store, "example.", "x.example.", TYPE_A, &gen),
+	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_uint_eq(generation(), 2);
+	change_log_t log = changes_after(1);
+	ck_assert_uint_eq(log.count, 1);
+	ck_assert_str_eq(log.rows[0].zone, "example.");
+	ck_assert_str_eq(log.rows[0].owner, "x.example.");
+	ck_assert_str_eq(log.rows[0].rrtype, "A");
+	ck_assert_uint_eq(log.rows[0].rdata_count, 0);
+	free(log.rows);
+}
+END_TEST
+
+START_TEST(test_rrset_non_canonical_or_foreign_names_are_invalid)
+{
+	static const struct {
+		const char *zone;
+		const char *owner;
+	} cases[] = {
+	    {".", "WWW.example."},    {".", "www.example"},      {"Example.", "a.example."},
+	    {"example.", "a.other."}, {"example.", "xexample."}, {".", "bad..example."},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_set_t t;
+		set_init(&t, cases[i].zone, cases[i].owner, TYPE_A, 60);
+		set_add_address(&t, "192.0.2.1");
+		ck_assert_msg(mecdns_store_rrset_replace(store, &t.set, 1, NULL) ==
+		                  MECDNS_STORE_INVALID,
+		              "case %zu accepted", i);
+	}
+	test_set_t t;
+	set_init(&t, ".", "ttl.example.", TYPE_A, 2147483648U);
+	set_add_address(&t, "192.0.2.1");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_INVALID);
+	set_init(&t, ".", "type.example.", 0, 60);
+	set_add_address(&t, "192.0.2.1");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_INVALID);
+	ck_assert_uint_eq(generation(), 0);
+}
+END_TEST
+
+START_TEST(test_rrset_bulk_replace_is_all_or_nothing)
+{
+	put_a(".", "keep.example.", "192.0.2.1");
+	test_set_t a, b, bad;
+	set_init(&a, ".", "keep.example.", TYPE_A, 60);
+	set_add_address(&a, "192.0.2.9");
+	set_init(&b, ".", "new.example.", TYPE_AAAA, 60);
+	set_add_address(&b, "2001:db8::1");
+	set_init(&bad, ".", "Bad.Example.", TYPE_A, 60);
+	set_add_address(&bad, "192.0.2.1");
+	mecdns_rrset_t batch[3] = {a.set, b.set, bad.set};
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, batch, 3, NULL), MECDNS_STORE_INVALID);
+
+	/* A conflict discovered late in the batch undoes the earlier items too. */
+	test_set_t cname;
+	set_init(&cname, ".", "keep.example.", TYPE_CNAME, 60);
+	set_add_cname(&cname, "target.example.");
+	mecdns_rrset_t conflicting[3] = {b.set, a.set, cname.set};
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, conflicting, 3, NULL),
+	                 MECDNS_STORE_CONFLICT);
+
+	ck_assert_uint_eq(generation(), 1);
+	ck_assert_uint_eq(change_count(), 1);
+	mecdns_rrset_t got;
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "new.example.", TYPE_AAAA, &got),
+	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "keep.example.", TYPE_A, &got),
+	                 MECDNS_STORE_OK);
+	ck_assert_str_eq(got.rdata[0].text, "192.0.2.1");
+	mecdns_rrset_clear(&got);
+
+	/* The good items alone commit as one generation with one row each. */
+	mecdns_rrset_t good[2] = {a.set, b.set};
+	uint64_t gen = 0;
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, good, 2, &gen), MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 2);
+	change_log_t log = changes_after(1);
+	ck_assert_uint_eq(log.count, 2);
+	ck_assert_uint_eq(log.rows[0].generation, 2);
+	ck_assert_uint_eq(log.rows[1].generation, 2);
+	ck_assert_str_eq(log.rows[1].rrtype, "AAAA");
+	free(log.rows);
+}
+END_TEST
+
+START_TEST(test_rrset_same_key_twice_in_one_batch_is_invalid)
+{
+	test_set_t a, b;
+	set_init(&a, ".", "twice.example.", TYPE_A, 60);
+	set_add_address(&a, "192.0.2.1");
+	set_init(&b, ".", "twice.example.", TYPE_A, 60);
+	mecdns_rrset_t batch[2] = {a.set, b.set};
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, batch, 2, NULL), MECDNS_STORE_INVALID);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "twice"));
+	ck_assert_uint_eq(generation(), 0);
+}
+END_TEST
+
+START_TEST(test_rrset_list_by_zone_and_all_zones)
+{
+	put_a("b.example.", "x.b.example.", "192.0.2.2");
+	put_a("a.example.", "y.a.example.", "192.0.2.1");
+	put_a("a.example.", "x.a.example.", "192.0.2.3");
+	mecdns_rrset_list_t list;
+	ck_assert_int_eq(mecdns_store_rrset_list(store, NULL, &list), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 3);
+	ck_assert_str_eq(list.items[0].owner, "x.a.example.");
+	ck_assert_str_eq(list.items[1].owner, "y.a.example.");
+	ck_assert_str_eq(list.items[2].owner, "x.b.example.");
+	ck_assert_uint_eq(list.items[2].rdata_count, 1);
+	mecdns_rrset_list_free(&list);
+	ck_assert_int_eq(mecdns_store_rrset_list(store, "b.example.", &list), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 1);
+	mecdns_rrset_list_free(&list);
+	ck_assert_int_eq(mecdns_store_rrset_list(store, "none.", &list), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 0);
+	mecdns_rrset_list_free(&list);
+}
+END_TEST
+
+/*** CNAME exclusivity: each refusal is CONFLICT and changes nothing. ***/
+
+START_TEST(test_cname_beside_another_type_is_conflict)
+{
+	put_a(".", "www.example.", "192.0.2.1");
+	test_set_t t;
+	set_init(&t, ".", "www.example.", TYPE_CNAME, 60);
+	set_add_cname(&t, "edge.example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_int_eq(mecdns_store_rrset_add(store, &t.set, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "www.example."));
+
+	put_cname(".", "alias.example.", "edge.example.");
+	test_set_t a;
+	set_init(&a, ".", "alias.example.", TYPE_A, 60);
+	set_add_address(&a, "192.0.2.1");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &a.set, 1, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_int_eq(mecdns_store_rrset_add(store, &a.set, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_uint_eq(generation(), 2);
+	ck_assert_uint_eq(change_count(), 2);
+}
+END_TEST
+
+START_TEST(test_cname_beside_active_rule_is_conflict)
+{
+	create_rule("app1", "r1", "www.example", "192.0.2.1", true);
+	test_set_t t;
+	set_init(&t, ".", "www.example.", TYPE_CNAME, 60);
+	set_add_cname(&t, "edge.example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_uint_eq(generation(), 1);
+	mecdns_rrset_t got;
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "www.example.", TYPE_CNAME, &got),
+	                 MECDNS_STORE_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_cname_beside_inactive_rule_is_allowed)
+{
+	create_rule("app1", "r1", "www.example", "192.0.2.1", false);
+	put_cname(".", "www.example.", "edge.example.");
+	ck_assert_uint_eq(generation(), 2);
+}
+END_TEST
+
+START_TEST(test_active_rule_at_cname_owner_is_conflict)
+{
+	put_cname("example.", "www.example.", "edge.example.");
+	mecdns_rule_t rule = rule_of("app1", "r1", "WWW.example", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_CONFLICT);
+
+	/* Inactive is fine; activating it, or renaming an active rule there, is not. */
+	create_rule("app1", "r1", "www.example", "192.0.2.1", false);
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rule, 1, NULL), MECDNS_STORE_CONFLICT);
+	create_rule("app1", "r2", "other.example", "192.0.2.2", true);
+	mecdns_rule_t rename = rule_of("app1", "r2", "www.example.", "192.0.2.2", true);
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rename, 0, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_uint_eq(generation(), 3);
+	ck_assert_uint_eq(change_count(), 3);
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert(!got.active);
+	ck_assert_uint_eq(got.version, 1);
+	mecdns_rule_clear(&got);
+}
+END_TEST
+
+START_TEST(test_cname_in_two_zones_at_one_owner_is_conflict)
+{
+	put_cname("example.", "www.example.", "one.example.");
+	test_set_t t;
+	set_init(&t, ".", "www.example.", TYPE_CNAME, 60);
+	set_add_cname(&t, "two.example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_CONFLICT);
+	/* The same target twice is one record, so no conflict within one zone. */
+	set_init(&t, "example.", "www.example.", TYPE_CNAME, 60);
+	set_add_cname(&t, "one.example.");
+	set_add_cname(&t, "one.example.");
+	put_rrset(&t);
+	ck_assert_uint_eq(generation(), 2);
+}
+END_TEST
+
+START_TEST(test_cname_with_two_targets_is_conflict)
+{
+	test_set_t t;
+	set_init(&t, ".", "www.example.", TYPE_CNAME, 60);
+	set_add_cname(&t, "one.example.");
+	set_add_cname(&t, "two.example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_CONFLICT);
+	put_cname(".", "www.example.", "one.example.");
+	set_init(&t, ".", "www.example.", TYPE_CNAME, 60);
+	set_add_cname(&t, "two.example.");
+	ck_assert_int_eq(mecdns_store_rrset_add(store, &t.set, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_uint_eq(generation(), 1);
+}
+END_TEST
+
+START_TEST(test_cname_conflict_is_judged_on_the_final_state_of_a_batch)
+{
+	put_a(".", "www.example.", "192.0.2.1");
+	test_set_t del_a, cname, a;
+	set_init(&del_a, ".", "www.example.", TYPE_A, 60); /* no rdata: delete */
+	set_init(&cname, ".", "www.example.", TYPE_CNAME, 60);
+	set_add_cname(&cname, "edge.example.");
+	/* CNAME first, A deleted later in the same batch: the end state is clean. */
+	mecdns_rrset_t swap[2] = {cname.set, del_a.set};
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, swap, 2, NULL), MECDNS_STORE_OK);
+
+	set_init(&a, ".", "mixed.example.", TYPE_A, 60);
+	set_add_address(&a, "192.0.2.1");
+	set_init(&cname, ".", "mixed.example.", TYPE_CNAME, 60);
+	set_add_cname(&cname, "edge.example.");
+	mecdns_rrset_t mixed[2] = {a.set, cname.set};
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, mixed, 2, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_uint_eq(generation(), 2);
+}
+END_TEST
+
+/*** Generations and the change log. ***/
+
+START_TEST(test_generation_rises_by_one_per_write_and_change_rows_match)
+{
+	ck_assert_uint_eq(generation(), 0);
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	ck_assert_uint_eq(generation(), 1);
+	put_a(".", "b.example.", "192.0.2.2");
+	ck_assert_uint_eq(generation(), 2);
+	test_set_t x, y;
+	set_init(&x, ".", "c.example.", TYPE_A, 60);
+	set_add_address(&x, "192.0.2.3");
+	set_init(&y, ".", "c.example.", TYPE_MX, 60);
+	set_push(&y, "10 mx.example.", (const uint8_t *)"\x00\x0a\x02mx\x07example\x00", 15);
+	mecdns_rrset_t batch[2] = {x.set, y.set};
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, batch, 2, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(generation(), 3);
+
+	change_log_t log = changes_after(0);
+	ck_assert_uint_eq(log.count, 4);
+	uint64_t expected_generation[] = {1, 2, 3, 3};
+	for (size_t i = 0; i < log.count; i++) {
+		ck_assert_uint_eq(log.rows[i].generation, expected_generation[i]);
+		if (i > 0) {
+			ck_assert_uint_gt(log.rows[i].seq, log.rows[i - 1].seq);
+		}
+	}
+	ck_assert_int_eq(log.rows[0].kind, MECDNS_CHANGE_RULE);
+	ck_assert_int_eq(log.rows[1].kind, MECDNS_CHANGE_RRSET);
+	ck_assert_str_eq(log.rows[3].rrtype, "MX");
+	ck_assert_str_eq(log.rows[3].zone, ".");
+	free(log.rows);
+}
+END_TEST
+
+START_TEST(test_changes_read_after_a_seq_with_limit_and_early_stop)
+{
+	char id[32];
+	for (int i = 0; i < 300; i++) {
+		snprintf(id, sizeof(id), "r%03d", i);
+		create_rule("app1", id, "many.example", "192.0.2.1", true);
+	}
+	size_t deleted = 0;
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 300);
+
+	change_log_t log = changes_after(0); /* more rows than one internal batch */
+	ck_assert_uint_eq(log.count, 600);
+	for (size_t i = 1; i < log.count; i++) {
+		ck_assert_uint_eq(log.rows[i].seq, log.rows[i - 1].seq + 1);
+	}
+	uint64_t seq_of_300 = log.rows[299].seq;
+	free(log.rows);
+
+	log = (change_log_t){0};
+	ck_assert_int_eq(mecdns_store_changes(store, seq_of_300, 10, collect_change, &log),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(log.count, 10);
+	ck_assert_uint_eq(log.rows[0].seq, seq_of_300 + 1);
+	ck_assert_str_eq(log.rows[0].state, "DELETED");
+	free(log.rows);
+
+	log = (change_log_t){.stop_after = 3};
+	ck_assert_int_eq(mecdns_store_changes(store, 0, 0, collect_change, &log), MECDNS_STORE_OK);
+	ck_assert_uint_eq(log.count, 3);
+	free(log.rows);
+}
+END_TEST
+
+static bool signal_from_callback(const mecdns_change_t *change, void *ctx)
+{
+	/* As syncd's outbox does: emit, then move the cursor. */
+	ck_assert_int_eq(mecdns_store_set_signalled(store, change->seq), MECDNS_STORE_OK);
+	uint64_t signalled = 0;
+	ck_assert_int_eq(mecdns_store_state(store, NULL, NULL, &signalled), MECDNS_STORE_OK);
+	ck_assert_uint_eq(signalled, change->seq);
+	(*(int *)ctx)++;
+	return true;
+}
+
+START_TEST(test_changes_callback_may_call_the_store)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	create_rule("app1", "r2", "b.example", "192.0.2.2", true);
+	int calls = 0;
+	ck_assert_int_eq(mecdns_store_changes(store, 0, 0, signal_from_callback, &calls),
+	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_uint_eq(generation(), 2); /* the cursor is no data change */
+}
+END_TEST
+
+START_TEST(test_signalled_cursor_never_moves_back_nor_past_the_log)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	create_rule("app1", "r2", "b.example", "192.0.2.2", true);
+	create_rule("app1", "r3", "c.example", "192.0.2.3", true);
+	uint64_t signalled = 0;
+	ck_assert_int_eq(mecdns_store_set_signalled(store, 2), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_set_signalled(store, 1), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_state(store, NULL, NULL, &signalled), MECDNS_STORE_OK);
+	ck_assert_uint_eq(signalled, 2);
+	ck_assert_int_eq(mecdns_store_set_signalled(store, 1000), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_state(store, NULL, NULL, &signalled), MECDNS_STORE_OK);
+	ck_assert_uint_eq(signalled, 3);
+	ck_assert_uint_eq(generation(), 3);
+}
+END_TEST
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+START_TEST(test_prune_removes_only_signalled_changes_past_retention)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	create_rule("app1", "r2", "b.example", "192.0.2.2", true);
+	create_rule("app1", "r3", "c.example", "192.0.2.3", true);
+	sleep_ms(5);
+	size_t deleted = 99;
+	uint64_t pruned = 99;
+
+	/* Nothing signalled yet: nothing goes. */
+	ck_assert_int_eq(mecdns_store_prune(store, 0, &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 0);
+	ck_assert_int_eq(mecdns_store_state(store, NULL, &pruned, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(pruned, 0);
+
+	/* Signalled but within the retention window: kept. */
+	ck_assert_int_eq(mecdns_store_set_signalled(store, 2), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_prune(store, 3600 * 1000, &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 0);
+
+	/* Signalled and old: removed, and the generation marked as pruned. */
+	ck_assert_int_eq(mecdns_store_prune(store, 0, &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 2);
+	ck_assert_int_eq(mecdns_store_state(store, NULL, &pruned, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(pruned, 2);
+	change_log_t log = changes_after(0);
+	ck_assert_uint_eq(log.count, 1);
+	ck_assert_uint_eq(log.rows[0].generation, 3);
+	free(log.rows);
+
+	ck_assert_int_eq(mecdns_store_prune(store, -1, NULL), MECDNS_STORE_INVALID);
+	ck_assert_uint_eq(generation(), 3);
+}
+END_TEST
+
+START_TEST(test_prune_marks_only_fully_removed_generations)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	create_rule("app1", "r2", "b.example", "192.0.2.2", true);
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", NULL), MECDNS_STORE_OK);
+	sleep_ms(5);
+	/* seq 3 is the first of generation 3's two rows. */
+	ck_assert_int_eq(mecdns_store_set_signalled(store, 3), MECDNS_STORE_OK);
+	size_t deleted = 0;
+	ck_assert_int_eq(mecdns_store_prune(store, 0, &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 3);
+	uint64_t pruned = 0;
+	ck_assert_int_eq(mecdns_store_state(store, NULL, &pruned, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(pruned, 2);
+
+	ck_assert_int_eq(mecdns_store_set_signalled(store, 4), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_prune(store, 0, &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 1);
+	ck_assert_int_eq(mecdns_store_state(store, NULL, &pruned, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(pruned, 3);
+	ck_assert_uint_eq(change_count(), 0);
+
+	/* New changes after pruning continue the sequence. */
+	create_rule("app1", "r3", "c.example", "192.0.2.3", true);
+	change_log_t log = changes_after(0);
+	ck_assert_uint_eq(log.count, 1);
+	ck_assert_uint_eq(log.rows[0].seq, 5);
+	ck_assert_uint_eq(log.rows[0].generation, 4);
+	free(log.rows);
+}
+END_TEST
+
+/*** Files, durability, concurrency. ***/
+
+START_TEST(test_data_and_generation_survive_reopening)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	put_a(".", "b.example.", "192.0.2.2");
+	mecdns_store_close(store);
+	store = NULL;
+	char err[256] = "";
+	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
+	ck_assert_uint_eq(generation(), 2);
+	mecdns_rule_t got;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	mecdns_rule_clear(&got);
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(mecdns_db_open(db_path, MECDNS_DB_READER, &db, err, sizeof(err)),
+	                 SQLITE_OK);
+	int version = 0;
+	ck_assert_int_eq(mecdns_db_version(db, &version), SQLITE_OK);
+	ck_assert_int_eq(version, MECDNS_SCHEMA_VERSION);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_open_of_garbage_file_is_corrupt_with_a_clear_message)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/garbage-%d.db", test_dir, (int)getpid());
+	FILE *file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	for (int i = 0; i < 512; i++) {
+		fputs("this is not an SQLite database ", file);
+	}
+	fclose(file);
+
+	mecdns_store_t *bad = NULL;
+	char err[512] = "";
+	ck_assert_int_eq(mecdns_store_open(path, &bad, err, sizeof(err)), MECDNS_STORE_CORRUPT);
+	ck_assert_ptr_null(bad);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_ptr_nonnull(strstr(err, "not a database"));
+	ck_assert_str_eq(mecdns_store_last_error(), err);
+	remove_db_files(path);
+}
+END_TEST
+
+START_TEST(test_open_in_missing_directory_fails_with_the_path)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/no/such/dir/x.db", test_dir);
+	mecdns_store_t *bad = NULL;
+	char err[512] = "";
+	ck_assert_int_eq(mecdns_store_open(path, &bad, err, sizeof(err)), MECDNS_STORE_READONLY);
+	ck_assert_ptr_nonnull(strstr(err, path));
+}
+END_TEST
+
+/*! \brief Opens the (read-only) store file and tries one write. */
+static int write_to_read_only_file(void)
+{
+	mecdns_store_t *ro = NULL;
+	char err[512] = "";
+	mecdns_store_status_t status = mecdns_store_open(db_path, &ro, err, sizeof(err));
+	if (status != MECDNS_STORE_OK) {
+		fprintf(stderr, "open: %s\n", err);
+		return 10 + (int)status;
+	}
+	uint64_t gen = 0;
+	if (mecdns_store_state(ro, &gen, NULL, NULL) != MECDNS_STORE_OK || gen != 1) {
+		mecdns_store_close(ro);
+		return 2; /* reading must still work */
+	}
+	mecdns_rule_t rule = rule_of("app1", "r2", "b.example", "192.0.2.2", true);
+	status = mecdns_store_rule_create(ro, &rule, NULL);
+	int ret = status == MECDNS_STORE_READONLY ? 0 : 30 + (int)status;
+	if (ret != 0) {
+		fprintf(stderr, "write: %s (%s)\n", mecdns_store_strerror(status),
+		        mecdns_store_last_error());
+	}
+	mecdns_store_close(ro);
+	return ret;
+}
+
+START_TEST(test_write_to_read_only_file_is_readonly)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	mecdns_store_close(store);
+	store = NULL;
+	int ret;
+	if (geteuid() == 0) {
+		/* root ignores file modes: write as an unprivileged user instead. */
+		ck_assert_int_eq(chmod(test_dir, 0755), 0);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			if (setgid(65534) != 0 || setuid(65534) != 0) {
+				_exit(3);
+			}
+			_exit(write_to_read_only_file());
+		}
+		int wstatus = 0;
+		ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
+		ck_assert(WIFEXITED(wstatus));
+		ret = WEXITSTATUS(wstatus);
+		chmod(test_dir, 0700);
+	} else {
+		ck_assert_int_eq(chmod(db_path, 0444), 0);
+		ret = write_to_read_only_file();
+		chmod(db_path, 0644);
+	}
+	ck_assert_int_eq(ret, 0);
+	char err[256] = "";
+	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
+	ck_assert_uint_eq(generation(), 1);
+}
+END_TEST
+
+#define WRITERS 4
+#define RULES_PER_WRITER 25
+
+static void *create_rules_thread(void *arg)
+{
+	int writer = (int)(intptr_t)arg;
+	char app[16];
+	char id[16];
+	snprintf(app, sizeof(app), "app%d", writer);
+	for (int i = 0; i < RULES_PER_WRITER; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		mecdns_rule_t rule = rule_of(app, id, "shared.example", "192.0.2.1", true);
+		mecdns_rule_t out;
+		if (mecdns_store_rule_create(store, &rule, &out) != MECDNS_STORE_OK) {
+			return (void *)1;
+		}
+		mecdns_rule_clear(&out);
+		uint64_t gen;
+		mecdns_rule_list_t list;
+		if (mecdns_store_state(store, &gen, NULL, NULL) != MECDNS_STORE_OK ||
+		    mecdns_store_rule_list(store, app, &list) != MECDNS_STORE_OK) {
+			return (void *)2;
+		}
+		mecdns_rule_list_free(&list);
+	}
+	return NULL;
+}
+
+START_TEST(test_concurrent_writers_get_one_generation_each)
+{
+	pthread_t threads[WRITERS];
+	for (int i = 0; i < WRITERS; i++) {
+		ck_assert_int_eq(
+		    pthread_create(&threads[i], NULL, create_rules_thread, (void *)(intptr_t)i), 0);
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		void *result = NULL;
+		pthread_join(threads[i], &result);
+		ck_assert_ptr_null(result);
+	}
+	ck_assert_uint_eq(generation(), WRITERS * RULES_PER_WRITER);
+	change_log_t log = changes_after(0);
+	ck_assert_uint_eq(log.count, WRITERS * RULES_PER_WRITER);
+	for (size_t i = 0; i < log.count; i++) {
+		ck_assert_uint_eq(log.rows[i].generation, i + 1);
+	}
+	free(log.rows);
+}
+END_TEST
+
+/*** mecdns-db. ***/
+
+/*! \brief Runs mecdns-db with the test database; returns its exit status and
+ *         (if out is not NULL) its standard output. */
+static int run_tool(const char *tool, const char *args, char *out, size_t out_len)
+{
+	char command[2048];
+	snprintf(command, sizeof(command), "'%s' -d '%s' %s 2>/dev/null", tool, db_path, args);
+	FILE *pipe = popen(command, "r");
+	ck_assert_ptr_nonnull(pipe);
+	size_t len = fread(out != NULL ? out : command, 1, out != NULL ? out_len - 1 : 1, pipe);
+	if (out != NULL) {
+		out[len] = '\0';
+	}
+	while (fgetc(pipe) != EOF) {
+	}
+	int status = pclose(pipe);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(test_cli_adds_lists_and_logs_through_the_store)
+{
+	const char *builddir = getenv("MECDNS_BUILDDIR");
+	char tool[600];
+	snprintf(tool, sizeof(tool), "%s/tools/mecdns-db", builddir != NULL ? builddir : ".");
+	if (access(tool, X_OK) != 0) {
+		fprintf(stderr, "skipping the mecdns-db checks: %s not built\n", tool);
+		return;
+	}
+	mecdns_store_close(store); /* the tool is the writer now */
+	store = NULL;
+	char out[4096];
+
+	ck_assert_int_eq(run_tool(tool, "--help", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "rule-add"));
+	ck_assert_int_eq(run_tool(tool, "init", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "0\n");
+	ck_assert_int_eq(run_tool(tool, "version", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "1\n");
+	ck_assert_int_eq(
+	    run_tool(tool, "rule-add app1 r1 WWW.Example.com 192.0.2.10 60", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "1\n");
+	ck_assert_int_eq(run_tool(tool, "rule-list app1", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "r1\tWWW.Example.com\tIP_V4\t192.0.2.10\t60\tACTIVE\t1\n");
+	ck_assert_int_eq(run_tool(tool, "rule-state app1 r1 INACTIVE", out, sizeof(out)), 0);
+	ck_assert_int_eq(run_tool(tool,
+	                          "rrset-set example.com mail.example.com MX 300 "
+	                          "'10 mx1' '10 mx1.example.com.'",
+	                          out, sizeof(out)),
+	                 0);
+	ck_assert_int_eq(
+	    run_tool(tool, "rrset-set . txt.example TXT 60 '\"hello world\"'", out, sizeof(out)),
+	    0);
+	ck_assert_int_eq(run_tool(tool, "rrset-list example.com", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "example.com.\tmail.example.com.\tMX\t300\t10 mx1.example.com.\n");
+
+	/* Refusals: one line on stderr, exit status 1, nothing changed. */
+	ck_assert_int_eq(run_tool(tool, "rule-state app1 r1 ACTIVE", NULL, 0), 0);
+	ck_assert_int_eq(
+	    run_tool(tool, "rrset-set . www.example.com CNAME 60 edge.example.", NULL, 0), 1);
+	ck_assert_int_eq(run_tool(tool, "rule-add app1 r2 'bad name' 192.0.2.1", NULL, 0), 1);
+	ck_assert_int_eq(run_tool(tool, "rule-add app1 r1 a.example 192.0.2.1", NULL, 0), 1);
+	ck_assert_int_eq(run_tool(tool, "rrset-set . a.example A 60 not-an-address", NULL, 0), 1);
+	ck_assert_int_eq(run_tool(tool, "rrset-del . none.example A", NULL, 0), 1);
+	ck_assert_int_eq(run_tool(tool, "no-such-command", NULL, 0), 1);
+	ck_assert_int_eq(run_tool(tool, "generation", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "5\n");
+
+	ck_assert_int_eq(run_tool(tool, "changes 3", out, sizeof(out)), 0);
+	ck_assert_str_eq(out,
+	                 "4\t4\trrset\t.\ttxt.example.\tTXT\t1\n"
+	                 "5\t5\trule\tACTIVE\tapp1\tr1\tWWW.Example.com\twww.example.com.\t-\n");
+	ck_assert_int_eq(run_tool(tool, "rule-del app1 r1", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "6\n");
+
+	char err[256] = "";
+	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
+	mecdns_rrset_t got;
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "txt.example.", TYPE_TXT, &got),
+	                 MECDNS_STORE_OK);
+	ck_assert_str_eq(got.rdata[0].text, "\"hello world\"");
+	ck_assert_uint_eq(got.rdata[0].wire_len, 12);
+	mecdns_rrset_clear(&got);
+}
+END_TEST
+
+/*** Suite. ***/
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static Suite *store_suite(void)
+{
+	Suite *suite = suite_create("store");
+	TCase *names = tcase_create("canonical names");
+	tcase_add_test(names, test_canonical_name_is_lower_case_and_absolute);
+	tcase_add_test(names, test_canonical_name_refuses_malformed_names);
+	tcase_add_test(names, test_canonical_name_labels_up_to_63_characters);
+	tcase_add_test(names, test_canonical_name_total_up_to_253_characters);
+	tcase_set_timeout(names, 120);
+	suite_add_tcase(suite, names);
+
+	TCase *rules = tcase_create("rules");
+	tcase_add_checked_fixture(rules, setup, teardown);
+	tcase_add_test(rules, test_rule_create_then_get_round_trips);
+	tcase_add_test(rules, test_rule_without_ttl_reads_back_as_unset);
+	tcase_add_test(rules, test_rule_get_of_missing_rule_is_not_found);
+	tcase_add_test(rules, test_rule_duplicate_create_is_exists_and_changes_nothing);
+	tcase_add_test(rules, test_rule_update_bumps_version_etag_and_generation);
+	tcase_add_test(rules, test_rule_update_with_stale_version_is_stale_and_changes_nothing);
+	tcase_add_test(rules, test_rule_update_of_missing_rule_is_not_found);
+	tcase_add_test(rules, test_rule_rename_logs_previous_owner);
+	tcase_add_test(rules, test_rule_delete_logs_deleted_state);
+	tcase_add_test(rules, test_rule_delete_with_stale_version_is_stale_and_keeps_the_rule);
+	tcase_add_test(rules, test_rule_list_is_ordered_and_unknown_app_is_not_found);
+	tcase_add_test(rules, test_rule_delete_app_removes_all_in_one_generation);
+	tcase_add_test(rules, test_rule_with_bad_address_or_name_is_invalid_and_changes_nothing);
+	tcase_add_test(rules, test_rule_values_refused_by_schema_checks_are_invalid);
+	tcase_add_test(rules, test_rule_counts_by_state);
+	tcase_set_timeout(rules, 120);
+	suite_add_tcase(suite, rules);
+
+	TCase *rrsets = tcase_create("rrsets");
+	tcase_add_checked_fixture(rrsets, setup, teardown);
+	tcase_add_test(rrsets, test_rrset_replace_then_get_round_trips);
+	tcase_add_test(rrsets, test_rrset_identical_rdata_is_stored_once);
+	tcase_add_test(rrsets, test_rrset_replace_with_no_rdata_deletes_the_set);
+	tcase_add_test(rrsets, test_rrset_replace_deleting_absent_set_logs_nothing);
+	tcase_add_test(rrsets, test_rrset_add_appends_deduplicates_and_updates_ttl);
+	tcase_add_test(rrsets, test_rrset_delete_logs_zero_and_missing_set_is_not_found);
+	tcase_add_test(rrsets, test_rrset_non_canonical_or_foreign_names_are_invalid);
+	tcase_add_test(rrsets, test_rrset_bulk_replace_is_all_or_nothing);
+	tcase_add_test(rrsets, test_rrset_same_key_twice_in_one_batch_is_invalid);
+	tcase_add_test(rrsets, test_rrset_list_by_zone_and_all_zones);
+	tcase_set_timeout(rrsets, 120);
+	suite_add_tcase(suite, rrsets);
+
+	TCase *cname = tcase_create("cname exclusivity");
+	tcase_add_checked_fixture(cname, setup, teardown);
+	tcase_add_test(cname, test_cname_beside_another_type_is_conflict);
+	tcase_add_test(cname, test_cname_beside_active_rule_is_conflict);
+	tcase_add_test(cname, test_cname_beside_inactive_rule_is_allowed);
+	tcase_add_test(cname, test_active_rule_at_cname_owner_is_conflict);
+	tcase_add_test(cname, test_cname_in_two_zones_at_one_owner_is_conflict);
+	tcase_add_test(cname, test_cname_with_two_targets_is_conflict);
+	tcase_add_test(cname, test_cname_conflict_is_judged_on_the_final_state_of_a_batch);
+	tcase_set_timeout(cname, 120);
+	suite_add_tcase(suite, cname);
+
+	TCase *log = tcase_create("change log");
+	tcase_add_checked_fixture(log, setup, teardown);
+	tcase_add_test(log, test_generation_rises_by_one_per_write_and_change_rows_match);
+	tcase_add_test(log, test_changes_read_after_a_seq_with_limit_and_early_stop);
+	tcase_add_test(log, test_changes_callback_may_call_the_store);
+	tcase_add_test(log, test_signalled_cursor_never_moves_back_nor_past_the_log);
+	tcase_add_test(log, test_prune_removes_only_signalled_changes_past_retention);
+	tcase_add_test(log, test_prune_marks_only_fully_removed_generations);
+	tcase_set_timeout(log, 120);
+	suite_add_tcase(suite, log);
+
+	TCase *files = tcase_create("files");
+	tcase_add_checked_fixture(files, setup, teardown);
+	tcase_set_timeout(files, 120);
+	tcase_add_test(files, test_data_and_generation_survive_reopening);
+	tcase_add_test(files, test_open_of_garbage_file_is_corrupt_with_a_clear_message);
+	tcase_add_test(files, test_open_in_missing_directory_fails_with_the_path);
+	tcase_add_test(files, test_write_to_read_only_file_is_readonly);
+	tcase_add_test(files, test_concurrent_writers_get_one_generation_each);
+	tcase_add_test(files, test_cli_adds_lists_and_logs_through_the_store);
+	suite_add_tcase(suite, files);
+	return suite;
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(test_dir, sizeof(test_dir), "%s/mecdns-store-XXXXXX",
+	         tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(test_dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	SRunner *runner = srunner_create(store_suite());
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	nftw(test_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return failed == 0 ? 0 : 1;
+}
