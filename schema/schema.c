@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "schema/schema.h"
@@ -186,6 +187,32 @@ static int configure_writer(sqlite3 *db)
 	return SQLITE_OK;
 }
 
+/*!
+ * \brief Lets the database's group read the file and share the WAL index.
+ *
+ * knotd (user knot) opens the database read-only through a common group;
+ * a WAL reader still needs write access to -shm. SQLite creates its files
+ * 0644 & ~umask, so the group bits are added here (never "other" bits).
+ */
+static void share_with_group(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char file[4096];
+		if (snprintf(file, sizeof(file), "%s%s", path, suffixes[i]) >= (int)sizeof(file)) {
+			return;
+		}
+		struct stat st;
+		if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+			continue;
+		}
+		mode_t want = st.st_mode | S_IRGRP | S_IWGRP;
+		if ((st.st_mode & 07777) != (want & 07777)) {
+			(void)chmod(file, want & 07777);
+		}
+	}
+}
+
 /*! \brief A reader accepts exactly the schema version it was built for. */
 static int check_reader_version(sqlite3 *db, const char *path, char *err, size_t err_len)
 {
@@ -249,6 +276,8 @@ int mecdns_db_open(const char *path, mecdns_db_mode_t mode, sqlite3 **out,
 			sqlite3_close(db);
 			return ret;
 		}
+		/* The migration's transaction created -wal and -shm. */
+		share_with_group(path);
 	} else {
 		ret = check_reader_version(db, path, err, err_len);
 		if (ret != SQLITE_OK) {

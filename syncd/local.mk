@@ -1,1 +1,54 @@
-# syncd: rules added by the syncd part
+# syncd: mecdns-syncd, the daemon (REST APIs, the SQLite writer through the
+# store, D-Bus signals through syncd/signals.c).
+#
+# libmecdns-syncd.la holds what unit tests exercise without a running
+# daemon: validation, DnsRule JSON, ProblemDetails, tokens, record data,
+# configuration.
+noinst_LTLIBRARIES += syncd/libmecdns-syncd.la
+syncd_libmecdns_syncd_la_SOURCES = \
+	syncd/auth.c syncd/auth.h \
+	syncd/config.c syncd/config.h \
+	syncd/log.c syncd/log.h \
+	syncd/problem.c syncd/problem.h \
+	syncd/rdata.c syncd/rdata.h \
+	syncd/response.c syncd/response.h \
+	syncd/rule_json.c syncd/rule_json.h \
+	syncd/validate.c syncd/validate.h
+syncd_libmecdns_syncd_la_CFLAGS = $(AM_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
+	$(libzscanner_CFLAGS) $(gnutls_CFLAGS) $(sqlite3_CFLAGS)
+syncd_libmecdns_syncd_la_LIBADD = store/libmecdns-store.la $(libcjson_LIBS) $(libknot_LIBS) \
+	$(libzscanner_LIBS) $(gnutls_LIBS) -lm
+
+sbin_PROGRAMS += syncd/mecdns-syncd
+syncd_mecdns_syncd_SOURCES = \
+	syncd/main.c \
+	syncd/api.h syncd/api_mp1.c syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c \
+	syncd/http.c syncd/http.h \
+	syncd/metrics.c syncd/metrics.h \
+	syncd/routes.c
+syncd_mecdns_syncd_CFLAGS = $(AM_CFLAGS) $(libmicrohttpd_CFLAGS) $(libcjson_CFLAGS) \
+	$(libknot_CFLAGS) $(gnutls_CFLAGS) $(dbus_CFLAGS) $(sqlite3_CFLAGS) -pthread
+syncd_mecdns_syncd_LDADD = syncd/libmecdns-syncd.la syncd/libmecdns-signals.la \
+	store/libmecdns-store.la schema/libmecdns-schema.la \
+	$(libmicrohttpd_LIBS) $(libcjson_LIBS) $(libzscanner_LIBS) $(libknot_LIBS) \
+	$(dbus_LIBS) $(gnutls_LIBS) $(sqlite3_LIBS) -lpthread
+
+dist_man_MANS += man/mecdns-syncd.8
+EXTRA_DIST += syncd/mecdns-syncd.service.in syncd/mecdns-syncd.conf.example
+
+# The systemd unit goes under $(prefix)/lib/systemd/system: with prefix /usr
+# that is Debian's unit directory, with /usr/local systemd reads it too, and
+# distcheck stays inside its prefix. Override with
+# `make install systemdsystemunitdir=DIR`.
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+systemdsystemunit_DATA = syncd/mecdns-syncd.service
+CLEANFILES += syncd/mecdns-syncd.service
+syncd/mecdns-syncd.service: $(srcdir)/syncd/mecdns-syncd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) syncd && sed -e 's|@sbindir[@]|$(sbindir)|g' \
+		-e 's|@localstatedir[@]|$(localstatedir)|g' \
+		-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/syncd/mecdns-syncd.service.in > $@-t && mv $@-t $@
+
+# D-Bus emitter and Knot control-socket client: their own fragments.
+include $(srcdir)/syncd/signals.mk
+include $(srcdir)/syncd/knotctl.mk

@@ -10,6 +10,23 @@
  *  duplicates, recognisable by their generation).
  *
  *  Runs its own thread; reconnects when the bus comes back.
+ *
+ *  Delivery in detail: signals go out in batches; after each batch a round
+ *  trip to the bus daemon (GetId, answered in order) confirms that the bus
+ *  has routed them, and only then the cursor moves. Besides a crash of
+ *  mecdns-syncd, a bus that dies after routing a batch but before answering
+ *  the round trip also makes that batch (at most 256 signals) go out again
+ *  on the next connection. A listener that must not act twice remembers the
+ *  last generation it handled.
+ *
+ *  While another connection owns org.mecdns.syncd (or the bus policy refuses
+ *  it) nothing is emitted: the emitter logs that once and requests the name
+ *  again every retry_ms. Calls on /org/mecdns/syncd are answered
+ *  (org.freedesktop.DBus.Introspectable.Introspect with the installed
+ *  org.mecdns.syncd.xml, org.freedesktop.DBus.Peer.Ping).
+ *
+ *  Pruning the change log is not done here: syncd's main loop calls
+ *  mecdns_store_prune(), which keeps every change not yet signalled.
  */
 
 #pragma once
@@ -20,10 +37,16 @@
 
 #include "store/store.h"
 
+/*! Log sink: priority is a syslog level (LOG_ERR, LOG_WARNING, LOG_INFO);
+ *  msg is one line without a newline. Called from the emitter thread. */
+typedef void (*mecdns_signals_log_cb)(int priority, const char *msg, void *ctx);
+
 typedef struct {
-	const char *bus;         /*!< "system", "session", "none" or a D-Bus address. */
+	const char *bus;         /*!< "system" (also NULL), "session", "none" or a D-Bus address. */
 	int retry_ms;            /*!< Reconnect / retry interval (0: 1000). */
 	int poll_ms;             /*!< Outbox poll when not notified (0: 1000). */
+	mecdns_signals_log_cb log; /*!< NULL: lines to stderr. */
+	void *log_ctx;           /*!< Passed to log. */
 } mecdns_signals_config_t;
 
 typedef struct mecdns_signals mecdns_signals_t;

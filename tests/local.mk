@@ -17,3 +17,4 @@ include $(srcdir)/tests/module.mk
 include $(srcdir)/tests/module_unit.mk
 include $(srcdir)/tests/syncd.mk
 include $(srcdir)/tests/signals.mk
+include $(srcdir)/tests/knotctl.mk

@@ -1,0 +1,498 @@
+/*  mod-mecdns: answers the names of MEC DNS rules and rrecord sets.
+ *
+ *  A name with at least one answerable record in the mecdns database is
+ *  owned by the module: queries for it get the records of their type, or
+ *  NOERROR/NODATA with an SOA; everything else passes through to Knot's
+ *  zones (or mod-dnsproxy). Answers come from an in-memory index kept current
+ *  by a background thread (refresh.c); the query path never touches SQLite.
+ *
+ *  Knot DNS 3.2 behaviour this relies on (verified in v3.2.6 source):
+ *  - process_query_out() (knot/nameserver/process_query.c) runs every BEGIN
+ *    hook of the global query plan, then of the zone plan, after
+ *    prepare_answer(): the response already holds the header and the
+ *    question (knot_pkt_init_response(), section ANSWER), space for the OPT
+ *    RR is reserved, the zone is looked up (IN and ANY classes only, so CH
+ *    queries never reach a zone plan). Hooks run inside rcu_read_lock().
+ *  - BEGIN hooks run in a row whatever state the previous one returned
+ *    (only FAIL stops them); a hook sees KNOT_STATE_PRODUCE (2, not part of
+ *    the public enum) while nobody has answered yet.
+ *  - After a hook returns DONE, the class handlers are skipped, the OPT RR is
+ *    written (answer_edns_put()), the response is TSIG-signed if needed, and
+ *    the RCODE is taken from qdata->rcode (set_rcode_to_packet()).
+ *  - knot_pkt_put() (libknot/packet/pkt.c) sets TC when an RRset does not
+ *    fit (KNOT_ESPACE) unless KNOT_PF_NOTRUNC; the RRset that did not fit is
+ *    not added at all, so a TC answer never carries a partial RRset.
+ *  - knot_pkt_qname() is the lower-cased question name; the owner written
+ *    with KNOT_COMPR_HINT_QNAME points at the question, which keeps the
+ *    client's case.
+ *  - Knot rotates with knot_pkt_put_rotate(..., query id) when the server
+ *    option answer-rotation is on; KNOT_PF_SOAMINTTL writes an SOA with
+ *    TTL min(TTL, MINIMUM) like Knot's own negative answers.
+ *  - A module's conf_check only sees its own section, so a zone-scope
+ *    instance in a DNSSEC-signed zone is refused in load().
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <urcu.h>
+
+#include <knot/module.h>
+#include <libknot/libknot.h>
+
+#include "module/index.h"
+#include "module/refresh.h"
+
+#define MOD_DATABASE		"\x08""database"
+#define MOD_DEFAULT_TTL		"\x0B""default-ttl"
+#define MOD_REFRESH_INTERVAL	"\x10""refresh-interval"
+#define MOD_SOA_MNAME		"\x09""soa-mname"
+#define MOD_SOA_RNAME		"\x09""soa-rname"
+#define MOD_NEGATIVE_TTL	"\x0C""negative-ttl"
+#define MOD_ANSWER_ROTATION	"\x0F""answer-rotation"
+
+/*! Knot's own items the module reads. */
+#define KNOT_SERVER		"\x06""server"
+#define KNOT_ANSWER_ROTATION	"\x0F""answer-rotation"
+#define KNOT_DNSSEC_SIGNING	"\x0E""dnssec-signing"
+
+#define DEFAULT_SOA_MNAME	(const uint8_t *)"\x09""localhost"
+#define DEFAULT_SOA_RNAME	(const uint8_t *)"\x0A""hostmaster""\x09""localhost"
+
+/*! Timers of the synthesized SOA (no zone is ever transferred from it). */
+#define SOA_REFRESH		3600
+#define SOA_RETRY		600
+#define SOA_EXPIRE		86400
+
+/*! An unused index stays loaded this long (a reload picks it up sooner). */
+#define LINGER_MS		60000
+/*! load() of the first instance of a database waits this long for its
+ *  first load, so knotd starts answering with the rules in place. */
+#define FIRST_LOAD_WAIT_MS	30000
+
+/*! The probe answered in class CH: the loaded generation. */
+#define PROBE_NAME		(const knot_dname_t *)"\x0A""generation""\x06""mecdns"
+
+/*! Knot's state of a query nobody has answered yet (KNOT_STATE_PRODUCE of
+ *  knot/query/layer.h, not exported to modules). */
+#define STATE_UNANSWERED	2
+
+static const yp_item_t mecdns_conf[] = {
+	{ MOD_DATABASE,         YP_TSTR,   YP_VNONE },
+	{ MOD_DEFAULT_TTL,      YP_TINT,   YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
+	{ MOD_REFRESH_INTERVAL, YP_TINT,   YP_VINT = { 1, 3600000, 1000 } },
+	{ MOD_SOA_MNAME,        YP_TDNAME, YP_VDNAME = { sizeof("\x09""localhost"),
+	                                                 DEFAULT_SOA_MNAME } },
+	{ MOD_SOA_RNAME,        YP_TDNAME, YP_VDNAME = { sizeof("\x0A""hostmaster""\x09""localhost"),
+	                                                 DEFAULT_SOA_RNAME } },
+	{ MOD_NEGATIVE_TTL,     YP_TINT,   YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
+	{ MOD_ANSWER_ROTATION,  YP_TBOOL,  YP_VNONE },
+	{ NULL }
+};
+
+static int mecdns_conf_check(knotd_conf_check_args_t *args)
+{
+	knotd_conf_t database = knotd_conf_check_item(args, MOD_DATABASE);
+	if (database.count == 0 || database.single.string == NULL ||
+	    database.single.string[0] == '\0') {
+		args->err_str = "no database set";
+		return KNOT_EINVAL;
+	}
+	const char *path = database.single.string;
+	if (path[0] != '/') {
+		args->err_str = "database path must be absolute";
+		return KNOT_EINVAL;
+	}
+	if (path[strlen(path) - 1] == '/') {
+		args->err_str = "database path must name a file, not a directory";
+		return KNOT_EINVAL;
+	}
+	return KNOT_EOK;
+}
+
+/*! Statistics counters, in registration order. */
+enum {
+	CTR_ANSWERED,       /*!< Positive answers (also truncated ones). */
+	CTR_NODATA,         /*!< NODATA answers at owned names. */
+	CTR_PASSED,         /*!< Names looked up and not found (passed on). */
+	CTR_GENERATION,     /*!< Gauge: loaded generation (thread slot 0). */
+	CTR_RECORDS,        /*!< Gauge: records loaded (thread slot 0). */
+	CTR_REFRESH_ERRORS, /*!< Failed refresh attempts (thread slot 0). */
+	CTR_SKIPPED_ROWS,   /*!< Invalid database rows skipped (thread slot 0). */
+	CTR_COUNT
+};
+
+static const char *const CTR_NAMES[CTR_COUNT] = {
+	[CTR_ANSWERED] = "answered",
+	[CTR_NODATA] = "nodata",
+	[CTR_PASSED] = "passed",
+	[CTR_GENERATION] = "generation",
+	[CTR_RECORDS] = "records",
+	[CTR_REFRESH_ERRORS] = "refresh-errors",
+	[CTR_SKIPPED_ROWS] = "skipped-rows",
+};
+
+typedef struct {
+	knotd_mod_t *mod;
+	mecdns_refresh_user_t *refresh;
+	bool zone_scope;
+	bool rotate;
+	bool warned_signed;      /*!< The signed-zone warning was logged. */
+	uint32_t negative_ttl;
+	uint16_t soa_names_len;
+	uint8_t soa_names[2 * KNOT_DNAME_MAXLEN]; /*!< MNAME then RNAME (wire). */
+} mecdns_ctx_t;
+
+/*! \brief Refresher log lines go to knotd's log as this instance's. */
+static void sink_log(void *data, int priority, const char *msg)
+{
+	mecdns_ctx_t *ctx = data;
+	knotd_mod_log(ctx->mod, priority, "%s", msg);
+}
+
+/*! \brief Gauges of the shared refresher, stored in thread slot 0 only so
+ *         that knotd's sum over threads shows them as they are. */
+static void sink_status(void *data, const mecdns_refresh_status_t *status)
+{
+	mecdns_ctx_t *ctx = data;
+	knotd_mod_stats_store(ctx->mod, 0, CTR_GENERATION, 0, status->generation);
+	knotd_mod_stats_store(ctx->mod, 0, CTR_RECORDS, 0, status->records);
+	knotd_mod_stats_store(ctx->mod, 0, CTR_REFRESH_ERRORS, 0, status->refresh_errors);
+	knotd_mod_stats_store(ctx->mod, 0, CTR_SKIPPED_ROWS, 0, status->skipped_rows);
+}
+
+/*! \brief Query types that always go to Knot: zone data, DNSSEC, meta. */
+static bool passes_through(uint16_t qtype)
+{
+	switch (qtype) {
+	case KNOT_RRTYPE_SOA:
+	case KNOT_RRTYPE_NS:
+	case KNOT_RRTYPE_DS:
+	case KNOT_RRTYPE_DNSKEY:
+	case KNOT_RRTYPE_RRSIG:
+	case KNOT_RRTYPE_NSEC:
+	case KNOT_RRTYPE_NSEC3:
+	case KNOT_RRTYPE_NSEC3PARAM:
+	case KNOT_RRTYPE_CDS:
+	case KNOT_RRTYPE_CDNSKEY:
+	case KNOT_RRTYPE_OPT:
+		return true;
+	default:
+		/* TKEY, TSIG, IXFR, AXFR, MAILB, MAILA; not ANY. */
+		return qtype >= 128 && qtype < KNOT_RRTYPE_ANY;
+	}
+}
+
+/*! \brief Marks the response as a final authoritative NOERROR answer. */
+static void set_authoritative(knot_pkt_t *pkt, knotd_qdata_t *qdata)
+{
+	knot_wire_set_aa(pkt->wire);
+	qdata->rcode = KNOT_RCODE_NOERROR;
+}
+
+/*! \brief Puts an rrset built in pkt->mm (freed with the packet). */
+static int put_synthesized(knot_pkt_t *pkt, knot_rrset_t *rrset)
+{
+	int ret = knot_pkt_put(pkt, KNOT_COMPR_HINT_QNAME, rrset, KNOT_PF_FREE);
+	if (ret != KNOT_EOK) {
+		knot_rrset_free(rrset, &pkt->mm);
+	}
+	return ret;
+}
+
+/*! \brief Answers CH TXT generation.mecdns. with the loaded generation. */
+static knotd_state_t answer_probe(knotd_state_t state, knot_pkt_t *pkt,
+                                  knotd_qdata_t *qdata, mecdns_ctx_t *ctx)
+{
+	const knot_dname_t *qname = knot_pkt_qname(qdata->query);
+	uint16_t qtype = knot_pkt_qtype(qdata->query);
+	if (!knot_dname_is_equal(qname, PROBE_NAME) ||
+	    (qtype != KNOT_RRTYPE_TXT && qtype != KNOT_RRTYPE_ANY)) {
+		return state;
+	}
+
+	rcu_read_lock();
+	const mecdns_index_t *index = mecdns_refresh_index(ctx->refresh);
+	uint64_t generation = (index != NULL) ? mecdns_index_generation(index) : 0;
+	rcu_read_unlock();
+
+	uint8_t rdata[32];
+	int len = snprintf((char *)rdata + 1, sizeof(rdata) - 1, "%llu",
+	                   (unsigned long long)generation);
+	rdata[0] = (uint8_t)len;
+
+	knot_rrset_t *txt = knot_rrset_new(qname, KNOT_RRTYPE_TXT, KNOT_CLASS_CH, 0, &pkt->mm);
+	if (txt == NULL) {
+		return KNOTD_STATE_FAIL;
+	}
+	int ret = knot_rrset_add_rdata(txt, rdata, (uint16_t)(len + 1), &pkt->mm);
+	if (ret != KNOT_EOK) {
+		knot_rrset_free(txt, &pkt->mm);
+		return KNOTD_STATE_FAIL;
+	}
+	set_authoritative(pkt, qdata);
+	ret = put_synthesized(pkt, txt);
+	return (ret == KNOT_EOK || ret == KNOT_ESPACE) ? KNOTD_STATE_DONE : KNOTD_STATE_FAIL;
+}
+
+/*! \brief SOA of a global-scope negative answer: owner = the owned name,
+ *         serial = loaded generation mod 2^32, MINIMUM and TTL negative-ttl. */
+static int put_synthesized_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata,
+                               const mecdns_ctx_t *ctx, uint64_t generation)
+{
+	uint8_t rdata[sizeof(ctx->soa_names) + 5 * sizeof(uint32_t)];
+	uint8_t *pos = rdata;
+	memcpy(pos, ctx->soa_names, ctx->soa_names_len);
+	pos += ctx->soa_names_len;
+	const uint32_t timers[] = { (uint32_t)generation, SOA_REFRESH, SOA_RETRY,
+	                            SOA_EXPIRE, ctx->negative_ttl };
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
+		knot_wire_write_u32(pos, timers[i]);
+		pos += sizeof(uint32_t);
+	}
+
+	knot_rrset_t *soa = knot_rrset_new(knot_pkt_qname(qdata->query), KNOT_RRTYPE_SOA,
+	                                   KNOT_CLASS_IN, ctx->negative_ttl, &pkt->mm);
+	if (soa == NULL) {
+		return KNOT_ENOMEM;
+	}
+	int ret = knot_rrset_add_rdata(soa, rdata, (uint16_t)(pos - rdata), &pkt->mm);
+	if (ret != KNOT_EOK) {
+		knot_rrset_free(soa, &pkt->mm);
+		return ret;
+	}
+	return put_synthesized(pkt, soa);
+}
+
+/*! \brief The SOA of a NODATA answer: the zone's in zone scope (as Knot
+ *         writes it, TTL capped by MINIMUM), else a synthesized one. */
+static int put_negative_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata,
+                            const mecdns_ctx_t *ctx, uint64_t generation)
+{
+	int ret = knot_pkt_begin(pkt, KNOT_AUTHORITY);
+	if (ret != KNOT_EOK) {
+		return ret;
+	}
+	if (ctx->zone_scope) {
+		/* Shallow copy of zone data: valid while Knot holds the RCU lock. */
+		knot_rrset_t soa = knotd_qdata_zone_apex_rrset(qdata, KNOT_RRTYPE_SOA);
+		if (!knot_rrset_empty(&soa)) {
+			return knot_pkt_put(pkt, KNOT_COMPR_HINT_NONE, &soa, KNOT_PF_SOAMINTTL);
+		}
+		/* The zone has no contents (not loaded yet): synthesize. */
+	}
+	return put_synthesized_soa(pkt, qdata, ctx, generation);
+}
+
+/*!
+ * \brief Answers a query for an owned name: its rrset of the query type (a
+ *        CNAME for any type; for ANY the first rrset, RFC 8482), else NODATA.
+ *        Index data is put by reference; the caller holds the RCU lock and
+ *        Knot's own RCU section outlives every use of the packet.
+ */
+static knotd_state_t answer_owned(knot_pkt_t *pkt, knotd_qdata_t *qdata,
+                                  knotd_mod_t *mod, const mecdns_ctx_t *ctx,
+                                  const mecdns_index_t *index,
+                                  const mecdns_owner_t *entry)
+{
+	uint16_t qtype = knot_pkt_qtype(qdata->query);
+	const knot_rrset_t *rrset = NULL;
+	if (qtype == KNOT_RRTYPE_ANY || entry->cname) {
+		rrset = &entry->rrsets[0];
+	} else {
+		rrset = mecdns_owner_rrset(entry, qtype);
+	}
+
+	set_authoritative(pkt, qdata);
+
+	int ret;
+	unsigned counter;
+	if (rrset != NULL) {
+		uint16_t rotate = ctx->rotate ? knot_wire_get_id(qdata->query->wire) : 0;
+		ret = knot_pkt_put_rotate(pkt, KNOT_COMPR_HINT_QNAME, rrset, rotate, 0);
+		counter = CTR_ANSWERED;
+	} else {
+		ret = put_negative_soa(pkt, qdata, ctx, mecdns_index_generation(index));
+		counter = CTR_NODATA;
+	}
+	knotd_mod_stats_incr(mod, qdata->params->thread_id, counter, 0, 1);
+
+	if (ret == KNOT_ESPACE) {
+		return KNOTD_STATE_DONE; /* TC is set, the RRset left out whole. */
+	}
+	if (ret != KNOT_EOK) {
+		qdata->rcode = KNOT_RCODE_SERVFAIL;
+		return KNOTD_STATE_FAIL;
+	}
+	return KNOTD_STATE_DONE;
+}
+
+/*! \brief Whether the zone of the query is signed (a DNSKEY at its apex). */
+static bool zone_signed(knotd_qdata_t *qdata)
+{
+	knot_rrset_t dnskey = knotd_qdata_zone_apex_rrset(qdata, KNOT_RRTYPE_DNSKEY);
+	return !knot_rrset_empty(&dnskey);
+}
+
+static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt,
+                                  knotd_qdata_t *qdata, knotd_mod_t *mod)
+{
+	/* Answered, dropped or failed by an earlier hook (e.g. the global
+	 * instance before a zone instance): not ours to touch. */
+	if ((int)state != STATE_UNANSWERED || qdata->type != KNOTD_QUERY_TYPE_NORMAL) {
+		return state;
+	}
+
+	mecdns_ctx_t *ctx = knotd_mod_ctx(mod);
+	const knot_dname_t *qname = knot_pkt_qname(qdata->query); /* Lower case. */
+	uint16_t qclass = knot_pkt_qclass(qdata->query);
+	if (qname == NULL) {
+		return state;
+	}
+	if (qclass == KNOT_CLASS_CH && !ctx->zone_scope) {
+		return answer_probe(state, pkt, qdata, ctx);
+	}
+	if (qclass != KNOT_CLASS_IN || passes_through(knot_pkt_qtype(qdata->query))) {
+		return state;
+	}
+	if (ctx->zone_scope && knot_dname_in_bailiwick(qname, knotd_mod_zone(mod)) < 0) {
+		return state;
+	}
+
+	rcu_read_lock();
+	const mecdns_index_t *index = mecdns_refresh_index(ctx->refresh);
+	const mecdns_owner_t *entry = (index != NULL) ? mecdns_index_find(index, qname) : NULL;
+	if (entry == NULL || entry->rrset_count == 0) {
+		rcu_read_unlock();
+		knotd_mod_stats_incr(mod, qdata->params->thread_id, CTR_PASSED, 0, 1);
+		return state;
+	}
+	if (ctx->zone_scope && zone_signed(qdata)) {
+		rcu_read_unlock();
+		if (!__atomic_exchange_n(&ctx->warned_signed, true, __ATOMIC_RELAXED)) {
+			knotd_mod_log(mod, LOG_WARNING, "zone is DNSSEC-signed (DNSKEY at the apex), "
+			              "passing its names through unanswered");
+		}
+		return state;
+	}
+	knotd_state_t next = answer_owned(pkt, qdata, mod, ctx, index, entry);
+	rcu_read_unlock();
+	return next;
+}
+
+/*! \brief Reads the SOA names (MNAME then RNAME) of negative answers. */
+static void load_soa_names(knotd_mod_t *mod, mecdns_ctx_t *ctx)
+{
+	const knot_dname_t *mname = knotd_conf_mod(mod, MOD_SOA_MNAME).single.dname;
+	const knot_dname_t *rname = knotd_conf_mod(mod, MOD_SOA_RNAME).single.dname;
+	if (mname == NULL) {
+		mname = DEFAULT_SOA_MNAME;
+	}
+	if (rname == NULL) {
+		rname = DEFAULT_SOA_RNAME;
+	}
+	size_t mname_len = knot_dname_to_wire(ctx->soa_names, mname, KNOT_DNAME_MAXLEN);
+	size_t rname_len = knot_dname_to_wire(ctx->soa_names + mname_len, rname,
+	                                      KNOT_DNAME_MAXLEN);
+	ctx->soa_names_len = (uint16_t)(mname_len + rname_len);
+}
+
+/*! \brief Rotation: the module's answer-rotation if set, else Knot's. */
+static bool load_rotation(knotd_mod_t *mod)
+{
+	knotd_conf_t own = knotd_conf_mod(mod, MOD_ANSWER_ROTATION);
+	if (own.count > 0) {
+		return own.single.boolean;
+	}
+	return knotd_conf(mod, KNOT_SERVER, KNOT_ANSWER_ROTATION, NULL).single.boolean;
+}
+
+static int mecdns_load(knotd_mod_t *mod)
+{
+	const knot_dname_t *zone = knotd_mod_zone(mod);
+	if (zone != NULL &&
+	    knotd_conf_zone(mod, KNOT_DNSSEC_SIGNING, zone).single.boolean) {
+		knotd_mod_log(mod, LOG_ERR, "refusing a DNSSEC-signed zone (dnssec-signing: on), "
+		              "answers would be unsigned; use the module for unsigned zones "
+		              "or as a global module for names outside signed zones");
+		return KNOT_ENOTSUP;
+	}
+
+	mecdns_ctx_t *ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL) {
+		return KNOT_ENOMEM;
+	}
+	ctx->mod = mod;
+	ctx->zone_scope = (zone != NULL);
+	ctx->rotate = load_rotation(mod);
+	ctx->negative_ttl = (uint32_t)knotd_conf_mod(mod, MOD_NEGATIVE_TTL).single.integer;
+	load_soa_names(mod, ctx);
+
+	for (unsigned i = 0; i < CTR_COUNT; i++) {
+		int ret = knotd_mod_stats_add(mod, CTR_NAMES[i], 1, NULL);
+		if (ret != KNOT_EOK) {
+			free(ctx);
+			return ret;
+		}
+	}
+	knotd_mod_ctx_set(mod, ctx);
+
+	const char *database = knotd_conf_mod(mod, MOD_DATABASE).single.string;
+	const mecdns_refresh_conf_t conf = {
+		.database = database,
+		.default_ttl = (uint32_t)knotd_conf_mod(mod, MOD_DEFAULT_TTL).single.integer,
+		.interval_ms = (uint32_t)knotd_conf_mod(mod, MOD_REFRESH_INTERVAL).single.integer,
+		.linger_ms = LINGER_MS,
+		.first_load_wait_ms = FIRST_LOAD_WAIT_MS,
+	};
+	const mecdns_refresh_sink_t sink = {
+		.log = sink_log,
+		.status = sink_status,
+		.data = ctx,
+		.prefer_log = !ctx->zone_scope,
+	};
+	bool reused = false;
+	int ret = mecdns_refresh_attach(&conf, &sink, &ctx->refresh, &reused);
+	if (ret != KNOT_EOK) {
+		knotd_mod_log(mod, LOG_ERR, "cannot serve database '%s' (%s)",
+		              database != NULL ? database : "", knot_strerror(ret));
+		knotd_mod_ctx_set(mod, NULL);
+		free(ctx);
+		return ret;
+	}
+
+	mecdns_refresh_status_t status;
+	mecdns_refresh_get_status(ctx->refresh, &status);
+	if (reused && status.loaded) {
+		knotd_mod_log(mod, LOG_INFO, "serving generation %llu of '%s' (already loaded)",
+		              (unsigned long long)status.generation, database);
+	} else if (!status.loaded) {
+		knotd_mod_log(mod, LOG_WARNING, "nothing loaded from '%s' yet, "
+		              "passing every query through until it is", database);
+	}
+
+	ret = knotd_mod_hook(mod, KNOTD_STAGE_BEGIN, mecdns_begin);
+	if (ret != KNOT_EOK) {
+		mecdns_refresh_detach(ctx->refresh);
+		knotd_mod_ctx_set(mod, NULL);
+		free(ctx);
+		return ret;
+	}
+	return KNOT_EOK;
+}
+
+static void mecdns_unload(knotd_mod_t *mod)
+{
+	mecdns_ctx_t *ctx = knotd_mod_ctx(mod);
+	if (ctx == NULL) {
+		return;
+	}
+	/* Knot unloads only after a grace period (see refresh.c): no worker
+	 * still runs this instance's hook. */
+	mecdns_refresh_detach(ctx->refresh);
+	knotd_mod_ctx_set(mod, NULL);
+	free(ctx);
+}
+
+KNOTD_MOD_API(mecdns, KNOTD_MOD_FLAG_SCOPE_ANY,
+              mecdns_load, mecdns_unload, mecdns_conf, mecdns_conf_check);

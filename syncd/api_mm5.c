@@ -1,0 +1,186 @@
+/*  mecdns-syncd Mm5: the MEC platform manager configures DNS rules
+ *  (/mep/config/{appInstanceId}/dns_rules[/{dnsRuleId}]). The GETs are
+ *  Mp1's (api_rules_list, api_rule_get).
+ *
+ *  POST creates (201 + Location, state ACTIVE unless given, 409 for an id
+ *  that exists). PUT changes only the members its body names: it reads the
+ *  rule, merges, and writes with the version it read, retrying a few times
+ *  when a concurrent write got in between (or answering 412 when the client
+ *  sent If-Match itself).
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syncd/api.h"
+#include "syncd/problem.h"
+#include "syncd/rule_json.h"
+
+/*! Read-merge-write attempts of a partial PUT before giving up with 409. */
+#define MERGE_ATTEMPTS 5
+
+void api_mm5_create(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	const char *app = req->params[0];
+	if (!api_check_id(app, "appInstanceId", req, resp)) {
+		return;
+	}
+	cJSON *json = api_parse_body(req, resp);
+	if (json == NULL) {
+		return;
+	}
+	mecdns_rule_t rule = { 0 };
+	mecdns_rule_t stored = { 0 };
+	char err[512];
+	rule.app_instance_id = strdup(app);
+	if (rule.app_instance_id == NULL) {
+		syncd_problem(resp, 500, "out of memory", req->path);
+		goto out;
+	}
+	if (!syncd_rule_from_json(json, SYNCD_RULE_CREATE, &rule, err, sizeof(err))) {
+		syncd_problem(resp, 400, err, req->path);
+		goto out;
+	}
+	char what[600];
+	snprintf(what, sizeof(what), "DNS rule %s of application instance %s", rule.dns_rule_id,
+	         app);
+	mecdns_store_status_t status = mecdns_store_rule_create(ctx->store, &rule, &stored);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, what, req->path);
+		goto out;
+	}
+	api_committed(ctx);
+	api_rule_answer(resp, 201, &stored);
+	char *location = NULL;
+	if (resp->status == 201 &&
+	    asprintf(&location, "/mep/config/%s/dns_rules/%s", app, stored.dns_rule_id) >= 0) {
+		resp->location = location;
+	}
+out:
+	mecdns_rule_clear(&stored);
+	mecdns_rule_clear(&rule);
+	cJSON_Delete(json);
+}
+
+void api_mm5_delete_app(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	const char *app = req->params[0];
+	if (!api_check_id(app, "appInstanceId", req, resp)) {
+		return;
+	}
+	size_t deleted = 0;
+	mecdns_store_status_t status = mecdns_store_rule_delete_app(ctx->store, app, &deleted);
+	if (status == MECDNS_STORE_NOT_FOUND) {
+		syncd_problemf(resp, 404, req->path, "application instance %s has no DNS rules", app);
+		return;
+	}
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, "the DNS rules", req->path);
+		return;
+	}
+	api_committed(ctx);
+	syncd_response_empty(resp, 204);
+}
+
+/*! \brief One read-merge-write round of a partial PUT. */
+static mecdns_store_status_t merge_once(syncd_ctx_t *ctx, const syncd_request_t *req,
+                                        const cJSON *json, uint64_t if_match_version,
+                                        mecdns_rule_t *stored, syncd_response_t *resp,
+                                        bool *answered)
+{
+	const char *app = req->params[0];
+	const char *id = req->params[1];
+	mecdns_rule_t rule = { 0 };
+	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &rule);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	char err[512];
+	if (!syncd_rule_from_json(json, SYNCD_RULE_MERGE, &rule, err, sizeof(err))) {
+		syncd_problem(resp, 400, err, req->path);
+		*answered = true;
+		mecdns_rule_clear(&rule);
+		return MECDNS_STORE_INVALID;
+	}
+	uint64_t expected = if_match_version != 0 ? if_match_version : rule.version;
+	status = mecdns_store_rule_update(ctx->store, &rule, expected, stored);
+	mecdns_rule_clear(&rule);
+	return status;
+}
+
+void api_mm5_update(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	const char *app = req->params[0];
+	const char *id = req->params[1];
+	if (!api_check_id(app, "appInstanceId", req, resp) ||
+	    !api_check_id(id, "dnsRuleId", req, resp)) {
+		return;
+	}
+	char what[600];
+	snprintf(what, sizeof(what), "DNS rule %s of application instance %s", id, app);
+	cJSON *json = api_parse_body(req, resp);
+	if (json == NULL) {
+		return;
+	}
+	if (!cJSON_IsObject(json)) {
+		syncd_problem(resp, 400, "the body must be a JSON object", req->path);
+		cJSON_Delete(json);
+		return;
+	}
+	uint64_t if_match_version = 0;
+	if (!api_rule_expected_version(ctx, req, app, id, what, &if_match_version, resp)) {
+		cJSON_Delete(json);
+		return;
+	}
+
+	mecdns_rule_t stored = { 0 };
+	mecdns_store_status_t status = MECDNS_STORE_STALE;
+	bool answered = false;
+	for (int attempt = 0; attempt < MERGE_ATTEMPTS && status == MECDNS_STORE_STALE; attempt++) {
+		status = merge_once(ctx, req, json, if_match_version, &stored, resp, &answered);
+		if (if_match_version != 0) {
+			break; /* The client's own precondition: no retry. */
+		}
+	}
+	cJSON_Delete(json);
+	if (answered) {
+		return;
+	}
+	if (status == MECDNS_STORE_STALE && if_match_version == 0) {
+		syncd_problemf(resp, 409, req->path,
+		               "%s kept changing during the update; try again", what);
+		return;
+	}
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, what, req->path);
+		return;
+	}
+	api_committed(ctx);
+	api_rule_answer(resp, 200, &stored);
+	mecdns_rule_clear(&stored);
+}
+
+void api_mm5_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	const char *app = req->params[0];
+	const char *id = req->params[1];
+	if (!api_check_id(app, "appInstanceId", req, resp) ||
+	    !api_check_id(id, "dnsRuleId", req, resp)) {
+		return;
+	}
+	char what[600];
+	snprintf(what, sizeof(what), "DNS rule %s of application instance %s", id, app);
+	uint64_t expected = 0;
+	if (!api_rule_expected_version(ctx, req, app, id, what, &expected, resp)) {
+		return;
+	}
+	mecdns_store_status_t status = mecdns_store_rule_delete(ctx->store, app, id, expected);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, what, req->path);
+		return;
+	}
+	api_committed(ctx);
+	syncd_response_empty(resp, 204);
+}

@@ -1,0 +1,131 @@
+/*  mecdns-syncd Mp1: ETSI GS MEC 011 v2.1.1 DNS rules of an application
+ *  instance (/mec_app_support/v1/applications/{appInstanceId}/dns_rules).
+ *
+ *  An application instance exists while it has at least one rule, so the
+ *  list of an unknown (or rule-less) instance is 404, on Mp1 and Mm5 alike.
+ *  PUT replaces the mutable fields of an existing rule (it never creates
+ *  one); If-Match, when sent, is checked inside the store's write
+ *  transaction, before anything changes.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syncd/api.h"
+#include "syncd/problem.h"
+#include "syncd/rule_json.h"
+
+void api_rules_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	const char *app = req->params[0];
+	if (!api_check_id(app, "appInstanceId", req, resp)) {
+		return;
+	}
+	mecdns_rule_list_t list = { 0 };
+	mecdns_store_status_t status = mecdns_store_rule_list(ctx->store, app, &list);
+	if (status == MECDNS_STORE_NOT_FOUND) {
+		syncd_problemf(resp, 404, req->path,
+		               "application instance %s has no DNS rules (it is unknown)", app);
+		return;
+	}
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, "the DNS rules", req->path);
+		return;
+	}
+	api_rule_list_answer(resp, &list);
+	mecdns_rule_list_free(&list);
+}
+
+void api_rule_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	const char *app = req->params[0];
+	const char *id = req->params[1];
+	if (!api_check_id(app, "appInstanceId", req, resp) ||
+	    !api_check_id(id, "dnsRuleId", req, resp)) {
+		return;
+	}
+	mecdns_rule_t rule = { 0 };
+	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &rule);
+	if (status != MECDNS_STORE_OK) {
+		char what[600];
+		snprintf(what, sizeof(what), "DNS rule %s of application instance %s", id, app);
+		syncd_problem_store(resp, status, what, req->path);
+		return;
+	}
+	api_rule_answer(resp, 200, &rule);
+	mecdns_rule_clear(&rule);
+}
+
+bool api_rule_expected_version(syncd_ctx_t *ctx, const syncd_request_t *req, const char *app,
+                               const char *id, const char *what, uint64_t *expected,
+                               syncd_response_t *resp)
+{
+	*expected = 0;
+	const char *if_match = syncd_request_header(req, "If-Match");
+	if (if_match == NULL) {
+		return true;
+	}
+	mecdns_rule_t current = { 0 };
+	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &current);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, what, req->path);
+		return false;
+	}
+	uint64_t version = syncd_if_match_version(if_match, current.version);
+	mecdns_rule_clear(&current);
+	if (version == UINT64_MAX) {
+		syncd_problemf(resp, 412, req->path, "If-Match %s does not match the ETag of %s",
+		               if_match, what);
+		return false;
+	}
+	*expected = version;
+	return true;
+}
+
+void api_mp1_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	const char *app = req->params[0];
+	const char *id = req->params[1];
+	if (!api_check_id(app, "appInstanceId", req, resp) ||
+	    !api_check_id(id, "dnsRuleId", req, resp)) {
+		return;
+	}
+	char what[600];
+	snprintf(what, sizeof(what), "DNS rule %s of application instance %s", id, app);
+
+	cJSON *json = api_parse_body(req, resp);
+	if (json == NULL) {
+		return;
+	}
+	mecdns_rule_t rule = { 0 };
+	rule.app_instance_id = strdup(app);
+	rule.dns_rule_id = strdup(id);
+	char err[512];
+	if (rule.app_instance_id == NULL || rule.dns_rule_id == NULL) {
+		syncd_problem(resp, 500, "out of memory", req->path);
+		goto out;
+	}
+	if (!syncd_rule_from_json(json, SYNCD_RULE_FULL, &rule, err, sizeof(err))) {
+		syncd_problem(resp, 400, err, req->path);
+		goto out;
+	}
+
+	uint64_t expected = 0;
+	if (!api_rule_expected_version(ctx, req, app, id, what, &expected, resp)) {
+		goto out;
+	}
+	mecdns_rule_t stored = { 0 };
+	mecdns_store_status_t status = mecdns_store_rule_update(ctx->store, &rule, expected, &stored);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, what, req->path);
+		goto out;
+	}
+	api_committed(ctx);
+	api_rule_answer(resp, 200, &stored);
+	mecdns_rule_clear(&stored);
+out:
+	mecdns_rule_clear(&rule);
+	cJSON_Delete(json);
+}

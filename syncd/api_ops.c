@@ -1,0 +1,188 @@
+/*  mecdns-syncd operations endpoints (/healthz, /readyz, /metrics) and the
+ *  helpers every API handler shares. */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syncd/api.h"
+#include "syncd/log.h"
+#include "syncd/problem.h"
+#include "syncd/rule_json.h"
+#include "syncd/validate.h"
+
+cJSON *api_parse_body(const syncd_request_t *req, syncd_response_t *resp)
+{
+	if (req->body == NULL || req->body_len == 0) {
+		syncd_problem(resp, 400, "the request needs a JSON body", req->path);
+		return NULL;
+	}
+	const char *end = NULL;
+	cJSON *json = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, false);
+	if (json == NULL) {
+		const char *at = cJSON_GetErrorPtr();
+		size_t offset = at != NULL && at >= req->body && at <= req->body + req->body_len
+		                        ? (size_t)(at - req->body)
+		                        : 0;
+		syncd_problemf(resp, 400, req->path, "the body is not valid JSON (near byte %zu)",
+		               offset);
+		return NULL;
+	}
+	/* Only white space may follow the value. */
+	for (; end != NULL && end < req->body + req->body_len; end++) {
+		if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
+			cJSON_Delete(json);
+			syncd_problem(resp, 400, "the body has data after its JSON value", req->path);
+			return NULL;
+		}
+	}
+	return json;
+}
+
+bool api_check_id(const char *id, const char *what, const syncd_request_t *req,
+                  syncd_response_t *resp)
+{
+	char err[256];
+	if (!syncd_valid_id(id, what, err, sizeof(err))) {
+		syncd_problem(resp, 400, err, req->path);
+		return false;
+	}
+	return true;
+}
+
+void api_committed(syncd_ctx_t *ctx)
+{
+	if (ctx->signals != NULL) {
+		mecdns_signals_notify(ctx->signals);
+	}
+}
+
+void api_rule_answer(syncd_response_t *resp, int status, const mecdns_rule_t *rule)
+{
+	if (syncd_response_json(resp, status, syncd_rule_to_json(rule)) != 0) {
+		return;
+	}
+	char etag[32];
+	syncd_rule_etag(rule->version, etag, sizeof(etag));
+	resp->etag = strdup(etag); /* Without memory, the answer goes without ETag. */
+}
+
+void api_rule_list_answer(syncd_response_t *resp, const mecdns_rule_list_t *list)
+{
+	cJSON *array = cJSON_CreateArray();
+	for (size_t i = 0; array != NULL && i < list->count; i++) {
+		cJSON *item = syncd_rule_to_json(&list->items[i]);
+		if (item == NULL) {
+			cJSON_Delete(array);
+			array = NULL;
+			break;
+		}
+		cJSON_AddItemToArray(array, item);
+	}
+	syncd_response_json(resp, 200, array);
+}
+
+void api_healthz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	mecdns_store_status_t status = mecdns_store_state(ctx->store, NULL, NULL, NULL);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problemf(resp, 503, req->path, "database %s: %s", mecdns_store_strerror(status),
+		               mecdns_store_last_error());
+		return;
+	}
+	syncd_response_text(resp, 200, "text/plain; charset=utf-8", "ok\n", 3);
+}
+
+/*
+ * Ready = this process can take writes and hand their signals on: the
+ * database answers and the signal emitter is connected (or the bus is
+ * "none"). When Knot state tracking lands, readiness follows the D-Bus
+ * "serving" condition instead.
+ */
+void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	mecdns_store_status_t status = mecdns_store_state(ctx->store, NULL, NULL, NULL);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problemf(resp, 503, req->path, "database %s: %s", mecdns_store_strerror(status),
+		               mecdns_store_last_error());
+		return;
+	}
+	bool bus_none = strcmp(ctx->config->dbus, "none") == 0;
+	if (!bus_none && (ctx->signals == NULL || !mecdns_signals_connected(ctx->signals))) {
+		syncd_problemf(resp, 503, req->path, "not connected to the D-Bus bus \"%s\"",
+		               ctx->config->dbus);
+		return;
+	}
+	syncd_response_text(resp, 200, "text/plain; charset=utf-8", "ready\n", 6);
+}
+
+/*! \brief Prints the request counters. */
+static void print_requests(FILE *out, const syncd_ctx_t *ctx)
+{
+	fprintf(out, "# HELP mecdns_syncd_http_requests_total HTTP requests answered, by route, "
+	             "method and status code.\n"
+	             "# TYPE mecdns_syncd_http_requests_total counter\n");
+	for (size_t route = 0; route <= syncd_route_count; route++) {
+		const char *name = route < syncd_route_count ? syncd_routes[route].name : "none";
+		const char *method = route < syncd_route_count ? syncd_routes[route].method : "any";
+		for (int code = 100; code < 600; code++) {
+			uint64_t count = syncd_metrics_get(ctx->metrics, route, code);
+			if (count > 0) {
+				fprintf(out,
+				        "mecdns_syncd_http_requests_total{route=\"%s\",method=\"%s\","
+				        "code=\"%d\"} %" PRIu64 "\n",
+				        name, method, code, count);
+			}
+		}
+	}
+}
+
+void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	uint64_t active = 0, inactive = 0, generation = 0;
+	mecdns_store_status_t status = mecdns_store_rule_counts(ctx->store, &active, &inactive);
+	if (status == MECDNS_STORE_OK) {
+		status = mecdns_store_state(ctx->store, &generation, NULL, NULL);
+	}
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, "metrics", req->path);
+		return;
+	}
+
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	if (out == NULL) {
+		syncd_problem(resp, 500, "out of memory", req->path);
+		return;
+	}
+	print_requests(out, ctx);
+	fprintf(out,
+	        "# HELP mecdns_rules DNS rules in the database, by state.\n"
+	        "# TYPE mecdns_rules gauge\n"
+	        "mecdns_rules{state=\"ACTIVE\"} %" PRIu64 "\n"
+	        "mecdns_rules{state=\"INACTIVE\"} %" PRIu64 "\n"
+	        "# HELP mecdns_generation Last committed database generation.\n"
+	        "# TYPE mecdns_generation gauge\n"
+	        "mecdns_generation %" PRIu64 "\n"
+	        "# HELP mecdns_signals_outbox_depth Committed changes not yet signalled on D-Bus.\n"
+	        "# TYPE mecdns_signals_outbox_depth gauge\n"
+	        "mecdns_signals_outbox_depth %" PRIu64 "\n"
+	        "# HELP mecdns_signals_connected Whether the D-Bus emitter owns its name (1) or not.\n"
+	        "# TYPE mecdns_signals_connected gauge\n"
+	        "mecdns_signals_connected %d\n",
+	        active, inactive, generation,
+	        ctx->signals != NULL ? mecdns_signals_outbox_depth(ctx->signals) : 0,
+	        ctx->signals != NULL && mecdns_signals_connected(ctx->signals) ? 1 : 0);
+	if (fclose(out) != 0 || text == NULL) {
+		free(text);
+		syncd_problem(resp, 500, "out of memory", req->path);
+		return;
+	}
+	syncd_response_clear(resp);
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	resp->body = text;
+	resp->body_len = size;
+}

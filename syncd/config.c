@@ -1,0 +1,451 @@
+/*  mecdns-syncd configuration (see config.h). */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+#include <libknot/yparser/yparser.h>
+
+#include "syncd/config.h"
+#include "syncd/log.h"
+
+/*! Options without a short form. */
+enum {
+	OPT_DBUS = 256,
+	OPT_KNOT_SOCKET,
+	OPT_KNOT_DBUS,
+	OPT_TOKENS,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CLIENT_CA,
+	OPT_INSECURE_NO_AUTH,
+	OPT_LOG_LEVEL,
+	OPT_SYSLOG,
+	OPT_MAX_BODY,
+	OPT_THREADS,
+};
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "database", required_argument, NULL, 'd' },
+	{ "dbus", required_argument, NULL, OPT_DBUS },
+	{ "knot-socket", required_argument, NULL, OPT_KNOT_SOCKET },
+	{ "knot-dbus", required_argument, NULL, OPT_KNOT_DBUS },
+	{ "tokens", required_argument, NULL, OPT_TOKENS },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-client-ca", required_argument, NULL, OPT_TLS_CLIENT_CA },
+	{ "insecure-no-auth", no_argument, NULL, OPT_INSECURE_NO_AUTH },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void print_help(void)
+{
+	printf("Usage: mecdns-syncd [options]\n"
+	       "\n"
+	       "Serves the Mp1, Mm5 and MEP->DNS rrecord REST APIs of mecdns, writes the\n"
+	       "rules into the SQLite database read by knotd's mod-mecdns and signals\n"
+	       "every change on D-Bus. Runs in the foreground; stop with SIGTERM.\n"
+	       "\n"
+	       "Options (the config file items have the same names):\n"
+	       "  -c, --config FILE          config file (knot.conf syntax, section syncd:)\n"
+	       "  -l, --listen ADDR:PORT     HTTP listen address (default %s)\n"
+	       "  -d, --database PATH        database file (default %s)\n"
+	       "      --dbus BUS             system, session, none or a D-Bus address\n"
+	       "                             (default system)\n"
+	       "      --knot-socket PATH     knotd control socket (default %s)\n"
+	       "      --knot-dbus BUS        knotd's bus: system, an address or none\n"
+	       "      --tokens FILE          bearer token file (TOKEN SCOPE[,SCOPE...])\n"
+	       "      --tls-cert FILE        serve HTTPS with this PEM certificate chain\n"
+	       "      --tls-key FILE         and this PEM private key\n"
+	       "      --tls-client-ca FILE   require client certificates signed by this CA\n"
+	       "      --insecure-no-auth     allow a non-loopback listen without tokens\n"
+	       "      --log-level LEVEL      error, warning, notice, info (default), debug\n"
+	       "      --syslog               log to syslog instead of stderr\n"
+	       "      --max-body BYTES       request body limit (default %d)\n"
+	       "      --threads N            HTTP worker threads (default %d)\n"
+	       "  -h, --help                 this help\n"
+	       "  -V, --version              version\n"
+	       "\n"
+	       "SIGHUP reloads the token file (TLS files are read at start).\n",
+	       SYNCD_DEFAULT_LISTEN, SYNCD_DEFAULT_DATABASE, SYNCD_DEFAULT_KNOT_SOCKET,
+	       SYNCD_DEFAULT_MAX_BODY, SYNCD_DEFAULT_THREADS);
+}
+
+/*! \brief Replaces *dst by a copy of value. */
+static bool set_string(char **dst, const char *value)
+{
+	char *copy = strdup(value);
+	if (copy == NULL) {
+		return false;
+	}
+	free(*dst);
+	*dst = copy;
+	return true;
+}
+
+/*! \brief Parses an unsigned number within [min, max]. */
+static bool parse_number(const char *text, unsigned long long min, unsigned long long max,
+                         unsigned long long *out)
+{
+	if (text == NULL || *text < '0' || *text > '9') {
+		return false;
+	}
+	char *end = NULL;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 10);
+	if (errno != 0 || end == NULL || *end != '\0' || value < min || value > max) {
+		return false;
+	}
+	*out = value;
+	return true;
+}
+
+/*! \brief Parses on/off/true/false/yes/no. */
+static bool parse_bool(const char *text, bool *out)
+{
+	if (strcmp(text, "on") == 0 || strcmp(text, "true") == 0 || strcmp(text, "yes") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcmp(text, "off") == 0 || strcmp(text, "false") == 0 || strcmp(text, "no") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/*!
+ * \brief Applies one option (from argv or the file) by its long name.
+ * \param where  "option --x" or "FILE:LINE" for messages.
+ */
+static bool apply(syncd_config_t *config, const char *name, const char *value, const char *where,
+                  char *err, size_t err_len)
+{
+	struct {
+		const char *name;
+		char **field;
+	} strings[] = {
+		{ "listen", &config->listen },
+		{ "database", &config->database },
+		{ "dbus", &config->dbus },
+		{ "knot-socket", &config->knot_socket },
+		{ "knot-dbus", &config->knot_dbus },
+		{ "tokens", &config->tokens },
+		{ "tls-cert", &config->tls_cert },
+		{ "tls-key", &config->tls_key },
+		{ "tls-client-ca", &config->tls_client_ca },
+	};
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		if (strcmp(name, strings[i].name) != 0) {
+			continue;
+		}
+		if (*value == '\0') {
+			snprintf(err, err_len, "%s: %s must not be empty", where, name);
+			return false;
+		}
+		if (!set_string(strings[i].field, value)) {
+			snprintf(err, err_len, "%s: out of memory", where);
+			return false;
+		}
+		return true;
+	}
+
+	unsigned long long number = 0;
+	if (strcmp(name, "insecure-no-auth") == 0 || strcmp(name, "syslog") == 0) {
+		bool flag = false;
+		if (!parse_bool(value, &flag)) {
+			snprintf(err, err_len, "%s: %s must be on or off, not \"%s\"", where, name, value);
+			return false;
+		}
+		*(strcmp(name, "syslog") == 0 ? &config->syslog : &config->insecure_no_auth) = flag;
+	} else if (strcmp(name, "log-level") == 0) {
+		int level = syncd_log_level_parse(value);
+		if (level < 0) {
+			snprintf(err, err_len,
+			         "%s: log-level must be error, warning, notice, info or debug, "
+			         "not \"%s\"",
+			         where, value);
+			return false;
+		}
+		config->log_level = level;
+	} else if (strcmp(name, "max-body") == 0) {
+		if (!parse_number(value, 1024, 1024ULL * 1024 * 1024, &number)) {
+			snprintf(err, err_len, "%s: max-body must be 1024..1073741824 bytes, not \"%s\"",
+			         where, value);
+			return false;
+		}
+		config->max_body = (size_t)number;
+	} else if (strcmp(name, "threads") == 0) {
+		if (!parse_number(value, 1, 256, &number)) {
+			snprintf(err, err_len, "%s: threads must be 1..256, not \"%s\"", where, value);
+			return false;
+		}
+		config->threads = (unsigned)number;
+	} else {
+		snprintf(err, err_len, "%s: unknown item \"%s\"", where, name);
+		return false;
+	}
+	return true;
+}
+
+bool syncd_config_read_file(syncd_config_t *config, const char *path, char *err, size_t err_len)
+{
+	yp_parser_t *parser = malloc(sizeof(*parser));
+	if (parser == NULL) {
+		snprintf(err, err_len, "%s: out of memory", path);
+		return false;
+	}
+	yp_init(parser);
+	int ret = yp_set_input_file(parser, path);
+	if (ret != KNOT_EOK) {
+		snprintf(err, err_len, "cannot read config file %s: %s", path, knot_strerror(ret));
+		yp_deinit(parser);
+		free(parser);
+		return false;
+	}
+
+	bool ok = true;
+	bool in_section = false;
+	while (ok && (ret = yp_parse(parser)) == KNOT_EOK) {
+		char where[600];
+		snprintf(where, sizeof(where), "%s:%zu", path, parser->line_count);
+		switch (parser->event) {
+		case YP_EKEY0:
+			in_section = strcmp(parser->key, "syncd") == 0;
+			if (!in_section) {
+				snprintf(err, err_len, "%s: unknown section \"%s\" (expected syncd:)", where,
+				         parser->key);
+				ok = false;
+			} else if (parser->data_len != 0) {
+				snprintf(err, err_len, "%s: section syncd: takes no value", where);
+				ok = false;
+			}
+			break;
+		case YP_EKEY1:
+			if (!in_section) {
+				snprintf(err, err_len, "%s: item outside the syncd: section", where);
+				ok = false;
+				break;
+			}
+			ok = apply(config, parser->key, parser->data, where, err, err_len);
+			break;
+		default:
+			snprintf(err, err_len, "%s: unexpected list item (syncd: has single values)",
+			         where);
+			ok = false;
+			break;
+		}
+	}
+	if (ok && ret != KNOT_EOF) {
+		snprintf(err, err_len, "%s:%zu: syntax error: %s", path, parser->line_count,
+		         knot_strerror(ret));
+		ok = false;
+	}
+	yp_deinit(parser);
+	free(parser);
+	return ok;
+}
+
+bool syncd_listen_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len,
+                        char *err, size_t err_len)
+{
+	memset(addr, 0, sizeof(*addr));
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(text, ':');
+	if (colon == NULL || (size_t)(colon - text) >= sizeof(host) || colon == text) {
+		snprintf(err, err_len, "listen \"%s\" must be ADDR:PORT or [ADDR6]:PORT", text);
+		return false;
+	}
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = '\0';
+
+	unsigned long long port = 0;
+	if (!parse_number(colon + 1, 0, 65535, &port)) {
+		snprintf(err, err_len, "listen \"%s\": port must be 0..65535", text);
+		return false;
+	}
+
+	size_t host_len = strlen(host);
+	if (host[0] == '[' && host_len > 2 && host[host_len - 1] == ']') {
+		host[host_len - 1] = '\0';
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+		if (inet_pton(AF_INET6, host + 1, &in6->sin6_addr) != 1) {
+			snprintf(err, err_len, "listen \"%s\": not a numeric IPv6 address", text);
+			return false;
+		}
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return true;
+	}
+	struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
+	if (inet_pton(AF_INET, host, &in4->sin_addr) != 1) {
+		snprintf(err, err_len,
+		         "listen \"%s\": not a numeric IPv4 address (write IPv6 as [ADDR]:PORT)",
+		         text);
+		return false;
+	}
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons((uint16_t)port);
+	*len = sizeof(*in4);
+	return true;
+}
+
+bool syncd_addr_is_loopback(const struct sockaddr_storage *addr)
+{
+	if (addr->ss_family == AF_INET) {
+		const struct sockaddr_in *in4 = (const struct sockaddr_in *)addr;
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (addr->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) {
+			return true;
+		}
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
+	}
+	return false;
+}
+
+bool syncd_config_check(syncd_config_t *config, char *err, size_t err_len)
+{
+	if (!syncd_listen_parse(config->listen, &config->listen_addr, &config->listen_addr_len, err,
+	                        err_len)) {
+		return false;
+	}
+	if ((config->tls_cert == NULL) != (config->tls_key == NULL)) {
+		snprintf(err, err_len, "tls-cert and tls-key must be given together");
+		return false;
+	}
+	if (config->tls_client_ca != NULL && config->tls_cert == NULL) {
+		snprintf(err, err_len, "tls-client-ca needs tls-cert and tls-key");
+		return false;
+	}
+	if (config->tokens == NULL && !config->insecure_no_auth &&
+	    !syncd_addr_is_loopback(&config->listen_addr)) {
+		snprintf(err, err_len,
+		         "refusing to listen on %s without a token file: give --tokens FILE, "
+		         "listen on a loopback address, or pass --insecure-no-auth",
+		         config->listen);
+		return false;
+	}
+	return true;
+}
+
+/*! \brief Sets the built-in defaults. */
+static bool set_defaults(syncd_config_t *config)
+{
+	memset(config, 0, sizeof(*config));
+	config->log_level = LOG_INFO;
+	config->max_body = SYNCD_DEFAULT_MAX_BODY;
+	config->threads = SYNCD_DEFAULT_THREADS;
+	config->changes_keep_ms = 24LL * 3600 * 1000;
+	return set_string(&config->listen, SYNCD_DEFAULT_LISTEN) &&
+	       set_string(&config->database, SYNCD_DEFAULT_DATABASE) &&
+	       set_string(&config->dbus, "system") &&
+	       set_string(&config->knot_socket, SYNCD_DEFAULT_KNOT_SOCKET) &&
+	       set_string(&config->knot_dbus, "system");
+}
+
+syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *argv[],
+                                        char *err, size_t err_len)
+{
+	if (!set_defaults(config)) {
+		snprintf(err, err_len, "out of memory");
+		return SYNCD_CONFIG_ERROR;
+	}
+	const char *short_options = "c:l:d:hV";
+
+	/* Pass 1: --help, --version, -c and option syntax. */
+	opterr = 0;
+	optind = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			print_help();
+			return SYNCD_CONFIG_EXIT;
+		case 'V':
+			printf("mecdns-syncd %s\n", PACKAGE_VERSION);
+			return SYNCD_CONFIG_EXIT;
+		case 'c':
+			if (!set_string(&config->config_file, optarg)) {
+				snprintf(err, err_len, "out of memory");
+				return SYNCD_CONFIG_ERROR;
+			}
+			break;
+		case '?':
+		case ':':
+			if (optopt != 0) {
+				snprintf(err, err_len, "option -%c: unknown or missing its value (see --help)",
+				         optopt);
+			} else {
+				snprintf(err, err_len,
+				         "option %s: unknown or missing its value (see --help)",
+				         argv[optind - 1]);
+			}
+			return SYNCD_CONFIG_ERROR;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, err_len, "unexpected argument \"%s\" (see --help)", argv[optind]);
+		return SYNCD_CONFIG_ERROR;
+	}
+
+	if (config->config_file != NULL &&
+	    !syncd_config_read_file(config, config->config_file, err, err_len)) {
+		return SYNCD_CONFIG_ERROR;
+	}
+
+	/* Pass 2: options override the file. */
+	optind = 0;
+	int index = 0;
+	while ((opt = getopt_long(argc, argv, short_options, long_options, &index)) != -1) {
+		const char *name = NULL;
+		switch (opt) {
+		case 'c': continue;
+		case 'l': name = "listen"; break;
+		case 'd': name = "database"; break;
+		default: name = long_options[index].name; break;
+		}
+		char where[64];
+		snprintf(where, sizeof(where), "option --%s", name);
+		const char *value = optarg != NULL ? optarg : "on";
+		if (!apply(config, name, value, where, err, err_len)) {
+			return SYNCD_CONFIG_ERROR;
+		}
+	}
+
+	return syncd_config_check(config, err, err_len) ? SYNCD_CONFIG_RUN : SYNCD_CONFIG_ERROR;
+}
+
+void syncd_config_free(syncd_config_t *config)
+{
+	free(config->config_file);
+	free(config->listen);
+	free(config->database);
+	free(config->dbus);
+	free(config->knot_socket);
+	free(config->knot_dbus);
+	free(config->tokens);
+	free(config->tls_cert);
+	free(config->tls_key);
+	free(config->tls_client_ca);
+	memset(config, 0, sizeof(*config));
+}

@@ -1,0 +1,192 @@
+/*  mecdns-syncd: startup, signal handling and shutdown.
+ *
+ *  Runs in the foreground (systemd Type=simple). The main thread only
+ *  waits for signals: SIGTERM / SIGINT stop cleanly (HTTP first, then the
+ *  D-Bus emitter flushes what is pending, then the database closes),
+ *  SIGHUP reloads the token file, and every minute it prunes the change
+ *  log (keeping what is not signalled yet).
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "syncd/api.h"
+#include "syncd/config.h"
+#include "syncd/http.h"
+#include "syncd/log.h"
+
+/*! Seconds between change log prunes. */
+#define PRUNE_INTERVAL 60
+
+/*! \brief The emitter's log lines into ours. */
+static void signals_log(int priority, const char *msg, void *ctx)
+{
+	syncd_log(priority, "dbus: %s", msg);
+}
+
+/*! \brief Loads the token file named by the config into *out (NULL when
+ *         none is configured). */
+static bool load_tokens(const syncd_config_t *config, syncd_auth_t **out)
+{
+	*out = NULL;
+	if (config->tokens == NULL) {
+		return true;
+	}
+	char err[600];
+	*out = syncd_auth_load(config->tokens, err, sizeof(err));
+	if (*out == NULL) {
+		log_error("%s", err);
+		return false;
+	}
+	log_info("loaded %zu tokens from %s", syncd_auth_count(*out), config->tokens);
+	return true;
+}
+
+/*! \brief SIGHUP: swaps in a freshly read token file; keeps the old one
+ *         when the new one does not parse. */
+static void reload_tokens(syncd_ctx_t *ctx)
+{
+	if (ctx->config->tokens == NULL) {
+		log_info("SIGHUP: no token file configured, nothing to reload");
+		return;
+	}
+	syncd_auth_t *fresh = NULL;
+	if (!load_tokens(ctx->config, &fresh)) {
+		log_error("SIGHUP: keeping the previous tokens");
+		return;
+	}
+	pthread_rwlock_wrlock(&ctx->auth_lock);
+	syncd_auth_t *old = ctx->auth;
+	ctx->auth = fresh;
+	pthread_rwlock_unlock(&ctx->auth_lock);
+	syncd_auth_free(old);
+}
+
+/*! \brief Prunes old, signalled change log rows. */
+static void prune(syncd_ctx_t *ctx)
+{
+	size_t deleted = 0;
+	mecdns_store_status_t status =
+		mecdns_store_prune(ctx->store, ctx->config->changes_keep_ms, &deleted);
+	if (status != MECDNS_STORE_OK) {
+		log_warning("pruning the change log failed (%s: %s); retrying later",
+		            mecdns_store_strerror(status), mecdns_store_last_error());
+	} else if (deleted > 0) {
+		log_debug("pruned %zu change log rows", deleted);
+	}
+}
+
+/*! \brief Waits for signals until SIGTERM or SIGINT. */
+static void run(syncd_ctx_t *ctx, const sigset_t *set)
+{
+	struct timespec timeout = { .tv_sec = PRUNE_INTERVAL };
+	for (;;) {
+		int sig = sigtimedwait(set, NULL, &timeout);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_notice("%s received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			return;
+		}
+		if (sig == SIGHUP) {
+			reload_tokens(ctx);
+		} else if (sig < 0 && errno == EAGAIN) {
+			prune(ctx);
+		}
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	/* The database directory is shared with knotd's group: files are
+	 * group-readable, -shm group-writable (DESIGN.md "Files"). */
+	umask(007);
+
+	syncd_config_t config;
+	char err[1024];
+	switch (syncd_config_load(&config, argc, argv, err, sizeof(err))) {
+	case SYNCD_CONFIG_EXIT:
+		syncd_config_free(&config);
+		return EXIT_SUCCESS;
+	case SYNCD_CONFIG_ERROR:
+		fprintf(stderr, "mecdns-syncd: error: %s\n", err);
+		syncd_config_free(&config);
+		return EXIT_FAILURE;
+	case SYNCD_CONFIG_RUN:
+		break;
+	}
+	syncd_log_init(config.log_level, config.syslog);
+
+	/* Signals are taken by the main thread only; every thread started
+	 * from here on inherits the mask. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int exit_code = EXIT_FAILURE;
+	syncd_ctx_t ctx = { .config = &config };
+	pthread_rwlock_init(&ctx.auth_lock, NULL);
+	syncd_http_t *http = NULL;
+
+	if (config.tokens == NULL) {
+		log_notice("no token file: serving without authorisation on loopback %s",
+		           config.listen);
+	}
+	if (!load_tokens(&config, &ctx.auth) || !syncd_http_tls_check(&config, err, sizeof(err))) {
+		if (config.tls_cert != NULL && err[0] != '\0') {
+			log_error("%s", err);
+		}
+		goto out;
+	}
+	mecdns_store_status_t status = mecdns_store_open(config.database, &ctx.store, err,
+	                                                 sizeof(err));
+	if (status != MECDNS_STORE_OK) {
+		log_error("cannot open database %s: %s", config.database, err);
+		goto out;
+	}
+	ctx.metrics = syncd_metrics_new(syncd_route_count);
+	if (ctx.metrics == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	mecdns_signals_config_t signals_config = {
+		.bus = config.dbus,
+		.log = signals_log,
+	};
+	ctx.signals = mecdns_signals_start(&signals_config, ctx.store, err, sizeof(err));
+	if (ctx.signals == NULL) {
+		log_error("D-Bus signals: %s", err);
+		goto out;
+	}
+	http = syncd_http_start(&ctx, err, sizeof(err));
+	if (http == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
+	log_notice("serving HTTP%s on %s, database %s, bus %s", config.tls_cert != NULL ? "S" : "",
+	           config.listen, config.database, config.dbus);
+
+	run(&ctx, &set);
+	exit_code = EXIT_SUCCESS;
+out:
+	syncd_http_stop(http);
+	if (ctx.signals != NULL) {
+		mecdns_signals_stop(ctx.signals);
+	}
+	if (ctx.store != NULL) {
+		mecdns_store_close(ctx.store);
+	}
+	syncd_metrics_free(ctx.metrics);
+	syncd_auth_free(ctx.auth);
+	pthread_rwlock_destroy(&ctx.auth_lock);
+	syncd_config_free(&config);
+	return exit_code;
+}

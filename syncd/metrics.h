@@ -1,0 +1,22 @@
+/*  mecdns-syncd metrics: request counters by route and status, kept in
+ *  memory (atomics, no lock on the request path) and printed with the
+ *  store's gauges in Prometheus text format by GET /metrics.
+ */
+
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct syncd_metrics syncd_metrics_t;
+
+/*! \brief Counters for route_count routes (plus one for unmatched paths). */
+syncd_metrics_t *syncd_metrics_new(size_t route_count);
+
+void syncd_metrics_free(syncd_metrics_t *metrics);
+
+/*! \brief Counts one answer; route SIZE_MAX = no route matched. */
+void syncd_metrics_count(syncd_metrics_t *metrics, size_t route, int status);
+
+/*! \brief Reads a counter. */
+uint64_t syncd_metrics_get(const syncd_metrics_t *metrics, size_t route, int status);

@@ -1,0 +1,132 @@
+/*  mecdns-syncd problems (see problem.h). */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syncd/problem.h"
+
+const char *syncd_http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
+	default: return "Unknown";
+	}
+}
+
+cJSON *syncd_problem_json(int status, const char *detail, const char *instance)
+{
+	cJSON *json = cJSON_CreateObject();
+	if (json == NULL) {
+		return NULL;
+	}
+	bool ok = cJSON_AddStringToObject(json, "type", "about:blank") != NULL &&
+	          cJSON_AddStringToObject(json, "title", syncd_http_reason(status)) != NULL &&
+	          cJSON_AddNumberToObject(json, "status", status) != NULL &&
+	          (detail == NULL || cJSON_AddStringToObject(json, "detail", detail) != NULL) &&
+	          (instance == NULL || cJSON_AddStringToObject(json, "instance", instance) != NULL);
+	if (!ok) {
+		cJSON_Delete(json);
+		return NULL;
+	}
+	return json;
+}
+
+void syncd_problem(syncd_response_t *resp, int status, const char *detail, const char *instance)
+{
+	/* Keep headers such as Allow; drop any body, ETag and Location. */
+	free(resp->body);
+	free(resp->etag);
+	free(resp->location);
+	resp->body = NULL;
+	resp->etag = NULL;
+	resp->location = NULL;
+	resp->body_len = 0;
+	resp->status = status;
+	resp->content_type = NULL;
+
+	cJSON *json = syncd_problem_json(status, detail, instance);
+	char *text = json != NULL ? cJSON_PrintUnformatted(json) : NULL;
+	cJSON_Delete(json);
+	if (text == NULL) {
+		return; /* Out of memory: the status alone still tells the truth. */
+	}
+	resp->content_type = SYNCD_PROBLEM_CONTENT_TYPE;
+	resp->body = text;
+	resp->body_len = strlen(text);
+}
+
+void syncd_problemf(syncd_response_t *resp, int status, const char *instance, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	syncd_problem(resp, status, detail, instance);
+}
+
+int syncd_store_http_status(mecdns_store_status_t status)
+{
+	switch (status) {
+	case MECDNS_STORE_OK: return 200;
+	case MECDNS_STORE_NOT_FOUND: return 404;
+	case MECDNS_STORE_EXISTS: return 409;
+	case MECDNS_STORE_CONFLICT: return 409;
+	case MECDNS_STORE_STALE: return 412;
+	case MECDNS_STORE_INVALID: return 400;
+	case MECDNS_STORE_BUSY: return 503;
+	case MECDNS_STORE_READONLY: return 503;
+	case MECDNS_STORE_CORRUPT: return 503;
+	case MECDNS_STORE_FULL: return 507;
+	case MECDNS_STORE_ERROR: return 500;
+	}
+	return 500;
+}
+
+void syncd_problem_store(syncd_response_t *resp, mecdns_store_status_t status, const char *what,
+                         const char *instance)
+{
+	int http = syncd_store_http_status(status);
+	switch (status) {
+	case MECDNS_STORE_NOT_FOUND:
+		syncd_problemf(resp, http, instance, "%s does not exist", what);
+		return;
+	case MECDNS_STORE_EXISTS:
+		syncd_problemf(resp, http, instance, "%s already exists", what);
+		return;
+	case MECDNS_STORE_CONFLICT:
+		syncd_problemf(resp, http, instance,
+		               "%s: a CNAME cannot coexist with other data at the same name", what);
+		return;
+	case MECDNS_STORE_STALE:
+		syncd_problemf(resp, http, instance,
+		               "%s was changed by someone else (If-Match does not match its ETag)",
+		               what);
+		return;
+	case MECDNS_STORE_INVALID:
+		syncd_problemf(resp, http, instance, "%s: value refused: %s", what,
+		               mecdns_store_last_error());
+		return;
+	default:
+		syncd_problemf(resp, http, instance, "database %s: %s", mecdns_store_strerror(status),
+		               mecdns_store_last_error());
+		return;
+	}
+}

@@ -1,0 +1,172 @@
+/*  mecdns-syncd record data (see rdata.h). */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libknot/libknot.h>
+#include <libzscanner/scanner.h>
+
+#include "syncd/rdata.h"
+
+/*! Longest presentation text we accept for one record data. */
+#define RDATA_TEXT_MAX 65535
+
+/*! \brief Writes a formatted message into err and returns false. */
+#define FAIL(err, err_len, ...) \
+	do { \
+		if ((err) != NULL && (err_len) > 0) { \
+			snprintf((err), (err_len), __VA_ARGS__); \
+		} \
+		return false; \
+	} while (0)
+
+bool syncd_rrtype_parse(const char *text, uint16_t *type, char *err, size_t err_len)
+{
+	uint16_t code = 0;
+	if (text == NULL || *text == '\0' || knot_rrtype_from_string(text, &code) != 0) {
+		FAIL(err, err_len, "type \"%s\" is not a DNS record type", text != NULL ? text : "");
+	}
+	if (knot_rrtype_is_metatype(code) || knot_rrtype_is_dnssec(code) ||
+	    code == KNOT_RRTYPE_SOA || code == KNOT_RRTYPE_NS || code == KNOT_RRTYPE_DNAME ||
+	    code == KNOT_RRTYPE_CDS || code == KNOT_RRTYPE_CDNSKEY || code == KNOT_RRTYPE_KEY ||
+	    code == KNOT_RRTYPE_SIG || code == 0) {
+		FAIL(err, err_len,
+		     "type %s cannot be served by mecdns (meta, DNSSEC and zone structure "
+		     "types are left to the zone)",
+		     text);
+	}
+	*type = code;
+	return true;
+}
+
+void syncd_rrtype_name(uint16_t type, char *out, size_t out_len)
+{
+	if (knot_rrtype_to_string(type, out, out_len) < 0) {
+		snprintf(out, out_len, "TYPE%u", type);
+	}
+}
+
+bool syncd_rrclass_valid(const char *text, char *err, size_t err_len)
+{
+	if (text == NULL || strcasecmp(text, "IN") != 0) {
+		FAIL(err, err_len, "class must be \"IN\"");
+	}
+	return true;
+}
+
+/*! \brief Whether text can go into one scanner line unchanged: no line
+ *         breaks or NULs (which would start another record or directive). */
+static bool one_line(const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r') {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*! \brief Dumps one record data canonically (malloc'd), NULL on failure. */
+static char *dump_canonical(const char *owner, uint16_t type, const uint8_t *wire, uint16_t len)
+{
+	knot_dname_t *name = knot_dname_from_str_alloc(owner);
+	if (name == NULL) {
+		return NULL;
+	}
+	knot_rrset_t *rrset = knot_rrset_new(name, type, KNOT_CLASS_IN, 0, NULL);
+	knot_dname_free(name, NULL);
+	if (rrset == NULL) {
+		return NULL;
+	}
+	char *out = NULL;
+	size_t size = 256 + 4 * (size_t)len;
+	if (knot_rrset_add_rdata(rrset, wire, len, NULL) == KNOT_EOK) {
+		out = malloc(size);
+		if (out != NULL &&
+		    knot_rrset_txt_dump_data(rrset, 0, out, size, &KNOT_DUMP_STYLE_DEFAULT) < 0) {
+			free(out);
+			out = NULL;
+		}
+	}
+	knot_rrset_free(rrset, NULL);
+	return out;
+}
+
+bool syncd_rdata_parse(const char *owner, uint16_t type, const char *text, uint8_t **wire,
+                       uint16_t *wire_len, char **canonical, char *err, size_t err_len)
+{
+	*wire = NULL;
+	*canonical = NULL;
+	if (text == NULL || *text == '\0') {
+		FAIL(err, err_len, "record data must not be empty");
+	}
+	if (strlen(text) > RDATA_TEXT_MAX || !one_line(text)) {
+		FAIL(err, err_len, "record data must be one line of at most %d characters",
+		     RDATA_TEXT_MAX);
+	}
+
+	char type_name[32];
+	syncd_rrtype_name(type, type_name, sizeof(type_name));
+	char *line = NULL;
+	int line_len = asprintf(&line, "%s 0 IN %s %s\n", owner, type_name, text);
+	if (line_len < 0) {
+		FAIL(err, err_len, "out of memory");
+	}
+
+	zs_scanner_t *scanner = malloc(sizeof(*scanner));
+	if (scanner == NULL) {
+		free(line);
+		FAIL(err, err_len, "out of memory");
+	}
+	bool ok = false;
+	if (zs_init(scanner, ".", KNOT_CLASS_IN, 0) != 0 ||
+	    zs_set_input_string(scanner, line, (size_t)line_len) != 0) {
+		snprintf(err, err_len, "record data scanner failed: %s",
+		         zs_strerror(scanner->error.code));
+		goto out;
+	}
+	if (zs_parse_record(scanner) != 0 || scanner->state != ZS_STATE_DATA) {
+		snprintf(err, err_len, "record data \"%s\" is not valid %s data: %s", text,
+		         type_name,
+		         scanner->state == ZS_STATE_ERROR ? zs_strerror(scanner->error.code)
+		                                          : "no record");
+		goto out;
+	}
+	if (scanner->r_type != type || scanner->r_data_length > UINT16_MAX) {
+		snprintf(err, err_len, "record data \"%s\" is not valid %s data", text, type_name);
+		goto out;
+	}
+	*wire_len = (uint16_t)scanner->r_data_length;
+	*wire = malloc(*wire_len > 0 ? *wire_len : 1);
+	if (*wire == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto out;
+	}
+	memcpy(*wire, scanner->r_data, *wire_len);
+
+	/* Exactly one record: anything after it (a second record through
+	 * parentheses tricks and the like) is an error. */
+	if (zs_parse_record(scanner) != 0 ||
+	    (scanner->state != ZS_STATE_EOF && scanner->state != ZS_STATE_NONE)) {
+		snprintf(err, err_len, "record data \"%s\" is not one %s record", text, type_name);
+		goto out;
+	}
+	*canonical = dump_canonical(owner, type, *wire, *wire_len);
+	if (*canonical == NULL) {
+		snprintf(err, err_len, "record data \"%s\" cannot be printed back", text);
+		goto out;
+	}
+	ok = true;
+out:
+	zs_deinit(scanner);
+	free(scanner);
+	free(line);
+	if (!ok) {
+		free(*wire);
+		*wire = NULL;
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,58 @@
+/*  mecdns-syncd response (see response.h). */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "syncd/problem.h"
+#include "syncd/response.h"
+
+int syncd_response_json(syncd_response_t *resp, int status, cJSON *json)
+{
+	char *text = json != NULL ? cJSON_PrintUnformatted(json) : NULL;
+	cJSON_Delete(json);
+	if (text == NULL) {
+		syncd_problem(resp, 500, "out of memory while formatting the answer", NULL);
+		return -1;
+	}
+	syncd_response_clear(resp);
+	resp->status = status;
+	resp->content_type = "application/json";
+	resp->body = text;
+	resp->body_len = strlen(text);
+	return 0;
+}
+
+int syncd_response_text(syncd_response_t *resp, int status, const char *content_type,
+                        const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+	if (copy == NULL) {
+		syncd_problem(resp, 500, "out of memory", NULL);
+		return -1;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	syncd_response_clear(resp);
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body = copy;
+	resp->body_len = len;
+	return 0;
+}
+
+void syncd_response_empty(syncd_response_t *resp, int status)
+{
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+	resp->content_type = NULL;
+	resp->status = status;
+}
+
+void syncd_response_clear(syncd_response_t *resp)
+{
+	free(resp->body);
+	free(resp->etag);
+	free(resp->location);
+	memset(resp, 0, sizeof(*resp));
+}

@@ -1,0 +1,36 @@
+/*  mecdns-syncd response: what a handler hands back to the HTTP layer.
+ *
+ *  Handlers never touch libmicrohttpd; they fill one of these and http.c
+ *  turns it into the wire response. Every string is owned by the response
+ *  and freed by syncd_response_clear().
+ */
+
+#pragma once
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+typedef struct {
+	int status;               /*!< HTTP status code. */
+	const char *content_type; /*!< Static string, NULL: no body. */
+	char *body;               /*!< malloc'd, may be NULL. */
+	size_t body_len;
+	char *etag;               /*!< ETag header value (quoted), or NULL. */
+	char *location;           /*!< Location header value, or NULL. */
+	const char *allow;        /*!< Allow header (for 405), static, or NULL. */
+} syncd_response_t;
+
+/*! \brief Sets a JSON body (application/json) from json, which is deleted.
+ *         Returns 0, or -1 (500 problem set instead) when printing fails. */
+int syncd_response_json(syncd_response_t *resp, int status, cJSON *json);
+
+/*! \brief Sets a body that is a copy of text with the given content type. */
+int syncd_response_text(syncd_response_t *resp, int status, const char *content_type,
+                        const char *text, size_t len);
+
+/*! \brief A status without body (204, ...). */
+void syncd_response_empty(syncd_response_t *resp, int status);
+
+/*! \brief Frees what the response owns and zeroes it. */
+void syncd_response_clear(syncd_response_t *resp);

@@ -1,0 +1,852 @@
+/*  Integration tests of mecdns-syncd's REST APIs: the real binary on a free
+ *  loopback port with a temporary database and --dbus none. Every case
+ *  checks the HTTP answer and the database through the store API; a
+ *  rejected request must leave the generation unchanged.
+ */
+
+#include <check.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <libknot/libknot.h>
+
+#include "store/store.h"
+#include "tests/harness/dns.h"
+#include "tests/harness/harness.h"
+#include "tests/harness/knotd.h"
+#include "tests/harness/http.h"
+
+#define ADDR "127.0.0.1"
+#define MP1 "/mec_app_support/v1/applications"
+#define MM5 "/mep/config"
+#define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
+
+/*! Tokens of the authorisation tests. */
+#define TOKENS "admintoken admin\n" \
+	       "mepmtoken mm5\n" \
+	       "meptoken dns-mgmt\n" \
+	       "apptokenA app:A\n"
+
+typedef struct {
+	harness_proc_t proc;
+	char *dir;
+	char *db;
+	int port;
+	const char *token; /*!< Sent as Authorization: Bearer, or NULL. */
+} syncd_t;
+
+static syncd_t syncd;
+
+/*! \brief Starts mecdns-syncd with optional token file content and extra
+ *         arguments; returns its exit status if it stopped by itself
+ *         (-1 while it runs). */
+static int syncd_start(syncd_t *s, const char *tokens, const char *listen_override,
+                       bool expect_running)
+{
+	memset(s, 0, sizeof(*s));
+	s->dir = harness_tmpdir("syncd");
+	s->db = harness_strdupf("%s/mecdns.db", s->dir);
+	s->port = harness_free_port(ADDR);
+	ck_assert_int_gt(s->port, 0);
+	char *binary = harness_build_path("syncd/mecdns-syncd");
+	char *listen = listen_override != NULL ? harness_strdupf("%s", listen_override)
+	                                       : harness_strdupf(ADDR ":%d", s->port);
+	char *token_path = harness_strdupf("%s/tokens", s->dir);
+	char *log = harness_strdupf("%s/syncd.log", s->dir);
+	if (tokens != NULL) {
+		ck_assert_int_eq(harness_write_file(token_path, tokens), 0);
+	}
+	char *argv[] = { binary, "--listen", listen, "--database", s->db, "--dbus", "none",
+		         "--log-level", "debug", tokens != NULL ? "--tokens" : NULL, token_path,
+		         NULL };
+	ck_assert_int_eq(harness_spawn(&s->proc, "mecdns-syncd", argv, NULL, log), 0);
+	int status = -1;
+	if (expect_running) {
+		if (harness_wait_tcp(ADDR, s->port, 10000) != 0) {
+			harness_dump_log(&s->proc);
+			ck_abort_msg("mecdns-syncd did not start listening");
+		}
+	} else {
+		status = harness_wait_exit(&s->proc, 10000);
+	}
+	free(binary);
+	free(listen);
+	free(token_path);
+	free(log);
+	return status;
+}
+
+static void syncd_stop(syncd_t *s)
+{
+	if (s->proc.pid != 0) {
+		int status = harness_stop(&s->proc, 10000);
+		if (status != 0) {
+			harness_dump_log(&s->proc);
+		}
+		ck_assert_int_eq(status, 0);
+	}
+	harness_rmtree(s->dir);
+	free(s->dir);
+	free(s->db);
+	memset(s, 0, sizeof(*s));
+}
+
+static void setup(void)
+{
+	syncd_start(&syncd, NULL, NULL, true);
+}
+
+static void setup_with_tokens(void)
+{
+	syncd_start(&syncd, TOKENS, NULL, true);
+}
+
+static void teardown(void)
+{
+	syncd_stop(&syncd);
+}
+
+/*! \brief One request with an optional If-Match; returns the status. */
+static int call_if(const char *method, const char *path, const char *body, const char *if_match,
+                   http_response_t *resp)
+{
+	char *auth = syncd.token != NULL ? harness_strdupf("Authorization: Bearer %s", syncd.token)
+	                                 : NULL;
+	char *match = if_match != NULL ? harness_strdupf("If-Match: %s", if_match) : NULL;
+	const char *headers[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+	if (auth != NULL) {
+		headers[n++] = auth;
+	}
+	if (match != NULL) {
+		headers[n++] = match;
+	}
+	int ret = http_request(ADDR, syncd.port, method, path, headers, body,
+	                       body != NULL ? strlen(body) : 0, resp);
+	free(auth);
+	free(match);
+	ck_assert_int_eq(ret, 0);
+	return resp->status;
+}
+
+static int call(const char *method, const char *path, const char *body, http_response_t *resp)
+{
+	return call_if(method, path, body, NULL, resp);
+}
+
+/*! \brief Status only. */
+static int status_of(const char *method, const char *path, const char *body)
+{
+	http_response_t resp;
+	int status = call(method, path, body, &resp);
+	http_response_free(&resp);
+	return status;
+}
+
+/*! \brief Asserts a ProblemDetails body with the given status. */
+static void assert_problem(const http_response_t *resp, int status)
+{
+	ck_assert_msg(resp->status == status, "status %d, expected %d: %s", resp->status, status,
+	              resp->body);
+	char *type = http_header(resp, "Content-Type");
+	ck_assert_ptr_nonnull(type);
+	ck_assert_str_eq(type, "application/problem+json");
+	free(type);
+	cJSON *json = cJSON_Parse(resp->body);
+	ck_assert_ptr_nonnull(json);
+	ck_assert_int_eq(cJSON_GetObjectItem(json, "status")->valueint, status);
+	ck_assert(cJSON_IsString(cJSON_GetObjectItem(json, "title")));
+	ck_assert(cJSON_IsString(cJSON_GetObjectItem(json, "detail")));
+	ck_assert(cJSON_IsString(cJSON_GetObjectItem(json, "type")));
+	cJSON_Delete(json);
+}
+
+/*! \brief A request expected to fail with status and change nothing. */
+static void rejected(const char *method, const char *path, const char *body, int status);
+
+/*! \brief The database generation, read through the store. */
+static uint64_t generation(void)
+{
+	mecdns_store_t *store = NULL;
+	char err[512];
+	ck_assert_int_eq(mecdns_store_open(syncd.db, &store, err, sizeof(err)), MECDNS_STORE_OK);
+	uint64_t gen = 0;
+	ck_assert_int_eq(mecdns_store_state(store, &gen, NULL, NULL), MECDNS_STORE_OK);
+	mecdns_store_close(store);
+	return gen;
+}
+
+/*! \brief Reads one rule through the store; returns its status. */
+static mecdns_store_status_t stored_rule(const char *app, const char *id, mecdns_rule_t *rule)
+{
+	mecdns_store_t *store = NULL;
+	char err[512];
+	ck_assert_int_eq(mecdns_store_open(syncd.db, &store, err, sizeof(err)), MECDNS_STORE_OK);
+	mecdns_store_status_t status = mecdns_store_rule_get(store, app, id, rule);
+	mecdns_store_close(store);
+	return status;
+}
+
+/*! \brief Reads one rrset through the store; returns its status. */
+static mecdns_store_status_t stored_rrset(const char *zone, const char *owner, uint16_t type,
+                                          mecdns_rrset_t *set)
+{
+	mecdns_store_t *store = NULL;
+	char err[512];
+	ck_assert_int_eq(mecdns_store_open(syncd.db, &store, err, sizeof(err)), MECDNS_STORE_OK);
+	mecdns_store_status_t status = mecdns_store_rrset_get(store, zone, owner, type, set);
+	mecdns_store_close(store);
+	return status;
+}
+
+static void rejected(const char *method, const char *path, const char *body, int status)
+{
+	uint64_t before = generation();
+	http_response_t resp;
+	call(method, path, body, &resp);
+	assert_problem(&resp, status);
+	http_response_free(&resp);
+	ck_assert_uint_eq(generation(), before);
+}
+
+#define RULE_R1 "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\"," \
+	        "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"ttl\":30}"
+
+/*! \brief Creates rule r1 of app A through Mm5. */
+static void create_r1(void)
+{
+	ck_assert_int_eq(status_of("POST", MM5 "/A/dns_rules", RULE_R1), 201);
+}
+
+/*** Mp1: the ETSI DNS rule test cases. ***/
+
+START_TEST(test_mp1_list_of_known_app_is_200)
+{
+	create_r1();
+	http_response_t resp;
+	ck_assert_int_eq(call("GET", MP1 "/A/dns_rules", NULL, &resp), 200);
+	cJSON *json = cJSON_Parse(resp.body);
+	ck_assert(cJSON_IsArray(json));
+	ck_assert_int_eq(cJSON_GetArraySize(json), 1);
+	cJSON *rule = cJSON_GetArrayItem(json, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(rule, "dnsRuleId")->valuestring, "r1");
+	ck_assert_str_eq(cJSON_GetObjectItem(rule, "domainName")->valuestring, "www.example.com");
+	ck_assert_str_eq(cJSON_GetObjectItem(rule, "ipAddressType")->valuestring, "IP_V4");
+	ck_assert_str_eq(cJSON_GetObjectItem(rule, "ipAddress")->valuestring, "172.16.189.14");
+	ck_assert_int_eq(cJSON_GetObjectItem(rule, "ttl")->valueint, 30);
+	ck_assert_str_eq(cJSON_GetObjectItem(rule, "state")->valuestring, "ACTIVE");
+	cJSON_Delete(json);
+	http_response_free(&resp);
+}
+END_TEST
+
+START_TEST(test_mp1_list_of_unknown_app_is_404)
+{
+	http_response_t resp;
+	call("GET", MP1 "/nosuchapp/dns_rules", NULL, &resp);
+	assert_problem(&resp, 404);
+	http_response_free(&resp);
+}
+END_TEST
+
+START_TEST(test_mp1_get_rule_is_200_with_etag)
+{
+	create_r1();
+	http_response_t resp;
+	ck_assert_int_eq(call("GET", MP1 "/A/dns_rules/r1", NULL, &resp), 200);
+	char *etag = http_header(&resp, "ETag");
+	ck_assert_ptr_nonnull(etag);
+	ck_assert_str_eq(etag, "\"1\"");
+	free(etag);
+	http_response_free(&resp);
+}
+END_TEST
+
+START_TEST(test_mp1_get_unknown_rule_is_404)
+{
+	create_r1();
+	http_response_t resp;
+	call("GET", MP1 "/A/dns_rules/nosuchrule", NULL, &resp);
+	assert_problem(&resp, 404);
+	http_response_free(&resp);
+}
+END_TEST
+
+#define PUT_R1_INACTIVE "{\"dnsRuleId\":\"r1\",\"domainName\":\"WWW.example.com.\"," \
+	                "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.15\"," \
+	                "\"ttl\":60,\"state\":\"INACTIVE\"}"
+
+START_TEST(test_mp1_put_deactivates_with_matching_if_match)
+{
+	create_r1();
+	uint64_t before = generation();
+	http_response_t resp;
+	ck_assert_int_eq(call_if("PUT", MP1 "/A/dns_rules/r1", PUT_R1_INACTIVE, "\"1\"", &resp), 200);
+	char *etag = http_header(&resp, "ETag");
+	ck_assert_str_eq(etag, "\"2\"");
+	free(etag);
+	cJSON *json = cJSON_Parse(resp.body);
+	ck_assert_str_eq(cJSON_GetObjectItem(json, "state")->valuestring, "INACTIVE");
+	ck_assert_str_eq(cJSON_GetObjectItem(json, "domainName")->valuestring, "WWW.example.com.");
+	cJSON_Delete(json);
+	http_response_free(&resp);
+
+	ck_assert_uint_eq(generation(), before + 1);
+	mecdns_rule_t rule = { 0 };
+	ck_assert_int_eq(stored_rule("A", "r1", &rule), MECDNS_STORE_OK);
+	ck_assert(!rule.active);
+	ck_assert_str_eq(rule.owner, "www.example.com.");
+	ck_assert_str_eq(rule.ip_address, "172.16.189.15");
+	ck_assert_int_eq(rule.ttl, 60);
+	mecdns_rule_clear(&rule);
+}
+END_TEST
+
+START_TEST(test_mp1_put_with_mismatched_rule_id_is_400)
+{
+	create_r1();
+	rejected("PUT", MP1 "/A/dns_rules/r1",
+	         "{\"dnsRuleId\":\"r2\",\"domainName\":\"www.example.com\",\"ipAddressType\":"
+	         "\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"state\":\"INACTIVE\"}",
+	         400);
+	mecdns_rule_t rule = { 0 };
+	ck_assert_int_eq(stored_rule("A", "r1", &rule), MECDNS_STORE_OK);
+	ck_assert(rule.active);
+	mecdns_rule_clear(&rule);
+}
+END_TEST
+
+START_TEST(test_mp1_put_unknown_rule_is_404)
+{
+	create_r1();
+	rejected("PUT", MP1 "/A/dns_rules/r9",
+	         "{\"dnsRuleId\":\"r9\",\"domainName\":\"www.example.com\",\"ipAddressType\":"
+	         "\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"state\":\"INACTIVE\"}",
+	         404);
+	rejected("PUT", MP1 "/B/dns_rules/r1", PUT_R1_INACTIVE, 404);
+}
+END_TEST
+
+START_TEST(test_mp1_put_with_stale_if_match_is_412_and_changes_nothing)
+{
+	create_r1();
+	ck_assert_int_eq(status_of("PUT", MP1 "/A/dns_rules/r1", PUT_R1_INACTIVE), 200);
+	uint64_t before = generation();
+	http_response_t resp;
+	call_if("PUT", MP1 "/A/dns_rules/r1",
+	        "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\",\"ipAddressType\":"
+	        "\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"state\":\"ACTIVE\"}",
+	        "\"1\"", &resp);
+	assert_problem(&resp, 412);
+	http_response_free(&resp);
+	ck_assert_uint_eq(generation(), before);
+	mecdns_rule_t rule = { 0 };
+	ck_assert_int_eq(stored_rule("A", "r1", &rule), MECDNS_STORE_OK);
+	ck_assert(!rule.active);
+	mecdns_rule_clear(&rule);
+}
+END_TEST
+
+START_TEST(test_bad_input_is_400_and_changes_nothing)
+{
+	create_r1();
+	const char *bad[] = {
+		"{\"dnsRuleId\":\"r1\",",                                   /* malformed JSON */
+		"[1,2]",                                                     /* not an object */
+		"{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\",\"ipAddressType\":"
+		"\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"ttl\":\"30\",\"state\":\"ACTIVE\"}",
+		"{\"dnsRuleId\":\"r1\",\"domainName\":\"www..example.com\",\"ipAddressType\":"
+		"\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"state\":\"ACTIVE\"}",
+		"{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\",\"ipAddressType\":"
+		"\"IP_V4\",\"ipAddress\":\"2001:db8::1\",\"state\":\"ACTIVE\"}",
+		"{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\",\"ipAddressType\":"
+		"\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"ttl\":2147483648,\"state\":\"ACTIVE\"}",
+		"{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\",\"ipAddressType\":"
+		"\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"state\":\"active\"}",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rejected("PUT", MP1 "/A/dns_rules/r1", bad[i], 400);
+		rejected("POST", MM5 "/A/dns_rules", bad[i], i == 2 || i >= 3 ? 400 : 400);
+	}
+	rejected("GET", MP1 "/bad%20id/dns_rules", NULL, 400);
+}
+END_TEST
+
+START_TEST(test_oversize_body_is_413)
+{
+	size_t size = 1024 * 1024 + 16;
+	char *body = malloc(size + 1);
+	memset(body, ' ', size);
+	body[size] = '\0';
+	memcpy(body, "{\"dnsRuleId\":\"big\"", 18);
+	rejected("POST", MM5 "/A/dns_rules", body, 413);
+	free(body);
+	/* The daemon still serves. */
+	ck_assert_int_eq(status_of("GET", "/healthz", NULL), 200);
+}
+END_TEST
+
+START_TEST(test_unknown_path_is_404_and_wrong_method_405)
+{
+	rejected("GET", "/nosuch", NULL, 404);
+	http_response_t resp;
+	call("PATCH", MM5 "/A/dns_rules/r1", "{}", &resp);
+	assert_problem(&resp, 405);
+	char *allow = http_header(&resp, "Allow");
+	ck_assert_ptr_nonnull(allow);
+	ck_assert_ptr_nonnull(strstr(allow, "PUT"));
+	free(allow);
+	http_response_free(&resp);
+}
+END_TEST
+
+/*** Mm5. ***/
+
+START_TEST(test_mm5_create_is_201_with_location_and_active_state)
+{
+	uint64_t before = generation();
+	http_response_t resp;
+	ck_assert_int_eq(call("POST", MM5 "/A/dns_rules", RULE_R1, &resp), 201);
+	char *location = http_header(&resp, "Location");
+	ck_assert_str_eq(location, "/mep/config/A/dns_rules/r1");
+	free(location);
+	http_response_free(&resp);
+	ck_assert_uint_eq(generation(), before + 1);
+	mecdns_rule_t rule = { 0 };
+	ck_assert_int_eq(stored_rule("A", "r1", &rule), MECDNS_STORE_OK);
+	ck_assert(rule.active);
+	ck_assert_int_eq(rule.ip_type, MECDNS_IP_V4);
+	mecdns_rule_clear(&rule);
+
+	ck_assert_int_eq(status_of("GET", MM5 "/A/dns_rules/r1", NULL), 200);
+	ck_assert_int_eq(status_of("GET", MM5 "/A/dns_rules", NULL), 200);
+}
+END_TEST
+
+START_TEST(test_mm5_duplicate_create_is_409)
+{
+	create_r1();
+	rejected("POST", MM5 "/A/dns_rules", RULE_R1, 409);
+}
+END_TEST
+
+START_TEST(test_mm5_partial_put_changes_only_the_state)
+{
+	create_r1();
+	http_response_t resp;
+	ck_assert_int_eq(call("PUT", MM5 "/A/dns_rules/r1", "{\"state\":\"INACTIVE\"}", &resp), 200);
+	http_response_free(&resp);
+	mecdns_rule_t rule = { 0 };
+	ck_assert_int_eq(stored_rule("A", "r1", &rule), MECDNS_STORE_OK);
+	ck_assert(!rule.active);
+	ck_assert_str_eq(rule.domain_name, "www.example.com");
+	ck_assert_str_eq(rule.ip_address, "172.16.189.14");
+	ck_assert_int_eq(rule.ttl, 30);
+	ck_assert_uint_eq(rule.version, 2);
+	mecdns_rule_clear(&rule);
+
+	rejected("PUT", MM5 "/A/dns_rules/r1", "{\"ipAddressType\":\"IP_V6\"}", 400);
+	rejected("PUT", MM5 "/A/dns_rules/r9", "{\"state\":\"INACTIVE\"}", 404);
+}
+END_TEST
+
+START_TEST(test_mm5_delete_one_and_delete_all)
+{
+	create_r1();
+	ck_assert_int_eq(status_of("POST", MM5 "/A/dns_rules",
+	                           "{\"dnsRuleId\":\"r2\",\"domainName\":\"v6.example.com\","
+	                           "\"ipAddressType\":\"IP_V6\",\"ipAddress\":\"2001:db8::1\"}"),
+	                 201);
+	ck_assert_int_eq(status_of("POST", MM5 "/A/dns_rules",
+	                           "{\"dnsRuleId\":\"r3\",\"domainName\":\"x.example.com\","
+	                           "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.3\"}"),
+	                 201);
+	ck_assert_int_eq(status_of("DELETE", MM5 "/A/dns_rules/r1", NULL), 204);
+	mecdns_rule_t rule = { 0 };
+	ck_assert_int_eq(stored_rule("A", "r1", &rule), MECDNS_STORE_NOT_FOUND);
+	rejected("DELETE", MM5 "/A/dns_rules/r1", NULL, 404);
+
+	uint64_t before = generation();
+	ck_assert_int_eq(status_of("DELETE", MM5 "/A/dns_rules", NULL), 204);
+	ck_assert_uint_eq(generation(), before + 1);
+	ck_assert_int_eq(stored_rule("A", "r2", &rule), MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(stored_rule("A", "r3", &rule), MECDNS_STORE_NOT_FOUND);
+	rejected("DELETE", MM5 "/A/dns_rules", NULL, 404);
+	rejected("GET", MP1 "/A/dns_rules", NULL, 404);
+}
+END_TEST
+
+/*** MEP -> DNS rrecord, in EdgeGallery's shape. ***/
+
+#define BULK "[{\"zone\":\".\",\"rr\":[" \
+	     "{\"name\":\"www.example.com.\",\"type\":\"A\",\"class\":\"IN\",\"ttl\":30," \
+	     "\"rData\":[\"172.16.104.22\"]}," \
+	     "{\"name\":\"www.example1.com.\",\"type\":\"A\",\"class\":\"IN\",\"ttl\":30," \
+	     "\"rData\":[\"172.16.104.40\",\"172.16.104.38\",\"172.16.104.27\"]}]}]"
+
+START_TEST(test_rrecord_bulk_put_is_one_generation)
+{
+	uint64_t before = generation();
+	ck_assert_int_eq(status_of("PUT", RRECORD, BULK), 200);
+	ck_assert_uint_eq(generation(), before + 1);
+	mecdns_rrset_t set = { 0 };
+	ck_assert_int_eq(stored_rrset(".", "www.example1.com.", KNOT_RRTYPE_A, &set),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(set.rdata_count, 3);
+	ck_assert_uint_eq(set.ttl, 30);
+	mecdns_rrset_clear(&set);
+
+	http_response_t resp;
+	ck_assert_int_eq(call("GET", RRECORD, NULL, &resp), 200);
+	cJSON *json = cJSON_Parse(resp.body);
+	ck_assert_int_eq(cJSON_GetArraySize(json), 1);
+	cJSON *zone = cJSON_GetArrayItem(json, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(zone, "zone")->valuestring, ".");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(zone, "rr")), 2);
+	cJSON_Delete(json);
+	http_response_free(&resp);
+
+	ck_assert_int_eq(call("GET", RRECORD "/www.example.com./A", NULL, &resp), 200);
+	json = cJSON_Parse(resp.body);
+	ck_assert_str_eq(cJSON_GetObjectItem(json, "name")->valuestring, "www.example.com.");
+	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(json, "rData"), 0)->valuestring,
+	                 "172.16.104.22");
+	cJSON_Delete(json);
+	http_response_free(&resp);
+}
+END_TEST
+
+START_TEST(test_rrecord_bulk_put_with_one_bad_record_changes_nothing)
+{
+	rejected("PUT", RRECORD,
+	         "[{\"zone\":\".\",\"rr\":[{\"name\":\"ok.example.com.\",\"type\":\"A\",\"class\":"
+	         "\"IN\",\"ttl\":30,\"rData\":[\"192.0.2.1\"]},{\"name\":\"bad.example.com.\","
+	         "\"type\":\"A\",\"class\":\"IN\",\"ttl\":30,\"rData\":[\"2001:db8::1\"]}]}]",
+	         400);
+	mecdns_rrset_t set = { 0 };
+	ck_assert_int_eq(stored_rrset(".", "ok.example.com.", KNOT_RRTYPE_A, &set),
+	                 MECDNS_STORE_NOT_FOUND);
+	rejected("PUT", RRECORD, "{\"zone\":\".\"}", 400);
+	rejected("PUT", RRECORD, "[{\"zone\":\".\",\"rr\":[{\"name\":\"a..b\",\"type\":\"A\","
+	                         "\"ttl\":1,\"rData\":[\"192.0.2.1\"]}]}]", 400);
+	rejected("PUT", RRECORD, "[{\"zone\":\".\",\"rr\":[{\"name\":\"a.b\",\"type\":\"SOA\","
+	                         "\"ttl\":1,\"rData\":[\"x\"]}]}]", 400);
+}
+END_TEST
+
+START_TEST(test_rrecord_delete_like_edgegallery)
+{
+	ck_assert_int_eq(status_of("PUT", RRECORD, BULK), 200);
+	uint64_t before = generation();
+	/* EdgeGallery: trailing dot, "{}" body, ?zone=. */
+	ck_assert_int_eq(status_of("DELETE", RRECORD "/www.example.com./A?zone=.", "{}"), 200);
+	/* Without the trailing dot, no body, default zone. */
+	ck_assert_int_eq(status_of("DELETE", RRECORD "/www.example1.com/A", NULL), 200);
+	ck_assert_uint_eq(generation(), before + 2);
+	mecdns_rrset_t set = { 0 };
+	ck_assert_int_eq(stored_rrset(".", "www.example.com.", KNOT_RRTYPE_A, &set),
+	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(stored_rrset(".", "www.example1.com.", KNOT_RRTYPE_A, &set),
+	                 MECDNS_STORE_NOT_FOUND);
+	rejected("DELETE", RRECORD "/www.example.com/A", "{}", 404);
+}
+END_TEST
+
+START_TEST(test_rrecord_single_post_and_put)
+{
+	ck_assert_int_eq(status_of("POST", RRECORD "?zone=.",
+	                           "{\"name\":\"svc.example.com.\",\"type\":\"AAAA\",\"class\":\"IN\","
+	                           "\"ttl\":60,\"rData\":[\"2001:db8::10\"]}"),
+	                 200);
+	ck_assert_int_eq(status_of("POST", RRECORD "?zone=.",
+	                           "{\"name\":\"svc.example.com.\",\"type\":\"AAAA\",\"class\":\"IN\","
+	                           "\"ttl\":60,\"rData\":[\"2001:db8::11\"]}"),
+	                 200);
+	mecdns_rrset_t set = { 0 };
+	ck_assert_int_eq(stored_rrset(".", "svc.example.com.", KNOT_RRTYPE_AAAA, &set),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(set.rdata_count, 2);
+	mecdns_rrset_clear(&set);
+
+	ck_assert_int_eq(status_of("PUT", RRECORD "/svc.example.com./AAAA?zone=.",
+	                           "{\"name\":\"svc.example.com.\",\"type\":\"AAAA\",\"class\":\"IN\","
+	                           "\"ttl\":90,\"rData\":[\"2001:db8::12\"]}"),
+	                 200);
+	ck_assert_int_eq(stored_rrset(".", "svc.example.com.", KNOT_RRTYPE_AAAA, &set),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(set.rdata_count, 1);
+	ck_assert_uint_eq(set.ttl, 90);
+	ck_assert_str_eq(set.rdata[0].text, "2001:db8::12");
+	mecdns_rrset_clear(&set);
+
+	rejected("PUT", RRECORD "/other.example.com./AAAA",
+	         "{\"name\":\"svc.example.com.\",\"type\":\"AAAA\",\"class\":\"IN\",\"ttl\":90,"
+	         "\"rData\":[\"2001:db8::12\"]}",
+	         400);
+	ck_assert_int_eq(status_of("POST", RRECORD,
+	                           "{\"name\":\"_sip._udp.example.com.\",\"type\":\"SRV\","
+	                           "\"class\":\"IN\",\"ttl\":60,"
+	                           "\"rData\":[\"10 5 5060 sip.example.com.\"]}"),
+	                 200);
+	ck_assert_int_eq(status_of("POST", RRECORD,
+	                           "{\"name\":\"t.example.com.\",\"type\":\"TXT\",\"class\":\"IN\","
+	                           "\"ttl\":60,\"rData\":[\"\\\"hello world\\\"\"]}"),
+	                 200);
+}
+END_TEST
+
+START_TEST(test_cname_beside_other_data_is_409)
+{
+	ck_assert_int_eq(status_of("PUT", RRECORD, BULK), 200);
+	rejected("POST", RRECORD,
+	         "{\"name\":\"www.example.com.\",\"type\":\"CNAME\",\"class\":\"IN\",\"ttl\":60,"
+	         "\"rData\":[\"edge.example.net.\"]}",
+	         409);
+	/* A rule at a CNAME owner conflicts as well when the store says so. */
+	ck_assert_int_eq(status_of("POST", RRECORD,
+	                           "{\"name\":\"alias.example.com.\",\"type\":\"CNAME\","
+	                           "\"class\":\"IN\",\"ttl\":60,"
+	                           "\"rData\":[\"edge.example.net.\"]}"),
+	                 200);
+	rejected("POST", RRECORD,
+	         "{\"name\":\"alias.example.com.\",\"type\":\"A\",\"class\":\"IN\",\"ttl\":60,"
+	         "\"rData\":[\"192.0.2.1\"]}",
+	         409);
+}
+END_TEST
+
+/*** Operations. ***/
+
+START_TEST(test_health_ready_and_metrics)
+{
+	ck_assert_int_eq(status_of("GET", "/healthz", NULL), 200);
+	ck_assert_int_eq(status_of("GET", "/readyz", NULL), 200);
+	create_r1();
+	http_response_t resp;
+	ck_assert_int_eq(call("GET", "/metrics", NULL, &resp), 200);
+	ck_assert_ptr_nonnull(strstr(resp.body, "mecdns_rules{state=\"ACTIVE\"} 1"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "mecdns_generation 1"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "mecdns_signals_outbox_depth"));
+	ck_assert_ptr_nonnull(strstr(resp.body, "mecdns_syncd_http_requests_total{route="
+	                                        "\"mm5_dns_rules\",method=\"POST\",code=\"201\"} 1"));
+	http_response_free(&resp);
+}
+END_TEST
+
+/*** Authorisation. ***/
+
+START_TEST(test_missing_or_unknown_token_is_401)
+{
+	syncd.token = NULL;
+	rejected("POST", MM5 "/A/dns_rules", RULE_R1, 401);
+	syncd.token = "wrongtoken";
+	rejected("POST", MM5 "/A/dns_rules", RULE_R1, 401);
+	/* Probes need no token. */
+	syncd.token = NULL;
+	ck_assert_int_eq(status_of("GET", "/healthz", NULL), 200);
+	ck_assert_int_eq(status_of("GET", "/readyz", NULL), 200);
+}
+END_TEST
+
+START_TEST(test_token_without_the_scope_is_403)
+{
+	syncd.token = "mepmtoken";
+	create_r1();
+	ck_assert_int_eq(status_of("POST", MM5 "/B/dns_rules", RULE_R1), 201);
+	rejected("PUT", RRECORD, BULK, 403);
+	rejected("GET", "/metrics", NULL, 403);
+	rejected("GET", MP1 "/A/dns_rules", NULL, 403);
+
+	syncd.token = "apptokenA";
+	ck_assert_int_eq(status_of("GET", MP1 "/A/dns_rules", NULL), 200);
+	ck_assert_int_eq(status_of("PUT", MP1 "/A/dns_rules/r1", PUT_R1_INACTIVE), 200);
+	rejected("GET", MP1 "/B/dns_rules", NULL, 403);
+	rejected("PUT", MP1 "/B/dns_rules/r1", PUT_R1_INACTIVE, 403);
+	rejected("POST", MM5 "/A/dns_rules", RULE_R1, 403);
+
+	syncd.token = "meptoken";
+	ck_assert_int_eq(status_of("PUT", RRECORD, BULK), 200);
+	rejected("GET", MM5 "/A/dns_rules", NULL, 403);
+
+	syncd.token = "admintoken";
+	ck_assert_int_eq(status_of("GET", MP1 "/B/dns_rules", NULL), 200);
+	ck_assert_int_eq(status_of("GET", "/metrics", NULL), 200);
+	syncd.token = NULL;
+}
+END_TEST
+
+START_TEST(test_sighup_reloads_the_token_file)
+{
+	syncd.token = "newtoken";
+	rejected("GET", "/metrics", NULL, 401);
+	char *path = harness_strdupf("%s/tokens", syncd.dir);
+	ck_assert_int_eq(harness_write_file(path, "newtoken metrics\n"), 0);
+	free(path);
+	ck_assert_int_eq(harness_signal(&syncd.proc, SIGHUP), 0);
+	int status = 0;
+	for (int i = 0; i < 50 && (status = status_of("GET", "/metrics", NULL)) != 200; i++) {
+		harness_sleep_ms(100);
+	}
+	ck_assert_int_eq(status, 200);
+	syncd.token = NULL;
+}
+END_TEST
+
+/*** Startup. ***/
+
+START_TEST(test_non_loopback_listen_without_tokens_is_refused)
+{
+	syncd_t s;
+	int status = syncd_start(&s, NULL, "0.0.0.0:0", false);
+	ck_assert_int_ne(status, 0);
+	ck_assert_int_ne(status, -1);
+	char *log = harness_read_file(s.proc.log_path);
+	ck_assert_ptr_nonnull(strstr(log, "without a token file"));
+	free(log);
+	s.proc.pid = 0;
+	harness_rmtree(s.dir);
+	free(s.dir);
+	free(s.db);
+}
+END_TEST
+
+START_TEST(test_bad_config_exits_with_one_clear_line)
+{
+	char *binary = harness_build_path("syncd/mecdns-syncd");
+	char *argv1[] = { binary, "--listen", "localhost:80", NULL };
+	char *output = NULL;
+	ck_assert_int_ne(harness_run(argv1, NULL, &output, 10000), 0);
+	ck_assert_ptr_nonnull(strstr(output, "mecdns-syncd: error: listen"));
+	free(output);
+	char *argv2[] = { binary, "--log-level", "loud", NULL };
+	ck_assert_int_ne(harness_run(argv2, NULL, &output, 10000), 0);
+	ck_assert_ptr_nonnull(strstr(output, "log-level"));
+	free(output);
+	char *argv3[] = { binary, "--version", NULL };
+	ck_assert_int_eq(harness_run(argv3, NULL, &output, 10000), 0);
+	ck_assert_ptr_nonnull(strstr(output, "mecdns-syncd"));
+	free(output);
+	free(binary);
+}
+END_TEST
+
+
+/*** End to end: syncd -> SQLite -> knotd with mod-mecdns. ***/
+
+START_TEST(test_rule_posted_on_mm5_is_answered_by_knotd_until_deactivated_on_mp1)
+{
+	char *module = harness_build_path("module/.libs/mecdns.so");
+	const char *knotd_binary = getenv("KNOTD");
+	bool have_knotd = knotd_binary != NULL && *knotd_binary != '\0';
+	bool have_module = access(module, R_OK) == 0;
+	free(module);
+	if (!have_knotd || !have_module) {
+		fprintf(stderr, "skipping the knotd test: %s\n",
+		        have_knotd ? "module/.libs/mecdns.so not built" : "KNOTD not set");
+		return;
+	}
+
+	ck_assert_int_eq(status_of("POST", MM5 "/A/dns_rules",
+	                           "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.test\","
+	                           "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\","
+	                           "\"ttl\":30}"),
+	                 201);
+	knotd_t knotd;
+	knotd_config_t config = {
+		.tag = "syncd-e2e",
+		.database = syncd.db,
+		.global_module = true,
+	};
+	ck_assert_int_eq(knotd_start(&knotd, &config), 0);
+
+	bool matched = false;
+	knot_pkt_t *answer = dns_poll(knotd.port, "www.example.test.", KNOT_RRTYPE_A, NULL,
+	                              dns_match_address, "172.16.189.14", DNS_EVENTUALLY_MS,
+	                              &matched);
+	knot_pkt_free(answer);
+	ck_assert_msg(matched, "knotd does not answer the rule POSTed on Mm5");
+
+	ck_assert_int_eq(status_of("PUT", MP1 "/A/dns_rules/r1",
+	                           "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.test\","
+	                           "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\","
+	                           "\"ttl\":30,\"state\":\"INACTIVE\"}"),
+	                 200);
+	answer = dns_poll(knotd.port, "www.example.test.", KNOT_RRTYPE_A, NULL,
+	                  dns_match_no_address, "172.16.189.14", DNS_EVENTUALLY_MS, &matched);
+	knot_pkt_free(answer);
+	ck_assert_msg(matched, "knotd still answers the rule deactivated on Mp1");
+	knotd_stop(&knotd);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *suite = suite_create("syncd_api");
+
+	TCase *mp1 = tcase_create("mp1");
+	tcase_add_checked_fixture(mp1, setup, teardown);
+	tcase_add_test(mp1, test_mp1_list_of_known_app_is_200);
+	tcase_add_test(mp1, test_mp1_list_of_unknown_app_is_404);
+	tcase_add_test(mp1, test_mp1_get_rule_is_200_with_etag);
+	tcase_add_test(mp1, test_mp1_get_unknown_rule_is_404);
+	tcase_add_test(mp1, test_mp1_put_deactivates_with_matching_if_match);
+	tcase_add_test(mp1, test_mp1_put_with_mismatched_rule_id_is_400);
+	tcase_add_test(mp1, test_mp1_put_unknown_rule_is_404);
+	tcase_add_test(mp1, test_mp1_put_with_stale_if_match_is_412_and_changes_nothing);
+	tcase_add_test(mp1, test_bad_input_is_400_and_changes_nothing);
+	tcase_add_test(mp1, test_oversize_body_is_413);
+	tcase_add_test(mp1, test_unknown_path_is_404_and_wrong_method_405);
+	suite_add_tcase(suite, mp1);
+
+	TCase *mm5 = tcase_create("mm5");
+	tcase_add_checked_fixture(mm5, setup, teardown);
+	tcase_add_test(mm5, test_mm5_create_is_201_with_location_and_active_state);
+	tcase_add_test(mm5, test_mm5_duplicate_create_is_409);
+	tcase_add_test(mm5, test_mm5_partial_put_changes_only_the_state);
+	tcase_add_test(mm5, test_mm5_delete_one_and_delete_all);
+	suite_add_tcase(suite, mm5);
+
+	TCase *rrecord = tcase_create("rrecord");
+	tcase_add_checked_fixture(rrecord, setup, teardown);
+	tcase_add_test(rrecord, test_rrecord_bulk_put_is_one_generation);
+	tcase_add_test(rrecord, test_rrecord_bulk_put_with_one_bad_record_changes_nothing);
+	tcase_add_test(rrecord, test_rrecord_delete_like_edgegallery);
+	tcase_add_test(rrecord, test_rrecord_single_post_and_put);
+	tcase_add_test(rrecord, test_cname_beside_other_data_is_409);
+	tcase_add_test(rrecord, test_health_ready_and_metrics);
+	suite_add_tcase(suite, rrecord);
+
+	TCase *auth = tcase_create("auth");
+	tcase_add_checked_fixture(auth, setup_with_tokens, teardown);
+	tcase_add_test(auth, test_missing_or_unknown_token_is_401);
+	tcase_add_test(auth, test_token_without_the_scope_is_403);
+	tcase_add_test(auth, test_sighup_reloads_the_token_file);
+	suite_add_tcase(suite, auth);
+
+	TCase *startup = tcase_create("startup");
+	tcase_add_test(startup, test_non_loopback_listen_without_tokens_is_refused);
+	tcase_add_test(startup, test_bad_config_exits_with_one_clear_line);
+	suite_add_tcase(suite, startup);
+
+	TCase *knot = tcase_create("knotd");
+	tcase_add_checked_fixture(knot, setup, teardown);
+	tcase_set_timeout(knot, 120);
+	tcase_add_test(knot, test_rule_posted_on_mm5_is_answered_by_knotd_until_deactivated_on_mp1);
+	suite_add_tcase(suite, knot);
+
+	knotd_track_begin();
+	SRunner *runner = srunner_create(suite);
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	if (knotd_track_end() != 0) {
+		failed++;
+	}
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,128 @@
+/*  Unit tests of syncd/rdata.c: record data through libzscanner. */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+
+#include "syncd/rdata.h"
+
+/*! \brief Parses text as rdata of type at www.example.com.; asserts success. */
+static void parse_ok(uint16_t type, const char *text, const uint8_t *wire, size_t wire_len,
+                     const char *canonical)
+{
+	uint8_t *out = NULL;
+	uint16_t out_len = 0;
+	char *dump = NULL;
+	char err[512] = "";
+	ck_assert_msg(syncd_rdata_parse("www.example.com.", type, text, &out, &out_len, &dump, err,
+	                                sizeof(err)),
+	              "%s: %s", text, err);
+	if (wire != NULL) {
+		ck_assert_uint_eq(out_len, wire_len);
+		ck_assert_mem_eq(out, wire, wire_len);
+	}
+	ck_assert_str_eq(dump, canonical);
+	free(out);
+	free(dump);
+}
+
+static void parse_fails(uint16_t type, const char *text)
+{
+	uint8_t *out = NULL;
+	uint16_t out_len = 0;
+	char *dump = NULL;
+	char err[512] = "";
+	ck_assert_msg(!syncd_rdata_parse("www.example.com.", type, text, &out, &out_len, &dump, err,
+	                                 sizeof(err)),
+	              "accepted %s", text);
+	ck_assert(err[0] != '\0');
+	ck_assert_ptr_null(out);
+	ck_assert_ptr_null(dump);
+}
+
+START_TEST(test_a_and_aaaa_become_wire_addresses)
+{
+	const uint8_t a[] = { 172, 16, 104, 22 };
+	parse_ok(KNOT_RRTYPE_A, "172.16.104.22", a, sizeof(a), "172.16.104.22");
+	const uint8_t aaaa[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	parse_ok(KNOT_RRTYPE_AAAA, "2001:DB8::1", aaaa, sizeof(aaaa), "2001:db8::1");
+}
+END_TEST
+
+START_TEST(test_cname_txt_srv_parse_like_a_zone_file)
+{
+	const uint8_t cname[] = { 4, 'e', 'd', 'g', 'e', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3,
+		                  'n', 'e', 't', 0 };
+	parse_ok(KNOT_RRTYPE_CNAME, "edge.example.net.", cname, sizeof(cname), "edge.example.net.");
+	/* Names in record data are absolute even without the trailing dot. */
+	parse_ok(KNOT_RRTYPE_CNAME, "edge.example.net", cname, sizeof(cname), "edge.example.net.");
+
+	const uint8_t txt[] = { 5, 'h', 'e', 'l', 'l', 'o', 5, 'w', 'o', 'r', 'l', 'd' };
+	parse_ok(KNOT_RRTYPE_TXT, "\"hello\" world", txt, sizeof(txt), "\"hello\" \"world\"");
+
+	const uint8_t srv[] = { 0, 10, 0, 5, 0x13, 0xc4, 3, 's', 'i', 'p', 7, 'e', 'x', 'a', 'm',
+		                'p', 'l', 'e', 3, 'c', 'o', 'm', 0 };
+	parse_ok(KNOT_RRTYPE_SRV, "10 5 5060 sip.example.com.", srv, sizeof(srv),
+	         "10 5 5060 sip.example.com.");
+	parse_ok(KNOT_RRTYPE_MX, "10 mail.example.com.", NULL, 0, "10 mail.example.com.");
+}
+END_TEST
+
+START_TEST(test_bad_record_data_is_refused)
+{
+	parse_fails(KNOT_RRTYPE_A, "1.2.3");
+	parse_fails(KNOT_RRTYPE_A, "2001:db8::1");
+	parse_fails(KNOT_RRTYPE_A, "");
+	parse_fails(KNOT_RRTYPE_A, "1.2.3.4\nevil.example. 0 IN A 6.6.6.6");
+	parse_fails(KNOT_RRTYPE_A, "1.2.3.4 5.6.7.8");
+	parse_fails(KNOT_RRTYPE_AAAA, "1.2.3.4");
+	parse_fails(KNOT_RRTYPE_SRV, "10 5 sip.example.com.");
+	parse_fails(KNOT_RRTYPE_CNAME, "a..b.");
+}
+END_TEST
+
+START_TEST(test_types_mecdns_serves)
+{
+	uint16_t type = 0;
+	char err[256];
+	ck_assert(syncd_rrtype_parse("A", &type, err, sizeof(err)));
+	ck_assert_uint_eq(type, KNOT_RRTYPE_A);
+	ck_assert(syncd_rrtype_parse("aaaa", &type, err, sizeof(err)));
+	ck_assert_uint_eq(type, KNOT_RRTYPE_AAAA);
+	ck_assert(syncd_rrtype_parse("SRV", &type, err, sizeof(err)));
+	ck_assert(syncd_rrtype_parse("TYPE65280", &type, err, sizeof(err)));
+	ck_assert_uint_eq(type, 65280);
+	ck_assert(!syncd_rrtype_parse("SOA", &type, err, sizeof(err)));
+	ck_assert(!syncd_rrtype_parse("NS", &type, err, sizeof(err)));
+	ck_assert(!syncd_rrtype_parse("RRSIG", &type, err, sizeof(err)));
+	ck_assert(!syncd_rrtype_parse("ANY", &type, err, sizeof(err)));
+	ck_assert(!syncd_rrtype_parse("AXFR", &type, err, sizeof(err)));
+	ck_assert(!syncd_rrtype_parse("BOGUS", &type, err, sizeof(err)));
+	ck_assert(!syncd_rrtype_parse("", &type, err, sizeof(err)));
+
+	char name[32];
+	syncd_rrtype_name(KNOT_RRTYPE_AAAA, name, sizeof(name));
+	ck_assert_str_eq(name, "AAAA");
+	ck_assert(syncd_rrclass_valid("IN", err, sizeof(err)));
+	ck_assert(syncd_rrclass_valid("in", err, sizeof(err)));
+	ck_assert(!syncd_rrclass_valid("CH", err, sizeof(err)));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *suite = suite_create("rdata");
+	TCase *tc = tcase_create("rdata");
+	tcase_add_test(tc, test_a_and_aaaa_become_wire_addresses);
+	tcase_add_test(tc, test_cname_txt_srv_parse_like_a_zone_file);
+	tcase_add_test(tc, test_bad_record_data_is_refused);
+	tcase_add_test(tc, test_types_mecdns_serves);
+	suite_add_tcase(suite, tc);
+	SRunner *runner = srunner_create(suite);
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
