@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,16 @@ static void reload_tokens(syncd_ctx_t *ctx)
 /*! \brief Prunes old, signalled change log rows. */
 static void prune(syncd_ctx_t *ctx)
 {
+	/* Without a bus nobody will ever be signalled: mark the whole outbox as
+	 * done (the store caps the cursor at the last change), so the change
+	 * log can be pruned instead of growing forever. */
+	if (ctx->config->dbus != NULL && strcmp(ctx->config->dbus, "none") == 0) {
+		mecdns_store_status_t status = mecdns_store_set_signalled(ctx->store, UINT64_MAX);
+		if (status != MECDNS_STORE_OK) {
+			log_warning("cannot advance the outbox cursor (%s: %s); retrying later",
+			            mecdns_store_strerror(status), mecdns_store_last_error());
+		}
+	}
 	size_t deleted = 0;
 	mecdns_store_status_t status =
 		mecdns_store_prune(ctx->store, ctx->config->changes_keep_ms, &deleted);
