@@ -13,6 +13,10 @@
  *    question (knot_pkt_init_response(), section ANSWER), space for the OPT
  *    RR is reserved, the zone is looked up (IN and ANY classes only, so CH
  *    queries never reach a zone plan). Hooks run inside rcu_read_lock().
+ *  - The in-class stages (PREANSWER..ADDITIONAL) run only from the zone's
+ *    plan (internet_process_query(), internet.c), never from the global one:
+ *    one BEGIN hook serves both scopes, and answering before Knot looks at
+ *    the zone keeps its records of an owned name out of the answer.
  *  - BEGIN hooks run in a row whatever state the previous one returned
  *    (only FAIL stops them); a hook sees KNOT_STATE_PRODUCE (2, not part of
  *    the public enum) while nobody has answered yet.
