@@ -9,6 +9,7 @@ PACKAGES=(
 	knot knot-dnsutils libknot-dev liburcu-dev
 	libsqlite3-dev sqlite3 libcjson-dev libdbus-1-dev dbus-daemon dbus-bin
 	libmicrohttpd-dev libgnutls28-dev check curl
+	nsd bird2
 	${MECDNS_EXTRA_PACKAGES:-}
 )
 
