@@ -18,3 +18,4 @@ include $(srcdir)/tests/module_unit.mk
 include $(srcdir)/tests/syncd.mk
 include $(srcdir)/tests/signals.mk
 include $(srcdir)/tests/knotctl.mk
+include $(srcdir)/tests/e2e.mk
