@@ -71,6 +71,9 @@ static char *build_conf(const knotd_t *knotd, const knotd_config_t *config)
 	if (config->user != NULL) {
 		fprintf(out, "    user: %s\n", config->user);
 	}
+	if (config->dbus_event != NULL) {
+		fprintf(out, "    dbus-event: %s\n    dbus-init-delay: 0\n", config->dbus_event);
+	}
 	fprintf(out,
 	        "control:\n"
 	        "    listen: %s/knot.sock\n"
@@ -221,16 +224,17 @@ static void track(const knotd_t *knotd)
 	}
 }
 
-/*! \brief True once every configured zone answers its SOA with AA. */
-static bool zones_loaded(const knotd_t *knotd, const knotd_config_t *config)
+/*! \brief True once every configured zone is loaded: its SOA is in the zone
+ *         contents (asked through the control socket, so that no query
+ *         module can stand in for the zone). */
+static bool zones_loaded(knotd_t *knotd, const knotd_config_t *config)
 {
-	dns_opts_t opts = { .timeout_ms = 500 };
 	for (size_t i = 0; i < KNOTD_MAX_ZONES && config->zones[i].domain != NULL; i++) {
-		knot_pkt_t *answer =
-			dns_query(knotd->port, config->zones[i].domain, KNOT_RRTYPE_SOA, &opts);
-		bool loaded = answer != NULL && dns_rcode(answer) == KNOT_RCODE_NOERROR &&
-		              dns_aa(answer) && dns_count(answer, KNOT_ANSWER, KNOT_RRTYPE_SOA) == 1;
-		knot_pkt_free(answer);
+		char *output = NULL;
+		int ret = knotd_ctl(knotd, &output, "zone-read", config->zones[i].domain, "@",
+		                    "SOA", (char *)NULL);
+		bool loaded = ret == 0 && output != NULL && strstr(output, " SOA ") != NULL;
+		free(output);
 		if (!loaded) {
 			return false;
 		}
@@ -258,7 +262,7 @@ static int wait_ready(knotd_t *knotd, const knotd_config_t *config)
 			knot_pkt_free(answer);
 		}
 		if (dns_up && !ctl_up) {
-			ctl_up = knotd_ctl(knotd, NULL, "status", NULL) == 0;
+			ctl_up = knotd_ctl(knotd, NULL, "status", (char *)NULL) == 0;
 		}
 		if (dns_up && ctl_up && zones_loaded(knotd, config)) {
 			return 0;
@@ -295,7 +299,7 @@ int knotd_start(knotd_t *knotd, const knotd_config_t *config)
 		}
 		char *argv[] = { (char *)knot_binary("KNOTD", "/usr/sbin/knotd"), "-c",
 		                 knotd->conf_path, NULL };
-		if (harness_spawn(&knotd->proc, "knotd", argv, NULL, log_path) != 0) {
+		if (harness_spawn(&knotd->proc, "knotd", argv, config->env, log_path) != 0) {
 			fprintf(stderr, "knotd: cannot start %s\n", argv[0]);
 			break;
 		}
@@ -350,7 +354,7 @@ int knotd_ctl(knotd_t *knotd, char **output, ...)
 long long knotd_stat(knotd_t *knotd, const char *counter)
 {
 	char *output = NULL;
-	if (knotd_ctl(knotd, &output, "-f", "stats", counter, NULL) != 0) {
+	if (knotd_ctl(knotd, &output, "-f", "stats", counter, (char *)NULL) != 0) {
 		fprintf(stderr, "knotd: knotc stats %s failed: %s\n", counter,
 		        output != NULL ? output : "");
 		free(output);
@@ -440,6 +444,37 @@ bool knotd_wait_log_problem(const knotd_t *knotd, size_t from, const char *needl
 void knotd_dump_log(const knotd_t *knotd)
 {
 	harness_dump_log(&knotd->proc);
+}
+
+void knotd_halt(knotd_t *knotd, int sig)
+{
+	if (knotd->proc.pid <= 0) {
+		return;
+	}
+	if (sig != 0 && sig != SIGTERM) {
+		harness_signal(&knotd->proc, sig);
+	}
+	harness_stop(&knotd->proc, KNOTD_STOP_MS);
+}
+
+int knotd_restart(knotd_t *knotd, const knotd_config_t *config)
+{
+	char *log_path = harness_strdupf("%s/knotd.log", knotd->dir);
+	char *argv[] = { (char *)knot_binary("KNOTD", "/usr/sbin/knotd"), "-c", knotd->conf_path,
+	                 NULL };
+	int ret = harness_spawn(&knotd->proc, "knotd", argv, config->env, log_path);
+	free(log_path);
+	if (ret != 0) {
+		fprintf(stderr, "knotd: cannot start %s again\n", argv[0]);
+		return -1;
+	}
+	track(knotd);
+	if (wait_ready(knotd, config) != 0) {
+		fprintf(stderr, "knotd: not ready again within %d ms\n", KNOTD_READY_MS);
+		knotd_dump_log(knotd);
+		return -1;
+	}
+	return 0;
 }
 
 void knotd_stop(knotd_t *knotd)

@@ -48,6 +48,12 @@ typedef struct {
 	                                that user. */
 	knotd_zone_t zones[KNOTD_MAX_ZONES]; /*!< Ends at the first NULL domain. */
 	const char *module_path;   /*!< NULL: $(builddir)/module/.libs/mecdns.so. */
+	const char *dbus_event;    /*!< `server: dbus-event:` value, e.g.
+	                                "[running, zone-updated]" (with
+	                                `dbus-init-delay: 0`); NULL: not set. */
+	char *const *env;          /*!< Extra environment of knotd ("NAME=VALUE",
+	                                NULL-terminated), e.g. the
+	                                DBUS_SYSTEM_BUS_ADDRESS of a private bus. */
 } knotd_config_t;
 
 /*! A running knotd. */
@@ -110,6 +116,15 @@ bool knotd_wait_log_problem(const knotd_t *knotd, size_t from, const char *needl
 
 /*! \brief Prints knotd's log to stderr. */
 void knotd_dump_log(const knotd_t *knotd);
+
+/*! \brief Stops knotd by PID (SIGTERM, or sig if not 0, e.g. SIGKILL for a
+ *         crash) and keeps its directory, so that knotd_restart() starts it
+ *         again with the same configuration, port and control socket. */
+void knotd_halt(knotd_t *knotd, int sig);
+
+/*! \brief Starts a halted knotd again (config as given to knotd_start());
+ *         waits until it serves. 0, or -1 with a message on stderr. */
+int knotd_restart(knotd_t *knotd, const knotd_config_t *config);
 
 /*! \brief Stops knotd by PID (SIGTERM, then SIGKILL after 5 s) and removes
  *         its directory. Safe to call twice. */
