@@ -77,9 +77,29 @@ static const char MIGRATION_1[] =
 	"INSERT INTO state (id, generation, pruned_through, signalled_seq, instance)\n"
 	"	VALUES (1, 0, 0, 0, lower(hex(randomblob(16))));\n";
 
+/*! Version 2: zone sync bookkeeping (what syncd wrote into which Knot zone,
+ *  and up to which generation each zone is synced). */
+static const char MIGRATION_2[] =
+	"CREATE TABLE zone_sync_owned (\n"
+	"	zone       TEXT NOT NULL CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
+	"	owner      TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
+	"	type       INTEGER NOT NULL CHECK (type BETWEEN 1 AND 65535),\n"
+	"	ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 2147483647),\n"
+	"	rdata_text TEXT NOT NULL,\n"
+	"	rdata_wire BLOB NOT NULL CHECK (length(rdata_wire) <= 65535),\n"
+	"	PRIMARY KEY (zone, owner, type, rdata_wire)\n"
+	");\n"
+	"CREATE TABLE zone_sync_state (\n"
+	"	zone              TEXT PRIMARY KEY CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
+	"	synced_generation INTEGER NOT NULL CHECK (synced_generation >= 0),\n"
+	"	serial            INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),\n"
+	"	updated_ms        INTEGER NOT NULL\n"
+	");\n";
+
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
 	MIGRATION_1,
+	MIGRATION_2,
 };
 
 _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,

@@ -27,6 +27,18 @@
  *
  *  Every write transaction bumps state.generation by one and appends one
  *  changes row per rule or rrset it touched, all with that generation.
+ *
+ *  Tables added by version 2 (zone sync, syncd/zonesync.h); writing them is
+ *  bookkeeping of mecdns-syncd, never a change of the answers (no
+ *  generation, no changes row):
+ *
+ *  zone_sync_owned  (zone, owner, type, rdata_wire) -> ttl, rdata_text: every
+ *           record mecdns-syncd wrote into the Knot zone `zone` and still
+ *           owns there. syncd never touches a record of the zone not listed
+ *           here (the operator's).
+ *  zone_sync_state  zone -> synced_generation (the database generation the
+ *           Knot zone reflects), serial (the zone's SOA serial after syncd's
+ *           last commit), updated_ms.
  */
 
 #pragma once
@@ -38,7 +50,7 @@
 #include <sqlite3.h>
 
 /*! Schema version this build writes and understands. */
-#define MECDNS_SCHEMA_VERSION 1
+#define MECDNS_SCHEMA_VERSION 2
 
 /*! Open modes of mecdns_db_open(). */
 typedef enum {

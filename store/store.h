@@ -259,6 +259,93 @@ mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms,
 mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *active,
                                                uint64_t *inactive);
 
+/*** Zone sync (syncd/zonesync.h): the answerable records under a zone, and
+ *   the records mecdns-syncd owns in Knot zones. Writing the ownership and
+ *   the sync cursor is bookkeeping: no generation, no change row. ***/
+
+/*! One record as zone sync sees it. */
+typedef struct {
+	char *owner;       /*!< Canonical owner. */
+	uint16_t type;     /*!< RR type code. */
+	int64_t ttl;       /*!< -1: a rule without ttl (the default TTL applies). */
+	char *text;        /*!< Record data in presentation format (absolute names). */
+	uint8_t *wire;     /*!< Record data in wire format. */
+	uint16_t wire_len;
+} mecdns_zone_record_t;
+
+typedef struct {
+	mecdns_zone_record_t *items;
+	size_t count;
+} mecdns_zone_record_list_t;
+
+void mecdns_zone_record_list_free(mecdns_zone_record_list_t *list);
+
+/*! What zone sync reads about one zone at one generation. */
+typedef struct {
+	uint64_t generation;  /*!< The generation read. */
+	bool whole_zone;      /*!< records cover every owner of the zone (asked
+	                           for, or the change log no longer reaches back
+	                           to `since`); else only the owners listed. */
+	char **owners;        /*!< !whole_zone: canonical owners in the zone whose
+	                           answers changed after `since` (sorted, unique). */
+	size_t owner_count;
+	mecdns_zone_record_list_t records; /*!< Rows of those owners, by owner. */
+} mecdns_zone_snapshot_t;
+
+void mecdns_zone_snapshot_free(mecdns_zone_snapshot_t *snapshot);
+
+/*!
+ * \brief Reads, in one read transaction, the rows that make the answers of
+ *        the owners at or below zone: ACTIVE rules (A from IP_V4, AAAA from
+ *        IP_V6, ttl -1 when unset) and the rdata of rrsets (of any zone: a
+ *        name's answers do not depend on the rrset's zone).
+ *
+ * Merging the rows into answers (types served, CNAME exclusion, duplicates,
+ * smallest TTL) is the reader's business, as in the module.
+ *
+ * \param zone   Canonical zone name.
+ * \param since  0: the whole zone. Otherwise only owners changed (change log
+ *               owner or prev_owner) in generations (since, current]; when
+ *               the log was pruned past since, or since is ahead of the
+ *               database (a replaced file), the whole zone.
+ * \param also   Owners (canonical, in the zone) to read as well when not
+ *               the whole zone, changed or not (e.g. to look at conflicts
+ *               again); listed in owners too. NULL if none.
+ */
+mecdns_store_status_t mecdns_store_zone_snapshot(mecdns_store_t *store, const char *zone,
+                                                 uint64_t since, char *const *also,
+                                                 size_t also_count, mecdns_zone_snapshot_t *out);
+
+/*!
+ * \brief The records mecdns-syncd owns in the Knot zone, ordered by owner,
+ *        type (ttl is never -1 here).
+ *
+ * \param owners  Only these owners (canonical); NULL for the whole zone.
+ */
+mecdns_store_status_t mecdns_store_zone_owned(mecdns_store_t *store, const char *zone,
+                                              char *const *owners, size_t owner_count,
+                                              mecdns_zone_record_list_t *out);
+
+/*! \brief The sync cursor of a zone; NOT_FOUND when it was never synced. */
+mecdns_store_status_t mecdns_store_zone_sync_get(mecdns_store_t *store, const char *zone,
+                                                 uint64_t *generation, uint32_t *serial);
+
+/*!
+ * \brief Records, in one transaction, what a committed Knot transaction left:
+ *        the owned records of the given owners are replaced by `owned`, and
+ *        the zone's cursor becomes (generation, serial).
+ *
+ * \param owners  The owners the Knot transaction covered; NULL: the whole
+ *                zone (every owned record of the zone is replaced).
+ * \param owned   Records now owned (each owner in `owners`, or any owner
+ *                of the zone with owners NULL; ttl 0..2147483647).
+ */
+mecdns_store_status_t mecdns_store_zone_sync_save(mecdns_store_t *store, const char *zone,
+                                                  char *const *owners, size_t owner_count,
+                                                  const mecdns_zone_record_t *owned,
+                                                  size_t owned_count, uint64_t generation,
+                                                  uint32_t serial);
+
 /*! \brief Canonical form of a domain name: lower case, trailing dot, "." for
  *         the root. Returns a malloc'd string, or NULL if name is not a valid
  *         FQDN (RFC 1035 lengths, LDH-or-underscore labels, no empty label).

@@ -18,15 +18,19 @@
 #include "store/store.h"
 #include "syncd/auth.h"
 #include "syncd/config.h"
+#include "syncd/knot_state.h"
 #include "syncd/metrics.h"
 #include "syncd/response.h"
 #include "syncd/signals.h"
+#include "syncd/zonesync.h"
 
 /*! Everything a handler may use; one per daemon. */
 typedef struct {
 	const syncd_config_t *config;
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
+	knot_state_t *knot_state;   /*!< NULL: no knot socket configured. */
+	syncd_zonesync_t *zonesync; /*!< NULL: no synced zones. */
 	syncd_metrics_t *metrics;
 	pthread_rwlock_t auth_lock; /*!< Guards auth (swapped on SIGHUP). */
 	syncd_auth_t *auth;         /*!< NULL: no token file, no auth. */

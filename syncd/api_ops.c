@@ -56,6 +56,7 @@ void api_committed(syncd_ctx_t *ctx)
 	if (ctx->signals != NULL) {
 		mecdns_signals_notify(ctx->signals);
 	}
+	syncd_zonesync_notify(ctx->zonesync); /* NULL without synced zones. */
 }
 
 void api_rule_answer(syncd_response_t *resp, int status, const mecdns_rule_t *rule)
@@ -97,8 +98,9 @@ void api_healthz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 /*
  * Ready = this process can take writes and hand their signals on: the
  * database answers and the signal emitter is connected (or the bus is
- * "none"). When Knot state tracking lands, readiness follows the D-Bus
- * "serving" condition instead.
+ * "none"); and, when a knot socket is configured, the D-Bus "serving"
+ * condition holds (knot_state.h). Without a knot socket Knot's state is
+ * unknown and readiness is about syncd alone.
  */
 void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
@@ -112,6 +114,13 @@ void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *
 	if (!bus_none && (ctx->signals == NULL || !mecdns_signals_connected(ctx->signals))) {
 		syncd_problemf(resp, 503, req->path, "not connected to the D-Bus bus \"%s\"",
 		               ctx->config->dbus);
+		return;
+	}
+	if (ctx->knot_state != NULL && !knot_state_serving(ctx->knot_state)) {
+		syncd_problemf(resp, 503, req->path,
+		               "not serving: knotd (%s) is not running with mod-mecdns, a zone is "
+		               "not ready, or the module lags the database",
+		               ctx->config->knot_socket);
 		return;
 	}
 	syncd_response_text(resp, 200, "text/plain; charset=utf-8", "ready\n", 6);
@@ -158,6 +167,7 @@ void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 		return;
 	}
 	print_requests(out, ctx);
+	syncd_zonesync_print_metrics(ctx->zonesync, out);
 	fprintf(out,
 	        "# HELP mecdns_rules DNS rules in the database, by state.\n"
 	        "# TYPE mecdns_rules gauge\n"

@@ -29,6 +29,11 @@ enum {
 	OPT_SYSLOG,
 	OPT_MAX_BODY,
 	OPT_THREADS,
+	OPT_KNOT_POLL,
+	OPT_MAX_LAG,
+	OPT_QUERY_RATE_THRESHOLD,
+	OPT_SYNC_ZONE,
+	OPT_SYNC_DEFAULT_TTL,
 };
 
 static const struct option long_options[] = {
@@ -47,6 +52,11 @@ static const struct option long_options[] = {
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "knot-poll", required_argument, NULL, OPT_KNOT_POLL },
+	{ "max-lag", required_argument, NULL, OPT_MAX_LAG },
+	{ "query-rate-threshold", required_argument, NULL, OPT_QUERY_RATE_THRESHOLD },
+	{ "sync-zone", required_argument, NULL, OPT_SYNC_ZONE },
+	{ "sync-default-ttl", required_argument, NULL, OPT_SYNC_DEFAULT_TTL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -66,8 +76,16 @@ static void print_help(void)
 	       "  -d, --database PATH        database file (default %s)\n"
 	       "      --dbus BUS             system, session, none or a D-Bus address\n"
 	       "                             (default system)\n"
-	       "      --knot-socket PATH     knotd control socket (default %s)\n"
+	       "      --knot-socket PATH     knotd control socket, usually %s;\n"
+	       "                             without it no Knot state is tracked\n"
 	       "      --knot-dbus BUS        knotd's bus: system, an address or none\n"
+	       "      --knot-poll MS         Knot state poll interval (default %d)\n"
+	       "      --max-lag MS           module lag before not serving (default %d)\n"
+	       "      --query-rate-threshold QPS  signal query_rate around it (0: off)\n"
+	       "      --sync-zone ZONE       mirror mecdns's answers under ZONE into that Knot\n"
+	       "                             zone (repeatable; needs --knot-socket)\n"
+	       "      --sync-default-ttl S   TTL of rules without one in synced zones\n"
+	       "                             (default 60, as mod-mecdns's default-ttl)\n"
 	       "      --tokens FILE          bearer token file (TOKEN SCOPE[,SCOPE...])\n"
 	       "      --tls-cert FILE        serve HTTPS with this PEM certificate chain\n"
 	       "      --tls-key FILE         and this PEM private key\n"
@@ -82,7 +100,8 @@ static void print_help(void)
 	       "\n"
 	       "SIGHUP reloads the token file (TLS files are read at start).\n",
 	       SYNCD_DEFAULT_LISTEN, SYNCD_DEFAULT_DATABASE, SYNCD_DEFAULT_KNOT_SOCKET,
-	       SYNCD_DEFAULT_MAX_BODY, SYNCD_DEFAULT_THREADS);
+	       SYNCD_DEFAULT_KNOT_POLL_MS, SYNCD_DEFAULT_MAX_LAG_MS, SYNCD_DEFAULT_MAX_BODY,
+	       SYNCD_DEFAULT_THREADS);
 }
 
 /*! \brief Replaces *dst by a copy of value. */
@@ -195,6 +214,47 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 			return false;
 		}
 		config->threads = (unsigned)number;
+	} else if (strcmp(name, "knot-poll") == 0 || strcmp(name, "max-lag") == 0) {
+		if (!parse_number(value, 10, 3600 * 1000, &number)) {
+			snprintf(err, err_len, "%s: %s must be 10..3600000 milliseconds, not \"%s\"",
+			         where, name, value);
+			return false;
+		}
+		*(strcmp(name, "max-lag") == 0 ? &config->max_lag_ms : &config->knot_poll_ms) =
+			(int)number;
+	} else if (strcmp(name, "query-rate-threshold") == 0) {
+		char *end = NULL;
+		errno = 0;
+		double rate = strtod(value, &end);
+		if (errno != 0 || end == value || *end != '\0' || !(rate >= 0 && rate <= 1e9)) {
+			snprintf(err, err_len,
+			         "%s: query-rate-threshold must be 0..1000000000 queries per second, "
+			         "not \"%s\"", where, value);
+			return false;
+		}
+		config->query_rate_threshold = rate;
+	} else if (strcmp(name, "sync-zone") == 0) {
+		/* Repeatable: every value adds a zone. */
+		char **zones = realloc(config->sync_zones,
+		                       (config->sync_zone_count + 1) * sizeof(*zones));
+		char *zone = strdup(value);
+		if (zones == NULL || zone == NULL) {
+			free(zone);
+			if (zones != NULL) {
+				config->sync_zones = zones;
+			}
+			snprintf(err, err_len, "%s: out of memory", where);
+			return false;
+		}
+		config->sync_zones = zones;
+		config->sync_zones[config->sync_zone_count++] = zone;
+	} else if (strcmp(name, "sync-default-ttl") == 0) {
+		if (!parse_number(value, 0, INT32_MAX, &number)) {
+			snprintf(err, err_len, "%s: sync-default-ttl must be 0..2147483647 seconds, "
+			         "not \"%s\"", where, value);
+			return false;
+		}
+		config->sync_default_ttl = (uint32_t)number;
 	} else {
 		snprintf(err, err_len, "%s: unknown item \"%s\"", where, name);
 		return false;
@@ -335,6 +395,11 @@ bool syncd_config_check(syncd_config_t *config, char *err, size_t err_len)
 		snprintf(err, err_len, "tls-client-ca needs tls-cert and tls-key");
 		return false;
 	}
+	if (config->sync_zone_count > 0 && config->knot_socket == NULL) {
+		snprintf(err, err_len, "sync-zone %s needs knot-socket (knotd's control socket)",
+		         config->sync_zones[0]);
+		return false;
+	}
 	if (config->tokens == NULL && !config->insecure_no_auth &&
 	    !syncd_addr_is_loopback(&config->listen_addr)) {
 		snprintf(err, err_len,
@@ -354,10 +419,12 @@ static bool set_defaults(syncd_config_t *config)
 	config->max_body = SYNCD_DEFAULT_MAX_BODY;
 	config->threads = SYNCD_DEFAULT_THREADS;
 	config->changes_keep_ms = 24LL * 3600 * 1000;
+	config->knot_poll_ms = SYNCD_DEFAULT_KNOT_POLL_MS;
+	config->max_lag_ms = SYNCD_DEFAULT_MAX_LAG_MS;
+	config->sync_default_ttl = SYNCD_DEFAULT_SYNC_TTL;
 	return set_string(&config->listen, SYNCD_DEFAULT_LISTEN) &&
 	       set_string(&config->database, SYNCD_DEFAULT_DATABASE) &&
 	       set_string(&config->dbus, "system") &&
-	       set_string(&config->knot_socket, SYNCD_DEFAULT_KNOT_SOCKET) &&
 	       set_string(&config->knot_dbus, "system");
 }
 
@@ -443,6 +510,10 @@ void syncd_config_free(syncd_config_t *config)
 	free(config->dbus);
 	free(config->knot_socket);
 	free(config->knot_dbus);
+	for (size_t i = 0; i < config->sync_zone_count; i++) {
+		free(config->sync_zones[i]);
+	}
+	free(config->sync_zones);
 	free(config->tokens);
 	free(config->tls_cert);
 	free(config->tls_key);

@@ -52,3 +52,17 @@ syncd/mecdns-syncd.service: $(srcdir)/syncd/mecdns-syncd.service.in Makefile
 # D-Bus emitter and Knot control-socket client: their own fragments.
 include $(srcdir)/syncd/signals.mk
 include $(srcdir)/syncd/knotctl.mk
+
+# Knot state (knot_state.c: conditions and their signals; knot_events.c:
+# knotd's own D-Bus events) -- part of the daemon, polling knotd through
+# the control-socket client.
+syncd_mecdns_syncd_SOURCES += \
+	syncd/knot_state.c syncd/knot_state.h \
+	syncd/knot_events.c syncd/knot_events.h
+syncd_mecdns_syncd_LDADD += syncd/libmecdns-knotctl.la
+
+# Zone sync (zonesync.c): mirrors mecdns's answers under the synced zones
+# into the real Knot zones through control-socket transactions (knotctl),
+# with the ownership table and cursor kept by the store.
+syncd_mecdns_syncd_SOURCES += syncd/zonesync.c syncd/zonesync.h
+syncd_mecdns_syncd_LDADD += syncd/libmecdns-knotctl.la

@@ -1,8 +1,11 @@
 /*  mecdns-syncd: startup, signal handling and shutdown.
  *
  *  Runs in the foreground (systemd Type=simple). The main thread only
- *  waits for signals: SIGTERM / SIGINT stop cleanly (HTTP first, then the
- *  D-Bus emitter flushes what is pending, then the database closes),
+ *  waits for signals: SIGTERM / SIGINT stop cleanly (shutting_down goes out
+ *  on D-Bus first, so that BGP can withdraw; then the Knot state thread
+ *  stops, then HTTP, then zone sync (syncd/zonesync.h), then the D-Bus
+ *  emitter flushes what is pending, then
+ *  the database closes),
  *  SIGHUP reloads the token file, and every minute it prunes the change
  *  log (keeping what is not signalled yet).
  */
@@ -20,15 +23,71 @@
 #include "syncd/api.h"
 #include "syncd/config.h"
 #include "syncd/http.h"
+#include "syncd/knot_state.h"
 #include "syncd/log.h"
 
 /*! Seconds between change log prunes. */
 #define PRUNE_INTERVAL 60
+/*! How long a planned stop waits for shutting_down to reach the bus. */
+#define SHUTTING_DOWN_MS 2000
 
 /*! \brief The emitter's log lines into ours. */
 static void signals_log(int priority, const char *msg, void *ctx)
 {
 	syncd_log(priority, "dbus: %s", msg);
+}
+
+/*! \brief The Knot state thread's log lines into ours. */
+static void knot_state_log(int priority, const char *msg, void *ctx)
+{
+	syncd_log(priority, "knot: %s", msg);
+}
+
+/*! \brief Starts Knot state tracking when a knot socket is configured. */
+static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
+{
+	const syncd_config_t *config = ctx->config;
+	if (config->knot_socket == NULL) {
+		log_notice("no knot-socket configured: Knot's state is not tracked, /readyz "
+		           "does not follow serving");
+		return true;
+	}
+	knot_state_config_t state_config = {
+		.socket = config->knot_socket,
+		.knot_dbus = config->knot_dbus,
+		.poll_ms = config->knot_poll_ms,
+		.max_lag_ms = config->max_lag_ms,
+		.query_rate_threshold = config->query_rate_threshold,
+		.sync_zones = (const char *const *)config->sync_zones,
+		.sync_zone_count = config->sync_zone_count,
+		.store = ctx->store,
+		.signals = ctx->signals,
+		.log = knot_state_log,
+	};
+	ctx->knot_state = knot_state_start(&state_config, err, err_len);
+	return ctx->knot_state != NULL;
+}
+
+/*! \brief Starts zone sync when synced zones are configured (config check:
+ *         they come with a knot socket). */
+static bool start_zonesync(syncd_ctx_t *ctx, char *err, size_t err_len)
+{
+	const syncd_config_t *config = ctx->config;
+	if (config->sync_zone_count == 0) {
+		return true;
+	}
+	syncd_zonesync_config_t zonesync_config = {
+		.knot_socket = config->knot_socket,
+		.zones = config->sync_zones,
+		.zone_count = config->sync_zone_count,
+		.default_ttl = config->sync_default_ttl,
+	};
+	ctx->zonesync = syncd_zonesync_start(&zonesync_config, ctx->store, err, err_len);
+	if (ctx->zonesync != NULL) {
+		log_notice("zone sync: %zu zone(s) through %s", config->sync_zone_count,
+		           config->knot_socket);
+	}
+	return ctx->zonesync != NULL;
 }
 
 /*! \brief Loads the token file named by the config into *out (NULL when
@@ -177,6 +236,14 @@ int main(int argc, char *argv[])
 		log_error("D-Bus signals: %s", err);
 		goto out;
 	}
+	if (!start_zonesync(&ctx, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (!start_knot_state(&ctx, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
 	http = syncd_http_start(&ctx, err, sizeof(err));
 	if (http == NULL) {
 		log_error("%s", err);
@@ -187,8 +254,14 @@ int main(int argc, char *argv[])
 
 	run(&ctx, &set);
 	exit_code = EXIT_SUCCESS;
+	if (!mecdns_signals_emit_shutting_down(ctx.signals, SHUTTING_DOWN_MS) &&
+	    strcmp(config.dbus, "none") != 0) {
+		log_warning("shutting_down could not be signalled on bus %s", config.dbus);
+	}
 out:
+	knot_state_stop(ctx.knot_state);
 	syncd_http_stop(http);
+	syncd_zonesync_stop(ctx.zonesync); /* After HTTP: handlers notify it. */
 	if (ctx.signals != NULL) {
 		mecdns_signals_stop(ctx.signals);
 	}

@@ -17,9 +17,13 @@
  *  see a signal twice (same generation) but never misses one.
  *
  *  Methods: a table (OBJECT_METHODS) maps interface + member of calls on
- *  /org/mecdns/syncd to handlers. Introspect is there today; the state
- *  interface (GetState) and the state signals join it later. Peer.Ping and
+ *  /org/mecdns/syncd to handlers (Introspect, GetState). Peer.Ping and
  *  Peer.GetMachineId are answered by libdbus itself.
+ *
+ *  Knot state: other threads (knot_state.c) queue ready-made condition
+ *  signals under state_lock and wake the thread, which sends the queue in
+ *  order when it owns the name and drops it otherwise; the same lock guards
+ *  the copy of the state that GetState answers.
  */
 
 #include <errno.h>
@@ -42,6 +46,7 @@
 #define SIGNALS_NAME "org.mecdns.syncd"
 #define SIGNALS_PATH "/org/mecdns/syncd"
 #define SIGNALS_EVENTS_IFACE "org.mecdns.syncd.events"
+#define SIGNALS_STATE_IFACE "org.mecdns.syncd.state"
 
 #define DEFAULT_RETRY_MS 1000
 #define DEFAULT_POLL_MS 1000
@@ -56,6 +61,12 @@
 
 /* INTROSPECT_XML: the contents of org.mecdns.syncd.xml (generated). */
 #include "syncd/signals-introspect.h"
+
+/*! One queued state signal. */
+typedef struct state_signal {
+	struct state_signal *next;
+	DBusMessage *msg;
+} state_signal_t;
 
 typedef enum {
 	BUS_NONE = 0,
@@ -91,6 +102,16 @@ struct mecdns_signals {
 	long long next_cursor_ms;  /*!< When to retry writing the cursor. */
 	uint64_t stored_cursor;    /*!< state.signalled_seq as last written. */
 	char last_problem[512];    /*!< Logged once until the situation changes. */
+
+	/* Knot state, shared with other threads under state_lock. */
+	pthread_mutex_t state_lock;
+	pthread_cond_t state_handled; /*!< Broadcast after the queue was handled. */
+	mecdns_signals_state_t state; /*!< GetState's answer (deep copy). */
+	state_signal_t *queue_head;
+	state_signal_t *queue_tail;
+	uint64_t queued_seq;       /*!< State signals queued so far. */
+	uint64_t handled_seq;      /*!< ... of which sent or dropped. */
+	uint64_t delivered_seq;    /*!< Last one of a batch sent and flushed. */
 };
 
 /*** Logging. ***/
@@ -183,9 +204,117 @@ static DBusHandlerResult handle_introspect(mecdns_signals_t *signals, DBusConnec
 	                               : DBUS_HANDLER_RESULT_NEED_MEMORY;
 }
 
-/*! Methods of the object; org.mecdns.syncd.state.GetState will join here. */
+/*! \brief Appends one "key: variant" entry of a basic type to an a{sv}. */
+static bool dict_add(DBusMessageIter *dict, const char *key, int type, const void *value)
+{
+	const char sig[2] = { (char)type, '\0' };
+	DBusMessageIter entry, variant;
+	if (!dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry)) {
+		return false;
+	}
+	bool ok = dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
+	          dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sig, &variant);
+	if (ok) {
+		ok = dbus_message_iter_append_basic(&variant, type, value);
+		ok = dbus_message_iter_close_container(&entry, &variant) && ok;
+	}
+	return dbus_message_iter_close_container(dict, &entry) && ok;
+}
+
+/*! \brief Appends "key: a{sX}" built from the zones (X: b ready or u serial). */
+static bool dict_add_zones(DBusMessageIter *dict, const char *key, const mecdns_signals_state_t *state,
+                           bool serials)
+{
+	const char *variant_sig = serials ? "a{su}" : "a{sb}";
+	DBusMessageIter entry, variant, array;
+	if (!dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry)) {
+		return false;
+	}
+	bool ok = dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
+	          dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, variant_sig, &variant);
+	if (ok) {
+		ok = dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, variant_sig + 1,
+		                                      &array);
+		for (size_t i = 0; ok && i < state->zone_count; i++) {
+			const mecdns_signals_zone_t *zone = &state->zones[i];
+			DBusMessageIter pair;
+			dbus_bool_t ready = zone->ready;
+			dbus_uint32_t serial = zone->serial;
+			ok = dbus_message_iter_open_container(&array, DBUS_TYPE_DICT_ENTRY, NULL, &pair);
+			if (ok) {
+				ok = dbus_message_iter_append_basic(&pair, DBUS_TYPE_STRING, &zone->zone) &&
+				     (serials ? dbus_message_iter_append_basic(&pair, DBUS_TYPE_UINT32, &serial)
+				              : dbus_message_iter_append_basic(&pair, DBUS_TYPE_BOOLEAN, &ready));
+				ok = dbus_message_iter_close_container(&array, &pair) && ok;
+			}
+		}
+		ok = dbus_message_iter_close_container(&variant, &array) && ok;
+		ok = dbus_message_iter_close_container(&entry, &variant) && ok;
+	}
+	return dbus_message_iter_close_container(dict, &entry) && ok;
+}
+
+/*! \brief Fills the a{sv} of GetState from the state copy (state_lock held). */
+static bool append_state(DBusMessageIter *dict, const mecdns_signals_state_t *state,
+                         uint64_t db_generation)
+{
+	dbus_bool_t tracking = state->tracking, running = state->server_running;
+	dbus_bool_t all_ready = state->all_zones_ready, serving = state->serving;
+	dbus_bool_t exceeded = state->qps_exceeded;
+	dbus_uint64_t db_gen = db_generation, module_gen = state->module_generation;
+	double qps = state->qps, threshold = state->qps_threshold;
+	return dict_add(dict, "knot_tracking", DBUS_TYPE_BOOLEAN, &tracking) &&
+	       dict_add(dict, "server_running", DBUS_TYPE_BOOLEAN, &running) &&
+	       dict_add(dict, "all_zones_ready", DBUS_TYPE_BOOLEAN, &all_ready) &&
+	       dict_add(dict, "serving", DBUS_TYPE_BOOLEAN, &serving) &&
+	       dict_add(dict, "db_generation", DBUS_TYPE_UINT64, &db_gen) &&
+	       dict_add(dict, "module_generation", DBUS_TYPE_UINT64, &module_gen) &&
+	       dict_add_zones(dict, "zones", state, false) &&
+	       dict_add_zones(dict, "zone_serials", state, true) &&
+	       dict_add(dict, "qps", DBUS_TYPE_DOUBLE, &qps) &&
+	       dict_add(dict, "qps_threshold", DBUS_TYPE_DOUBLE, &threshold) &&
+	       dict_add(dict, "qps_exceeded", DBUS_TYPE_BOOLEAN, &exceeded);
+}
+
+/*! \brief org.mecdns.syncd.state.GetState: the current state as a{sv}. */
+static DBusHandlerResult handle_get_state(mecdns_signals_t *signals, DBusConnection *conn,
+                                          DBusMessage *call)
+{
+	uint64_t db_generation = 0;
+	mecdns_store_status_t status = mecdns_store_state(signals->store, &db_generation, NULL,
+	                                                  NULL);
+	if (status != MECDNS_STORE_OK) {
+		DBusMessage *err = dbus_message_new_error_printf(
+			call, DBUS_ERROR_FAILED, "cannot read the database generation (%s: %s)",
+			mecdns_store_strerror(status), mecdns_store_last_error());
+		return send_reply(conn, err) ? DBUS_HANDLER_RESULT_HANDLED
+		                             : DBUS_HANDLER_RESULT_NEED_MEMORY;
+	}
+	DBusMessage *reply = dbus_message_new_method_return(call);
+	if (reply == NULL) {
+		return DBUS_HANDLER_RESULT_NEED_MEMORY;
+	}
+	DBusMessageIter args, dict;
+	dbus_message_iter_init_append(reply, &args);
+	bool ok = dbus_message_iter_open_container(&args, DBUS_TYPE_ARRAY, "{sv}", &dict);
+	if (ok) {
+		pthread_mutex_lock(&signals->state_lock);
+		ok = append_state(&dict, &signals->state, db_generation);
+		pthread_mutex_unlock(&signals->state_lock);
+		ok = dbus_message_iter_close_container(&args, &dict) && ok;
+	}
+	if (!ok) {
+		dbus_message_unref(reply);
+		return DBUS_HANDLER_RESULT_NEED_MEMORY;
+	}
+	return send_reply(conn, reply) ? DBUS_HANDLER_RESULT_HANDLED
+	                               : DBUS_HANDLER_RESULT_NEED_MEMORY;
+}
+
+/*! Methods of the object. */
 static const method_entry_t OBJECT_METHODS[] = {
 	{ DBUS_INTERFACE_INTROSPECTABLE, "Introspect", handle_introspect },
+	{ SIGNALS_STATE_IFACE, "GetState", handle_get_state },
 };
 
 /*! \brief Dispatches a call on our object path through OBJECT_METHODS. */
@@ -603,6 +732,47 @@ static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 	store_cursor(signals);
 }
 
+/*** State signals. ***/
+
+/*!
+ * \brief Sends the queued state signals in order when owning the name,
+ *        drops them otherwise (GetState tells the present to whoever comes
+ *        later), and wakes mecdns_signals_emit_shutting_down().
+ */
+static void drain_state_queue(mecdns_signals_t *signals)
+{
+	pthread_mutex_lock(&signals->state_lock);
+	state_signal_t *list = signals->queue_head;
+	uint64_t last = signals->queued_seq;
+	signals->queue_head = NULL;
+	signals->queue_tail = NULL;
+	pthread_mutex_unlock(&signals->state_lock);
+	if (list == NULL) {
+		return;
+	}
+	bool deliver = signals->conn != NULL && signals->owns_name;
+	bool all_sent = deliver;
+	while (list != NULL) {
+		state_signal_t *next = list->next;
+		if (deliver && !dbus_connection_send(signals->conn, list->msg, NULL)) {
+			all_sent = false;
+		}
+		dbus_message_unref(list->msg);
+		free(list);
+		list = next;
+	}
+	if (deliver) {
+		dbus_connection_flush(signals->conn);
+	}
+	pthread_mutex_lock(&signals->state_lock);
+	signals->handled_seq = last;
+	if (all_sent) {
+		signals->delivered_seq = last;
+	}
+	pthread_cond_broadcast(&signals->state_handled);
+	pthread_mutex_unlock(&signals->state_lock);
+}
+
 /*** Thread. ***/
 
 /*! \brief Handles what arrived on the connection; closes it when the bus
@@ -672,12 +842,14 @@ static void *emitter_thread(void *arg)
 		try_connect(signals);
 		service_connection(signals);
 		try_request_name(signals);
+		drain_state_queue(signals);
 		drain_outbox(signals, 0);
 		store_cursor(signals);
 		wait_for_work(signals);
 	}
 	/* Planned stop: emit what is pending (bounded), then leave the bus. */
 	service_connection(signals);
+	drain_state_queue(signals);
 	drain_outbox(signals, now_ms() + STOP_DRAIN_MS);
 	store_cursor(signals);
 	bus_close(signals);
@@ -717,11 +889,30 @@ static bool parse_bus(const char *bus, bus_kind_t *kind, char *err, size_t err_l
 	return true;
 }
 
+/*! \brief Frees the zones of a state copy. */
+static void state_clear(mecdns_signals_state_t *state)
+{
+	for (size_t i = 0; i < state->zone_count; i++) {
+		free((char *)state->zones[i].zone);
+	}
+	free((mecdns_signals_zone_t *)state->zones);
+	memset(state, 0, sizeof(*state));
+}
+
 static void signals_free(mecdns_signals_t *signals)
 {
 	if (signals->wake_fd >= 0) {
 		close(signals->wake_fd);
 	}
+	while (signals->queue_head != NULL) {
+		state_signal_t *next = signals->queue_head->next;
+		dbus_message_unref(signals->queue_head->msg);
+		free(signals->queue_head);
+		signals->queue_head = next;
+	}
+	state_clear(&signals->state);
+	pthread_cond_destroy(&signals->state_handled);
+	pthread_mutex_destroy(&signals->state_lock);
 	free(signals->bus);
 	free(signals);
 }
@@ -743,6 +934,8 @@ mecdns_signals_t *mecdns_signals_start(const mecdns_signals_config_t *config,
 		return NULL;
 	}
 	signals->wake_fd = -1;
+	pthread_mutex_init(&signals->state_lock, NULL);
+	pthread_cond_init(&signals->state_handled, NULL);
 	signals->store = store;
 	signals->bus_kind = kind;
 	signals->bus = strdup(config->bus != NULL ? config->bus : "system");
@@ -839,4 +1032,154 @@ void mecdns_signals_stop(mecdns_signals_t *signals)
 		pthread_join(signals->thread, NULL);
 	}
 	signals_free(signals);
+}
+
+/*** Knot state (see signals.h). ***/
+
+void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state)
+{
+	if (signals == NULL || state == NULL) {
+		return;
+	}
+	mecdns_signals_state_t copy = *state;
+	copy.zones = NULL;
+	copy.zone_count = 0;
+	mecdns_signals_zone_t *zones = calloc(state->zone_count + 1, sizeof(*zones));
+	for (size_t i = 0; zones != NULL && i < state->zone_count; i++) {
+		zones[i] = state->zones[i];
+		zones[i].zone = strdup(state->zones[i].zone != NULL ? state->zones[i].zone : "");
+		if (zones[i].zone == NULL) {
+			copy.zones = zones;
+			copy.zone_count = i;
+			state_clear(&copy);
+			zones = NULL;
+		}
+	}
+	if (zones == NULL) {
+		/* Out of memory: GetState answers the previous zones. */
+		pthread_mutex_lock(&signals->state_lock);
+		copy.zones = signals->state.zones;
+		copy.zone_count = signals->state.zone_count;
+		signals->state = copy;
+		pthread_mutex_unlock(&signals->state_lock);
+		return;
+	}
+	copy.zones = zones;
+	copy.zone_count = state->zone_count;
+	pthread_mutex_lock(&signals->state_lock);
+	mecdns_signals_state_t old = signals->state;
+	signals->state = copy;
+	pthread_mutex_unlock(&signals->state_lock);
+	state_clear(&old);
+}
+
+/*!
+ * \brief Queues a state signal built from (type, value) pairs as
+ *        dbus_message_append_args() takes them; returns its sequence
+ *        number, or 0 when nothing was queued (bus none, out of memory).
+ */
+static uint64_t queue_state_signal(mecdns_signals_t *signals, const char *member, int first_type,
+                                   ...)
+{
+	if (signals == NULL || signals->wake_fd < 0) {
+		return 0;
+	}
+	DBusMessage *msg = dbus_message_new_signal(SIGNALS_PATH, SIGNALS_EVENTS_IFACE, member);
+	state_signal_t *entry = calloc(1, sizeof(*entry));
+	va_list ap;
+	va_start(ap, first_type);
+	bool ok =
+	    msg != NULL && entry != NULL && dbus_message_append_args_valist(msg, first_type, ap);
+	va_end(ap);
+	if (!ok) {
+		if (msg != NULL) {
+			dbus_message_unref(msg);
+		}
+		free(entry);
+		signals_log(signals, LOG_ERR, "out of memory: signal %s not sent", member);
+		return 0;
+	}
+	entry->msg = msg;
+	pthread_mutex_lock(&signals->state_lock);
+	if (signals->queue_tail != NULL) {
+		signals->queue_tail->next = entry;
+	} else {
+		signals->queue_head = entry;
+	}
+	signals->queue_tail = entry;
+	uint64_t seq = ++signals->queued_seq;
+	pthread_mutex_unlock(&signals->state_lock);
+	mecdns_signals_notify(signals);
+	return seq;
+}
+
+void mecdns_signals_emit_server_running(mecdns_signals_t *signals, bool running)
+{
+	dbus_bool_t value = running;
+	queue_state_signal(signals, "server_running", DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
+}
+
+void mecdns_signals_emit_zone_ready(mecdns_signals_t *signals, const char *zone, bool ready,
+                                    uint32_t serial)
+{
+	const char *name = arg_string(zone);
+	dbus_bool_t value = ready;
+	dbus_uint32_t number = serial;
+	queue_state_signal(signals, "zone_ready", DBUS_TYPE_STRING, &name, DBUS_TYPE_BOOLEAN,
+	                   &value, DBUS_TYPE_UINT32, &number, DBUS_TYPE_INVALID);
+}
+
+void mecdns_signals_emit_zone_updated(mecdns_signals_t *signals, const char *zone, uint32_t serial)
+{
+	const char *name = arg_string(zone);
+	dbus_uint32_t number = serial;
+	queue_state_signal(signals, "zone_updated", DBUS_TYPE_STRING, &name, DBUS_TYPE_UINT32,
+	                   &number, DBUS_TYPE_INVALID);
+}
+
+void mecdns_signals_emit_all_zones_ready(mecdns_signals_t *signals, bool ready)
+{
+	dbus_bool_t value = ready;
+	queue_state_signal(signals, "all_zones_ready", DBUS_TYPE_BOOLEAN, &value,
+	                   DBUS_TYPE_INVALID);
+}
+
+void mecdns_signals_emit_serving(mecdns_signals_t *signals, bool serving)
+{
+	dbus_bool_t value = serving;
+	queue_state_signal(signals, "serving", DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
+}
+
+void mecdns_signals_emit_query_rate(mecdns_signals_t *signals, double qps, double threshold,
+                                    bool exceeded)
+{
+	dbus_bool_t value = exceeded;
+	queue_state_signal(signals, "query_rate", DBUS_TYPE_DOUBLE, &qps, DBUS_TYPE_DOUBLE,
+	                   &threshold, DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
+}
+
+bool mecdns_signals_emit_shutting_down(mecdns_signals_t *signals, int timeout_ms)
+{
+	uint64_t seq = queue_state_signal(signals, "shutting_down", DBUS_TYPE_INVALID);
+	if (seq == 0) {
+		return false;
+	}
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&signals->state_lock);
+	while (signals->handled_seq < seq) {
+		if (pthread_cond_timedwait(&signals->state_handled, &signals->state_lock,
+		                           &deadline) == ETIMEDOUT) {
+			break;
+		}
+	}
+	bool delivered = signals->delivered_seq >= seq;
+	pthread_mutex_unlock(&signals->state_lock);
+	return delivered;
 }

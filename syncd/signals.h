@@ -23,7 +23,12 @@
  *  it) nothing is emitted: the emitter logs that once and requests the name
  *  again every retry_ms. Calls on /org/mecdns/syncd are answered
  *  (org.freedesktop.DBus.Introspectable.Introspect with the installed
- *  org.mecdns.syncd.xml, org.freedesktop.DBus.Peer.Ping).
+ *  org.mecdns.syncd.xml, org.freedesktop.DBus.Peer.Ping,
+ *  org.mecdns.syncd.state.GetState).
+ *
+ *  The condition signals of Knot's state (server_running, zone_ready, ...)
+ *  are queued by syncd/knot_state.c through the functions at the end of
+ *  this file and go out on the same connection.
  *
  *  Pruning the change log is not done here: syncd's main loop calls
  *  mecdns_store_prune(), which keeps every change not yet signalled.
@@ -66,6 +71,75 @@ uint64_t mecdns_signals_outbox_depth(mecdns_signals_t *signals);
 
 /*! \brief True while connected to the bus and owning the name. */
 bool mecdns_signals_connected(mecdns_signals_t *signals);
+
+/*** Knot state: the condition signals and GetState (see knot_state.h). ***
+ *
+ * The state signals are not part of the outbox: they describe the present,
+ * not a committed change. Each call below queues one signal; the emitter
+ * thread sends them in the order of the calls. While the emitter does not
+ * own org.mecdns.syncd (bus down, name taken, bus "none") queued state
+ * signals are dropped, not kept for later: a listener that (re)connects
+ * asks org.mecdns.syncd.state.GetState, which always answers the state last
+ * given to mecdns_signals_set_state(). All calls are cheap and may come
+ * from any thread; NULL signals is fine (nothing happens).
+ */
+
+/*! One zone of the state. */
+typedef struct {
+	const char *zone;  /*!< "example.test." */
+	bool ready;        /*!< Loaded and served by knotd. */
+	uint32_t serial;   /*!< SOA serial; 0 when not ready. */
+} mecdns_signals_zone_t;
+
+/*! The state that GetState answers (copied by mecdns_signals_set_state()). */
+typedef struct {
+	bool tracking;             /*!< Knot state tracking runs (a knot socket is
+	                                configured); false: the rest is unknown. */
+	bool server_running;
+	bool all_zones_ready;
+	bool serving;
+	uint64_t module_generation;
+	double qps;                /*!< Module queries per second (answered +
+	                                nodata + passed). */
+	double qps_threshold;      /*!< 0: query_rate is not signalled. */
+	bool qps_exceeded;
+	const mecdns_signals_zone_t *zones; /*!< Expected zones. */
+	size_t zone_count;
+} mecdns_signals_state_t;
+
+/*! \brief Replaces the state GetState answers (deep copy). */
+void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state);
+
+/*! \brief Queues server_running(b running). */
+void mecdns_signals_emit_server_running(mecdns_signals_t *signals, bool running);
+
+/*! \brief Queues zone_ready(s zone, b ready, u serial). */
+void mecdns_signals_emit_zone_ready(mecdns_signals_t *signals, const char *zone, bool ready,
+                                    uint32_t serial);
+
+/*! \brief Queues zone_updated(s zone, u serial). */
+void mecdns_signals_emit_zone_updated(mecdns_signals_t *signals, const char *zone,
+                                      uint32_t serial);
+
+/*! \brief Queues all_zones_ready(b ready). */
+void mecdns_signals_emit_all_zones_ready(mecdns_signals_t *signals, bool ready);
+
+/*! \brief Queues serving(b serving). */
+void mecdns_signals_emit_serving(mecdns_signals_t *signals, bool serving);
+
+/*! \brief Queues query_rate(d qps, d threshold, b exceeded). */
+void mecdns_signals_emit_query_rate(mecdns_signals_t *signals, double qps, double threshold,
+                                    bool exceeded);
+
+/*!
+ * \brief Emits shutting_down() and waits until it and every state signal
+ *        queued before it were handed to the bus and flushed (so it reaches
+ *        the bus before the name goes away on mecdns_signals_stop()).
+ *
+ * \return True when delivered to the bus within timeout_ms; false when the
+ *         bus is none or down, or on timeout.
+ */
+bool mecdns_signals_emit_shutting_down(mecdns_signals_t *signals, int timeout_ms);
 
 /*! \brief Emits what is pending (bounded wait), stops the thread, frees. */
 void mecdns_signals_stop(mecdns_signals_t *signals);

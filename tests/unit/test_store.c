@@ -1399,7 +1399,9 @@ START_TEST(test_cli_adds_lists_and_logs_through_the_store)
 	ck_assert_int_eq(run_tool(tool, "init", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "0\n");
 	ck_assert_int_eq(run_tool(tool, "version", out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "1\n");
+	char version_line[16];
+	snprintf(version_line, sizeof(version_line), "%d\n", MECDNS_SCHEMA_VERSION);
+	ck_assert_str_eq(out, version_line);
 	ck_assert_int_eq(
 	    run_tool(tool, "rule-add app1 r1 WWW.Example.com 192.0.2.10 60", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "1\n");
@@ -1453,6 +1455,185 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 {
 	return remove(path);
 }
+
+/*** Zone sync: snapshots, ownership, cursor. ***/
+
+START_TEST(test_zone_snapshot_has_active_rules_and_rrsets_under_the_zone_only)
+{
+	create_rule("app1", "r1", "www.zone.test", "192.0.2.1", true);
+	create_rule("app1", "r2", "www.zone.test", "2001:db8::1", true);
+	create_rule("app1", "r3", "off.zone.test", "192.0.2.3", false);
+	create_rule("app1", "r4", "www.other.test", "192.0.2.4", true);
+	create_rule("app1", "r5", "zone.test.evil.test", "192.0.2.5", true);
+	test_set_t t;
+	set_init(&t, ".", "txt.zone.test.", TYPE_TXT, 300);
+	set_push(&t, "\"hi\"", (const uint8_t *)"\x02hi", 3);
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_OK);
+
+	mecdns_zone_snapshot_t snap;
+	ck_assert_int_eq(mecdns_store_zone_snapshot(store, "zone.test.", 0, NULL, 0, &snap),
+	                 MECDNS_STORE_OK);
+	ck_assert(snap.whole_zone);
+	ck_assert_uint_eq(snap.generation, generation());
+	ck_assert_uint_eq(snap.records.count, 3);
+	/* Ordered by owner, then type. */
+	ck_assert_str_eq(snap.records.items[0].owner, "txt.zone.test.");
+	ck_assert_uint_eq(snap.records.items[0].type, TYPE_TXT);
+	ck_assert_int_eq(snap.records.items[0].ttl, 300);
+	ck_assert_str_eq(snap.records.items[0].text, "\"hi\"");
+	ck_assert_str_eq(snap.records.items[1].owner, "www.zone.test.");
+	ck_assert_uint_eq(snap.records.items[1].type, TYPE_A);
+	ck_assert_int_eq(snap.records.items[1].ttl, -1);
+	ck_assert_str_eq(snap.records.items[1].text, "192.0.2.1");
+	ck_assert_uint_eq(snap.records.items[1].wire_len, 4);
+	ck_assert_uint_eq(snap.records.items[2].type, TYPE_AAAA);
+	ck_assert_uint_eq(snap.records.items[2].wire_len, 16);
+	mecdns_zone_snapshot_free(&snap);
+}
+END_TEST
+
+START_TEST(test_zone_snapshot_since_a_generation_lists_changed_owners_of_the_zone)
+{
+	create_rule("app1", "r1", "a.zone.test", "192.0.2.1", true);
+	uint64_t since = generation();
+	create_rule("app1", "r2", "b.zone.test", "192.0.2.2", true);
+	create_rule("app1", "r3", "c.other.test", "192.0.2.3", true);
+	/* A renamed rule changes its old owner too. */
+	mecdns_rule_t moved = rule_of("app1", "r1", "d.zone.test", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_update(store, &moved, 0, NULL), MECDNS_STORE_OK);
+
+	mecdns_zone_snapshot_t snap;
+	ck_assert_int_eq(mecdns_store_zone_snapshot(store, "zone.test.", since, NULL, 0, &snap),
+	                 MECDNS_STORE_OK);
+	ck_assert(!snap.whole_zone);
+	ck_assert_uint_eq(snap.owner_count, 3);
+	ck_assert_str_eq(snap.owners[0], "a.zone.test.");
+	ck_assert_str_eq(snap.owners[1], "b.zone.test.");
+	ck_assert_str_eq(snap.owners[2], "d.zone.test.");
+	ck_assert_uint_eq(snap.records.count, 2);
+	ck_assert_str_eq(snap.records.items[0].owner, "b.zone.test.");
+	ck_assert_str_eq(snap.records.items[1].owner, "d.zone.test.");
+	mecdns_zone_snapshot_free(&snap);
+
+	/* Owners asked for as well are read and listed, changed or not. */
+	char *also[] = {"b.zone.test.", "c.other.test.", "x.zone.test."};
+	ck_assert_int_eq(
+	    mecdns_store_zone_snapshot(store, "zone.test.", generation(), also, 3, &snap),
+	    MECDNS_STORE_OK);
+	ck_assert(!snap.whole_zone);
+	ck_assert_uint_eq(snap.owner_count, 2);
+	ck_assert_str_eq(snap.owners[0], "b.zone.test.");
+	ck_assert_str_eq(snap.owners[1], "x.zone.test.");
+	ck_assert_uint_eq(snap.records.count, 1);
+	mecdns_zone_snapshot_free(&snap);
+
+	/* Nothing changed since now; a cursor ahead of the database reads all. */
+	ck_assert_int_eq(
+	    mecdns_store_zone_snapshot(store, "zone.test.", generation(), NULL, 0, &snap),
+	    MECDNS_STORE_OK);
+	ck_assert(!snap.whole_zone);
+	ck_assert_uint_eq(snap.owner_count, 0);
+	mecdns_zone_snapshot_free(&snap);
+	ck_assert_int_eq(
+	    mecdns_store_zone_snapshot(store, "zone.test.", generation() + 5, NULL, 0, &snap),
+	    MECDNS_STORE_OK);
+	ck_assert(snap.whole_zone);
+	ck_assert_uint_eq(snap.records.count, 2);
+	mecdns_zone_snapshot_free(&snap);
+}
+END_TEST
+
+START_TEST(test_zone_snapshot_reads_whole_zone_when_the_log_was_pruned)
+{
+	create_rule("app1", "r1", "a.zone.test", "192.0.2.1", true);
+	uint64_t since = generation();
+	create_rule("app1", "r2", "b.zone.test", "192.0.2.2", true);
+	ck_assert_int_eq(mecdns_store_set_signalled(store, UINT64_MAX), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_prune(store, 0, NULL), MECDNS_STORE_OK);
+
+	mecdns_zone_snapshot_t snap;
+	ck_assert_int_eq(mecdns_store_zone_snapshot(store, "zone.test.", since, NULL, 0, &snap),
+	                 MECDNS_STORE_OK);
+	ck_assert(snap.whole_zone);
+	ck_assert_uint_eq(snap.records.count, 2);
+	mecdns_zone_snapshot_free(&snap);
+}
+END_TEST
+
+START_TEST(test_zone_sync_save_replaces_ownership_per_owner_and_moves_the_cursor)
+{
+	uint64_t gen = 0;
+	uint32_t serial = 0;
+	ck_assert_int_eq(mecdns_store_zone_sync_get(store, "zone.test.", &gen, &serial),
+	                 MECDNS_STORE_NOT_FOUND);
+
+	uint8_t a1[4] = {192, 0, 2, 1}, a2[4] = {192, 0, 2, 2};
+	mecdns_zone_record_t owned[] = {
+	    {.owner = "a.zone.test.",
+	     .type = TYPE_A,
+	     .ttl = 60,
+	     .text = "192.0.2.1",
+	     .wire = a1,
+	     .wire_len = 4},
+	    {.owner = "b.zone.test.",
+	     .type = TYPE_A,
+	     .ttl = 60,
+	     .text = "192.0.2.2",
+	     .wire = a2,
+	     .wire_len = 4},
+	};
+	uint64_t before = generation();
+	ck_assert_int_eq(
+	    mecdns_store_zone_sync_save(store, "zone.test.", NULL, 0, owned, 2, 7, 2024010102u),
+	    MECDNS_STORE_OK);
+	ck_assert_uint_eq(generation(), before); /* Bookkeeping, not a change. */
+	ck_assert_int_eq(mecdns_store_zone_sync_get(store, "zone.test.", &gen, &serial),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 7);
+	ck_assert_uint_eq(serial, 2024010102u);
+
+	/* Owner a loses its record; b is not named and keeps its own. */
+	char *owners[] = {"a.zone.test."};
+	ck_assert_int_eq(
+	    mecdns_store_zone_sync_save(store, "zone.test.", owners, 1, NULL, 0, 8, 2024010103u),
+	    MECDNS_STORE_OK);
+	mecdns_zone_record_list_t list;
+	ck_assert_int_eq(mecdns_store_zone_owned(store, "zone.test.", NULL, 0, &list),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 1);
+	ck_assert_str_eq(list.items[0].owner, "b.zone.test.");
+	ck_assert_int_eq(list.items[0].ttl, 60);
+	ck_assert_str_eq(list.items[0].text, "192.0.2.2");
+	ck_assert_mem_eq(list.items[0].wire, a2, 4);
+	mecdns_zone_record_list_free(&list);
+	ck_assert_int_eq(mecdns_store_zone_owned(store, "zone.test.", owners, 1, &list),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 0);
+	mecdns_zone_record_list_free(&list);
+	ck_assert_int_eq(mecdns_store_zone_owned(store, "other.test.", NULL, 0, &list),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 0);
+	mecdns_zone_record_list_free(&list);
+}
+END_TEST
+
+START_TEST(test_zone_sync_save_refuses_a_record_outside_the_zone_and_changes_nothing)
+{
+	uint8_t a1[4] = {192, 0, 2, 1};
+	mecdns_zone_record_t owned[] = {
+	    {.owner = "www.other.test.",
+	     .type = TYPE_A,
+	     .ttl = 60,
+	     .text = "192.0.2.1",
+	     .wire = a1,
+	     .wire_len = 4},
+	};
+	ck_assert_int_eq(mecdns_store_zone_sync_save(store, "zone.test.", NULL, 0, owned, 1, 1, 1),
+	                 MECDNS_STORE_INVALID);
+	ck_assert_int_eq(mecdns_store_zone_sync_get(store, "zone.test.", NULL, NULL),
+	                 MECDNS_STORE_NOT_FOUND);
+}
+END_TEST
 
 static Suite *store_suite(void)
 {
@@ -1522,6 +1703,20 @@ static Suite *store_suite(void)
 	tcase_add_test(log, test_prune_marks_only_fully_removed_generations);
 	tcase_set_timeout(log, 120);
 	suite_add_tcase(suite, log);
+
+	TCase *zonesync = tcase_create("zone sync");
+	tcase_add_checked_fixture(zonesync, setup, teardown);
+	tcase_add_test(zonesync,
+	               test_zone_snapshot_has_active_rules_and_rrsets_under_the_zone_only);
+	tcase_add_test(zonesync,
+	               test_zone_snapshot_since_a_generation_lists_changed_owners_of_the_zone);
+	tcase_add_test(zonesync, test_zone_snapshot_reads_whole_zone_when_the_log_was_pruned);
+	tcase_add_test(zonesync,
+	               test_zone_sync_save_replaces_ownership_per_owner_and_moves_the_cursor);
+	tcase_add_test(zonesync,
+	               test_zone_sync_save_refuses_a_record_outside_the_zone_and_changes_nothing);
+	tcase_set_timeout(zonesync, 120);
+	suite_add_tcase(suite, zonesync);
 
 	TCase *files = tcase_create("files");
 	tcase_add_checked_fixture(files, setup, teardown);

@@ -1,0 +1,460 @@
+/*  mecdns-announce configuration (see config.h). */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+#include <libknot/yparser/yparser.h>
+
+#include "announce/config.h"
+#include "announce/log.h"
+
+/*! Options without a short form. */
+enum {
+	OPT_DBUS = 256,
+	OPT_ANNOUNCE,
+	OPT_WITHDRAW,
+	OPT_SHELL,
+	OPT_PROFILE,
+	OPT_PREFIX,
+	OPT_CLIENT,
+	OPT_BIRD_SOCKET,
+	OPT_BIRD_PROTOCOL,
+	OPT_NEXT_HOP,
+	OPT_HOLD_DOWN,
+	OPT_TIMEOUT,
+	OPT_RETRY,
+	OPT_RETRY_MAX,
+	OPT_LOG_LEVEL,
+	OPT_SYSLOG,
+};
+
+static const struct option long_options[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"dbus", required_argument, NULL, OPT_DBUS},
+    {"announce", required_argument, NULL, OPT_ANNOUNCE},
+    {"withdraw", required_argument, NULL, OPT_WITHDRAW},
+    {"shell", no_argument, NULL, OPT_SHELL},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"prefix", required_argument, NULL, OPT_PREFIX},
+    {"client", required_argument, NULL, OPT_CLIENT},
+    {"bird-socket", required_argument, NULL, OPT_BIRD_SOCKET},
+    {"bird-protocol", required_argument, NULL, OPT_BIRD_PROTOCOL},
+    {"next-hop", required_argument, NULL, OPT_NEXT_HOP},
+    {"hold-down", required_argument, NULL, OPT_HOLD_DOWN},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retry", required_argument, NULL, OPT_RETRY},
+    {"retry-max", required_argument, NULL, OPT_RETRY_MAX},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"syslog", no_argument, NULL, OPT_SYSLOG},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void print_help(void)
+{
+	printf("Usage: mecdns-announce [options]\n"
+	       "\n"
+	       "Announces the DNS service prefix through a BGP daemon while mecdns-syncd\n"
+	       "reports \"serving\" on D-Bus, and withdraws it when serving stops, on\n"
+	       "shutting_down, when syncd or the bus goes away, and on exit (SIGTERM).\n"
+	       "\n"
+	       "Options (the config file items have the same names):\n"
+	       "  -c, --config FILE        config file (knot.conf syntax, section announce:)\n"
+	       "      --dbus BUS           system, session or a D-Bus address (default system)\n"
+	       "      --profile NAME       bird, exabgp or gobgp: ready-made commands\n"
+	       "      --prefix P           service prefix, e.g. 192.0.2.53/32 (exabgp, gobgp)\n"
+	       "      --bird-socket PATH   birdc control socket (default %s)\n"
+	       "      --bird-protocol NAME protocol enabled/disabled (default %s)\n"
+	       "      --next-hop NH        ExaBGP next-hop (default %s)\n"
+	       "      --client PATH        the profile's program (birdc, exabgpcli, gobgp)\n"
+	       "      --announce CMD       announce command (replaces the profile's)\n"
+	       "      --withdraw CMD       withdraw command (replaces the profile's)\n"
+	       "      --shell              run --announce/--withdraw with /bin/sh -c\n"
+	       "                           (default: split into words, no shell)\n"
+	       "      --hold-down MS       serving must be true this long before an\n"
+	       "                           announce; withdraws are immediate (default %d)\n"
+	       "      --timeout MS         kill a command after this long (default %d)\n"
+	       "      --retry MS           first retry after a failure or a lost bus,\n"
+	       "                           doubling up to --retry-max (default %d)\n"
+	       "      --retry-max MS       longest wait between retries (default %d)\n"
+	       "      --log-level LEVEL    error, warning, notice, info (default), debug\n"
+	       "      --syslog             log to syslog instead of stderr\n"
+	       "  -h, --help               this help\n"
+	       "  -V, --version            version\n",
+	       ANNOUNCE_DEFAULT_BIRD_SOCKET, ANNOUNCE_DEFAULT_BIRD_PROTOCOL,
+	       ANNOUNCE_DEFAULT_NEXT_HOP, ANNOUNCE_DEFAULT_HOLD_DOWN_MS,
+	       ANNOUNCE_DEFAULT_TIMEOUT_MS, ANNOUNCE_DEFAULT_RETRY_MS,
+	       ANNOUNCE_DEFAULT_RETRY_MAX_MS);
+}
+
+/*! \brief Replaces *dst by a copy of value. */
+static bool set_string(char **dst, const char *value)
+{
+	char *copy = strdup(value);
+	if (copy == NULL) {
+		return false;
+	}
+	free(*dst);
+	*dst = copy;
+	return true;
+}
+
+/*! \brief Parses milliseconds within [min, max]. */
+static bool parse_ms(const char *text, long min, long max, int *out)
+{
+	if (text == NULL || *text < '0' || *text > '9') {
+		return false;
+	}
+	char *end = NULL;
+	errno = 0;
+	long value = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || value < min || value > max) {
+		return false;
+	}
+	*out = (int)value;
+	return true;
+}
+
+/*! \brief Parses on/off/true/false/yes/no. */
+static bool parse_bool(const char *text, bool *out)
+{
+	if (strcmp(text, "on") == 0 || strcmp(text, "true") == 0 || strcmp(text, "yes") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcmp(text, "off") == 0 || strcmp(text, "false") == 0 || strcmp(text, "no") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/*! \brief Applies one millisecond item; false + err when out of range. */
+static bool apply_ms(const char *name, const char *value, const char *where, int *field, long min,
+                     long max, char *err, size_t err_len)
+{
+	if (!parse_ms(value, min, max, field)) {
+		snprintf(err, err_len, "%s: %s must be %ld..%ld milliseconds, not \"%s\"", where,
+		         name, min, max, value);
+		return false;
+	}
+	return true;
+}
+
+/*!
+ * \brief Applies one option (from argv or the file) by its long name.
+ * \param where  "option --x" or "FILE:LINE" for messages.
+ */
+static bool apply(announce_config_t *config, const char *name, const char *value, const char *where,
+                  char *err, size_t err_len)
+{
+	struct {
+		const char *name;
+		char **field;
+	} strings[] = {
+	    {"dbus", &config->dbus},
+	    {"announce", &config->announce},
+	    {"withdraw", &config->withdraw},
+	    {"prefix", &config->prefix},
+	    {"client", &config->client},
+	    {"bird-socket", &config->bird_socket},
+	    {"bird-protocol", &config->bird_protocol},
+	    {"next-hop", &config->next_hop},
+	};
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		if (strcmp(name, strings[i].name) != 0) {
+			continue;
+		}
+		if (*value == '\0') {
+			snprintf(err, err_len, "%s: %s must not be empty", where, name);
+			return false;
+		}
+		if (!set_string(strings[i].field, value)) {
+			snprintf(err, err_len, "%s: out of memory", where);
+			return false;
+		}
+		return true;
+	}
+
+	if (strcmp(name, "shell") == 0 || strcmp(name, "syslog") == 0) {
+		bool flag = false;
+		if (!parse_bool(value, &flag)) {
+			snprintf(err, err_len, "%s: %s must be on or off, not \"%s\"", where, name,
+			         value);
+			return false;
+		}
+		*(strcmp(name, "shell") == 0 ? &config->shell : &config->syslog) = flag;
+	} else if (strcmp(name, "profile") == 0) {
+		int profile = announce_profile_parse(value);
+		if (profile < 0) {
+			snprintf(err, err_len,
+			         "%s: profile must be bird, exabgp or gobgp, not \"%s\"", where,
+			         value);
+			return false;
+		}
+		config->profile = (announce_profile_t)profile;
+	} else if (strcmp(name, "log-level") == 0) {
+		int level = announce_log_level_parse(value);
+		if (level < 0) {
+			snprintf(err, err_len,
+			         "%s: log-level must be error, warning, notice, info or debug, "
+			         "not \"%s\"",
+			         where, value);
+			return false;
+		}
+		config->log_level = level;
+	} else if (strcmp(name, "hold-down") == 0) {
+		return apply_ms(name, value, where, &config->hold_down_ms, 0, 86400000, err,
+		                err_len);
+	} else if (strcmp(name, "timeout") == 0) {
+		return apply_ms(name, value, where, &config->timeout_ms, 1, 3600000, err, err_len);
+	} else if (strcmp(name, "retry") == 0) {
+		return apply_ms(name, value, where, &config->retry_ms, 10, 3600000, err, err_len);
+	} else if (strcmp(name, "retry-max") == 0) {
+		return apply_ms(name, value, where, &config->retry_max_ms, 10, 3600000, err,
+		                err_len);
+	} else {
+		snprintf(err, err_len, "%s: unknown item \"%s\"", where, name);
+		return false;
+	}
+	return true;
+}
+
+/*! \brief Reads a config file into config (over what it holds). */
+static bool read_file(announce_config_t *config, const char *path, char *err, size_t err_len)
+{
+	yp_parser_t *parser = malloc(sizeof(*parser));
+	if (parser == NULL) {
+		snprintf(err, err_len, "%s: out of memory", path);
+		return false;
+	}
+	yp_init(parser);
+	int ret = yp_set_input_file(parser, path);
+	if (ret != KNOT_EOK) {
+		snprintf(err, err_len, "cannot read config file %s: %s", path, knot_strerror(ret));
+		yp_deinit(parser);
+		free(parser);
+		return false;
+	}
+
+	bool ok = true;
+	bool in_section = false;
+	while (ok && (ret = yp_parse(parser)) == KNOT_EOK) {
+		char where[600];
+		snprintf(where, sizeof(where), "%s:%zu", path, parser->line_count);
+		switch (parser->event) {
+		case YP_EKEY0:
+			in_section = strcmp(parser->key, "announce") == 0;
+			if (!in_section) {
+				snprintf(err, err_len,
+				         "%s: unknown section \"%s\" (expected announce:)", where,
+				         parser->key);
+				ok = false;
+			} else if (parser->data_len != 0) {
+				snprintf(err, err_len, "%s: section announce: takes no value",
+				         where);
+				ok = false;
+			}
+			break;
+		case YP_EKEY1:
+			if (!in_section) {
+				snprintf(err, err_len, "%s: item outside the announce: section",
+				         where);
+				ok = false;
+				break;
+			}
+			ok = apply(config, parser->key, parser->data, where, err, err_len);
+			break;
+		default:
+			snprintf(err, err_len,
+			         "%s: unexpected list item (announce: has single values)", where);
+			ok = false;
+			break;
+		}
+	}
+	if (ok && ret != KNOT_EOF) {
+		snprintf(err, err_len, "%s:%zu: syntax error: %s", path, parser->line_count,
+		         knot_strerror(ret));
+		ok = false;
+	}
+	yp_deinit(parser);
+	free(parser);
+	return ok;
+}
+
+/*! \brief The argv of a configured command: split, or /bin/sh -c. */
+static char **command_argv(const announce_config_t *config, const char *name, const char *command,
+                           char *err, size_t err_len)
+{
+	if (config->shell) {
+		char **argv = announce_argv_shell(command);
+		if (argv == NULL) {
+			snprintf(err, err_len, "out of memory");
+		}
+		return argv;
+	}
+	char why[256];
+	char **argv = announce_argv_split(command, why, sizeof(why));
+	if (argv == NULL) {
+		snprintf(err, err_len, "%s command \"%s\": %s", name, command, why);
+	}
+	return argv;
+}
+
+/*! \brief One action's argv: the configured command, else the profile's. */
+static char **action_argv(const announce_config_t *config, bool announce, char *err, size_t err_len)
+{
+	const char *command = announce ? config->announce : config->withdraw;
+	const char *name = announce ? "announce" : "withdraw";
+	if (command != NULL) {
+		return command_argv(config, name, command, err, err_len);
+	}
+	if (config->profile == ANNOUNCE_PROFILE_NONE) {
+		snprintf(err, err_len,
+		         "no %s action: give --profile bird|exabgp|gobgp, or both --announce and "
+		         "--withdraw",
+		         name);
+		return NULL;
+	}
+	announce_profile_params_t params = {
+	    .profile = config->profile,
+	    .prefix = config->prefix,
+	    .client = config->client,
+	    .bird_socket = config->bird_socket,
+	    .bird_protocol = config->bird_protocol,
+	    .next_hop = config->next_hop,
+	};
+	char why[256];
+	char **argv = announce_profile_argv(&params, announce, why, sizeof(why));
+	if (argv == NULL) {
+		snprintf(err, err_len, "profile %s: %s", announce_profile_name(config->profile),
+		         why);
+	}
+	return argv;
+}
+
+bool announce_config_check(announce_config_t *config, char *err, size_t err_len)
+{
+	if (config->prefix != NULL && !announce_prefix_check(config->prefix, NULL, err, err_len)) {
+		return false;
+	}
+	if (config->retry_max_ms < config->retry_ms) {
+		snprintf(err, err_len, "retry-max (%d ms) must not be below retry (%d ms)",
+		         config->retry_max_ms, config->retry_ms);
+		return false;
+	}
+	announce_argv_free(config->announce_argv);
+	announce_argv_free(config->withdraw_argv);
+	config->withdraw_argv = NULL;
+	config->announce_argv = action_argv(config, true, err, err_len);
+	if (config->announce_argv == NULL) {
+		return false;
+	}
+	config->withdraw_argv = action_argv(config, false, err, err_len);
+	return config->withdraw_argv != NULL;
+}
+
+/*! \brief Sets the built-in defaults. */
+static bool set_defaults(announce_config_t *config)
+{
+	memset(config, 0, sizeof(*config));
+	config->hold_down_ms = ANNOUNCE_DEFAULT_HOLD_DOWN_MS;
+	config->timeout_ms = ANNOUNCE_DEFAULT_TIMEOUT_MS;
+	config->retry_ms = ANNOUNCE_DEFAULT_RETRY_MS;
+	config->retry_max_ms = ANNOUNCE_DEFAULT_RETRY_MAX_MS;
+	config->log_level = LOG_INFO;
+	return set_string(&config->dbus, "system");
+}
+
+announce_config_result_t announce_config_load(announce_config_t *config, int argc, char *argv[],
+                                              char *err, size_t err_len)
+{
+	if (!set_defaults(config)) {
+		snprintf(err, err_len, "out of memory");
+		return ANNOUNCE_CONFIG_ERROR;
+	}
+	const char *short_options = "c:hV";
+
+	/* Pass 1: --help, --version, -c and option syntax. */
+	opterr = 0;
+	optind = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			print_help();
+			return ANNOUNCE_CONFIG_EXIT;
+		case 'V':
+			printf("mecdns-announce %s\n", PACKAGE_VERSION);
+			return ANNOUNCE_CONFIG_EXIT;
+		case 'c':
+			if (!set_string(&config->config_file, optarg)) {
+				snprintf(err, err_len, "out of memory");
+				return ANNOUNCE_CONFIG_ERROR;
+			}
+			break;
+		case '?':
+		case ':':
+			if (optopt != 0 && optopt < 256) {
+				snprintf(err, err_len,
+				         "option -%c: unknown or missing its value (see --help)",
+				         optopt);
+			} else {
+				snprintf(err, err_len,
+				         "option %s: unknown or missing its value (see --help)",
+				         argv[optind - 1]);
+			}
+			return ANNOUNCE_CONFIG_ERROR;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, err_len, "unexpected argument \"%s\" (see --help)", argv[optind]);
+		return ANNOUNCE_CONFIG_ERROR;
+	}
+
+	if (config->config_file != NULL && !read_file(config, config->config_file, err, err_len)) {
+		return ANNOUNCE_CONFIG_ERROR;
+	}
+
+	/* Pass 2: options override the file. */
+	optind = 0;
+	int index = 0;
+	while ((opt = getopt_long(argc, argv, short_options, long_options, &index)) != -1) {
+		if (opt == 'c') {
+			continue;
+		}
+		const char *name = long_options[index].name;
+		char where[64];
+		snprintf(where, sizeof(where), "option --%s", name);
+		const char *value = optarg != NULL ? optarg : "on";
+		if (!apply(config, name, value, where, err, err_len)) {
+			return ANNOUNCE_CONFIG_ERROR;
+		}
+	}
+
+	return announce_config_check(config, err, err_len) ? ANNOUNCE_CONFIG_RUN
+	                                                   : ANNOUNCE_CONFIG_ERROR;
+}
+
+void announce_config_free(announce_config_t *config)
+{
+	free(config->config_file);
+	free(config->dbus);
+	free(config->announce);
+	free(config->withdraw);
+	free(config->prefix);
+	free(config->client);
+	free(config->bird_socket);
+	free(config->bird_protocol);
+	free(config->next_hop);
+	announce_argv_free(config->announce_argv);
+	announce_argv_free(config->withdraw_argv);
+	memset(config, 0, sizeof(*config));
+}

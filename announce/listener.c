@@ -1,0 +1,490 @@
+/*  mecdns-announce on D-Bus (see listener.h).
+ *
+ *  Everything happens in the caller's thread: process() connects when due,
+ *  reads the socket without blocking and dispatches; the filter below sees
+ *  every message in the order the bus delivered it. The only blocking
+ *  calls are the short round trips right after connecting (Hello, AddMatch,
+ *  GetNameOwner).
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dbus/dbus.h>
+
+#include "announce/listener.h"
+#include "announce/log.h"
+
+/*! How long GetState may take before it is asked again. */
+#define STATE_TIMEOUT_MS 5000
+/*! Timeout of the round trips after connecting. */
+#define CONNECT_CALL_TIMEOUT_MS 5000
+
+typedef enum {
+	BUS_SYSTEM,
+	BUS_SESSION,
+	BUS_ADDRESS,
+} bus_kind_t;
+
+struct announce_listener {
+	bus_kind_t kind;
+	char *bus; /*!< For messages and BUS_ADDRESS. */
+	int retry_ms;
+	announce_listener_cb cb;
+	void *ctx;
+
+	DBusConnection *conn; /*!< NULL while disconnected. */
+	long long next_connect_ms;
+	long long now_ms; /*!< Time of the running process(). */
+
+	char *owner;                /*!< Unique name owning org.mecdns.syncd, or NULL. */
+	bool state_known;           /*!< The owner's state arrived (reply or signal). */
+	dbus_uint32_t state_serial; /*!< Pending GetState (0: none). */
+	long long state_deadline_ms;
+	long long next_state_ms; /*!< When to ask GetState (-1: not now). */
+
+	char last_problem[512]; /*!< Logged once until something works. */
+};
+
+/*! \brief Logs a warning once; the same text again stays quiet until
+ *         problem_solved() (so a bus that stays down logs one line). */
+static void log_problem(announce_listener_t *listener, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void log_problem(announce_listener_t *listener, const char *fmt, ...)
+{
+	char msg[sizeof(listener->last_problem)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, listener->last_problem) == 0) {
+		return;
+	}
+	memcpy(listener->last_problem, msg, sizeof(msg));
+	log_warning("%s", msg);
+}
+
+static void problem_solved(announce_listener_t *listener)
+{
+	listener->last_problem[0] = '\0';
+}
+
+announce_listener_t *announce_listener_new(const char *bus, int retry_ms, announce_listener_cb cb,
+                                           void *ctx)
+{
+	announce_listener_t *listener = calloc(1, sizeof(*listener));
+	if (listener == NULL) {
+		return NULL;
+	}
+	if (bus == NULL || strcmp(bus, "system") == 0) {
+		listener->kind = BUS_SYSTEM;
+		bus = "system";
+	} else if (strcmp(bus, "session") == 0) {
+		listener->kind = BUS_SESSION;
+	} else {
+		listener->kind = BUS_ADDRESS;
+	}
+	listener->bus = strdup(bus);
+	if (listener->bus == NULL) {
+		free(listener);
+		return NULL;
+	}
+	listener->retry_ms = retry_ms > 0 ? retry_ms : 1000;
+	listener->cb = cb;
+	listener->ctx = ctx;
+	listener->next_state_ms = -1;
+	return listener;
+}
+
+/*** GetState. ***/
+
+/*! \brief Sends GetState to org.mecdns.syncd; the answer comes through
+ *         the filter. */
+static void ask_state(announce_listener_t *listener)
+{
+	listener->next_state_ms = -1;
+	DBusMessage *msg = dbus_message_new_method_call(ANNOUNCE_SYNCD_NAME, ANNOUNCE_SYNCD_PATH,
+	                                                ANNOUNCE_SYNCD_STATE, "GetState");
+	if (msg == NULL) {
+		listener->next_state_ms = listener->now_ms + listener->retry_ms;
+		return;
+	}
+	dbus_message_set_auto_start(msg, FALSE);
+	dbus_uint32_t serial = 0;
+	if (dbus_connection_send(listener->conn, msg, &serial)) {
+		listener->state_serial = serial;
+		listener->state_deadline_ms = listener->now_ms + STATE_TIMEOUT_MS;
+		log_debug("asked %s for GetState", ANNOUNCE_SYNCD_NAME);
+	} else {
+		listener->next_state_ms = listener->now_ms + listener->retry_ms;
+	}
+	dbus_message_unref(msg);
+}
+
+/*! \brief Finds the "serving" boolean in GetState's a{sv}. */
+static bool parse_state(DBusMessage *reply, bool *serving)
+{
+	DBusMessageIter iter;
+	if (!dbus_message_iter_init(reply, &iter) ||
+	    dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY) {
+		return false;
+	}
+	DBusMessageIter dict;
+	dbus_message_iter_recurse(&iter, &dict);
+	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
+	     dbus_message_iter_next(&dict)) {
+		DBusMessageIter entry;
+		dbus_message_iter_recurse(&dict, &entry);
+		if (dbus_message_iter_get_arg_type(&entry) != DBUS_TYPE_STRING) {
+			continue;
+		}
+		const char *key = NULL;
+		dbus_message_iter_get_basic(&entry, &key);
+		if (strcmp(key, "serving") != 0 || !dbus_message_iter_next(&entry) ||
+		    dbus_message_iter_get_arg_type(&entry) != DBUS_TYPE_VARIANT) {
+			continue;
+		}
+		DBusMessageIter variant;
+		dbus_message_iter_recurse(&entry, &variant);
+		if (dbus_message_iter_get_arg_type(&variant) != DBUS_TYPE_BOOLEAN) {
+			return false;
+		}
+		dbus_bool_t value = FALSE;
+		dbus_message_iter_get_basic(&variant, &value);
+		*serving = value;
+		return true;
+	}
+	return false;
+}
+
+/*! \brief The answer (or error) to our GetState. */
+static void state_answered(announce_listener_t *listener, DBusMessage *reply)
+{
+	listener->state_serial = 0;
+	if (listener->state_known) {
+		/* A serving signal came first, the answer tells nothing newer. */
+		return;
+	}
+	bool serving = false;
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+		DBusError err;
+		dbus_error_init(&err);
+		dbus_set_error_from_message(&err, reply);
+		log_problem(listener, "GetState of %s failed (%s: %s); asking again every %d ms",
+		            ANNOUNCE_SYNCD_NAME, err.name, err.message != NULL ? err.message : "",
+		            listener->retry_ms);
+		dbus_error_free(&err);
+		listener->next_state_ms = listener->now_ms + listener->retry_ms;
+		return;
+	}
+	if (!parse_state(reply, &serving)) {
+		log_problem(listener,
+		            "GetState of %s has no boolean \"serving\"; asking again every %d ms",
+		            ANNOUNCE_SYNCD_NAME, listener->retry_ms);
+		listener->next_state_ms = listener->now_ms + listener->retry_ms;
+		return;
+	}
+	problem_solved(listener);
+	listener->state_known = true;
+	log_info("GetState of %s: serving %s", ANNOUNCE_SYNCD_NAME, serving ? "true" : "false");
+	listener->cb(serving, "GetState", listener->ctx);
+}
+
+/*** Owner of org.mecdns.syncd. ***/
+
+/*! \brief The name got a new owner (or none: new_owner NULL or ""). */
+static void owner_changed(announce_listener_t *listener, const char *new_owner)
+{
+	if (new_owner != NULL && *new_owner == '\0') {
+		new_owner = NULL;
+	}
+	if ((new_owner == NULL && listener->owner == NULL) ||
+	    (new_owner != NULL && listener->owner != NULL &&
+	     strcmp(new_owner, listener->owner) == 0)) {
+		return;
+	}
+	char *old = listener->owner;
+	listener->owner = new_owner != NULL ? strdup(new_owner) : NULL;
+	listener->state_known = false;
+	listener->state_serial = 0;
+	listener->next_state_ms = -1;
+	if (old != NULL) {
+		log_notice("%s (%s) left the bus", ANNOUNCE_SYNCD_NAME, old);
+		listener->cb(false, "org.mecdns.syncd left the bus", listener->ctx);
+		free(old);
+	}
+	if (listener->owner != NULL) {
+		log_notice("%s is on the bus (%s); asking its state", ANNOUNCE_SYNCD_NAME,
+		           listener->owner);
+		listener->next_state_ms = listener->now_ms;
+	} else if (new_owner != NULL) {
+		log_error("out of memory");
+	}
+}
+
+/*** Incoming messages. ***/
+
+/*! \brief A signal of org.mecdns.syncd.events from the owner. */
+static void syncd_signal(announce_listener_t *listener, DBusMessage *msg)
+{
+	const char *sender = dbus_message_get_sender(msg);
+	if (listener->owner == NULL || sender == NULL || strcmp(sender, listener->owner) != 0) {
+		log_debug("ignored %s from %s (not the owner of %s)", dbus_message_get_member(msg),
+		          sender != NULL ? sender : "?", ANNOUNCE_SYNCD_NAME);
+		return;
+	}
+	if (dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "shutting_down")) {
+		listener->state_known = true;
+		log_notice("%s is shutting down", ANNOUNCE_SYNCD_NAME);
+		listener->cb(false, "shutting_down signal", listener->ctx);
+		return;
+	}
+	dbus_bool_t serving = FALSE;
+	DBusError err;
+	dbus_error_init(&err);
+	if (!dbus_message_get_args(msg, &err, DBUS_TYPE_BOOLEAN, &serving, DBUS_TYPE_INVALID)) {
+		log_warning("ignored a serving signal with bad arguments: %s", err.message);
+		dbus_error_free(&err);
+		return;
+	}
+	listener->state_known = true;
+	log_info("signal serving(%s)", serving ? "true" : "false");
+	listener->cb(serving, "serving signal", listener->ctx);
+}
+
+static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	announce_listener_t *listener = data;
+	int type = dbus_message_get_type(msg);
+	if ((type == DBUS_MESSAGE_TYPE_METHOD_RETURN || type == DBUS_MESSAGE_TYPE_ERROR) &&
+	    listener->state_serial != 0 &&
+	    dbus_message_get_reply_serial(msg) == listener->state_serial) {
+		state_answered(listener, msg);
+		return DBUS_HANDLER_RESULT_HANDLED;
+	}
+	if (type != DBUS_MESSAGE_TYPE_SIGNAL) {
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	}
+	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged")) {
+		const char *name = NULL, *old_owner = NULL, *new_owner = NULL;
+		const char *sender = dbus_message_get_sender(msg);
+		if (sender != NULL && strcmp(sender, DBUS_SERVICE_DBUS) == 0 &&
+		    dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING,
+		                          &old_owner, DBUS_TYPE_STRING, &new_owner,
+		                          DBUS_TYPE_INVALID) &&
+		    strcmp(name, ANNOUNCE_SYNCD_NAME) == 0) {
+			owner_changed(listener, new_owner);
+		}
+		return DBUS_HANDLER_RESULT_HANDLED;
+	}
+	if (dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "serving") ||
+	    dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "shutting_down")) {
+		syncd_signal(listener, msg);
+		return DBUS_HANDLER_RESULT_HANDLED;
+	}
+	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+/*** Connection. ***/
+
+static const char *const match_rules[] = {
+    "type='signal',sender='" DBUS_SERVICE_DBUS "',interface='" DBUS_INTERFACE_DBUS
+    "',member='NameOwnerChanged',arg0='" ANNOUNCE_SYNCD_NAME "'",
+    "type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
+    "',interface='" ANNOUNCE_SYNCD_EVENTS "',member='serving'",
+    "type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
+    "',interface='" ANNOUNCE_SYNCD_EVENTS "',member='shutting_down'",
+};
+
+/*! \brief Closes and forgets the connection. */
+static void drop_connection(announce_listener_t *listener)
+{
+	if (listener->conn != NULL) {
+		dbus_connection_remove_filter(listener->conn, filter, listener);
+		dbus_connection_close(listener->conn);
+		dbus_connection_unref(listener->conn);
+		listener->conn = NULL;
+	}
+	free(listener->owner);
+	listener->owner = NULL;
+	listener->state_known = false;
+	listener->state_serial = 0;
+	listener->next_state_ms = -1;
+}
+
+/*! \brief Asks the bus who owns org.mecdns.syncd; false on a failed call. */
+static bool query_owner(announce_listener_t *listener, DBusError *err)
+{
+	DBusMessage *msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
+	                                                DBUS_INTERFACE_DBUS, "GetNameOwner");
+	const char *name = ANNOUNCE_SYNCD_NAME;
+	if (msg == NULL ||
+	    !dbus_message_append_args(msg, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID)) {
+		if (msg != NULL) {
+			dbus_message_unref(msg);
+		}
+		dbus_set_error_const(err, DBUS_ERROR_NO_MEMORY, "out of memory");
+		return false;
+	}
+	DBusMessage *reply = dbus_connection_send_with_reply_and_block(
+	    listener->conn, msg, CONNECT_CALL_TIMEOUT_MS, err);
+	dbus_message_unref(msg);
+	if (reply == NULL) {
+		if (dbus_error_has_name(err, DBUS_ERROR_NAME_HAS_NO_OWNER)) {
+			dbus_error_free(err);
+			owner_changed(listener, NULL);
+			return true;
+		}
+		return false;
+	}
+	const char *owner = NULL;
+	bool ok = dbus_message_get_args(reply, err, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID);
+	if (ok) {
+		owner_changed(listener, owner);
+	}
+	dbus_message_unref(reply);
+	return ok;
+}
+
+/*! \brief Connects, subscribes, learns the owner; false (logged) if any
+ *         step fails. */
+static bool connect_bus(announce_listener_t *listener)
+{
+	DBusError err;
+	dbus_error_init(&err);
+	DBusConnection *conn = NULL;
+	switch (listener->kind) {
+	case BUS_SYSTEM:
+		conn = dbus_bus_get_private(DBUS_BUS_SYSTEM, &err);
+		break;
+	case BUS_SESSION:
+		conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
+		break;
+	case BUS_ADDRESS:
+		conn = dbus_connection_open_private(listener->bus, &err);
+		if (conn != NULL && !dbus_bus_register(conn, &err)) {
+			dbus_connection_close(conn);
+			dbus_connection_unref(conn);
+			conn = NULL;
+		}
+		break;
+	}
+	if (conn == NULL) {
+		log_problem(listener, "cannot connect to the %s bus: %s; trying again every %d ms",
+		            listener->bus, err.message != NULL ? err.message : "unknown error",
+		            listener->retry_ms);
+		dbus_error_free(&err);
+		return false;
+	}
+	/* dbus_bus_get_private() would exit the process when the bus goes. */
+	dbus_connection_set_exit_on_disconnect(conn, FALSE);
+	listener->conn = conn;
+	if (!dbus_connection_add_filter(conn, filter, listener, NULL)) {
+		dbus_set_error_const(&err, DBUS_ERROR_NO_MEMORY, "out of memory");
+	}
+	for (size_t i = 0;
+	     !dbus_error_is_set(&err) && i < sizeof(match_rules) / sizeof(*match_rules); i++) {
+		dbus_bus_add_match(conn, match_rules[i], &err);
+	}
+	if (!dbus_error_is_set(&err)) {
+		query_owner(listener, &err);
+	}
+	if (dbus_error_is_set(&err)) {
+		log_problem(listener, "on the %s bus: %s; trying again every %d ms", listener->bus,
+		            err.message, listener->retry_ms);
+		dbus_error_free(&err);
+		drop_connection(listener);
+		return false;
+	}
+	problem_solved(listener);
+	log_notice("connected to the %s bus as %s; %s %s", listener->bus,
+	           dbus_bus_get_unique_name(conn), ANNOUNCE_SYNCD_NAME,
+	           listener->owner != NULL ? "is there" : "is not on the bus yet");
+	return true;
+}
+
+/*! \brief The connection broke: everything learnt through it is void. */
+static void connection_lost(announce_listener_t *listener)
+{
+	log_warning("lost the connection to the %s bus; reconnecting every %d ms", listener->bus,
+	            listener->retry_ms);
+	drop_connection(listener);
+	listener->next_connect_ms = listener->now_ms + listener->retry_ms;
+	listener->cb(false, "bus connection lost", listener->ctx);
+}
+
+void announce_listener_process(announce_listener_t *listener, long long now_ms)
+{
+	listener->now_ms = now_ms;
+	if (listener->conn == NULL) {
+		if (now_ms < listener->next_connect_ms) {
+			return;
+		}
+		if (!connect_bus(listener)) {
+			listener->next_connect_ms = now_ms + listener->retry_ms;
+			return;
+		}
+	}
+	dbus_connection_read_write(listener->conn, 0);
+	while (dbus_connection_dispatch(listener->conn) == DBUS_DISPATCH_DATA_REMAINS) {
+	}
+	if (!dbus_connection_get_is_connected(listener->conn)) {
+		connection_lost(listener);
+		return;
+	}
+	if (listener->state_serial != 0 && now_ms >= listener->state_deadline_ms) {
+		log_problem(listener, "GetState of %s not answered within %d ms; asking again",
+		            ANNOUNCE_SYNCD_NAME, STATE_TIMEOUT_MS);
+		listener->state_serial = 0;
+		listener->next_state_ms = now_ms;
+	}
+	if (listener->owner != NULL && !listener->state_known && listener->state_serial == 0 &&
+	    listener->next_state_ms >= 0 && now_ms >= listener->next_state_ms) {
+		ask_state(listener);
+	}
+	dbus_connection_flush(listener->conn);
+}
+
+int announce_listener_fd(const announce_listener_t *listener)
+{
+	int fd = -1;
+	if (listener->conn == NULL || !dbus_connection_get_unix_fd(listener->conn, &fd)) {
+		return -1;
+	}
+	return fd;
+}
+
+long long announce_listener_next_wake(const announce_listener_t *listener)
+{
+	if (listener->conn == NULL) {
+		return listener->next_connect_ms;
+	}
+	if (dbus_connection_get_dispatch_status(listener->conn) == DBUS_DISPATCH_DATA_REMAINS) {
+		return listener->now_ms;
+	}
+	if (listener->state_serial != 0) {
+		return listener->state_deadline_ms;
+	}
+	if (listener->owner != NULL && !listener->state_known) {
+		return listener->next_state_ms;
+	}
+	return -1;
+}
+
+bool announce_listener_connected(const announce_listener_t *listener)
+{
+	return listener->conn != NULL;
+}
+
+void announce_listener_free(announce_listener_t *listener)
+{
+	if (listener == NULL) {
+		return;
+	}
+	drop_connection(listener);
+	free(listener->bus);
+	free(listener);
+}

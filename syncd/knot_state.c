@@ -1,0 +1,767 @@
+/*  mecdns-syncd: Knot's state and its conditions (see knot_state.h).
+ *
+ *  One thread. Each round: process knotd's D-Bus events (hints), poll
+ *  knotd when due (one control session: status, zone-status, module
+ *  counters), read the database generation, then evaluate() turns the
+ *  observations into the conditions and signals every change. The thread
+ *  sleeps in poll() on an eventfd (stop) and the events connection.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libknot/libknot.h>
+
+#include "syncd/knot_events.h"
+#include "syncd/knot_state.h"
+#include "syncd/knotctl.h"
+
+#define DEFAULT_POLL_MS 500
+#define DEFAULT_TIMEOUT_MS 1000
+#define DEFAULT_MAX_LAG_MS 2000
+/*! A control socket that only times out this long counts as knotd down. */
+#define STALL_MS 5000
+/*! Window of the query rate. */
+#define RATE_WINDOW_MS 1000
+/*! query_rate clears below this share of the threshold. */
+#define RATE_HYSTERESIS 0.9
+/*! Database generations remembered while the module has not reached them. */
+#define MAX_PENDING_GENERATIONS 128
+#define MAX_RATE_SAMPLES 64
+#define MODULE_SECTION "mod-mecdns"
+
+/*! One expected zone. */
+typedef struct {
+	char *name;
+	bool ready;           /*!< As last signalled. */
+	uint32_t serial;      /*!< As last signalled (0 when not ready). */
+	bool configured;      /*!< knotd has it in its configuration (last poll). */
+	bool loaded;          /*!< knotd serves it (last poll). */
+	uint32_t knot_serial; /*!< Its serial in knotd (last poll). */
+	bool synced;          /*!< A synced zone: expected even when knotd lacks it. */
+} zone_entry_t;
+
+/*! A database generation syncd saw and the module has not reached yet. */
+typedef struct {
+	uint64_t generation;
+	long long seen_ms;
+} pending_generation_t;
+
+typedef struct {
+	long long at_ms;
+	uint64_t queries;
+} rate_sample_t;
+
+typedef enum {
+	POLL_OK = 0,  /*!< knotd answered everything asked. */
+	POLL_DOWN,    /*!< Nobody listens on the control socket. */
+	POLL_STALLED, /*!< Connected, but knotd did not answer in time. */
+} poll_outcome_t;
+
+struct knot_state {
+	/* Configuration. */
+	char *socket;
+	int poll_ms;
+	int timeout_ms;
+	int max_lag_ms;
+	int settle_ms;
+	double threshold;
+	mecdns_store_t *store;
+	mecdns_signals_t *signals;
+	knot_state_log_cb log;
+	void *log_ctx;
+
+	knot_events_t *events;
+	int wake_fd;
+	pthread_t thread;
+	atomic_bool stopping;
+	atomic_bool serving_shared;
+
+	/* State thread only. */
+	bool poll_now;
+	long long next_poll_ms;
+
+	/* Observations. */
+	bool reachable;          /*!< knotd answers its control socket. */
+	long long stalled_since; /*!< 0: not stalled. */
+	bool module_found;
+	long long module_missing_since; /*!< 0: found (or knotd unreachable). */
+	uint64_t module_generation;
+	zone_entry_t *zones;
+	size_t zone_count;
+	pending_generation_t pending[MAX_PENDING_GENERATIONS];
+	size_t pending_count;
+	uint64_t db_generation;
+	rate_sample_t samples[MAX_RATE_SAMPLES];
+	size_t sample_count;
+	double qps;
+
+	/* Conditions as last signalled. */
+	bool running;
+	bool all_ready;
+	bool serving;
+	bool exceeded;
+	long long lag_since;  /*!< 0: the module is current. */
+	long long good_since; /*!< 0: not every condition holds. */
+	char down_reason[KNOTCTL_ERROR_LEN];
+	char last_reason[KNOTCTL_ERROR_LEN + 64];
+	char logged_down[KNOTCTL_ERROR_LEN + 128]; /*!< Last "not running" line. */
+};
+
+/*** Helpers. ***/
+
+static void state_log(knot_state_t *state, int priority, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*! \brief Formats one log line and hands it to the configured sink. */
+static void state_log(knot_state_t *state, int priority, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (state->log != NULL) {
+		state->log(priority, msg, state->log_ctx);
+	} else {
+		fprintf(stderr, "mecdns-syncd: knot: %s\n", msg);
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*! \brief The zone entry of name, or NULL. */
+static zone_entry_t *zone_find(knot_state_t *state, const char *name)
+{
+	for (size_t i = 0; i < state->zone_count; i++) {
+		if (strcmp(state->zones[i].name, name) == 0) {
+			return &state->zones[i];
+		}
+	}
+	return NULL;
+}
+
+/*! \brief The zone entry of name, created when missing; NULL without memory. */
+static zone_entry_t *zone_get(knot_state_t *state, const char *name)
+{
+	zone_entry_t *zone = zone_find(state, name);
+	if (zone != NULL) {
+		return zone;
+	}
+	zone_entry_t *zones = realloc(state->zones, (state->zone_count + 1) * sizeof(*zones));
+	if (zones == NULL) {
+		return NULL;
+	}
+	state->zones = zones;
+	zone = &zones[state->zone_count];
+	*zone = (zone_entry_t){.name = strdup(name)};
+	if (zone->name == NULL) {
+		return NULL;
+	}
+	state->zone_count++;
+	return zone;
+}
+
+/*! \brief Canonical zone name (lower case, trailing dot) into buf. */
+static void canonical_zone(const char *name, char *buf, size_t len)
+{
+	size_t i = 0;
+	for (; name[i] != '\0' && i + 2 < len; i++) {
+		buf[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] - 'A' + 'a') : name[i];
+	}
+	if (i == 0 || buf[i - 1] != '.') {
+		buf[i++] = '.';
+	}
+	buf[i] = '\0';
+}
+
+/*** Polling knotd. ***/
+
+/*! Collected during one poll. */
+typedef struct {
+	bool found;
+	uint64_t generation; /*!< Smallest generation of all instances. */
+	uint64_t queries;    /*!< answered + nodata + passed of all instances. */
+} module_counters_t;
+
+/*! \brief zone-status callback: marks the zone configured, notes load/serial. */
+static int on_zone_status(const knotctl_zone_status_t *status, void *ctx)
+{
+	knot_state_t *state = ctx;
+	char name[KNOT_DNAME_TXT_MAXLEN + 2];
+	canonical_zone(status->zone, name, sizeof(name));
+	zone_entry_t *zone = zone_get(state, name);
+	if (zone == NULL) {
+		return KNOT_ENOMEM;
+	}
+	zone->configured = true;
+	zone->loaded = status->loaded;
+	zone->knot_serial = status->loaded ? status->serial : 0;
+	return 0;
+}
+
+/*! \brief stats / zone-stats callback: the module's generation and queries. */
+static int on_module_counter(const knotctl_counter_t *counter, void *ctx)
+{
+	module_counters_t *counters = ctx;
+	if (strcmp(counter->section, MODULE_SECTION) != 0) {
+		return 0;
+	}
+	if (strcmp(counter->item, "generation") == 0) {
+		if (!counters->found || counter->value < counters->generation) {
+			counters->generation = counter->value;
+		}
+		counters->found = true;
+	} else if (strcmp(counter->item, "answered") == 0 || strcmp(counter->item, "nodata") == 0 ||
+	           strcmp(counter->item, "passed") == 0) {
+		counters->queries += counter->value;
+	}
+	return 0;
+}
+
+/*! \brief Reads the module's counters: global instances, else the zone ones. */
+static int read_module(knot_state_t *state, knotctl_t *ctl, module_counters_t *counters)
+{
+	int ret = knotctl_stats(ctl, MODULE_SECTION, NULL, on_module_counter, counters);
+	if (ret != KNOT_ENOENT || knotctl_broken(ctl)) {
+		return ret;
+	}
+	/* Not a global module: zone instances report under zone-stats. */
+	for (size_t i = 0; i < state->zone_count; i++) {
+		if (!state->zones[i].configured) {
+			continue;
+		}
+		ret = knotctl_zone_stats(ctl, state->zones[i].name, MODULE_SECTION, NULL,
+		                         on_module_counter, counters);
+		if (knotctl_broken(ctl)) {
+			return ret;
+		}
+	}
+	return KNOT_EOK;
+}
+
+/*! \brief One control session: status, zone-status, module counters. */
+static poll_outcome_t poll_knotd(knot_state_t *state, module_counters_t *counters)
+{
+	char err[KNOTCTL_ERROR_LEN];
+	knotctl_t *ctl = NULL;
+	int ret = knotctl_open(&ctl, state->socket, state->timeout_ms, err, sizeof(err));
+	if (ret != KNOT_EOK) {
+		snprintf(state->down_reason, sizeof(state->down_reason), "%s", err);
+		/* Refused or no socket file: nobody listens. Anything else (a
+		 * full listen backlog while knotd is busy, a timeout) may pass. */
+		return ret == KNOT_ECONNREFUSED || ret == KNOT_ENOENT ? POLL_DOWN : POLL_STALLED;
+	}
+	for (size_t i = 0; i < state->zone_count; i++) {
+		state->zones[i].configured = false;
+	}
+	poll_outcome_t outcome = POLL_OK;
+	ret = knotctl_status(ctl);
+	if (ret == KNOT_EOK) {
+		ret = knotctl_zone_status(ctl, NULL, on_zone_status, state);
+	}
+	if (ret == KNOT_EOK) {
+		ret = read_module(state, ctl, counters);
+		if (ret == KNOT_ENOENT) {
+			ret = KNOT_EOK; /* No instance: counters->found stays false. */
+		}
+	}
+	if (ret != KNOT_EOK) {
+		snprintf(state->down_reason, sizeof(state->down_reason), "%s", knotctl_error(ctl));
+		outcome = POLL_STALLED;
+	}
+	knotctl_close(ctl);
+	return outcome;
+}
+
+/*! \brief Remembers the database generation when it moved. */
+static void observe_database(knot_state_t *state, long long now)
+{
+	uint64_t generation = 0;
+	if (state->store == NULL ||
+	    mecdns_store_state(state->store, &generation, NULL, NULL) != MECDNS_STORE_OK ||
+	    generation <= state->db_generation) {
+		return;
+	}
+	state->db_generation = generation;
+	if (state->pending_count == MAX_PENDING_GENERATIONS) {
+		/* Full: the newest entry stands for the newer generation too,
+		 * with its older time (lag is then seen sooner, never later). */
+		state->pending[state->pending_count - 1].generation = generation;
+		return;
+	}
+	state->pending[state->pending_count++] =
+	    (pending_generation_t){.generation = generation, .seen_ms = now};
+}
+
+/*! \brief Drops the pending generations the module has reached. */
+static void forget_reached(knot_state_t *state)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < state->pending_count; i++) {
+		if (state->pending[i].generation > state->module_generation) {
+			state->pending[keep++] = state->pending[i];
+		}
+	}
+	state->pending_count = keep;
+}
+
+/*! \brief Adds a sample of the module's query counter and updates qps. */
+static void observe_queries(knot_state_t *state, uint64_t queries, long long now)
+{
+	if (state->sample_count > 0 && queries < state->samples[state->sample_count - 1].queries) {
+		state->sample_count = 0; /* Counters restarted (knotd restart, reload). */
+	}
+	if (state->sample_count == MAX_RATE_SAMPLES) {
+		memmove(state->samples, state->samples + 1,
+		        (MAX_RATE_SAMPLES - 1) * sizeof(state->samples[0]));
+		state->sample_count--;
+	}
+	state->samples[state->sample_count++] = (rate_sample_t){.at_ms = now, .queries = queries};
+	/* Base: the newest sample at least a window old, else the oldest. */
+	size_t base = 0;
+	for (size_t i = 0; i < state->sample_count; i++) {
+		if (now - state->samples[i].at_ms >= RATE_WINDOW_MS) {
+			base = i;
+		}
+	}
+	if (base > 0) {
+		memmove(state->samples, state->samples + base,
+		        (state->sample_count - base) * sizeof(state->samples[0]));
+		state->sample_count -= base;
+	}
+	long long span = now - state->samples[0].at_ms;
+	if (span > 0) {
+		state->qps = (double)(queries - state->samples[0].queries) * 1000.0 / (double)span;
+	}
+}
+
+/*! \brief knotd is gone: nothing is served, rates restart. */
+static void observe_down(knot_state_t *state)
+{
+	state->reachable = false;
+	state->module_found = false;
+	state->module_missing_since = 0;
+	state->sample_count = 0;
+	state->qps = 0;
+	for (size_t i = 0; i < state->zone_count; i++) {
+		state->zones[i].loaded = false;
+		state->zones[i].knot_serial = 0;
+	}
+}
+
+/*! \brief Applies one poll's outcome to the observations. */
+static void observe_poll(knot_state_t *state, poll_outcome_t outcome,
+                         const module_counters_t *counters, long long now)
+{
+	if (outcome == POLL_STALLED) {
+		if (state->stalled_since == 0) {
+			state->stalled_since = now;
+		}
+		if (now - state->stalled_since >= STALL_MS && state->reachable) {
+			observe_down(state);
+		}
+		return;
+	}
+	state->stalled_since = 0;
+	if (outcome == POLL_DOWN) {
+		observe_down(state);
+		return;
+	}
+	state->reachable = true;
+	state->module_found = counters->found;
+	if (counters->found) {
+		state->module_missing_since = 0;
+		state->module_generation = counters->generation;
+		observe_queries(state, counters->queries, now);
+	} else if (state->module_missing_since == 0) {
+		state->module_missing_since = now;
+	}
+}
+
+/*** Conditions. ***/
+
+/*! \brief Hands the current state to the emitter for GetState. */
+static void publish(knot_state_t *state)
+{
+	mecdns_signals_zone_t zones[state->zone_count + 1];
+	for (size_t i = 0; i < state->zone_count; i++) {
+		zones[i] = (mecdns_signals_zone_t){.zone = state->zones[i].name,
+		                                   .ready = state->zones[i].ready,
+		                                   .serial = state->zones[i].serial};
+	}
+	mecdns_signals_state_t snapshot = {
+	    .tracking = true,
+	    .server_running = state->running,
+	    .all_zones_ready = state->all_ready,
+	    .serving = state->serving,
+	    .module_generation = state->module_generation,
+	    .qps = state->qps,
+	    .qps_threshold = state->threshold,
+	    .qps_exceeded = state->exceeded,
+	    .zones = zones,
+	    .zone_count = state->zone_count,
+	};
+	mecdns_signals_set_state(state->signals, &snapshot);
+}
+
+/*! \brief Signals zone readiness and serial changes; drops zones nobody
+ *         expects any more. */
+static void evaluate_zones(knot_state_t *state)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < state->zone_count; i++) {
+		zone_entry_t *zone = &state->zones[i];
+		bool expected = zone->configured || zone->synced;
+		bool ready = state->reachable && zone->configured && zone->loaded;
+		uint32_t serial = ready ? zone->knot_serial : 0;
+		bool was_ready = zone->ready;
+		uint32_t was_serial = zone->serial;
+		zone->ready = ready;
+		zone->serial = serial;
+		if (ready != was_ready) {
+			state_log(state, LOG_NOTICE, "zone %s %s (serial %" PRIu32 ")", zone->name,
+			          ready ? "ready" : "no longer ready", serial);
+			publish(state);
+			mecdns_signals_emit_zone_ready(state->signals, zone->name, ready, serial);
+		} else if (ready && serial != was_serial) {
+			state_log(state, LOG_INFO, "zone %s updated to serial %" PRIu32, zone->name,
+			          serial);
+			publish(state);
+			mecdns_signals_emit_zone_updated(state->signals, zone->name, serial);
+		}
+		/* A zone that left knotd's configuration stays known only while
+		 * knotd is unreachable (it may come back with it). */
+		if (!expected && state->reachable) {
+			free(zone->name);
+			continue;
+		}
+		state->zones[keep++] = *zone;
+	}
+	state->zone_count = keep;
+}
+
+/*! \brief Whether the module lags: a generation older than max_lag is not
+ *         reached (or its counter is missing), for another max_lag. */
+static bool module_lags(knot_state_t *state, long long now)
+{
+	bool behind = false;
+	if (state->module_found) {
+		forget_reached(state);
+	}
+	for (size_t i = 0; i < state->pending_count && !behind; i++) {
+		behind = now - state->pending[i].seen_ms >= state->max_lag_ms;
+	}
+	behind = behind || !state->module_found;
+	if (!behind) {
+		state->lag_since = 0;
+		return false;
+	}
+	if (state->lag_since == 0) {
+		state->lag_since = now;
+	}
+	return now - state->lag_since >= state->max_lag_ms;
+}
+
+/*! \brief The reason why not serving, for the log. */
+static void not_serving_reason(knot_state_t *state, bool lags, char *buf, size_t len)
+{
+	if (!state->reachable) {
+		snprintf(buf, len, "knotd is not running (%s)", state->down_reason);
+	} else if (!state->running) {
+		snprintf(buf, len, "knotd runs without mod-mecdns");
+	} else if (!state->all_ready) {
+		snprintf(buf, len, "not every expected zone is ready");
+	} else if (lags) {
+		snprintf(buf, len,
+		         "mod-mecdns lags: its generation %" PRIu64 " is behind the database's "
+		         "%" PRIu64 " for more than %d ms",
+		         state->module_generation, state->db_generation, state->max_lag_ms);
+	} else {
+		snprintf(buf, len, "settling");
+	}
+}
+
+/*! \brief Logs why knotd does not count as running, once per reason. */
+static void log_not_running(knot_state_t *state)
+{
+	char line[sizeof(state->logged_down)];
+	if (state->reachable) {
+		snprintf(line, sizeof(line),
+		         "knotd answers on %s but mod-mecdns is not loaded (no %s counters): "
+		         "not running",
+		         state->socket, MODULE_SECTION);
+	} else {
+		snprintf(line, sizeof(line), "knotd is not running: %s", state->down_reason);
+	}
+	if (strcmp(line, state->logged_down) == 0) {
+		return;
+	}
+	memcpy(state->logged_down, line, sizeof(line));
+	state_log(state, LOG_WARNING, "%s; polling every %d ms", line, state->poll_ms);
+}
+
+/*! \brief Turns the observations into conditions; signals each change. */
+static void evaluate(knot_state_t *state, long long now)
+{
+	bool running = state->reachable && state->module_found;
+	if (state->reachable && !state->module_found && state->running &&
+	    now - state->module_missing_since < state->max_lag_ms) {
+		running = true; /* Counters gone for a moment (a reload): wait. */
+	}
+	if (running != state->running) {
+		state->running = running;
+		if (running) {
+			state->logged_down[0] = '\0';
+			state_log(state, LOG_NOTICE, "knotd is running with mod-mecdns (%s)",
+			          state->socket);
+		}
+		publish(state);
+		mecdns_signals_emit_server_running(state->signals, running);
+	}
+	if (!running) {
+		log_not_running(state);
+	}
+
+	evaluate_zones(state);
+	bool all_ready = state->reachable;
+	for (size_t i = 0; all_ready && i < state->zone_count; i++) {
+		all_ready = state->zones[i].ready;
+	}
+	if (all_ready != state->all_ready) {
+		state->all_ready = all_ready;
+		state_log(state, LOG_NOTICE, "all zones ready: %s", all_ready ? "yes" : "no");
+		publish(state);
+		mecdns_signals_emit_all_zones_ready(state->signals, all_ready);
+	}
+
+	bool lags = module_lags(state, now);
+	bool good = running && all_ready && !lags;
+	if (!good) {
+		state->good_since = 0;
+	} else if (state->good_since == 0) {
+		state->good_since = now;
+	}
+	bool serving = state->serving ? good : good && now - state->good_since >= state->settle_ms;
+	if (serving != state->serving) {
+		state->serving = serving;
+		atomic_store(&state->serving_shared, serving);
+		if (serving) {
+			state_log(state, LOG_NOTICE,
+			          "serving: knotd runs, %zu zones ready, mod-mecdns at "
+			          "generation %" PRIu64,
+			          state->zone_count, state->module_generation);
+		} else {
+			not_serving_reason(state, lags, state->last_reason,
+			                   sizeof(state->last_reason));
+			state_log(state, LOG_WARNING, "not serving: %s", state->last_reason);
+		}
+		publish(state);
+		mecdns_signals_emit_serving(state->signals, serving);
+	}
+
+	if (!state->reachable || !state->module_found) {
+		state->qps = 0;
+	}
+	if (state->threshold > 0) {
+		bool exceeded = state->exceeded ? state->qps >= state->threshold * RATE_HYSTERESIS
+		                                : state->qps > state->threshold;
+		if (exceeded != state->exceeded) {
+			state->exceeded = exceeded;
+			state_log(state, LOG_NOTICE, "query rate %.1f/s %s the threshold %.1f/s",
+			          state->qps, exceeded ? "exceeds" : "is back under",
+			          state->threshold);
+			publish(state);
+			mecdns_signals_emit_query_rate(state->signals, state->qps, state->threshold,
+			                               exceeded);
+		}
+	}
+}
+
+/*** Thread. ***/
+
+/*! \brief knotd's D-Bus events: stopped() counts at once; the rest, also
+ *         cz.nic.knotd losing its owner (a crash: the poll then finds
+ *         nobody listening on the control socket), asks for a poll now. */
+static void on_knot_event(const knot_event_t *event, void *ctx)
+{
+	knot_state_t *state = ctx;
+	switch (event->kind) {
+	case KNOT_EVENT_STOPPED:
+		snprintf(state->down_reason, sizeof(state->down_reason), "knotd signalled stopped");
+		observe_down(state);
+		state->stalled_since = 0;
+		evaluate(state, now_ms());
+		break;
+	case KNOT_EVENT_ZONE_UPDATED:
+		state_log(state, LOG_DEBUG, "knotd: zone %s updated to serial %" PRIu32,
+		          event->zone, event->serial);
+		break;
+	default:
+		break;
+	}
+	state->poll_now = true;
+}
+
+/*! \brief Sleeps until the next poll, an event, or stop. */
+static void wait_for_work(knot_state_t *state)
+{
+	long long wait = state->next_poll_ms - now_ms();
+	int timeout = state->poll_now ? 0 : (wait < 0 ? 0 : (int)wait);
+	int events_timeout = knot_events_timeout_ms(state->events);
+	if (events_timeout >= 0 && events_timeout < timeout) {
+		timeout = events_timeout;
+	}
+	struct pollfd fds[2] = {{.fd = state->wake_fd, .events = POLLIN}};
+	nfds_t nfds = 1;
+	int events_fd = knot_events_fd(state->events);
+	if (events_fd >= 0) {
+		fds[nfds++] = (struct pollfd){.fd = events_fd, .events = POLLIN};
+	}
+	if (poll(fds, nfds, timeout) > 0 && (fds[0].revents & POLLIN)) {
+		uint64_t count;
+		(void)!read(state->wake_fd, &count, sizeof(count));
+	}
+}
+
+static void *state_thread(void *arg)
+{
+	knot_state_t *state = arg;
+	while (!atomic_load(&state->stopping)) {
+		knot_events_process(state->events, on_knot_event, state);
+		long long now = now_ms();
+		if (state->poll_now || now >= state->next_poll_ms) {
+			state->poll_now = false;
+			module_counters_t counters = {0};
+			poll_outcome_t outcome = poll_knotd(state, &counters);
+			now = now_ms();
+			state->next_poll_ms = now + state->poll_ms;
+			observe_database(state, now);
+			observe_poll(state, outcome, &counters, now);
+			evaluate(state, now);
+			publish(state);
+		}
+		wait_for_work(state);
+	}
+	return NULL;
+}
+
+/*** API. ***/
+
+static void state_free(knot_state_t *state)
+{
+	knot_events_free(state->events);
+	if (state->wake_fd >= 0) {
+		close(state->wake_fd);
+	}
+	for (size_t i = 0; i < state->zone_count; i++) {
+		free(state->zones[i].name);
+	}
+	free(state->zones);
+	free(state->socket);
+	free(state);
+}
+
+/*! \brief Events listener's log lines go to ours. */
+static void events_log(int priority, const char *msg, void *ctx)
+{
+	knot_state_t *state = ctx;
+	state_log(state, priority, "%s", msg);
+}
+
+knot_state_t *knot_state_start(const knot_state_config_t *config, char *err, size_t err_len)
+{
+	if (config == NULL || config->socket == NULL) {
+		snprintf(err, err_len, "knot state: no control socket configured");
+		return NULL;
+	}
+	knot_state_t *state = calloc(1, sizeof(*state));
+	if (state == NULL || (state->socket = strdup(config->socket)) == NULL) {
+		free(state);
+		snprintf(err, err_len, "knot state: out of memory");
+		return NULL;
+	}
+	state->wake_fd = -1;
+	state->poll_ms = config->poll_ms > 0 ? config->poll_ms : DEFAULT_POLL_MS;
+	state->timeout_ms = config->timeout_ms > 0 ? config->timeout_ms : DEFAULT_TIMEOUT_MS;
+	state->max_lag_ms = config->max_lag_ms > 0 ? config->max_lag_ms : DEFAULT_MAX_LAG_MS;
+	state->settle_ms = state->max_lag_ms / 2;
+	if (state->settle_ms > 1000) {
+		state->settle_ms = 1000;
+	}
+	if (state->settle_ms < state->poll_ms) {
+		state->settle_ms = state->poll_ms;
+	}
+	state->threshold = config->query_rate_threshold > 0 ? config->query_rate_threshold : 0;
+	state->store = config->store;
+	state->signals = config->signals;
+	state->log = config->log;
+	state->log_ctx = config->log_ctx;
+	snprintf(state->down_reason, sizeof(state->down_reason), "not polled yet");
+	atomic_init(&state->stopping, false);
+	atomic_init(&state->serving_shared, false);
+	for (size_t i = 0; i < config->sync_zone_count; i++) {
+		char name[KNOT_DNAME_TXT_MAXLEN + 2];
+		canonical_zone(config->sync_zones[i], name, sizeof(name));
+		zone_entry_t *zone = zone_get(state, name);
+		if (zone == NULL) {
+			snprintf(err, err_len, "knot state: out of memory");
+			state_free(state);
+			return NULL;
+		}
+		zone->synced = true;
+	}
+	err[0] = '\0';
+	state->events = knot_events_new(config->knot_dbus, 1000, events_log, state, err, err_len);
+	if (state->events == NULL && err[0] != '\0') {
+		state_free(state);
+		return NULL;
+	}
+	state->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (state->wake_fd < 0) {
+		snprintf(err, err_len, "knot state: eventfd: %s", strerror(errno));
+		state_free(state);
+		return NULL;
+	}
+	publish(state);
+	int ret = pthread_create(&state->thread, NULL, state_thread, state);
+	if (ret != 0) {
+		snprintf(err, err_len, "knot state: cannot start its thread: %s", strerror(ret));
+		state_free(state);
+		return NULL;
+	}
+	return state;
+}
+
+bool knot_state_serving(knot_state_t *state)
+{
+	return state != NULL && atomic_load(&state->serving_shared);
+}
+
+void knot_state_stop(knot_state_t *state)
+{
+	if (state == NULL) {
+		return;
+	}
+	atomic_store(&state->stopping, true);
+	uint64_t one = 1;
+	(void)!write(state->wake_fd, &one, sizeof(one));
+	pthread_join(state->thread, NULL);
+	state_free(state);
+}

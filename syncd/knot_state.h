@@ -1,0 +1,76 @@
+/*  mecdns-syncd: Knot's state and the conditions syncd signals about it.
+ *
+ *  A thread polls knotd through its control socket (knotctl.h: one short
+ *  session per poll, never held open) every poll_ms: `status`,
+ *  `zone-status`, and the counters of mod-mecdns (`stats mod-mecdns` for a
+ *  global module, else `zone-stats ZONE mod-mecdns` per zone). knotd's own
+ *  D-Bus events (knot_events.h) only trigger an immediate poll, except
+ *  stopped() and a vanished cz.nic.knotd, which mean "not running" at once.
+ *
+ *  Conditions (DESIGN.md "D-Bus contract"; each signalled through
+ *  signals.h when it becomes true and when it stops being true):
+ *  - server_running: knotd answers on its control socket and mod-mecdns is
+ *    loaded (its generation counter is there). False at once on a refused
+ *    connection, stopped() or the owner of cz.nic.knotd gone; a control
+ *    socket that only times out (knotd busy, e.g. in a reload) keeps the
+ *    last state until it has failed for STALL_MS; a module counter missing
+ *    while knotd answers counts only once it stayed missing for max_lag.
+ *  - zone_ready(zone): zone-status says loaded; zone_updated(zone, serial)
+ *    when a ready zone's serial changes. Every zone is not ready while knotd
+ *    is not running. A zone that leaves knotd's configuration gets
+ *    zone_ready(false) and is forgotten, unless it is a synced zone.
+ *  - all_zones_ready: running and every expected zone (the zones knotd has
+ *    configured plus the synced zones) ready.
+ *  - serving: running, all zones ready and the module current. The module is
+ *    current while its generation has reached every database generation
+ *    that syncd saw committed more than max_lag ago (so a steady stream of
+ *    writes, each picked up quickly, never counts as lag). Hysteresis: the
+ *    lag (or a missing module counter) must last another max_lag before
+ *    serving drops, so a `knotc reload` that shows the module's counters
+ *    reset for a moment does not flap it; a stop or crash of knotd drops
+ *    it at once. It comes back only after everything held for settle time
+ *    (max_lag / 2, within poll_ms .. 1000 ms).
+ *  - query_rate: the module's queries (answered + nodata + passed) per
+ *    second over the last second crossed query_rate_threshold: exceeded
+ *    when above it, back when below 90 % of it. Off when the threshold is 0.
+ */
+
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store/store.h"
+#include "syncd/signals.h"
+
+/*! Log sink (syslog priority, one line); called from the state thread. */
+typedef void (*knot_state_log_cb)(int priority, const char *msg, void *ctx);
+
+typedef struct {
+	const char *socket;            /*!< knotd control socket path. */
+	const char *knot_dbus;         /*!< knotd's bus: "system" (also NULL), an
+	                                    address, or "none". */
+	int poll_ms;                   /*!< Poll interval (0: 500). */
+	int timeout_ms;                /*!< Control socket timeout (0: 1000). */
+	int max_lag_ms;                /*!< Module lag allowed (0: 2000). */
+	double query_rate_threshold;   /*!< Queries per second; 0: off. */
+	const char *const *sync_zones; /*!< Synced zones (expected even when
+	                                    knotd lacks them). */
+	size_t sync_zone_count;
+	mecdns_store_t *store;     /*!< For the database generation. */
+	mecdns_signals_t *signals; /*!< Where the conditions go (may be NULL). */
+	knot_state_log_cb log;     /*!< NULL: stderr. */
+	void *log_ctx;
+} knot_state_config_t;
+
+typedef struct knot_state knot_state_t;
+
+/*! \brief Starts the state thread; NULL with a message in err (bad
+ *         knot_dbus value, out of memory, thread failure). */
+knot_state_t *knot_state_start(const knot_state_config_t *config, char *err, size_t err_len);
+
+/*! \brief The serving condition as last signalled (any thread). */
+bool knot_state_serving(knot_state_t *state);
+
+/*! \brief Stops the thread (no signal after it returns) and frees. */
+void knot_state_stop(knot_state_t *state);
