@@ -204,7 +204,7 @@ static const char *const STATEMENTS[ST_COUNT] = {
 		"(SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0))) WHERE id = 1",
 	[ST_PRUNE] =
 		"DELETE FROM changes WHERE seq <= (SELECT signalled_seq FROM state WHERE id = 1) "
-		"AND committed_ms < ?1",
+		"AND committed_ms <= ?1",
 	/* The highest generation with no change row left at or below it. */
 	[ST_PRUNED_THROUGH] =
 		"UPDATE state SET pruned_through = max(pruned_through, "

@@ -246,9 +246,9 @@ mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t
  * \brief Prunes the change log: deletes changes older than keep_ms that are
  *        already signalled, and raises state.pruned_through accordingly.
  *
- * A changes row goes when seq <= signalled_seq and committed_ms <
+ * A changes row goes when seq <= signalled_seq and committed_ms <=
  * now - keep_ms; pruned_through then becomes the highest generation with no
- * row left at or below it (never lower than before). keep_ms < 0: INVALID.
+ * row left at or below it (never lower than before). keep_ms 0 prunes everything signalled; keep_ms < 0: INVALID.
  *
  * \param deleted  If not NULL, the number of rows removed.
  */
