@@ -20,3 +20,11 @@ tests_integration_test_module_LDADD = \
 	store/libmecdns-store.la schema/libmecdns-schema.la \
 	$(libzscanner_LIBS) $(libknot_LIBS) $(sqlite3_LIBS) $(check_LIBS)
 EXTRA_tests_integration_test_module_DEPENDENCIES = module/mecdns.la
+
+# mod-mecdns's configuration checks through the real `knotc conf-check`.
+check_PROGRAMS += tests/integration/test_module_conf
+TESTS += tests/integration/test_module_conf
+tests_integration_test_module_conf_SOURCES = tests/integration/test_module_conf.c
+tests_integration_test_module_conf_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS)
+tests_integration_test_module_conf_LDADD = tests/harness/libharness.la $(check_LIBS)
+EXTRA_tests_integration_test_module_conf_DEPENDENCIES = module/mecdns.la
