@@ -36,6 +36,7 @@
  *    instance in a DNSSEC-signed zone is refused in load().
  */
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,8 +412,40 @@ static bool load_rotation(knotd_mod_t *mod)
 	return knotd_conf(mod, KNOT_SERVER, KNOT_ANSWER_ROTATION, NULL).single.boolean;
 }
 
+/*!
+ * \brief Keeps this shared object mapped until knotd exits.
+ *
+ * knotd 3.2 keeps pointers into a module's file after unloading its
+ * instances (the statistics counter names) and may dlclose the file when a
+ * configuration transaction (knotc conf-begin .. conf-commit) replaces the
+ * configuration; the refresher threads also run this file's code between
+ * instances. Re-opening ourselves with RTLD_NODELETE pins the file, so a
+ * conf-commit never leaves knotd calling into unmapped memory.
+ */
+static void pin_module_file(knotd_mod_t *mod)
+{
+	static bool pinned = false; /* Only touched in load(), knotd's main thread. */
+	if (pinned) {
+		return;
+	}
+	Dl_info info;
+	if (dladdr((const void *)&pin_module_file, &info) == 0 || info.dli_fname == NULL) {
+		knotd_mod_log(mod, LOG_WARNING, "cannot find the module's own file to pin it; "
+		              "avoid knotc conf-commit (use knotc reload)");
+		return;
+	}
+	if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) == NULL) {
+		knotd_mod_log(mod, LOG_WARNING, "cannot pin %s (%s); avoid knotc conf-commit "
+		              "(use knotc reload)", info.dli_fname, dlerror());
+		return;
+	}
+	pinned = true;
+}
+
 static int mecdns_load(knotd_mod_t *mod)
 {
+	pin_module_file(mod);
+
 	const knot_dname_t *zone = knotd_mod_zone(mod);
 	if (zone != NULL &&
 	    knotd_conf_zone(mod, KNOT_DNSSEC_SIGNING, zone).single.boolean) {

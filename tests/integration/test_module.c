@@ -1045,6 +1045,45 @@ START_TEST(test_reload_keeps_answering_and_generation)
 }
 END_TEST
 
+START_TEST(test_conf_commit_keeps_knotd_and_module_alive)
+{
+	/* knotd 3.2 may dlclose a module's file when a configuration
+	 * transaction (conf-begin .. conf-commit) replaces the configuration,
+	 * while its statistics still point into it: the module must stay
+	 * mapped, and knotd must keep answering and reporting statistics. */
+	add_rule("app-1", "r1", "commit.edge.test", "192.0.2.90");
+	knotd_config_t config = config_for(SCOPE_GLOBAL, true);
+	start_knotd(&config);
+	wait_loaded();
+
+	const char *steps[][3] = {
+		{ "conf-begin", NULL, NULL },
+		{ "conf-set", "server.answer-rotation", "off" },
+		{ "conf-commit", NULL, NULL },
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *output = NULL;
+		int rc = knotd_ctl(&fx.knotd, &output, steps[i][0], steps[i][1], steps[i][2],
+		                   (char *)NULL);
+		ck_assert_msg(rc == 0, "knotc %s failed (%d): %s", steps[i][0], rc, output);
+		free(output);
+	}
+
+	knot_pkt_t *answer = ask("commit.edge.test.", KNOT_RRTYPE_A);
+	expect(answer, dns_has_address(answer, "192.0.2.90"),
+	       "rules are answered after a configuration transaction");
+	knot_pkt_free(answer);
+	ck_assert_msg(knotd_stat(&fx.knotd, "mod-mecdns.answered") >= 1,
+	              "statistics of the module are readable after conf-commit");
+	answer = ask("commit.edge.test.", KNOT_RRTYPE_A);
+	expect(answer, dns_has_address(answer, "192.0.2.90"), "knotd is still alive");
+	knot_pkt_free(answer);
+
+	add_rule("app-1", "r2", "after-commit.edge.test", "192.0.2.91");
+	wait_address("after-commit.edge.test.", KNOT_RRTYPE_A, "192.0.2.91");
+}
+END_TEST
+
 /*! \brief Waits until a gauge of the module's statistics shows value (a
  *         gauge follows the published index a moment later). */
 static void wait_stat(const char *counter, long long value)
@@ -1595,6 +1634,7 @@ static Suite *module_suite(void)
 	tcase_add_test(live, test_generation_probe_reports_database_generation);
 	tcase_add_test(live, test_rule_changes_become_visible_without_restart);
 	tcase_add_test(live, test_reload_keeps_answering_and_generation);
+	tcase_add_test(live, test_conf_commit_keeps_knotd_and_module_alive);
 	tcase_add_test(live, test_statistics_count_answers_nodata_and_pass_through);
 	tcase_add_test(live, test_rule_moved_to_another_name_leaves_the_old_name);
 	tcase_add_test(live, test_one_generation_becomes_visible_whole);
