@@ -148,8 +148,11 @@ Stop: Ctrl-C (or scripts/run-stack.sh stop)
 EOF
 
 # Stay in the foreground while the servers run.
-while kill -0 "$(cat "$run/knotd.pid")" 2>/dev/null; do
+knotd_pid=$(cat "$run/knotd.pid")
+while kill -0 "$knotd_pid" 2>/dev/null; do
 	sleep 1
 done
+# `scripts/run-stack.sh stop` removes the PID files: a requested stop.
+[ -f "$run/knotd.pid" ] || exit 0
 echo "mecdns: knotd exited; see $run/knotd.log" >&2
 exit 1
