@@ -17,10 +17,17 @@ make -j"$jobs"
 
 status=0
 make -j"$jobs" check VERBOSE=1 || status=$?
+summary=""
 if [ -f test-suite.log ]; then
-	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' test-suite.log || true
+	count() { sed -n "s/^# $1: *//p" test-suite.log | head -n 1; }
+	passed=$(count PASS); failed=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) ))
+	summary="tests: ${passed:-0} passed, ${failed} failed, $(count SKIP) skipped"
 fi
-[ $status -eq 0 ] || { echo "mecdns: tests failed" >&2; exit $status; }
+if [ $status -ne 0 ]; then
+	[ -n "$summary" ] && echo "$summary"
+	echo "mecdns: tests failed" >&2
+	exit $status
+fi
 
 if [ "${CI:-}" = "true" ]; then
 	# The whole suite ran above on this tree. distcheck proves the tarball
@@ -34,3 +41,5 @@ if [ "${CI:-}" = "true" ]; then
 	}
 	echo "mecdns: distcheck passed"
 fi
+# The closing line: programs of the suite (each a Check suite of many tests).
+echo "$summary"
