@@ -10,6 +10,7 @@ PACKAGES=(
 	libsqlite3-dev sqlite3 libcjson-dev libdbus-1-dev dbus-daemon dbus-bin
 	libmicrohttpd-dev libgnutls28-dev check curl
 	nsd bird2
+	python3 python3-yaml python3-jsonschema
 	${MECDNS_EXTRA_PACKAGES:-}
 )
 
