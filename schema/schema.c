@@ -273,8 +273,14 @@ int mecdns_db_open(const char *path, mecdns_db_mode_t mode, sqlite3 **out,
 	sqlite3 *db = NULL;
 	int ret = sqlite3_open_v2(path, &db, flags, NULL);
 	if (ret != SQLITE_OK) {
-		set_err(err, err_len, "%s: cannot open database: %s", path,
-		        db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(ret));
+		/* SQLite says only "unable to open database file": add the
+		 * system's cause (missing directory, permission, ...). */
+		char cause[256];
+		int sys = db != NULL ? sqlite3_system_errno(db) : 0;
+		snprintf(cause, sizeof(cause), "%s%s%s%s",
+		         db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(ret),
+		         sys != 0 ? " (" : "", sys != 0 ? strerror(sys) : "", sys != 0 ? ")" : "");
+		set_err(err, err_len, "%s: cannot open database: %s", path, cause);
 		sqlite3_close(db);
 		return ret;
 	}

@@ -219,7 +219,13 @@ int main(int argc, char *argv[])
 	mecdns_store_status_t status = mecdns_store_open(config.database, &ctx.store, err,
 	                                                 sizeof(err));
 	if (status != MECDNS_STORE_OK) {
-		log_error("cannot open database %s: %s", config.database, err);
+		/* The store's message starts with the path: name it once. */
+		size_t len = strlen(config.database);
+		if (strncmp(err, config.database, len) == 0 && err[len] == ':') {
+			log_error("database %s", err);
+		} else {
+			log_error("cannot open database %s: %s", config.database, err);
+		}
 		goto out;
 	}
 	ctx.metrics = syncd_metrics_new(syncd_route_count);

@@ -22,4 +22,5 @@ include $(srcdir)/tests/e2e.mk
 include $(srcdir)/tests/announce.mk
 include $(srcdir)/tests/state.mk
 include $(srcdir)/tests/zonesync.mk
+include $(srcdir)/tests/faults.mk
 include $(srcdir)/tests/etsi.mk
