@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "announce/actions.h"
-#include "announce/log.h"
+#include "common/log.h"
 #include "announce/profile.h"
 
 /*! Output kept of one command (the rest is dropped). */

@@ -10,7 +10,7 @@
 #include <libknot/yparser/yparser.h>
 
 #include "announce/config.h"
-#include "announce/log.h"
+#include "common/log.h"
 
 /*! Options without a short form. */
 enum {
@@ -199,7 +199,7 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 		}
 		config->profile = (announce_profile_t)profile;
 	} else if (strcmp(name, "log-level") == 0) {
-		int level = announce_log_level_parse(value);
+		int level = mecdns_log_level_parse(value);
 		if (level < 0) {
 			snprintf(err, err_len,
 			         "%s: log-level must be error, warning, notice, info or debug, "

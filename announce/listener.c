@@ -15,7 +15,7 @@
 #include <dbus/dbus.h>
 
 #include "announce/listener.h"
-#include "announce/log.h"
+#include "common/log.h"
 
 /*! How long GetState may take before it is asked again. */
 #define STATE_TIMEOUT_MS 5000

@@ -30,7 +30,7 @@
 #include "announce/config.h"
 #include "announce/hold_down.h"
 #include "announce/listener.h"
-#include "announce/log.h"
+#include "common/log.h"
 
 /*! Longest sleep of the event loop (a safety net; everything has a wake time). */
 #define MAX_SLEEP_MS 5000
@@ -194,7 +194,7 @@ int main(int argc, char *argv[])
 	case ANNOUNCE_CONFIG_RUN:
 		break;
 	}
-	announce_log_init(config.log_level, config.syslog);
+	mecdns_log_init("mecdns-announce", config.log_level, config.syslog);
 	signal(SIGPIPE, SIG_IGN);
 
 	int exit_code = EXIT_FAILURE;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "syncd/api.h"
-#include "syncd/log.h"
+#include "common/log.h"
 #include "syncd/problem.h"
 #include "syncd/rule_json.h"
 #include "syncd/validate.h"

@@ -13,7 +13,7 @@
 #include <libknot/yparser/yparser.h>
 
 #include "syncd/config.h"
-#include "syncd/log.h"
+#include "common/log.h"
 
 /*! Options without a short form. */
 enum {
@@ -192,7 +192,7 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 		}
 		*(strcmp(name, "syslog") == 0 ? &config->syslog : &config->insecure_no_auth) = flag;
 	} else if (strcmp(name, "log-level") == 0) {
-		int level = syncd_log_level_parse(value);
+		int level = mecdns_log_level_parse(value);
 		if (level < 0) {
 			snprintf(err, err_len,
 			         "%s: log-level must be error, warning, notice, info or debug, "

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "syncd/http.h"
-#include "syncd/log.h"
+#include "common/log.h"
 #include "syncd/problem.h"
 
 /*! Seconds an idle connection is kept. */
@@ -244,7 +244,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	size_t route = SIZE_MAX;
 	dispatch(http, connection, method, url, state, &resp, &route);
 	syncd_metrics_count(http->ctx->metrics, route, resp.status);
-	if (syncd_log_enabled(LOG_DEBUG)) {
+	if (mecdns_log_enabled(LOG_DEBUG)) {
 		log_debug("%s %s %s -> %d (%zu bytes in, %.1f ms)", method, url, version, resp.status,
 		          state->len, elapsed_ms(&state->start));
 	}

@@ -24,7 +24,7 @@
 #include "syncd/config.h"
 #include "syncd/http.h"
 #include "syncd/knot_state.h"
-#include "syncd/log.h"
+#include "common/log.h"
 
 /*! Seconds between change log prunes. */
 #define PRUNE_INTERVAL 60
@@ -34,13 +34,13 @@
 /*! \brief The emitter's log lines into ours. */
 static void signals_log(int priority, const char *msg, void *ctx)
 {
-	syncd_log(priority, "dbus: %s", msg);
+	mecdns_log(priority, "dbus: %s", msg);
 }
 
 /*! \brief The Knot state thread's log lines into ours. */
 static void knot_state_log(int priority, const char *msg, void *ctx)
 {
-	syncd_log(priority, "knot: %s", msg);
+	mecdns_log(priority, "knot: %s", msg);
 }
 
 /*! \brief Starts Knot state tracking when a knot socket is configured. */
@@ -189,7 +189,7 @@ int main(int argc, char *argv[])
 	case SYNCD_CONFIG_RUN:
 		break;
 	}
-	syncd_log_init(config.log_level, config.syslog);
+	mecdns_log_init("mecdns-syncd", config.log_level, config.syslog);
 
 	/* Signals are taken by the main thread only; every thread started
 	 * from here on inherits the mask. */

@@ -24,7 +24,7 @@
 #include <libknot/libknot.h>
 
 #include "syncd/knotctl.h"
-#include "syncd/log.h"
+#include "common/log.h"
 #include "syncd/rdata.h"
 #include "syncd/zonesync.h"
 

@@ -1,24 +1,28 @@
-/*  mecdns-syncd logging (see log.h). */
+/*  mecdns daemons' logging (see log.h). */
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "syncd/log.h"
+#include "common/log.h"
 
+static const char *log_program = "mecdns";
 static int log_level = LOG_INFO;
 static bool log_syslog = false;
 
-void syncd_log_init(int level, bool use_syslog)
+void mecdns_log_init(const char *program, int level, bool use_syslog)
 {
+	if (program != NULL) {
+		log_program = program;
+	}
 	log_level = level;
 	log_syslog = use_syslog;
 	if (use_syslog) {
-		openlog("mecdns-syncd", LOG_PID, LOG_DAEMON);
+		openlog(log_program, LOG_PID, LOG_DAEMON);
 	}
 }
 
-int syncd_log_level_parse(const char *text)
+int mecdns_log_level_parse(const char *text)
 {
 	static const struct {
 		const char *name;
@@ -35,14 +39,14 @@ int syncd_log_level_parse(const char *text)
 	return -1;
 }
 
-bool syncd_log_enabled(int level)
+bool mecdns_log_enabled(int level)
 {
 	return level <= log_level;
 }
 
-void syncd_log(int level, const char *fmt, ...)
+void mecdns_log(int level, const char *fmt, ...)
 {
-	if (!syncd_log_enabled(level)) {
+	if (!mecdns_log_enabled(level)) {
 		return;
 	}
 	char line[1024];
@@ -59,5 +63,5 @@ void syncd_log(int level, const char *fmt, ...)
 		                             "warning",   "notice", "info",     "debug" };
 	const char *name = level >= 0 && level <= LOG_DEBUG ? names[level] : "log";
 	/* One fprintf per line, so lines of threads do not interleave. */
-	fprintf(stderr, "mecdns-syncd: %s: %s\n", name, line);
+	fprintf(stderr, "%s: %s: %s\n", log_program, name, line);
 }

@@ -1,0 +1,29 @@
+/*  mecdns daemons' logging (mecdns-syncd, mecdns-announce): one line per
+ *  event, to stderr or syslog.
+ *
+ *  Levels are syslog priorities (LOG_ERR .. LOG_DEBUG); lines above the
+ *  configured level are dropped. Safe from any thread.
+ */
+
+#pragma once
+
+#include <stdbool.h>
+#include <syslog.h>
+
+/*! \brief Sets the program name (stderr prefix and syslog ident, kept by
+ *         pointer), the threshold and the sink (syslog(3) or stderr). */
+void mecdns_log_init(const char *program, int level, bool use_syslog);
+
+/*! \brief Parses "error", "warning", "notice", "info", "debug"; -1 if unknown. */
+int mecdns_log_level_parse(const char *text);
+
+/*! \brief Whether a line at this level would be written. */
+bool mecdns_log_enabled(int level);
+
+void mecdns_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) mecdns_log(LOG_ERR, __VA_ARGS__)
+#define log_warning(...) mecdns_log(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) mecdns_log(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) mecdns_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) mecdns_log(LOG_DEBUG, __VA_ARGS__)
