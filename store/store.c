@@ -1,15 +1,26 @@
 /*  mecdns store: the only code that writes SQL (contract in store/store.h).
  *
  *  Two connections to one WAL database file:
- *  - the writer, guarded by write_lock; every write is one BEGIN IMMEDIATE
- *    transaction that applies its rows, appends one changes row per rule or
- *    rrset it touched, raises state.generation by exactly one and commits
- *    (synchronous=FULL, so a returned OK is durable). Any failure rolls the
- *    whole transaction back. A write that ends up touching nothing (a bulk
- *    replace that only deletes absent sets) commits nothing and keeps the
- *    generation, so every generation has at least one change row;
+ *  - the writer, guarded by its lock; every write runs as one SAVEPOINT
+ *    inside a BEGIN IMMEDIATE transaction, applies its rows, appends one
+ *    changes row per rule or rrset it touched and raises state.generation by
+ *    exactly one. Any failure rolls its savepoint back (ROLLBACK TO), so that
+ *    write alone fails and changes nothing. A write that ends up touching
+ *    nothing (a bulk replace that only deletes absent sets) logs nothing and
+ *    keeps the generation, so every generation has at least one change row;
+ *  - group commit: a write that succeeded does not commit by itself while
+ *    other writers are waiting for the writer's lock: it leaves the
+ *    transaction open, registers as a member of the open group and sleeps;
+ *    the next writer runs its savepoint in the same transaction. The writer
+ *    that finds nobody waiting (or the group full) runs one COMMIT
+ *    (synchronous=FULL: one WAL sync for the group) and hands every member
+ *    its result; so a returned OK is still durable, and a failed COMMIT
+ *    fails every member (nothing of the group is applied). Generations are
+ *    handed out in order inside the transaction, so they strictly increase
+ *    in commit order; readers (and the module) see committed data only,
+ *    hence whole generations;
  *  - the reader, guarded by read_lock; each read is one read transaction,
- *    so it sees the database as of one commit (one generation).
+ *    so it sees the database as of one commit (whole generations).
  *  Prepared statements are cached per connection (table STATEMENTS below)
  *  and reset when a transaction ends.
  *
@@ -21,6 +32,7 @@
 
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +46,8 @@
 
 /*! Change log rows copied per read transaction by mecdns_store_changes(). */
 #define CHANGES_BATCH 256
+/*! Most writes committed together by one COMMIT (group commit). */
+#define GROUP_MAX 64
 /*! RR type code of CNAME (KNOT_RRTYPE_CNAME). */
 #define TYPE_CNAME 5
 
@@ -141,6 +155,9 @@ typedef enum {
 	ST_BEGIN_WRITE,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_STATE_GET,
 	ST_STATE_SET_GENERATION,
 	ST_CHANGE_INSERT,
@@ -187,6 +204,9 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT write",
+	[ST_RELEASE] = "RELEASE write",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO write",
 	[ST_STATE_GET] =
 		"SELECT generation, pruned_through, signalled_seq FROM state WHERE id = 1",
 	[ST_STATE_SET_GENERATION] = "UPDATE state SET generation = ?1 WHERE id = 1",
@@ -300,9 +320,26 @@ typedef struct {
 	sqlite3_stmt *statements[ST_COUNT]; /*!< Prepared on first use. */
 } connection_t;
 
+/*! A write waiting for the COMMIT of its group (on its writer's stack). */
+typedef struct group_member {
+	struct group_member *next;
+	bool done;                       /*!< Set, with status, by the committer. */
+	mecdns_store_status_t status;    /*!< OK: committed (durable). */
+	char error[512];                 /*!< The COMMIT's message on failure. */
+} group_member_t;
+
 struct mecdns_store {
 	connection_t writer;
 	connection_t reader;
+	/* Group commit: the list under writer.lock; done flags under
+	 * group_lock, so a finished member returns without writer.lock (which
+	 * the next group's COMMIT may hold). */
+	atomic_uint waiting;             /*!< Writers blocked on writer.lock. */
+	group_member_t *members;         /*!< Writes in the open transaction. */
+	size_t member_count;
+	pthread_mutex_t group_lock;
+	pthread_cond_t group_done;       /*!< Signalled when a group ends. */
+	bool cond_ready;
 };
 
 /*! \brief Records the connection's error for an operation and maps it. */
@@ -449,6 +486,19 @@ mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out, 
 		status = connection_open(&store->reader, path, MECDNS_DB_READER, message,
 		                         sizeof(message));
 	}
+	if (status == MECDNS_STORE_OK) {
+		atomic_init(&store->waiting, 0);
+		if (pthread_mutex_init(&store->group_lock, NULL) != 0) {
+			snprintf(message, sizeof(message), "%s: cannot create a mutex", path);
+			status = MECDNS_STORE_ERROR;
+		} else if (pthread_cond_init(&store->group_done, NULL) != 0) {
+			pthread_mutex_destroy(&store->group_lock);
+			snprintf(message, sizeof(message), "%s: cannot create a condition", path);
+			status = MECDNS_STORE_ERROR;
+		} else {
+			store->cond_ready = true;
+		}
+	}
 	if (status != MECDNS_STORE_OK) {
 		set_error("%s", message);
 		if (err != NULL && err_len > 0) {
@@ -468,6 +518,10 @@ void mecdns_store_close(mecdns_store_t *store)
 	}
 	connection_close(&store->reader);
 	connection_close(&store->writer);
+	if (store->cond_ready) {
+		pthread_cond_destroy(&store->group_done);
+		pthread_mutex_destroy(&store->group_lock);
+	}
 	free(store);
 }
 
@@ -495,26 +549,187 @@ static void read_end(connection_t *conn)
 	pthread_mutex_unlock(&conn->lock);
 }
 
+/*** The writer: savepoints and group commit. ***/
+
+/*! \brief Ends the open group: every member gets status (and message).
+ *         Called with writer.lock held. */
+static void group_finish(mecdns_store_t *store, mecdns_store_status_t status, const char *error)
+{
+	group_member_t *m = store->members;
+	store->members = NULL;
+	store->member_count = 0;
+	if (m == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&store->group_lock);
+	while (m != NULL) {
+		group_member_t *next = m->next;
+		m->status = status;
+		snprintf(m->error, sizeof(m->error), "%s", status == MECDNS_STORE_OK ? "" : error);
+		m->done = true; /* m may be gone once group_lock is released. */
+		m = next;
+	}
+	pthread_cond_broadcast(&store->group_done);
+	pthread_mutex_unlock(&store->group_lock);
+}
+
+/*! \brief Commits the open transaction (one sync for the whole group), or
+ *         rolls it back when the COMMIT fails, and ends the group. Keeps the
+ *         calling thread's last error. */
+static void group_commit(mecdns_store_t *store)
+{
+	connection_t *conn = &store->writer;
+	char saved[sizeof(last_error)];
+	memcpy(saved, last_error, sizeof(saved));
+	statements_reset(conn);
+	mecdns_store_status_t status = run_plain(conn, ST_COMMIT, "commit");
+	char error[sizeof(last_error)];
+	memcpy(error, last_error, sizeof(error));
+	if (!sqlite3_get_autocommit(conn->db)) {
+		statements_reset(conn);
+		run_plain(conn, ST_ROLLBACK, "roll back");
+		if (status == MECDNS_STORE_OK) {
+			status = MECDNS_STORE_ERROR; /* Cannot happen: COMMIT left it open. */
+		}
+	}
+	statements_reset(conn);
+	group_finish(store, status, error);
+	memcpy(last_error, saved, sizeof(saved));
+}
+
+/*! \brief Rolls the whole open transaction back and fails every member. */
+static void group_abort(mecdns_store_t *store, mecdns_store_status_t status)
+{
+	connection_t *conn = &store->writer;
+	char saved[sizeof(last_error)];
+	memcpy(saved, last_error, sizeof(saved));
+	statements_reset(conn);
+	if (!sqlite3_get_autocommit(conn->db)) {
+		run_plain(conn, ST_ROLLBACK, "roll back");
+	}
+	statements_reset(conn);
+	group_finish(store, status, saved);
+	memcpy(last_error, saved, sizeof(saved));
+}
+
+/*!
+ * \brief Locks the writer, joins (or opens, with BEGIN IMMEDIATE) the
+ *        group's transaction and starts the calling write's savepoint.
+ *        On failure nothing is left open and the lock is released.
+ */
+static mecdns_store_status_t writer_enter(mecdns_store_t *store)
+{
+	connection_t *conn = &store->writer;
+	atomic_fetch_add(&store->waiting, 1);
+	pthread_mutex_lock(&conn->lock);
+	atomic_fetch_sub(&store->waiting, 1);
+
+	mecdns_store_status_t status = MECDNS_STORE_OK;
+	if (sqlite3_get_autocommit(conn->db)) {
+		status = run_plain(conn, ST_BEGIN_WRITE, "begin write transaction");
+		if (status != MECDNS_STORE_OK) {
+			pthread_mutex_unlock(&conn->lock);
+			return status;
+		}
+	}
+	status = run_plain(conn, ST_SAVEPOINT, "begin savepoint");
+	if (status != MECDNS_STORE_OK) {
+		/* Nothing of this write to undo; the group goes on (or ends). */
+		if (sqlite3_get_autocommit(conn->db)) {
+			group_finish(store, status, last_error);
+		} else if (store->member_count == 0) {
+			group_abort(store, status);
+		} else if (atomic_load(&store->waiting) == 0) {
+			group_commit(store);
+		}
+		pthread_mutex_unlock(&conn->lock);
+	}
+	return status;
+}
+
+/*!
+ * \brief Ends the calling write's savepoint: RELEASE when status is OK,
+ *        else ROLLBACK TO (the write alone changes nothing). A successful
+ *        write then waits for its group's COMMIT, committing it itself when
+ *        no other writer is waiting for the lock. Unlocks the writer.
+ *
+ * \return The final status (a failed COMMIT turns OK into its error).
+ */
+static mecdns_store_status_t writer_leave(mecdns_store_t *store, mecdns_store_status_t status)
+{
+	connection_t *conn = &store->writer;
+	statements_reset(conn);
+	if (status == MECDNS_STORE_OK) {
+		status = run_plain(conn, ST_RELEASE, "release savepoint");
+	}
+	if (status != MECDNS_STORE_OK) {
+		char saved[sizeof(last_error)];
+		memcpy(saved, last_error, sizeof(saved));
+		if (sqlite3_get_autocommit(conn->db)) {
+			/* SQLite rolled the whole transaction back (I/O error, disk
+			 * full, ...): the group's writes are lost with it. */
+			group_finish(store, status, saved);
+		} else {
+			statements_reset(conn);
+			mecdns_store_status_t undo =
+			    run_plain(conn, ST_ROLLBACK_TO, "roll back savepoint");
+			if (undo == MECDNS_STORE_OK) {
+				undo = run_plain(conn, ST_RELEASE, "release savepoint");
+			}
+			statements_reset(conn);
+			if (undo != MECDNS_STORE_OK || sqlite3_get_autocommit(conn->db)) {
+				/* Cannot undo this write alone: undo the group. */
+				memcpy(last_error, saved, sizeof(saved));
+				group_abort(store, status);
+			} else if (store->member_count == 0) {
+				memcpy(last_error, saved, sizeof(saved));
+				group_abort(store, status); /* Nothing in it: roll back. */
+			} else if (atomic_load(&store->waiting) == 0) {
+				group_commit(store); /* The others' writes. */
+			}
+		}
+		memcpy(last_error, saved, sizeof(saved)); /* Keep the first cause. */
+		pthread_mutex_unlock(&conn->lock);
+		return status;
+	}
+
+	group_member_t me = {0};
+	me.next = store->members;
+	store->members = &me;
+	store->member_count++;
+	if (atomic_load(&store->waiting) == 0 || store->member_count >= GROUP_MAX) {
+		group_commit(store);
+	}
+	pthread_mutex_unlock(&conn->lock);
+	pthread_mutex_lock(&store->group_lock);
+	while (!me.done) {
+		pthread_cond_wait(&store->group_done, &store->group_lock);
+	}
+	pthread_mutex_unlock(&store->group_lock);
+	if (me.status != MECDNS_STORE_OK) {
+		set_error("%s", me.error);
+	}
+	return me.status;
+}
+
 /*! One write transaction in progress. */
 typedef struct {
+	mecdns_store_t *store;
 	connection_t *conn;
 	uint64_t generation; /*!< The generation this transaction commits. */
 	int64_t now_ms;      /*!< Timestamp of every row it writes. */
 	size_t changes;      /*!< Change log rows appended so far. */
 } write_txn_t;
 
-/*! \brief Locks the writer, starts an IMMEDIATE transaction, picks the next
- *         generation. */
+/*! \brief Enters the writer (savepoint in the group's transaction), picks
+ *         the next generation. */
 static mecdns_store_status_t write_begin(mecdns_store_t *store, write_txn_t *txn)
 {
 	memset(txn, 0, sizeof(*txn));
+	txn->store = store;
 	txn->conn = &store->writer;
-	pthread_mutex_lock(&txn->conn->lock);
-
-	mecdns_store_status_t status =
-	    run_plain(txn->conn, ST_BEGIN_WRITE, "begin write transaction");
+	mecdns_store_status_t status = writer_enter(store);
 	if (status != MECDNS_STORE_OK) {
-		pthread_mutex_unlock(&txn->conn->lock);
 		return status;
 	}
 	sqlite3_stmt *stmt = statement(txn->conn, ST_STATE_GET);
@@ -533,17 +748,16 @@ static mecdns_store_status_t write_begin(mecdns_store_t *store, write_txn_t *txn
 		statement_done(stmt);
 	}
 	if (status != MECDNS_STORE_OK) {
-		run_plain(txn->conn, ST_ROLLBACK, "roll back");
-		pthread_mutex_unlock(&txn->conn->lock);
-		return status;
+		return writer_leave(store, status);
 	}
 	txn->now_ms = mecdns_now_ms();
 	return MECDNS_STORE_OK;
 }
 
 /*!
- * \brief Commits (status OK and something changed) or rolls back, then
- *        unlocks the writer.
+ * \brief Raises the generation (status OK and something changed), ends the
+ *        write's savepoint and waits for its group's COMMIT (or rolls the
+ *        savepoint back), then unlocks the writer.
  *
  * \param generation  If not NULL and the result is OK: the committed
  *                    generation, or the unchanged current one when nothing
@@ -554,8 +768,8 @@ static mecdns_store_status_t write_end(write_txn_t *txn, mecdns_store_status_t s
                                        uint64_t *generation)
 {
 	connection_t *conn = txn->conn;
-	bool commit = status == MECDNS_STORE_OK && txn->changes > 0;
-	if (commit) {
+	bool changed = status == MECDNS_STORE_OK && txn->changes > 0;
+	if (changed) {
 		sqlite3_stmt *stmt = statement(conn, ST_STATE_SET_GENERATION);
 		if (stmt == NULL) {
 			status = MECDNS_STORE_ERROR;
@@ -563,22 +777,11 @@ static mecdns_store_status_t write_end(write_txn_t *txn, mecdns_store_status_t s
 			bind_u64(stmt, 1, txn->generation);
 			status = run(conn, stmt, "raise generation");
 		}
-		if (status == MECDNS_STORE_OK) {
-			status = run_plain(conn, ST_COMMIT, "commit");
-		}
 	}
-	if (!sqlite3_get_autocommit(conn->db)) {
-		statements_reset(conn);
-		char saved[sizeof(last_error)];
-		memcpy(saved, last_error, sizeof(saved));
-		run_plain(conn, ST_ROLLBACK, "roll back");
-		memcpy(last_error, saved, sizeof(saved)); /* Keep the first cause. */
-	}
-	statements_reset(conn);
+	status = writer_leave(txn->store, status);
 	if (status == MECDNS_STORE_OK && generation != NULL) {
-		*generation = commit ? txn->generation : txn->generation - 1;
+		*generation = changed ? txn->generation : txn->generation - 1;
 	}
-	pthread_mutex_unlock(&conn->lock);
 	return status;
 }
 
@@ -1810,33 +2013,16 @@ mecdns_store_status_t mecdns_store_state(mecdns_store_t *store, uint64_t *genera
 }
 
 /*! \brief Runs housekeeping that changes no data (no generation, no change
- *         row) in one IMMEDIATE transaction. */
+ *         row) as one write of a group (its own savepoint). */
 static mecdns_store_status_t housekeeping_begin(mecdns_store_t *store, connection_t **conn)
 {
 	*conn = &store->writer;
-	pthread_mutex_lock(&store->writer.lock);
-	mecdns_store_status_t status = run_plain(*conn, ST_BEGIN_WRITE, "begin write transaction");
-	if (status != MECDNS_STORE_OK) {
-		pthread_mutex_unlock(&store->writer.lock);
-	}
-	return status;
+	return writer_enter(store);
 }
 
-static mecdns_store_status_t housekeeping_end(connection_t *conn, mecdns_store_status_t status)
+static mecdns_store_status_t housekeeping_end(mecdns_store_t *store, mecdns_store_status_t status)
 {
-	if (status == MECDNS_STORE_OK) {
-		status = run_plain(conn, ST_COMMIT, "commit");
-	}
-	if (!sqlite3_get_autocommit(conn->db)) {
-		statements_reset(conn);
-		char saved[sizeof(last_error)];
-		memcpy(saved, last_error, sizeof(saved));
-		run_plain(conn, ST_ROLLBACK, "roll back");
-		memcpy(last_error, saved, sizeof(saved));
-	}
-	statements_reset(conn);
-	pthread_mutex_unlock(&conn->lock);
-	return status;
+	return writer_leave(store, status);
 }
 
 mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t seq)
@@ -1852,7 +2038,7 @@ mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t
 		bind_u64(stmt, 1, seq);
 		status = run(conn, stmt, "move the signal cursor");
 	}
-	return housekeeping_end(conn, status);
+	return housekeeping_end(store, status);
 }
 
 mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms, size_t *deleted)
@@ -1880,7 +2066,7 @@ mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms,
 	if (status == MECDNS_STORE_OK) {
 		status = run_plain(conn, ST_PRUNED_THROUGH, "record the pruned generation");
 	}
-	status = housekeeping_end(conn, status);
+	status = housekeeping_end(store, status);
 	if (status == MECDNS_STORE_OK && deleted != NULL) {
 		*deleted = removed;
 	}
@@ -2365,5 +2551,5 @@ mecdns_store_status_t mecdns_store_zone_sync_save(mecdns_store_t *store, const c
 			status = run(conn, stmt, "move the zone sync cursor");
 		}
 	}
-	return housekeeping_end(conn, status);
+	return housekeeping_end(store, status);
 }

@@ -1,11 +1,15 @@
 /*  mecdns store: the only code that writes SQL.
  *
- *  Every successful write is one IMMEDIATE transaction that changes rows,
- *  bumps state.generation by one and appends its change log rows (see
- *  schema/schema.h), committed with synchronous=FULL: when a write function
- *  returns MECDNS_STORE_OK the change is durable. A write that fails changes
- *  nothing. Reads run in one read transaction each, so they see one
- *  generation.
+ *  Every successful write changes rows, bumps state.generation by one and
+ *  appends its change log rows (see schema/schema.h), committed with
+ *  synchronous=FULL: when a write function returns MECDNS_STORE_OK the
+ *  change is durable. Writes arriving while another is committing are
+ *  committed together (group commit: each in its own savepoint of one
+ *  IMMEDIATE transaction, one COMMIT for the group); each still gets its own
+ *  generation, generations strictly increase in commit order, and a write
+ *  that fails changes nothing whatever the others of its group do (a failed
+ *  COMMIT fails every write of the group). Reads run in one read
+ *  transaction each, so they see one generation.
  *
  *  Thread safety: a store may be used from several threads at once (writes
  *  are serialised inside; reads use their own connection).
