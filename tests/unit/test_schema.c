@@ -1,0 +1,197 @@
+/*  Schema versions and migrations: a file written by an older release is
+ *  migrated forward with nothing lost; readers accept exactly the version
+ *  they know; a newer file is refused, never touched. */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "schema/schema.h"
+#include "tests/harness/harness.h"
+
+static char *dir;
+static char *path;
+
+static void setup(void)
+{
+	dir = harness_tmpdir("schema");
+	ck_assert_ptr_nonnull(dir);
+	path = harness_strdupf("%s/mecdns.db", dir);
+}
+
+static void teardown(void)
+{
+	harness_rmtree(dir);
+	free(dir);
+	free(path);
+}
+
+/*! \brief Creates the database from an SQL file of tests/data/. */
+static void load_fixture(const char *name)
+{
+	char *rel = harness_strdupf("tests/data/%s", name);
+	char *file = harness_src_path(rel);
+	char *sql = harness_read_file(file);
+	ck_assert_msg(sql != NULL, "cannot read %s", file);
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	int ret = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	ck_assert_msg(ret == SQLITE_OK, "loading %s: %s", name, msg);
+	sqlite3_close(db);
+	free(sql);
+	free(file);
+	free(rel);
+}
+
+static long long query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK, "%s: %s", sql,
+	              sqlite3_errmsg(db));
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	long long value = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return value;
+}
+
+static void set_user_version(int version)
+{
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	char *pragma = harness_strdupf("PRAGMA user_version = %d", version);
+	ck_assert_int_eq(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+	free(pragma);
+	sqlite3_close(db);
+}
+
+START_TEST(test_new_file_is_created_at_current_version_in_wal_mode)
+{
+	sqlite3 *db = NULL;
+	char err[512] = "";
+	ck_assert_int_eq(mecdns_db_open(path, MECDNS_DB_WRITER, &db, err, sizeof(err)), SQLITE_OK);
+	int version = 0;
+	ck_assert_int_eq(mecdns_db_version(db, &version), SQLITE_OK);
+	ck_assert_int_eq(version, MECDNS_SCHEMA_VERSION);
+	sqlite3_stmt *stmt = NULL;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0), "wal");
+	sqlite3_finalize(stmt);
+	ck_assert_int_eq(query_int(db, "SELECT generation FROM state WHERE id = 1"), 0);
+	sqlite3_close(db);
+
+	/* The group (knotd's user) may read the file and share the WAL index. */
+	char *shm = harness_strdupf("%s-shm", path);
+	struct stat st;
+	ck_assert_int_eq(stat(shm, &st), 0);
+	ck_assert_msg((st.st_mode & S_IWGRP) != 0, "-shm is not group-writable (mode %o)",
+	              st.st_mode & 07777);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_msg((st.st_mode & S_IRGRP) != 0, "database is not group-readable");
+	ck_assert_msg((st.st_mode & S_IWOTH) == 0, "database is world-writable");
+	free(shm);
+}
+END_TEST
+
+START_TEST(test_version_1_file_migrates_forward_with_its_data)
+{
+	load_fixture("schema-v1.sql");
+	sqlite3 *db = NULL;
+	char err[512] = "";
+	ck_assert_msg(mecdns_db_open(path, MECDNS_DB_WRITER, &db, err, sizeof(err)) == SQLITE_OK,
+	              "migration failed: %s", err);
+	int version = 0;
+	ck_assert_int_eq(mecdns_db_version(db, &version), SQLITE_OK);
+	ck_assert_int_eq(version, MECDNS_SCHEMA_VERSION);
+	/* Nothing of version 1 is lost. */
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rules WHERE owner = "
+	                               "'www.example.com.' AND state = 'ACTIVE'"), 1);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rdata WHERE owner = "
+	                               "'edge.example.com.'"), 1);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM changes"), 2);
+	ck_assert_int_eq(query_int(db, "SELECT generation FROM state WHERE id = 1"), 2);
+	/* Version 2's tables exist and are empty. */
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM zone_sync_owned"), 0);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM zone_sync_state"), 0);
+	sqlite3_close(db);
+
+	/* Opening again is a no-op, and a reader now accepts the file. */
+	ck_assert_int_eq(mecdns_db_open(path, MECDNS_DB_WRITER, &db, err, sizeof(err)), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(mecdns_db_open(path, MECDNS_DB_READER, &db, err, sizeof(err)), SQLITE_OK);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rules"), 1);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_reader_refuses_an_older_version_without_migrating_it)
+{
+	load_fixture("schema-v1.sql");
+	sqlite3 *db = NULL;
+	char err[512] = "";
+	ck_assert_int_eq(mecdns_db_open(path, MECDNS_DB_READER, &db, err, sizeof(err)),
+	                 SQLITE_MISMATCH);
+	ck_assert_ptr_null(db);
+	ck_assert_msg(strstr(err, "schema version 1") != NULL, "message: %s", err);
+	/* The reader changed nothing. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(query_int(db, "PRAGMA user_version"), 1);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_newer_unknown_version_is_refused_by_writer_and_reader)
+{
+	load_fixture("schema-v1.sql");
+	set_user_version(MECDNS_SCHEMA_VERSION + 1);
+	sqlite3 *db = NULL;
+	char err[512] = "";
+	ck_assert_int_eq(mecdns_db_open(path, MECDNS_DB_WRITER, &db, err, sizeof(err)),
+	                 SQLITE_MISMATCH);
+	ck_assert_ptr_null(db);
+	ck_assert_msg(strstr(err, "newer") != NULL && strstr(err, path) != NULL, "message: %s",
+	              err);
+	ck_assert_int_eq(mecdns_db_open(path, MECDNS_DB_READER, &db, err, sizeof(err)),
+	                 SQLITE_MISMATCH);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(query_int(db, "PRAGMA user_version"), MECDNS_SCHEMA_VERSION + 1);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_reader_refuses_an_empty_file_and_a_non_database)
+{
+	sqlite3 *db = NULL;
+	char err[512] = "";
+	ck_assert_int_eq(harness_write_file(path, ""), 0);
+	ck_assert_int_eq(mecdns_db_open(path, MECDNS_DB_READER, &db, err, sizeof(err)),
+	                 SQLITE_MISMATCH);
+	ck_assert_msg(strstr(err, "not a mecdns database") != NULL, "message: %s", err);
+	ck_assert_int_eq(harness_write_file(path, "this is not an SQLite database at all, "
+	                                          "but long enough to have a header........"),
+	                 0);
+	ck_assert_int_ne(mecdns_db_open(path, MECDNS_DB_READER, &db, err, sizeof(err)), SQLITE_OK);
+	ck_assert_ptr_null(db);
+	ck_assert_msg(strstr(err, path) != NULL, "message names the path: %s", err);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("schema");
+	TCase *tc = tcase_create("versions");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_new_file_is_created_at_current_version_in_wal_mode);
+	tcase_add_test(tc, test_version_1_file_migrates_forward_with_its_data);
+	tcase_add_test(tc, test_reader_refuses_an_older_version_without_migrating_it);
+	tcase_add_test(tc, test_newer_unknown_version_is_refused_by_writer_and_reader);
+	tcase_add_test(tc, test_reader_refuses_an_empty_file_and_a_non_database);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
