@@ -1,15 +1,12 @@
 /*  mecdns-announce configuration (see config.h). */
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libknot/libknot.h>
-#include <libknot/yparser/yparser.h>
-
 #include "announce/config.h"
+#include "common/config_file.h"
 #include "common/log.h"
 
 /*! Options without a short form. */
@@ -92,57 +89,17 @@ static void print_help(void)
 	       ANNOUNCE_DEFAULT_RETRY_MAX_MS);
 }
 
-/*! \brief Replaces *dst by a copy of value. */
-static bool set_string(char **dst, const char *value)
-{
-	char *copy = strdup(value);
-	if (copy == NULL) {
-		return false;
-	}
-	free(*dst);
-	*dst = copy;
-	return true;
-}
-
-/*! \brief Parses milliseconds within [min, max]. */
-static bool parse_ms(const char *text, long min, long max, int *out)
-{
-	if (text == NULL || *text < '0' || *text > '9') {
-		return false;
-	}
-	char *end = NULL;
-	errno = 0;
-	long value = strtol(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value < min || value > max) {
-		return false;
-	}
-	*out = (int)value;
-	return true;
-}
-
-/*! \brief Parses on/off/true/false/yes/no. */
-static bool parse_bool(const char *text, bool *out)
-{
-	if (strcmp(text, "on") == 0 || strcmp(text, "true") == 0 || strcmp(text, "yes") == 0) {
-		*out = true;
-		return true;
-	}
-	if (strcmp(text, "off") == 0 || strcmp(text, "false") == 0 || strcmp(text, "no") == 0) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
 /*! \brief Applies one millisecond item; false + err when out of range. */
 static bool apply_ms(const char *name, const char *value, const char *where, int *field, long min,
                      long max, char *err, size_t err_len)
 {
-	if (!parse_ms(value, min, max, field)) {
-		snprintf(err, err_len, "%s: %s must be %ld..%ld milliseconds, not \"%s\"", where,
-		         name, min, max, value);
+	unsigned long long number = 0;
+	if (!mecdns_config_apply_range(name, value, where, (unsigned long long)min,
+	                               (unsigned long long)max, "milliseconds", &number, err,
+	                               err_len)) {
 		return false;
 	}
+	*field = (int)number;
 	return true;
 }
 
@@ -153,10 +110,7 @@ static bool apply_ms(const char *name, const char *value, const char *where, int
 static bool apply(announce_config_t *config, const char *name, const char *value, const char *where,
                   char *err, size_t err_len)
 {
-	struct {
-		const char *name;
-		char **field;
-	} strings[] = {
+	const mecdns_config_string_t strings[] = {
 	    {"dbus", &config->dbus},
 	    {"announce", &config->announce},
 	    {"withdraw", &config->withdraw},
@@ -166,29 +120,17 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 	    {"bird-protocol", &config->bird_protocol},
 	    {"next-hop", &config->next_hop},
 	};
-	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-		if (strcmp(name, strings[i].name) != 0) {
-			continue;
-		}
-		if (*value == '\0') {
-			snprintf(err, err_len, "%s: %s must not be empty", where, name);
-			return false;
-		}
-		if (!set_string(strings[i].field, value)) {
-			snprintf(err, err_len, "%s: out of memory", where);
-			return false;
-		}
-		return true;
+	int string = mecdns_config_apply_string(strings, sizeof(strings) / sizeof(strings[0]), name,
+	                                        value, where, err, err_len);
+	if (string != 0) {
+		return string > 0;
 	}
 
 	if (strcmp(name, "shell") == 0 || strcmp(name, "syslog") == 0) {
-		bool flag = false;
-		if (!parse_bool(value, &flag)) {
-			snprintf(err, err_len, "%s: %s must be on or off, not \"%s\"", where, name,
-			         value);
-			return false;
-		}
-		*(strcmp(name, "shell") == 0 ? &config->shell : &config->syslog) = flag;
+		return mecdns_config_apply_bool(name, value, where,
+		                                strcmp(name, "shell") == 0 ? &config->shell
+		                                                           : &config->syslog,
+		                                err, err_len);
 	} else if (strcmp(name, "profile") == 0) {
 		int profile = announce_profile_parse(value);
 		if (profile < 0) {
@@ -199,15 +141,7 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 		}
 		config->profile = (announce_profile_t)profile;
 	} else if (strcmp(name, "log-level") == 0) {
-		int level = mecdns_log_level_parse(value);
-		if (level < 0) {
-			snprintf(err, err_len,
-			         "%s: log-level must be error, warning, notice, info or debug, "
-			         "not \"%s\"",
-			         where, value);
-			return false;
-		}
-		config->log_level = level;
+		return mecdns_config_apply_log_level(value, where, &config->log_level, err, err_len);
 	} else if (strcmp(name, "hold-down") == 0) {
 		return apply_ms(name, value, where, &config->hold_down_ms, 0, 86400000, err,
 		                err_len);
@@ -225,66 +159,17 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 	return true;
 }
 
+/*! \brief apply() for mecdns_config_read_file(). */
+static bool apply_item(void *ctx, const char *name, const char *value, const char *where,
+                       char *err, size_t err_len)
+{
+	return apply(ctx, name, value, where, err, err_len);
+}
+
 /*! \brief Reads a config file into config (over what it holds). */
 static bool read_file(announce_config_t *config, const char *path, char *err, size_t err_len)
 {
-	yp_parser_t *parser = malloc(sizeof(*parser));
-	if (parser == NULL) {
-		snprintf(err, err_len, "%s: out of memory", path);
-		return false;
-	}
-	yp_init(parser);
-	int ret = yp_set_input_file(parser, path);
-	if (ret != KNOT_EOK) {
-		snprintf(err, err_len, "cannot read config file %s: %s", path, knot_strerror(ret));
-		yp_deinit(parser);
-		free(parser);
-		return false;
-	}
-
-	bool ok = true;
-	bool in_section = false;
-	while (ok && (ret = yp_parse(parser)) == KNOT_EOK) {
-		char where[600];
-		snprintf(where, sizeof(where), "%s:%zu", path, parser->line_count);
-		switch (parser->event) {
-		case YP_EKEY0:
-			in_section = strcmp(parser->key, "announce") == 0;
-			if (!in_section) {
-				snprintf(err, err_len,
-				         "%s: unknown section \"%s\" (expected announce:)", where,
-				         parser->key);
-				ok = false;
-			} else if (parser->data_len != 0) {
-				snprintf(err, err_len, "%s: section announce: takes no value",
-				         where);
-				ok = false;
-			}
-			break;
-		case YP_EKEY1:
-			if (!in_section) {
-				snprintf(err, err_len, "%s: item outside the announce: section",
-				         where);
-				ok = false;
-				break;
-			}
-			ok = apply(config, parser->key, parser->data, where, err, err_len);
-			break;
-		default:
-			snprintf(err, err_len,
-			         "%s: unexpected list item (announce: has single values)", where);
-			ok = false;
-			break;
-		}
-	}
-	if (ok && ret != KNOT_EOF) {
-		snprintf(err, err_len, "%s:%zu: syntax error: %s", path, parser->line_count,
-		         knot_strerror(ret));
-		ok = false;
-	}
-	yp_deinit(parser);
-	free(parser);
-	return ok;
+	return mecdns_config_read_file(path, "announce", apply_item, config, err, err_len);
 }
 
 /*! \brief The argv of a configured command: split, or /bin/sh -c. */
@@ -368,7 +253,7 @@ static bool set_defaults(announce_config_t *config)
 	config->retry_ms = ANNOUNCE_DEFAULT_RETRY_MS;
 	config->retry_max_ms = ANNOUNCE_DEFAULT_RETRY_MAX_MS;
 	config->log_level = LOG_INFO;
-	return set_string(&config->dbus, "system");
+	return mecdns_config_set_string(&config->dbus, "system");
 }
 
 announce_config_result_t announce_config_load(announce_config_t *config, int argc, char *argv[],
@@ -393,7 +278,7 @@ announce_config_result_t announce_config_load(announce_config_t *config, int arg
 			printf("mecdns-announce %s\n", PACKAGE_VERSION);
 			return ANNOUNCE_CONFIG_EXIT;
 		case 'c':
-			if (!set_string(&config->config_file, optarg)) {
+			if (!mecdns_config_set_string(&config->config_file, optarg)) {
 				snprintf(err, err_len, "out of memory");
 				return ANNOUNCE_CONFIG_ERROR;
 			}
@@ -424,19 +309,9 @@ announce_config_result_t announce_config_load(announce_config_t *config, int arg
 	}
 
 	/* Pass 2: options override the file. */
-	optind = 0;
-	int index = 0;
-	while ((opt = getopt_long(argc, argv, short_options, long_options, &index)) != -1) {
-		if (opt == 'c') {
-			continue;
-		}
-		const char *name = long_options[index].name;
-		char where[64];
-		snprintf(where, sizeof(where), "option --%s", name);
-		const char *value = optarg != NULL ? optarg : "on";
-		if (!apply(config, name, value, where, err, err_len)) {
-			return ANNOUNCE_CONFIG_ERROR;
-		}
+	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply_item, config,
+	                                 err, err_len)) {
+		return ANNOUNCE_CONFIG_ERROR;
 	}
 
 	return announce_config_check(config, err, err_len) ? ANNOUNCE_CONFIG_RUN

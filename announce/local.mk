@@ -9,6 +9,7 @@ announce_libmecdns_announce_la_SOURCES = \
 	announce/config.c announce/config.h \
 	announce/hold_down.c announce/hold_down.h \
 	announce/listener.c announce/listener.h \
+	common/config_file.c common/config_file.h \
 	common/log.c common/log.h \
 	announce/profile.c announce/profile.h
 announce_libmecdns_announce_la_CFLAGS = $(AM_CFLAGS) $(dbus_CFLAGS) $(libknot_CFLAGS)

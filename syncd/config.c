@@ -9,10 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libknot/libknot.h>
-#include <libknot/yparser/yparser.h>
-
 #include "syncd/config.h"
+#include "common/config_file.h"
 #include "common/log.h"
 
 /*! Options without a short form. */
@@ -104,49 +102,6 @@ static void print_help(void)
 	       SYNCD_DEFAULT_THREADS);
 }
 
-/*! \brief Replaces *dst by a copy of value. */
-static bool set_string(char **dst, const char *value)
-{
-	char *copy = strdup(value);
-	if (copy == NULL) {
-		return false;
-	}
-	free(*dst);
-	*dst = copy;
-	return true;
-}
-
-/*! \brief Parses an unsigned number within [min, max]. */
-static bool parse_number(const char *text, unsigned long long min, unsigned long long max,
-                         unsigned long long *out)
-{
-	if (text == NULL || *text < '0' || *text > '9') {
-		return false;
-	}
-	char *end = NULL;
-	errno = 0;
-	unsigned long long value = strtoull(text, &end, 10);
-	if (errno != 0 || end == NULL || *end != '\0' || value < min || value > max) {
-		return false;
-	}
-	*out = value;
-	return true;
-}
-
-/*! \brief Parses on/off/true/false/yes/no. */
-static bool parse_bool(const char *text, bool *out)
-{
-	if (strcmp(text, "on") == 0 || strcmp(text, "true") == 0 || strcmp(text, "yes") == 0) {
-		*out = true;
-		return true;
-	}
-	if (strcmp(text, "off") == 0 || strcmp(text, "false") == 0 || strcmp(text, "no") == 0) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
 /*!
  * \brief Applies one option (from argv or the file) by its long name.
  * \param where  "option --x" or "FILE:LINE" for messages.
@@ -154,10 +109,7 @@ static bool parse_bool(const char *text, bool *out)
 static bool apply(syncd_config_t *config, const char *name, const char *value, const char *where,
                   char *err, size_t err_len)
 {
-	struct {
-		const char *name;
-		char **field;
-	} strings[] = {
+	const mecdns_config_string_t strings[] = {
 		{ "listen", &config->listen },
 		{ "database", &config->database },
 		{ "dbus", &config->dbus },
@@ -168,56 +120,35 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 		{ "tls-key", &config->tls_key },
 		{ "tls-client-ca", &config->tls_client_ca },
 	};
-	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-		if (strcmp(name, strings[i].name) != 0) {
-			continue;
-		}
-		if (*value == '\0') {
-			snprintf(err, err_len, "%s: %s must not be empty", where, name);
-			return false;
-		}
-		if (!set_string(strings[i].field, value)) {
-			snprintf(err, err_len, "%s: out of memory", where);
-			return false;
-		}
-		return true;
+	int string = mecdns_config_apply_string(strings, sizeof(strings) / sizeof(strings[0]), name,
+	                                        value, where, err, err_len);
+	if (string != 0) {
+		return string > 0;
 	}
 
 	unsigned long long number = 0;
 	if (strcmp(name, "insecure-no-auth") == 0 || strcmp(name, "syslog") == 0) {
-		bool flag = false;
-		if (!parse_bool(value, &flag)) {
-			snprintf(err, err_len, "%s: %s must be on or off, not \"%s\"", where, name, value);
-			return false;
-		}
-		*(strcmp(name, "syslog") == 0 ? &config->syslog : &config->insecure_no_auth) = flag;
+		return mecdns_config_apply_bool(name, value, where,
+		                                strcmp(name, "syslog") == 0 ? &config->syslog
+		                                                            : &config->insecure_no_auth,
+		                                err, err_len);
 	} else if (strcmp(name, "log-level") == 0) {
-		int level = mecdns_log_level_parse(value);
-		if (level < 0) {
-			snprintf(err, err_len,
-			         "%s: log-level must be error, warning, notice, info or debug, "
-			         "not \"%s\"",
-			         where, value);
-			return false;
-		}
-		config->log_level = level;
+		return mecdns_config_apply_log_level(value, where, &config->log_level, err, err_len);
 	} else if (strcmp(name, "max-body") == 0) {
-		if (!parse_number(value, 1024, 1024ULL * 1024 * 1024, &number)) {
-			snprintf(err, err_len, "%s: max-body must be 1024..1073741824 bytes, not \"%s\"",
-			         where, value);
+		if (!mecdns_config_apply_range(name, value, where, 1024, 1024ULL * 1024 * 1024, "bytes",
+		                               &number, err, err_len)) {
 			return false;
 		}
 		config->max_body = (size_t)number;
 	} else if (strcmp(name, "threads") == 0) {
-		if (!parse_number(value, 1, 256, &number)) {
-			snprintf(err, err_len, "%s: threads must be 1..256, not \"%s\"", where, value);
+		if (!mecdns_config_apply_range(name, value, where, 1, 256, NULL, &number, err,
+		                               err_len)) {
 			return false;
 		}
 		config->threads = (unsigned)number;
 	} else if (strcmp(name, "knot-poll") == 0 || strcmp(name, "max-lag") == 0) {
-		if (!parse_number(value, 10, 3600 * 1000, &number)) {
-			snprintf(err, err_len, "%s: %s must be 10..3600000 milliseconds, not \"%s\"",
-			         where, name, value);
+		if (!mecdns_config_apply_range(name, value, where, 10, 3600 * 1000, "milliseconds",
+		                               &number, err, err_len)) {
 			return false;
 		}
 		*(strcmp(name, "max-lag") == 0 ? &config->max_lag_ms : &config->knot_poll_ms) =
@@ -249,9 +180,8 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 		config->sync_zones = zones;
 		config->sync_zones[config->sync_zone_count++] = zone;
 	} else if (strcmp(name, "sync-default-ttl") == 0) {
-		if (!parse_number(value, 0, INT32_MAX, &number)) {
-			snprintf(err, err_len, "%s: sync-default-ttl must be 0..2147483647 seconds, "
-			         "not \"%s\"", where, value);
+		if (!mecdns_config_apply_range(name, value, where, 0, INT32_MAX, "seconds", &number,
+		                               err, err_len)) {
 			return false;
 		}
 		config->sync_default_ttl = (uint32_t)number;
@@ -262,62 +192,16 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 	return true;
 }
 
+/*! \brief apply() for mecdns_config_read_file(). */
+static bool apply_item(void *ctx, const char *name, const char *value, const char *where,
+                       char *err, size_t err_len)
+{
+	return apply(ctx, name, value, where, err, err_len);
+}
+
 bool syncd_config_read_file(syncd_config_t *config, const char *path, char *err, size_t err_len)
 {
-	yp_parser_t *parser = malloc(sizeof(*parser));
-	if (parser == NULL) {
-		snprintf(err, err_len, "%s: out of memory", path);
-		return false;
-	}
-	yp_init(parser);
-	int ret = yp_set_input_file(parser, path);
-	if (ret != KNOT_EOK) {
-		snprintf(err, err_len, "cannot read config file %s: %s", path, knot_strerror(ret));
-		yp_deinit(parser);
-		free(parser);
-		return false;
-	}
-
-	bool ok = true;
-	bool in_section = false;
-	while (ok && (ret = yp_parse(parser)) == KNOT_EOK) {
-		char where[600];
-		snprintf(where, sizeof(where), "%s:%zu", path, parser->line_count);
-		switch (parser->event) {
-		case YP_EKEY0:
-			in_section = strcmp(parser->key, "syncd") == 0;
-			if (!in_section) {
-				snprintf(err, err_len, "%s: unknown section \"%s\" (expected syncd:)", where,
-				         parser->key);
-				ok = false;
-			} else if (parser->data_len != 0) {
-				snprintf(err, err_len, "%s: section syncd: takes no value", where);
-				ok = false;
-			}
-			break;
-		case YP_EKEY1:
-			if (!in_section) {
-				snprintf(err, err_len, "%s: item outside the syncd: section", where);
-				ok = false;
-				break;
-			}
-			ok = apply(config, parser->key, parser->data, where, err, err_len);
-			break;
-		default:
-			snprintf(err, err_len, "%s: unexpected list item (syncd: has single values)",
-			         where);
-			ok = false;
-			break;
-		}
-	}
-	if (ok && ret != KNOT_EOF) {
-		snprintf(err, err_len, "%s:%zu: syntax error: %s", path, parser->line_count,
-		         knot_strerror(ret));
-		ok = false;
-	}
-	yp_deinit(parser);
-	free(parser);
-	return ok;
+	return mecdns_config_read_file(path, "syncd", apply_item, config, err, err_len);
 }
 
 bool syncd_listen_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len,
@@ -334,7 +218,7 @@ bool syncd_listen_parse(const char *text, struct sockaddr_storage *addr, socklen
 	host[colon - text] = '\0';
 
 	unsigned long long port = 0;
-	if (!parse_number(colon + 1, 0, 65535, &port)) {
+	if (!mecdns_config_parse_number(colon + 1, 0, 65535, &port)) {
 		snprintf(err, err_len, "listen \"%s\": port must be 0..65535", text);
 		return false;
 	}
@@ -422,10 +306,10 @@ static bool set_defaults(syncd_config_t *config)
 	config->knot_poll_ms = SYNCD_DEFAULT_KNOT_POLL_MS;
 	config->max_lag_ms = SYNCD_DEFAULT_MAX_LAG_MS;
 	config->sync_default_ttl = SYNCD_DEFAULT_SYNC_TTL;
-	return set_string(&config->listen, SYNCD_DEFAULT_LISTEN) &&
-	       set_string(&config->database, SYNCD_DEFAULT_DATABASE) &&
-	       set_string(&config->dbus, "system") &&
-	       set_string(&config->knot_dbus, "system");
+	return mecdns_config_set_string(&config->listen, SYNCD_DEFAULT_LISTEN) &&
+	       mecdns_config_set_string(&config->database, SYNCD_DEFAULT_DATABASE) &&
+	       mecdns_config_set_string(&config->dbus, "system") &&
+	       mecdns_config_set_string(&config->knot_dbus, "system");
 }
 
 syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *argv[],
@@ -450,7 +334,7 @@ syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *
 			printf("mecdns-syncd %s\n", PACKAGE_VERSION);
 			return SYNCD_CONFIG_EXIT;
 		case 'c':
-			if (!set_string(&config->config_file, optarg)) {
+			if (!mecdns_config_set_string(&config->config_file, optarg)) {
 				snprintf(err, err_len, "out of memory");
 				return SYNCD_CONFIG_ERROR;
 			}
@@ -481,22 +365,9 @@ syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *
 	}
 
 	/* Pass 2: options override the file. */
-	optind = 0;
-	int index = 0;
-	while ((opt = getopt_long(argc, argv, short_options, long_options, &index)) != -1) {
-		const char *name = NULL;
-		switch (opt) {
-		case 'c': continue;
-		case 'l': name = "listen"; break;
-		case 'd': name = "database"; break;
-		default: name = long_options[index].name; break;
-		}
-		char where[64];
-		snprintf(where, sizeof(where), "option --%s", name);
-		const char *value = optarg != NULL ? optarg : "on";
-		if (!apply(config, name, value, where, err, err_len)) {
-			return SYNCD_CONFIG_ERROR;
-		}
+	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply_item, config,
+	                                 err, err_len)) {
+		return SYNCD_CONFIG_ERROR;
 	}
 
 	return syncd_config_check(config, err, err_len) ? SYNCD_CONFIG_RUN : SYNCD_CONFIG_ERROR;

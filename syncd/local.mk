@@ -8,6 +8,7 @@ noinst_LTLIBRARIES += syncd/libmecdns-syncd.la
 syncd_libmecdns_syncd_la_SOURCES = \
 	syncd/auth.c syncd/auth.h \
 	syncd/config.c syncd/config.h \
+	common/config_file.c common/config_file.h \
 	common/log.c common/log.h \
 	syncd/problem.c syncd/problem.h \
 	syncd/rdata.c syncd/rdata.h \

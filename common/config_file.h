@@ -1,0 +1,81 @@
+/*  mecdns daemons' config files (mecdns-syncd, mecdns-announce): the
+ *  knot.conf-syntax reader of one section and the typed value helpers both
+ *  programs' option tables use.
+ *
+ *  Every helper that applies a value takes `where` ("FILE:LINE" or
+ *  "option --x") and writes "WHERE: ..." into err on failure.
+ */
+
+#pragma once
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*!
+ * \brief Applies one item (from argv or the file) by its long name.
+ * \param ctx    the program's configuration.
+ * \param where  "option --x" or "FILE:LINE" for messages.
+ */
+typedef bool (*mecdns_config_apply_t)(void *ctx, const char *name, const char *value,
+                                      const char *where, char *err, size_t err_len);
+
+/*!
+ * \brief Reads a config file (knot.conf syntax, libknot's yparser) whose only
+ *        section is `section:` with single values, calling apply for each
+ *        item; stops at the first error ("FILE:LINE: ..." in err).
+ */
+bool mecdns_config_read_file(const char *path, const char *section, mecdns_config_apply_t apply,
+                             void *ctx, char *err, size_t err_len);
+
+/*! \brief Replaces *dst by a copy of value; false when out of memory. */
+bool mecdns_config_set_string(char **dst, const char *value);
+
+/*! \brief Parses an unsigned decimal number within [min, max]. */
+bool mecdns_config_parse_number(const char *text, unsigned long long min,
+                                unsigned long long max, unsigned long long *out);
+
+/*! \brief Parses on/off/true/false/yes/no. */
+bool mecdns_config_parse_bool(const char *text, bool *out);
+
+/*! \brief One string item: its name and the field that holds its copy. */
+typedef struct {
+	const char *name;
+	char **field;
+} mecdns_config_string_t;
+
+/*!
+ * \brief Applies name = value if name is one of the count string items
+ *        (a non-empty value, copied).
+ * \return 1 applied, 0 name is not in items, -1 error (in err).
+ */
+int mecdns_config_apply_string(const mecdns_config_string_t *items, size_t count,
+                               const char *name, const char *value, const char *where,
+                               char *err, size_t err_len);
+
+/*! \brief Applies an on/off item. */
+bool mecdns_config_apply_bool(const char *name, const char *value, const char *where,
+                              bool *field, char *err, size_t err_len);
+
+/*! \brief Applies the log-level item (a syslog priority). */
+bool mecdns_config_apply_log_level(const char *value, const char *where, int *field, char *err,
+                                   size_t err_len);
+
+/*!
+ * \brief Applies a number within [min, max]; the message names the unit
+ *        ("milliseconds", "bytes", ...) unless unit is NULL.
+ */
+bool mecdns_config_apply_range(const char *name, const char *value, const char *where,
+                               unsigned long long min, unsigned long long max, const char *unit,
+                               unsigned long long *out, char *err, size_t err_len);
+
+/*!
+ * \brief Applies argv's options by their long names (found by getopt_long's
+ *        value, so short forms too), all but -c/--config: the second pass,
+ *        after one that checked their syntax and read the config file, so
+ *        that options override the file. Messages say "option --NAME"; an
+ *        option without a value applies "on".
+ */
+bool mecdns_config_apply_options(int argc, char *argv[], const char *short_options,
+                                 const struct option *long_options, mecdns_config_apply_t apply,
+                                 void *ctx, char *err, size_t err_len);
