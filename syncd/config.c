@@ -341,7 +341,7 @@ syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *
 			break;
 		case '?':
 		case ':':
-			if (optopt != 0) {
+			if (optopt != 0 && optopt < 256) {
 				snprintf(err, err_len, "option -%c: unknown or missing its value (see --help)",
 				         optopt);
 			} else {
