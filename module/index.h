@@ -96,7 +96,8 @@ mecdns_index_txn_t *mecdns_index_begin(const mecdns_index_t *base);
  *
  * \param owner  Lower-case wire name.
  * \param entry  New entry (ownership passes to the transaction, also on
- *               error), or NULL to remove the owner.
+ *               error), or NULL to remove the owner. An entry without any
+ *               record also removes the owner (nothing to answer there).
  *
  * \return KNOT_EOK or KNOT_ENOMEM (the transaction must then be aborted).
  */
