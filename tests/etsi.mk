@@ -6,7 +6,8 @@ check_PROGRAMS += tests/integration/test_etsi_schema
 TESTS += tests/integration/test_etsi_schema
 tests_integration_test_etsi_schema_SOURCES = tests/integration/test_etsi_schema.c
 tests_integration_test_etsi_schema_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS)
-tests_integration_test_etsi_schema_LDADD = tests/harness/libharness-http.la \
+tests_integration_test_etsi_schema_LDADD = tests/harness/libharness-syncd.la \
+	tests/harness/libharness-http.la \
 	tests/harness/libharness.la $(check_LIBS)
 # The test runs the built daemon.
 EXTRA_tests_integration_test_etsi_schema_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT)

@@ -7,7 +7,8 @@ TESTS += tests/integration/test_faults
 tests_integration_test_faults_SOURCES = tests/integration/test_faults.c
 tests_integration_test_faults_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS) $(libcjson_CFLAGS) \
 	$(libknot_CFLAGS) $(sqlite3_CFLAGS)
-tests_integration_test_faults_LDADD = tests/harness/libharness-http.la \
+tests_integration_test_faults_LDADD = tests/harness/libharness-syncd.la \
+	tests/harness/libharness-http.la \
 	tests/harness/libharness-dns.la tests/harness/libharness.la \
 	store/libmecdns-store.la schema/libmecdns-schema.la \
 	$(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS) $(sqlite3_LIBS)

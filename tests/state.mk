@@ -9,7 +9,7 @@ tests_integration_test_state_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS) $(dbus_CFLAGS
 	$(libknot_CFLAGS)
 tests_integration_test_state_LDADD = \
 	tests/harness/libharness-dbus.la tests/harness/libharness-dns.la \
-	tests/harness/libharness-http.la tests/harness/libharness.la \
+	tests/harness/libharness-http.la tests/harness/libharness-syncd.la tests/harness/libharness.la \
 	$(check_LIBS) $(dbus_LIBS) $(libknot_LIBS)
 # Built before the test runs them.
 EXTRA_tests_integration_test_state_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT) \

@@ -27,12 +27,18 @@ check_LTLIBRARIES += tests/harness/libharness-http.la
 tests_harness_libharness_http_la_SOURCES = tests/harness/http.c tests/harness/http.h
 tests_harness_libharness_http_la_CFLAGS = $(AM_CFLAGS)
 
+# Starts and stops the real mecdns-syncd for integration tests (one place).
+check_LTLIBRARIES += tests/harness/libharness-syncd.la
+tests_harness_libharness_syncd_la_SOURCES = tests/harness/syncd.c tests/harness/syncd.h
+tests_harness_libharness_syncd_la_CFLAGS = $(AM_CFLAGS)
+
 # The real mecdns-syncd on a free loopback port with a temporary database.
 check_PROGRAMS += tests/integration/test_syncd_api
 TESTS += tests/integration/test_syncd_api
 tests_integration_test_syncd_api_SOURCES = tests/integration/test_syncd_api.c
 tests_integration_test_syncd_api_CFLAGS = $(SYNCD_UNIT_CFLAGS)
-tests_integration_test_syncd_api_LDADD = tests/harness/libharness-http.la \
+tests_integration_test_syncd_api_LDADD = tests/harness/libharness-syncd.la \
+	tests/harness/libharness-http.la \
 	tests/harness/libharness-dns.la tests/harness/libharness.la store/libmecdns-store.la schema/libmecdns-schema.la \
 	$(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS)
 # Built before the test runs it.

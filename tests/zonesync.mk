@@ -5,6 +5,7 @@ check_PROGRAMS += tests/integration/test_zonesync
 TESTS += tests/integration/test_zonesync
 tests_integration_test_zonesync_SOURCES = tests/integration/test_zonesync.c
 tests_integration_test_zonesync_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS)
-tests_integration_test_zonesync_LDADD = tests/harness/libharness-http.la \
+tests_integration_test_zonesync_LDADD = tests/harness/libharness-syncd.la \
+	tests/harness/libharness-http.la \
 	tests/harness/libharness.la $(check_LIBS)
 EXTRA_tests_integration_test_zonesync_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT)

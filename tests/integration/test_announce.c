@@ -35,6 +35,7 @@
 #include "tests/harness/dbus.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/knotd.h"
+#include "tests/harness/syncd.h"
 
 #define PREFIX "192.0.2.53/32"
 #define SPEAKER_ADDR "127.0.0.2"
@@ -1059,18 +1060,16 @@ static void stack_knotd_restart(void)
 
 static void stack_syncd_start(void)
 {
-	char *binary = harness_build_path("syncd/mecdns-syncd");
 	char *listen = harness_strdupf("127.0.0.1:%d", harness_free_port("127.0.0.1"));
 	char *sock = harness_strdupf("%s/knot.sock", stack.knotd.dir);
 	char *log = harness_strdupf("%s/syncd.log", stack.dir);
-	char *argv[] = {binary,   "--listen",    listen,          "--database", stack.db,
-	                "--dbus", bus.address,   "--knot-socket", sock,         "--knot-dbus",
-	                "none",   "--log-level", "debug",         NULL};
-	ck_assert_int_eq(harness_spawn(&stack.syncd, "mecdns-syncd", argv, NULL, log), 0);
+	const char *args[] = {"--database",    stack.db, "--dbus",      bus.address,
+	                      "--knot-socket", sock,     "--knot-dbus", "none",
+	                      "--log-level",   "debug",  NULL};
+	ck_assert_int_eq(harness_syncd_spawn(&stack.syncd, listen, args, NULL, log), 0);
 	free(log);
 	free(sock);
 	free(listen);
-	free(binary);
 }
 
 static void stack_setup(void)
@@ -1103,9 +1102,7 @@ static void stack_teardown(void)
 	if (announcer.proc.pid != 0) {
 		announcer_stop(&announcer);
 	}
-	if (stack.syncd.pid != 0) {
-		harness_stop(&stack.syncd, WAIT_MS);
-	}
+	harness_syncd_stop(&stack.syncd, WAIT_MS);
 	knotd_stop(&stack.knotd);
 	free(stack.knotd_conf);
 	free(stack.knotd_log);

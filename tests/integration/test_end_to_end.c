@@ -30,6 +30,7 @@
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
 #include "tests/harness/knotd.h"
+#include "tests/harness/syncd.h"
 
 #define ADDR "127.0.0.1"
 #define NAME "org.mecdns.syncd"
@@ -125,17 +126,10 @@ static void dump_state(void)
  *         emitting on the private bus; waits until it listens. */
 static void syncd_start(void)
 {
-	syncd.port = harness_free_port(ADDR);
-	ck_assert_int_gt(syncd.port, 0);
-	char *binary = harness_build_path("syncd/mecdns-syncd");
-	char *listen = harness_strdupf(ADDR ":%d", syncd.port);
-	char *argv[] = { binary, "--listen", listen, "--database", syncd.db,
-		         "--dbus", bus.address, "--knot-dbus", "none",
-		         "--log-level", "debug", NULL };
-	ck_assert_int_eq(harness_spawn(&syncd.proc, "mecdns-syncd", argv, NULL, syncd.log), 0);
-	free(binary);
-	free(listen);
-	expect(harness_wait_tcp(ADDR, syncd.port, EVENTUALLY_MS) == 0,
+	const char *args[] = { "--database", syncd.db, "--dbus", bus.address,
+		               "--knot-dbus", "none", "--log-level", "debug", NULL };
+	expect(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, syncd.log,
+	                           EVENTUALLY_MS) == 0,
 	       "mecdns-syncd did not start listening on " ADDR ":%d", syncd.port);
 }
 
@@ -207,13 +201,7 @@ static void teardown(void)
 		knotd_stop(&knotd);
 		knotd_running = false;
 	}
-	int status = 0;
-	if (syncd.proc.pid != 0) {
-		status = harness_stop(&syncd.proc, 10000);
-		if (status != 0) {
-			harness_dump_log(&syncd.proc);
-		}
-	}
+	int status = harness_syncd_stop(&syncd.proc, 10000);
 	if (bus.dir != NULL) {
 		harness_dbus_free(&bus);
 	}

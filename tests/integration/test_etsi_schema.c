@@ -24,6 +24,7 @@
 
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
+#include "tests/harness/syncd.h"
 
 #define ADDR "127.0.0.1"
 #define MP1 "/mec_app_support/v1/applications"
@@ -74,34 +75,19 @@ static void setup(void)
 	memset(&syncd, 0, sizeof(syncd));
 	body_seq = 0;
 	syncd.dir = harness_tmpdir("etsi");
-	syncd.port = harness_free_port(ADDR);
-	ck_assert_int_gt(syncd.port, 0);
-	char *binary = harness_build_path("syncd/mecdns-syncd");
-	char *listen = harness_strdupf(ADDR ":%d", syncd.port);
 	char *db = harness_strdupf("%s/mecdns.db", syncd.dir);
 	char *log = harness_strdupf("%s/syncd.log", syncd.dir);
-	char *argv[] = { binary, "--listen", listen, "--database", db, "--dbus", "none",
-		         "--log-level", "debug", NULL };
-	ck_assert_int_eq(harness_spawn(&syncd.proc, "mecdns-syncd", argv, NULL, log), 0);
-	if (harness_wait_tcp(ADDR, syncd.port, 10000) != 0) {
-		harness_dump_log(&syncd.proc);
-		ck_abort_msg("mecdns-syncd did not start listening");
-	}
-	free(binary);
-	free(listen);
+	const char *args[] = { "--database", db, "--dbus", "none", "--log-level", "debug", NULL };
+	ck_assert_msg(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, log,
+	                                  10000) == 0,
+	              "mecdns-syncd did not start listening");
 	free(db);
 	free(log);
 }
 
 static void teardown(void)
 {
-	if (syncd.proc.pid != 0) {
-		int status = harness_stop(&syncd.proc, 10000);
-		if (status != 0) {
-			harness_dump_log(&syncd.proc);
-		}
-		ck_assert_int_eq(status, 0);
-	}
+	ck_assert_int_eq(harness_syncd_stop(&syncd.proc, 10000), 0);
 	harness_rmtree(syncd.dir);
 	free(syncd.dir);
 	memset(&syncd, 0, sizeof(syncd));

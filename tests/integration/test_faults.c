@@ -43,6 +43,7 @@
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
 #include "tests/harness/knotd.h"
+#include "tests/harness/syncd.h"
 
 #define ADDR "127.0.0.1"
 #define MP1 "/mec_app_support/v1/applications"
@@ -179,13 +180,7 @@ static void teardown(void)
 		knotd_stop(&knotd);
 		knotd_running = false;
 	}
-	int status = 0;
-	if (syncd.proc.pid != 0) {
-		status = harness_stop(&syncd.proc, 10000);
-		if (status != 0) {
-			harness_dump_log(&syncd.proc);
-		}
-	}
+	int status = harness_syncd_stop(&syncd.proc, 10000);
 	if (mountpoint != NULL) {
 		unmount(mountpoint);
 		free(mountpoint);
@@ -205,16 +200,10 @@ static void syncd_start(const char *db)
 {
 	syncd.db = harness_strdupf("%s", db);
 	syncd.log = harness_strdupf("%s/syncd.log", dir);
-	syncd.port = harness_free_port(ADDR);
-	ck_assert_int_gt(syncd.port, 0);
-	char *binary = harness_build_path("syncd/mecdns-syncd");
-	char *listen = harness_strdupf(ADDR ":%d", syncd.port);
-	char *argv[] = { binary, "--listen", listen, "--database", syncd.db, "--dbus", "none",
-		         "--knot-dbus", "none", "--log-level", "debug", NULL };
-	ck_assert_int_eq(harness_spawn(&syncd.proc, "mecdns-syncd", argv, NULL, syncd.log), 0);
-	free(binary);
-	free(listen);
-	expect(harness_wait_tcp(ADDR, syncd.port, EVENTUALLY_MS) == 0,
+	const char *args[] = { "--database", syncd.db, "--dbus", "none", "--knot-dbus", "none",
+		               "--log-level", "debug", NULL };
+	expect(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, syncd.log,
+	                           EVENTUALLY_MS) == 0,
 	       "mecdns-syncd did not start listening on " ADDR ":%d", syncd.port);
 }
 
@@ -651,7 +640,7 @@ START_TEST(test_corrupt_database_at_start_is_one_clear_error)
 	db = harness_strdupf("%s/malformed.db", dir);
 	syncd_start(db);
 	post_rule("r", "r.faults.test", "192.0.2.5", 201);
-	ck_assert_int_eq(harness_stop(&syncd.proc, 10000), 0);
+	ck_assert_int_eq(harness_syncd_stop(&syncd.proc, 10000), 0);
 	char *wal = harness_strdupf("%s-wal", db);
 	char *shm = harness_strdupf("%s-shm", db);
 	sqlite3 *conn = NULL;

@@ -24,6 +24,7 @@
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
 #include "tests/harness/knotd.h"
+#include "tests/harness/syncd.h"
 
 #define ADDR "127.0.0.1"
 #define ZONE "example.test."
@@ -62,37 +63,28 @@ static state_stack_t stack;
 /*! \brief Starts mecdns-syncd against the stack's knotd and bus. */
 static void syncd_start(state_stack_t *s, const char *threshold)
 {
-	char *binary = harness_build_path("syncd/mecdns-syncd");
-	char *listen = harness_strdupf(ADDR ":%d", s->http_port);
 	char *socket = harness_strdupf("%s/knot.sock", s->knotd.dir);
 	char *log = harness_strdupf("%s/syncd.log", s->dir);
-	char *argv[] = {binary,
-	                "--listen",
-	                listen,
-	                "--database",
-	                s->db,
-	                "--dbus",
-	                s->bus.address,
-	                "--knot-socket",
-	                socket,
-	                "--knot-dbus",
-	                s->bus.address,
-	                "--knot-poll",
-	                POLL_MS,
-	                "--max-lag",
-	                MAX_LAG_MS,
-	                "--log-level",
-	                "debug",
-	                threshold != NULL ? "--query-rate-threshold" : NULL,
-	                (char *)threshold,
-	                NULL};
-	ck_assert_int_eq(harness_spawn(&s->syncd, "mecdns-syncd", argv, NULL, log), 0);
-	if (harness_wait_tcp(ADDR, s->http_port, 10000) != 0) {
-		harness_dump_log(&s->syncd);
-		ck_abort_msg("mecdns-syncd did not start listening");
-	}
-	free(binary);
-	free(listen);
+	const char *args[] = {"--database",
+	                      s->db,
+	                      "--dbus",
+	                      s->bus.address,
+	                      "--knot-socket",
+	                      socket,
+	                      "--knot-dbus",
+	                      s->bus.address,
+	                      "--knot-poll",
+	                      POLL_MS,
+	                      "--max-lag",
+	                      MAX_LAG_MS,
+	                      "--log-level",
+	                      "debug",
+	                      threshold != NULL ? "--query-rate-threshold" : NULL,
+	                      threshold,
+	                      NULL};
+	ck_assert_msg(harness_syncd_start(&s->syncd, ADDR, &s->http_port, args, NULL, log,
+	                                  10000) == 0,
+	              "mecdns-syncd did not start listening");
 	free(socket);
 	free(log);
 }
@@ -119,7 +111,6 @@ static void stack_start(state_stack_t *s, const char *threshold)
 	              {.domain = ZONE2, .content = ZONE2_TEXT}},
 	};
 	ck_assert_int_eq(knotd_start(&s->knotd, &s->knot_config), 0);
-	s->http_port = harness_free_port(ADDR);
 	s->listener = harness_dbus_listen(s->bus.address, NULL);
 	ck_assert_ptr_nonnull(s->listener);
 	syncd_start(s, threshold);
@@ -128,9 +119,7 @@ static void stack_start(state_stack_t *s, const char *threshold)
 
 static void stack_stop(state_stack_t *s)
 {
-	if (s->syncd.pid != 0 && harness_stop(&s->syncd, 10000) != 0) {
-		harness_dump_log(&s->syncd);
-	}
+	harness_syncd_stop(&s->syncd, 10000);
 	harness_dbus_listener_free(s->listener);
 	knotd_stop(&s->knotd);
 	harness_dbus_free(&s->bus);

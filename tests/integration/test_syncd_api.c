@@ -20,6 +20,7 @@
 #include "tests/harness/harness.h"
 #include "tests/harness/knotd.h"
 #include "tests/harness/http.h"
+#include "tests/harness/syncd.h"
 
 #define ADDR "127.0.0.1"
 #define MP1 "/mec_app_support/v1/applications"
@@ -51,31 +52,24 @@ static int syncd_start(syncd_t *s, const char *tokens, const char *listen_overri
 	memset(s, 0, sizeof(*s));
 	s->dir = harness_tmpdir("syncd");
 	s->db = harness_strdupf("%s/mecdns.db", s->dir);
-	s->port = harness_free_port(ADDR);
-	ck_assert_int_gt(s->port, 0);
-	char *binary = harness_build_path("syncd/mecdns-syncd");
-	char *listen = listen_override != NULL ? harness_strdupf("%s", listen_override)
-	                                       : harness_strdupf(ADDR ":%d", s->port);
 	char *token_path = harness_strdupf("%s/tokens", s->dir);
 	char *log = harness_strdupf("%s/syncd.log", s->dir);
 	if (tokens != NULL) {
 		ck_assert_int_eq(harness_write_file(token_path, tokens), 0);
 	}
-	char *argv[] = { binary, "--listen", listen, "--database", s->db, "--dbus", "none",
-		         "--log-level", "debug", tokens != NULL ? "--tokens" : NULL, token_path,
-		         NULL };
-	ck_assert_int_eq(harness_spawn(&s->proc, "mecdns-syncd", argv, NULL, log), 0);
+	const char *args[] = { "--database", s->db, "--dbus", "none", "--log-level", "debug",
+		               tokens != NULL ? "--tokens" : NULL, token_path, NULL };
 	int status = -1;
-	if (expect_running) {
-		if (harness_wait_tcp(ADDR, s->port, 10000) != 0) {
-			harness_dump_log(&s->proc);
-			ck_abort_msg("mecdns-syncd did not start listening");
-		}
+	if (listen_override == NULL) {
+		ck_assert_msg(harness_syncd_start(&s->proc, ADDR, &s->port, args, NULL, log,
+		                                  10000) == 0,
+		              "mecdns-syncd did not start listening");
 	} else {
+		ck_assert_int_eq(harness_syncd_spawn(&s->proc, listen_override, args, NULL, log), 0);
+	}
+	if (!expect_running) {
 		status = harness_wait_exit(&s->proc, 10000);
 	}
-	free(binary);
-	free(listen);
 	free(token_path);
 	free(log);
 	return status;
@@ -83,13 +77,7 @@ static int syncd_start(syncd_t *s, const char *tokens, const char *listen_overri
 
 static void syncd_stop(syncd_t *s)
 {
-	if (s->proc.pid != 0) {
-		int status = harness_stop(&s->proc, 10000);
-		if (status != 0) {
-			harness_dump_log(&s->proc);
-		}
-		ck_assert_int_eq(status, 0);
-	}
+	ck_assert_int_eq(harness_syncd_stop(&s->proc, 10000), 0);
 	harness_rmtree(s->dir);
 	free(s->dir);
 	free(s->db);

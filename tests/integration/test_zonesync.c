@@ -22,6 +22,7 @@
 
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
+#include "tests/harness/syncd.h"
 
 #define ZONE "sync.test."
 #define PLAIN "plain.test."
@@ -275,32 +276,24 @@ static void start_nsd(void)
 static void start_syncd(void)
 {
 	char *db = harness_strdupf("%s/mecdns.db", dir);
-	char *listen = harness_strdupf(PRIMARY ":%d", syncd_port);
-	char *argv[] = {harness_build_path("syncd/mecdns-syncd"),
-	                "--listen",
-	                listen,
-	                "--database",
-	                db,
-	                "--dbus",
-	                "none",
-	                "--knot-dbus",
-	                "none",
-	                "--knot-socket",
-	                knot_sock,
-	                "--sync-zone",
-	                ZONE,
-	                "--sync-zone",
-	                PLAIN,
-	                "--log-level",
-	                "debug",
-	                NULL};
-	ck_assert_int_eq(harness_spawn(&syncd, "mecdns-syncd", argv, NULL, syncd_log), 0);
-	if (harness_wait_tcp(PRIMARY, syncd_port, 10000) != 0) {
-		harness_dump_log(&syncd);
-		ck_abort_msg("mecdns-syncd did not start listening");
-	}
-	free(argv[0]);
-	free(listen);
+	const char *args[] = {"--database",
+	                      db,
+	                      "--dbus",
+	                      "none",
+	                      "--knot-dbus",
+	                      "none",
+	                      "--knot-socket",
+	                      knot_sock,
+	                      "--sync-zone",
+	                      ZONE,
+	                      "--sync-zone",
+	                      PLAIN,
+	                      "--log-level",
+	                      "debug",
+	                      NULL};
+	ck_assert_msg(harness_syncd_start(&syncd, PRIMARY, &syncd_port, args, NULL, syncd_log,
+	                                  10000) == 0,
+	              "mecdns-syncd did not start listening");
 	free(db);
 }
 
@@ -362,8 +355,7 @@ static void suite_setup(void)
 	ck_assert_ptr_nonnull(dir);
 	knot_port = harness_free_port(PRIMARY);
 	nsd_port = harness_free_port(SECONDARY);
-	syncd_port = harness_free_port(PRIMARY);
-	ck_assert(knot_port > 0 && nsd_port > 0 && syncd_port > 0);
+	ck_assert(knot_port > 0 && nsd_port > 0);
 	knot_conf = harness_strdupf("%s/knot.conf", dir);
 	knot_sock = harness_strdupf("%s/knot.sock", dir);
 	syncd_log = harness_strdupf("%s/syncd.log", dir);
@@ -383,9 +375,7 @@ static void suite_setup(void)
 
 static void suite_teardown(void)
 {
-	if (syncd.pid != 0) {
-		harness_stop(&syncd, 10000);
-	}
+	harness_syncd_stop(&syncd, 10000);
 	if (nsd.pid != 0) {
 		harness_stop(&nsd, 5000);
 	}
@@ -558,7 +548,7 @@ END_TEST
 
 START_TEST(test_stale_open_transaction_is_aborted_at_start)
 {
-	ck_assert_int_eq(harness_stop(&syncd, 10000), 0);
+	ck_assert_int_eq(harness_syncd_stop(&syncd, 10000), 0);
 	char *output = NULL;
 	ck_assert_msg(knotc(&output, "zone-begin", ZONE, NULL, NULL, NULL, NULL) == 0, "%s",
 	              output);
