@@ -85,14 +85,14 @@
 static const yp_item_t mecdns_conf[] = {
 	{ MOD_DATABASE,         YP_TSTR,   YP_VNONE },
 	{ MOD_DEFAULT_TTL,      YP_TINT,   YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
-	{ MOD_REFRESH_INTERVAL, YP_TINT,   YP_VINT = { 1, 3600000, 1000 } },
+	{ MOD_REFRESH_INTERVAL, YP_TINT,   YP_VINT = { 1, 3600000, 1000, YP_SNONE } },
 	{ MOD_SOA_MNAME,        YP_TDNAME, YP_VDNAME = { sizeof("\x09""localhost"),
-	                                                 DEFAULT_SOA_MNAME } },
+	                                                 DEFAULT_SOA_MNAME, NULL, NULL } },
 	{ MOD_SOA_RNAME,        YP_TDNAME, YP_VDNAME = { sizeof("\x0A""hostmaster""\x09""localhost"),
-	                                                 DEFAULT_SOA_RNAME } },
+	                                                 DEFAULT_SOA_RNAME, NULL, NULL } },
 	{ MOD_NEGATIVE_TTL,     YP_TINT,   YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
 	{ MOD_ANSWER_ROTATION,  YP_TBOOL,  YP_VNONE },
-	{ NULL }
+	{ .name = NULL }
 };
 
 static int mecdns_conf_check(knotd_conf_check_args_t *args)

@@ -680,7 +680,9 @@ static int rebuild_owner(mecdns_refresher_t *r, mecdns_index_txn_t *txn,
 typedef struct {
 	sqlite3_stmt *stmt;
 	int ret;                    /*!< Last sqlite3_step() result. */
-	char owner[OWNER_TEXT_MAX]; /*!< Owner of the current row. */
+	char owner[OWNER_TEXT_MAX]; /*!< Owner of the current row (maybe cut). */
+	bool bad;                   /*!< The owner is NULL, longer than any name
+	                                 or holds a NUL: owner is only a prefix. */
 } cursor_t;
 
 static void cursor_step(cursor_t *c)
@@ -688,14 +690,18 @@ static void cursor_step(cursor_t *c)
 	c->ret = sqlite3_step(c->stmt);
 	if (c->ret == SQLITE_ROW) {
 		const char *owner = (const char *)sqlite3_column_text(c->stmt, 0);
-		/* Too long or NULL owners become invalid names (and get skipped). */
+		size_t bytes = (size_t)sqlite3_column_bytes(c->stmt, 0);
 		(void)snprintf(c->owner, sizeof(c->owner), "%s", owner != NULL ? owner : "");
+		/* Its prefix may spell a valid name: the row must not count as
+		 * that name's (it sorts apart from it, and a change of it
+		 * rebuilds the prefix name from that name's own rows). */
+		c->bad = owner == NULL || bytes >= sizeof(c->owner) || strlen(owner) != bytes;
 	}
 }
 
-static bool cursor_at(const cursor_t *c, const char *owner)
+static bool cursor_at(const cursor_t *c, const char *owner, bool bad)
 {
-	return c->ret == SQLITE_ROW && strcmp(c->owner, owner) == 0;
+	return c->ret == SQLITE_ROW && c->bad == bad && strcmp(c->owner, owner) == 0;
 }
 
 /*!
@@ -719,24 +725,25 @@ static int build_full(mecdns_refresher_t *r, mecdns_index_txn_t *txn, int *sql_r
 			first = &rdata;
 		}
 		memcpy(owner_text, first->owner, sizeof(owner_text));
+		bool bad = first->bad;
 
 		knot_dname_storage_t owner = { 0 };
 		mecdns_owner_t *entry = NULL;
-		if (mecdns_owner_parse(owner_text, owner) == KNOT_EOK) {
+		if (!bad && mecdns_owner_parse(owner_text, owner) == KNOT_EOK) {
 			entry = mecdns_owner_new(owner);
 			if (entry == NULL) {
 				return KNOT_ENOMEM;
 			}
 		}
 
-		for (; ret == KNOT_EOK && cursor_at(&rules, owner_text); cursor_step(&rules)) {
+		for (; ret == KNOT_EOK && cursor_at(&rules, owner_text, bad); cursor_step(&rules)) {
 			if (entry == NULL) {
 				skip_row(src, "rule owner '%.80s' is not a canonical name", owner_text);
 				continue;
 			}
 			ret = add_rule_row(r, entry, rules.stmt, 1, owner_text);
 		}
-		for (; ret == KNOT_EOK && cursor_at(&rdata, owner_text); cursor_step(&rdata)) {
+		for (; ret == KNOT_EOK && cursor_at(&rdata, owner_text, bad); cursor_step(&rdata)) {
 			if (entry == NULL) {
 				skip_row(src, "rrset owner '%.80s' is not a canonical name", owner_text);
 				continue;

@@ -451,7 +451,7 @@ void api_rrecord_add(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 	if (zone == NULL) {
 		return;
 	}
-	mecdns_rrset_t set;
+	mecdns_rrset_t set = { 0 }; /* Cleared below even when the body does not parse. */
 	bool ok = read_single(req, zone, &set, resp);
 	free(zone);
 	if (ok && set.rdata_count == 0) {

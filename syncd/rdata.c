@@ -91,6 +91,10 @@ static char *dump_canonical(const char *owner, uint16_t type, const uint8_t *wir
 		}
 	}
 	knot_rrset_free(rrset, NULL);
+	/* libknot ends some dumps (CAA) with a separator: not part of the data. */
+	for (size_t end = out != NULL ? strlen(out) : 0; end > 0 && out[end - 1] == ' '; end--) {
+		out[end - 1] = '\0';
+	}
 	return out;
 }
 

@@ -42,15 +42,16 @@ const size_t syncd_route_count = sizeof(syncd_routes) / sizeof(syncd_routes[0]);
 
 /*!
  * \brief Matches path against pattern; captures point into buf (a copy of
- *        path with '/' replaced by NULs).
+ *        path with '/' replaced by NULs), end is buf + the path's length.
  */
-static bool path_matches(const char *pattern, char *buf, const char **params, size_t *count)
+static bool path_matches(const char *pattern, char *buf, const char *end, const char **params,
+                         size_t *count)
 {
 	*count = 0;
 	const char *p = pattern;
 	char *s = buf;
 	while (*p != '\0') {
-		if (*p != '/' || *s != '\0') {
+		if (*p != '/' || s >= end || *s != '\0') {
 			return false; /* Both are at a segment start here. */
 		}
 		p++;
@@ -69,7 +70,7 @@ static bool path_matches(const char *pattern, char *buf, const char **params, si
 		p += p_len;
 		s += s_len;
 	}
-	return *s == '\0' && s[1] == '\x01'; /* Consumed the whole path. */
+	return s == end; /* Consumed the whole path (any byte may be in it). */
 }
 
 size_t syncd_route_find(const char *method, const char *path, syncd_request_t *req,
@@ -88,10 +89,9 @@ size_t syncd_route_find(const char *method, const char *path, syncd_request_t *r
 
 	size_t found = SIZE_MAX;
 	for (size_t i = 0; i < syncd_route_count; i++) {
-		/* Segments become NUL-terminated strings; \x01 marks the end. */
+		/* Segments become NUL-terminated strings. */
 		memcpy(buf, path, len);
 		buf[len] = '\0';
-		buf[len + 1] = '\x01';
 		for (size_t j = 0; j < len; j++) {
 			if (buf[j] == '/') {
 				buf[j] = '\0';
@@ -99,7 +99,7 @@ size_t syncd_route_find(const char *method, const char *path, syncd_request_t *r
 		}
 		const char *params[SYNCD_MAX_PARAMS];
 		size_t count = 0;
-		if (!path_matches(syncd_routes[i].pattern, buf, params, &count)) {
+		if (!path_matches(syncd_routes[i].pattern, buf, buf + len, params, &count)) {
 			continue;
 		}
 		if (strcmp(syncd_routes[i].method, method) == 0) {

@@ -67,6 +67,9 @@ START_TEST(test_cname_txt_srv_parse_like_a_zone_file)
 	parse_ok(KNOT_RRTYPE_SRV, "10 5 5060 sip.example.com.", srv, sizeof(srv),
 	         "10 5 5060 sip.example.com.");
 	parse_ok(KNOT_RRTYPE_MX, "10 mail.example.com.", NULL, 0, "10 mail.example.com.");
+	/* libknot's dump of CAA ends with a blank; the canonical text does not. */
+	parse_ok(KNOT_RRTYPE_CAA, "0 issue \"ca.example.net\"", NULL, 0,
+	         "0 issue \"ca.example.net\"");
 }
 END_TEST
 
