@@ -18,6 +18,7 @@ for t in "$@"; do
 		cp -R "$corpus/$t/." "$tmp/corpus/"
 	fi
 	log="$dir/$t.log"
+	before=$(ls "$dir/findings" | grep -c "^$t-")
 	if "$dir/$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$dir/findings/$t-" \
 		"$tmp/corpus" >"$log" 2>&1; then
@@ -29,7 +30,8 @@ for t in "$@"; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
 	units=$(ls "$tmp/corpus" | wc -l)
-	echo "fuzz: $t: $status, ${execs:-?} executions in ${seconds}s, $cov, corpus $units (log $log)"
+	found=$(($(ls "$dir/findings" | grep -c "^$t-") - before))
+	echo "fuzz: $t: $status, ${execs:-?} executions in ${seconds}s, $cov, corpus $units, findings $found (log $log)"
 	if [ "$status" = FAILED ]; then
 		grep -E 'ERROR|SUMMARY|Test unit written|^    #[0-9]' "$log" | head -n 40 | sed 's/^/    /'
 	fi

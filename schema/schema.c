@@ -210,9 +210,11 @@ static int configure_writer(sqlite3 *db)
 /*!
  * \brief Lets the database's group read the file and share the WAL index.
  *
- * knotd (user knot) opens the database read-only through a common group;
- * a WAL reader still needs write access to -shm. SQLite creates its files
- * 0644 & ~umask, so the group bits are added here (never "other" bits).
+ * knotd (user knot) opens the database read-only through a common group:
+ * the database and -wal are group read-only, -shm (the WAL index, which a
+ * WAL reader writes its read locks into) group read-write. SQLite creates
+ * -wal and -shm with the database's mode, so the group bits are set here
+ * (never "other" bits; DESIGN.md "Files", docs/install.md).
  */
 static void share_with_group(const char *path)
 {
@@ -226,7 +228,9 @@ static void share_with_group(const char *path)
 		if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
 			continue;
 		}
-		mode_t want = st.st_mode | S_IRGRP | S_IWGRP;
+		bool shm = strcmp(suffixes[i], "-shm") == 0;
+		mode_t want = shm ? st.st_mode | S_IRGRP | S_IWGRP
+		                  : (st.st_mode | S_IRGRP) & ~(mode_t)S_IWGRP;
 		if ((st.st_mode & 07777) != (want & 07777)) {
 			(void)chmod(file, want & 07777);
 		}

@@ -8,9 +8,11 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	knot knot-dnsutils libknot-dev liburcu-dev
 	libsqlite3-dev sqlite3 libcjson-dev libdbus-1-dev dbus-daemon dbus-bin
-	libmicrohttpd-dev libgnutls28-dev check curl
+	libmicrohttpd-dev libgnutls28-dev check curl openssl
 	nsd bird2
 	python3 python3-yaml python3-jsonschema
+	systemd libxml2-utils
+	clang libclang-rt-14-dev
 	${MECDNS_EXTRA_PACKAGES:-}
 )
 

@@ -19,6 +19,7 @@
 #include "syncd/auth.h"
 #include "syncd/config.h"
 #include "syncd/knot_state.h"
+#include "syncd/limits.h"
 #include "syncd/metrics.h"
 #include "syncd/response.h"
 #include "syncd/signals.h"
@@ -32,6 +33,7 @@ typedef struct {
 	knot_state_t *knot_state;   /*!< NULL: no knot socket configured. */
 	syncd_zonesync_t *zonesync; /*!< NULL: no synced zones. */
 	syncd_metrics_t *metrics;
+	syncd_limits_t *limits;     /*!< Connection and rate limits (http.c). */
 	pthread_rwlock_t auth_lock; /*!< Guards auth (swapped on SIGHUP). */
 	syncd_auth_t *auth;         /*!< NULL: no token file, no auth. */
 } syncd_ctx_t;

@@ -167,6 +167,7 @@ void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 		return;
 	}
 	print_requests(out, ctx);
+	syncd_metrics_print_limits(ctx->metrics, ctx->limits, out);
 	syncd_zonesync_print_metrics(ctx->zonesync, out);
 	fprintf(out,
 	        "# HELP mecdns_rules DNS rules in the database, by state.\n"

@@ -27,6 +27,12 @@ enum {
 	OPT_SYSLOG,
 	OPT_MAX_BODY,
 	OPT_THREADS,
+	OPT_MAX_HEADERS,
+	OPT_MAX_JSON_DEPTH,
+	OPT_MAX_CONNECTIONS,
+	OPT_MAX_CONNECTIONS_PER_CLIENT,
+	OPT_RATE_LIMIT,
+	OPT_RATE_BURST,
 	OPT_KNOT_POLL,
 	OPT_MAX_LAG,
 	OPT_QUERY_RATE_THRESHOLD,
@@ -50,6 +56,12 @@ static const struct option long_options[] = {
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "max-headers", required_argument, NULL, OPT_MAX_HEADERS },
+	{ "max-json-depth", required_argument, NULL, OPT_MAX_JSON_DEPTH },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "max-connections-per-client", required_argument, NULL, OPT_MAX_CONNECTIONS_PER_CLIENT },
+	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
+	{ "rate-burst", required_argument, NULL, OPT_RATE_BURST },
 	{ "knot-poll", required_argument, NULL, OPT_KNOT_POLL },
 	{ "max-lag", required_argument, NULL, OPT_MAX_LAG },
 	{ "query-rate-threshold", required_argument, NULL, OPT_QUERY_RATE_THRESHOLD },
@@ -93,13 +105,71 @@ static void print_help(void)
 	       "      --syslog               log to syslog instead of stderr\n"
 	       "      --max-body BYTES       request body limit (default %d)\n"
 	       "      --threads N            HTTP worker threads (default %d)\n"
+	       "      --max-headers N        request header fields, 431 past it (default %d)\n"
+	       "      --max-json-depth N     JSON body nesting, 400 past it (default %d)\n"
+	       "      --max-connections N    open connections, 503 past it (default %d)\n"
+	       "      --max-connections-per-client N\n"
+	       "                             open connections per client address, 429\n"
+	       "                             past it (default %d)\n"
+	       "      --rate-limit RPS       requests per second per client address, 429\n"
+	       "                             past it (default 0; /healthz, /readyz exempt)\n"
+	       "      --rate-burst N         requests a client may send at once (default:\n"
+	       "                             rate-limit rounded up); 0 turns a limit off\n"
+	       "                             (see LIMITS in mecdns-syncd(8))\n"
 	       "  -h, --help                 this help\n"
 	       "  -V, --version              version\n"
 	       "\n"
-	       "SIGHUP reloads the token file (TLS files are read at start).\n",
+	       "SIGHUP reloads the token file and the TLS files.\n",
 	       SYNCD_DEFAULT_LISTEN, SYNCD_DEFAULT_DATABASE, SYNCD_DEFAULT_KNOT_SOCKET,
 	       SYNCD_DEFAULT_KNOT_POLL_MS, SYNCD_DEFAULT_MAX_LAG_MS, SYNCD_DEFAULT_MAX_BODY,
-	       SYNCD_DEFAULT_THREADS);
+	       SYNCD_DEFAULT_THREADS, SYNCD_DEFAULT_MAX_HEADERS, SYNCD_DEFAULT_MAX_JSON_DEPTH,
+	       SYNCD_DEFAULT_MAX_CONNECTIONS, SYNCD_DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
+}
+
+/*!
+ * \brief Applies a request limit item (syncd/limits.h).
+ * \return 1 applied, -1 bad value (err set), 0 not a limit item.
+ */
+static int apply_limit(syncd_config_t *config, const char *name, const char *value,
+                       const char *where, char *err, size_t err_len)
+{
+	const struct {
+		const char *name;
+		unsigned *field;
+		unsigned long long max;
+	} items[] = {
+		{ "max-headers", &config->max_headers, 10000 },
+		{ "max-json-depth", &config->max_json_depth, 1000 }, /* cJSON's own limit. */
+		{ "max-connections", &config->max_connections, 65535 },
+		{ "max-connections-per-client", &config->max_connections_per_client, 65535 },
+		{ "rate-burst", &config->rate_burst, 1000000 },
+	};
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		unsigned long long number = 0;
+		if (strcmp(name, items[i].name) != 0) {
+			continue;
+		}
+		if (!mecdns_config_apply_range(name, value, where, 0, items[i].max, NULL, &number,
+		                               err, err_len)) {
+			return -1;
+		}
+		*items[i].field = (unsigned)number;
+		return 1;
+	}
+	if (strcmp(name, "rate-limit") != 0) {
+		return 0;
+	}
+	char *end = NULL;
+	errno = 0;
+	double rate = strtod(value, &end);
+	if (errno != 0 || end == value || *end != '\0' || !(rate >= 0 && rate <= 1e6)) {
+		snprintf(err, err_len,
+		         "%s: rate-limit must be 0..1000000 requests per second, not \"%s\"", where,
+		         value);
+		return -1;
+	}
+	config->rate_limit = rate;
+	return 1;
 }
 
 /*!
@@ -124,6 +194,11 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 	                                        value, where, err, err_len);
 	if (string != 0) {
 		return string > 0;
+	}
+
+	int limit = apply_limit(config, name, value, where, err, err_len);
+	if (limit != 0) {
+		return limit > 0;
 	}
 
 	unsigned long long number = 0;
@@ -302,6 +377,10 @@ static bool set_defaults(syncd_config_t *config)
 	config->log_level = LOG_INFO;
 	config->max_body = SYNCD_DEFAULT_MAX_BODY;
 	config->threads = SYNCD_DEFAULT_THREADS;
+	config->max_headers = SYNCD_DEFAULT_MAX_HEADERS;
+	config->max_json_depth = SYNCD_DEFAULT_MAX_JSON_DEPTH;
+	config->max_connections = SYNCD_DEFAULT_MAX_CONNECTIONS;
+	config->max_connections_per_client = SYNCD_DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
 	config->changes_keep_ms = 24LL * 3600 * 1000;
 	config->knot_poll_ms = SYNCD_DEFAULT_KNOT_POLL_MS;
 	config->max_lag_ms = SYNCD_DEFAULT_MAX_LAG_MS;

@@ -27,6 +27,11 @@
 #define SYNCD_DEFAULT_MAX_LAG_MS 2000
 #define SYNCD_DEFAULT_MAX_BODY (1024 * 1024)
 #define SYNCD_DEFAULT_THREADS 4
+/*! Request limits (syncd/limits.h); 0 turns one off. */
+#define SYNCD_DEFAULT_MAX_HEADERS 64
+#define SYNCD_DEFAULT_MAX_JSON_DEPTH 32
+#define SYNCD_DEFAULT_MAX_CONNECTIONS 256
+#define SYNCD_DEFAULT_MAX_CONNECTIONS_PER_CLIENT 32
 /*! As mod-mecdns's default-ttl. */
 #define SYNCD_DEFAULT_SYNC_TTL 60
 
@@ -49,6 +54,12 @@ typedef struct {
 	bool syslog;
 	size_t max_body;       /*!< Request body limit in bytes (413 past it). */
 	unsigned threads;      /*!< HTTP worker threads. */
+	unsigned max_headers;  /*!< Request header fields (431 past it); 0: off. */
+	unsigned max_json_depth; /*!< JSON body nesting (400 past it); 0: off. */
+	unsigned max_connections; /*!< Open connections (503 past it); 0: off. */
+	unsigned max_connections_per_client; /*!< Per address (429); 0: off. */
+	double rate_limit;     /*!< Requests/s per address (429); 0: off. */
+	unsigned rate_burst;   /*!< Token bucket size; 0: rate_limit rounded up. */
 	int64_t changes_keep_ms; /*!< Change log retention before pruning. */
 	int knot_poll_ms;      /*!< Knot state poll interval. */
 	int max_lag_ms;        /*!< Module lag before "serving" drops. */

@@ -2,13 +2,17 @@
 
 #include <microhttpd.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "syncd/http.h"
 #include "common/log.h"
@@ -16,14 +20,52 @@
 
 /*! Seconds an idle connection is kept. */
 #define CONNECTION_TIMEOUT 30
+/*! Milliseconds a retired daemon (after a TLS reload) may finish its
+ *  connections before it is stopped: an idle keep-alive connection times
+ *  out by then anyway. */
+#define RETIRE_TIMEOUT_MS ((CONNECTION_TIMEOUT + 2) * 1000)
+/*! Milliseconds between checks of retired daemons' connection counts. */
+#define RETIRE_POLL_MS 100
+
+/*! The TLS files as read (MHD keeps pointers into them while a daemon
+ *  runs); all NULL without TLS. */
+typedef struct {
+	char *cert;
+	char *key;
+	char *ca;
+} tls_pem_t;
+
+/*! One MHD daemon and the TLS files it serves with. */
+typedef struct http_daemon {
+	struct MHD_Daemon *mhd;
+	tls_pem_t pem;
+	int quiesced_fd;          /*!< Listen socket after quiescing, or -1. */
+	long long deadline_ms;    /*!< When a retired daemon is stopped anyway. */
+	struct http_daemon *next; /*!< Next retired daemon. */
+} http_daemon_t;
 
 struct syncd_http {
 	syncd_ctx_t *ctx;
-	struct MHD_Daemon *daemon;
-	char *tls_cert;  /*!< PEM contents (MHD keeps pointers to them). */
-	char *tls_key;
-	char *tls_ca;
+	http_daemon_t *current;   /*!< Accepts new connections (main thread only). */
+	pthread_mutex_t lock;     /*!< Guards the fields below. */
+	pthread_cond_t wake;
+	http_daemon_t *retired;   /*!< Finishing their connections after a reload. */
+	bool reaper_running;
+	bool stopping;
+	pthread_t reaper;
 };
+
+/*! \brief MHD's own connection limit: a margin above max-connections, so
+ *         connections over it still get their 503 while file descriptors
+ *         stay bounded (past it MHD stops accepting: new connections wait
+ *         in the listen queue). MHD splits it among the worker threads:
+ *         at least 4 each. */
+static unsigned connection_hard_limit(const syncd_config_t *config)
+{
+	unsigned margin = config->max_connections / 4 > 16 ? config->max_connections / 4 : 16;
+	unsigned hard = config->max_connections + margin;
+	return hard > config->threads * 4 ? hard : config->threads * 4;
+}
 
 /*! State of one request while its body arrives. */
 typedef struct {
@@ -107,6 +149,14 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, syncd_re
 		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		                        "Bearer realm=\"mecdns\"");
 	}
+	if (resp->retry_after > 0) {
+		char retry[16];
+		snprintf(retry, sizeof(retry), "%u", resp->retry_after);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	}
+	if (resp->close) {
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+	}
 	MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	enum MHD_Result ret = MHD_queue_response(connection, (unsigned)resp->status, response);
 	MHD_destroy_response(response);
@@ -183,11 +233,68 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 		return;
 	}
 	if (state->too_large) {
+		syncd_metrics_refused(ctx->metrics, SYNCD_LIMIT_BODY);
 		syncd_problemf(resp, 413, url, "the request body is larger than %zu bytes",
 		               ctx->config->max_body);
 		return;
 	}
+	size_t at = 0;
+	if (!syncd_json_depth_ok(req.body, req.body_len, ctx->config->max_json_depth, &at)) {
+		syncd_metrics_refused(ctx->metrics, SYNCD_LIMIT_JSON_DEPTH);
+		syncd_problemf(resp, 400, url,
+		               "the JSON body nests deeper than %u arrays/objects (at byte %zu)",
+		               ctx->config->max_json_depth, at);
+		return;
+	}
 	route->handler(ctx, &req, resp);
+}
+
+/*!
+ * \brief The limits met before a request's body is read (syncd/limits.h):
+ *        its connection's verdict, its client's rate (/healthz and /readyz
+ *        exempt), its header count. Fills resp when one refuses it; the
+ *        connection then closes (the request is not read to its end).
+ */
+static syncd_limit_t check_limits(syncd_http_t *http, struct MHD_Connection *connection,
+                                  const char *url, syncd_response_t *resp)
+{
+	syncd_ctx_t *ctx = http->ctx;
+	const syncd_config_t *config = ctx->config;
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const syncd_limits_conn_t *conn = info != NULL ? info->socket_context : NULL;
+	syncd_limit_t limit = conn != NULL ? conn->verdict : SYNCD_LIMIT_NONE;
+	unsigned retry = SYNCD_LIMITS_CONNECTION_RETRY_AFTER;
+	int headers = 0;
+	if (limit == SYNCD_LIMIT_CONNECTIONS) {
+		syncd_problemf(resp, 503, url, "too many open connections (max-connections %u)",
+		               config->max_connections);
+	} else if (limit == SYNCD_LIMIT_CLIENT_CONNECTIONS) {
+		syncd_problemf(resp, 429, url,
+		               "too many open connections from this address "
+		               "(max-connections-per-client %u)",
+		               config->max_connections_per_client);
+	} else if (!syncd_limits_rate_exempt(url) &&
+	           syncd_limits_request(ctx->limits, conn, &retry) == SYNCD_LIMIT_RATE) {
+		limit = SYNCD_LIMIT_RATE;
+		syncd_problemf(resp, 429, url,
+		               "too many requests from this address (rate-limit %g per second); "
+		               "retry in %u s", config->rate_limit, retry);
+	} else if (config->max_headers > 0 &&
+	           (headers = MHD_get_connection_values(connection, MHD_HEADER_KIND, NULL,
+	                                                NULL)) > (int)config->max_headers) {
+		limit = SYNCD_LIMIT_HEADERS;
+		syncd_problemf(resp, 431, url, "the request has %d header fields, more than %u",
+		               headers, config->max_headers);
+	}
+	if (limit == SYNCD_LIMIT_NONE) {
+		return limit;
+	}
+	resp->retry_after = resp->status == 429 || resp->status == 503 ? retry : 0;
+	resp->close = true;
+	syncd_metrics_refused(ctx->metrics, limit);
+	syncd_metrics_count(ctx->metrics, SIZE_MAX, resp->status);
+	return limit;
 }
 
 /*! \brief Milliseconds since start. */
@@ -220,12 +327,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		const char *expect = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 		                                                 MHD_HTTP_HEADER_EXPECT);
+		syncd_response_t resp = { 0 };
+		if (check_limits(http, connection, url, &resp) != SYNCD_LIMIT_NONE) {
+			log_debug("%s %s %s -> %d (refused by a limit)", method, url, version,
+			          resp.status);
+			enum MHD_Result ret = send_response(connection, &resp);
+			syncd_response_clear(&resp);
+			return ret;
+		}
 		if (length != NULL && strtoull(length, NULL, 10) > http->ctx->config->max_body) {
 			state->too_large = true;
 			if (expect != NULL && strcasecmp(expect, "100-continue") == 0) {
-				syncd_response_t resp = { 0 };
 				syncd_problemf(&resp, 413, url, "the request body is larger than %zu bytes",
 				               http->ctx->config->max_body);
+				syncd_metrics_refused(http->ctx->metrics, SYNCD_LIMIT_BODY);
 				syncd_metrics_count(http->ctx->metrics, SIZE_MAX, 413);
 				enum MHD_Result ret = send_response(connection, &resp);
 				syncd_response_clear(&resp);
@@ -251,6 +366,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	enum MHD_Result ret = send_response(connection, &resp);
 	syncd_response_clear(&resp);
 	return ret;
+}
+
+/*! \brief Counts connections in and out of the limits
+ *         (MHD_OPTION_NOTIFY_CONNECTION; cls is the syncd_limits_t). */
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	syncd_limits_t *limits = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info =
+			MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context = syncd_limits_open(limits, info != NULL ? info->client_addr : NULL);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		syncd_limits_close(limits, *socket_context);
+		*socket_context = NULL;
+	}
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
@@ -306,88 +437,296 @@ static char *read_pem(const char *path, const char *what, char *err, size_t err_
 	return text;
 }
 
-bool syncd_http_tls_check(const syncd_config_t *config, char *err, size_t err_len)
+/*! \brief Frees TLS file contents (the key wiped first). */
+static void tls_pem_clear(tls_pem_t *pem)
 {
+	if (pem->key != NULL) {
+		explicit_bzero(pem->key, strlen(pem->key));
+	}
+	free(pem->cert);
+	free(pem->key);
+	free(pem->ca);
+	memset(pem, 0, sizeof(*pem));
+}
+
+/*! \brief Whether two sets of TLS files have the same contents. */
+static bool tls_pem_equal(const tls_pem_t *a, const tls_pem_t *b)
+{
+	const char *fa[] = { a->cert, a->key, a->ca };
+	const char *fb[] = { b->cert, b->key, b->ca };
+	for (size_t i = 0; i < 3; i++) {
+		if ((fa[i] == NULL) != (fb[i] == NULL) ||
+		    (fa[i] != NULL && strcmp(fa[i], fb[i]) != 0)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*! \brief Checks that the key belongs to the certificate and that the
+ *         client CA file holds at least one certificate. */
+static bool tls_pem_verify(const syncd_config_t *config, const tls_pem_t *pem, char *err,
+                           size_t err_len)
+{
+	gnutls_certificate_credentials_t creds;
+	if (gnutls_certificate_allocate_credentials(&creds) != 0) {
+		snprintf(err, err_len, "out of memory");
+		return false;
+	}
+	gnutls_datum_t cert = { (unsigned char *)pem->cert, (unsigned)strlen(pem->cert) };
+	gnutls_datum_t key = { (unsigned char *)pem->key, (unsigned)strlen(pem->key) };
+	bool ok = true;
+	int ret = gnutls_certificate_set_x509_key_mem(creds, &cert, &key, GNUTLS_X509_FMT_PEM);
+	if (ret < 0) {
+		snprintf(err, err_len, "TLS certificate %s / key %s: %s", config->tls_cert,
+		         config->tls_key, gnutls_strerror(ret));
+		ok = false;
+	}
+	if (ok && pem->ca != NULL) {
+		gnutls_datum_t ca = { (unsigned char *)pem->ca, (unsigned)strlen(pem->ca) };
+		ret = gnutls_certificate_set_x509_trust_mem(creds, &ca, GNUTLS_X509_FMT_PEM);
+		if (ret <= 0) {
+			snprintf(err, err_len, "TLS client CA %s: %s", config->tls_client_ca,
+			         ret < 0 ? gnutls_strerror(ret) : "no certificate in the file");
+			ok = false;
+		}
+	}
+	gnutls_certificate_free_credentials(creds);
+	return ok;
+}
+
+/*! \brief Reads and checks the configured TLS files (nothing without TLS). */
+static bool tls_pem_load(const syncd_config_t *config, tls_pem_t *pem, char *err,
+                         size_t err_len)
+{
+	memset(pem, 0, sizeof(*pem));
 	if (config->tls_cert == NULL) {
 		return true;
 	}
-	char *cert = read_pem(config->tls_cert, "TLS certificate", err, err_len);
-	char *key = cert != NULL ? read_pem(config->tls_key, "TLS key", err, err_len) : NULL;
-	bool ok = cert != NULL && key != NULL;
-	if (ok) {
-		gnutls_certificate_credentials_t creds;
-		gnutls_datum_t c = { (unsigned char *)cert, (unsigned)strlen(cert) };
-		gnutls_datum_t k = { (unsigned char *)key, (unsigned)strlen(key) };
-		ok = gnutls_certificate_allocate_credentials(&creds) == 0;
-		if (ok) {
-			int ret = gnutls_certificate_set_x509_key_mem(creds, &c, &k, GNUTLS_X509_FMT_PEM);
-			if (ret < 0) {
-				snprintf(err, err_len, "TLS certificate %s / key %s: %s", config->tls_cert,
-				         config->tls_key, gnutls_strerror(ret));
-				ok = false;
-			}
-			gnutls_certificate_free_credentials(creds);
+	pem->cert = read_pem(config->tls_cert, "TLS certificate", err, err_len);
+	if (pem->cert != NULL) {
+		pem->key = read_pem(config->tls_key, "TLS key", err, err_len);
+	}
+	if (pem->key != NULL && config->tls_client_ca != NULL) {
+		pem->ca = read_pem(config->tls_client_ca, "TLS client CA", err, err_len);
+	}
+	bool ok = pem->key != NULL && (config->tls_client_ca == NULL || pem->ca != NULL) &&
+	          tls_pem_verify(config, pem, err, err_len);
+	if (!ok) {
+		tls_pem_clear(pem);
+	}
+	return ok;
+}
+
+/*! \brief "subject 'DN', serial HEX" of the (first) certificate in pem. */
+static void tls_describe(const char *pem, char *out, size_t out_len)
+{
+	snprintf(out, out_len, "unknown subject");
+	gnutls_x509_crt_t crt;
+	if (gnutls_x509_crt_init(&crt) != 0) {
+		return;
+	}
+	gnutls_datum_t data = { (unsigned char *)pem, (unsigned)strlen(pem) };
+	gnutls_datum_t dn = { NULL, 0 };
+	unsigned char serial[64];
+	size_t serial_len = sizeof(serial);
+	if (gnutls_x509_crt_import(crt, &data, GNUTLS_X509_FMT_PEM) == 0 &&
+	    gnutls_x509_crt_get_dn3(crt, &dn, 0) == 0 &&
+	    gnutls_x509_crt_get_serial(crt, serial, &serial_len) == 0) {
+		char hex[2 * sizeof(serial) + 1] = "";
+		for (size_t i = 0; i < serial_len; i++) {
+			snprintf(hex + 2 * i, 3, "%02x", serial[i]);
+		}
+		snprintf(out, out_len, "subject '%s', serial %s", (const char *)dn.data, hex);
+	}
+	gnutls_free(dn.data);
+	gnutls_x509_crt_deinit(crt);
+}
+
+bool syncd_http_tls_check(const syncd_config_t *config, char *err, size_t err_len)
+{
+	tls_pem_t pem;
+	bool ok = tls_pem_load(config, &pem, err, err_len);
+	tls_pem_clear(&pem);
+	return ok;
+}
+
+/*!
+ * \brief Builds the option array and starts one MHD daemon.
+ *
+ * \param pem        TLS files (kept by the caller while the daemon runs).
+ * \param listen_fd  A listening socket to serve (a reload), or -1 to open
+ *                   the configured address.
+ */
+static struct MHD_Daemon *daemon_start(syncd_http_t *http, const tls_pem_t *pem, int listen_fd)
+{
+	const syncd_config_t *config = http->ctx->config;
+	/* ITC: a daemon can be quiesced (a TLS reload hands its socket on).
+	 * With TLS the workers poll() rather than epoll: libmicrohttpd's
+	 * MHD_quiesce_daemon() races with its own epoll loop (seen with
+	 * 0.9.75, Debian 12) and aborts the process ("Failed to remove listen
+	 * FD from epoll set"); its poll() side has no such race. */
+	unsigned int flags = (pem->cert != NULL ? MHD_USE_POLL_INTERNAL_THREAD
+	                                        : MHD_USE_EPOLL_INTERNAL_THREAD) |
+	                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	if (config->listen_addr.ss_family == AF_INET6) {
+		flags |= MHD_USE_IPv6;
+	}
+	struct MHD_OptionItem options[24];
+	size_t n = 0;
+	/* The logger first, so MHD never prints through its own. */
+	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log,
+		                                NULL };
+	if (listen_fd >= 0) {
+		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
+	} else {
+		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0,
+			                                (void *)&config->listen_addr };
+	}
+	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL };
+	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT,
+		                                NULL };
+	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
+		                                (intptr_t)on_completed, NULL };
+	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+		                                (intptr_t)on_connection, http->ctx->limits };
+	if (config->max_connections > 0) {
+		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+			                                connection_hard_limit(config), NULL };
+	}
+	if (pem->cert != NULL) {
+		flags |= MHD_USE_TLS;
+		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, pem->cert };
+		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, pem->key };
+		if (pem->ca != NULL) {
+			/* MHD then asks every client for a certificate;
+			 * dispatch() refuses requests without a valid one. */
+			options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, pem->ca };
 		}
 	}
-	if (key != NULL) {
-		explicit_bzero(key, strlen(key));
+	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, http, MHD_OPTION_ARRAY, options,
+	                        MHD_OPTION_END);
+}
+
+/*! \brief Stops a daemon and frees it (and its quiesced socket). */
+static void daemon_free(http_daemon_t *d)
+{
+	if (d->mhd != NULL) {
+		MHD_stop_daemon(d->mhd);
 	}
-	free(cert);
-	free(key);
-	return ok;
+	if (d->quiesced_fd >= 0) {
+		close(d->quiesced_fd); /* Only now: MHD's threads may use it until stopped. */
+	}
+	tls_pem_clear(&d->pem);
+	free(d);
+}
+
+/*! \brief Whether a retired daemon may be stopped: no connections left or
+ *         its time is up. */
+static bool retired_done(http_daemon_t *d, long long now)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info == NULL || info->num_connections == 0 || now >= d->deadline_ms;
+}
+
+/*! \brief Milliseconds of the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*! \brief Thread: stops retired daemons once their connections are gone
+ *         (all of them when the server stops). */
+static void *reaper(void *arg)
+{
+	syncd_http_t *http = arg;
+	pthread_mutex_lock(&http->lock);
+	while (!http->stopping || http->retired != NULL) {
+		long long now = now_ms();
+		http_daemon_t **link = &http->retired;
+		while (*link != NULL) {
+			http_daemon_t *d = *link;
+			if (!http->stopping && !retired_done(d, now)) {
+				link = &d->next;
+				continue;
+			}
+			*link = d->next;
+			pthread_mutex_unlock(&http->lock);
+			log_debug("http: stopped the listener of the previous TLS files");
+			daemon_free(d);
+			pthread_mutex_lock(&http->lock);
+			link = &http->retired; /* The list may have changed meanwhile. */
+		}
+		if (http->stopping) {
+			continue;
+		}
+		struct timespec wait;
+		clock_gettime(CLOCK_MONOTONIC, &wait);
+		if (http->retired != NULL) {
+			wait.tv_nsec += RETIRE_POLL_MS * 1000000L;
+			wait.tv_sec += wait.tv_nsec / 1000000000L;
+			wait.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&http->wake, &http->lock, &wait);
+		} else {
+			pthread_cond_wait(&http->wake, &http->lock);
+		}
+	}
+	pthread_mutex_unlock(&http->lock);
+	return NULL;
+}
+
+/*! \brief Hands a quiesced daemon to the reaper (started on first use). */
+static void retire(syncd_http_t *http, http_daemon_t *d)
+{
+	d->deadline_ms = now_ms() + RETIRE_TIMEOUT_MS;
+	pthread_mutex_lock(&http->lock);
+	if (!http->reaper_running) {
+		http->reaper_running = pthread_create(&http->reaper, NULL, reaper, http) == 0;
+	}
+	if (http->reaper_running) {
+		d->next = http->retired;
+		http->retired = d;
+		pthread_cond_signal(&http->wake);
+		d = NULL;
+	}
+	pthread_mutex_unlock(&http->lock);
+	if (d != NULL) {
+		log_warning("http: no thread to retire the previous listener, stopping it now");
+		daemon_free(d);
+	}
 }
 
 syncd_http_t *syncd_http_start(syncd_ctx_t *ctx, char *err, size_t err_len)
 {
 	const syncd_config_t *config = ctx->config;
 	syncd_http_t *http = calloc(1, sizeof(*http));
-	if (http == NULL) {
+	http_daemon_t *d = calloc(1, sizeof(*d));
+	if (http == NULL || d == NULL) {
+		free(http);
+		free(d);
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
 	http->ctx = ctx;
+	pthread_mutex_init(&http->lock, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&http->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	http->current = d;
+	d->quiesced_fd = -1;
 
-	unsigned int flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	if (config->listen_addr.ss_family == AF_INET6) {
-		flags |= MHD_USE_IPv6;
+	if (!tls_pem_load(config, &d->pem, err, err_len)) {
+		goto fail;
 	}
-	struct MHD_OptionItem options[12];
-	size_t n = 0;
-	/* The logger first, so MHD never prints through its own. */
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log,
-		                                NULL };
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0,
-		                                (void *)&config->listen_addr };
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL };
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT,
-		                                NULL };
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
-		                                (intptr_t)on_completed, NULL };
-	if (config->tls_cert != NULL) {
-		flags |= MHD_USE_TLS;
-		http->tls_cert = read_pem(config->tls_cert, "TLS certificate", err, err_len);
-		http->tls_key = http->tls_cert != NULL
-		                        ? read_pem(config->tls_key, "TLS key", err, err_len)
-		                        : NULL;
-		if (http->tls_key == NULL) {
-			goto fail;
-		}
-		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, http->tls_cert };
-		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, http->tls_key };
-		if (config->tls_client_ca != NULL) {
-			http->tls_ca = read_pem(config->tls_client_ca, "TLS client CA", err, err_len);
-			if (http->tls_ca == NULL) {
-				goto fail;
-			}
-			options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0,
-				                                http->tls_ca };
-		}
-	}
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-
-	http->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, http, MHD_OPTION_ARRAY,
-	                                options, MHD_OPTION_END);
-	if (http->daemon == NULL) {
+	d->mhd = daemon_start(http, &d->pem, -1);
+	if (d->mhd == NULL) {
 		snprintf(err, err_len,
 		         "cannot serve HTTP%s on %s (address in use, not local, or bad TLS files?)",
 		         config->tls_cert != NULL ? "S" : "", config->listen);
@@ -399,19 +738,78 @@ fail:
 	return NULL;
 }
 
+bool syncd_http_reload(syncd_http_t *http)
+{
+	const syncd_config_t *config = http->ctx->config;
+	if (config->tls_cert == NULL) {
+		return true;
+	}
+	http_daemon_t *old = http->current;
+	http_daemon_t *fresh = calloc(1, sizeof(*fresh));
+	char err[600];
+	if (fresh == NULL || !tls_pem_load(config, &fresh->pem, err, sizeof(err))) {
+		log_error("SIGHUP: TLS files not reloaded, still serving the previous ones: %s",
+		          fresh != NULL ? err : "out of memory");
+		free(fresh);
+		return false;
+	}
+	fresh->quiesced_fd = -1;
+	if (tls_pem_equal(&fresh->pem, &old->pem)) {
+		log_info("SIGHUP: TLS files unchanged");
+		daemon_free(fresh);
+		return true;
+	}
+
+	/* The new daemon accepts on a duplicate of the listening socket before
+	 * the old one stops accepting: no moment without a listener. */
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(old->mhd, MHD_DAEMON_INFO_LISTEN_FD);
+	int fd = info != NULL ? fcntl(info->listen_fd, F_DUPFD_CLOEXEC, 0) : -1;
+	fresh->mhd = fd >= 0 ? daemon_start(http, &fresh->pem, fd) : NULL;
+	if (fresh->mhd == NULL) {
+		log_error("SIGHUP: cannot serve with the new TLS files (%s), still serving the "
+		          "previous ones", fd < 0 ? strerror(errno) : "see the http: line above");
+		if (fd >= 0) {
+			close(fd);
+		}
+		daemon_free(fresh);
+		return false;
+	}
+	old->quiesced_fd = MHD_quiesce_daemon(old->mhd);
+	if (old->quiesced_fd < 0) {
+		log_error("SIGHUP: cannot hand the listening socket on, still serving the previous "
+		          "TLS files");
+		daemon_free(fresh);
+		return false;
+	}
+	http->current = fresh;
+	retire(http, old);
+
+	char subject[512];
+	tls_describe(fresh->pem.cert, subject, sizeof(subject));
+	log_notice("SIGHUP: reloaded the TLS files: certificate %s (%s), key %s%s%s",
+	           config->tls_cert, subject, config->tls_key,
+	           fresh->pem.ca != NULL ? ", client CA " : "",
+	           fresh->pem.ca != NULL ? config->tls_client_ca : "");
+	return true;
+}
+
 void syncd_http_stop(syncd_http_t *http)
 {
 	if (http == NULL) {
 		return;
 	}
-	if (http->daemon != NULL) {
-		MHD_stop_daemon(http->daemon);
+	if (http->current != NULL) {
+		daemon_free(http->current);
 	}
-	if (http->tls_key != NULL) {
-		explicit_bzero(http->tls_key, strlen(http->tls_key));
+	pthread_mutex_lock(&http->lock);
+	http->stopping = true;
+	pthread_cond_signal(&http->wake);
+	bool joined = http->reaper_running;
+	pthread_mutex_unlock(&http->lock);
+	if (joined) {
+		pthread_join(http->reaper, NULL);
 	}
-	free(http->tls_cert);
-	free(http->tls_key);
-	free(http->tls_ca);
+	pthread_cond_destroy(&http->wake);
+	pthread_mutex_destroy(&http->lock);
 	free(http);
 }

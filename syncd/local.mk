@@ -8,6 +8,7 @@ noinst_LTLIBRARIES += syncd/libmecdns-syncd.la
 syncd_libmecdns_syncd_la_SOURCES = \
 	syncd/auth.c syncd/auth.h \
 	syncd/config.c syncd/config.h \
+	syncd/limits.c syncd/limits.h \
 	common/config_file.c common/config_file.h \
 	common/log.c common/log.h \
 	syncd/problem.c syncd/problem.h \
@@ -49,6 +50,9 @@ syncd/mecdns-syncd.service: $(srcdir)/syncd/mecdns-syncd.service.in Makefile
 		-e 's|@localstatedir[@]|$(localstatedir)|g' \
 		-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 		$(srcdir)/syncd/mecdns-syncd.service.in > $@-t && mv $@-t $@
+
+# The user mecdns and the directories (sysusers.d, tmpfiles.d).
+include $(srcdir)/syncd/install.mk
 
 # D-Bus emitter and Knot control-socket client: their own fragments.
 include $(srcdir)/syncd/signals.mk

@@ -6,7 +6,8 @@
  *  stops, then HTTP, then zone sync (syncd/zonesync.h), then the D-Bus
  *  emitter flushes what is pending, then
  *  the database closes),
- *  SIGHUP reloads the token file, and every minute it prunes the change
+ *  SIGHUP reloads the token file and the TLS files (syncd/http.h), and
+ *  every minute it prunes the change
  *  log (keeping what is not signalled yet).
  */
 
@@ -153,7 +154,7 @@ static void prune(syncd_ctx_t *ctx)
 }
 
 /*! \brief Waits for signals until SIGTERM or SIGINT. */
-static void run(syncd_ctx_t *ctx, const sigset_t *set)
+static void run(syncd_ctx_t *ctx, syncd_http_t *http, const sigset_t *set)
 {
 	struct timespec timeout = { .tv_sec = PRUNE_INTERVAL };
 	for (;;) {
@@ -164,6 +165,7 @@ static void run(syncd_ctx_t *ctx, const sigset_t *set)
 		}
 		if (sig == SIGHUP) {
 			reload_tokens(ctx);
+			syncd_http_reload(http);
 		} else if (sig < 0 && errno == EAGAIN) {
 			prune(ctx);
 		}
@@ -173,8 +175,9 @@ static void run(syncd_ctx_t *ctx, const sigset_t *set)
 int main(int argc, char *argv[])
 {
 	/* The database directory is shared with knotd's group: files are
-	 * group-readable, -shm group-writable (DESIGN.md "Files"). */
-	umask(007);
+	 * group-readable, -shm group-writable (DESIGN.md "Files"); the store
+	 * sets those group bits itself, nothing is created group-writable. */
+	umask(027);
 
 	syncd_config_t config;
 	char err[1024];
@@ -229,7 +232,14 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	ctx.metrics = syncd_metrics_new(syncd_route_count);
-	if (ctx.metrics == NULL) {
+	syncd_limits_config_t limits_config = {
+		.max_connections = config.max_connections,
+		.max_per_client = config.max_connections_per_client,
+		.rate = config.rate_limit,
+		.burst = config.rate_burst,
+	};
+	ctx.limits = syncd_limits_new(&limits_config);
+	if (ctx.metrics == NULL || ctx.limits == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -258,7 +268,7 @@ int main(int argc, char *argv[])
 	log_notice("serving HTTP%s on %s, database %s, bus %s", config.tls_cert != NULL ? "S" : "",
 	           config.listen, config.database, config.dbus);
 
-	run(&ctx, &set);
+	run(&ctx, http, &set);
 	exit_code = EXIT_SUCCESS;
 	if (!mecdns_signals_emit_shutting_down(ctx.signals, SHUTTING_DOWN_MS) &&
 	    strcmp(config.dbus, "none") != 0) {
@@ -275,6 +285,7 @@ out:
 		mecdns_store_close(ctx.store);
 	}
 	syncd_metrics_free(ctx.metrics);
+	syncd_limits_free(ctx.limits); /* After HTTP: its connections count out. */
 	syncd_auth_free(ctx.auth);
 	pthread_rwlock_destroy(&ctx.auth_lock);
 	syncd_config_free(&config);

@@ -1,5 +1,6 @@
 /*  mecdns-syncd metrics (see metrics.h). */
 
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "syncd/metrics.h"
@@ -10,6 +11,7 @@
 struct syncd_metrics {
 	size_t route_count;
 	uint64_t *counters; /*!< (route_count + 1) * STATUS_SLOTS. */
+	uint64_t refused[SYNCD_LIMIT_COUNT]; /*!< By limit. */
 };
 
 syncd_metrics_t *syncd_metrics_new(size_t route_count)
@@ -51,4 +53,34 @@ void syncd_metrics_count(syncd_metrics_t *metrics, size_t route, int status)
 uint64_t syncd_metrics_get(const syncd_metrics_t *metrics, size_t route, int status)
 {
 	return __atomic_load_n(&metrics->counters[slot(metrics, route, status)], __ATOMIC_RELAXED);
+}
+
+void syncd_metrics_refused(syncd_metrics_t *metrics, syncd_limit_t limit)
+{
+	if (limit > SYNCD_LIMIT_NONE && limit < SYNCD_LIMIT_COUNT) {
+		__atomic_fetch_add(&metrics->refused[limit], 1, __ATOMIC_RELAXED);
+	}
+}
+
+void syncd_metrics_print_limits(const syncd_metrics_t *metrics, syncd_limits_t *limits,
+                                FILE *out)
+{
+	fprintf(out, "# HELP mecdns_syncd_http_refused_total Requests refused by a limit, by "
+	             "limit.\n"
+	             "# TYPE mecdns_syncd_http_refused_total counter\n");
+	for (int limit = SYNCD_LIMIT_NONE + 1; limit < SYNCD_LIMIT_COUNT; limit++) {
+		fprintf(out, "mecdns_syncd_http_refused_total{limit=\"%s\"} %" PRIu64 "\n",
+		        syncd_limit_name((syncd_limit_t)limit),
+		        __atomic_load_n(&metrics->refused[limit], __ATOMIC_RELAXED));
+	}
+	if (limits == NULL) {
+		return;
+	}
+	fprintf(out, "# HELP mecdns_syncd_http_connections Open HTTP connections.\n"
+	             "# TYPE mecdns_syncd_http_connections gauge\n"
+	             "mecdns_syncd_http_connections %u\n"
+	             "# HELP mecdns_syncd_http_clients Client addresses tracked for the limits.\n"
+	             "# TYPE mecdns_syncd_http_clients gauge\n"
+	             "mecdns_syncd_http_clients %zu\n",
+	        syncd_limits_connections(limits), syncd_limits_clients(limits));
 }

@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "syncd/limits.h"
 
 typedef struct syncd_metrics syncd_metrics_t;
 
@@ -20,3 +23,11 @@ void syncd_metrics_count(syncd_metrics_t *metrics, size_t route, int status);
 
 /*! \brief Reads a counter. */
 uint64_t syncd_metrics_get(const syncd_metrics_t *metrics, size_t route, int status);
+
+/*! \brief Counts one request refused by a limit (syncd/limits.h). */
+void syncd_metrics_refused(syncd_metrics_t *metrics, syncd_limit_t limit);
+
+/*! \brief Prints the refusal counters (every limit, zeros too) and, with
+ *         limits, the open connections and tracked clients. */
+void syncd_metrics_print_limits(const syncd_metrics_t *metrics, syncd_limits_t *limits,
+                                FILE *out);

@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -19,6 +20,8 @@ typedef struct {
 	char *etag;               /*!< ETag header value (quoted), or NULL. */
 	char *location;           /*!< Location header value, or NULL. */
 	const char *allow;        /*!< Allow header (for 405), static, or NULL. */
+	unsigned retry_after;     /*!< Retry-After seconds (429, 503), 0: none. */
+	bool close;               /*!< Connection: close after this answer. */
 } syncd_response_t;
 
 /*! \brief Sets a JSON body (application/json) from json, which is deleted.

@@ -24,4 +24,9 @@ include $(srcdir)/tests/announce.mk
 include $(srcdir)/tests/state.mk
 include $(srcdir)/tests/zonesync.mk
 include $(srcdir)/tests/faults.mk
+include $(srcdir)/tests/limits.mk
+include $(srcdir)/tests/tls.mk
+include $(srcdir)/tests/crash.mk
 include $(srcdir)/tests/etsi.mk
+include $(srcdir)/tests/install.mk
+include $(srcdir)/tests/sanitize.mk

@@ -28,6 +28,10 @@ stack_mecdns() {
 	knot_conf "$w" "$DNS_PORT" "$data/zone-apex.zone" "$MODULE_SO" "$w/mecdns.db"
 	taskset -c "$SERVER_CPU" "$KNOTD" -c "$w/knot.conf" >"$w/knotd.log" 2>&1 &
 	SRV_PID=$!; STACK_PIDS+=("$SRV_PID"); EXTRA_PIDS+=("$SRV_PID")
+	# syncd's default limits stay on: mecload keeps at most 16 keep-alive
+	# connections (under --max-connections-per-client 32) and the rate limit
+	# is off by default. Past 32 concurrent clients, add
+	# --max-connections-per-client 0 here.
 	taskset -c "$SERVER_CPU" "$SYNCD" --listen "127.0.0.1:$HTTP_PORT" --database "$w/mecdns.db" \
 		--dbus "$BUS" --knot-socket "$w/knot.sock" --knot-dbus none >"$w/syncd.log" 2>&1 &
 	pid=$!; STACK_PIDS+=("$pid"); EXTRA_PIDS+=("$pid")

@@ -263,6 +263,16 @@ int harness_spawn(harness_proc_t *proc, const char *name, char *const argv[],
 	return 0;
 }
 
+char *const *harness_module_env(void)
+{
+#ifdef MECDNS_ASAN_RUNTIME
+	static char *const env[] = { "LD_PRELOAD=" MECDNS_ASAN_RUNTIME, NULL };
+#else
+	static char *const env[] = { NULL };
+#endif
+	return env;
+}
+
 static int decode_status(int status)
 {
 	if (WIFEXITED(status)) {

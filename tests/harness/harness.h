@@ -50,6 +50,15 @@ int harness_free_port(const char *addr);
 int harness_spawn(harness_proc_t *proc, const char *name, char *const argv[],
                   char *const env[], const char *log_path);
 
+/*!
+ * \brief Extra environment (for harness_spawn/harness_run) of a program that
+ *        loads the built module: knotd, and knotc with a knot.conf naming
+ *        it. In a --enable-sanitizers build that is LD_PRELOAD of the ASan
+ *        runtime (knotd and knotc are not built with ASan, the module is);
+ *        otherwise it is empty. Other programs must not get it.
+ */
+char *const *harness_module_env(void);
+
 /*! \brief True while the child runs (reaps it if it exited). */
 bool harness_alive(harness_proc_t *proc);
 

@@ -19,8 +19,13 @@
 
 /*! Time knotd gets to serve after its start. */
 #define KNOTD_READY_MS 10000
-/*! Time knotd gets to stop after SIGTERM. */
+/*! Time knotd gets to stop after SIGTERM (with sanitizers, LeakSanitizer's
+ *  scan at exit comes on top: SIGKILL would lose its report). */
+#ifdef MECDNS_SANITIZERS
+#define KNOTD_STOP_MS 30000
+#else
 #define KNOTD_STOP_MS 5000
+#endif
 /*! Longest knotc run. */
 #define KNOTC_TIMEOUT_MS 15000
 /*! Start attempts (a free port may be taken before knotd binds it). */
@@ -33,6 +38,38 @@ static const char *knot_binary(const char *env, const char *fallback)
 {
 	const char *path = getenv(env);
 	return (path != NULL && *path != '\0') ? path : fallback;
+}
+
+int knotd_spawn(harness_proc_t *proc, const char *conf_path, char *const env[],
+                const char *log_path)
+{
+	size_t count = 0;
+	while (env != NULL && env[count] != NULL) {
+		count++;
+	}
+	char *const *module_env = harness_module_env();
+	size_t extra = 0;
+	while (module_env[extra] != NULL) {
+		extra++;
+	}
+	char **all = calloc(count + extra + 1, sizeof(*all));
+	if (all == NULL) {
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < count; i++) {
+		all[i] = env[i];
+	}
+	for (size_t i = 0; i < extra; i++) {
+		all[count + i] = module_env[i];
+	}
+	char *argv[] = { (char *)knot_binary("KNOTD", "/usr/sbin/knotd"), "-c",
+	                 (char *)conf_path, NULL };
+	int ret = harness_spawn(proc, "knotd", argv, all, log_path);
+	free(all);
+	if (ret != 0) {
+		fprintf(stderr, "knotd: cannot start %s: %s\n", argv[0], strerror(-ret));
+	}
+	return ret;
 }
 
 /*! \brief Writes the zone's file; returns its path (malloc'd) or NULL. */
@@ -297,10 +334,7 @@ int knotd_start(knotd_t *knotd, const knotd_config_t *config)
 		if (knotd->port <= 0 || write_conf(knotd, config) != 0) {
 			break;
 		}
-		char *argv[] = { (char *)knot_binary("KNOTD", "/usr/sbin/knotd"), "-c",
-		                 knotd->conf_path, NULL };
-		if (harness_spawn(&knotd->proc, "knotd", argv, config->env, log_path) != 0) {
-			fprintf(stderr, "knotd: cannot start %s\n", argv[0]);
+		if (knotd_spawn(&knotd->proc, knotd->conf_path, config->env, log_path) != 0) {
 			break;
 		}
 		track(knotd);
@@ -348,7 +382,8 @@ int knotd_ctl(knotd_t *knotd, char **output, ...)
 	}
 	va_end(ap);
 	argv[argc] = NULL;
-	return harness_run(argv, NULL, output, KNOTC_TIMEOUT_MS);
+	/* knotc loads the module named in knot.conf to read its section. */
+	return harness_run(argv, harness_module_env(), output, KNOTC_TIMEOUT_MS);
 }
 
 long long knotd_stat(knotd_t *knotd, const char *counter)
@@ -446,26 +481,90 @@ void knotd_dump_log(const knotd_t *knotd)
 	harness_dump_log(&knotd->proc);
 }
 
+#ifdef MECDNS_SANITIZERS
+/*! \brief Appends the UBSan reports (a "runtime error" line and its stack
+ *         lines) of text to out; returns how many. */
+static int copy_ubsan_reports(const char *text, FILE *out)
+{
+	int reports = 0;
+	bool in_report = false;
+	for (const char *line = text; *line != '\0';) {
+		const char *end = strchrnul(line, '\n');
+		int len = (int)(end - line);
+		if (memmem(line, len, ": runtime error: ", 17) != NULL) {
+			reports++;
+			in_report = true;
+		} else if (in_report && strncmp(line, "    #", 5) != 0) {
+			in_report = false;
+		}
+		if (in_report) {
+			fprintf(out, "%.*s\n", len, line);
+		}
+		line = *end != '\0' ? end + 1 : end;
+	}
+	return reports;
+}
+
+/*!
+ * \brief Saves the UBSan reports of knotd's log as a report file.
+ *
+ * gcc's UBSan runtime (libubsan) is apart from the preloaded libasan: in the
+ * module knotd dlopen()s it ignores log_path and writes to knotd's stderr,
+ * the log. Reports in the log after the offset stored in dir/ubsan-scanned
+ * (knotd may be halted and restarted on one log) go to
+ * $MECDNS_SANITIZER_DIR/san.knotd-log.PID, which scripts/sanitize.sh counts.
+ */
+static void save_ubsan_reports(const char *log_path, const char *dir, int pid)
+{
+	const char *report_dir = getenv("MECDNS_SANITIZER_DIR");
+	char *log = harness_read_file(log_path);
+	char *mark = dir != NULL ? harness_strdupf("%s/ubsan-scanned", dir) : NULL;
+	char *scanned = mark != NULL ? harness_read_file(mark) : NULL;
+	size_t from = scanned != NULL ? strtoul(scanned, NULL, 10) : 0;
+	if (report_dir != NULL && log != NULL && from <= strlen(log) &&
+	    strstr(log + from, ": runtime error: ") != NULL) {
+		char *path = harness_strdupf("%s/san.knotd-log.%d", report_dir, pid);
+		FILE *out = fopen(path, "a");
+		if (out != NULL) {
+			copy_ubsan_reports(log + from, out);
+			fclose(out);
+		}
+		free(path);
+	}
+	if (mark != NULL && log != NULL) {
+		char size[32];
+		snprintf(size, sizeof(size), "%zu", strlen(log));
+		harness_write_file(mark, size);
+	}
+	free(scanned);
+	free(mark);
+	free(log);
+}
+#else
+static void save_ubsan_reports(const char *log_path, const char *dir, int pid)
+{
+}
+#endif
+
 void knotd_halt(knotd_t *knotd, int sig)
 {
 	if (knotd->proc.pid <= 0) {
 		return;
 	}
+	int pid = knotd->proc.pid;
 	if (sig != 0 && sig != SIGTERM) {
 		harness_signal(&knotd->proc, sig);
 	}
 	harness_stop(&knotd->proc, KNOTD_STOP_MS);
+	save_ubsan_reports(knotd->proc.log_path, knotd->dir, pid);
 }
 
 int knotd_restart(knotd_t *knotd, const knotd_config_t *config)
 {
 	char *log_path = harness_strdupf("%s/knotd.log", knotd->dir);
-	char *argv[] = { (char *)knot_binary("KNOTD", "/usr/sbin/knotd"), "-c", knotd->conf_path,
-	                 NULL };
-	int ret = harness_spawn(&knotd->proc, "knotd", argv, config->env, log_path);
+	int ret = knotd_spawn(&knotd->proc, knotd->conf_path, config->env, log_path);
 	free(log_path);
 	if (ret != 0) {
-		fprintf(stderr, "knotd: cannot start %s again\n", argv[0]);
 		return -1;
 	}
 	track(knotd);
@@ -479,8 +578,12 @@ int knotd_restart(knotd_t *knotd, const knotd_config_t *config)
 
 void knotd_stop(knotd_t *knotd)
 {
+	int pid = knotd->proc.pid;
 	if (knotd->proc.pid > 0) {
 		harness_stop(&knotd->proc, KNOTD_STOP_MS);
+	}
+	if (knotd->proc.log_path[0] != '\0') {
+		save_ubsan_reports(knotd->proc.log_path, knotd->dir, pid);
 	}
 	if (knotd->dir != NULL) {
 		harness_rmtree(knotd->dir);
@@ -555,6 +658,7 @@ int knotd_track_end(void)
 		left++;
 		stop_orphan((pid_t)pid, conf);
 		char *log_path = harness_strdupf("%s/knotd.log", dir);
+		save_ubsan_reports(log_path, dir, pid);
 		char *log = harness_read_file(log_path);
 		fprintf(stderr, "----- knotd log of a failed test (%s) -----\n%s\n----- end -----\n",
 		        dir, log != NULL ? log : "(unreadable)");

@@ -65,6 +65,16 @@ typedef struct {
 } knotd_t;
 
 /*!
+ * \brief Starts $KNOTD -c conf_path with extra environment env (as
+ *        harness_spawn()) plus harness_module_env(); does not wait. Start
+ *        every knotd that loads the module through this.
+ *
+ * \return 0 or -errno (with a message on stderr).
+ */
+int knotd_spawn(harness_proc_t *proc, const char *conf_path, char *const env[],
+                const char *log_path);
+
+/*!
  * \brief Writes the configuration and starts knotd; waits until it serves.
  *
  * \return 0, or -1 when knotd did not start or did not become ready within

@@ -1047,10 +1047,7 @@ static stack_fixture_t stack;
  *         answers the control socket. */
 static void stack_knotd_restart(void)
 {
-	char *knotd_bin = getenv("KNOTD") != NULL && *getenv("KNOTD") != '\0' ? getenv("KNOTD")
-	                                                                      : "/usr/sbin/knotd";
-	char *argv[] = {knotd_bin, "-c", stack.knotd_conf, NULL};
-	ck_assert_int_eq(harness_spawn(&stack.knotd.proc, "knotd", argv, NULL, stack.knotd_log), 0);
+	ck_assert_int_eq(knotd_spawn(&stack.knotd.proc, stack.knotd_conf, NULL, stack.knotd_log), 0);
 	long long deadline = harness_now_ms() + WAIT_MS;
 	while (knotd_ctl(&stack.knotd, NULL, "status", (char *)NULL) != 0) {
 		ck_assert_msg(harness_now_ms() < deadline, "knotd did not come back");

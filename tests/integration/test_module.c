@@ -1517,6 +1517,15 @@ static void share_with_group(const char *path, gid_t gid, mode_t mode)
 	              "cannot share %s: %s", path, strerror(errno));
 }
 
+/*! \brief path belongs to group gid with exactly these group bits. */
+static void expect_group_mode(const char *path, gid_t gid, mode_t group_bits)
+{
+	struct stat st;
+	ck_assert_msg(stat(path, &st) == 0, "%s: %s", path, strerror(errno));
+	ck_assert_msg(st.st_gid == gid && (st.st_mode & S_IRWXG) == group_bits,
+	              "%s: group %ld, mode %04o", path, (long)st.st_gid, st.st_mode & 07777);
+}
+
 /*! \brief uid of a running process, from /proc. */
 static long process_uid(pid_t pid)
 {
@@ -1542,21 +1551,23 @@ START_TEST(test_knotd_as_knot_user_reads_database_written_by_root)
 	uid_t knot_uid = knot->pw_uid;
 	gid_t knot_gid = knot_group->gr_gid;
 
-	/* The layout of DESIGN.md: a directory shared through group knot,
-	 * setgid, the database and its -wal/-shm group read-write. */
+	/* The installed layout (tmpfiles.d/mecdns.conf, docs/install.md): the
+	 * directory shared through group knot, setgid, not group-writable; the
+	 * store makes the database and -wal group-readable, -shm group
+	 * read-write. knotd never gets more. */
 	mecdns_store_close(fx.store);
 	fx.store = NULL;
 	harness_rmtree(fx.dir);
 	ck_assert_int_eq(mkdir(fx.dir, 0700), 0);
-	share_with_group(fx.dir, knot_gid, 02770);
+	share_with_group(fx.dir, knot_gid, 02750);
 	char err[256] = "";
 	store_ok(mecdns_store_open(fx.db, &fx.store, err, sizeof(err)), err);
 	add_rule("app-1", "r1", "user.edge.test", "192.0.2.130");
 	char *wal = harness_strdupf("%s-wal", fx.db);
 	char *shm = harness_strdupf("%s-shm", fx.db);
-	share_with_group(fx.db, knot_gid, 0660);
-	share_with_group(wal, knot_gid, 0660);
-	share_with_group(shm, knot_gid, 0660);
+	expect_group_mode(fx.db, knot_gid, S_IRGRP);
+	expect_group_mode(wal, knot_gid, S_IRGRP);
+	expect_group_mode(shm, knot_gid, S_IRGRP | S_IWGRP);
 
 	knotd_config_t config = config_for(SCOPE_GLOBAL, true);
 	config.user = "knot:knot";

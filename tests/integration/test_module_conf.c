@@ -47,7 +47,7 @@ static int conf_check(const char *items, char **out)
 	const char *knotc = getenv("KNOTC");
 	char *argv[] = { (char *)(knotc != NULL && *knotc != '\0' ? knotc : "/usr/sbin/knotc"),
 	                 "-c", conf, "conf-check", NULL };
-	int ret = harness_run(argv, NULL, out, 30000);
+	int ret = harness_run(argv, harness_module_env(), out, 30000);
 	free(text);
 	free(conf);
 	free(module);

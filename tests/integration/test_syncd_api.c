@@ -455,6 +455,10 @@ START_TEST(test_mm5_delete_one_and_delete_all)
 	                           "{\"dnsRuleId\":\"r3\",\"domainName\":\"x.example.com\","
 	                           "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.3\"}"),
 	                 201);
+	/* A last segment that decodes to a control byte is not a rule id; it
+	 * once matched the app's collection and deleted every rule of A. */
+	rejected("DELETE", MM5 "/A/dns_rules/%01", NULL, 400);
+	ck_assert_int_eq(status_of("GET", MM5 "/A/dns_rules/r2", NULL), 200);
 	ck_assert_int_eq(status_of("DELETE", MM5 "/A/dns_rules/r1", NULL), 204);
 	mecdns_rule_t rule = { 0 };
 	ck_assert_int_eq(stored_rule("A", "r1", &rule), MECDNS_STORE_NOT_FOUND);

@@ -26,10 +26,18 @@ void mecdns_index_test_hash_bits(unsigned bits);
  * call (libknot's included) and can make the n-th one fail.
  */
 
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t count, size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-extern void __libc_free(void *ptr);
+#ifdef MECDNS_SANITIZERS
+/* Under ASan the allocator below the wrappers is ASan's (its runtime exports
+ * it under these names too): ASan allocates for its own interceptors
+ * (strdup, ...), and those blocks come back through free() here. */
+#define REAL_ALLOC(name) __interceptor_##name
+#else
+#define REAL_ALLOC(name) __libc_##name
+#endif
+extern void *REAL_ALLOC(malloc)(size_t size);
+extern void *REAL_ALLOC(calloc)(size_t count, size_t size);
+extern void *REAL_ALLOC(realloc)(void *ptr, size_t size);
+extern void REAL_ALLOC(free)(void *ptr);
 
 /* Volatile: the compiler assumes malloc touches no program state and would
  * otherwise move these accesses across calls of it. */
@@ -52,17 +60,17 @@ static bool alloc_fails(void)
 
 void *malloc(size_t size)
 {
-	return alloc_fails() ? NULL : __libc_malloc(size);
+	return alloc_fails() ? NULL : REAL_ALLOC(malloc)(size);
 }
 
 void *calloc(size_t count, size_t size)
 {
-	return alloc_fails() ? NULL : __libc_calloc(count, size);
+	return alloc_fails() ? NULL : REAL_ALLOC(calloc)(count, size);
 }
 
 void *realloc(void *ptr, size_t size)
 {
-	return alloc_fails() ? NULL : __libc_realloc(ptr, size);
+	return alloc_fails() ? NULL : REAL_ALLOC(realloc)(ptr, size);
 }
 
 void free(void *ptr)
@@ -70,7 +78,7 @@ void free(void *ptr)
 	if (ptr != NULL) {
 		free_calls++;
 	}
-	__libc_free(ptr);
+	REAL_ALLOC(free)(ptr);
 }
 
 /*! \brief Whether the allocation hooks above are in force (they are not if

@@ -90,7 +90,14 @@ START_TEST(test_new_file_is_created_at_current_version_in_wal_mode)
 	              st.st_mode & 07777);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_msg((st.st_mode & S_IRGRP) != 0, "database is not group-readable");
+	ck_assert_msg((st.st_mode & S_IWGRP) == 0, "database is group-writable (mode %o)",
+	              st.st_mode & 07777);
 	ck_assert_msg((st.st_mode & S_IWOTH) == 0, "database is world-writable");
+	char *wal = harness_strdupf("%s-wal", path);
+	ck_assert_int_eq(stat(wal, &st), 0);
+	ck_assert_msg((st.st_mode & (S_IRGRP | S_IWGRP)) == S_IRGRP,
+	              "-wal is not group read-only (mode %o)", st.st_mode & 07777);
+	free(wal);
 	free(shm);
 }
 END_TEST

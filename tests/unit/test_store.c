@@ -1026,7 +1026,8 @@ START_TEST(test_generation_rises_by_one_per_write_and_change_rows_match)
 	set_init(&x, ".", "c.example.", TYPE_A, 60);
 	set_add_address(&x, "192.0.2.3");
 	set_init(&y, ".", "c.example.", TYPE_MX, 60);
-	set_push(&y, "10 mx.example.", (const uint8_t *)"\x00\x0a\x02mx\x07example\x00", 15);
+	/* "\x07" "example": "\x07example" would be one escape, \x07e. */
+	set_push(&y, "10 mx.example.", (const uint8_t *)"\x00\x0a\x02mx\x07" "example\x00", 14);
 	mecdns_rrset_t batch[2] = {x.set, y.set};
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, batch, 2, NULL), MECDNS_STORE_OK);
 	ck_assert_uint_eq(generation(), 3);
