@@ -33,20 +33,22 @@ if [ -f "$src/config.status" ]; then
 	rm -rf "$top" && mkdir -p "$top"
 	rel=${build#"$src"/}
 	(cd "$src" && git ls-files -z --cached --others --exclude-standard) |
-		(cd "$src" && grep -zv "^$rel/" | xargs -0 tar -cf - --no-recursion) |
+		(cd "$src" && grep -zv "^$rel/" | xargs -0 tar -cf - --no-recursion --ignore-failed-read) |
 		tar -xf - -C "$top"
 fi
 if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
-	(cd "$top" && autoreconf -fi)
+	(cd "$top" && autoreconf -fi) >"$build/autoreconf.log" 2>&1 ||
+		{ cat "$build/autoreconf.log" >&2; exit 1; }
 fi
 
 cd "$build"
 if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
 	"$top/configure" --enable-sanitizers --enable-werror >configure.log
+	make clean >/dev/null # Objects built with other flags would stay.
 fi
 make -j"$jobs" >make.log 2>&1 || { tail -n 40 make.log >&2; echo "mecdns: build failed (make.log)" >&2; exit 1; }
 
-rm -rf sanitizer-reports
+rm -rf sanitizer-reports test-suite.log
 status=0
 make -j"$jobs" check "$@" >check.log 2>&1 || status=$?
 

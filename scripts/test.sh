@@ -2,7 +2,9 @@
 # Builds mecdns and runs every test (unit and integration against real knotd,
 # dbus-daemon and SQLite files). Installs missing Debian packages first.
 #   scripts/test.sh            build + make check
-#   CI=true scripts/test.sh    also -Werror and make distcheck
+#   CI=true scripts/test.sh    also make distcheck, a short fuzzing run of
+#                              every target (fuzz/ci.sh) and the whole suite
+#                              under ASan + UBSan (scripts/sanitize.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +42,18 @@ if [ "${CI:-}" = "true" ]; then
 		exit 1
 	}
 	echo "mecdns: distcheck passed"
+	# Every libFuzzer target for a few seconds over its seed corpus (clang,
+	# ASan + UBSan); any crash or broken invariant fails CI.
+	FUZZ_SECONDS=5 fuzz/ci.sh . || {
+		echo "mecdns: fuzzing found a problem (inputs and logs named above)" >&2
+		exit 1
+	}
+	# The whole suite again, built with ASan + UBSan (LeakSanitizer at every
+	# exit, knotd with the ASan runtime preloaded); any report fails CI.
+	scripts/sanitize.sh || {
+		echo "mecdns: sanitizers found a problem (reports in build-sanitize/sanitizer-reports)" >&2
+		exit 1
+	}
 fi
 # The closing line: programs of the suite (each a Check suite of many tests).
 echo "$summary"
