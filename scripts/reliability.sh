@@ -12,6 +12,8 @@
 #                   must be 0.
 #
 #   scripts/reliability.sh [--cycles N] [--fuzz-seconds S] [--out FILE]
+#   scripts/reliability.sh --from bench/results/reliability-<timestamp>
+#                          (writes the page again from that run's logs)
 #
 # Defaults: 50 cycles, 60 s per fuzz target, docs/reliability.md. The logs
 # of every step stay in bench/results/reliability-<timestamp>/. Exits
@@ -23,12 +25,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cycles=50
 fuzz_seconds=60
 out=$top/docs/reliability.md
+from=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cycles) cycles=$2; shift ;;
 	--fuzz-seconds) fuzz_seconds=$2; shift ;;
 	--out) out=$2; shift ;;
-	-h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+	--from) from=$(cd "$2" && pwd) || exit 2; shift ;;
+	-h | --help) sed -n '2,24p' "$0"; exit 0 ;;
 	*) echo "reliability.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -37,29 +41,45 @@ case $cycles$fuzz_seconds in
 *[!0-9]*) echo "reliability.sh: --cycles and --fuzz-seconds take whole numbers" >&2; exit 2 ;;
 esac
 
-"$top/scripts/deps.sh" || exit 1
-results=$top/bench/results/reliability-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$results" || exit 1
-echo "reliability: logs in $results"
-
-# run NAME CMD...: runs one step with its output in NAME.log; sets
-# step_status and step_seconds.
+# run NAME CMD...: runs one step with its output in NAME.log, its exit
+# status and seconds in NAME.status; sets step_status and step_seconds.
+# With --from, only reads what that run recorded.
 run() {
 	local name=$1 start
 	shift
-	echo "reliability: $name: $*"
-	start=$(date +%s)
-	"$@" >"$results/$name.log" 2>&1
-	step_status=$?
-	step_seconds=$(($(date +%s) - start))
+	if [ -z "$from" ]; then
+		echo "reliability: $name: $*"
+		start=$(date +%s)
+		"$@" >"$results/$name.log" 2>&1
+		echo "$? $(($(date +%s) - start))" >"$results/$name.status"
+	fi
+	read -r step_status step_seconds <"$results/$name.status" || {
+		echo "reliability: $results/$name.status: missing" >&2
+		exit 1
+	}
 	echo "reliability: $name: exit $step_status after ${step_seconds}s"
 }
+
+if [ -n "$from" ]; then
+	results=$from
+	# The run's settings, as it recorded them.
+	read -r cycles fuzz_seconds commit <"$results/settings" || exit 1
+else
+	"$top/scripts/deps.sh" || exit 1
+	results=$top/bench/results/reliability-$(date -u +%Y%m%dT%H%M%SZ)
+	mkdir -p "$results" || exit 1
+	commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	[ -n "$(git -C "$top" status --porcelain --untracked-files=no 2>/dev/null)" ] &&
+		commit="$commit+local-changes"
+	echo "$cycles $fuzz_seconds $commit" >"$results/settings"
+	echo "reliability: logs in $results"
+fi
 
 # 1. Crash soak, in its own build directory.
 run soak env BUILD_DIR="$results/build-soak" RESULTS="$results/soak" \
 	"$top/bench/soak.sh" "$cycles"
 soak_status=$step_status soak_seconds=$step_seconds
-soak_line=$(grep '^soak: ' "$results/soak.log" | tail -n 1)
+soak_line=$(grep '^soak: cycles=' "$results/soak.log" | tail -n 1)
 
 # 2. Fuzzing.
 run fuzz env FUZZ_SECONDS="$fuzz_seconds" "$top/fuzz/ci.sh" "$top" "$results/build-fuzz"
@@ -69,21 +89,18 @@ fuzz_lines=$(grep -E '^fuzz: [a-z_]+: ' "$results/fuzz.log")
 # 3. Sanitizers over the whole suite.
 run sanitizers env SANITIZE_BUILDDIR="$results/build-sanitize" "$top/scripts/sanitize.sh"
 san_status=$step_status san_seconds=$step_seconds
-san_line=$(grep '^sanitizers: ' "$results/sanitizers.log" | tail -n 1)
+san_line=$(grep '^sanitizers: ' "$results/sanitizers.log" | tail -n 1 | sed "s| in $results/| in |")
 
 # field LINE KEY: the value of KEY=VALUE in a soak line.
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 verdict() { [ "$1" -eq 0 ] && echo "passed" || echo "**FAILED** (exit $1)"; }
 
-commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$top" status --porcelain --untracked-files=no 2>/dev/null | head -n 1)
-[ -n "$dirty" ] && commit="$commit (with local changes)"
 {
 	cat <<EOF
 # mecdns reliability figures
 
 Written by \`scripts/reliability.sh --cycles $cycles --fuzz-seconds $fuzz_seconds\`
-on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, on $(nproc) CPUs
+on $(date -u -r "$results/settings" '+%Y-%m-%d %H:%M UTC'), commit $commit, on $(nproc) CPUs
 ($(uname -sr)). Run it again to refresh this page; the logs of the run were
 in \`bench/results/$(basename "$results")/\`. The short versions of all three
 run in CI (\`scripts/test.sh\` with \`CI=true\`): the crash test with 3
