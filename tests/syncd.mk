@@ -38,7 +38,7 @@ TESTS += tests/integration/test_syncd_api
 tests_integration_test_syncd_api_SOURCES = tests/integration/test_syncd_api.c
 tests_integration_test_syncd_api_CFLAGS = $(SYNCD_UNIT_CFLAGS)
 tests_integration_test_syncd_api_LDADD = tests/harness/libharness-syncd.la \
-	tests/harness/libharness-http.la \
+	tests/harness/libharness-problem.la tests/harness/libharness-http.la \
 	tests/harness/libharness-dns.la tests/harness/libharness.la store/libmecdns-store.la schema/libmecdns-schema.la \
 	$(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS)
 # Built before the test runs it.
