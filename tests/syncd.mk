@@ -26,6 +26,7 @@ tests_unit_test_rdata_LDADD = $(SYNCD_UNIT_LDADD)
 check_LTLIBRARIES += tests/harness/libharness-http.la
 tests_harness_libharness_http_la_SOURCES = tests/harness/http.c tests/harness/http.h
 tests_harness_libharness_http_la_CFLAGS = $(AM_CFLAGS)
+tests_harness_libharness_http_la_LIBADD = tests/harness/libharness.la
 
 # Starts and stops the real mecdns-syncd for integration tests (one place).
 check_LTLIBRARIES += tests/harness/libharness-syncd.la

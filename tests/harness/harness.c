@@ -137,8 +137,7 @@ char *harness_read_file(const char *path)
 	return buf;
 }
 
-/*! \brief Fills a sockaddr for addr:port; returns its length or 0. */
-static socklen_t make_addr(const char *addr, int port, struct sockaddr_storage *ss)
+socklen_t harness_sockaddr(const char *addr, int port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
@@ -160,7 +159,7 @@ static socklen_t make_addr(const char *addr, int port, struct sockaddr_storage *
 static bool port_bindable(const char *addr, int port, int type)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
+	socklen_t len = harness_sockaddr(addr, port, &ss);
 	if (len == 0) {
 		return false;
 	}
@@ -180,7 +179,7 @@ int harness_free_port(const char *addr)
 	 * collide; a retry loop handles the rest. */
 	for (int attempt = 0; attempt < 64; attempt++) {
 		struct sockaddr_storage ss;
-		socklen_t len = make_addr(addr, 0, &ss);
+		socklen_t len = harness_sockaddr(addr, 0, &ss);
 		if (len == 0) {
 			return -1;
 		}
@@ -341,7 +340,7 @@ int harness_wait_tcp(const char *addr, int port, int timeout_ms)
 {
 	long long deadline = harness_now_ms() + timeout_ms;
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
+	socklen_t len = harness_sockaddr(addr, port, &ss);
 	if (len == 0) {
 		return -1;
 	}

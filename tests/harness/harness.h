@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /*! A started child process. */
@@ -35,6 +36,10 @@ int harness_write_file(const char *path, const char *content);
 
 /*! \brief Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *harness_read_file(const char *path);
+
+/*! \brief Fills ss for addr:port (IPv4 or IPv6 literal); returns its length,
+ *         or 0 when addr is neither. */
+socklen_t harness_sockaddr(const char *addr, int port, struct sockaddr_storage *ss);
 
 /*! \brief A port that is free for both TCP and UDP on addr (e.g. "127.0.0.1"
  *         or "::1"), or -1. */

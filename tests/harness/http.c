@@ -1,8 +1,6 @@
 /*  mecdns test harness: tiny HTTP/1.1 client (see http.h). */
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,33 +9,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "tests/harness/harness.h"
 #include "tests/harness/http.h"
-
-/*! \brief Fills ss from an IPv4 or IPv6 literal and port; its length, or 0. */
-static socklen_t sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		return sizeof(*in4);
-	}
-	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		return sizeof(*in6);
-	}
-	return 0;
-}
 
 int http_connect(const char *src, const char *addr, int port)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_storage from;
-	socklen_t len = sockaddr_of(addr, port, &ss);
-	socklen_t from_len = src != NULL ? sockaddr_of(src, 0, &from) : 0;
+	socklen_t len = harness_sockaddr(addr, port, &ss);
+	socklen_t from_len = src != NULL ? harness_sockaddr(src, 0, &from) : 0;
 	if (len == 0 || (src != NULL && (from_len == 0 || from.ss_family != ss.ss_family))) {
 		return -EINVAL;
 	}
