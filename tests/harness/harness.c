@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -89,6 +90,77 @@ void harness_rmtree(const char *path)
 	}
 	closedir(dir);
 	rmdir(path);
+}
+
+void harness_unmount(const char *path)
+{
+	for (int i = 0; i < 50; i++) {
+		if (umount(path) == 0 || errno == EINVAL || errno == ENOENT) {
+			return;
+		}
+		if (errno != EBUSY) {
+			break;
+		}
+		harness_sleep_ms(100);
+	}
+	if (umount2(path, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+		fprintf(stderr, "harness: cannot unmount %s: %s\n", path, strerror(errno));
+	}
+}
+
+/*! The cleanup list: lines "D path" (directories) and "M path" (mounts). */
+static char *cleanup_list;
+
+void harness_cleanup_begin(void)
+{
+	free(cleanup_list);
+	cleanup_list = harness_strdupf("/tmp/mecdns-%s-cleanup-%d", program_invocation_short_name,
+	                               (int)getpid());
+}
+
+/*! \brief Appends a line to the cleanup list. */
+static void cleanup_add(char kind, const char *path)
+{
+	FILE *f = cleanup_list != NULL ? fopen(cleanup_list, "a") : NULL;
+	if (f != NULL) {
+		fprintf(f, "%c %s\n", kind, path);
+		fclose(f);
+	}
+}
+
+void harness_cleanup_dir(const char *path)
+{
+	cleanup_add('D', path);
+}
+
+void harness_cleanup_mount(const char *path)
+{
+	cleanup_add('M', path);
+}
+
+void harness_cleanup_end(void)
+{
+	if (cleanup_list == NULL) {
+		return;
+	}
+	char *list = harness_read_file(cleanup_list);
+	/* Mounts first (listed before their directories are removed). */
+	for (int pass = 0; pass < 2; pass++) {
+		char *copy = list != NULL ? harness_strdupf("%s", list) : NULL;
+		for (char *line = copy != NULL ? strtok(copy, "\n") : NULL; line != NULL;
+		     line = strtok(NULL, "\n")) {
+			if (pass == 0 && line[0] == 'M') {
+				harness_unmount(line + 2);
+			} else if (pass == 1 && line[0] == 'D') {
+				harness_rmtree(line + 2);
+			}
+		}
+		free(copy);
+	}
+	free(list);
+	unlink(cleanup_list);
+	free(cleanup_list);
+	cleanup_list = NULL;
 }
 
 int harness_write_file(const char *path, const char *content)

@@ -14,6 +14,17 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+/*! Check's ck_abort_msg() with the message after dump() (which prints the
+ *  logs a failure needs) when cond does not hold; for a test's own
+ *  expect(cond, fmt, ...) (the test includes check.h). */
+#define HARNESS_EXPECT(dump, cond, ...) \
+	do { \
+		if (!(cond)) { \
+			dump(); \
+			ck_abort_msg(__VA_ARGS__); \
+		} \
+	} while (0)
+
 /*! A started child process. */
 typedef struct {
 	pid_t pid;        /*!< 0 when not running. */
@@ -30,6 +41,31 @@ char *harness_tmpdir(const char *tag);
 
 /*! \brief Removes a directory tree (like rm -rf); ignores errors. */
 void harness_rmtree(const char *path);
+
+/*! \brief Unmounts path: waits a little (up to 5 s) for the open files of
+ *         dying children to go, then detaches lazily so that nothing stays
+ *         mounted; says on stderr when even that fails. */
+void harness_unmount(const char *path);
+
+/*!
+ * \brief Starts a suite's cleanup list: a file naming what the tests
+ *        create, so that harness_cleanup_end() undoes it also when a failed
+ *        assertion ended a test process before its own teardown. Meant as
+ *        the setup of tcase_add_unchecked_fixture() (in the parent process:
+ *        the tests' processes inherit the list).
+ */
+void harness_cleanup_begin(void);
+
+/*! \brief Lists a directory for harness_cleanup_end() to remove. */
+void harness_cleanup_dir(const char *path);
+
+/*! \brief Lists a mount point for harness_cleanup_end() to unmount. */
+void harness_cleanup_mount(const char *path);
+
+/*! \brief Unmounts the listed mount points, then removes the listed
+ *         directories, and deletes the list (the teardown of
+ *         tcase_add_unchecked_fixture()). */
+void harness_cleanup_end(void);
 
 /*! \brief Writes a whole file; returns 0 or -errno. */
 int harness_write_file(const char *path, const char *content);
