@@ -14,7 +14,8 @@ TESTS += tests/integration/test_limits
 tests_integration_test_limits_SOURCES = tests/integration/test_limits.c
 tests_integration_test_limits_CFLAGS = $(SYNCD_UNIT_CFLAGS)
 tests_integration_test_limits_LDADD = tests/harness/libharness-syncd.la \
-	tests/harness/libharness-http.la tests/harness/libharness.la \
+	tests/harness/libharness-problem.la tests/harness/libharness-http.la \
+	tests/harness/libharness.la \
 	store/libmecdns-store.la schema/libmecdns-schema.la \
 	$(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS)
 # The test runs the built daemon.

@@ -26,6 +26,7 @@ tests_unit_test_rdata_LDADD = $(SYNCD_UNIT_LDADD)
 check_LTLIBRARIES += tests/harness/libharness-http.la
 tests_harness_libharness_http_la_SOURCES = tests/harness/http.c tests/harness/http.h
 tests_harness_libharness_http_la_CFLAGS = $(AM_CFLAGS)
+tests_harness_libharness_http_la_LIBADD = tests/harness/libharness.la
 
 # Starts and stops the real mecdns-syncd for integration tests (one place).
 check_LTLIBRARIES += tests/harness/libharness-syncd.la
@@ -38,7 +39,7 @@ TESTS += tests/integration/test_syncd_api
 tests_integration_test_syncd_api_SOURCES = tests/integration/test_syncd_api.c
 tests_integration_test_syncd_api_CFLAGS = $(SYNCD_UNIT_CFLAGS)
 tests_integration_test_syncd_api_LDADD = tests/harness/libharness-syncd.la \
-	tests/harness/libharness-http.la \
+	tests/harness/libharness-problem.la tests/harness/libharness-http.la \
 	tests/harness/libharness-dns.la tests/harness/libharness.la store/libmecdns-store.la schema/libmecdns-schema.la \
 	$(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS)
 # Built before the test runs it.

@@ -14,7 +14,8 @@ TESTS += tests/integration/test_tls
 tests_integration_test_tls_SOURCES = tests/integration/test_tls.c
 tests_integration_test_tls_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS) $(libcjson_CFLAGS) -pthread
 tests_integration_test_tls_LDADD = tests/harness/libharness-syncd.la \
-	tests/harness/libharness-https.la tests/harness/libharness-http.la \
+	tests/harness/libharness-https.la tests/harness/libharness-problem.la \
+	tests/harness/libharness-http.la \
 	tests/harness/libharness.la $(check_LIBS) $(libcjson_LIBS) $(gnutls_LIBS) -lpthread
 EXTRA_DIST += tests/integration/tls_pki.sh
 # The test runs the built daemon.

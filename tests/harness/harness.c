@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -91,6 +92,77 @@ void harness_rmtree(const char *path)
 	rmdir(path);
 }
 
+void harness_unmount(const char *path)
+{
+	for (int i = 0; i < 50; i++) {
+		if (umount(path) == 0 || errno == EINVAL || errno == ENOENT) {
+			return;
+		}
+		if (errno != EBUSY) {
+			break;
+		}
+		harness_sleep_ms(100);
+	}
+	if (umount2(path, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+		fprintf(stderr, "harness: cannot unmount %s: %s\n", path, strerror(errno));
+	}
+}
+
+/*! The cleanup list: lines "D path" (directories) and "M path" (mounts). */
+static char *cleanup_list;
+
+void harness_cleanup_begin(void)
+{
+	free(cleanup_list);
+	cleanup_list = harness_strdupf("/tmp/mecdns-%s-cleanup-%d", program_invocation_short_name,
+	                               (int)getpid());
+}
+
+/*! \brief Appends a line to the cleanup list. */
+static void cleanup_add(char kind, const char *path)
+{
+	FILE *f = cleanup_list != NULL ? fopen(cleanup_list, "a") : NULL;
+	if (f != NULL) {
+		fprintf(f, "%c %s\n", kind, path);
+		fclose(f);
+	}
+}
+
+void harness_cleanup_dir(const char *path)
+{
+	cleanup_add('D', path);
+}
+
+void harness_cleanup_mount(const char *path)
+{
+	cleanup_add('M', path);
+}
+
+void harness_cleanup_end(void)
+{
+	if (cleanup_list == NULL) {
+		return;
+	}
+	char *list = harness_read_file(cleanup_list);
+	/* Mounts first (listed before their directories are removed). */
+	for (int pass = 0; pass < 2; pass++) {
+		char *copy = list != NULL ? harness_strdupf("%s", list) : NULL;
+		for (char *line = copy != NULL ? strtok(copy, "\n") : NULL; line != NULL;
+		     line = strtok(NULL, "\n")) {
+			if (pass == 0 && line[0] == 'M') {
+				harness_unmount(line + 2);
+			} else if (pass == 1 && line[0] == 'D') {
+				harness_rmtree(line + 2);
+			}
+		}
+		free(copy);
+	}
+	free(list);
+	unlink(cleanup_list);
+	free(cleanup_list);
+	cleanup_list = NULL;
+}
+
 int harness_write_file(const char *path, const char *content)
 {
 	FILE *f = fopen(path, "w");
@@ -137,8 +209,7 @@ char *harness_read_file(const char *path)
 	return buf;
 }
 
-/*! \brief Fills a sockaddr for addr:port; returns its length or 0. */
-static socklen_t make_addr(const char *addr, int port, struct sockaddr_storage *ss)
+socklen_t harness_sockaddr(const char *addr, int port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
@@ -160,7 +231,7 @@ static socklen_t make_addr(const char *addr, int port, struct sockaddr_storage *
 static bool port_bindable(const char *addr, int port, int type)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
+	socklen_t len = harness_sockaddr(addr, port, &ss);
 	if (len == 0) {
 		return false;
 	}
@@ -180,7 +251,7 @@ int harness_free_port(const char *addr)
 	 * collide; a retry loop handles the rest. */
 	for (int attempt = 0; attempt < 64; attempt++) {
 		struct sockaddr_storage ss;
-		socklen_t len = make_addr(addr, 0, &ss);
+		socklen_t len = harness_sockaddr(addr, 0, &ss);
 		if (len == 0) {
 			return -1;
 		}
@@ -341,7 +412,7 @@ int harness_wait_tcp(const char *addr, int port, int timeout_ms)
 {
 	long long deadline = harness_now_ms() + timeout_ms;
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
+	socklen_t len = harness_sockaddr(addr, port, &ss);
 	if (len == 0) {
 		return -1;
 	}

@@ -11,7 +11,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+
+/*! Check's ck_abort_msg() with the message after dump() (which prints the
+ *  logs a failure needs) when cond does not hold; for a test's own
+ *  expect(cond, fmt, ...) (the test includes check.h). */
+#define HARNESS_EXPECT(dump, cond, ...) \
+	do { \
+		if (!(cond)) { \
+			dump(); \
+			ck_abort_msg(__VA_ARGS__); \
+		} \
+	} while (0)
 
 /*! A started child process. */
 typedef struct {
@@ -30,11 +42,40 @@ char *harness_tmpdir(const char *tag);
 /*! \brief Removes a directory tree (like rm -rf); ignores errors. */
 void harness_rmtree(const char *path);
 
+/*! \brief Unmounts path: waits a little (up to 5 s) for the open files of
+ *         dying children to go, then detaches lazily so that nothing stays
+ *         mounted; says on stderr when even that fails. */
+void harness_unmount(const char *path);
+
+/*!
+ * \brief Starts a suite's cleanup list: a file naming what the tests
+ *        create, so that harness_cleanup_end() undoes it also when a failed
+ *        assertion ended a test process before its own teardown. Meant as
+ *        the setup of tcase_add_unchecked_fixture() (in the parent process:
+ *        the tests' processes inherit the list).
+ */
+void harness_cleanup_begin(void);
+
+/*! \brief Lists a directory for harness_cleanup_end() to remove. */
+void harness_cleanup_dir(const char *path);
+
+/*! \brief Lists a mount point for harness_cleanup_end() to unmount. */
+void harness_cleanup_mount(const char *path);
+
+/*! \brief Unmounts the listed mount points, then removes the listed
+ *         directories, and deletes the list (the teardown of
+ *         tcase_add_unchecked_fixture()). */
+void harness_cleanup_end(void);
+
 /*! \brief Writes a whole file; returns 0 or -errno. */
 int harness_write_file(const char *path, const char *content);
 
 /*! \brief Reads a whole file into a malloc'd NUL-terminated string, or NULL. */
 char *harness_read_file(const char *path);
+
+/*! \brief Fills ss for addr:port (IPv4 or IPv6 literal); returns its length,
+ *         or 0 when addr is neither. */
+socklen_t harness_sockaddr(const char *addr, int port, struct sockaddr_storage *ss);
 
 /*! \brief A port that is free for both TCP and UDP on addr (e.g. "127.0.0.1"
  *         or "::1"), or -1. */

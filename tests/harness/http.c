@@ -1,8 +1,6 @@
 /*  mecdns test harness: tiny HTTP/1.1 client (see http.h). */
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,25 +9,16 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "tests/harness/harness.h"
 #include "tests/harness/http.h"
 
-/*! \brief Connects to addr:port (IPv4 or IPv6 literal); fd or -errno. */
-static int connect_to(const char *addr, int port)
+int http_connect(const char *src, const char *addr, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = 0;
-	memset(&ss, 0, sizeof(ss));
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		len = sizeof(*in6);
-	} else {
+	struct sockaddr_storage from;
+	socklen_t len = harness_sockaddr(addr, port, &ss);
+	socklen_t from_len = src != NULL ? harness_sockaddr(src, 0, &from) : 0;
+	if (len == 0 || (src != NULL && (from_len == 0 || from.ss_family != ss.ss_family))) {
 		return -EINVAL;
 	}
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -39,7 +28,8 @@ static int connect_to(const char *addr, int port)
 	struct timeval timeout = { .tv_sec = 30 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	if (connect(fd, (struct sockaddr *)&ss, len) != 0) {
+	if ((src != NULL && bind(fd, (struct sockaddr *)&from, from_len) != 0) ||
+	    connect(fd, (struct sockaddr *)&ss, len) != 0) {
 		int err = errno;
 		close(fd);
 		return -err;
@@ -47,8 +37,7 @@ static int connect_to(const char *addr, int port)
 	return fd;
 }
 
-/*! \brief Writes everything; 0 or -errno. */
-static int write_all(int fd, const char *data, size_t len)
+int http_send_all(int fd, const char *data, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
@@ -64,9 +53,9 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/*! \brief Splits the raw answer into status, headers and body. */
-static void parse_answer(char *raw, size_t len, http_response_t *out)
+void http_parse_response(char *raw, size_t len, http_response_t *out)
 {
+	memset(out, 0, sizeof(*out));
 	out->status = -1;
 	char *end = raw != NULL ? strstr(raw, "\r\n\r\n") : NULL;
 	if (end == NULL) {
@@ -86,22 +75,15 @@ static void parse_answer(char *raw, size_t len, http_response_t *out)
 	free(raw);
 }
 
-int http_request(const char *addr, int port, const char *method, const char *path,
-                 const char *const *headers, const char *body, size_t body_len,
-                 http_response_t *out)
+char *http_request_head(const char *addr, int port, const char *method, const char *path,
+                        const char *const *headers, const char *body, size_t body_len,
+                        bool keep_alive)
 {
-	memset(out, 0, sizeof(*out));
-	out->status = -1;
-	int fd = connect_to(addr, port);
-	if (fd < 0) {
-		return fd;
-	}
-
 	char *head = NULL;
 	size_t head_len = 0;
 	FILE *mem = open_memstream(&head, &head_len);
-	fprintf(mem, "%s %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n", method, path, addr,
-	        port);
+	fprintf(mem, "%s %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: %s\r\n", method, path, addr,
+	        port, keep_alive ? "keep-alive" : "close");
 	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
 		fprintf(mem, "%s\r\n", headers[i]);
 	}
@@ -112,22 +94,23 @@ int http_request(const char *addr, int port, const char *method, const char *pat
 	}
 	fprintf(mem, "\r\n");
 	fclose(mem);
+	return head;
+}
 
-	int ret = write_all(fd, head, head_len);
-	free(head);
-	if (ret == 0 && body != NULL) {
-		/* A server may answer (413) and close before reading it all:
-		 * then the answer is still read below. */
-		(void)write_all(fd, body, body_len);
-	}
-	if (ret != 0) {
-		close(fd);
-		return ret;
-	}
+/*! \brief True when raw holds a whole answer with a Content-Length. */
+static bool answer_complete(const char *raw, size_t raw_len)
+{
+	const char *end = strstr(raw, "\r\n\r\n");
+	const char *length = end != NULL ? strcasestr(raw, "\r\nContent-Length:") : NULL;
+	return length != NULL && length < end &&
+	       raw_len >= (size_t)(end + 4 - raw) + strtoul(length + 17, NULL, 10);
+}
 
+void http_read_response(int fd, bool keep_alive, http_response_t *out)
+{
 	char *raw = NULL;
 	size_t raw_len = 0;
-	mem = open_memstream(&raw, &raw_len);
+	FILE *mem = open_memstream(&raw, &raw_len);
 	char buf[8192];
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -138,10 +121,38 @@ int http_request(const char *addr, int port, const char *method, const char *pat
 			break;
 		}
 		fwrite(buf, 1, (size_t)n, mem);
+		if (keep_alive && fflush(mem) == 0 && answer_complete(raw, raw_len)) {
+			break; /* The whole answer of a kept connection. */
+		}
 	}
 	fclose(mem);
+	http_parse_response(raw, raw_len, out);
+}
+
+int http_request(const char *addr, int port, const char *method, const char *path,
+                 const char *const *headers, const char *body, size_t body_len,
+                 http_response_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->status = -1;
+	int fd = http_connect(NULL, addr, port);
+	if (fd < 0) {
+		return fd;
+	}
+	char *head = http_request_head(addr, port, method, path, headers, body, body_len, false);
+	int ret = http_send_all(fd, head, strlen(head));
+	free(head);
+	if (ret == 0 && body != NULL) {
+		/* A server may answer (413) and close before reading it all:
+		 * then the answer is still read below. */
+		(void)http_send_all(fd, body, body_len);
+	}
+	if (ret != 0) {
+		close(fd);
+		return ret;
+	}
+	http_read_response(fd, false, out);
 	close(fd);
-	parse_answer(raw, raw_len, out);
 	return 0;
 }
 

@@ -1,16 +1,12 @@
 /*  mecdns test harness: tiny HTTPS client (see https.h). */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "tests/harness/https.h"
@@ -26,40 +22,6 @@ struct https_conn {
 	unsigned int pcert_count;
 	gnutls_privkey_t key;
 };
-
-/*! \brief Connects to addr:port; fd or -errno. */
-static int connect_to(const char *addr, int port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = 0;
-	memset(&ss, 0, sizeof(ss));
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		len = sizeof(*in4);
-	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		len = sizeof(*in6);
-	} else {
-		return -EINVAL;
-	}
-	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		return -errno;
-	}
-	struct timeval timeout = { .tv_sec = 30 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	if (connect(fd, (struct sockaddr *)&ss, len) != 0) {
-		int err = errno;
-		close(fd);
-		return -err;
-	}
-	return fd;
-}
 
 /*! \brief Always offers the client certificate, whatever CA names the
  *         server lists (GnuTLS would otherwise send none that does not
@@ -146,7 +108,7 @@ int https_connect(const char *addr, int port, const https_client_t *tls, https_c
 		goto fail;
 	}
 	gnutls_certificate_set_retrieve_function2(conn->creds, offer_client_cert);
-	conn->fd = connect_to(addr, port);
+	conn->fd = http_connect(NULL, addr, port);
 	if (conn->fd < 0) {
 		ret = conn->fd;
 		goto fail;
@@ -198,28 +160,6 @@ int https_send(https_conn_t *conn, const char *data, size_t len)
 	return 0;
 }
 
-/*! \brief Splits the raw answer into status, headers and body (takes raw). */
-static void parse_answer(char *raw, size_t len, http_response_t *out)
-{
-	out->status = -1;
-	char *end = raw != NULL ? strstr(raw, "\r\n\r\n") : NULL;
-	if (end == NULL) {
-		out->headers = raw != NULL ? raw : strdup("");
-		out->body = strdup("");
-		return;
-	}
-	size_t header_len = (size_t)(end - raw);
-	out->headers = strndup(raw, header_len);
-	out->body_len = len - header_len - 4;
-	out->body = malloc(out->body_len + 1);
-	memcpy(out->body, end + 4, out->body_len);
-	out->body[out->body_len] = '\0';
-	if (sscanf(raw, "HTTP/1.%*d %d", &out->status) != 1) {
-		out->status = -1;
-	}
-	free(raw);
-}
-
 int https_read_response(https_conn_t *conn, http_response_t *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -243,7 +183,7 @@ int https_read_response(https_conn_t *conn, http_response_t *out)
 		fwrite(buf, 1, (size_t)n, mem);
 	}
 	fclose(mem);
-	parse_answer(raw, raw_len, out);
+	http_parse_response(raw, raw_len, out);
 	return out->status < 0 && ret == 0 ? HTTPS_E_NO_ANSWER : ret;
 }
 
@@ -270,27 +210,6 @@ void https_close(https_conn_t *conn)
 	free(conn);
 }
 
-char *https_request_head(const char *addr, int port, const char *method, const char *path,
-                         const char *const *headers, const char *body, size_t body_len)
-{
-	char *head = NULL;
-	size_t head_len = 0;
-	FILE *mem = open_memstream(&head, &head_len);
-	fprintf(mem, "%s %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n", method, path, addr,
-	        port);
-	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
-		fprintf(mem, "%s\r\n", headers[i]);
-	}
-	if (body != NULL) {
-		fprintf(mem, "Content-Type: application/json\r\nContent-Length: %zu\r\n", body_len);
-	} else if (strcmp(method, "GET") != 0 && strcmp(method, "DELETE") != 0) {
-		fprintf(mem, "Content-Length: 0\r\n");
-	}
-	fprintf(mem, "\r\n");
-	fclose(mem);
-	return head;
-}
-
 int https_request(const char *addr, int port, const https_client_t *tls, const char *method,
                   const char *path, const char *const *headers, const char *body,
                   size_t body_len, http_response_t *out, https_peer_t *peer)
@@ -302,7 +221,7 @@ int https_request(const char *addr, int port, const https_client_t *tls, const c
 	if (ret != 0) {
 		return ret;
 	}
-	char *head = https_request_head(addr, port, method, path, headers, body, body_len);
+	char *head = http_request_head(addr, port, method, path, headers, body, body_len, false);
 	ret = https_send(conn, head, strlen(head));
 	free(head);
 	if (ret == 0 && body != NULL) {

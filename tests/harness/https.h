@@ -65,8 +65,3 @@ void https_close(https_conn_t *conn);
 int https_request(const char *addr, int port, const https_client_t *tls, const char *method,
                   const char *path, const char *const *headers, const char *body,
                   size_t body_len, http_response_t *out, https_peer_t *peer);
-
-/*! \brief The request head (request line and headers, "Connection: close")
- *         as http_request() sends it; malloc'd. */
-char *https_request_head(const char *addr, int port, const char *method, const char *path,
-                         const char *const *headers, const char *body, size_t body_len);

@@ -49,39 +49,6 @@
 static const char *bird_path;
 static const char *birdc_path;
 
-/*** Cleanup of temporary directories (also after a failed test). ***/
-
-/*! File listing the directories the tests created; the unchecked teardown
- *  (in the parent process) removes them, also when a failed assertion
- *  ended a test process early. */
-static char *cleanup_list;
-
-static void remember_for_cleanup(const char *path)
-{
-	FILE *f = fopen(cleanup_list, "a");
-	if (f != NULL) {
-		fprintf(f, "%s\n", path);
-		fclose(f);
-	}
-}
-
-static void suite_setup(void)
-{
-	cleanup_list = harness_strdupf("/tmp/mecdns-announce-cleanup-%d", (int)getpid());
-}
-
-static void suite_teardown(void)
-{
-	char *list = harness_read_file(cleanup_list);
-	for (char *line = list != NULL ? strtok(list, "\n") : NULL; line != NULL;
-	     line = strtok(NULL, "\n")) {
-		harness_rmtree(line);
-	}
-	free(list);
-	unlink(cleanup_list);
-	free(cleanup_list);
-}
-
 /*** Profiles, argv, hold-down (no processes). ***/
 
 /*! \brief Asserts that argv is exactly the expected words. */
@@ -272,7 +239,7 @@ START_TEST(test_bad_configuration_exits_with_one_clear_line)
 	                    "/nonexistent/announce.conf");
 
 	char *dir = harness_tmpdir("announce-conf");
-	remember_for_cleanup(dir);
+	harness_cleanup_dir(dir);
 	char *conf = harness_strdupf("%s/announce.conf", dir);
 	ck_assert_int_eq(harness_write_file(conf, "announce:\n    profile: bird\n"
 	                                          "    hold-down: soon\n"),
@@ -365,7 +332,7 @@ static void bgp_start(bgp_pair_t *pair)
 	memset(pair, 0, sizeof(*pair));
 	pair->dir = harness_tmpdir("announce-bgp");
 	ck_assert_ptr_nonnull(pair->dir);
-	remember_for_cleanup(pair->dir);
+	harness_cleanup_dir(pair->dir);
 	pair->speaker_port = harness_free_port(SPEAKER_ADDR);
 	pair->peer_port = harness_free_port(PEER_ADDR);
 	ck_assert_int_gt(pair->speaker_port, 0);
@@ -719,7 +686,7 @@ static void fake_setup(void)
 {
 	memset(&bus, 0, sizeof(bus));
 	ck_assert_int_eq(harness_dbus_start(&bus, NULL), 0);
-	remember_for_cleanup(bus.dir);
+	harness_cleanup_dir(bus.dir);
 	bgp_start(&pair);
 	memset(&announcer, 0, sizeof(announcer));
 }
@@ -1074,7 +1041,7 @@ static void stack_setup(void)
 	memset(&stack, 0, sizeof(stack));
 	fake_setup();
 	stack.dir = harness_tmpdir("announce-stack");
-	remember_for_cleanup(stack.dir);
+	harness_cleanup_dir(stack.dir);
 	stack.db = harness_strdupf("%s/mecdns.db", stack.dir);
 	/* knotd first: syncd's --knot-socket is in knotd's directory. The
 	 * module waits for the database, which syncd creates. */
@@ -1088,7 +1055,7 @@ static void stack_setup(void)
 	                          "ns 3600 A 127.0.0.1\n"}},
 	};
 	ck_assert_int_eq(knotd_start(&stack.knotd, &config), 0);
-	remember_for_cleanup(stack.knotd.dir);
+	harness_cleanup_dir(stack.knotd.dir);
 	stack_syncd_start();
 	stack.knotd_conf = strdup(stack.knotd.conf_path);
 	stack.knotd_log = strdup(stack.knotd.proc.log_path);
@@ -1214,7 +1181,7 @@ static Suite *announce_suite(void)
 	Suite *suite = suite_create("announce");
 
 	TCase *units = tcase_create("profiles_and_hold_down");
-	tcase_add_unchecked_fixture(units, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(units, harness_cleanup_begin, harness_cleanup_end);
 	tcase_add_test(units, test_bird_profile_enables_and_disables_the_protocol);
 	tcase_add_test(units, test_exabgp_profile_writes_announce_and_withdraw_route);
 	tcase_add_test(units, test_gobgp_profile_adds_and_deletes_in_the_global_rib);
@@ -1225,7 +1192,7 @@ static Suite *announce_suite(void)
 	suite_add_tcase(suite, units);
 
 	TCase *fake = tcase_create("bird_with_fake_syncd");
-	tcase_add_unchecked_fixture(fake, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(fake, harness_cleanup_begin, harness_cleanup_end);
 	tcase_add_checked_fixture(fake, fake_setup, fake_teardown);
 	tcase_set_timeout(fake, 120);
 	tcase_add_test(fake, test_prefix_follows_the_serving_signal);
@@ -1244,7 +1211,7 @@ static Suite *announce_suite(void)
 	suite_add_tcase(suite, fake);
 
 	TCase *real = tcase_create("bird_with_real_stack");
-	tcase_add_unchecked_fixture(real, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(real, harness_cleanup_begin, harness_cleanup_end);
 	tcase_add_checked_fixture(real, stack_setup, stack_teardown);
 	tcase_set_timeout(real, 180);
 	tcase_add_test(real, test_stack_prefix_is_announced_exactly_while_knotd_serves);

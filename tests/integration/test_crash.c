@@ -184,10 +184,6 @@ static atomic_bool prober_stop;
 static atomic_llong probe_max_ms;     /*!< Slowest probe answer this cycle. */
 static atomic_size_t probe_timeouts;  /*!< Probes without answer this cycle. */
 
-/*! File listing the directories the test created, removed by the
- *  unchecked teardown also after a failed assertion. */
-static char *cleanup_list;
-
 /*** Helpers. ***/
 
 /*! \brief splitmix64: the test's deterministic random numbers. */
@@ -212,32 +208,6 @@ static void new_address(char out[ADDR_LEN])
 	snprintf(out, ADDR_LEN, "10.%u.%u.%u", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
 }
 
-static void remember_for_cleanup(const char *path)
-{
-	FILE *f = fopen(cleanup_list, "a");
-	if (f != NULL) {
-		fprintf(f, "%s\n", path);
-		fclose(f);
-	}
-}
-
-static void suite_setup(void)
-{
-	cleanup_list = harness_strdupf("/tmp/mecdns-crash-cleanup-%d", (int)getpid());
-}
-
-static void suite_teardown(void)
-{
-	char *list = harness_read_file(cleanup_list);
-	for (char *line = list != NULL ? strtok(list, "\n") : NULL; line != NULL;
-	     line = strtok(NULL, "\n")) {
-		harness_rmtree(line);
-	}
-	free(list);
-	unlink(cleanup_list);
-	free(cleanup_list);
-}
-
 static void print_totals(void);
 
 /*! \brief Prints the logs and, during a run, the totals so far. */
@@ -253,13 +223,7 @@ static void dump_state(void)
 }
 
 /*! ck_assert_msg() that dumps the components' logs before failing. */
-#define expect(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			dump_state(); \
-			ck_abort_msg(__VA_ARGS__); \
-		} \
-	} while (0)
+#define expect(cond, ...) HARNESS_EXPECT(dump_state, cond, __VA_ARGS__)
 
 /*! Problems found in a cycle: counted, the first one kept for the failure. */
 typedef struct {
@@ -689,12 +653,12 @@ static void setup(void)
 	listener = NULL;
 	dir = harness_tmpdir("crash");
 	ck_assert_ptr_nonnull(dir);
-	remember_for_cleanup(dir);
+	harness_cleanup_dir(dir);
 	syncd.db = harness_strdupf("%s/mecdns.db", dir);
 	syncd.log = harness_strdupf("%s/syncd.log", dir);
 
 	ck_assert_int_eq(harness_dbus_start(&bus, NULL), 0);
-	remember_for_cleanup(bus.dir);
+	harness_cleanup_dir(bus.dir);
 	listener = harness_dbus_listen(bus.address, IFACE);
 	ck_assert_ptr_nonnull(listener);
 	/* syncd first: it creates the database the module opens. */
@@ -1446,7 +1410,7 @@ int main(void)
 {
 	Suite *suite = suite_create("crash");
 	TCase *tc = tcase_create("kill_9");
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, harness_cleanup_begin, harness_cleanup_end);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	/* Generous: a cycle takes a few seconds, EVENTUALLY_MS bounds its waits. */
 	tcase_set_timeout(tc, 120 + 60 * env_cycles());

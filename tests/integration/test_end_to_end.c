@@ -67,37 +67,6 @@ static knotd_t knotd;
 static bool knotd_running;
 static harness_dbus_listener_t *listener;
 
-/*! File listing the directories the tests created: the unchecked teardown
- *  (in the parent process) removes them, also when a failed assertion ended
- *  a test process before its own teardown (its children die with it). */
-static char *cleanup_list;
-
-static void remember_for_cleanup(const char *path)
-{
-	FILE *f = fopen(cleanup_list, "a");
-	if (f != NULL) {
-		fprintf(f, "%s\n", path);
-		fclose(f);
-	}
-}
-
-static void suite_setup(void)
-{
-	cleanup_list = harness_strdupf("/tmp/mecdns-e2e-cleanup-%d", (int)getpid());
-}
-
-static void suite_teardown(void)
-{
-	char *list = harness_read_file(cleanup_list);
-	for (char *line = list != NULL ? strtok(list, "\n") : NULL; line != NULL;
-	     line = strtok(NULL, "\n")) {
-		harness_rmtree(line);
-	}
-	free(list);
-	unlink(cleanup_list);
-	free(cleanup_list);
-}
-
 /*! \brief Prints everything a failing test needs: syncd's log, the signals
  *         received, knotd's log. */
 static void dump_state(void)
@@ -114,13 +83,7 @@ static void dump_state(void)
 }
 
 /*! ck_assert_msg() that dumps the components' state before failing. */
-#define expect(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			dump_state(); \
-			ck_abort_msg(__VA_ARGS__); \
-		} \
-	} while (0)
+#define expect(cond, ...) HARNESS_EXPECT(dump_state, cond, __VA_ARGS__)
 
 /*! \brief Starts mecdns-syncd on a fresh free port with the test's database,
  *         emitting on the private bus; waits until it listens. */
@@ -136,7 +99,7 @@ static void syncd_start(void)
 static void bus_start(void)
 {
 	ck_assert_int_eq(harness_dbus_start(&bus, NULL), 0);
-	remember_for_cleanup(bus.dir);
+	harness_cleanup_dir(bus.dir);
 }
 
 /*! \brief A listener on the private bus, subscribed before it returns. */
@@ -172,7 +135,7 @@ static void setup(void)
 
 	syncd.dir = harness_tmpdir("e2e");
 	ck_assert_ptr_nonnull(syncd.dir);
-	remember_for_cleanup(syncd.dir);
+	harness_cleanup_dir(syncd.dir);
 	syncd.db = harness_strdupf("%s/mecdns.db", syncd.dir);
 	syncd.log = harness_strdupf("%s/syncd.log", syncd.dir);
 
@@ -714,7 +677,7 @@ int main(void)
 {
 	Suite *suite = suite_create("end_to_end");
 	TCase *tc = tcase_create("syncd_dbus_knotd");
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, harness_cleanup_begin, harness_cleanup_end);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_mm5_rule_answered_and_signalled_until_app_deactivates_it_on_mp1);

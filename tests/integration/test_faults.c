@@ -76,63 +76,6 @@ static knotd_t knotd;
 static bool knotd_running;
 static pid_t locker;      /*!< The child holding the write lock, or 0. */
 
-/*! File listing what the tests created ("M path" mounts, "D path"
- *  directories): the unchecked teardown undoes them after a failure. */
-static char *cleanup_list;
-
-static void remember_for_cleanup(char kind, const char *path)
-{
-	FILE *f = fopen(cleanup_list, "a");
-	if (f != NULL) {
-		fprintf(f, "%c %s\n", kind, path);
-		fclose(f);
-	}
-}
-
-/*! \brief Unmounts path: waits a little for the dying children's open files
- *         to go, then detaches lazily so that nothing stays mounted. */
-static void unmount(const char *path)
-{
-	for (int i = 0; i < 50; i++) {
-		if (umount(path) == 0 || errno == EINVAL || errno == ENOENT) {
-			return;
-		}
-		if (errno != EBUSY) {
-			break;
-		}
-		harness_sleep_ms(100);
-	}
-	if (umount2(path, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
-		fprintf(stderr, "test_faults: cannot unmount %s: %s\n", path, strerror(errno));
-	}
-}
-
-static void suite_setup(void)
-{
-	cleanup_list = harness_strdupf("/tmp/mecdns-faults-cleanup-%d", (int)getpid());
-}
-
-static void suite_teardown(void)
-{
-	char *list = harness_read_file(cleanup_list);
-	/* Mounts first (listed before their directories are removed). */
-	for (int pass = 0; pass < 2; pass++) {
-		char *copy = list != NULL ? harness_strdupf("%s", list) : NULL;
-		for (char *line = copy != NULL ? strtok(copy, "\n") : NULL; line != NULL;
-		     line = strtok(NULL, "\n")) {
-			if (pass == 0 && line[0] == 'M') {
-				unmount(line + 2);
-			} else if (pass == 1 && line[0] == 'D') {
-				harness_rmtree(line + 2);
-			}
-		}
-		free(copy);
-	}
-	free(list);
-	unlink(cleanup_list);
-	free(cleanup_list);
-}
-
 static void dump_state(void)
 {
 	if (syncd.proc.log_path[0] != '\0') {
@@ -144,13 +87,7 @@ static void dump_state(void)
 }
 
 /*! ck_assert_msg() that dumps the components' logs before failing. */
-#define expect(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			dump_state(); \
-			ck_abort_msg(__VA_ARGS__); \
-		} \
-	} while (0)
+#define expect(cond, ...) HARNESS_EXPECT(dump_state, cond, __VA_ARGS__)
 
 static void setup(void)
 {
@@ -161,7 +98,7 @@ static void setup(void)
 	locker = 0;
 	dir = harness_tmpdir("faults");
 	ck_assert_ptr_nonnull(dir);
-	remember_for_cleanup('D', dir);
+	harness_cleanup_dir(dir);
 }
 
 static void stop_locker(void)
@@ -182,7 +119,7 @@ static void teardown(void)
 	}
 	int status = harness_syncd_stop(&syncd.proc, 10000);
 	if (mountpoint != NULL) {
-		unmount(mountpoint);
+		harness_unmount(mountpoint);
 		free(mountpoint);
 		mountpoint = NULL;
 	}
@@ -470,7 +407,7 @@ START_TEST(test_disk_full_is_507_reads_and_dns_keep_working)
 		return;
 	}
 	mountpoint = mnt;
-	remember_for_cleanup('M', mnt);
+	harness_cleanup_mount(mnt);
 
 	char *db = harness_strdupf("%s/mecdns.db", mnt);
 	syncd_start(db);
@@ -673,7 +610,7 @@ int main(void)
 {
 	Suite *suite = suite_create("faults");
 	TCase *tc = tcase_create("faults");
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, harness_cleanup_begin, harness_cleanup_end);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_disk_full_is_507_reads_and_dns_keep_working);

@@ -7,23 +7,17 @@
  *  (127.0.0.1, 127.0.0.2, ...: all loopback).
  */
 
-#include <arpa/inet.h>
 #include <check.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
-
-#include <cjson/cJSON.h>
 
 #include "store/store.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
+#include "tests/harness/problem.h"
 #include "tests/harness/syncd.h"
 
 #define ADDR "127.0.0.1"
@@ -91,61 +85,14 @@ static char *rule_body(const char *id)
 	                       id, id);
 }
 
-/*** A client with a chosen source address (the harness client always
- *** connects from the kernel's choice). ***/
+/*** A client with a chosen source address. ***/
 
-/*! \brief Connects from src to syncd; the socket or -1. */
+/*! \brief Connects from src to syncd; the socket. */
 static int connect_from(const char *src)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)syncd.port) };
-	ck_assert_int_eq(inet_pton(AF_INET, src, &from.sin_addr), 1);
-	ck_assert_int_eq(inet_pton(AF_INET, ADDR, &to.sin_addr), 1);
-	struct timeval timeout = { .tv_sec = 30 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	ck_assert_msg(bind(fd, (struct sockaddr *)&from, sizeof(from)) == 0, "bind %s: %s", src,
-	              strerror(errno));
-	ck_assert_msg(connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0, "connect from %s: %s",
-	              src, strerror(errno));
+	int fd = http_connect(src, ADDR, syncd.port);
+	ck_assert_msg(fd >= 0, "connect from %s: %s", src, strerror(-fd));
 	return fd;
-}
-
-/*! \brief Sends all of text. */
-static void send_all(int fd, const char *text, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, text, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			return; /* The server may answer and close first. */
-		}
-		text += n;
-		len -= (size_t)n;
-	}
-}
-
-/*! \brief Splits a raw answer as the harness does (out owns the parts). */
-static void parse_answer(const char *raw, size_t len, http_response_t *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->status = -1;
-	const char *end = strstr(raw, "\r\n\r\n");
-	if (end == NULL) {
-		out->headers = strdup(raw);
-		out->body = strdup("");
-		return;
-	}
-	out->headers = strndup(raw, (size_t)(end - raw));
-	out->body_len = len - (size_t)(end + 4 - raw);
-	out->body = strndup(end + 4, out->body_len);
-	if (sscanf(raw, "HTTP/1.%*d %d", &out->status) != 1) {
-		out->status = -1;
-	}
 }
 
 /*!
@@ -160,47 +107,15 @@ static int request_from(const char *src, const char *method, const char *path,
                         int *keep)
 {
 	int fd = connect_from(src);
-	char *head = NULL;
-	size_t head_len = 0;
-	FILE *mem = open_memstream(&head, &head_len);
-	fprintf(mem, "%s %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: %s\r\n", method, path, ADDR,
-	        syncd.port, keep != NULL ? "keep-alive" : "close");
-	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
-		fprintf(mem, "%s\r\n", headers[i]);
+	size_t body_len = body != NULL ? strlen(body) : 0;
+	char *head = http_request_head(ADDR, syncd.port, method, path, headers, body, body_len,
+	                               keep != NULL);
+	/* The server may answer and close before reading it all. */
+	if (http_send_all(fd, head, strlen(head)) == 0 && body != NULL) {
+		(void)http_send_all(fd, body, body_len);
 	}
-	if (body != NULL) {
-		fprintf(mem, "Content-Type: application/json\r\nContent-Length: %zu\r\n",
-		        strlen(body));
-	}
-	fprintf(mem, "\r\n%s", body != NULL ? body : "");
-	fclose(mem);
-	send_all(fd, head, head_len);
 	free(head);
-
-	char *raw = NULL;
-	size_t raw_len = 0;
-	mem = open_memstream(&raw, &raw_len);
-	char buf[4096];
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			break;
-		}
-		fwrite(buf, 1, (size_t)n, mem);
-		fflush(mem);
-		const char *end = keep != NULL ? strstr(raw, "\r\n\r\n") : NULL;
-		const char *length = end != NULL ? strcasestr(raw, "\r\nContent-Length:") : NULL;
-		if (length != NULL && length < end &&
-		    raw_len >= (size_t)(end + 4 - raw) + strtoul(length + 17, NULL, 10)) {
-			break; /* The whole answer of a kept connection. */
-		}
-	}
-	fclose(mem);
-	parse_answer(raw != NULL ? raw : "", raw_len, out);
-	free(raw);
+	http_read_response(fd, keep != NULL, out);
 	if (keep != NULL) {
 		*keep = fd;
 	} else {
@@ -261,27 +176,6 @@ static int post_until_not(const char *src, const char *id, int refused)
 
 /*** Assertions. ***/
 
-/*! \brief A ProblemDetails answer with status whose detail contains want. */
-static void assert_problem(const http_response_t *resp, int status, const char *want)
-{
-	ck_assert_msg(resp->status == status, "status %d, expected %d: %s", resp->status, status,
-	              resp->body);
-	char *type = http_header(resp, "Content-Type");
-	ck_assert_ptr_nonnull(type);
-	ck_assert_str_eq(type, "application/problem+json");
-	free(type);
-	cJSON *json = cJSON_Parse(resp->body);
-	ck_assert_ptr_nonnull(json);
-	ck_assert_int_eq(cJSON_GetObjectItem(json, "status")->valueint, status);
-	ck_assert(cJSON_IsString(cJSON_GetObjectItem(json, "type")));
-	ck_assert(cJSON_IsString(cJSON_GetObjectItem(json, "title")));
-	cJSON *detail = cJSON_GetObjectItem(json, "detail");
-	ck_assert(cJSON_IsString(detail));
-	ck_assert_msg(strstr(detail->valuestring, want) != NULL, "detail \"%s\" lacks \"%s\"",
-	              detail->valuestring, want);
-	cJSON_Delete(json);
-}
-
 /*! \brief The Retry-After header as a number (asserts it is one). */
 static long retry_after(const http_response_t *resp)
 {
@@ -339,7 +233,7 @@ START_TEST(test_too_many_headers_is_431)
 	uint64_t before = generation();
 	http_response_t resp;
 	request_from(ADDR, "POST", MM5_RULES, body, many, &resp, NULL);
-	assert_problem(&resp, 431, "9 header fields, more than 8");
+	http_assert_problem(&resp, 431, "9 header fields, more than 8");
 	ck_assert_ptr_null(http_header(&resp, "Retry-After"));
 	http_response_free(&resp);
 	ck_assert_uint_eq(generation(), before);
@@ -380,7 +274,7 @@ START_TEST(test_deep_json_is_400_before_parsing)
 	char *body = deep_body(33);
 	http_response_t resp;
 	request_from(ADDR, "POST", MM5_RULES, body, NULL, &resp, NULL);
-	assert_problem(&resp, 400, "nests deeper than 32 arrays/objects");
+	http_assert_problem(&resp, 400, "nests deeper than 32 arrays/objects");
 	http_response_free(&resp);
 	free(body);
 	ck_assert_uint_eq(generation(), before);
@@ -417,7 +311,7 @@ START_TEST(test_large_body_is_413)
 	uint64_t before = generation();
 	http_response_t resp;
 	request_from(ADDR, "POST", MM5_RULES, body, NULL, &resp, NULL);
-	assert_problem(&resp, 413, "larger than 1024 bytes");
+	http_assert_problem(&resp, 413, "larger than 1024 bytes");
 	http_response_free(&resp);
 	free(body);
 	ck_assert_uint_eq(generation(), before);
@@ -451,7 +345,7 @@ START_TEST(test_rate_limit_is_429_with_retry_after_then_resumes)
 	/* At least the burst went through (more only if the machine is slow
 	 * enough for the bucket to refill meanwhile). */
 	ck_assert_int_ge(accepted, 2);
-	assert_problem(&resp, 429, "rate-limit 0.2 per second");
+	http_assert_problem(&resp, 429, "rate-limit 0.2 per second");
 	long wait = retry_after(&resp);
 	ck_assert_msg(wait >= 1 && wait <= 5, "Retry-After %ld", wait);
 	http_response_free(&resp);
@@ -487,7 +381,7 @@ START_TEST(test_connections_per_client_over_limit_is_429)
 	char *body = rule_body("r1");
 	http_response_t resp;
 	request_from(ADDR, "POST", MM5_RULES, body, NULL, &resp, NULL);
-	assert_problem(&resp, 429, "too many open connections from this address");
+	http_assert_problem(&resp, 429, "too many open connections from this address");
 	ck_assert_int_eq(retry_after(&resp), 1);
 	assert_closes(&resp);
 	http_response_free(&resp);
@@ -520,14 +414,14 @@ START_TEST(test_connections_in_all_over_limit_is_503)
 	char *body = rule_body("r1");
 	http_response_t resp;
 	request_from("127.0.0.4", "POST", MM5_RULES, body, NULL, &resp, NULL);
-	assert_problem(&resp, 503, "too many open connections (max-connections 3)");
+	http_assert_problem(&resp, 503, "too many open connections (max-connections 3)");
 	ck_assert_int_eq(retry_after(&resp), 1);
 	assert_closes(&resp);
 	http_response_free(&resp);
 	ck_assert_uint_eq(generation(), before);
 	/* Probes count as connections too. */
 	request_from("127.0.0.4", "GET", "/healthz", NULL, NULL, &resp, NULL);
-	assert_problem(&resp, 503, "max-connections 3");
+	http_assert_problem(&resp, 503, "max-connections 3");
 	http_response_free(&resp);
 
 	close(held[2]);

@@ -75,42 +75,11 @@ static void open_store(void)
 	              "store open: %s", err);
 }
 
-/*! File listing the directories the tests created; the tcase's unchecked
- *  teardown (in the parent process) removes them, also when a failed
- *  assertion ended a test process before its own teardown. */
-static char *cleanup_list;
-
-static void remember_for_cleanup(const char *path)
-{
-	FILE *f = fopen(cleanup_list, "a");
-	if (f != NULL) {
-		fprintf(f, "%s\n", path);
-		fclose(f);
-	}
-}
-
-static void suite_setup(void)
-{
-	cleanup_list = harness_strdupf("/tmp/mecdns-signals-cleanup-%d", (int)getpid());
-}
-
-static void suite_teardown(void)
-{
-	char *list = harness_read_file(cleanup_list);
-	for (char *line = list != NULL ? strtok(list, "\n") : NULL; line != NULL;
-	     line = strtok(NULL, "\n")) {
-		harness_rmtree(line);
-	}
-	free(list);
-	unlink(cleanup_list);
-	free(cleanup_list);
-}
-
 static void setup(void)
 {
 	dir = harness_tmpdir("signals");
 	ck_assert_ptr_nonnull(dir);
-	remember_for_cleanup(dir);
+	harness_cleanup_dir(dir);
 	db_path = harness_strdupf("%s/mecdns.db", dir);
 	open_store();
 	pthread_mutex_lock(&captured.lock);
@@ -139,7 +108,7 @@ static void teardown(void)
 static void start_bus(const char *policy)
 {
 	ck_assert_int_eq(harness_dbus_start(&bus, policy), 0);
-	remember_for_cleanup(bus.dir);
+	harness_cleanup_dir(bus.dir);
 }
 
 static mecdns_signals_t *start_emitter(const char *address)
@@ -643,7 +612,7 @@ static Suite *signals_suite(void)
 {
 	Suite *s = suite_create("signals");
 	TCase *tc = tcase_create("emitter");
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, harness_cleanup_begin, harness_cleanup_end);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rule_changes_are_signalled_in_commit_order);

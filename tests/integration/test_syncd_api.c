@@ -20,6 +20,7 @@
 #include "tests/harness/harness.h"
 #include "tests/harness/knotd.h"
 #include "tests/harness/http.h"
+#include "tests/harness/problem.h"
 #include "tests/harness/syncd.h"
 
 #define ADDR "127.0.0.1"
@@ -136,24 +137,6 @@ static int status_of(const char *method, const char *path, const char *body)
 	return status;
 }
 
-/*! \brief Asserts a ProblemDetails body with the given status. */
-static void assert_problem(const http_response_t *resp, int status)
-{
-	ck_assert_msg(resp->status == status, "status %d, expected %d: %s", resp->status, status,
-	              resp->body);
-	char *type = http_header(resp, "Content-Type");
-	ck_assert_ptr_nonnull(type);
-	ck_assert_str_eq(type, "application/problem+json");
-	free(type);
-	cJSON *json = cJSON_Parse(resp->body);
-	ck_assert_ptr_nonnull(json);
-	ck_assert_int_eq(cJSON_GetObjectItem(json, "status")->valueint, status);
-	ck_assert(cJSON_IsString(cJSON_GetObjectItem(json, "title")));
-	ck_assert(cJSON_IsString(cJSON_GetObjectItem(json, "detail")));
-	ck_assert(cJSON_IsString(cJSON_GetObjectItem(json, "type")));
-	cJSON_Delete(json);
-}
-
 /*! \brief A request expected to fail with status and change nothing. */
 static void rejected(const char *method, const char *path, const char *body, int status);
 
@@ -197,7 +180,7 @@ static void rejected(const char *method, const char *path, const char *body, int
 	uint64_t before = generation();
 	http_response_t resp;
 	call(method, path, body, &resp);
-	assert_problem(&resp, status);
+	http_assert_problem(&resp, status, NULL);
 	http_response_free(&resp);
 	ck_assert_uint_eq(generation(), before);
 }
@@ -237,7 +220,7 @@ START_TEST(test_mp1_list_of_unknown_app_is_404)
 {
 	http_response_t resp;
 	call("GET", MP1 "/nosuchapp/dns_rules", NULL, &resp);
-	assert_problem(&resp, 404);
+	http_assert_problem(&resp, 404, NULL);
 	http_response_free(&resp);
 }
 END_TEST
@@ -260,7 +243,7 @@ START_TEST(test_mp1_get_unknown_rule_is_404)
 	create_r1();
 	http_response_t resp;
 	call("GET", MP1 "/A/dns_rules/nosuchrule", NULL, &resp);
-	assert_problem(&resp, 404);
+	http_assert_problem(&resp, 404, NULL);
 	http_response_free(&resp);
 }
 END_TEST
@@ -330,7 +313,7 @@ START_TEST(test_mp1_put_with_stale_if_match_is_412_and_changes_nothing)
 	        "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\",\"ipAddressType\":"
 	        "\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"state\":\"ACTIVE\"}",
 	        "\"1\"", &resp);
-	assert_problem(&resp, 412);
+	http_assert_problem(&resp, 412, NULL);
 	http_response_free(&resp);
 	ck_assert_uint_eq(generation(), before);
 	mecdns_rule_t rule = { 0 };
@@ -385,7 +368,7 @@ START_TEST(test_unknown_path_is_404_and_wrong_method_405)
 	rejected("GET", "/nosuch", NULL, 404);
 	http_response_t resp;
 	call("PATCH", MM5 "/A/dns_rules/r1", "{}", &resp);
-	assert_problem(&resp, 405);
+	http_assert_problem(&resp, 405, NULL);
 	char *allow = http_header(&resp, "Allow");
 	ck_assert_ptr_nonnull(allow);
 	ck_assert_ptr_nonnull(strstr(allow, "PUT"));

@@ -29,10 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
+#include "tests/harness/problem.h"
 #include "tests/harness/https.h"
 #include "tests/harness/syncd.h"
 
@@ -157,28 +156,6 @@ static int status_of(const client_files_t *client, const char *token, const char
 	int status = resp.status;
 	http_response_free(&resp);
 	return status;
-}
-
-/*! \brief Asserts a ProblemDetails body with the given status whose detail
- *         contains detail_part (if not NULL). */
-static void assert_problem(const http_response_t *resp, int status, const char *detail_part)
-{
-	ck_assert_msg(resp->status == status, "status %d, expected %d: %s", resp->status, status,
-	              resp->body);
-	char *type = http_header(resp, "Content-Type");
-	ck_assert_ptr_nonnull(type);
-	ck_assert_str_eq(type, "application/problem+json");
-	free(type);
-	cJSON *json = cJSON_Parse(resp->body);
-	ck_assert_ptr_nonnull(json);
-	ck_assert_int_eq(cJSON_GetObjectItem(json, "status")->valueint, status);
-	const cJSON *detail = cJSON_GetObjectItem(json, "detail");
-	ck_assert(cJSON_IsString(detail));
-	if (detail_part != NULL) {
-		ck_assert_msg(strstr(detail->valuestring, detail_part) != NULL, "detail: %s",
-		              detail->valuestring);
-	}
-	cJSON_Delete(json);
 }
 
 /*** The server. ***/
@@ -328,8 +305,8 @@ START_TEST(test_scope_matrix_over_mutual_tls)
 			              group_names[routes[j].group], resp.status, ret, expect,
 			              resp.body != NULL ? resp.body : "");
 			if (expect == 401 || expect == 403) {
-				assert_problem(&resp, expect, expect == 401 ? "bearer token"
-				                                            : "does not grant");
+				http_assert_problem(&resp, expect,
+				                    expect == 401 ? "bearer token" : "does not grant");
 			}
 			if (expect == 401) {
 				char *challenge = http_header(&resp, "WWW-Authenticate");
@@ -370,7 +347,7 @@ static void assert_refused_client(const client_files_t *client)
 		if (routes[j].group == G_PROBES) {
 			ck_assert_int_eq(resp.status, 200);
 		} else {
-			assert_problem(&resp, 403, "client certificate");
+			http_assert_problem(&resp, 403, "client certificate");
 		}
 		http_response_free(&resp);
 	}
@@ -489,8 +466,8 @@ START_TEST(test_sighup_serves_a_new_certificate_without_failing_a_request)
 	ck_assert_int_eq(https_connect(ADDR, srv.port, &tls, &early, &early_peer), 0);
 	ck_assert_str_eq(early_peer.serial, SERIAL_1);
 	const char *headers[] = { "Authorization: Bearer admintoken", NULL };
-	char *head = https_request_head(ADDR, srv.port, "GET", MM5 "/A/dns_rules", headers, NULL,
-	                                0);
+	char *head = http_request_head(ADDR, srv.port, "GET", MM5 "/A/dns_rules", headers, NULL, 0,
+	                               false);
 	size_t head_len = strlen(head);
 	ck_assert_int_eq(https_send(early, head, head_len - 2), 0); /* All but the last CRLF. */
 
