@@ -527,7 +527,14 @@ void mecdns_store_close(mecdns_store_t *store)
 
 /*** Transactions. ***/
 
-/*! \brief Locks the reader and starts a read transaction. */
+static void read_end(connection_t *conn);
+
+/*! Generation the calling thread's last read transaction saw. */
+static _Thread_local uint64_t read_generation;
+
+/*! \brief Locks the reader and starts a read transaction; its first step
+ *         reads the generation, which fixes the snapshot every later step of
+ *         the transaction sees (mecdns_store_read_generation()). */
 static mecdns_store_status_t read_begin(mecdns_store_t *store, connection_t **conn)
 {
 	*conn = &store->reader;
@@ -535,8 +542,31 @@ static mecdns_store_status_t read_begin(mecdns_store_t *store, connection_t **co
 	mecdns_store_status_t status = run_plain(*conn, ST_BEGIN_READ, "begin read transaction");
 	if (status != MECDNS_STORE_OK) {
 		pthread_mutex_unlock(&store->reader.lock);
+		return status;
+	}
+	sqlite3_stmt *stmt = statement(*conn, ST_STATE_GET);
+	status = MECDNS_STORE_ERROR;
+	if (stmt != NULL) {
+		int rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW) {
+			read_generation = (uint64_t)sqlite3_column_int64(stmt, 0);
+			status = MECDNS_STORE_OK;
+		} else if (rc == SQLITE_DONE) {
+			status = fail(MECDNS_STORE_CORRUPT, "read state: the state row is missing");
+		} else {
+			status = db_fail(*conn, rc, "read state");
+		}
+		statement_done(stmt);
+	}
+	if (status != MECDNS_STORE_OK) {
+		read_end(*conn);
 	}
 	return status;
+}
+
+uint64_t mecdns_store_read_generation(void)
+{
+	return read_generation;
 }
 
 /*! \brief Ends a read transaction and unlocks the reader. */
@@ -1258,7 +1288,8 @@ mecdns_store_status_t mecdns_store_rule_update(mecdns_store_t *store, const mecd
 }
 
 mecdns_store_status_t mecdns_store_rule_delete(mecdns_store_t *store, const char *app_instance_id,
-                                               const char *dns_rule_id, uint64_t expected_version)
+                                               const char *dns_rule_id, uint64_t expected_version,
+                                               uint64_t *generation)
 {
 	if (app_instance_id == NULL || dns_rule_id == NULL) {
 		return fail(MECDNS_STORE_INVALID, "rule delete without app instance id or rule id");
@@ -1286,13 +1317,14 @@ mecdns_store_status_t mecdns_store_rule_delete(mecdns_store_t *store, const char
 		status = log_rule_change(&txn, stored.owner, NULL, app_instance_id, dns_rule_id,
 		                         stored.domain_name, "DELETED");
 	}
-	status = write_end(&txn, status, NULL);
+	status = write_end(&txn, status, generation);
 	mecdns_rule_clear(&stored);
 	return status;
 }
 
 mecdns_store_status_t mecdns_store_rule_delete_app(mecdns_store_t *store,
-                                                   const char *app_instance_id, size_t *deleted)
+                                                   const char *app_instance_id, size_t *deleted,
+                                                   uint64_t *generation)
 {
 	if (deleted != NULL) {
 		*deleted = 0;
@@ -1329,7 +1361,7 @@ mecdns_store_status_t mecdns_store_rule_delete_app(mecdns_store_t *store,
 			status = run(txn.conn, stmt, "delete rules of an app instance");
 		}
 	}
-	status = write_end(&txn, status, NULL);
+	status = write_end(&txn, status, generation);
 	if (status == MECDNS_STORE_OK && deleted != NULL) {
 		*deleted = logged;
 	}

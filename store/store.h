@@ -9,7 +9,7 @@
  *  generation, generations strictly increase in commit order, and a write
  *  that fails changes nothing whatever the others of its group do (a failed
  *  COMMIT fails every write of the group). Reads run in one read
- *  transaction each, so they see one generation.
+ *  transaction each, so they see one generation (mecdns_store_read_generation()).
  *
  *  Thread safety: a store may be used from several threads at once (writes
  *  are serialised inside; reads use their own connection).
@@ -126,15 +126,18 @@ mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecd
 mecdns_store_status_t mecdns_store_rule_update(mecdns_store_t *store, const mecdns_rule_t *rule,
                                                uint64_t expected_version, mecdns_rule_t *out);
 
-/*! \brief Deletes one rule (signalled as state DELETED). */
+/*! \brief Deletes one rule (signalled as state DELETED).
+ *  \param generation  If not NULL, the generation of the commit. */
 mecdns_store_status_t mecdns_store_rule_delete(mecdns_store_t *store, const char *app_instance_id,
-                                               const char *dns_rule_id, uint64_t expected_version);
+                                               const char *dns_rule_id, uint64_t expected_version,
+                                               uint64_t *generation);
 
 /*! \brief Deletes every rule of an app instance in one generation.
- *         NOT_FOUND when it had none. */
+ *         NOT_FOUND when it had none.
+ *  \param generation  If not NULL, the generation of the commit. */
 mecdns_store_status_t mecdns_store_rule_delete_app(mecdns_store_t *store,
                                                    const char *app_instance_id,
-                                                   size_t *deleted);
+                                                   size_t *deleted, uint64_t *generation);
 
 /*** Resource record sets (MEP -> DNS rrecord API). ***/
 
@@ -237,6 +240,16 @@ typedef bool (*mecdns_change_cb)(const mecdns_change_t *change, void *ctx);
  *         lock held, so it may call the store (e.g. set_signalled). */
 mecdns_store_status_t mecdns_store_changes(mecdns_store_t *store, uint64_t after_seq,
                                            size_t limit, mecdns_change_cb cb, void *ctx);
+
+/*!
+ * \brief The generation the calling thread's last read (rule_get, rule_list,
+ *        rrset_get, rrset_list, state, ...) was read at: each read is one
+ *        read transaction, so its result is exactly the database at this
+ *        generation. 0 before the thread's first read. A write's own
+ *        generation comes from the write (rule.generation of the stored rule
+ *        or the generation output), not from here.
+ */
+uint64_t mecdns_store_read_generation(void);
 
 /*! \brief Current state row. Any output pointer may be NULL. */
 mecdns_store_status_t mecdns_store_state(mecdns_store_t *store, uint64_t *generation,

@@ -53,6 +53,7 @@ void api_mm5_create(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 	}
 	api_committed(ctx);
 	api_rule_answer(resp, 201, &stored);
+	syncd_response_generation(resp, stored.generation);
 	char *location = NULL;
 	if (resp->status == 201 &&
 	    asprintf(&location, "/mep/config/%s/dns_rules/%s", app, stored.dns_rule_id) >= 0) {
@@ -71,7 +72,9 @@ void api_mm5_delete_app(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 		return;
 	}
 	size_t deleted = 0;
-	mecdns_store_status_t status = mecdns_store_rule_delete_app(ctx->store, app, &deleted);
+	uint64_t generation = 0;
+	mecdns_store_status_t status =
+		mecdns_store_rule_delete_app(ctx->store, app, &deleted, &generation);
 	if (status == MECDNS_STORE_NOT_FOUND) {
 		syncd_problemf(resp, 404, req->path, "application instance %s has no DNS rules", app);
 		return;
@@ -82,6 +85,7 @@ void api_mm5_delete_app(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 	}
 	api_committed(ctx);
 	syncd_response_empty(resp, 204);
+	syncd_response_generation(resp, generation);
 }
 
 /*! \brief One read-merge-write round of a partial PUT. */
@@ -159,6 +163,7 @@ void api_mm5_update(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 	}
 	api_committed(ctx);
 	api_rule_answer(resp, 200, &stored);
+	syncd_response_generation(resp, stored.generation);
 	mecdns_rule_clear(&stored);
 }
 
@@ -176,11 +181,14 @@ void api_mm5_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 	if (!api_rule_expected_version(ctx, req, app, id, what, &expected, resp)) {
 		return;
 	}
-	mecdns_store_status_t status = mecdns_store_rule_delete(ctx->store, app, id, expected);
+	uint64_t generation = 0;
+	mecdns_store_status_t status =
+		mecdns_store_rule_delete(ctx->store, app, id, expected, &generation);
 	if (status != MECDNS_STORE_OK) {
 		syncd_problem_store(resp, status, what, req->path);
 		return;
 	}
 	api_committed(ctx);
 	syncd_response_empty(resp, 204);
+	syncd_response_generation(resp, generation);
 }

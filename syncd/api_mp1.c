@@ -35,6 +35,7 @@ void api_rules_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 		return;
 	}
 	api_rule_list_answer(resp, &list);
+	syncd_response_generation(resp, mecdns_store_read_generation());
 	mecdns_rule_list_free(&list);
 }
 
@@ -55,6 +56,7 @@ void api_rule_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t
 		return;
 	}
 	api_rule_answer(resp, 200, &rule);
+	syncd_response_generation(resp, mecdns_store_read_generation());
 	mecdns_rule_clear(&rule);
 }
 
@@ -124,6 +126,7 @@ void api_mp1_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 	}
 	api_committed(ctx);
 	api_rule_answer(resp, 200, &stored);
+	syncd_response_generation(resp, stored.generation);
 	mecdns_rule_clear(&stored);
 out:
 	mecdns_rule_clear(&rule);

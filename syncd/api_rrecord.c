@@ -318,21 +318,21 @@ void api_rrecord_bulk_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_re
 		syncd_problem(resp, 400, err, req->path);
 		return;
 	}
-	if (count == 0) {
-		syncd_response_json(resp, 200, cJSON_CreateArray());
-		free_sets(sets, count);
-		return;
-	}
+	/* An empty body commits nothing: it carries the current generation. */
 	uint64_t generation = 0;
-	mecdns_store_status_t status = mecdns_store_rrset_replace(ctx->store, sets, count,
-	                                                          &generation);
+	mecdns_store_status_t status =
+		count == 0 ? mecdns_store_state(ctx->store, &generation, NULL, NULL)
+		           : mecdns_store_rrset_replace(ctx->store, sets, count, &generation);
 	if (status != MECDNS_STORE_OK) {
 		syncd_problem_store(resp, status, "the record sets", req->path);
 		free_sets(sets, count);
 		return;
 	}
-	api_committed(ctx);
+	if (count > 0) {
+		api_committed(ctx);
+	}
 	syncd_response_json(resp, 200, zones_to_json(sets, count));
+	syncd_response_generation(resp, generation);
 	free_sets(sets, count);
 }
 
@@ -375,6 +375,7 @@ static void answer_set(syncd_ctx_t *ctx, const syncd_request_t *req, const mecdn
 		return;
 	}
 	syncd_response_json(resp, 200, rrset_to_json(&stored));
+	syncd_response_generation(resp, mecdns_store_read_generation());
 	mecdns_rrset_clear(&stored);
 }
 
@@ -404,6 +405,7 @@ void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 		return;
 	}
 	syncd_response_json(resp, 200, zones_to_json(list.items, list.count));
+	syncd_response_generation(resp, mecdns_store_read_generation());
 	mecdns_rrset_list_free(&list);
 }
 
@@ -415,8 +417,9 @@ void api_rrecord_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 		mecdns_rrset_clear(&key);
 		return;
 	}
+	uint64_t generation = 0;
 	mecdns_store_status_t status =
-		mecdns_store_rrset_delete(ctx->store, key.zone, key.owner, key.type, NULL);
+		mecdns_store_rrset_delete(ctx->store, key.zone, key.owner, key.type, &generation);
 	if (status != MECDNS_STORE_OK) {
 		char what[400];
 		describe(&key, what, sizeof(what));
@@ -424,6 +427,7 @@ void api_rrecord_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 	} else {
 		api_committed(ctx);
 		syncd_response_json(resp, 200, cJSON_CreateObject());
+		syncd_response_generation(resp, generation);
 	}
 	mecdns_rrset_clear(&key);
 }
@@ -459,7 +463,8 @@ void api_rrecord_add(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 		ok = false;
 	}
 	if (ok) {
-		mecdns_store_status_t status = mecdns_store_rrset_add(ctx->store, &set, NULL);
+		uint64_t generation = 0;
+		mecdns_store_status_t status = mecdns_store_rrset_add(ctx->store, &set, &generation);
 		if (status != MECDNS_STORE_OK) {
 			char what[400];
 			describe(&set, what, sizeof(what));
@@ -467,6 +472,7 @@ void api_rrecord_add(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 		} else {
 			api_committed(ctx);
 			answer_set(ctx, req, &set, resp);
+			syncd_response_generation(resp, generation);
 		}
 	}
 	mecdns_rrset_clear(&set);
@@ -484,7 +490,8 @@ void api_rrecord_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 		              req->path);
 		goto out;
 	}
-	mecdns_store_status_t status = mecdns_store_rrset_replace(ctx->store, &set, 1, NULL);
+	uint64_t generation = 0;
+	mecdns_store_status_t status = mecdns_store_rrset_replace(ctx->store, &set, 1, &generation);
 	if (status != MECDNS_STORE_OK) {
 		char what[400];
 		describe(&set, what, sizeof(what));
@@ -497,6 +504,7 @@ void api_rrecord_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 	} else {
 		answer_set(ctx, req, &set, resp);
 	}
+	syncd_response_generation(resp, generation); /* The write's, not the read's. */
 out:
 	mecdns_rrset_clear(&set);
 	mecdns_rrset_clear(&key);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -144,6 +145,11 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, syncd_re
 	}
 	if (resp->allow != NULL) {
 		MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, resp->allow);
+	}
+	if (resp->has_generation && resp->status >= 200 && resp->status < 300) {
+		char generation[24];
+		snprintf(generation, sizeof(generation), "%" PRIu64, resp->generation);
+		MHD_add_response_header(response, SYNCD_GENERATION_HEADER, generation);
 	}
 	if (resp->status == 401) {
 		MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,

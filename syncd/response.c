@@ -49,6 +49,12 @@ void syncd_response_empty(syncd_response_t *resp, int status)
 	resp->status = status;
 }
 
+void syncd_response_generation(syncd_response_t *resp, uint64_t generation)
+{
+	resp->has_generation = true;
+	resp->generation = generation;
+}
+
 void syncd_response_clear(syncd_response_t *resp)
 {
 	free(resp->body);

@@ -9,8 +9,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
+
+/*! Header carrying the generation of a 2xx answer (docs/api.md). */
+#define SYNCD_GENERATION_HEADER "X-Mecdns-Generation"
 
 typedef struct {
 	int status;               /*!< HTTP status code. */
@@ -22,6 +26,9 @@ typedef struct {
 	const char *allow;        /*!< Allow header (for 405), static, or NULL. */
 	unsigned retry_after;     /*!< Retry-After seconds (429, 503), 0: none. */
 	bool close;               /*!< Connection: close after this answer. */
+	bool has_generation;      /*!< Send X-Mecdns-Generation (2xx only). */
+	uint64_t generation;      /*!< Its value: the generation a write committed,
+	                               or the one a read was read at. */
 } syncd_response_t;
 
 /*! \brief Sets a JSON body (application/json) from json, which is deleted.
@@ -34,6 +41,10 @@ int syncd_response_text(syncd_response_t *resp, int status, const char *content_
 
 /*! \brief A status without body (204, ...). */
 void syncd_response_empty(syncd_response_t *resp, int status);
+
+/*! \brief Sets the X-Mecdns-Generation header of a 2xx answer (http.c
+ *         leaves it out of any other status). */
+void syncd_response_generation(syncd_response_t *resp, uint64_t generation);
 
 /*! \brief Frees what the response owns and zeroes it. */
 void syncd_response_clear(syncd_response_t *resp);

@@ -225,7 +225,7 @@ static int cmd_rule_state(const cli_t *cli, mecdns_store_t *store)
 static int cmd_rule_del(const cli_t *cli, mecdns_store_t *store)
 {
 	mecdns_store_status_t status =
-	    mecdns_store_rule_delete(store, cli->argv[0], cli->argv[1], 0);
+	    mecdns_store_rule_delete(store, cli->argv[0], cli->argv[1], 0, NULL);
 	if (status != MECDNS_STORE_OK) {
 		return store_error(cli->command, status);
 	}

@@ -460,6 +460,68 @@ static void expect_module_generation(uint64_t gen)
 	free(want);
 }
 
+/*! ctx: const uint64_t *; CH TXT generation.mecdns. is at least that. */
+static bool match_generation_at_least(const knot_pkt_t *answer, const void *ctx)
+{
+	char *strings[1] = { NULL };
+	if (answer == NULL || dns_txt_strings(answer, strings, 1) != 1) {
+		return false;
+	}
+	char *end = NULL;
+	unsigned long long gen = strtoull(strings[0], &end, 10);
+	bool ok = *strings[0] != '\0' && *end == '\0' && gen >= *(const uint64_t *)ctx;
+	free(strings[0]);
+	return ok;
+}
+
+/*! \brief A write that must answer status with an X-Mecdns-Generation equal
+ *         to the database generation right after it; returns it. */
+static uint64_t write_generation(const char *method, const char *path, const char *body,
+                                 int status)
+{
+	http_response_t resp;
+	call(method, path, body, &resp);
+	expect(resp.status == status, "%s %s %s: %d (expected %d): %s", method, path,
+	       body != NULL ? body : "", resp.status, status, resp.body);
+	char *value = http_header(&resp, "X-Mecdns-Generation");
+	http_response_free(&resp);
+	expect(value != NULL, "%s %s: no X-Mecdns-Generation", method, path);
+	char *end = NULL;
+	unsigned long long gen = strtoull(value, &end, 10);
+	expect(*value != '\0' && *end == '\0', "X-Mecdns-Generation \"%s\"", value);
+	free(value);
+	expect(gen == db_generation(), "%s %s: X-Mecdns-Generation %llu, the database has %llu",
+	       method, path, gen, (unsigned long long)db_generation());
+	return gen;
+}
+
+/*! \brief What a client does (docs/api.md): polls CH TXT generation.mecdns.
+ *         until it is at least gen; then one query of name A must answer
+ *         exactly addrs (none: it passes through, REFUSED). */
+static void expect_visible_at(uint64_t gen, const char *name, const char *const *addrs,
+                              size_t count)
+{
+	dns_opts_t opts = { .qclass = KNOT_CLASS_CH };
+	bool matched = false;
+	knot_pkt_t *answer = dns_poll(knotd.port, "generation.mecdns.", KNOT_RRTYPE_TXT, &opts,
+	                              match_generation_at_least, &gen, EVENTUALLY_MS, &matched);
+	char *text = dns_pkt_text(answer);
+	knot_pkt_free(answer);
+	expect(matched, "CH TXT generation.mecdns. never reached %llu; last answer:\n%s",
+	       (unsigned long long)gen, text);
+	free(text);
+
+	addr_set_t set = { addrs, count };
+	answer = dns_query(knotd.port, name, KNOT_RRTYPE_A, NULL);
+	bool ok = count > 0 ? match_exact_addresses(answer, &set)
+	                    : match_refused_without_data(answer, NULL);
+	text = dns_pkt_text(answer);
+	knot_pkt_free(answer);
+	expect(ok, "generation %llu is loaded, but %s A does not answer the %zu addresses "
+	       "written:\n%s", (unsigned long long)gen, name, count, text);
+	free(text);
+}
+
 /*** Tests. ***/
 
 /* Issue 3's "Done when": an Mm5 rule is answered and signalled, the app
@@ -673,6 +735,41 @@ START_TEST(test_bad_input_changes_nothing_end_to_end)
 }
 END_TEST
 
+/* X-Mecdns-Generation tells a client when its write is answered: once CH
+ * TXT generation.mecdns. is at least N, the very next query sees it. */
+START_TEST(test_write_generation_header_tells_when_dns_answers_it)
+{
+	uint64_t gen1 = write_generation("PUT", RRECORD,
+	                                 "[{\"zone\":\".\",\"rr\":[{\"name\":\"vis.e2e.test.\","
+	                                 "\"type\":\"A\",\"class\":\"IN\",\"ttl\":30,"
+	                                 "\"rData\":[\"10.0.1.1\",\"10.0.1.2\"]}]}]",
+	                                 200);
+	const char *const two[] = { "10.0.1.1", "10.0.1.2" };
+	expect_visible_at(gen1, "vis.e2e.test.", two, 2);
+
+	uint64_t gen2 = write_generation("POST", MM5 "/" APP "/dns_rules",
+	                                 "{\"dnsRuleId\":\"vis\",\"domainName\":\"vis.e2e.test\","
+	                                 "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"10.0.1.3\"}",
+	                                 201);
+	expect(gen2 == gen1 + 1, "generation %llu after %llu", (unsigned long long)gen2,
+	       (unsigned long long)gen1);
+	const char *const three[] = { "10.0.1.1", "10.0.1.2", "10.0.1.3" };
+	expect_visible_at(gen2, "vis.e2e.test.", three, 3);
+
+	uint64_t gen3 = write_generation("DELETE", RRECORD "/vis.e2e.test./A", NULL, 200);
+	expect(gen3 == gen2 + 1, "generation %llu after %llu", (unsigned long long)gen3,
+	       (unsigned long long)gen2);
+	const char *const rule_only[] = { "10.0.1.3" };
+	expect_visible_at(gen3, "vis.e2e.test.", rule_only, 1);
+
+	uint64_t gen4 = write_generation("PUT", MM5 "/" APP "/dns_rules/vis",
+	                                 "{\"state\":\"INACTIVE\"}", 200);
+	expect(gen4 == gen3 + 1, "generation %llu after %llu", (unsigned long long)gen4,
+	       (unsigned long long)gen3);
+	expect_visible_at(gen4, "vis.e2e.test.", NULL, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *suite = suite_create("end_to_end");
@@ -685,6 +782,7 @@ int main(void)
 	tcase_add_test(tc, test_bus_down_then_up_signals_arrive_in_commit_order);
 	tcase_add_test(tc, test_outbox_survives_kill_9);
 	tcase_add_test(tc, test_bad_input_changes_nothing_end_to_end);
+	tcase_add_test(tc, test_write_generation_header_tells_when_dns_answers_it);
 	suite_add_tcase(suite, tc);
 
 	knotd_track_begin();

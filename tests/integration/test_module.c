@@ -153,7 +153,7 @@ static void change_rule(const char *app, const char *id, bool active, const char
 
 static void delete_rule(const char *app, const char *id)
 {
-	store_ok(mecdns_store_rule_delete(fx.store, app, id, 0), "delete rule");
+	store_ok(mecdns_store_rule_delete(fx.store, app, id, 0, NULL), "delete rule");
 }
 
 /*! \brief Moves a rule to another domain name. */
@@ -1191,7 +1191,7 @@ START_TEST(test_one_generation_becomes_visible_whole)
 	put_rule("app-9", "b", "gone2.edge.test", "192.0.2.172", 300, true);
 	wait_address("gone2.edge.test.", KNOT_RRTYPE_A, "192.0.2.172");
 	size_t deleted = 0;
-	store_ok(mecdns_store_rule_delete_app(fx.store, "app-9", &deleted), "delete app");
+	store_ok(mecdns_store_rule_delete_app(fx.store, "app-9", &deleted, NULL), "delete app");
 	wait_rcode("gone2.edge.test.", KNOT_RRTYPE_A, KNOT_RCODE_REFUSED);
 	ck_assert_msg(!answers_now("gone1.edge.test.", "192.0.2.171"),
 	              "every rule of the deleted app goes in the same generation");

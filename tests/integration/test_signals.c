@@ -196,7 +196,7 @@ static void rule_update(const char *app, const char *id, const char *domain, con
 
 static void rule_delete(const char *app, const char *id)
 {
-	mecdns_store_status_t ret = mecdns_store_rule_delete(store, app, id, 0);
+	mecdns_store_status_t ret = mecdns_store_rule_delete(store, app, id, 0, NULL);
 	ck_assert_msg(ret == MECDNS_STORE_OK, "rule delete: %s", mecdns_store_last_error());
 }
 

@@ -175,12 +175,29 @@ static mecdns_store_status_t stored_rrset(const char *zone, const char *owner, u
 	return status;
 }
 
+/*! \brief The X-Mecdns-Generation header of an answer; -1 when absent. */
+static int64_t header_generation(const http_response_t *resp)
+{
+	char *value = http_header(resp, "X-Mecdns-Generation");
+	if (value == NULL) {
+		return -1;
+	}
+	char *end = NULL;
+	long long gen = strtoll(value, &end, 10);
+	ck_assert_msg(*value != '\0' && *end == '\0' && gen >= 0,
+	              "X-Mecdns-Generation \"%s\" is not a generation", value);
+	free(value);
+	return gen;
+}
+
 static void rejected(const char *method, const char *path, const char *body, int status)
 {
 	uint64_t before = generation();
 	http_response_t resp;
 	call(method, path, body, &resp);
 	http_assert_problem(&resp, status, NULL);
+	ck_assert_msg(header_generation(&resp) == -1, "%s %s (%d) carries X-Mecdns-Generation",
+	              method, path, status);
 	http_response_free(&resp);
 	ck_assert_uint_eq(generation(), before);
 }
@@ -596,6 +613,119 @@ START_TEST(test_cname_beside_other_data_is_409)
 }
 END_TEST
 
+/*** X-Mecdns-Generation. ***/
+
+/*!
+ * \brief A write answered with status; its X-Mecdns-Generation must be the
+ *        database generation after it, one more than before (changed) or
+ *        the unchanged one (!changed).
+ */
+static void write_generation(const char *method, const char *path, const char *body,
+                             int status, bool changed)
+{
+	uint64_t before = generation();
+	http_response_t resp;
+	ck_assert_int_eq(call(method, path, body, &resp), status);
+	int64_t header = header_generation(&resp);
+	http_response_free(&resp);
+	uint64_t after = generation();
+	ck_assert_msg(header >= 0, "%s %s: no X-Mecdns-Generation", method, path);
+	ck_assert_uint_eq(after, changed ? before + 1 : before);
+	ck_assert_msg((uint64_t)header == after, "%s %s: X-Mecdns-Generation %lld, database %llu",
+	              method, path, (long long)header, (unsigned long long)after);
+}
+
+/*! \brief A read answered 200 with the current generation in its header. */
+static void read_generation(const char *path)
+{
+	http_response_t resp;
+	ck_assert_int_eq(call("GET", path, NULL, &resp), 200);
+	int64_t header = header_generation(&resp);
+	http_response_free(&resp);
+	ck_assert_msg(header >= 0, "GET %s: no X-Mecdns-Generation", path);
+	ck_assert_uint_eq((uint64_t)header, generation());
+}
+
+#define RULE_R1_ACTIVE "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\"," \
+	"\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.15\",\"state\":\"ACTIVE\"}"
+
+#define SVC_AAAA(ttl, addr) \
+	"{\"name\":\"svc.example.com.\",\"type\":\"AAAA\",\"class\":\"IN\",\"ttl\":" ttl \
+	",\"rData\":[\"" addr "\"]}"
+
+START_TEST(test_every_write_carries_the_generation_it_committed)
+{
+	/* A fresh database reads at generation 0. */
+	read_generation(RRECORD);
+	ck_assert_uint_eq(generation(), 0);
+
+	write_generation("POST", MM5 "/A/dns_rules", RULE_R1, 201, true);
+	write_generation("POST", MM5 "/A/dns_rules",
+	                 "{\"dnsRuleId\":\"r2\",\"domainName\":\"v6.example.com\","
+	                 "\"ipAddressType\":\"IP_V6\",\"ipAddress\":\"2001:db8::1\"}",
+	                 201, true);
+	write_generation("PUT", MM5 "/A/dns_rules/r1", "{\"state\":\"INACTIVE\"}", 200, true);
+	write_generation("PUT", MP1 "/A/dns_rules/r1", RULE_R1_ACTIVE, 200, true);
+	write_generation("DELETE", MM5 "/A/dns_rules/r2", NULL, 204, true);
+	write_generation("DELETE", MM5 "/A/dns_rules", NULL, 204, true);
+
+	write_generation("PUT", RRECORD, BULK, 200, true);
+	write_generation("POST", RRECORD "?zone=.", SVC_AAAA("60", "2001:db8::10"), 200, true);
+	write_generation("PUT", RRECORD "/svc.example.com./AAAA?zone=.",
+	                 SVC_AAAA("90", "2001:db8::12"), 200, true);
+	write_generation("DELETE", RRECORD "/www.example.com./A?zone=.", "{}", 200, true);
+	ck_assert_uint_eq(generation(), 10);
+
+	/* Writes that commit nothing carry the current generation. */
+	write_generation("PUT", RRECORD, "[]", 200, false);
+	write_generation("PUT", RRECORD,
+	                 "[{\"zone\":\".\",\"rr\":[{\"name\":\"absent.example.com.\","
+	                 "\"type\":\"A\",\"class\":\"IN\",\"ttl\":30,\"rData\":[]}]}]",
+	                 200, false);
+	write_generation("PUT", RRECORD "/absent.example.com./TXT",
+	                 "{\"name\":\"absent.example.com.\",\"type\":\"TXT\",\"class\":\"IN\","
+	                 "\"ttl\":30,\"rData\":[]}",
+	                 200, false);
+	ck_assert_uint_eq(generation(), 10);
+}
+END_TEST
+
+START_TEST(test_reads_carry_the_generation_they_read_and_errors_none)
+{
+	create_r1();
+	ck_assert_int_eq(status_of("PUT", RRECORD, BULK), 200);
+	read_generation(MP1 "/A/dns_rules");
+	read_generation(MP1 "/A/dns_rules/r1");
+	read_generation(MM5 "/A/dns_rules");
+	read_generation(MM5 "/A/dns_rules/r1");
+	read_generation(RRECORD);
+	read_generation(RRECORD "?zone=.");
+	read_generation(RRECORD "/www.example.com./A");
+	ck_assert_uint_eq(generation(), 2);
+
+	/* Refused writes and failed reads: no header, nothing changed. */
+	rejected("POST", MM5 "/A/dns_rules", RULE_R1, 409);
+	rejected("PUT", MP1 "/A/dns_rules/r1", RULE_R1_ACTIVE "x", 400);
+	rejected("DELETE", MM5 "/A/dns_rules/r9", NULL, 404);
+	rejected("DELETE", MM5 "/B/dns_rules", NULL, 404);
+	rejected("GET", MP1 "/B/dns_rules", NULL, 404);
+	rejected("GET", RRECORD "/nowhere.example.com./A", NULL, 404);
+	rejected("DELETE", RRECORD "/nowhere.example.com./A", NULL, 404);
+	rejected("POST", RRECORD, "{\"name\":\"x.example.com.\",\"type\":\"A\",\"ttl\":1}",
+	         400);
+	http_response_t resp;
+	ck_assert_int_eq(call_if("PUT", MP1 "/A/dns_rules/r1", RULE_R1_ACTIVE, "\"99\"", &resp),
+	                 412);
+	ck_assert_int_eq(header_generation(&resp), -1);
+	http_response_free(&resp);
+	/* Operations endpoints do not carry it. */
+	ck_assert_int_eq(call("GET", "/healthz", NULL, &resp), 200);
+	ck_assert_int_eq(header_generation(&resp), -1);
+	http_response_free(&resp);
+	ck_assert_uint_eq(generation(), 2);
+}
+END_TEST
+
 /*** Operations. ***/
 
 START_TEST(test_health_ready_and_metrics)
@@ -796,6 +926,12 @@ int main(void)
 	tcase_add_test(rrecord, test_cname_beside_other_data_is_409);
 	tcase_add_test(rrecord, test_health_ready_and_metrics);
 	suite_add_tcase(suite, rrecord);
+
+	TCase *gen = tcase_create("generation");
+	tcase_add_checked_fixture(gen, setup, teardown);
+	tcase_add_test(gen, test_every_write_carries_the_generation_it_committed);
+	tcase_add_test(gen, test_reads_carry_the_generation_they_read_and_errors_none);
+	suite_add_tcase(suite, gen);
 
 	TCase *auth = tcase_create("auth");
 	tcase_add_checked_fixture(auth, setup_with_tokens, teardown);

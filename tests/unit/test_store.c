@@ -500,9 +500,13 @@ END_TEST
 START_TEST(test_rule_delete_logs_deleted_state)
 {
 	create_rule("app1", "r1", "A.example", "192.0.2.1", true);
-	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 1), MECDNS_STORE_OK);
+	uint64_t committed = 0;
+	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 1, &committed),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(committed, 2);
 	mecdns_rule_t got;
 	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_NOT_FOUND);
+	ck_assert_uint_eq(mecdns_store_read_generation(), 2); /* Even a read that finds nothing. */
 	change_log_t log = changes_after(1);
 	ck_assert_uint_eq(log.count, 1);
 	ck_assert_uint_eq(log.rows[0].generation, 2);
@@ -512,7 +516,8 @@ START_TEST(test_rule_delete_logs_deleted_state)
 	ck_assert_str_eq(log.rows[0].domain_name, "A.example");
 	ck_assert_str_eq(log.rows[0].dns_rule_id, "r1");
 	free(log.rows);
-	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 0), MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 0, NULL),
+	                 MECDNS_STORE_NOT_FOUND);
 	ck_assert_uint_eq(generation(), 2);
 }
 END_TEST
@@ -520,7 +525,8 @@ END_TEST
 START_TEST(test_rule_delete_with_stale_version_is_stale_and_keeps_the_rule)
 {
 	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
-	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 5), MECDNS_STORE_STALE);
+	ck_assert_int_eq(mecdns_store_rule_delete(store, "app1", "r1", 5, NULL),
+	                 MECDNS_STORE_STALE);
 	ck_assert_uint_eq(generation(), 1);
 	mecdns_rule_t got;
 	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
@@ -535,6 +541,7 @@ START_TEST(test_rule_list_is_ordered_and_unknown_app_is_not_found)
 	create_rule("app2", "r9", "c.example", "192.0.2.3", true);
 	mecdns_rule_list_t list;
 	ck_assert_int_eq(mecdns_store_rule_list(store, "app1", &list), MECDNS_STORE_OK);
+	ck_assert_uint_eq(mecdns_store_read_generation(), 3); /* The generation it was read at. */
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert_str_eq(list.items[0].dns_rule_id, "r1");
 	ck_assert_str_eq(list.items[1].dns_rule_id, "r2");
@@ -550,8 +557,11 @@ START_TEST(test_rule_delete_app_removes_all_in_one_generation)
 	create_rule("app1", "r2", "b.example", "192.0.2.2", false);
 	create_rule("app2", "r1", "c.example", "192.0.2.3", true);
 	size_t deleted = 0;
-	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted), MECDNS_STORE_OK);
+	uint64_t committed = 0;
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted, &committed),
+	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(deleted, 2);
+	ck_assert_uint_eq(committed, 4);
 	ck_assert_uint_eq(generation(), 4);
 
 	change_log_t log = changes_after(3);
@@ -568,7 +578,7 @@ START_TEST(test_rule_delete_app_removes_all_in_one_generation)
 	ck_assert_int_eq(mecdns_store_rule_list(store, "app1", &list), MECDNS_STORE_NOT_FOUND);
 	ck_assert_int_eq(mecdns_store_rule_list(store, "app2", &list), MECDNS_STORE_OK);
 	mecdns_rule_list_free(&list);
-	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted),
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted, NULL),
 	                 MECDNS_STORE_NOT_FOUND);
 	ck_assert_uint_eq(deleted, 0);
 	ck_assert_uint_eq(generation(), 4);
@@ -1057,7 +1067,7 @@ START_TEST(test_changes_read_after_a_seq_with_limit_and_early_stop)
 		create_rule("app1", id, "many.example", "192.0.2.1", true);
 	}
 	size_t deleted = 0;
-	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted, NULL), MECDNS_STORE_OK);
 	ck_assert_uint_eq(deleted, 300);
 
 	change_log_t log = changes_after(0); /* more rows than one internal batch */
@@ -1168,7 +1178,7 @@ START_TEST(test_prune_marks_only_fully_removed_generations)
 {
 	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
 	create_rule("app1", "r2", "b.example", "192.0.2.2", true);
-	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", NULL), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", NULL, NULL), MECDNS_STORE_OK);
 	sleep_ms(5);
 	/* seq 3 is the first of generation 3's two rows. */
 	ck_assert_int_eq(mecdns_store_set_signalled(store, 3), MECDNS_STORE_OK);
