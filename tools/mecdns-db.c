@@ -16,11 +16,11 @@
 #include <string.h>
 
 #include <libknot/libknot.h>
-#include <libzscanner/scanner.h>
 
 #include "config.h"
 #include "schema/schema.h"
 #include "store/store.h"
+#include "syncd/rdata.h"
 
 /*! The database mecdns-syncd uses unless told otherwise. */
 #define MECDNS_DEFAULT_DATABASE "/var/lib/mecdns/mecdns.db"
@@ -52,7 +52,7 @@ static void usage(FILE *out)
 	        "  rule-list APP                     list an app instance's rules\n"
 	        "  rrset-set ZONE OWNER TYPE TTL RDATA...\n"
 	        "                                    replace a record set; each RDATA is one\n"
-	        "                                    record in zone file format\n"
+	        "                                    record's data as the rrecord API takes it\n"
 	        "  rrset-del ZONE OWNER TYPE         delete a record set\n"
 	        "  rrset-list [ZONE]                 list record sets\n"
 	        "  changes [AFTER]                   print the change log after seq AFTER\n");
@@ -256,113 +256,50 @@ static char *canonical_arg(const cli_t *cli, const char *what, const char *name)
 	return canonical;
 }
 
-/*! \brief Presentation text of one record as Knot prints it (malloc'd). */
-static char *rdata_text(zs_scanner_t *scanner)
+/*! \brief Parses a record type as the rrecord API does (syncd_rrtype_parse()). */
+static bool parse_type(const cli_t *cli, const char *text, uint16_t *type)
 {
-	knot_rrset_t rrset;
-	knot_rrset_init(&rrset, scanner->r_owner, scanner->r_type, KNOT_CLASS_IN, scanner->r_ttl);
-	if (knot_rrset_add_rdata(&rrset, scanner->r_data, (uint16_t)scanner->r_data_length, NULL) !=
-	    KNOT_EOK) {
-		return NULL;
+	char err[256];
+	if (!syncd_rrtype_parse(text, type, err, sizeof(err))) {
+		error(cli->command, "%s", err);
+		return false;
 	}
-	char *text = NULL;
-	for (size_t size = 1024; size <= 1024 * 1024; size *= 4) {
-		text = malloc(size);
-		if (text == NULL || knot_rrset_txt_dump_data(&rrset, 0, text, size,
-		                                             &KNOT_DUMP_STYLE_DEFAULT) >= 0) {
-			break;
-		}
-		free(text);
-		text = NULL;
-	}
-	knot_rdataset_clear(&rrset.rrs, NULL);
-	return text;
-}
-
-/*!
- * \brief Parses one record's data in zone file format into wire and text.
- *
- * The record is scanned as the line "OWNER TTL IN TYPE RDATA" with the zone
- * as origin, so relative names in RDATA are completed as in a zone file.
- */
-static int parse_rdata(const cli_t *cli, zs_scanner_t *scanner, const char *zone, const char *owner,
-                       const char *type, uint32_t ttl, uint16_t type_code, const char *rdata,
-                       mecdns_rdata_t *out)
-{
-	if (strpbrk(rdata, "\n\r") != NULL) {
-		return error(cli->command, "record data '%s' spans lines", rdata);
-	}
-	size_t len = strlen(owner) + strlen(type) + strlen(rdata) + 32;
-	char *line = malloc(len);
-	if (line == NULL) {
-		return error(cli->command, "out of memory");
-	}
-	snprintf(line, len, "%s %u IN %s %s\n", owner, ttl, type, rdata);
-
-	int ret = 1;
-	if (zs_init(scanner, zone, KNOT_CLASS_IN, ttl) != 0 ||
-	    zs_set_input_string(scanner, line, strlen(line)) != 0) {
-		error(cli->command, "cannot start the record parser: %s",
-		      zs_strerror(scanner->error.code));
-	} else if (zs_parse_record(scanner) != 0 || scanner->state != ZS_STATE_DATA) {
-		error(cli->command, "%s record data '%s': %s", type, rdata,
-		      scanner->state == ZS_STATE_ERROR ? zs_strerror(scanner->error.code)
-		                                       : "no record");
-	} else if (scanner->r_type != type_code) {
-		error(cli->command, "record data '%s' is not of type %s", rdata, type);
-	} else {
-		out->wire_len = (uint16_t)scanner->r_data_length;
-		out->wire = malloc(out->wire_len > 0 ? out->wire_len : 1);
-		out->text = rdata_text(scanner);
-		if (out->wire == NULL || out->text == NULL) {
-			error(cli->command, "cannot convert record data '%s'", rdata);
-		} else {
-			memcpy(out->wire, scanner->r_data, out->wire_len);
-			/* Exactly one record per argument. */
-			if (zs_parse_record(scanner) == 0 && scanner->state == ZS_STATE_EOF) {
-				ret = 0;
-			} else {
-				error(cli->command, "record data '%s' holds more than one record",
-				      rdata);
-			}
-		}
-	}
-	zs_deinit(scanner);
-	free(line);
-	return ret;
+	return true;
 }
 
 static int cmd_rrset_set(const cli_t *cli, mecdns_store_t *store)
 {
-	const char *type = cli->argv[2];
 	mecdns_rrset_t set = {0};
-	uint16_t type_code = 0;
 	int64_t ttl = 0;
-	if (knot_rrtype_from_string(type, &type_code) != 0) {
-		return error(cli->command, "unknown record type '%s'", type);
+	if (!parse_type(cli, cli->argv[2], &set.type)) {
+		return 1;
 	}
 	if (!parse_ttl(cli->argv[3], &ttl)) {
 		return error(cli->command, "TTL '%s' is not a number from 0 to 2147483647",
 		             cli->argv[3]);
 	}
-	set.type = type_code;
 	set.ttl = (uint32_t)ttl;
 	set.zone = canonical_arg(cli, "zone", cli->argv[0]);
 	set.owner = set.zone != NULL ? canonical_arg(cli, "owner", cli->argv[1]) : NULL;
 	size_t wanted = (size_t)(cli->argc - 4);
 	set.rdata = calloc(wanted, sizeof(*set.rdata));
-	zs_scanner_t *scanner = malloc(sizeof(*scanner));
 	int ret = 1;
 	if (set.owner == NULL) {
 		ret = 1; /* Already reported. */
-	} else if (set.rdata == NULL || scanner == NULL) {
+	} else if (set.rdata == NULL) {
 		ret = error(cli->command, "out of memory");
 	} else {
+		/* The rrecord API's parser: same accepted text, same canonical form. */
 		ret = 0;
+		char err[512];
 		for (size_t i = 0; ret == 0 && i < wanted; i++) {
-			ret = parse_rdata(cli, scanner, set.zone, set.owner, type, set.ttl,
-			                  type_code, cli->argv[4 + i], &set.rdata[set.rdata_count]);
-			set.rdata_count++; /* Counted even on failure, so it is freed. */
+			mecdns_rdata_t *rdata = &set.rdata[set.rdata_count];
+			if (!syncd_rdata_parse(set.owner, set.type, cli->argv[4 + i], &rdata->wire,
+			                       &rdata->wire_len, &rdata->text, err, sizeof(err))) {
+				ret = error(cli->command, "%s", err);
+			} else {
+				set.rdata_count++;
+			}
 		}
 	}
 	if (ret == 0) {
@@ -375,7 +312,6 @@ static int cmd_rrset_set(const cli_t *cli, mecdns_store_t *store)
 			printf("%" PRIu64 "\n", generation);
 		}
 	}
-	free(scanner);
 	if (set.rdata == NULL) {
 		set.rdata_count = 0;
 	}
@@ -385,6 +321,8 @@ static int cmd_rrset_set(const cli_t *cli, mecdns_store_t *store)
 
 static int cmd_rrset_del(const cli_t *cli, mecdns_store_t *store)
 {
+	/* Any type, also those rrset-set refuses: sets written by earlier
+	 * versions of this tool can still be deleted. */
 	uint16_t type = 0;
 	if (knot_rrtype_from_string(cli->argv[2], &type) != 0) {
 		return error(cli->command, "unknown record type '%s'", cli->argv[2]);
@@ -423,7 +361,7 @@ static int cmd_rrset_list(const cli_t *cli, mecdns_store_t *store)
 	for (size_t i = 0; i < list.count; i++) {
 		const mecdns_rrset_t *set = &list.items[i];
 		char type[32];
-		knot_rrtype_to_string(set->type, type, sizeof(type));
+		syncd_rrtype_name(set->type, type, sizeof(type));
 		for (size_t j = 0; j < set->rdata_count; j++) {
 			printf("%s\t%s\t%s\t%u\t%s\n", set->zone, set->owner, type, set->ttl,
 			       set->rdata[j].text);

@@ -20,6 +20,7 @@
 
 #include "schema/schema.h"
 #include "store/store.h"
+#include "syncd/rdata.h"
 
 #define TYPE_A 1
 #define TYPE_CNAME 5
@@ -1688,7 +1689,7 @@ START_TEST(test_cli_adds_lists_and_logs_through_the_store)
 	ck_assert_int_eq(run_tool(tool, "rule-state app1 r1 INACTIVE", out, sizeof(out)), 0);
 	ck_assert_int_eq(run_tool(tool,
 	                          "rrset-set example.com mail.example.com MX 300 "
-	                          "'10 mx1' '10 mx1.example.com.'",
+	                          "'10 mx1.example.com' '10 mx1.example.com.'",
 	                          out, sizeof(out)),
 	                 0);
 	ck_assert_int_eq(
@@ -1724,6 +1725,122 @@ START_TEST(test_cli_adds_lists_and_logs_through_the_store)
 	ck_assert_str_eq(got.rdata[0].text, "\"hello world\"");
 	ck_assert_uint_eq(got.rdata[0].wire_len, 12);
 	mecdns_rrset_clear(&got);
+}
+END_TEST
+
+/*! \brief Runs mecdns-db and returns its exit status and its standard error. */
+static int run_tool_stderr(const char *tool, const char *args, char *err, size_t err_len)
+{
+	char command[2048];
+	snprintf(command, sizeof(command), "'%s' -d '%s' %s 2>&1 >/dev/null", tool, db_path, args);
+	FILE *pipe = popen(command, "r");
+	ck_assert_ptr_nonnull(pipe);
+	size_t len = fread(err, 1, err_len - 1, pipe);
+	err[len] = '\0';
+	while (fgetc(pipe) != EOF) {
+	}
+	int status = pclose(pipe);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
+{
+	const char *builddir = getenv("MECDNS_BUILDDIR");
+	char tool[600];
+	snprintf(tool, sizeof(tool), "%s/tools/mecdns-db", builddir != NULL ? builddir : ".");
+	if (access(tool, X_OK) != 0) {
+		fprintf(stderr, "skipping the mecdns-db checks: %s not built\n", tool);
+		return;
+	}
+	mecdns_store_close(store); /* the tool is the writer now */
+	store = NULL;
+	char out[4096];
+	char api_err[512];
+	char expected[1024];
+	uint16_t type = 0;
+	uint8_t *wire = NULL;
+	uint16_t wire_len = 0;
+	char *canonical = NULL;
+
+	/* Bad record data: refused with the API's reason, on one line. */
+	static const struct {
+		const char *type_name;
+		uint16_t type;
+		const char *rdata; /* as the shell passes it */
+		const char *arg;   /* quoted for the shell */
+	} bad[] = {
+	    {"A", TYPE_A, "not-an-address", "not-an-address"},
+	    {"A", TYPE_A, "192.0.2.1 192.0.2.2", "'192.0.2.1 192.0.2.2'"},
+	    {"MX", TYPE_MX, "10", "10"},
+	    {"TXT", TYPE_TXT, "\"unterminated", "'\"unterminated'"},
+	    {"AAAA", TYPE_AAAA, "192.0.2.1", "192.0.2.1"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert(!syncd_rdata_parse("a.example.", bad[i].type, bad[i].rdata, &wire,
+		                             &wire_len, &canonical, api_err, sizeof(api_err)));
+		char args[256];
+		snprintf(args, sizeof(args), "rrset-set . a.example %s 60 %s", bad[i].type_name,
+		         bad[i].arg);
+		ck_assert_int_eq(run_tool_stderr(tool, args, out, sizeof(out)), 1);
+		snprintf(expected, sizeof(expected), "mecdns-db: rrset-set: %s\n", api_err);
+		ck_assert_str_eq(out, expected);
+	}
+	/* Types the API refuses, with its reason. */
+	ck_assert(!syncd_rrtype_parse("SOA", &type, api_err, sizeof(api_err)));
+	ck_assert_int_eq(run_tool_stderr(tool,
+	                                 "rrset-set . a.example SOA 60 "
+	                                 "'ns.example. host.example. 1 2 3 4 5'",
+	                                 out, sizeof(out)),
+	                 1);
+	snprintf(expected, sizeof(expected), "mecdns-db: rrset-set: %s\n", api_err);
+	ck_assert_str_eq(out, expected);
+	ck_assert_int_eq(run_tool(tool, "generation", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "0\n");
+
+	/* Accepted text is stored in the API's canonical form: names are
+	 * absolute (the zone is not appended), spacing and CAA's trailing
+	 * blank are normalised. */
+	ck_assert_int_eq(run_tool(tool,
+	                          "rrset-set example.com mx.example.com MX 300 "
+	                          "'010   mx1' '20 mx2.example.com'",
+	                          out, sizeof(out)),
+	                 0);
+	ck_assert_int_eq(run_tool(tool, "rrset-set . caa.example CAA 60 '0 issue \"ca.example\"'",
+	                          out, sizeof(out)),
+	                 0);
+	char err[256] = "";
+	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
+	mecdns_rrset_t got;
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, "example.com.", "mx.example.com.", TYPE_MX, &got),
+	    MECDNS_STORE_OK);
+	ck_assert_uint_eq(got.rdata_count, 2);
+	const char *mx_text[] = {"010   mx1", "20 mx2.example.com"};
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert(syncd_rdata_parse("mx.example.com.", TYPE_MX, mx_text[i], &wire,
+		                            &wire_len, &canonical, api_err, sizeof(api_err)));
+		bool found = false;
+		for (size_t j = 0; j < got.rdata_count; j++) {
+			if (strcmp(got.rdata[j].text, canonical) == 0) {
+				found = true;
+				ck_assert_uint_eq(got.rdata[j].wire_len, wire_len);
+				ck_assert_mem_eq(got.rdata[j].wire, wire, wire_len);
+			}
+		}
+		ck_assert_msg(found, "canonical \"%s\" not stored", canonical);
+		free(wire);
+		free(canonical);
+	}
+	mecdns_rrset_clear(&got);
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "caa.example.", 257, &got),
+	                 MECDNS_STORE_OK);
+	ck_assert_str_eq(got.rdata[0].text, "0 issue \"ca.example\"");
+	mecdns_rrset_clear(&got);
+	mecdns_store_close(store);
+	store = NULL;
+	ck_assert_int_eq(run_tool(tool, "rrset-list example.com", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\tMX\t300\t10 mx1.\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\tMX\t300\t20 mx2.example.com.\n"));
 }
 END_TEST
 
@@ -2007,6 +2124,7 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_group_commit_many_writers_get_consecutive_durable_generations);
 	tcase_add_test(files, test_group_commit_failed_write_fails_alone_in_its_group);
 	tcase_add_test(files, test_cli_adds_lists_and_logs_through_the_store);
+	tcase_add_test(files, test_cli_parses_record_data_as_the_rrecord_api_does);
 	suite_add_tcase(suite, files);
 	return suite;
 }
