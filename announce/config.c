@@ -266,42 +266,18 @@ announce_config_result_t announce_config_load(announce_config_t *config, int arg
 	const char *short_options = "c:hV";
 
 	/* Pass 1: --help, --version, -c and option syntax. */
-	opterr = 0;
-	optind = 0;
-	int opt;
-	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			print_help();
-			return ANNOUNCE_CONFIG_EXIT;
-		case 'V':
-			printf("mecdns-announce %s\n", PACKAGE_VERSION);
-			return ANNOUNCE_CONFIG_EXIT;
-		case 'c':
-			if (!mecdns_config_set_string(&config->config_file, optarg)) {
-				snprintf(err, err_len, "out of memory");
-				return ANNOUNCE_CONFIG_ERROR;
-			}
-			break;
-		case '?':
-		case ':':
-			if (optopt != 0 && optopt < 256) {
-				snprintf(err, err_len,
-				         "option -%c: unknown or missing its value (see --help)",
-				         optopt);
-			} else {
-				snprintf(err, err_len,
-				         "option %s: unknown or missing its value (see --help)",
-				         argv[optind - 1]);
-			}
-			return ANNOUNCE_CONFIG_ERROR;
-		default:
-			break;
-		}
-	}
-	if (optind < argc) {
-		snprintf(err, err_len, "unexpected argument \"%s\" (see --help)", argv[optind]);
+	switch (mecdns_config_first_pass(argc, argv, short_options, long_options,
+	                                 &config->config_file, err, err_len)) {
+	case MECDNS_CONFIG_PASS_HELP:
+		print_help();
+		return ANNOUNCE_CONFIG_EXIT;
+	case MECDNS_CONFIG_PASS_VERSION:
+		printf("mecdns-announce %s\n", PACKAGE_VERSION);
+		return ANNOUNCE_CONFIG_EXIT;
+	case MECDNS_CONFIG_PASS_ERROR:
 		return ANNOUNCE_CONFIG_ERROR;
+	default:
+		break;
 	}
 
 	if (config->config_file != NULL && !read_file(config, config->config_file, err, err_len)) {

@@ -168,6 +168,48 @@ bool mecdns_config_apply_range(const char *name, const char *value, const char *
 	return true;
 }
 
+mecdns_config_pass_t mecdns_config_first_pass(int argc, char *argv[], const char *short_options,
+                                              const struct option *long_options, char **config_file,
+                                              char *err, size_t err_len)
+{
+	opterr = 0;
+	optind = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			return MECDNS_CONFIG_PASS_HELP;
+		case 'V':
+			return MECDNS_CONFIG_PASS_VERSION;
+		case 'c':
+			if (!mecdns_config_set_string(config_file, optarg)) {
+				snprintf(err, err_len, "out of memory");
+				return MECDNS_CONFIG_PASS_ERROR;
+			}
+			break;
+		case '?':
+		case ':':
+			if (optopt != 0 && optopt < 256) {
+				snprintf(err, err_len,
+				         "option -%c: unknown or missing its value (see --help)",
+				         optopt);
+			} else {
+				snprintf(err, err_len,
+				         "option %s: unknown or missing its value (see --help)",
+				         argv[optind - 1]);
+			}
+			return MECDNS_CONFIG_PASS_ERROR;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, err_len, "unexpected argument \"%s\" (see --help)", argv[optind]);
+		return MECDNS_CONFIG_PASS_ERROR;
+	}
+	return MECDNS_CONFIG_PASS_OK;
+}
+
 bool mecdns_config_apply_options(int argc, char *argv[], const char *short_options,
                                  const struct option *long_options, mecdns_config_apply_t apply,
                                  void *ctx, char *err, size_t err_len)

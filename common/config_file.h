@@ -69,6 +69,24 @@ bool mecdns_config_apply_range(const char *name, const char *value, const char *
                                unsigned long long min, unsigned long long max, const char *unit,
                                unsigned long long *out, char *err, size_t err_len);
 
+/*! What the first pass over argv found. */
+typedef enum {
+	MECDNS_CONFIG_PASS_OK,      /*!< Syntax fine; *config_file set if -c was given. */
+	MECDNS_CONFIG_PASS_HELP,    /*!< -h/--help came first: print help, exit 0. */
+	MECDNS_CONFIG_PASS_VERSION, /*!< -V/--version came first: print version, exit 0. */
+	MECDNS_CONFIG_PASS_ERROR,   /*!< Bad option or argument (in err). */
+} mecdns_config_pass_t;
+
+/*!
+ * \brief The first pass over argv, before the config file is read: stops at
+ *        --help or --version, keeps -c/--config's value in *config_file
+ *        (the last one given) and checks the options' syntax and that no
+ *        argument follows them.
+ */
+mecdns_config_pass_t mecdns_config_first_pass(int argc, char *argv[], const char *short_options,
+                                              const struct option *long_options, char **config_file,
+                                              char *err, size_t err_len);
+
 /*!
  * \brief Applies argv's options by their long names (found by getopt_long's
  *        value, so short forms too), all but -c/--config: the second pass,
