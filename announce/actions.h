@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce actions: runs the announce and withdraw commands until
  *  the prefix is in the state asked for.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce configuration (see config.h). */
 
 #include <getopt.h>
@@ -30,26 +31,26 @@ enum {
 };
 
 static const struct option long_options[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"dbus", required_argument, NULL, OPT_DBUS},
-    {"announce", required_argument, NULL, OPT_ANNOUNCE},
-    {"withdraw", required_argument, NULL, OPT_WITHDRAW},
-    {"shell", no_argument, NULL, OPT_SHELL},
-    {"profile", required_argument, NULL, OPT_PROFILE},
-    {"prefix", required_argument, NULL, OPT_PREFIX},
-    {"client", required_argument, NULL, OPT_CLIENT},
-    {"bird-socket", required_argument, NULL, OPT_BIRD_SOCKET},
-    {"bird-protocol", required_argument, NULL, OPT_BIRD_PROTOCOL},
-    {"next-hop", required_argument, NULL, OPT_NEXT_HOP},
-    {"hold-down", required_argument, NULL, OPT_HOLD_DOWN},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"retry", required_argument, NULL, OPT_RETRY},
-    {"retry-max", required_argument, NULL, OPT_RETRY_MAX},
-    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-    {"syslog", no_argument, NULL, OPT_SYSLOG},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+	{ "config", required_argument, NULL, 'c' },
+	{ "dbus", required_argument, NULL, OPT_DBUS },
+	{ "announce", required_argument, NULL, OPT_ANNOUNCE },
+	{ "withdraw", required_argument, NULL, OPT_WITHDRAW },
+	{ "shell", no_argument, NULL, OPT_SHELL },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "client", required_argument, NULL, OPT_CLIENT },
+	{ "bird-socket", required_argument, NULL, OPT_BIRD_SOCKET },
+	{ "bird-protocol", required_argument, NULL, OPT_BIRD_PROTOCOL },
+	{ "next-hop", required_argument, NULL, OPT_NEXT_HOP },
+	{ "hold-down", required_argument, NULL, OPT_HOLD_DOWN },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "retry-max", required_argument, NULL, OPT_RETRY_MAX },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static void print_help(void)
@@ -111,14 +112,14 @@ static bool apply(announce_config_t *config, const char *name, const char *value
                   char *err, size_t err_len)
 {
 	const mecdns_config_string_t strings[] = {
-	    {"dbus", &config->dbus},
-	    {"announce", &config->announce},
-	    {"withdraw", &config->withdraw},
-	    {"prefix", &config->prefix},
-	    {"client", &config->client},
-	    {"bird-socket", &config->bird_socket},
-	    {"bird-protocol", &config->bird_protocol},
-	    {"next-hop", &config->next_hop},
+		{ "dbus", &config->dbus },
+		{ "announce", &config->announce },
+		{ "withdraw", &config->withdraw },
+		{ "prefix", &config->prefix },
+		{ "client", &config->client },
+		{ "bird-socket", &config->bird_socket },
+		{ "bird-protocol", &config->bird_protocol },
+		{ "next-hop", &config->next_hop },
 	};
 	int string = mecdns_config_apply_string(strings, sizeof(strings) / sizeof(strings[0]), name,
 	                                        value, where, err, err_len);
@@ -127,10 +128,9 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 	}
 
 	if (strcmp(name, "shell") == 0 || strcmp(name, "syslog") == 0) {
-		return mecdns_config_apply_bool(name, value, where,
-		                                strcmp(name, "shell") == 0 ? &config->shell
-		                                                           : &config->syslog,
-		                                err, err_len);
+		return mecdns_config_apply_bool(
+		    name, value, where,
+		    strcmp(name, "shell") == 0 ? &config->shell : &config->syslog, err, err_len);
 	} else if (strcmp(name, "profile") == 0) {
 		int profile = announce_profile_parse(value);
 		if (profile < 0) {
@@ -141,7 +141,8 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 		}
 		config->profile = (announce_profile_t)profile;
 	} else if (strcmp(name, "log-level") == 0) {
-		return mecdns_config_apply_log_level(value, where, &config->log_level, err, err_len);
+		return mecdns_config_apply_log_level(value, where, &config->log_level, err,
+		                                     err_len);
 	} else if (strcmp(name, "hold-down") == 0) {
 		return apply_ms(name, value, where, &config->hold_down_ms, 0, 86400000, err,
 		                err_len);
@@ -160,8 +161,8 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 }
 
 /*! \brief apply() for mecdns_config_read_file(). */
-static bool apply_item(void *ctx, const char *name, const char *value, const char *where,
-                       char *err, size_t err_len)
+static bool apply_item(void *ctx, const char *name, const char *value, const char *where, char *err,
+                       size_t err_len)
 {
 	return apply(ctx, name, value, where, err, err_len);
 }
@@ -207,12 +208,12 @@ static char **action_argv(const announce_config_t *config, bool announce, char *
 		return NULL;
 	}
 	announce_profile_params_t params = {
-	    .profile = config->profile,
-	    .prefix = config->prefix,
-	    .client = config->client,
-	    .bird_socket = config->bird_socket,
-	    .bird_protocol = config->bird_protocol,
-	    .next_hop = config->next_hop,
+		.profile = config->profile,
+		.prefix = config->prefix,
+		.client = config->client,
+		.bird_socket = config->bird_socket,
+		.bird_protocol = config->bird_protocol,
+		.next_hop = config->next_hop,
 	};
 	char why[256];
 	char **argv = announce_profile_argv(&params, announce, why, sizeof(why));
@@ -285,8 +286,8 @@ announce_config_result_t announce_config_load(announce_config_t *config, int arg
 	}
 
 	/* Pass 2: options override the file. */
-	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply_item, config,
-	                                 err, err_len)) {
+	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply_item,
+	                                 config, err, err_len)) {
 		return ANNOUNCE_CONFIG_ERROR;
 	}
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce configuration: one struct, filled in one place.
  *
  *  Sources, later ones winning: built-in defaults, the config file (-c FILE,
@@ -25,8 +26,8 @@
 #include "announce/profile.h"
 
 #define ANNOUNCE_DEFAULT_HOLD_DOWN_MS 5000
-#define ANNOUNCE_DEFAULT_TIMEOUT_MS 10000
-#define ANNOUNCE_DEFAULT_RETRY_MS 1000
+#define ANNOUNCE_DEFAULT_TIMEOUT_MS   10000
+#define ANNOUNCE_DEFAULT_RETRY_MS     1000
 #define ANNOUNCE_DEFAULT_RETRY_MAX_MS 30000
 
 typedef struct {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce hold-down (see hold_down.h). */
 
 #include "announce/hold_down.h"

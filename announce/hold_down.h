@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce hold-down: from the "serving" input over time to the
  *  state the prefix should be in (announced or withdrawn).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce on D-Bus (see listener.h).
  *
  *  Everything happens in the caller's thread: process() connects when due,
@@ -291,12 +292,12 @@ static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *da
 /*** Connection. ***/
 
 static const char *const match_rules[] = {
-    "type='signal',sender='" DBUS_SERVICE_DBUS "',interface='" DBUS_INTERFACE_DBUS
-    "',member='NameOwnerChanged',arg0='" ANNOUNCE_SYNCD_NAME "'",
-    "type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
-    "',interface='" ANNOUNCE_SYNCD_EVENTS "',member='serving'",
-    "type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
-    "',interface='" ANNOUNCE_SYNCD_EVENTS "',member='shutting_down'",
+	"type='signal',sender='" DBUS_SERVICE_DBUS "',interface='" DBUS_INTERFACE_DBUS
+	"',member='NameOwnerChanged',arg0='" ANNOUNCE_SYNCD_NAME "'",
+	"type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
+	"',interface='" ANNOUNCE_SYNCD_EVENTS "',member='serving'",
+	"type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
+	"',interface='" ANNOUNCE_SYNCD_EVENTS "',member='shutting_down'",
 };
 
 /*! \brief Closes and forgets the connection. */

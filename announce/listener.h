@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce on D-Bus: the only code that talks D-Bus.
  *
  *  Keeps one private libdbus connection to the configured bus and turns
@@ -23,10 +24,10 @@
 
 #include <stdbool.h>
 
-#define ANNOUNCE_SYNCD_NAME "org.mecdns.syncd"
-#define ANNOUNCE_SYNCD_PATH "/org/mecdns/syncd"
+#define ANNOUNCE_SYNCD_NAME   "org.mecdns.syncd"
+#define ANNOUNCE_SYNCD_PATH   "/org/mecdns/syncd"
 #define ANNOUNCE_SYNCD_EVENTS "org.mecdns.syncd.events"
-#define ANNOUNCE_SYNCD_STATE "org.mecdns.syncd.state"
+#define ANNOUNCE_SYNCD_STATE  "org.mecdns.syncd.state"
 
 /*! The input: serving or not, and why (for the log; a static string or
  *  valid during the call). */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # announce: mecdns-announce, the D-Bus listener that announces and withdraws
 # the DNS service prefix through a BGP daemon (BIRD 2, ExaBGP, GoBGP).
 #

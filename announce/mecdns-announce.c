@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce: announces the DNS service prefix through a BGP daemon
  *  exactly while mecdns-syncd reports "serving" on D-Bus.
  *
@@ -91,7 +92,8 @@ static bool handle_signals(announcer_t *announcer, int signal_fd)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			log_notice("SIGHUP: nothing to reload; restart to apply a changed configuration");
+			log_notice(
+			    "SIGHUP: nothing to reload; restart to apply a changed configuration");
 			continue;
 		}
 		const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
@@ -145,10 +147,11 @@ static int run(announcer_t *announcer, int signal_fd)
 		sleep_ms = sleep_ms < 0 ? 0 : sleep_ms > MAX_SLEEP_MS ? MAX_SLEEP_MS : sleep_ms;
 
 		struct pollfd fds[3] = {
-		    {.fd = signal_fd, .events = POLLIN},
-		    {.fd = announce_actions_output_fd(announcer->actions), .events = POLLIN},
-		    {.fd = announcer->stopping ? -1 : announce_listener_fd(announcer->listener),
-		     .events = POLLIN},
+			{ .fd = signal_fd, .events = POLLIN },
+			{ .fd = announce_actions_output_fd(announcer->actions), .events = POLLIN },
+			{ .fd =
+			      announcer->stopping ? -1 : announce_listener_fd(announcer->listener),
+			  .events = POLLIN },
 		};
 		if (poll(fds, 3, (int)sleep_ms) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
@@ -198,7 +201,7 @@ int main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	int exit_code = EXIT_FAILURE;
-	announcer_t announcer = {.config = &config};
+	announcer_t announcer = { .config = &config };
 	announce_hold_down_init(&announcer.hold, config.hold_down_ms);
 	int signal_fd = open_signal_fd();
 	if (signal_fd < 0) {
@@ -206,12 +209,12 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	announce_actions_config_t actions_config = {
-	    .announce_argv = config.announce_argv,
-	    .withdraw_argv = config.withdraw_argv,
-	    .timeout_ms = config.timeout_ms,
-	    .retry_ms = config.retry_ms,
-	    .retry_max_ms = config.retry_max_ms,
-	    .prefix = config.prefix,
+		.announce_argv = config.announce_argv,
+		.withdraw_argv = config.withdraw_argv,
+		.timeout_ms = config.timeout_ms,
+		.retry_ms = config.retry_ms,
+		.retry_max_ms = config.retry_max_ms,
+		.prefix = config.prefix,
 	};
 	announcer.actions = announce_actions_new(&actions_config);
 	announcer.listener =

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce action argv: profiles and command-line splitting
  *  (see profile.h). */
 
@@ -11,10 +12,10 @@
 #include "announce/profile.h"
 
 static const char *const profile_names[] = {
-    [ANNOUNCE_PROFILE_NONE] = "none",
-    [ANNOUNCE_PROFILE_BIRD] = "bird",
-    [ANNOUNCE_PROFILE_EXABGP] = "exabgp",
-    [ANNOUNCE_PROFILE_GOBGP] = "gobgp",
+	[ANNOUNCE_PROFILE_NONE] = "none",
+	[ANNOUNCE_PROFILE_BIRD] = "bird",
+	[ANNOUNCE_PROFILE_EXABGP] = "exabgp",
+	[ANNOUNCE_PROFILE_GOBGP] = "gobgp",
 };
 
 int announce_profile_parse(const char *name)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce actions as argument vectors: the ready-made profiles for
  *  BGP daemons and the splitting of a configured command line.
  *
@@ -30,9 +31,9 @@ typedef enum {
 	ANNOUNCE_PROFILE_GOBGP,
 } announce_profile_t;
 
-#define ANNOUNCE_DEFAULT_BIRD_SOCKET "/run/bird/bird.ctl"
+#define ANNOUNCE_DEFAULT_BIRD_SOCKET   "/run/bird/bird.ctl"
 #define ANNOUNCE_DEFAULT_BIRD_PROTOCOL "mecdns"
-#define ANNOUNCE_DEFAULT_NEXT_HOP "self"
+#define ANNOUNCE_DEFAULT_NEXT_HOP      "self"
 
 /*! What a profile needs; NULL fields take the defaults above (client: the
  *  profile's program, "birdc", "exabgpcli" or "gobgp"). */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # mecdns benchmarks (issue 6): one command runs every compared system one after
 # another on the same data and writes bench/results/<timestamp>/.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Crash soak (issue 7): kill -9 of mecdns-syncd at random moments under a
 # concurrent write load, CYCLES times (default 50), with the crash test
 # program tests/integration/test_crash (the same program `make check` runs

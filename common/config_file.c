@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns daemons' config files (see config_file.h). */
 
 #include <errno.h>
@@ -37,11 +38,12 @@ bool mecdns_config_read_file(const char *path, const char *section, mecdns_confi
 		case YP_EKEY0:
 			in_section = strcmp(parser->key, section) == 0;
 			if (!in_section) {
-				snprintf(err, err_len, "%s: unknown section \"%s\" (expected %s:)", where,
-				         parser->key, section);
+				snprintf(err, err_len, "%s: unknown section \"%s\" (expected %s:)",
+				         where, parser->key, section);
 				ok = false;
 			} else if (parser->data_len != 0) {
-				snprintf(err, err_len, "%s: section %s: takes no value", where, section);
+				snprintf(err, err_len, "%s: section %s: takes no value", where,
+				         section);
 				ok = false;
 			}
 			break;
@@ -82,8 +84,8 @@ bool mecdns_config_set_string(char **dst, const char *value)
 	return true;
 }
 
-bool mecdns_config_parse_number(const char *text, unsigned long long min,
-                                unsigned long long max, unsigned long long *out)
+bool mecdns_config_parse_number(const char *text, unsigned long long min, unsigned long long max,
+                                unsigned long long *out)
 {
 	if (text == NULL || *text < '0' || *text > '9') {
 		return false;
@@ -111,9 +113,8 @@ bool mecdns_config_parse_bool(const char *text, bool *out)
 	return false;
 }
 
-int mecdns_config_apply_string(const mecdns_config_string_t *items, size_t count,
-                               const char *name, const char *value, const char *where,
-                               char *err, size_t err_len)
+int mecdns_config_apply_string(const mecdns_config_string_t *items, size_t count, const char *name,
+                               const char *value, const char *where, char *err, size_t err_len)
 {
 	for (size_t i = 0; i < count; i++) {
 		if (strcmp(name, items[i].name) != 0) {
@@ -132,8 +133,8 @@ int mecdns_config_apply_string(const mecdns_config_string_t *items, size_t count
 	return 0;
 }
 
-bool mecdns_config_apply_bool(const char *name, const char *value, const char *where,
-                              bool *field, char *err, size_t err_len)
+bool mecdns_config_apply_bool(const char *name, const char *value, const char *where, bool *field,
+                              char *err, size_t err_len)
 {
 	if (!mecdns_config_parse_bool(value, field)) {
 		snprintf(err, err_len, "%s: %s must be on or off, not \"%s\"", where, name, value);
@@ -161,8 +162,8 @@ bool mecdns_config_apply_range(const char *name, const char *value, const char *
                                unsigned long long *out, char *err, size_t err_len)
 {
 	if (!mecdns_config_parse_number(value, min, max, out)) {
-		snprintf(err, err_len, "%s: %s must be %llu..%llu%s%s, not \"%s\"", where, name, min,
-		         max, unit != NULL ? " " : "", unit != NULL ? unit : "", value);
+		snprintf(err, err_len, "%s: %s must be %llu..%llu%s%s, not \"%s\"", where, name,
+		         min, max, unit != NULL ? " " : "", unit != NULL ? unit : "", value);
 		return false;
 	}
 	return true;
@@ -228,7 +229,8 @@ bool mecdns_config_apply_options(int argc, char *argv[], const char *short_optio
 			}
 		}
 		if (name == NULL) {
-			snprintf(err, err_len, "option %s: unknown or missing its value (see --help)",
+			snprintf(err, err_len,
+			         "option %s: unknown or missing its value (see --help)",
 			         argv[optind - 1]);
 			return false;
 		}

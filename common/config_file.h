@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns daemons' config files (mecdns-syncd, mecdns-announce): the
  *  knot.conf-syntax reader of one section and the typed value helpers both
  *  programs' option tables use.
@@ -32,8 +33,8 @@ bool mecdns_config_read_file(const char *path, const char *section, mecdns_confi
 bool mecdns_config_set_string(char **dst, const char *value);
 
 /*! \brief Parses an unsigned decimal number within [min, max]. */
-bool mecdns_config_parse_number(const char *text, unsigned long long min,
-                                unsigned long long max, unsigned long long *out);
+bool mecdns_config_parse_number(const char *text, unsigned long long min, unsigned long long max,
+                                unsigned long long *out);
 
 /*! \brief Parses on/off/true/false/yes/no. */
 bool mecdns_config_parse_bool(const char *text, bool *out);
@@ -49,13 +50,12 @@ typedef struct {
  *        (a non-empty value, copied).
  * \return 1 applied, 0 name is not in items, -1 error (in err).
  */
-int mecdns_config_apply_string(const mecdns_config_string_t *items, size_t count,
-                               const char *name, const char *value, const char *where,
-                               char *err, size_t err_len);
+int mecdns_config_apply_string(const mecdns_config_string_t *items, size_t count, const char *name,
+                               const char *value, const char *where, char *err, size_t err_len);
 
 /*! \brief Applies an on/off item. */
-bool mecdns_config_apply_bool(const char *name, const char *value, const char *where,
-                              bool *field, char *err, size_t err_len);
+bool mecdns_config_apply_bool(const char *name, const char *value, const char *where, bool *field,
+                              char *err, size_t err_len);
 
 /*! \brief Applies the log-level item (a syslog priority). */
 bool mecdns_config_apply_log_level(const char *value, const char *where, int *field, char *err,

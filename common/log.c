@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns daemons' logging (see log.h). */
 
 #include <stdarg.h>
@@ -28,8 +29,8 @@ int mecdns_log_level_parse(const char *text)
 		const char *name;
 		int level;
 	} levels[] = {
-		{ "error", LOG_ERR },   { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
-		{ "info", LOG_INFO },   { "debug", LOG_DEBUG },
+		{ "error", LOG_ERR }, { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
 	};
 	for (size_t i = 0; text != NULL && i < sizeof(levels) / sizeof(levels[0]); i++) {
 		if (strcmp(text, levels[i].name) == 0) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns daemons' logging (mecdns-syncd, mecdns-announce): one line per
  *  event, to stderr or syslog.
  *
@@ -22,8 +23,8 @@ bool mecdns_log_enabled(int level);
 
 void mecdns_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_error(...) mecdns_log(LOG_ERR, __VA_ARGS__)
+#define log_error(...)   mecdns_log(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) mecdns_log(LOG_WARNING, __VA_ARGS__)
-#define log_notice(...) mecdns_log(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...) mecdns_log(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) mecdns_log(LOG_DEBUG, __VA_ARGS__)
+#define log_notice(...)  mecdns_log(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)    mecdns_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)   mecdns_log(LOG_DEBUG, __VA_ARGS__)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # fuzz/ci.sh [SRCDIR [BUILDDIR]]: the short fuzzing run of CI.
 # Configures BUILDDIR (default: a new directory under ${TMPDIR:-/tmp},
 # removed again when nothing was found) with CC=clang --enable-fuzzing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  libFuzzer target: store/names.c mecdns_canonical_name() on arbitrary text.
  *
  *  Properties checked besides memory safety: a result is lower case, ends in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  libFuzzer target: module/index.c, the module's in-memory index.
  *
  *  The input is a program over a few owner-name slots (as the refresher
@@ -27,8 +28,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define SLOTS 8
-#define MAX_OWNERS 16
+#define SLOTS       8
+#define MAX_OWNERS  16
 #define MAX_RECORDS 64
 
 typedef struct {
@@ -49,7 +50,12 @@ typedef struct {
 	size_t count;
 } model_t;
 
-#define FAIL(...) do { fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); abort(); } while (0)
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fputc('\n', stderr);                                                               \
+		abort();                                                                           \
+	} while (0)
 
 static model_owner_t *model_find(model_t *m, const knot_dname_t *owner)
 {
@@ -173,7 +179,8 @@ static void check_entry(const mecdns_owner_t *e, const model_owner_t *o)
 		for (uint16_t k = 0; k < set->rrs.count; k++) {
 			bool known = false;
 			for (size_t i = 0; i < o->count && !known; i++) {
-				known = o->recs[i].type == KNOT_RRTYPE_CNAME && o->recs[i].len == rd->len &&
+				known = o->recs[i].type == KNOT_RRTYPE_CNAME &&
+				        o->recs[i].len == rd->len &&
 				        memcmp(o->recs[i].rdata, rd->data, rd->len) == 0;
 			}
 			if (!known) {
@@ -246,8 +253,8 @@ static knot_dname_t *name_from(const char *text)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *initial[SLOTS] = {
-		"www.example.com.", "WWW.Example.COM.", "example.com.", ".",
-		"*.example.com.", "_sip._udp.example.com.", "a.b.c.d.e.f.", "mec.",
+		"www.example.com.", "WWW.Example.COM.",       "example.com.", ".",
+		"*.example.com.",   "_sip._udp.example.com.", "a.b.c.d.e.f.", "mec.",
 	};
 	knot_dname_t *slots[SLOTS];
 	for (size_t s = 0; s < SLOTS; s++) {
@@ -331,10 +338,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 				for (size_t k = 0; entry != NULL && k < t->count; k++) {
 					rec_t *r = &t->recs[k];
-					int ret = mecdns_owner_add(entry, r->type, r->ttl, r->rdata, r->len);
+					int ret = mecdns_owner_add(entry, r->type, r->ttl, r->rdata,
+					                           r->len);
 					if (ret == KNOT_EOK && o != NULL) {
 						o->recs[o->count] = *r;
-						o->recs[o->count].rdata = malloc(r->len ? r->len : 1);
+						o->recs[o->count].rdata =
+						    malloc(r->len ? r->len : 1);
 						memcpy(o->recs[o->count].rdata, r->rdata, r->len);
 						o->count++;
 					} else if (ret != KNOT_EINVAL && ret != KNOT_EOK) {
@@ -375,7 +384,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					entry = mecdns_owner_new(t->owner);
 					for (size_t k = 0; entry != NULL && k < t->count; k++) {
 						rec_t *r = &t->recs[k];
-						(void)mecdns_owner_add(entry, r->type, r->ttl, r->rdata, r->len);
+						(void)mecdns_owner_add(entry, r->type, r->ttl,
+						                       r->rdata, r->len);
 					}
 				}
 				(void)mecdns_index_set(txn, t->owner, entry);

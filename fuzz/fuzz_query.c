@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  libFuzzer target: mod-mecdns's query hook (module/mecdns.c, the BEGIN
  *  hook) on arbitrary DNS messages, parsed by libknot as knotd does.
  *
@@ -58,24 +59,39 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FAIL(...) do { fprintf(stderr, "fuzz_query: " __VA_ARGS__); fputc('\n', stderr); \
-                       abort(); } while (0)
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		fprintf(stderr, "fuzz_query: " __VA_ARGS__);                                       \
+		fputc('\n', stderr);                                                               \
+		abort();                                                                           \
+	} while (0)
 
 /*! knotd's state of a query nobody has answered yet (as in mecdns.c). */
 #define STATE_UNANSWERED 2
-#define MAX_COUNTERS 16
-#define ZONE (const knot_dname_t *)"\x07""example""\x03""com"
+#define MAX_COUNTERS     16
+/* clang-format off: wire-format names as length-prefixed labels. */
+#define ZONE                                                                                       \
+	(const knot_dname_t *)"\x07"                                                               \
+	                      "example"                                                            \
+	                      "\x03"                                                               \
+	                      "com"
+#define PROBE                                                                                      \
+	(const knot_dname_t *)"\x0a"                                                               \
+	                      "generation"                                                         \
+	                      "\x06"                                                               \
+	                      "mecdns"
+/* clang-format on */
 
 extern const knotd_mod_api_t knotd_mod_api;
 
 /*** The stand-in for knotd. ***/
 
 struct knotd_mod {
-	const knot_dname_t *zone;  /*!< NULL: global instance. */
+	const knot_dname_t *zone; /*!< NULL: global instance. */
 	bool rotate;
 	void *ctx;
 	knotd_mod_hook_f begin;
-	unsigned counters;         /*!< Counters registered. */
+	unsigned counters; /*!< Counters registered. */
 	uint64_t stats[MAX_COUNTERS];
 };
 
@@ -185,8 +201,8 @@ knotd_conf_t knotd_conf_mod(knotd_mod_t *mod, const yp_name_t *item_name)
 	return conf;
 }
 
-knotd_conf_t knotd_conf(knotd_mod_t *mod, const yp_name_t *section_name,
-                        const yp_name_t *item_name, const knotd_conf_t *id)
+knotd_conf_t knotd_conf(knotd_mod_t *mod, const yp_name_t *section_name, const yp_name_t *item_name,
+                        const knotd_conf_t *id)
 {
 	(void)mod;
 	(void)section_name;
@@ -196,8 +212,7 @@ knotd_conf_t knotd_conf(knotd_mod_t *mod, const yp_name_t *section_name,
 	return conf;
 }
 
-knotd_conf_t knotd_conf_zone(knotd_mod_t *mod, const yp_name_t *item_name,
-                             const knot_dname_t *zone)
+knotd_conf_t knotd_conf_zone(knotd_mod_t *mod, const yp_name_t *item_name, const knot_dname_t *zone)
 {
 	(void)mod;
 	(void)item_name;
@@ -251,7 +266,8 @@ static void add_rule(const char *owner, const char *ip_type, const char *ip, int
 	}
 	snprintf(text, sizeof(text),
 	         "INSERT INTO rules VALUES ('app', 'r%u', '%s', '%s', '%s', '%s', %s, 'ACTIVE', "
-	         "1, 0, 0, 1)", id++, owner, owner, ip_type, ip, ttl_text);
+	         "1, 0, 0, 1)",
+	         id++, owner, owner, ip_type, ip, ttl_text);
 	sql(text);
 }
 
@@ -334,9 +350,8 @@ static void make_database(void)
 	add_name_rdata("mx.example.com.", KNOT_RRTYPE_MX, 3600, 10, "mail.example.com.");
 	add_name_rdata("mx.example.com.", KNOT_RRTYPE_MX, 3600, 20, "mail2.example.com.");
 	add_address("mx.example.com.", "192.0.2.25", 3600);
-	static const uint8_t srv[] = { 0, 10, 0, 5, 0x13, 0xc4,
-	                               3, 's', 'i', 'p', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-	                               3, 'c', 'o', 'm', 0 };
+	static const uint8_t srv[] = { 0,   10,  0,   5,   0x13, 0xc4, 3, 's', 'i', 'p', 7, 'e',
+		                       'x', 'a', 'm', 'p', 'l',  'e',  3, 'c', 'o', 'm', 0 };
 	add_rdata("_sip._udp.example.com.", KNOT_RRTYPE_SRV, 300, srv, sizeof(srv));
 	for (int i = 0; i < 8; i++) {
 		uint8_t txt[201];
@@ -426,8 +441,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		}
 	}
 	/* Our own user of the same refresher: the index the hooks answer from. */
-	const mecdns_refresh_conf_t conf = { .database = db_path, .default_ttl = 60,
-	                                     .interval_ms = 1000, .first_load_wait_ms = 30000 };
+	const mecdns_refresh_conf_t conf = { .database = db_path,
+		                             .default_ttl = 60,
+		                             .interval_ms = 1000,
+		                             .first_load_wait_ms = 30000 };
 	const mecdns_refresh_sink_t sink = { 0 };
 	bool reused = false;
 	if (mecdns_refresh_attach(&conf, &sink, &reader, &reused) != KNOT_EOK || !reused) {
@@ -450,13 +467,19 @@ static knotd_query_type_t classify(const knot_pkt_t *query)
 	switch (knot_wire_get_opcode(query->wire)) {
 	case KNOT_OPCODE_QUERY:
 		switch (knot_pkt_qtype(query)) {
-		case KNOT_RRTYPE_AXFR: return KNOTD_QUERY_TYPE_AXFR;
-		case KNOT_RRTYPE_IXFR: return KNOTD_QUERY_TYPE_IXFR;
-		default: return KNOTD_QUERY_TYPE_NORMAL;
+		case KNOT_RRTYPE_AXFR:
+			return KNOTD_QUERY_TYPE_AXFR;
+		case KNOT_RRTYPE_IXFR:
+			return KNOTD_QUERY_TYPE_IXFR;
+		default:
+			return KNOTD_QUERY_TYPE_NORMAL;
 		}
-	case KNOT_OPCODE_NOTIFY: return KNOTD_QUERY_TYPE_NOTIFY;
-	case KNOT_OPCODE_UPDATE: return KNOTD_QUERY_TYPE_UPDATE;
-	default: return KNOTD_QUERY_TYPE_INVALID;
+	case KNOT_OPCODE_NOTIFY:
+		return KNOTD_QUERY_TYPE_NOTIFY;
+	case KNOT_OPCODE_UPDATE:
+		return KNOTD_QUERY_TYPE_UPDATE;
+	default:
+		return KNOTD_QUERY_TYPE_INVALID;
 	}
 }
 
@@ -464,10 +487,17 @@ static knotd_query_type_t classify(const knot_pkt_t *query)
 static bool knot_type(uint16_t qtype)
 {
 	switch (qtype) {
-	case KNOT_RRTYPE_SOA: case KNOT_RRTYPE_NS: case KNOT_RRTYPE_DS:
-	case KNOT_RRTYPE_DNSKEY: case KNOT_RRTYPE_RRSIG: case KNOT_RRTYPE_NSEC:
-	case KNOT_RRTYPE_NSEC3: case KNOT_RRTYPE_NSEC3PARAM: case KNOT_RRTYPE_CDS:
-	case KNOT_RRTYPE_CDNSKEY: case KNOT_RRTYPE_OPT:
+	case KNOT_RRTYPE_SOA:
+	case KNOT_RRTYPE_NS:
+	case KNOT_RRTYPE_DS:
+	case KNOT_RRTYPE_DNSKEY:
+	case KNOT_RRTYPE_RRSIG:
+	case KNOT_RRTYPE_NSEC:
+	case KNOT_RRTYPE_NSEC3:
+	case KNOT_RRTYPE_NSEC3PARAM:
+	case KNOT_RRTYPE_CDS:
+	case KNOT_RRTYPE_CDNSKEY:
+	case KNOT_RRTYPE_OPT:
 		return true;
 	default:
 		return qtype >= 128 && qtype < KNOT_RRTYPE_ANY;
@@ -493,16 +523,15 @@ static bool should_answer(const case_t *c, const mecdns_owner_t *entry, bool *pr
 	}
 	if (qclass == KNOT_CLASS_CH && c->mod->zone == NULL) {
 		uint16_t qtype = knot_pkt_qtype(c->query);
-		*probe = knot_dname_is_equal(qname, (const knot_dname_t *)"\x0a""generation"
-		                                                          "\x06""mecdns") &&
+		*probe = knot_dname_is_equal(qname, PROBE) &&
 		         (qtype == KNOT_RRTYPE_TXT || qtype == KNOT_RRTYPE_ANY);
 		return *probe;
 	}
 	if (qclass != KNOT_CLASS_IN || knot_type(knot_pkt_qtype(c->query))) {
 		return false;
 	}
-	if (c->mod->zone != NULL && (knot_dname_in_bailiwick(qname, c->mod->zone) < 0 ||
-	                             zone_signed)) {
+	if (c->mod->zone != NULL &&
+	    (knot_dname_in_bailiwick(qname, c->mod->zone) < 0 || zone_signed)) {
 		return false;
 	}
 	return entry != NULL && entry->rrset_count > 0;
@@ -530,8 +559,8 @@ static void check_answer(const case_t *c, const knot_pkt_t *resp, const mecdns_o
 	if (knot_wire_get_id(resp->wire) != knot_wire_get_id(c->query->wire) ||
 	    !knot_wire_get_qr(resp->wire) || !knot_wire_get_aa(resp->wire) ||
 	    knot_wire_get_qdcount(resp->wire) != 1 ||
-	    !knot_dname_is_equal(knot_pkt_qname(resp), qname) ||
-	    knot_pkt_qtype(resp) != qtype || knot_pkt_qclass(resp) != knot_pkt_qclass(c->query)) {
+	    !knot_dname_is_equal(knot_pkt_qname(resp), qname) || knot_pkt_qtype(resp) != qtype ||
+	    knot_pkt_qclass(resp) != knot_pkt_qclass(c->query)) {
 		FAIL("response header or question differs from the query");
 	}
 	const knot_pktsection_t *answer = knot_pkt_section(resp, KNOT_ANSWER);
@@ -549,7 +578,8 @@ static void check_answer(const case_t *c, const knot_pkt_t *resp, const mecdns_o
 		return;
 	}
 	const knot_rrset_t *expected = (qtype == KNOT_RRTYPE_ANY || entry->cname)
-	                               ? &entry->rrsets[0] : mecdns_owner_rrset(entry, qtype);
+	                                   ? &entry->rrsets[0]
+	                                   : mecdns_owner_rrset(entry, qtype);
 	if (expected == NULL) {
 		if (answer->count != 0 || authority->count != 1 ||
 		    knot_pkt_rr(authority, 0)->type != KNOT_RRTYPE_SOA) {
@@ -568,8 +598,8 @@ static void check_answer(const case_t *c, const knot_pkt_t *resp, const mecdns_o
 		    rr->ttl != expected->ttl || rr->rrs.count != 1 ||
 		    !knot_dname_is_case_equal(rr->owner, c->query->wire + KNOT_WIRE_HEADER_SIZE) ||
 		    !rdata_in(&expected->rrs, rr->rrs.rdata)) {
-			FAIL("answer record %u differs from the index (type %u, ttl %u)", i, rr->type,
-			     rr->ttl);
+			FAIL("answer record %u differs from the index (type %u, ttl %u)", i,
+			     rr->type, rr->ttl);
 		}
 	}
 }
@@ -639,13 +669,15 @@ static void run_case(const case_t *c, knotd_mod_t *mod, size_t max_size)
 	memcpy(before, resp->wire, before_size);
 
 	knotd_qdata_params_t params = { .proto = KNOTD_QUERY_PROTO_UDP };
-	knotd_qdata_t qdata = { .query = (knot_pkt_t *)c->query, .type = c->type,
-	                        .params = &params };
+	knotd_qdata_t qdata = { .query = (knot_pkt_t *)c->query,
+		                .type = c->type,
+		                .params = &params };
 
 	rcu_read_lock(); /* knotd holds it around the whole query processing. */
 	const mecdns_index_t *index = mecdns_refresh_index(reader);
 	const mecdns_owner_t *entry = index != NULL && knot_pkt_qname(c->query) != NULL
-	                              ? mecdns_index_find(index, knot_pkt_qname(c->query)) : NULL;
+	                                  ? mecdns_index_find(index, knot_pkt_qname(c->query))
+	                                  : NULL;
 	bool probe = false;
 	bool answers = should_answer(c, entry, &probe);
 	knotd_state_t state = mod->begin(c->state_in, resp, &qdata, mod);
@@ -663,8 +695,8 @@ static void run_case(const case_t *c, knotd_mod_t *mod, size_t max_size)
 	if (state == c->state_in) {
 		if (answers || resp->size != before_size ||
 		    memcmp(before, resp->wire, before_size) != 0 || qdata.rcode != 0) {
-			FAIL("passed through %s", answers ? "a name it should answer"
-			                                  : "with the response changed");
+			FAIL("passed through %s",
+			     answers ? "a name it should answer" : "with the response changed");
 		}
 	} else if (state == KNOTD_STATE_FAIL) {
 		if (qdata.rcode != KNOT_RCODE_SERVFAIL) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  libFuzzer target: syncd/rdata.c, record data presentation -> wire.
  *
  *  Input: "<type>\n<record data>" (no newline: the whole input is the type).
@@ -54,8 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *wire = NULL;
 	uint16_t wire_len = 0;
 	char *canonical = NULL;
-	if (syncd_rdata_parse(OWNER, type, rdata, &wire, &wire_len, &canonical, err,
-	                      sizeof(err))) {
+	if (syncd_rdata_parse(OWNER, type, rdata, &wire, &wire_len, &canonical, err, sizeof(err))) {
 		if (canonical == NULL) {
 			fprintf(stderr, "accepted without canonical text\n");
 			abort();
@@ -63,8 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t *wire2 = NULL;
 		uint16_t wire2_len = 0;
 		char *canonical2 = NULL;
-		if (!syncd_rdata_parse(OWNER, type, canonical, &wire2, &wire2_len, &canonical2,
-		                       err, sizeof(err))) {
+		if (!syncd_rdata_parse(OWNER, type, canonical, &wire2, &wire2_len, &canonical2, err,
+		                       sizeof(err))) {
 			fprintf(stderr, "%s \"%s\": canonical \"%s\" refused: %s\n", name, rdata,
 			        canonical, err);
 			abort();

@@ -1,14 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  libFuzzer target: the module's index refresh (module/refresh.c,
  *  module/index.c) from a hostile database.
  *
  *  Each input starts from a fresh schema-valid database (a copy of one
- *  made by schema/schema.h's mecdns_db_open()) and writes rows into it with raw SQL, with foreign keys off and CHECK
- *  constraints ignored, as another tool or a damaged file could: names with
- *  odd bytes, labels and case, longer than any name; any type, TTL and
- *  state; rdata of the wrong length or type, huge, or stored as text; rdata
- *  without an rrset, rrsets without rdata; change log rows pointing at
- *  nothing; generations that jump, stall or go back; a pruned change log; a
- *  replaced instance id; a broken state row.
+ *  made by schema/schema.h's mecdns_db_open()) and writes rows into it with raw SQL, with foreign
+ * keys off and CHECK constraints ignored, as another tool or a damaged file could: names with odd
+ * bytes, labels and case, longer than any name; any type, TTL and state; rdata of the wrong length
+ * or type, huge, or stored as text; rdata without an rrset, rrsets without rdata; change log rows
+ * pointing at nothing; generations that jump, stall or go back; a pruned change log; a replaced
+ * instance id; a broken state row.
  *
  *  This file includes module/refresh.c to run its refresh step,
  *  refresh_once(), synchronously on a refresher without its thread: the
@@ -55,11 +55,15 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define SLOTS 8
+#define SLOTS        8
 #define NAME_MAX_LEN 1100
-#define MAX_RULES 64
-#define FAIL(...) do { fprintf(stderr, "fuzz_refresh: " __VA_ARGS__); fputc('\n', stderr); \
-                       abort(); } while (0)
+#define MAX_RULES    64
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		fprintf(stderr, "fuzz_refresh: " __VA_ARGS__);                                     \
+		fputc('\n', stderr);                                                               \
+		abort();                                                                           \
+	} while (0)
 
 static char db_dir[256];
 static char db_path[300];
@@ -125,20 +129,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 typedef struct {
 	char text[SLOTS][NAME_MAX_LEN + 1];
-	size_t len[SLOTS];         /*!< Length of text (it may hold NUL bytes). */
-	char *touched[256];        /*!< Owners changed since the last refresh. */
+	size_t len[SLOTS];  /*!< Length of text (it may hold NUL bytes). */
+	char *touched[256]; /*!< Owners changed since the last refresh. */
 	size_t touched_len[256];
 	size_t touched_count;
-	bool forget;               /*!< No change rows for the pending changes. */
+	bool forget; /*!< No change rows for the pending changes. */
 	bool generation_set;
-	int64_t generation;        /*!< Next state generation (if set). */
-	int64_t last_generation;   /*!< Generation written by the last refresh. */
-	bool broken_state;         /*!< The state row was made invalid. */
+	int64_t generation;      /*!< Next state generation (if set). */
+	int64_t last_generation; /*!< Generation written by the last refresh. */
+	bool broken_state;       /*!< The state row was made invalid. */
 	bool instance_changed;
 	bool pruned_set;
 	int64_t pruned;
-	int64_t pruned_db;         /*!< pruned_through in the database. */
-	bool dirty;                /*!< The index may miss changes (see op_refresh). */
+	int64_t pruned_db; /*!< pruned_through in the database. */
+	bool dirty;        /*!< The index may miss changes (see op_refresh). */
 	/* Valid ACTIVE rules written (owner slot text, family, address). */
 	struct {
 		char owner[NAME_MAX_LEN + 1];
@@ -146,8 +150,8 @@ typedef struct {
 		uint8_t addr[16];
 	} rules[MAX_RULES];
 	size_t rule_count;
-	sqlite3 *db;               /*!< The writer connection. */
-	mecdns_refresher_t *r;     /*!< The refresher under test. */
+	sqlite3 *db;           /*!< The writer connection. */
+	mecdns_refresher_t *r; /*!< The refresher under test. */
 } prog_t;
 
 static void sql(prog_t *p, const char *text)
@@ -240,14 +244,17 @@ static bool op_rule(prog_t *p, const uint8_t **pos, const uint8_t *end)
 	char rule_id[32];
 	snprintf(rule_id, sizeof(rule_id), "r%u", id++);
 
-	sqlite3_stmt *stmt = prepare(p,
-		"INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, "
-		"ip_address_type, ip_address, ttl, state, version, created_ms, updated_ms, "
-		"generation) VALUES ('app', ?1, ?2, ?2, ?3, ?4, ?5, ?6, 1, 0, 0, 0)");
+	sqlite3_stmt *stmt =
+	    prepare(p, "INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, "
+	               "ip_address_type, ip_address, ttl, state, version, created_ms, updated_ms, "
+	               "generation) VALUES ('app', ?1, ?2, ?2, ?3, ?4, ?5, ?6, 1, 0, 0, 0)");
 	sqlite3_bind_text(stmt, 1, rule_id, -1, SQLITE_TRANSIENT);
 	bind_slot(stmt, 2, p, slot);
-	sqlite3_bind_text(stmt, 3, (flags & 16) ? "IP_V5" : v6 ? "IP_V6" : "IP_V4", -1,
-	                  SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3,
+	                  (flags & 16) ? "IP_V5"
+	                  : v6         ? "IP_V6"
+	                               : "IP_V4",
+	                  -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, addr, -1, SQLITE_TRANSIENT);
 	int64_t ttl_value = (int64_t)(int32_t)ttl; /* Negative ones too. */
 	if (flags & 4) {
@@ -261,8 +268,8 @@ static bool op_rule(prog_t *p, const uint8_t **pos, const uint8_t *end)
 	step_done(p, stmt);
 	touch(p, slot);
 
-	bool valid = !(flags & (2 | 8 | 16 | 32)) && ((flags & 4) || ttl_value >= 0) &&
-	             canonical(p, slot);
+	bool valid =
+	    !(flags & (2 | 8 | 16 | 32)) && ((flags & 4) || ttl_value >= 0) && canonical(p, slot);
 	if (valid && p->rule_count < MAX_RULES) {
 		snprintf(p->rules[p->rule_count].owner, sizeof(p->rules[0].owner), "%s", owner);
 		p->rules[p->rule_count].v6 = v6;
@@ -304,19 +311,19 @@ static bool op_rdata(prog_t *p, const uint8_t **pos, const uint8_t *end, bool wi
 	zone_slot %= SLOTS;
 	int64_t ttl_value = (int64_t)(int32_t)ttl;
 	if (with_rrset) {
-		sqlite3_stmt *stmt = prepare(p,
-			"INSERT OR REPLACE INTO rrsets (zone, owner, type, ttl, generation, "
-			"updated_ms) VALUES (?1, ?2, ?3, ?4, 0, 0)");
+		sqlite3_stmt *stmt =
+		    prepare(p, "INSERT OR REPLACE INTO rrsets (zone, owner, type, ttl, generation, "
+		               "updated_ms) VALUES (?1, ?2, ?3, ?4, 0, 0)");
 		bind_slot(stmt, 1, p, zone_slot);
 		bind_slot(stmt, 2, p, slot);
 		sqlite3_bind_int(stmt, 3, type);
 		sqlite3_bind_int64(stmt, 4, ttl_value);
 		step_done(p, stmt);
 	}
-	sqlite3_stmt *stmt = prepare(p,
-		"INSERT INTO rdata (zone, owner, type, pos, text, wire) VALUES (?1, ?2, ?3, "
-		"(SELECT count(*) FROM rdata WHERE zone = ?1 AND owner = ?2 AND type = ?3), "
-		"'', ?4)");
+	sqlite3_stmt *stmt =
+	    prepare(p, "INSERT INTO rdata (zone, owner, type, pos, text, wire) VALUES (?1, ?2, ?3, "
+	               "(SELECT count(*) FROM rdata WHERE zone = ?1 AND owner = ?2 AND type = ?3), "
+	               "'', ?4)");
 	bind_slot(stmt, 1, p, zone_slot);
 	bind_slot(stmt, 2, p, slot);
 	sqlite3_bind_int(stmt, 3, type);
@@ -366,9 +373,9 @@ static bool op_change(prog_t *p, const uint8_t **pos, const uint8_t *end)
 	if (!take(pos, end, &slot, 1) || !take(pos, end, &offset, 1)) {
 		return false;
 	}
-	sqlite3_stmt *stmt = prepare(p,
-		"INSERT INTO changes (generation, committed_ms, kind, owner, prev_owner) "
-		"VALUES (?1, 0, 'rule', ?2, ?3)");
+	sqlite3_stmt *stmt =
+	    prepare(p, "INSERT INTO changes (generation, committed_ms, kind, owner, prev_owner) "
+	               "VALUES (?1, 0, 'rule', ?2, ?3)");
 	sqlite3_bind_int64(stmt, 1, p->last_generation + (int8_t)offset);
 	bind_slot(stmt, 2, p, slot % SLOTS);
 	if (offset & 1) {
@@ -452,9 +459,9 @@ static bool op_ttl_text(prog_t *p, const uint8_t **pos, const uint8_t *end)
 		return false;
 	}
 	slot %= SLOTS;
-	sqlite3_stmt *stmt = prepare(p,
-		"INSERT OR REPLACE INTO rrsets (zone, owner, type, ttl, generation, updated_ms) "
-		"VALUES ('.', ?1, ?2, 'long', 0, 0)");
+	sqlite3_stmt *stmt = prepare(
+	    p, "INSERT OR REPLACE INTO rrsets (zone, owner, type, ttl, generation, updated_ms) "
+	       "VALUES ('.', ?1, ?2, 'long', 0, 0)");
 	bind_slot(stmt, 1, p, slot);
 	sqlite3_bind_int(stmt, 2, type);
 	step_done(p, stmt);
@@ -496,7 +503,8 @@ static void check_entry(const mecdns_owner_t *e, const knot_dname_t *name)
 		knot_rdata_t *rd = set->rrs.rdata;
 		for (uint16_t k = 0; k < set->rrs.count; k++) {
 			if (!rdata_parses(set->type, rd->data, rd->len)) {
-				FAIL("type %u rdata of %u bytes does not parse", set->type, rd->len);
+				FAIL("type %u rdata of %u bytes does not parse", set->type,
+				     rd->len);
 			}
 			rd = knot_rdataset_next(rd);
 		}
@@ -532,8 +540,8 @@ static void check_status(const mecdns_refresher_t *r)
 	    r->status.owners != mecdns_index_owners(r->index) ||
 	    r->status.records != mecdns_index_records(r->index)) {
 		FAIL("status %llu/%llu/%llu, index %llu/%zu/%zu",
-		     (unsigned long long)r->status.generation,
-		     (unsigned long long)r->status.owners, (unsigned long long)r->status.records,
+		     (unsigned long long)r->status.generation, (unsigned long long)r->status.owners,
+		     (unsigned long long)r->status.records,
 		     (unsigned long long)mecdns_index_generation(r->index),
 		     mecdns_index_owners(r->index), mecdns_index_records(r->index));
 	}
@@ -561,8 +569,9 @@ static void check_names(prog_t *p, const mecdns_index_t *full)
 /*! \brief A full load of the same database by a second refresher. */
 static mecdns_refresher_t *full_load(void)
 {
-	const mecdns_refresh_conf_t conf = { .database = db_path, .default_ttl = 60,
-	                                     .interval_ms = 1000 };
+	const mecdns_refresh_conf_t conf = { .database = db_path,
+		                             .default_ttl = 60,
+		                             .interval_ms = 1000 };
 	mecdns_refresher_t *r = refresher_new(&conf);
 	if (r == NULL) {
 		FAIL("out of memory");
@@ -615,9 +624,9 @@ static void op_refresh(prog_t *p)
 	int64_t generation = p->generation_set ? p->generation : p->last_generation + 1;
 	if (!p->forget) {
 		for (size_t i = 0; i < p->touched_count; i++) {
-			sqlite3_stmt *stmt = prepare(p,
-				"INSERT INTO changes (generation, committed_ms, kind, owner) "
-				"VALUES (?1, 0, 'rrset', ?2)");
+			sqlite3_stmt *stmt = prepare(
+			    p, "INSERT INTO changes (generation, committed_ms, kind, owner) "
+			       "VALUES (?1, 0, 'rrset', ?2)");
 			sqlite3_bind_int64(stmt, 1, generation);
 			sqlite3_bind_text(stmt, 2, p->touched[i], (int)p->touched_len[i],
 			                  SQLITE_TRANSIENT);
@@ -627,8 +636,8 @@ static void op_refresh(prog_t *p)
 	if (!p->broken_state) {
 		char text[200];
 		snprintf(text, sizeof(text), "UPDATE state SET generation = %lld%s%s",
-		         (long long)generation, p->instance_changed ?
-		         ", instance = lower(hex(randomblob(16)))" : "",
+		         (long long)generation,
+		         p->instance_changed ? ", instance = lower(hex(randomblob(16)))" : "",
 		         p->pruned_set ? ", pruned_through = ?" : "");
 		sqlite3_stmt *stmt = prepare(p, text);
 		if (p->pruned_set) {
@@ -659,8 +668,8 @@ static void op_refresh(prog_t *p)
 		 * decides between nothing, changes and a full load from the
 		 * state row; changes it skipped or never saw keep the index
 		 * behind until the next full load. */
-		bool current = was_loaded && !p->instance_changed &&
-		               generation == (int64_t)was_generation;
+		bool current =
+		    was_loaded && !p->instance_changed && generation == (int64_t)was_generation;
 		bool full = !current && (!was_loaded || p->instance_changed ||
 		                         generation < (int64_t)was_generation ||
 		                         p->pruned_db > (int64_t)was_generation);
@@ -675,7 +684,8 @@ static void op_refresh(prog_t *p)
 		}
 		bool faithful = !p->dirty;
 		if (getenv("FUZZ_REFRESH_TRACE") != NULL) {
-			fprintf(stderr, "refresh: generation %lld (loaded %llu), current %d, full %d, "
+			fprintf(stderr,
+			        "refresh: generation %lld (loaded %llu), current %d, full %d, "
 			        "faithful %d, %zu touched, index %llu: %zu owners %zu records\n",
 			        (long long)generation, (unsigned long long)was_generation, current,
 			        full, faithful, p->touched_count,
@@ -686,9 +696,9 @@ static void op_refresh(prog_t *p)
 		if (other != NULL && other->index == NULL) {
 			FAIL("a full load failed where the refresh succeeded");
 		}
-		if (other != NULL && (mecdns_index_owners(other->index) != mecdns_index_owners(r->index) ||
-		                      mecdns_index_records(other->index) !=
-		                      mecdns_index_records(r->index))) {
+		if (other != NULL &&
+		    (mecdns_index_owners(other->index) != mecdns_index_owners(r->index) ||
+		     mecdns_index_records(other->index) != mecdns_index_records(r->index))) {
 			FAIL("index %zu owners %zu records, full load %zu / %zu",
 			     mecdns_index_owners(r->index), mecdns_index_records(r->index),
 			     mecdns_index_owners(other->index), mecdns_index_records(other->index));
@@ -717,7 +727,7 @@ static void prog_init(prog_t *p)
 {
 	static const char *const initial[SLOTS] = {
 		"www.example.com.", "WWW.Example.COM.", "example.com", "a\\.b.example.",
-		"\\000.example.", "*.example.com.", ".", "x.",
+		"\\000.example.",   "*.example.com.",   ".",           "x.",
 	};
 	memset(p, 0, sizeof(*p));
 	for (size_t s = 0; s < SLOTS; s++) {
@@ -733,8 +743,9 @@ static void prog_init(prog_t *p)
 	}
 	sql(p, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = OFF; "
 	       "PRAGMA ignore_check_constraints = ON; PRAGMA synchronous = OFF; BEGIN");
-	const mecdns_refresh_conf_t conf = { .database = db_path, .default_ttl = 60,
-	                                     .interval_ms = 1000 };
+	const mecdns_refresh_conf_t conf = { .database = db_path,
+		                             .default_ttl = 60,
+		                             .interval_ms = 1000 };
 	p->r = refresher_new(&conf);
 	if (p->r == NULL) {
 		FAIL("out of memory");
@@ -757,16 +768,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "op %d at %zu\n", op % 10, (size_t)(pos - 1 - data));
 		}
 		switch (op % 10) {
-		case 0: more = op_rule(p, &pos, end); break;
-		case 1: more = op_rdata(p, &pos, end, true); break;
-		case 2: more = op_rdata(p, &pos, end, false); break;
-		case 3: more = op_delete(p, &pos, end); break;
-		case 4: more = op_change(p, &pos, end); break;
-		case 5: more = op_state(p, &pos, end); break;
-		case 6: op_refresh(p); refreshes++; break;
-		case 7: more = op_name(p, &pos, end); break;
-		case 8: p->forget = true; break;
-		case 9: more = op_ttl_text(p, &pos, end); break;
+		case 0:
+			more = op_rule(p, &pos, end);
+			break;
+		case 1:
+			more = op_rdata(p, &pos, end, true);
+			break;
+		case 2:
+			more = op_rdata(p, &pos, end, false);
+			break;
+		case 3:
+			more = op_delete(p, &pos, end);
+			break;
+		case 4:
+			more = op_change(p, &pos, end);
+			break;
+		case 5:
+			more = op_state(p, &pos, end);
+			break;
+		case 6:
+			op_refresh(p);
+			refreshes++;
+			break;
+		case 7:
+			more = op_name(p, &pos, end);
+			break;
+		case 8:
+			p->forget = true;
+			break;
+		case 9:
+			more = op_ttl_text(p, &pos, end);
+			break;
 		}
 	}
 	op_refresh(p);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  libFuzzer target: the REST request -> validation -> store path of
  *  mecdns-syncd (Mp1, Mm5, rrecord and the operations endpoints), through
  *  the real route table (syncd/routes.c) and handlers (syncd/api_*.c) into
@@ -61,19 +62,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_REQUESTS 8
-#define MAX_HEADERS 8
-#define MAX_ARGS 8
+#define MAX_HEADERS  8
+#define MAX_ARGS     8
 
-#define FAIL(...) do { fprintf(stderr, "fuzz_rest: " __VA_ARGS__); fputc('\n', stderr); \
-                       abort(); } while (0)
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		fprintf(stderr, "fuzz_rest: " __VA_ARGS__);                                        \
+		fputc('\n', stderr);                                                               \
+		abort();                                                                           \
+	} while (0)
 
 /*! Token table used when a request carries an Authorization header. */
-static const char TOKENS[] =
-	"admin-token admin\n"
-	"mm5-token mm5\n"
-	"dns-token dns-mgmt\n"
-	"app-token app:app-1\n"
-	"metrics-token metrics\n";
+static const char TOKENS[] = "admin-token admin\n"
+                             "mm5-token mm5\n"
+                             "dns-token dns-mgmt\n"
+                             "app-token app:app-1\n"
+                             "metrics-token metrics\n";
 
 /*** The stand-in for libmicrohttpd's connection: headers and arguments. ***/
 
@@ -227,12 +231,27 @@ static void close_store(void)
 static void seed_store(void)
 {
 	mecdns_rule_t rules[] = {
-		{ .app_instance_id = "app-1", .dns_rule_id = "r1", .domain_name = "www.mec.example",
-		  .ip_type = MECDNS_IP_V4, .ip_address = "192.0.2.1", .ttl = 300, .active = true },
-		{ .app_instance_id = "app-1", .dns_rule_id = "r2", .domain_name = "v6.mec.example",
-		  .ip_type = MECDNS_IP_V6, .ip_address = "2001:db8::1", .ttl = -1, .active = false },
-		{ .app_instance_id = "app-2", .dns_rule_id = "r1", .domain_name = "app2.mec.example",
-		  .ip_type = MECDNS_IP_V4, .ip_address = "198.51.100.7", .ttl = 60, .active = true },
+		{ .app_instance_id = "app-1",
+		  .dns_rule_id = "r1",
+		  .domain_name = "www.mec.example",
+		  .ip_type = MECDNS_IP_V4,
+		  .ip_address = "192.0.2.1",
+		  .ttl = 300,
+		  .active = true },
+		{ .app_instance_id = "app-1",
+		  .dns_rule_id = "r2",
+		  .domain_name = "v6.mec.example",
+		  .ip_type = MECDNS_IP_V6,
+		  .ip_address = "2001:db8::1",
+		  .ttl = -1,
+		  .active = false },
+		{ .app_instance_id = "app-2",
+		  .dns_rule_id = "r1",
+		  .domain_name = "app2.mec.example",
+		  .ip_type = MECDNS_IP_V4,
+		  .ip_address = "198.51.100.7",
+		  .ttl = 60,
+		  .active = true },
 	};
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		if (mecdns_store_rule_create(ctx.store, &rules[i], NULL) != MECDNS_STORE_OK) {
@@ -243,11 +262,15 @@ static void seed_store(void)
 		seed_rrset("www.example.com.", 1, 300, (const uint8_t *)"\xc0\x00\x02\x0a", 4,
 		           "192.0.2.10"),
 		seed_rrset("mail.example.com.", 15, 3600,
-		           (const uint8_t *)"\x00\x0a\x02mx\x07""example\x03""com\x00", 18,
-		           "10 mx.example.com."),
+		           (const uint8_t *)"\x00\x0a\x02mx\x07"
+		                            "example\x03"
+		                            "com\x00",
+		           18, "10 mx.example.com."),
 		seed_rrset("alias.example.com.", 5, 60,
-		           (const uint8_t *)"\x03www\x07""example\x03""com\x00", 17,
-		           "www.example.com."),
+		           (const uint8_t *)"\x03www\x07"
+		                            "example\x03"
+		                            "com\x00",
+		           17, "www.example.com."),
 	};
 	size_t count = sizeof(sets) / sizeof(sets[0]);
 	if (mecdns_store_rrset_replace(ctx.store, sets, count, NULL) != MECDNS_STORE_OK) {
@@ -306,7 +329,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
-	snprintf(db_dir, sizeof(db_dir), "%s/mecdns-fuzz-rest.XXXXXX", base != NULL ? base : "/tmp");
+	snprintf(db_dir, sizeof(db_dir), "%s/mecdns-fuzz-rest.XXXXXX",
+	         base != NULL ? base : "/tmp");
 	if (mkdtemp(db_dir) == NULL) {
 		FAIL("cannot create a directory like %s", db_dir);
 	}
@@ -491,11 +515,13 @@ static void check_route(const syncd_request_t *req, const syncd_route_t *route)
 	for (const char *c = route->pattern; *c != '\0' && n + 1 < sizeof(rebuilt); c++) {
 		if (c[0] == '{' && c[1] == '}') {
 			if (k == req->param_count) {
-				FAIL("%s %s: fewer captures than the pattern %s", req->method, req->path,
-				     route->pattern);
+				FAIL("%s %s: fewer captures than the pattern %s", req->method,
+				     req->path, route->pattern);
 			}
-			int len = snprintf(rebuilt + n, sizeof(rebuilt) - n, "%s", req->params[k++]);
-			n = (size_t)len < sizeof(rebuilt) - n ? n + (size_t)len : sizeof(rebuilt) - 1;
+			int len =
+			    snprintf(rebuilt + n, sizeof(rebuilt) - n, "%s", req->params[k++]);
+			n = (size_t)len < sizeof(rebuilt) - n ? n + (size_t)len
+			                                      : sizeof(rebuilt) - 1;
 			c++;
 		} else {
 			rebuilt[n++] = *c;
@@ -536,9 +562,9 @@ static size_t dispatch(fuzz_req_t *freq, syncd_response_t *resp)
 	const syncd_route_t *route = &syncd_routes[index];
 	check_route(&req, route);
 	const char *authorization = syncd_request_header(&req, "Authorization");
-	syncd_auth_result_t auth = syncd_auth_check(
-		authorization != NULL ? tokens : NULL, authorization, route->need,
-		route->need == SYNCD_NEED_APP ? req.params[0] : NULL);
+	syncd_auth_result_t auth =
+	    syncd_auth_check(authorization != NULL ? tokens : NULL, authorization, route->need,
+	                     route->need == SYNCD_NEED_APP ? req.params[0] : NULL);
 	if (auth == SYNCD_AUTH_UNAUTHORIZED) {
 		syncd_problem(resp, 401, "a valid bearer token is required", req.path);
 		return index;
@@ -632,9 +658,11 @@ static bool rrecord_put_only_deletes(const fuzz_req_t *req)
 		deletes = cJSON_GetArraySize(rdata) == 0;
 	}
 	const cJSON *array = cJSON_IsArray(json) ? json : NULL;
-	cJSON_ArrayForEach(entry, array) {
+	cJSON_ArrayForEach(entry, array)
+	{
 		const cJSON *rr = NULL;
-		cJSON_ArrayForEach(rr, cJSON_GetObjectItemCaseSensitive(entry, "rr")) {
+		cJSON_ArrayForEach(rr, cJSON_GetObjectItemCaseSensitive(entry, "rr"))
+		{
 			const cJSON *rdata = cJSON_GetObjectItemCaseSensitive(rr, "rData");
 			deletes = deletes && cJSON_GetArraySize(rdata) == 0;
 		}
@@ -649,15 +677,17 @@ static void check_generation(const fuzz_req_t *req, size_t route, int status, ui
 	bool read = strcmp(req->method, "GET") == 0;
 	if (status >= 300 || read) {
 		if (after != before) {
-			FAIL("%s %s: %d changed the generation %llu -> %llu", req->method, req->path,
-			     status, (unsigned long long)before, (unsigned long long)after);
+			FAIL("%s %s: %d changed the generation %llu -> %llu", req->method,
+			     req->path, status, (unsigned long long)before,
+			     (unsigned long long)after);
 		}
 		return;
 	}
 	bool rrecord_put = route != SIZE_MAX && syncd_routes[route].handler != NULL &&
 	                   (syncd_routes[route].handler == api_rrecord_bulk_put ||
 	                    syncd_routes[route].handler == api_rrecord_put);
-	if (after == before + 1 || (rrecord_put && after == before && rrecord_put_only_deletes(req))) {
+	if (after == before + 1 ||
+	    (rrecord_put && after == before && rrecord_put_only_deletes(req))) {
 		return;
 	}
 	FAIL("%s %s: %d write took the generation %llu -> %llu", req->method, req->path, status,
@@ -675,13 +705,14 @@ static void check_read_back(const fuzz_req_t *freq, size_t route, const syncd_re
 	}
 	/* The rule's path: the request's, or Location for a create. */
 	char path[2400];
-	snprintf(path, sizeof(path), "%s", handler == api_mm5_create && resp->location != NULL
-	                                   ? resp->location : freq->path);
+	snprintf(path, sizeof(path), "%s",
+	         handler == api_mm5_create && resp->location != NULL ? resp->location : freq->path);
 	syncd_request_t req = { .method = "GET", .path = path, .body = "" };
 	char allow[64];
 	size_t get = syncd_route_find("GET", path, &req, allow, sizeof(allow));
 	if (get == SIZE_MAX || syncd_routes[get].handler != api_rule_get) {
-		FAIL("%s %s: %d, but GET %s is no rule", freq->method, freq->path, resp->status, path);
+		FAIL("%s %s: %d, but GET %s is no rule", freq->method, freq->path, resp->status,
+		     path);
 	}
 	syncd_response_t back = { 0 };
 	api_rule_get(&ctx, &req, &back);
@@ -692,7 +723,8 @@ static void check_read_back(const fuzz_req_t *freq, size_t route, const syncd_re
 		}
 	} else {
 		cJSON *written = cJSON_ParseWithLength(resp->body, resp->body_len);
-		cJSON *read = cJSON_ParseWithLength(back.body != NULL ? back.body : "", back.body_len);
+		cJSON *read =
+		    cJSON_ParseWithLength(back.body != NULL ? back.body : "", back.body_len);
 		if (back.status != 200 || !cJSON_Compare(written, read, true)) {
 			FAIL("%s %s: answered %.300s, GET %s answers %d %.300s", freq->method,
 			     freq->path, resp->body, path, back.status, back.body ? back.body : "");

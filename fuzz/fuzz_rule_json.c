@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  libFuzzer target: the DnsRule JSON mapping and validation
  *  (syncd/rule_json.c, syncd/validate.c, store/names.c) on arbitrary bytes
  *  taken as a request body.
@@ -110,9 +111,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			syncd_rule_mode_t mode;
 			const char *name;
 		} modes[] = {
-			{SYNCD_RULE_FULL, "FULL"},
-			{SYNCD_RULE_CREATE, "CREATE"},
-			{SYNCD_RULE_MERGE, "MERGE"},
+			{ SYNCD_RULE_FULL, "FULL" },
+			{ SYNCD_RULE_CREATE, "CREATE" },
+			{ SYNCD_RULE_MERGE, "MERGE" },
 		};
 		for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 			mecdns_rule_t rule;

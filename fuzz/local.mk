@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # fuzz: libFuzzer targets (opt-in: configure --enable-fuzzing, clang).
 # Each target compiles the product sources it exercises itself, with the
 # fuzzer and sanitizer flags, so the normal build is untouched.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the seed programs of fuzz_refresh (see fuzz/fuzz_refresh.c for the
 operations) into the directory given as argument: fuzz/corpus/fuzz_refresh."""
 import os

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # run-fuzz.sh CORPUS_DIR BUILD_FUZZ_DIR TARGET...: runs each libFuzzer target
 # for $FUZZ_SECONDS (default 10) over a temporary copy of
 # CORPUS_DIR/<target>; crashes, leaks, timeouts and OOMs are written to

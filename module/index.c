@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mod-mecdns index: a persistent hash array mapped trie of owner entries.
  *
  *  The trie is keyed by a 64-bit hash of the case-folded wire owner name and
@@ -27,14 +28,14 @@
 #include "module/index.h"
 
 /*! Hash bits consumed per trie level. */
-#define TRIE_BITS	5
-#define TRIE_CHUNK_MASK	((UINT64_C(1) << TRIE_BITS) - 1)
-#define HASH_BITS	64
+#define TRIE_BITS       5
+#define TRIE_CHUNK_MASK ((UINT64_C(1) << TRIE_BITS) - 1)
+#define HASH_BITS       64
 /*! Levels of inner nodes; below them only collision nodes. */
-#define TRIE_LEVELS	((HASH_BITS + TRIE_BITS - 1) / TRIE_BITS)
+#define TRIE_LEVELS ((HASH_BITS + TRIE_BITS - 1) / TRIE_BITS)
 /*! Most base objects one change can retire: a node per level, a collision
  *  node and the replaced entry. */
-#define RETIRED_PER_CHANGE	(TRIE_LEVELS + 2)
+#define RETIRED_PER_CHANGE (TRIE_LEVELS + 2)
 
 /*! A slot: a tagged pointer; 0 is an empty slot. */
 typedef uintptr_t slot_t;
@@ -50,7 +51,7 @@ enum {
  *  in chunk order. */
 typedef struct {
 	uint32_t bitmap;
-	bool fresh;             /*!< Made by the open transaction (writable). */
+	bool fresh; /*!< Made by the open transaction (writable). */
 	slot_t slots[];
 } trie_node_t;
 
@@ -65,10 +66,10 @@ typedef struct {
  *  room for the first rrset, so a single-type owner costs one block plus
  *  its rdata. */
 typedef struct {
-	mecdns_owner_t entry;       /*!< First: the public pointer is the block's. */
-	knot_rrset_t first_rrset;   /*!< entry.rrsets points here while it has
-	                                 at most one rrset. */
-	bool fresh;                 /*!< Set by the open transaction. */
+	mecdns_owner_t entry;     /*!< First: the public pointer is the block's. */
+	knot_rrset_t first_rrset; /*!< entry.rrsets points here while it has
+	                               at most one rrset. */
+	bool fresh;               /*!< Set by the open transaction. */
 	uint8_t owner[];
 } owner_block_t;
 
@@ -80,15 +81,15 @@ struct mecdns_index {
 };
 
 struct mecdns_index_garbage {
-	slot_t *slots;              /*!< Retired nodes and entries of the base. */
+	slot_t *slots; /*!< Retired nodes and entries of the base. */
 	size_t count;
 	size_t capacity;
-	mecdns_index_t *version;    /*!< The base version itself. */
+	mecdns_index_t *version; /*!< The base version itself. */
 };
 
 struct mecdns_index_txn {
-	mecdns_index_t *base;       /*!< Retired at commit. */
-	mecdns_index_t *next;       /*!< The version being built. */
+	mecdns_index_t *base; /*!< Retired at commit. */
+	mecdns_index_t *next; /*!< The version being built. */
 	mecdns_index_garbage_t *garbage;
 };
 
@@ -426,8 +427,7 @@ static trie_node_t *node_alloc(unsigned children)
 
 static trie_collision_t *collision_alloc(uint32_t count)
 {
-	trie_collision_t *collision =
-		malloc(sizeof(*collision) + count * sizeof(mecdns_owner_t *));
+	trie_collision_t *collision = malloc(sizeof(*collision) + count * sizeof(mecdns_owner_t *));
 	if (collision == NULL) {
 		return NULL;
 	}
@@ -457,8 +457,7 @@ static trie_node_t *node_own(mecdns_index_txn_t *txn, slot_t *slot)
 }
 
 /*! \brief Adds a child for a chunk the node in *slot has no slot for. */
-static int node_add_child(mecdns_index_txn_t *txn, slot_t *slot, uint32_t bit,
-                          slot_t child)
+static int node_add_child(mecdns_index_txn_t *txn, slot_t *slot, uint32_t bit, slot_t child)
 {
 	trie_node_t *node = slot_node(*slot);
 	unsigned count = node_children(node);
@@ -470,8 +469,7 @@ static int node_add_child(mecdns_index_txn_t *txn, slot_t *slot, uint32_t bit,
 		if (grown == NULL) {
 			return KNOT_ENOMEM;
 		}
-		memmove(&grown->slots[pos + 1], &grown->slots[pos],
-		        (count - pos) * sizeof(slot_t));
+		memmove(&grown->slots[pos + 1], &grown->slots[pos], (count - pos) * sizeof(slot_t));
 	} else {
 		grown = node_alloc(count + 1);
 		if (grown == NULL) {
@@ -479,8 +477,7 @@ static int node_add_child(mecdns_index_txn_t *txn, slot_t *slot, uint32_t bit,
 		}
 		grown->bitmap = node->bitmap;
 		memcpy(grown->slots, node->slots, pos * sizeof(slot_t));
-		memcpy(&grown->slots[pos + 1], &node->slots[pos],
-		       (count - pos) * sizeof(slot_t));
+		memcpy(&grown->slots[pos + 1], &node->slots[pos], (count - pos) * sizeof(slot_t));
 		txn_retire(txn, *slot);
 	}
 
@@ -496,8 +493,7 @@ static void node_drop_child(trie_node_t *node, uint32_t bit)
 	unsigned count = node_children(node);
 	unsigned pos = chunk_pos(node->bitmap, bit);
 
-	memmove(&node->slots[pos], &node->slots[pos + 1],
-	        (count - pos - 1) * sizeof(slot_t));
+	memmove(&node->slots[pos], &node->slots[pos + 1], (count - pos - 1) * sizeof(slot_t));
 	node->bitmap &= ~bit;
 }
 
@@ -523,8 +519,8 @@ static void node_fold(slot_t *slot)
  *        with different names: nodes down to where their hashes part, or a
  *        collision node when they never do.
  */
-static int trie_pair(slot_t *out, unsigned shift, slot_t a, uint64_t hash_a,
-                     slot_t b, uint64_t hash_b)
+static int trie_pair(slot_t *out, unsigned shift, slot_t a, uint64_t hash_a, slot_t b,
+                     uint64_t hash_b)
 {
 	if (shift >= HASH_BITS) {
 		trie_collision_t *collision = collision_alloc(2);
@@ -568,8 +564,7 @@ static int trie_pair(slot_t *out, unsigned shift, slot_t a, uint64_t hash_a,
 }
 
 /*! \brief Sets an entry in a collision node (all its names share the hash). */
-static int collision_insert(mecdns_index_txn_t *txn, slot_t *slot,
-                            mecdns_owner_t *entry)
+static int collision_insert(mecdns_index_txn_t *txn, slot_t *slot, mecdns_owner_t *entry)
 {
 	trie_collision_t *collision = slot_collision(*slot);
 	int pos = collision_find(collision, entry->owner);
@@ -579,8 +574,8 @@ static int collision_insert(mecdns_index_txn_t *txn, slot_t *slot,
 	if (collision->fresh && pos >= 0) {
 		changed = collision;
 	} else if (collision->fresh) {
-		changed = realloc(collision, sizeof(*collision) +
-		                             (count + 1) * sizeof(mecdns_owner_t *));
+		changed =
+		    realloc(collision, sizeof(*collision) + (count + 1) * sizeof(mecdns_owner_t *));
 		if (changed == NULL) {
 			return KNOT_ENOMEM;
 		}
@@ -589,8 +584,7 @@ static int collision_insert(mecdns_index_txn_t *txn, slot_t *slot,
 		if (changed == NULL) {
 			return KNOT_ENOMEM;
 		}
-		memcpy(changed->entries, collision->entries,
-		       count * sizeof(mecdns_owner_t *));
+		memcpy(changed->entries, collision->entries, count * sizeof(mecdns_owner_t *));
 		changed->count = count;
 		txn_retire(txn, *slot);
 	}
@@ -609,8 +603,7 @@ static int collision_insert(mecdns_index_txn_t *txn, slot_t *slot,
 
 /*! \brief Removes a present name from a collision node; one entry left
  *         takes the node's place. */
-static int collision_remove(mecdns_index_txn_t *txn, slot_t *slot,
-                            const knot_dname_t *owner)
+static int collision_remove(mecdns_index_txn_t *txn, slot_t *slot, const knot_dname_t *owner)
 {
 	trie_collision_t *collision = slot_collision(*slot);
 	int pos = collision_find(collision, owner);
@@ -643,8 +636,8 @@ static int collision_remove(mecdns_index_txn_t *txn, slot_t *slot,
 
 /*! \brief Sets an entry at or below *slot (the level at shift). On error
  *         the subtree holds what it held before (possibly copied). */
-static int trie_insert(mecdns_index_txn_t *txn, slot_t *slot, unsigned shift,
-                       uint64_t hash, mecdns_owner_t *entry)
+static int trie_insert(mecdns_index_txn_t *txn, slot_t *slot, unsigned shift, uint64_t hash,
+                       mecdns_owner_t *entry)
 {
 	slot_t current = *slot;
 
@@ -667,8 +660,8 @@ static int trie_insert(mecdns_index_txn_t *txn, slot_t *slot, unsigned shift,
 			return KNOT_EOK;
 		}
 		slot_t pair;
-		int ret = trie_pair(&pair, shift, current, name_hash(old->owner),
-		                    entry_slot(entry), hash);
+		int ret = trie_pair(&pair, shift, current, name_hash(old->owner), entry_slot(entry),
+		                    hash);
 		if (ret != KNOT_EOK) {
 			return ret;
 		}
@@ -691,13 +684,13 @@ static int trie_insert(mecdns_index_txn_t *txn, slot_t *slot, unsigned shift,
 	if (node == NULL) {
 		return KNOT_ENOMEM;
 	}
-	return trie_insert(txn, &node->slots[chunk_pos(node->bitmap, bit)],
-	                   shift + TRIE_BITS, hash, entry);
+	return trie_insert(txn, &node->slots[chunk_pos(node->bitmap, bit)], shift + TRIE_BITS, hash,
+	                   entry);
 }
 
 /*! \brief Removes a name known to be present at or below *slot. */
-static int trie_remove(mecdns_index_txn_t *txn, slot_t *slot, unsigned shift,
-                       uint64_t hash, const knot_dname_t *owner)
+static int trie_remove(mecdns_index_txn_t *txn, slot_t *slot, unsigned shift, uint64_t hash,
+                       const knot_dname_t *owner)
 {
 	slot_t current = *slot;
 
@@ -792,7 +785,7 @@ mecdns_owner_t *mecdns_owner_new(const knot_dname_t *owner)
 	knot_dname_copy_lower(block->owner, owner);
 	knot_rrset_init_empty(&block->first_rrset);
 	block->fresh = false;
-	block->entry = (mecdns_owner_t) {
+	block->entry = (mecdns_owner_t){
 		.owner = block->owner,
 		.rrsets = &block->first_rrset,
 	};
@@ -826,8 +819,7 @@ void mecdns_owner_free(mecdns_owner_t *entry)
 }
 
 /*! \brief Position of a type's rrset, or where it belongs; true if found. */
-static bool owner_rrset_pos(const mecdns_owner_t *entry, uint16_t type,
-                            uint16_t *pos)
+static bool owner_rrset_pos(const mecdns_owner_t *entry, uint16_t type, uint16_t *pos)
 {
 	uint16_t i = 0;
 	while (i < entry->rrset_count && entry->rrsets[i].type < type) {
@@ -839,8 +831,7 @@ static bool owner_rrset_pos(const mecdns_owner_t *entry, uint16_t type,
 
 /*! \brief Inserts an empty rrset at pos, keeping the order by type. While an
  *         entry has at most one rrset it lives in the entry's block. */
-static int owner_rrset_insert(mecdns_owner_t *entry, uint16_t pos,
-                              uint16_t type, uint32_t ttl)
+static int owner_rrset_insert(mecdns_owner_t *entry, uint16_t pos, uint16_t type, uint32_t ttl)
 {
 	owner_block_t *block = owner_block(entry);
 	uint16_t count = entry->rrset_count;
@@ -887,8 +878,8 @@ static void owner_rrset_remove(mecdns_owner_t *entry, uint16_t pos)
  *        targets the canonically smallest is kept, so the answer does not
  *        depend on the order the database returns its rows in.
  */
-static int owner_add_cname(mecdns_owner_t *entry, uint32_t ttl,
-                           const uint8_t *rdata, uint16_t rdata_len)
+static int owner_add_cname(mecdns_owner_t *entry, uint32_t ttl, const uint8_t *rdata,
+                           uint16_t rdata_len)
 {
 	/* The target is a validated name, so it fits (with knot's padding). */
 	_Alignas(knot_rdata_t) uint8_t buffer[sizeof(knot_rdata_t) + KNOT_DNAME_MAXLEN + 1];
@@ -928,8 +919,8 @@ static int owner_add_cname(mecdns_owner_t *entry, uint32_t ttl,
 	return KNOT_EOK;
 }
 
-int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl,
-                     const uint8_t *rdata, uint16_t rdata_len)
+int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                     uint16_t rdata_len)
 {
 	if (entry == NULL || !rdata_valid(type, rdata, rdata_len)) {
 		return KNOT_EINVAL;
@@ -1004,8 +995,7 @@ void mecdns_index_free(mecdns_index_t *index)
 	free(index);
 }
 
-const mecdns_owner_t *mecdns_index_find(const mecdns_index_t *index,
-                                        const knot_dname_t *name)
+const mecdns_owner_t *mecdns_index_find(const mecdns_index_t *index, const knot_dname_t *name)
 {
 	if (index == NULL || name == NULL) {
 		return NULL;
@@ -1056,11 +1046,9 @@ mecdns_index_txn_t *mecdns_index_begin(const mecdns_index_t *base)
 	return txn;
 }
 
-int mecdns_index_set(mecdns_index_txn_t *txn, const knot_dname_t *owner,
-                     mecdns_owner_t *entry)
+int mecdns_index_set(mecdns_index_txn_t *txn, const knot_dname_t *owner, mecdns_owner_t *entry)
 {
-	if (txn == NULL || owner == NULL ||
-	    (entry != NULL && !names_equal(entry->owner, owner))) {
+	if (txn == NULL || owner == NULL || (entry != NULL && !names_equal(entry->owner, owner))) {
 		mecdns_owner_free(entry);
 		return KNOT_EINVAL;
 	}

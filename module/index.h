@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mod-mecdns index: what the module answers, by owner name, in memory.
  *
  *  An index version is immutable once published. A new version is made from
@@ -25,11 +26,11 @@
 /*! Everything the module answers at one owner name. Immutable once added to
  *  a transaction. */
 typedef struct {
-	knot_dname_t *owner;    /*!< Lower-case wire name (owned). */
-	knot_rrset_t *rrsets;   /*!< One rrset per type, ordered by type; rdata
-	                             deduplicated; TTL the smallest contributed. */
+	knot_dname_t *owner;  /*!< Lower-case wire name (owned). */
+	knot_rrset_t *rrsets; /*!< One rrset per type, ordered by type; rdata
+	                           deduplicated; TTL the smallest contributed. */
 	uint16_t rrset_count;
-	bool cname;             /*!< The only rrset is a CNAME. */
+	bool cname; /*!< The only rrset is a CNAME. */
 } mecdns_owner_t;
 
 /*! \brief New empty entry for owner (copied and lower-cased). NULL on ENOMEM. */
@@ -46,8 +47,8 @@ mecdns_owner_t *mecdns_owner_new(const knot_dname_t *owner);
  * \return KNOT_EOK, KNOT_ENOMEM, KNOT_EINVAL (bad rdata for the type, e.g. an
  *         A record that is not 4 bytes, or rdata over 65535 bytes).
  */
-int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl,
-                     const uint8_t *rdata, uint16_t rdata_len);
+int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                     uint16_t rdata_len);
 
 /*! \brief The entry's rrset of a type, or NULL. */
 const knot_rrset_t *mecdns_owner_rrset(const mecdns_owner_t *entry, uint16_t type);
@@ -80,8 +81,7 @@ void mecdns_index_free(mecdns_index_t *index);
  *
  * \param name  Lower-case wire name.
  */
-const mecdns_owner_t *mecdns_index_find(const mecdns_index_t *index,
-                                        const knot_dname_t *name);
+const mecdns_owner_t *mecdns_index_find(const mecdns_index_t *index, const knot_dname_t *name);
 
 uint64_t mecdns_index_generation(const mecdns_index_t *index);
 size_t mecdns_index_owners(const mecdns_index_t *index);
@@ -101,8 +101,7 @@ mecdns_index_txn_t *mecdns_index_begin(const mecdns_index_t *base);
  *
  * \return KNOT_EOK or KNOT_ENOMEM (the transaction must then be aborted).
  */
-int mecdns_index_set(mecdns_index_txn_t *txn, const knot_dname_t *owner,
-                     mecdns_owner_t *entry);
+int mecdns_index_set(mecdns_index_txn_t *txn, const knot_dname_t *owner, mecdns_owner_t *entry);
 
 /*!
  * \brief Finishes the transaction: the new version (with the given

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mod-mecdns: answers the names of MEC DNS rules and rrecord sets.
  *
  *  A name with at least one answerable record in the mecdns database is
@@ -48,52 +49,90 @@
 #include "module/index.h"
 #include "module/refresh.h"
 
-#define MOD_DATABASE		"\x08""database"
-#define MOD_DEFAULT_TTL		"\x0B""default-ttl"
-#define MOD_REFRESH_INTERVAL	"\x10""refresh-interval"
-#define MOD_SOA_MNAME		"\x09""soa-mname"
-#define MOD_SOA_RNAME		"\x09""soa-rname"
-#define MOD_NEGATIVE_TTL	"\x0C""negative-ttl"
-#define MOD_ANSWER_ROTATION	"\x0F""answer-rotation"
+/* clang-format off: wire-format names and the item table read best as tables. */
+#define MOD_DATABASE                                                                               \
+	"\x08"                                                                                     \
+	"database"
+#define MOD_DEFAULT_TTL                                                                            \
+	"\x0B"                                                                                     \
+	"default-ttl"
+#define MOD_REFRESH_INTERVAL                                                                       \
+	"\x10"                                                                                     \
+	"refresh-interval"
+#define MOD_SOA_MNAME                                                                              \
+	"\x09"                                                                                     \
+	"soa-mname"
+#define MOD_SOA_RNAME                                                                              \
+	"\x09"                                                                                     \
+	"soa-rname"
+#define MOD_NEGATIVE_TTL                                                                           \
+	"\x0C"                                                                                     \
+	"negative-ttl"
+#define MOD_ANSWER_ROTATION                                                                        \
+	"\x0F"                                                                                     \
+	"answer-rotation"
 
 /*! Knot's own items the module reads. */
-#define KNOT_SERVER		"\x06""server"
-#define KNOT_ANSWER_ROTATION	"\x0F""answer-rotation"
-#define KNOT_DNSSEC_SIGNING	"\x0E""dnssec-signing"
+#define KNOT_SERVER                                                                                \
+	"\x06"                                                                                     \
+	"server"
+#define KNOT_ANSWER_ROTATION                                                                       \
+	"\x0F"                                                                                     \
+	"answer-rotation"
+#define KNOT_DNSSEC_SIGNING                                                                        \
+	"\x0E"                                                                                     \
+	"dnssec-signing"
 
-#define DEFAULT_SOA_MNAME	(const uint8_t *)"\x09""localhost"
-#define DEFAULT_SOA_RNAME	(const uint8_t *)"\x0A""hostmaster""\x09""localhost"
+#define DEFAULT_SOA_MNAME                                                                          \
+	(const uint8_t *)"\x09"                                                                    \
+	                 "localhost"
+#define DEFAULT_SOA_RNAME                                                                          \
+	(const uint8_t *)"\x0A"                                                                    \
+	                 "hostmaster"                                                              \
+	                 "\x09"                                                                    \
+	                 "localhost"
 
 /*! Timers of the synthesized SOA (no zone is ever transferred from it). */
-#define SOA_REFRESH		3600
-#define SOA_RETRY		600
-#define SOA_EXPIRE		86400
+#define SOA_REFRESH 3600
+#define SOA_RETRY   600
+#define SOA_EXPIRE  86400
 
 /*! An unused index stays loaded this long (a reload picks it up sooner). */
-#define LINGER_MS		60000
+#define LINGER_MS 60000
 /*! load() of the first instance of a database waits this long for its
  *  first load, so knotd starts answering with the rules in place. */
-#define FIRST_LOAD_WAIT_MS	30000
+#define FIRST_LOAD_WAIT_MS 30000
 
 /*! The probe answered in class CH: the loaded generation. */
-#define PROBE_NAME		(const knot_dname_t *)"\x0A""generation""\x06""mecdns"
+#define PROBE_NAME                                                                                 \
+	(const knot_dname_t *)"\x0A"                                                               \
+	                      "generation"                                                         \
+	                      "\x06"                                                               \
+	                      "mecdns"
 
 /*! Knot's state of a query nobody has answered yet (KNOT_STATE_PRODUCE of
  *  knot/query/layer.h, not exported to modules). */
-#define STATE_UNANSWERED	2
+#define STATE_UNANSWERED 2
 
 static const yp_item_t mecdns_conf[] = {
-	{ MOD_DATABASE,         YP_TSTR,   YP_VNONE },
-	{ MOD_DEFAULT_TTL,      YP_TINT,   YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
-	{ MOD_REFRESH_INTERVAL, YP_TINT,   YP_VINT = { 1, 3600000, 1000, YP_SNONE } },
-	{ MOD_SOA_MNAME,        YP_TDNAME, YP_VDNAME = { sizeof("\x09""localhost"),
-	                                                 DEFAULT_SOA_MNAME, NULL, NULL } },
-	{ MOD_SOA_RNAME,        YP_TDNAME, YP_VDNAME = { sizeof("\x0A""hostmaster""\x09""localhost"),
-	                                                 DEFAULT_SOA_RNAME, NULL, NULL } },
-	{ MOD_NEGATIVE_TTL,     YP_TINT,   YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
-	{ MOD_ANSWER_ROTATION,  YP_TBOOL,  YP_VNONE },
+	{ MOD_DATABASE, YP_TSTR, YP_VNONE },
+	{ MOD_DEFAULT_TTL, YP_TINT, YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
+	{ MOD_REFRESH_INTERVAL, YP_TINT, YP_VINT = { 1, 3600000, 1000, YP_SNONE } },
+	{ MOD_SOA_MNAME, YP_TDNAME,
+	  YP_VDNAME = { sizeof("\x09"
+	                       "localhost"),
+	                DEFAULT_SOA_MNAME, NULL, NULL } },
+	{ MOD_SOA_RNAME, YP_TDNAME,
+	  YP_VDNAME = { sizeof("\x0A"
+	                       "hostmaster"
+	                       "\x09"
+	                       "localhost"),
+	                DEFAULT_SOA_RNAME, NULL, NULL } },
+	{ MOD_NEGATIVE_TTL, YP_TINT, YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
+	{ MOD_ANSWER_ROTATION, YP_TBOOL, YP_VNONE },
 	{ .name = NULL }
 };
+/* clang-format on */
 
 static int mecdns_conf_check(knotd_conf_check_args_t *args)
 {
@@ -142,7 +181,7 @@ typedef struct {
 	mecdns_refresh_user_t *refresh;
 	bool zone_scope;
 	bool rotate;
-	bool warned_signed;      /*!< The signed-zone warning was logged. */
+	bool warned_signed; /*!< The signed-zone warning was logged. */
 	uint32_t negative_ttl;
 	uint16_t soa_names_len;
 	uint8_t soa_names[2 * KNOT_DNAME_MAXLEN]; /*!< MNAME then RNAME (wire). */
@@ -206,8 +245,8 @@ static int put_synthesized(knot_pkt_t *pkt, knot_rrset_t *rrset)
 }
 
 /*! \brief Answers CH TXT generation.mecdns. with the loaded generation. */
-static knotd_state_t answer_probe(knotd_state_t state, knot_pkt_t *pkt,
-                                  knotd_qdata_t *qdata, mecdns_ctx_t *ctx)
+static knotd_state_t answer_probe(knotd_state_t state, knot_pkt_t *pkt, knotd_qdata_t *qdata,
+                                  mecdns_ctx_t *ctx)
 {
 	const knot_dname_t *qname = knot_pkt_qname(qdata->query);
 	uint16_t qtype = knot_pkt_qtype(qdata->query);
@@ -222,8 +261,8 @@ static knotd_state_t answer_probe(knotd_state_t state, knot_pkt_t *pkt,
 	rcu_read_unlock();
 
 	uint8_t rdata[32];
-	int len = snprintf((char *)rdata + 1, sizeof(rdata) - 1, "%llu",
-	                   (unsigned long long)generation);
+	int len =
+	    snprintf((char *)rdata + 1, sizeof(rdata) - 1, "%llu", (unsigned long long)generation);
 	rdata[0] = (uint8_t)len;
 
 	knot_rrset_t *txt = knot_rrset_new(qname, KNOT_RRTYPE_TXT, KNOT_CLASS_CH, 0, &pkt->mm);
@@ -242,15 +281,15 @@ static knotd_state_t answer_probe(knotd_state_t state, knot_pkt_t *pkt,
 
 /*! \brief SOA of a global-scope negative answer: owner = the owned name,
  *         serial = loaded generation mod 2^32, MINIMUM and TTL negative-ttl. */
-static int put_synthesized_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata,
-                               const mecdns_ctx_t *ctx, uint64_t generation)
+static int put_synthesized_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata, const mecdns_ctx_t *ctx,
+                               uint64_t generation)
 {
 	uint8_t rdata[sizeof(ctx->soa_names) + 5 * sizeof(uint32_t)];
 	uint8_t *pos = rdata;
 	memcpy(pos, ctx->soa_names, ctx->soa_names_len);
 	pos += ctx->soa_names_len;
-	const uint32_t timers[] = { (uint32_t)generation, SOA_REFRESH, SOA_RETRY,
-	                            SOA_EXPIRE, ctx->negative_ttl };
+	const uint32_t timers[] = { (uint32_t)generation, SOA_REFRESH, SOA_RETRY, SOA_EXPIRE,
+		                    ctx->negative_ttl };
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
 		knot_wire_write_u32(pos, timers[i]);
 		pos += sizeof(uint32_t);
@@ -271,8 +310,8 @@ static int put_synthesized_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata,
 
 /*! \brief The SOA of a NODATA answer: the zone's in zone scope (as Knot
  *         writes it, TTL capped by MINIMUM), else a synthesized one. */
-static int put_negative_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata,
-                            const mecdns_ctx_t *ctx, uint64_t generation)
+static int put_negative_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata, const mecdns_ctx_t *ctx,
+                            uint64_t generation)
 {
 	int ret = knot_pkt_begin(pkt, KNOT_AUTHORITY);
 	if (ret != KNOT_EOK) {
@@ -295,9 +334,8 @@ static int put_negative_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata,
  *        Index data is put by reference; the caller holds the RCU lock and
  *        Knot's own RCU section outlives every use of the packet.
  */
-static knotd_state_t answer_owned(knot_pkt_t *pkt, knotd_qdata_t *qdata,
-                                  knotd_mod_t *mod, const mecdns_ctx_t *ctx,
-                                  const mecdns_index_t *index,
+static knotd_state_t answer_owned(knot_pkt_t *pkt, knotd_qdata_t *qdata, knotd_mod_t *mod,
+                                  const mecdns_ctx_t *ctx, const mecdns_index_t *index,
                                   const mecdns_owner_t *entry)
 {
 	uint16_t qtype = knot_pkt_qtype(qdata->query);
@@ -339,8 +377,8 @@ static bool zone_signed(knotd_qdata_t *qdata)
 	return !knot_rrset_empty(&dnskey);
 }
 
-static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt,
-                                  knotd_qdata_t *qdata, knotd_mod_t *mod)
+static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt, knotd_qdata_t *qdata,
+                                  knotd_mod_t *mod)
 {
 	/* Answered, dropped or failed by an earlier hook (e.g. the global
 	 * instance before a zone instance): not ours to touch. */
@@ -375,7 +413,8 @@ static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt,
 	if (ctx->zone_scope && zone_signed(qdata)) {
 		rcu_read_unlock();
 		if (!__atomic_exchange_n(&ctx->warned_signed, true, __ATOMIC_RELAXED)) {
-			knotd_mod_log(mod, LOG_WARNING, "zone is DNSSEC-signed (DNSKEY at the apex), "
+			knotd_mod_log(mod, LOG_WARNING,
+			              "zone is DNSSEC-signed (DNSKEY at the apex), "
 			              "passing its names through unanswered");
 		}
 		return state;
@@ -397,8 +436,7 @@ static void load_soa_names(knotd_mod_t *mod, mecdns_ctx_t *ctx)
 		rname = DEFAULT_SOA_RNAME;
 	}
 	size_t mname_len = knot_dname_to_wire(ctx->soa_names, mname, KNOT_DNAME_MAXLEN);
-	size_t rname_len = knot_dname_to_wire(ctx->soa_names + mname_len, rname,
-	                                      KNOT_DNAME_MAXLEN);
+	size_t rname_len = knot_dname_to_wire(ctx->soa_names + mname_len, rname, KNOT_DNAME_MAXLEN);
 	ctx->soa_names_len = (uint16_t)(mname_len + rname_len);
 }
 
@@ -430,13 +468,16 @@ static void pin_module_file(knotd_mod_t *mod)
 	}
 	Dl_info info;
 	if (dladdr((const void *)&pin_module_file, &info) == 0 || info.dli_fname == NULL) {
-		knotd_mod_log(mod, LOG_WARNING, "cannot find the module's own file to pin it; "
+		knotd_mod_log(mod, LOG_WARNING,
+		              "cannot find the module's own file to pin it; "
 		              "avoid knotc conf-commit (use knotc reload)");
 		return;
 	}
 	if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) == NULL) {
-		knotd_mod_log(mod, LOG_WARNING, "cannot pin %s (%s); avoid knotc conf-commit "
-		              "(use knotc reload)", info.dli_fname, dlerror());
+		knotd_mod_log(mod, LOG_WARNING,
+		              "cannot pin %s (%s); avoid knotc conf-commit "
+		              "(use knotc reload)",
+		              info.dli_fname, dlerror());
 		return;
 	}
 	pinned = true;
@@ -447,9 +488,9 @@ static int mecdns_load(knotd_mod_t *mod)
 	pin_module_file(mod);
 
 	const knot_dname_t *zone = knotd_mod_zone(mod);
-	if (zone != NULL &&
-	    knotd_conf_zone(mod, KNOT_DNSSEC_SIGNING, zone).single.boolean) {
-		knotd_mod_log(mod, LOG_ERR, "refusing a DNSSEC-signed zone (dnssec-signing: on), "
+	if (zone != NULL && knotd_conf_zone(mod, KNOT_DNSSEC_SIGNING, zone).single.boolean) {
+		knotd_mod_log(mod, LOG_ERR,
+		              "refusing a DNSSEC-signed zone (dnssec-signing: on), "
 		              "answers would be unsigned; use the module for unsigned zones "
 		              "or as a global module for names outside signed zones");
 		return KNOT_ENOTSUP;
@@ -504,8 +545,10 @@ static int mecdns_load(knotd_mod_t *mod)
 		knotd_mod_log(mod, LOG_INFO, "serving generation %llu of '%s' (already loaded)",
 		              (unsigned long long)status.generation, database);
 	} else if (!status.loaded) {
-		knotd_mod_log(mod, LOG_WARNING, "nothing loaded from '%s' yet, "
-		              "passing every query through until it is", database);
+		knotd_mod_log(mod, LOG_WARNING,
+		              "nothing loaded from '%s' yet, "
+		              "passing every query through until it is",
+		              database);
 	}
 
 	ret = knotd_mod_hook(mod, KNOTD_STAGE_BEGIN, mecdns_begin);
@@ -531,5 +574,5 @@ static void mecdns_unload(knotd_mod_t *mod)
 	free(ctx);
 }
 
-KNOTD_MOD_API(mecdns, KNOTD_MOD_FLAG_SCOPE_ANY,
-              mecdns_load, mecdns_unload, mecdns_conf, mecdns_conf_check);
+KNOTD_MOD_API(mecdns, KNOTD_MOD_FLAG_SCOPE_ANY, mecdns_load, mecdns_unload, mecdns_conf,
+              mecdns_conf_check);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mod-mecdns refresher: the database side of the module (see refresh.h).
  *
  *  Why a registry in the shared object, and why the linger. Knot DNS 3.2
@@ -56,17 +57,17 @@
 
 /*! After a file event, re-read the state after 1 ms, then at doubling
  *  intervals up to this step (ms) ... */
-#define BURST_STEP_MAX_MS	64
+#define BURST_STEP_MAX_MS 64
 /*! ... for this long after the last event (ms): SQLite updates the WAL index
  *  (shared memory, no inotify event) after the last write to the -wal file,
  *  so the read right after the event may still see the previous commit. */
-#define BURST_SPAN_MS		250
+#define BURST_SPAN_MS 250
 /*! Longest owner text accepted from the database. */
-#define OWNER_TEXT_MAX	(KNOT_DNAME_TXT_MAXLEN + 1)
+#define OWNER_TEXT_MAX (KNOT_DNAME_TXT_MAXLEN + 1)
 /*! Longest instance id accepted from the state row. */
-#define INSTANCE_MAX	128
+#define INSTANCE_MAX 128
 /*! Longest rdata checked on the stack (longer ones use the heap). */
-#define RDATA_STACK_MAX	512
+#define RDATA_STACK_MAX 512
 
 /*! Statements of one connection. */
 enum {
@@ -87,24 +88,20 @@ static const char *const SQL_TEXT[SQL_COUNT] = {
 	[SQL_VERSION] = "PRAGMA user_version",
 	[SQL_STATE] = "SELECT generation, pruned_through, instance FROM state WHERE id = 1",
 	[SQL_CHANGED_OWNERS] =
-		"SELECT owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
-		"UNION "
-		"SELECT prev_owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
-		"AND prev_owner IS NOT NULL",
-	[SQL_OWNER_RULES] =
-		"SELECT ip_address_type, ip_address, ttl FROM rules "
-		"WHERE owner = ?1 AND state = 'ACTIVE'",
-	[SQL_OWNER_RDATA] =
-		"SELECT s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
-		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
-		"WHERE s.owner = ?1",
-	[SQL_ALL_RULES] =
-		"SELECT owner, ip_address_type, ip_address, ttl FROM rules "
-		"WHERE state = 'ACTIVE' ORDER BY owner",
-	[SQL_ALL_RDATA] =
-		"SELECT s.owner, s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
-		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
-		"ORDER BY s.owner",
+	    "SELECT owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
+	    "UNION "
+	    "SELECT prev_owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
+	    "AND prev_owner IS NOT NULL",
+	[SQL_OWNER_RULES] = "SELECT ip_address_type, ip_address, ttl FROM rules "
+	                    "WHERE owner = ?1 AND state = 'ACTIVE'",
+	[SQL_OWNER_RDATA] = "SELECT s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
+	                    "ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
+	                    "WHERE s.owner = ?1",
+	[SQL_ALL_RULES] = "SELECT owner, ip_address_type, ip_address, ttl FROM rules "
+	                  "WHERE state = 'ACTIVE' ORDER BY owner",
+	[SQL_ALL_RDATA] = "SELECT s.owner, s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
+	                  "ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
+	                  "ORDER BY s.owner",
 };
 
 /*! The state row of one read transaction. */
@@ -118,17 +115,17 @@ typedef struct {
 typedef struct {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[SQL_COUNT];
-	dev_t dev;              /*!< Identity of the opened file, to notice a */
-	ino_t ino;              /*!< replaced or removed file. */
-	bool loaded;            /*!< The index holds a database generation. */
-	uint64_t generation;    /*!< Loaded generation. */
+	dev_t dev;                   /*!< Identity of the opened file, to notice a */
+	ino_t ino;                   /*!< replaced or removed file. */
+	bool loaded;                 /*!< The index holds a database generation. */
+	uint64_t generation;         /*!< Loaded generation. */
 	char instance[INSTANCE_MAX]; /*!< Instance id of the loaded generation. */
-	char problem[384];      /*!< Last logged problem; empty when healthy. */
-	uint64_t skipped;       /*!< Invalid rows in the current refresh. */
-	char skipped_first[192]; /*!< The first of them, for the log line. */
-	int inotify_fd;         /*!< -1 without inotify. */
-	int watch;              /*!< Directory watch, -1 when not watching. */
-	bool inotify_failed;    /*!< inotify_init1() failed (logged once). */
+	char problem[384];           /*!< Last logged problem; empty when healthy. */
+	uint64_t skipped;            /*!< Invalid rows in the current refresh. */
+	char skipped_first[192];     /*!< The first of them, for the log line. */
+	int inotify_fd;              /*!< -1 without inotify. */
+	int watch;                   /*!< Directory watch, -1 when not watching. */
+	bool inotify_failed;         /*!< inotify_init1() failed (logged once). */
 } source_t;
 
 typedef struct mecdns_refresher mecdns_refresher_t;
@@ -144,11 +141,11 @@ struct mecdns_refresh_user {
 struct mecdns_refresher {
 	/* Set at creation, then read-only. */
 	char *path;
-	char *dir;              /*!< Directory of the file (watched). */
-	char *base;             /*!< File name in dir. */
-	char *wal_base;         /*!< base + "-wal". */
+	char *dir;      /*!< Directory of the file (watched). */
+	char *base;     /*!< File name in dir. */
+	char *wal_base; /*!< base + "-wal". */
 	uint32_t default_ttl;
-	int wake_fd;            /*!< eventfd: stop, linger or interval changed. */
+	int wake_fd; /*!< eventfd: stop, linger or interval changed. */
 	pthread_t thread;
 
 	/*! The published version (RCU); NULL until the first load. */
@@ -158,12 +155,12 @@ struct mecdns_refresher {
 	mecdns_refresher_t *next;
 	mecdns_refresh_user_t *users;
 	mecdns_refresh_status_t status;
-	uint32_t interval_ms;   /*!< Of the last users (kept while lingering). */
+	uint32_t interval_ms; /*!< Of the last users (kept while lingering). */
 	uint32_t linger_ms;
-	int64_t idle_since_ms;  /*!< When the last user left. */
-	bool first_done;        /*!< The first refresh attempt finished. */
-	bool stop;              /*!< Stopping: never attach to it again. */
-	bool exited;            /*!< The thread returned: join and free. */
+	int64_t idle_since_ms; /*!< When the last user left. */
+	bool first_done;       /*!< The first refresh attempt finished. */
+	bool stop;             /*!< Stopping: never attach to it again. */
+	bool exited;           /*!< The thread returned: join and free. */
 
 	/* Refresher thread only. */
 	source_t src;
@@ -202,8 +199,7 @@ int mecdns_owner_parse(const char *text, knot_dname_storage_t out)
 	}
 	/* Canonical means one spelling: what libknot prints back. */
 	knot_dname_txt_storage_t back;
-	if (knot_dname_to_str(back, out, sizeof(back)) == NULL ||
-	    strcmp(back, text) != 0) {
+	if (knot_dname_to_str(back, out, sizeof(back)) == NULL || strcmp(back, text) != 0) {
 		return KNOT_EINVAL;
 	}
 	return KNOT_EOK;
@@ -238,9 +234,8 @@ bool mecdns_type_served(uint16_t type)
 	}
 }
 
-int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type,
-                          const char *ip, bool has_ttl, int64_t ttl,
-                          uint32_t default_ttl)
+int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char *ip, bool has_ttl,
+                          int64_t ttl, uint32_t default_ttl)
 {
 	if (entry == NULL || ip_type == NULL || ip == NULL) {
 		return KNOT_EINVAL;
@@ -268,8 +263,7 @@ int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type,
 		return KNOT_EINVAL;
 	}
 
-	return mecdns_owner_add(entry, type, has_ttl ? (uint32_t)ttl : default_ttl,
-	                        addr, len);
+	return mecdns_owner_add(entry, type, has_ttl ? (uint32_t)ttl : default_ttl, addr, len);
 }
 
 /*! \brief Whether wire is exactly one uncompressed rdata of the type: libknot
@@ -312,8 +306,8 @@ static bool rdata_parses(uint16_t type, const uint8_t *wire, size_t wire_len)
 	return same;
 }
 
-int mecdns_entry_add_rdata(mecdns_owner_t *entry, int64_t type, int64_t ttl,
-                           const uint8_t *wire, size_t wire_len)
+int mecdns_entry_add_rdata(mecdns_owner_t *entry, int64_t type, int64_t ttl, const uint8_t *wire,
+                           size_t wire_len)
 {
 	if (entry == NULL || type < 1 || type > UINT16_MAX) {
 		return KNOT_EINVAL;
@@ -321,15 +315,13 @@ int mecdns_entry_add_rdata(mecdns_owner_t *entry, int64_t type, int64_t ttl,
 	if (!mecdns_type_served((uint16_t)type)) {
 		return KNOT_ENOTSUP;
 	}
-	if (ttl < 0 || ttl > INT32_MAX || wire_len > UINT16_MAX ||
-	    (wire == NULL && wire_len > 0)) {
+	if (ttl < 0 || ttl > INT32_MAX || wire_len > UINT16_MAX || (wire == NULL && wire_len > 0)) {
 		return KNOT_EINVAL;
 	}
 	if (!rdata_parses((uint16_t)type, wire, wire_len)) {
 		return KNOT_EINVAL;
 	}
-	return mecdns_owner_add(entry, (uint16_t)type, (uint32_t)ttl, wire,
-	                        (uint16_t)wire_len);
+	return mecdns_owner_add(entry, (uint16_t)type, (uint32_t)ttl, wire, (uint16_t)wire_len);
 }
 
 /*** Talking to the users (registry lock held). ***/
@@ -361,8 +353,8 @@ static void notify_status(mecdns_refresher_t *r)
 }
 
 /*! \brief Logs one line through a user; dropped while nobody is attached. */
-__attribute__((format(printf, 3, 4)))
-static void refresher_log(mecdns_refresher_t *r, int priority, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void refresher_log(mecdns_refresher_t *r, int priority,
+                                                                const char *fmt, ...)
 {
 	char msg[480];
 	va_list args;
@@ -408,8 +400,8 @@ static void report_problem(mecdns_refresher_t *r, const char *problem)
 		refresher_log(r, LOG_ERR, "%s; serving generation %llu, retrying every %u ms",
 		              problem, (unsigned long long)src->generation, interval);
 	} else {
-		refresher_log(r, LOG_ERR, "%s; nothing loaded yet, retrying every %u ms",
-		              problem, interval);
+		refresher_log(r, LOG_ERR, "%s; nothing loaded yet, retrying every %u ms", problem,
+		              interval);
 	}
 }
 
@@ -426,8 +418,7 @@ static void report_healthy(mecdns_refresher_t *r)
 }
 
 /*! \brief Counts an invalid row of the current refresh; keeps the first. */
-__attribute__((format(printf, 2, 3)))
-static void skip_row(source_t *src, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void skip_row(source_t *src, const char *fmt, ...)
 {
 	if (src->skipped++ > 0) {
 		return;
@@ -498,8 +489,8 @@ static int source_ensure(mecdns_refresher_t *r, char *problem, size_t size)
 /*! \brief Problem text for a failed SQLite call. */
 static void sql_problem(mecdns_refresher_t *r, int ret, char *problem, size_t size)
 {
-	const char *what = (ret == SQLITE_BUSY || ret == SQLITE_LOCKED)
-	                   ? "database is locked" : sqlite3_errmsg(r->src.db);
+	const char *what = (ret == SQLITE_BUSY || ret == SQLITE_LOCKED) ? "database is locked"
+	                                                                : sqlite3_errmsg(r->src.db);
 	(void)snprintf(problem, size, "cannot read database '%s' (%s)", r->path, what);
 }
 
@@ -538,8 +529,10 @@ static int read_begin(mecdns_refresher_t *r, db_state_t *state, char *problem, s
 	}
 	int version = sqlite3_column_int(stmt, 0);
 	if (version != MECDNS_SCHEMA_VERSION) {
-		(void)snprintf(problem, size, "database '%s' has schema version %d, "
-		               "this module knows %d", r->path, version, MECDNS_SCHEMA_VERSION);
+		(void)snprintf(problem, size,
+		               "database '%s' has schema version %d, "
+		               "this module knows %d",
+		               r->path, version, MECDNS_SCHEMA_VERSION);
 		return SQLITE_MISMATCH;
 	}
 
@@ -571,8 +564,8 @@ static int read_begin(mecdns_refresher_t *r, db_state_t *state, char *problem, s
 
 /*! \brief Adds one rule row (ip_address_type, ip_address, ttl from column
  *         col) to an entry; skips a hostile row. */
-static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry,
-                        sqlite3_stmt *stmt, int col, const char *owner)
+static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_stmt *stmt, int col,
+                        const char *owner)
 {
 	const char *ip_type = (const char *)sqlite3_column_text(stmt, col);
 	const char *ip = (const char *)sqlite3_column_text(stmt, col + 1);
@@ -581,17 +574,16 @@ static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry,
 
 	int ret = KNOT_EINVAL;
 	if (ttl_type == SQLITE_NULL || ttl_type == SQLITE_INTEGER) {
-		ret = mecdns_entry_add_rule(entry, ip_type, ip, ttl_type != SQLITE_NULL,
-		                            ttl, r->default_ttl);
+		ret = mecdns_entry_add_rule(entry, ip_type, ip, ttl_type != SQLITE_NULL, ttl,
+		                            r->default_ttl);
 	}
 	if (ret == KNOT_EINVAL) {
 		char ttl_text[24] = "NULL";
 		if (ttl_type != SQLITE_NULL) {
 			(void)snprintf(ttl_text, sizeof(ttl_text), "%lld", (long long)ttl);
 		}
-		skip_row(&r->src, "rule of '%.80s': %.16s address '%.48s', ttl %s",
-		         owner, ip_type != NULL ? ip_type : "NULL",
-		         ip != NULL ? ip : "NULL", ttl_text);
+		skip_row(&r->src, "rule of '%.80s': %.16s address '%.48s', ttl %s", owner,
+		         ip_type != NULL ? ip_type : "NULL", ip != NULL ? ip : "NULL", ttl_text);
 		return KNOT_EOK;
 	}
 	return ret;
@@ -599,8 +591,8 @@ static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry,
 
 /*! \brief Adds one rdata row (type, ttl, wire from column col) to an entry;
  *         skips a hostile row, ignores types mecdns does not serve. */
-static int add_rdata_row(mecdns_refresher_t *r, mecdns_owner_t *entry,
-                         sqlite3_stmt *stmt, int col, const char *owner)
+static int add_rdata_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_stmt *stmt, int col,
+                         const char *owner)
 {
 	int64_t type = sqlite3_column_int64(stmt, col);
 	int64_t ttl = sqlite3_column_int64(stmt, col + 1);
@@ -626,8 +618,7 @@ static int add_rdata_row(mecdns_refresher_t *r, mecdns_owner_t *entry,
 
 /*! \brief Puts an entry into the transaction, or removes the owner when the
  *         entry has nothing to answer. Takes the entry. */
-static int index_put(mecdns_index_txn_t *txn, const knot_dname_t *owner,
-                     mecdns_owner_t *entry)
+static int index_put(mecdns_index_txn_t *txn, const knot_dname_t *owner, mecdns_owner_t *entry)
 {
 	if (entry != NULL && mecdns_owner_records(entry) == 0) {
 		mecdns_owner_free(entry);
@@ -637,8 +628,8 @@ static int index_put(mecdns_index_txn_t *txn, const knot_dname_t *owner,
 }
 
 /*! \brief Rebuilds the entry of one owner from the current rows. */
-static int rebuild_owner(mecdns_refresher_t *r, mecdns_index_txn_t *txn,
-                         const char *owner_text, int *sql_ret)
+static int rebuild_owner(mecdns_refresher_t *r, mecdns_index_txn_t *txn, const char *owner_text,
+                         int *sql_ret)
 {
 	source_t *src = &r->src;
 
@@ -738,14 +729,16 @@ static int build_full(mecdns_refresher_t *r, mecdns_index_txn_t *txn, int *sql_r
 
 		for (; ret == KNOT_EOK && cursor_at(&rules, owner_text, bad); cursor_step(&rules)) {
 			if (entry == NULL) {
-				skip_row(src, "rule owner '%.80s' is not a canonical name", owner_text);
+				skip_row(src, "rule owner '%.80s' is not a canonical name",
+				         owner_text);
 				continue;
 			}
 			ret = add_rule_row(r, entry, rules.stmt, 1, owner_text);
 		}
 		for (; ret == KNOT_EOK && cursor_at(&rdata, owner_text, bad); cursor_step(&rdata)) {
 			if (entry == NULL) {
-				skip_row(src, "rrset owner '%.80s' is not a canonical name", owner_text);
+				skip_row(src, "rrset owner '%.80s' is not a canonical name",
+				         owner_text);
 				continue;
 			}
 			ret = add_rdata_row(r, entry, rdata.stmt, 1, owner_text);
@@ -768,8 +761,8 @@ static int build_full(mecdns_refresher_t *r, mecdns_index_txn_t *txn, int *sql_r
 }
 
 /*! \brief Rebuilds the owners that generations (from, to] changed. */
-static int build_incremental(mecdns_refresher_t *r, mecdns_index_txn_t *txn,
-                             uint64_t from, uint64_t to, int *sql_ret)
+static int build_incremental(mecdns_refresher_t *r, mecdns_index_txn_t *txn, uint64_t from,
+                             uint64_t to, int *sql_ret)
 {
 	sqlite3_stmt *changed = r->src.stmt[SQL_CHANGED_OWNERS];
 	sqlite3_bind_int64(changed, 1, (sqlite3_int64)from);
@@ -793,8 +786,8 @@ static int build_incremental(mecdns_refresher_t *r, mecdns_index_txn_t *txn,
 
 /*! \brief Makes a new version visible to readers and frees what the old one
  *         no longer shares. */
-static void publish(mecdns_refresher_t *r, mecdns_index_t *version,
-                    mecdns_index_garbage_t *garbage, mecdns_index_t *replaced)
+static void publish(mecdns_refresher_t *r, mecdns_index_t *version, mecdns_index_garbage_t *garbage,
+                    mecdns_index_t *replaced)
 {
 	rcu_assign_pointer(r->index, version);
 	if (garbage != NULL || replaced != NULL) {
@@ -845,8 +838,8 @@ static int load(mecdns_refresher_t *r, const db_state_t *state, char *problem, s
 	int sql_ret = SQLITE_OK;
 	src->skipped = 0;
 	int ret = incremental
-	          ? build_incremental(r, txn, src->generation, state->generation, &sql_ret)
-	          : build_full(r, txn, &sql_ret);
+	              ? build_incremental(r, txn, src->generation, state->generation, &sql_ret)
+	              : build_full(r, txn, &sql_ret);
 
 	mecdns_index_t *version = NULL;
 	mecdns_index_garbage_t *garbage = NULL;
@@ -881,8 +874,9 @@ static int load(mecdns_refresher_t *r, const db_state_t *state, char *problem, s
 	if (!incremental) {
 		how = !src->loaded ? "full load"
 		      : !same_file ? "full reload, new database file"
-		      : state->generation < src->generation ? "full reload, generation went back"
-		      : "full reload, change log pruned past the loaded generation";
+		      : state->generation < src->generation
+		          ? "full reload, generation went back"
+		          : "full reload, change log pruned past the loaded generation";
 	}
 	refresher_log(r, incremental ? LOG_DEBUG : LOG_INFO,
 	              "loaded generation %llu of '%s' (%s), %zu names, %zu records, %lld ms",
@@ -894,8 +888,10 @@ static int load(mecdns_refresher_t *r, const db_state_t *state, char *problem, s
 	memcpy(src->instance, state->instance, sizeof(src->instance));
 
 	if (src->skipped > 0) {
-		refresher_log(r, LOG_WARNING, "skipped %llu invalid rows loading generation %llu "
-		              "(first: %s)", (unsigned long long)src->skipped,
+		refresher_log(r, LOG_WARNING,
+		              "skipped %llu invalid rows loading generation %llu "
+		              "(first: %s)",
+		              (unsigned long long)src->skipped,
 		              (unsigned long long)state->generation, src->skipped_first);
 	}
 	return KNOT_EOK;
@@ -946,8 +942,10 @@ static void watch_ensure(mecdns_refresher_t *r)
 		src->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (src->inotify_fd < 0) {
 			src->inotify_failed = true;
-			refresher_log(r, LOG_NOTICE, "inotify unavailable (%s), polling '%s' "
-			              "every refresh-interval", strerror(errno), r->path);
+			refresher_log(r, LOG_NOTICE,
+			              "inotify unavailable (%s), polling '%s' "
+			              "every refresh-interval",
+			              strerror(errno), r->path);
 			return;
 		}
 	}
@@ -955,7 +953,7 @@ static void watch_ensure(mecdns_refresher_t *r)
 		/* A missing directory is retried every interval. */
 		src->watch = inotify_add_watch(src->inotify_fd, r->dir,
 		                               IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE |
-		                               IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE);
+		                                   IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE);
 	}
 }
 
@@ -972,7 +970,7 @@ static bool watch_drain(mecdns_refresher_t *r)
 		if (len <= 0) {
 			break;
 		}
-		for (char *pos = buf; pos < buf + len; ) {
+		for (char *pos = buf; pos < buf + len;) {
 			struct inotify_event *ev = (struct inotify_event *)pos;
 			if (ev->mask & IN_Q_OVERFLOW) {
 				relevant = true;
@@ -1080,8 +1078,8 @@ static void *refresher_main(void *arg)
 		} else {
 			if (burst_until > now && burst_step < timeout) {
 				timeout = burst_step;
-				burst_step = burst_step * 2 < BURST_STEP_MAX_MS
-				             ? burst_step * 2 : BURST_STEP_MAX_MS;
+				burst_step = burst_step * 2 < BURST_STEP_MAX_MS ? burst_step * 2
+				                                                : BURST_STEP_MAX_MS;
 			}
 			if (wait_for_change(r, (int)timeout)) {
 				burst_until = now_ms() + BURST_SPAN_MS;
@@ -1157,8 +1155,9 @@ static mecdns_refresher_t *refresher_new(const mecdns_refresh_conf_t *conf)
 
 	const char *slash = strrchr(conf->database, '/');
 	r->path = strdup(conf->database);
-	r->dir = (slash == conf->database) ? strdup("/")
-	         : strndup(conf->database, (size_t)(slash - conf->database));
+	r->dir = (slash == conf->database)
+	             ? strdup("/")
+	             : strndup(conf->database, (size_t)(slash - conf->database));
 	r->base = strdup(slash + 1);
 	if (r->path == NULL || r->dir == NULL || r->base == NULL ||
 	    asprintf(&r->wal_base, "%s-wal", r->base) < 0) {
@@ -1195,7 +1194,7 @@ static int refresher_start(mecdns_refresher_t *r)
 static mecdns_refresher_t *registry_take_exited(void)
 {
 	mecdns_refresher_t *exited = NULL;
-	for (mecdns_refresher_t **link = &registry; *link != NULL; ) {
+	for (mecdns_refresher_t **link = &registry; *link != NULL;) {
 		mecdns_refresher_t *r = *link;
 		if (r->exited && r->users == NULL) {
 			*link = r->next;
@@ -1256,14 +1255,14 @@ static void wait_first_refresh(mecdns_refresher_t *r, uint32_t wait_ms)
 		deadline.tv_nsec -= 1000000000;
 	}
 	while (!r->first_done) {
-		if (pthread_cond_timedwait(&registry_cond, &registry_lock, &deadline) == ETIMEDOUT) {
+		if (pthread_cond_timedwait(&registry_cond, &registry_lock, &deadline) ==
+		    ETIMEDOUT) {
 			break;
 		}
 	}
 }
 
-int mecdns_refresh_attach(const mecdns_refresh_conf_t *conf,
-                          const mecdns_refresh_sink_t *sink,
+int mecdns_refresh_attach(const mecdns_refresh_conf_t *conf, const mecdns_refresh_sink_t *sink,
                           mecdns_refresh_user_t **out, bool *reused)
 {
 	if (conf == NULL || sink == NULL || out == NULL || conf->database == NULL ||
@@ -1361,8 +1360,7 @@ const mecdns_index_t *mecdns_refresh_index(const mecdns_refresh_user_t *user)
 	return (user != NULL) ? rcu_dereference(user->refresher->index) : NULL;
 }
 
-void mecdns_refresh_get_status(const mecdns_refresh_user_t *user,
-                               mecdns_refresh_status_t *out)
+void mecdns_refresh_get_status(const mecdns_refresh_user_t *user, mecdns_refresh_status_t *out)
 {
 	pthread_mutex_lock(&registry_lock);
 	*out = user->refresher->status;
@@ -1393,8 +1391,7 @@ void mecdns_refresh_shutdown(void)
 
 /*! \brief The last dlclose() of the module (or the exit): no thread may run
  *         code of an unmapped object. */
-__attribute__((destructor))
-static void refresh_unmapped(void)
+__attribute__((destructor)) static void refresh_unmapped(void)
 {
 	mecdns_refresh_shutdown();
 }

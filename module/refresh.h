@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mod-mecdns refresher: one in-memory index per database, kept current by
  *  one background thread, shared by every module instance that serves it.
  *
@@ -84,8 +85,7 @@ typedef struct mecdns_refresh_user mecdns_refresh_user_t;
  * \return KNOT_EOK, KNOT_EINVAL (no or relative path, zero interval),
  *         KNOT_ENOMEM, KNOT_ERROR (thread or eventfd could not be created).
  */
-int mecdns_refresh_attach(const mecdns_refresh_conf_t *conf,
-                          const mecdns_refresh_sink_t *sink,
+int mecdns_refresh_attach(const mecdns_refresh_conf_t *conf, const mecdns_refresh_sink_t *sink,
                           mecdns_refresh_user_t **out, bool *reused);
 
 /*! \brief Detaches and frees a user; its callbacks are not called any more.
@@ -102,8 +102,7 @@ void mecdns_refresh_detach(mecdns_refresh_user_t *user);
 const mecdns_index_t *mecdns_refresh_index(const mecdns_refresh_user_t *user);
 
 /*! \brief A copy of the refresher's status. */
-void mecdns_refresh_get_status(const mecdns_refresh_user_t *user,
-                               mecdns_refresh_status_t *out);
+void mecdns_refresh_get_status(const mecdns_refresh_user_t *user, mecdns_refresh_status_t *out);
 
 /*!
  * \brief Stops every refresher thread and frees every refresher without
@@ -139,9 +138,8 @@ bool mecdns_type_served(uint16_t type);
  *
  * \return KNOT_EOK, KNOT_EINVAL (hostile row), KNOT_ENOMEM.
  */
-int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type,
-                          const char *ip, bool has_ttl, int64_t ttl,
-                          uint32_t default_ttl);
+int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char *ip, bool has_ttl,
+                          int64_t ttl, uint32_t default_ttl);
 
 /*!
  * \brief Adds one rdata row of an rrset to an entry. The wire rdata must be
@@ -151,5 +149,5 @@ int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type,
  * \return KNOT_EOK, KNOT_ENOTSUP (a type mecdns does not serve; not an
  *         error), KNOT_EINVAL (hostile row), KNOT_ENOMEM.
  */
-int mecdns_entry_add_rdata(mecdns_owner_t *entry, int64_t type, int64_t ttl,
-                           const uint8_t *wire, size_t wire_len);
+int mecdns_entry_add_rdata(mecdns_owner_t *entry, int64_t type, int64_t ttl, const uint8_t *wire,
+                           size_t wire_len);

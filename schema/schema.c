@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns: the SQLite schema, its forward migrations and how files are opened.
  *
  *  The list of migrations is the history of the schema: migration N takes a
@@ -14,87 +15,87 @@
 
 /*! Version 1: rules, rrsets with their rdata, the change log and the state row. */
 static const char MIGRATION_1[] =
-	"CREATE TABLE rules (\n"
-	"	app_instance_id TEXT NOT NULL CHECK (length(app_instance_id) BETWEEN 1 AND 256),\n"
-	"	dns_rule_id     TEXT NOT NULL CHECK (length(dns_rule_id) BETWEEN 1 AND 256),\n"
-	"	domain_name     TEXT NOT NULL,\n"
-	"	owner           TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
-	"	ip_address_type TEXT NOT NULL CHECK (ip_address_type IN ('IP_V4', 'IP_V6')),\n"
-	"	ip_address      TEXT NOT NULL,\n"
-	"	ttl             INTEGER CHECK (ttl IS NULL OR ttl BETWEEN 0 AND 2147483647),\n"
-	"	state           TEXT NOT NULL CHECK (state IN ('ACTIVE', 'INACTIVE')),\n"
-	"	version         INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),\n"
-	"	created_ms      INTEGER NOT NULL,\n"
-	"	updated_ms      INTEGER NOT NULL,\n"
-	"	generation      INTEGER NOT NULL,\n"
-	"	PRIMARY KEY (app_instance_id, dns_rule_id)\n"
-	");\n"
-	"CREATE INDEX rules_by_owner ON rules (owner);\n"
-	"CREATE TABLE rrsets (\n"
-	"	zone       TEXT NOT NULL CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
-	"	owner      TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
-	"	type       INTEGER NOT NULL CHECK (type BETWEEN 1 AND 65535),\n"
-	"	ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 2147483647),\n"
-	"	generation INTEGER NOT NULL,\n"
-	"	updated_ms INTEGER NOT NULL,\n"
-	"	PRIMARY KEY (zone, owner, type)\n"
-	");\n"
-	"CREATE INDEX rrsets_by_owner ON rrsets (owner);\n"
-	"CREATE TABLE rdata (\n"
-	"	zone  TEXT NOT NULL,\n"
-	"	owner TEXT NOT NULL,\n"
-	"	type  INTEGER NOT NULL,\n"
-	"	pos   INTEGER NOT NULL CHECK (pos >= 0),\n"
-	"	text  TEXT NOT NULL,\n"
-	"	wire  BLOB NOT NULL CHECK (length(wire) <= 65535),\n"
-	"	PRIMARY KEY (zone, owner, type, pos),\n"
-	"	FOREIGN KEY (zone, owner, type) REFERENCES rrsets (zone, owner, type)\n"
-	"		ON DELETE CASCADE ON UPDATE CASCADE\n"
-	");\n"
-	"CREATE TABLE changes (\n"
-	"	seq             INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-	"	generation      INTEGER NOT NULL,\n"
-	"	committed_ms    INTEGER NOT NULL,\n"
-	"	kind            TEXT NOT NULL CHECK (kind IN ('rule', 'rrset')),\n"
-	"	owner           TEXT NOT NULL,\n"
-	"	prev_owner      TEXT,\n"
-	"	app_instance_id TEXT,\n"
-	"	dns_rule_id     TEXT,\n"
-	"	domain_name     TEXT,\n"
-	"	state           TEXT CHECK (state IS NULL OR state IN ('ACTIVE', 'INACTIVE', 'DELETED')),\n"
-	"	zone            TEXT,\n"
-	"	rrtype          TEXT,\n"
-	"	rdata_count     INTEGER\n"
-	");\n"
-	"CREATE INDEX changes_by_generation ON changes (generation);\n"
-	"CREATE TABLE state (\n"
-	"	id             INTEGER PRIMARY KEY CHECK (id = 1),\n"
-	"	generation     INTEGER NOT NULL CHECK (generation >= 0),\n"
-	"	pruned_through INTEGER NOT NULL CHECK (pruned_through >= 0),\n"
-	"	signalled_seq  INTEGER NOT NULL CHECK (signalled_seq >= 0),\n"
-	"	instance       TEXT NOT NULL\n"
-	");\n"
-	"INSERT INTO state (id, generation, pruned_through, signalled_seq, instance)\n"
-	"	VALUES (1, 0, 0, 0, lower(hex(randomblob(16))));\n";
+    "CREATE TABLE rules (\n"
+    "	app_instance_id TEXT NOT NULL CHECK (length(app_instance_id) BETWEEN 1 AND 256),\n"
+    "	dns_rule_id     TEXT NOT NULL CHECK (length(dns_rule_id) BETWEEN 1 AND 256),\n"
+    "	domain_name     TEXT NOT NULL,\n"
+    "	owner           TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
+    "	ip_address_type TEXT NOT NULL CHECK (ip_address_type IN ('IP_V4', 'IP_V6')),\n"
+    "	ip_address      TEXT NOT NULL,\n"
+    "	ttl             INTEGER CHECK (ttl IS NULL OR ttl BETWEEN 0 AND 2147483647),\n"
+    "	state           TEXT NOT NULL CHECK (state IN ('ACTIVE', 'INACTIVE')),\n"
+    "	version         INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),\n"
+    "	created_ms      INTEGER NOT NULL,\n"
+    "	updated_ms      INTEGER NOT NULL,\n"
+    "	generation      INTEGER NOT NULL,\n"
+    "	PRIMARY KEY (app_instance_id, dns_rule_id)\n"
+    ");\n"
+    "CREATE INDEX rules_by_owner ON rules (owner);\n"
+    "CREATE TABLE rrsets (\n"
+    "	zone       TEXT NOT NULL CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
+    "	owner      TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
+    "	type       INTEGER NOT NULL CHECK (type BETWEEN 1 AND 65535),\n"
+    "	ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 2147483647),\n"
+    "	generation INTEGER NOT NULL,\n"
+    "	updated_ms INTEGER NOT NULL,\n"
+    "	PRIMARY KEY (zone, owner, type)\n"
+    ");\n"
+    "CREATE INDEX rrsets_by_owner ON rrsets (owner);\n"
+    "CREATE TABLE rdata (\n"
+    "	zone  TEXT NOT NULL,\n"
+    "	owner TEXT NOT NULL,\n"
+    "	type  INTEGER NOT NULL,\n"
+    "	pos   INTEGER NOT NULL CHECK (pos >= 0),\n"
+    "	text  TEXT NOT NULL,\n"
+    "	wire  BLOB NOT NULL CHECK (length(wire) <= 65535),\n"
+    "	PRIMARY KEY (zone, owner, type, pos),\n"
+    "	FOREIGN KEY (zone, owner, type) REFERENCES rrsets (zone, owner, type)\n"
+    "		ON DELETE CASCADE ON UPDATE CASCADE\n"
+    ");\n"
+    "CREATE TABLE changes (\n"
+    "	seq             INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "	generation      INTEGER NOT NULL,\n"
+    "	committed_ms    INTEGER NOT NULL,\n"
+    "	kind            TEXT NOT NULL CHECK (kind IN ('rule', 'rrset')),\n"
+    "	owner           TEXT NOT NULL,\n"
+    "	prev_owner      TEXT,\n"
+    "	app_instance_id TEXT,\n"
+    "	dns_rule_id     TEXT,\n"
+    "	domain_name     TEXT,\n"
+    "	state           TEXT CHECK (state IS NULL OR state IN ('ACTIVE', 'INACTIVE', 'DELETED')),\n"
+    "	zone            TEXT,\n"
+    "	rrtype          TEXT,\n"
+    "	rdata_count     INTEGER\n"
+    ");\n"
+    "CREATE INDEX changes_by_generation ON changes (generation);\n"
+    "CREATE TABLE state (\n"
+    "	id             INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "	generation     INTEGER NOT NULL CHECK (generation >= 0),\n"
+    "	pruned_through INTEGER NOT NULL CHECK (pruned_through >= 0),\n"
+    "	signalled_seq  INTEGER NOT NULL CHECK (signalled_seq >= 0),\n"
+    "	instance       TEXT NOT NULL\n"
+    ");\n"
+    "INSERT INTO state (id, generation, pruned_through, signalled_seq, instance)\n"
+    "	VALUES (1, 0, 0, 0, lower(hex(randomblob(16))));\n";
 
 /*! Version 2: zone sync bookkeeping (what syncd wrote into which Knot zone,
  *  and up to which generation each zone is synced). */
 static const char MIGRATION_2[] =
-	"CREATE TABLE zone_sync_owned (\n"
-	"	zone       TEXT NOT NULL CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
-	"	owner      TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
-	"	type       INTEGER NOT NULL CHECK (type BETWEEN 1 AND 65535),\n"
-	"	ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 2147483647),\n"
-	"	rdata_text TEXT NOT NULL,\n"
-	"	rdata_wire BLOB NOT NULL CHECK (length(rdata_wire) <= 65535),\n"
-	"	PRIMARY KEY (zone, owner, type, rdata_wire)\n"
-	");\n"
-	"CREATE TABLE zone_sync_state (\n"
-	"	zone              TEXT PRIMARY KEY CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
-	"	synced_generation INTEGER NOT NULL CHECK (synced_generation >= 0),\n"
-	"	serial            INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),\n"
-	"	updated_ms        INTEGER NOT NULL\n"
-	");\n";
+    "CREATE TABLE zone_sync_owned (\n"
+    "	zone       TEXT NOT NULL CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
+    "	owner      TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
+    "	type       INTEGER NOT NULL CHECK (type BETWEEN 1 AND 65535),\n"
+    "	ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 2147483647),\n"
+    "	rdata_text TEXT NOT NULL,\n"
+    "	rdata_wire BLOB NOT NULL CHECK (length(rdata_wire) <= 65535),\n"
+    "	PRIMARY KEY (zone, owner, type, rdata_wire)\n"
+    ");\n"
+    "CREATE TABLE zone_sync_state (\n"
+    "	zone              TEXT PRIMARY KEY CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
+    "	synced_generation INTEGER NOT NULL CHECK (synced_generation >= 0),\n"
+    "	serial            INTEGER NOT NULL CHECK (serial BETWEEN 0 AND 4294967295),\n"
+    "	updated_ms        INTEGER NOT NULL\n"
+    ");\n";
 
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
@@ -112,8 +113,7 @@ int64_t mecdns_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void set_err(char *err, size_t err_len, const char *fmt, const char *a,
-                    const char *b)
+static void set_err(char *err, size_t err_len, const char *fmt, const char *a, const char *b)
 {
 	if (err != NULL && err_len > 0) {
 		snprintf(err, err_len, fmt, a, b);
@@ -174,8 +174,8 @@ int mecdns_db_migrate(sqlite3 *db, char *err, size_t err_len)
 	if (version > MECDNS_SCHEMA_VERSION || version < 0) {
 		char ver[16];
 		snprintf(ver, sizeof(ver), "%d", version);
-		set_err(err, err_len, "schema version %s is newer than this build knows%s",
-		        ver, " (upgrade mecdns)");
+		set_err(err, err_len, "schema version %s is newer than this build knows%s", ver,
+		        " (upgrade mecdns)");
 		return SQLITE_MISMATCH;
 	}
 	for (int next = version + 1; next <= MECDNS_SCHEMA_VERSION; next++) {
@@ -192,10 +192,10 @@ static int configure_writer(sqlite3 *db)
 {
 	char *msg = NULL;
 	int ret = sqlite3_exec(db,
-		"PRAGMA journal_mode = WAL;"
-		"PRAGMA synchronous = FULL;"
-		"PRAGMA foreign_keys = ON;",
-		NULL, NULL, &msg);
+	                       "PRAGMA journal_mode = WAL;"
+	                       "PRAGMA synchronous = FULL;"
+	                       "PRAGMA foreign_keys = ON;",
+	                       NULL, NULL, &msg);
 	sqlite3_free(msg);
 	if (ret != SQLITE_OK) {
 		return ret;
@@ -249,21 +249,22 @@ static int check_reader_version(sqlite3 *db, const char *path, char *err, size_t
 	}
 	if (version == 0) {
 		set_err(err, err_len, "%s: %s", path,
-		        "not a mecdns database yet (schema version 0; start mecdns-syncd or run mecdns-db init)");
+		        "not a mecdns database yet (schema version 0; start mecdns-syncd or run "
+		        "mecdns-db init)");
 		return SQLITE_MISMATCH;
 	}
 	if (version != MECDNS_SCHEMA_VERSION) {
 		char msg[128];
-		snprintf(msg, sizeof(msg), "schema version %d, this build knows %d",
-		         version, MECDNS_SCHEMA_VERSION);
+		snprintf(msg, sizeof(msg), "schema version %d, this build knows %d", version,
+		         MECDNS_SCHEMA_VERSION);
 		set_err(err, err_len, "%s: %s", path, msg);
 		return SQLITE_MISMATCH;
 	}
 	return SQLITE_OK;
 }
 
-int mecdns_db_open(const char *path, mecdns_db_mode_t mode, sqlite3 **out,
-                   char *err, size_t err_len)
+int mecdns_db_open(const char *path, mecdns_db_mode_t mode, sqlite3 **out, char *err,
+                   size_t err_len)
 {
 	*out = NULL;
 	if (path == NULL || *path == '\0') {

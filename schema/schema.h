@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns: the SQLite schema and how a database file is opened.
  *
  *  One database file in WAL mode holds the MEC DNS rules, the rrecord sets
@@ -77,8 +78,8 @@ typedef enum {
  *         SQLITE_MISMATCH when the file has a schema version this build
  *         does not know (newer than MECDNS_SCHEMA_VERSION).
  */
-int mecdns_db_open(const char *path, mecdns_db_mode_t mode, sqlite3 **out,
-                   char *err, size_t err_len);
+int mecdns_db_open(const char *path, mecdns_db_mode_t mode, sqlite3 **out, char *err,
+                   size_t err_len);
 
 /*!
  * \brief Applies every forward migration from the file's version up to

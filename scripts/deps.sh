@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian 12 packages mecdns needs to build, test and run, when
 # missing. Services of the installed packages (knot, nsd, bird) are never
 # started by the installation: a policy-rc.d forbids it while apt runs.
@@ -12,7 +13,7 @@ PACKAGES=(
 	nsd bird2
 	python3 python3-yaml python3-jsonschema
 	systemd libxml2-utils
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev clang-format cppcheck
 	${MECDNS_EXTRA_PACKAGES:-}
 )
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Measures what issue 7 ("Hardening") asks to be shown, and writes the
 # figures to docs/reliability.md:
 #

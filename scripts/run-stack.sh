@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds mecdns and runs the whole stack on embedded defaults, in the
 # foreground, until Ctrl-C (or `scripts/run-stack.sh stop` from elsewhere):
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds mecdns with ASan + UBSan (+ LeakSanitizer) in its own build
 # directory and runs the whole test suite there (knotd gets the ASan runtime
 # preloaded to load the ASan-built module). Every sanitizer report of every

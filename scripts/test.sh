@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds mecdns and runs every test (unit and integration against real knotd,
-# dbus-daemon and SQLite files). Installs missing Debian packages first.
+# dbus-daemon and SQLite files). Installs missing Debian packages first and
+# runs the static checks (scripts/lint.sh: clang-format, cppcheck, SPDX).
 #   scripts/test.sh            build + make check
 #   CI=true scripts/test.sh    also make distcheck, a short fuzzing run of
 #                              every target (fuzz/ci.sh) and the whole suite
@@ -9,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
+# Formatting, cppcheck and licence lines first: a red lint fails in seconds.
+scripts/lint.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # store: the only code that writes SQL (rules, rrsets, change log), plus the
 # canonical domain name form shared by syncd's validation.
 noinst_LTLIBRARIES += store/libmecdns-store.la

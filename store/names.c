@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns store: the canonical form of a domain name.
  *
  *  Every name the store keeps (rule owners, rrset zones and owners) is in one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns store: the only code that writes SQL (contract in store/store.h).
  *
  *  Two connections to one WAL database file:
@@ -323,9 +324,9 @@ typedef struct {
 /*! A write waiting for the COMMIT of its group (on its writer's stack). */
 typedef struct group_member {
 	struct group_member *next;
-	bool done;                       /*!< Set, with status, by the committer. */
-	mecdns_store_status_t status;    /*!< OK: committed (durable). */
-	char error[512];                 /*!< The COMMIT's message on failure. */
+	bool done;                    /*!< Set, with status, by the committer. */
+	mecdns_store_status_t status; /*!< OK: committed (durable). */
+	char error[512];              /*!< The COMMIT's message on failure. */
 } group_member_t;
 
 struct mecdns_store {
@@ -334,11 +335,11 @@ struct mecdns_store {
 	/* Group commit: the list under writer.lock; done flags under
 	 * group_lock, so a finished member returns without writer.lock (which
 	 * the next group's COMMIT may hold). */
-	atomic_uint waiting;             /*!< Writers blocked on writer.lock. */
-	group_member_t *members;         /*!< Writes in the open transaction. */
+	atomic_uint waiting;     /*!< Writers blocked on writer.lock. */
+	group_member_t *members; /*!< Writes in the open transaction. */
 	size_t member_count;
 	pthread_mutex_t group_lock;
-	pthread_cond_t group_done;       /*!< Signalled when a group ends. */
+	pthread_cond_t group_done; /*!< Signalled when a group ends. */
 	bool cond_ready;
 };
 
@@ -723,8 +724,11 @@ static mecdns_store_status_t writer_leave(mecdns_store_t *store, mecdns_store_st
 		return status;
 	}
 
-	group_member_t me = {0};
+	group_member_t me = { 0 };
 	me.next = store->members;
+	/* The committer unlinks every member before it sets done, and this frame
+	 * waits for done below: &me never outlives the call. */
+	// cppcheck-suppress autoVariables
 	store->members = &me;
 	store->member_count++;
 	if (atomic_load(&store->waiting) == 0 || store->member_count >= GROUP_MAX) {
@@ -1191,7 +1195,7 @@ mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecd
 		return status;
 	}
 
-	mecdns_rule_t stored = {0};
+	mecdns_rule_t stored = { 0 };
 	status = rule_read(txn.conn, rule->app_instance_id, rule->dns_rule_id, &stored);
 	if (status == MECDNS_STORE_OK) {
 		mecdns_rule_clear(&stored);
@@ -1251,7 +1255,7 @@ mecdns_store_status_t mecdns_store_rule_update(mecdns_store_t *store, const mecd
 		return status;
 	}
 
-	mecdns_rule_t stored = {0};
+	mecdns_rule_t stored = { 0 };
 	char *old_owner = NULL;
 	status = rule_read_existing(txn.conn, rule->app_instance_id, rule->dns_rule_id, &stored);
 	if (status == MECDNS_STORE_OK) {
@@ -1299,7 +1303,7 @@ mecdns_store_status_t mecdns_store_rule_delete(mecdns_store_t *store, const char
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
-	mecdns_rule_t stored = {0};
+	mecdns_rule_t stored = { 0 };
 	status = rule_read_existing(txn.conn, app_instance_id, dns_rule_id, &stored);
 	if (status == MECDNS_STORE_OK) {
 		status = check_expected_version(&stored, expected_version);
@@ -1858,7 +1862,7 @@ mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
-	mecdns_rrset_list_t list = {0};
+	mecdns_rrset_list_t list = { 0 };
 	sqlite3_stmt *stmt = statement(conn, ST_RRSET_GET);
 	status = MECDNS_STORE_ERROR;
 	if (stmt != NULL) {
@@ -1872,7 +1876,7 @@ mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *
 	}
 	if (status == MECDNS_STORE_OK) {
 		*out = list.items[0];
-		list.items[0] = (mecdns_rrset_t){0};
+		list.items[0] = (mecdns_rrset_t){ 0 };
 	}
 	mecdns_rrset_list_free(&list);
 	return status;
@@ -2240,8 +2244,8 @@ static mecdns_store_status_t zone_rows(connection_t *conn, sqlite3_stmt *stmt, r
 static mecdns_store_status_t zone_read_owner(connection_t *conn, record_builder_t *b,
                                              const char *zone, const char *owner)
 {
-	statement_id_t ids[2] = {owner != NULL ? ST_ZONE_RULES_OWNER : ST_ZONE_RULES_ALL,
-	                         owner != NULL ? ST_ZONE_RDATA_OWNER : ST_ZONE_RDATA_ALL};
+	statement_id_t ids[2] = { owner != NULL ? ST_ZONE_RULES_OWNER : ST_ZONE_RULES_ALL,
+		                  owner != NULL ? ST_ZONE_RDATA_OWNER : ST_ZONE_RDATA_ALL };
 	mecdns_store_status_t status = MECDNS_STORE_OK;
 	for (int i = 0; status == MECDNS_STORE_OK && i < 2; i++) {
 		sqlite3_stmt *stmt = statement(conn, ids[i]);
@@ -2393,7 +2397,7 @@ mecdns_store_status_t mecdns_store_zone_snapshot(mecdns_store_t *store, const ch
 	}
 
 	out->whole_zone = since == 0 || since < pruned_through || since > out->generation;
-	record_builder_t builder = {.list = &out->records};
+	record_builder_t builder = { .list = &out->records };
 	if (status == MECDNS_STORE_OK && out->whole_zone) {
 		status = zone_read_owner(conn, &builder, zone, NULL);
 	} else if (status == MECDNS_STORE_OK) {
@@ -2454,7 +2458,7 @@ mecdns_store_status_t mecdns_store_zone_owned(mecdns_store_t *store, const char 
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
-	record_builder_t builder = {.list = out};
+	record_builder_t builder = { .list = out };
 	size_t rounds = owners != NULL ? owner_count : 1;
 	for (size_t i = 0; status == MECDNS_STORE_OK && i < rounds; i++) {
 		sqlite3_stmt *stmt =

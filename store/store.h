@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns store: the only code that writes SQL.
  *
  *  Every successful write changes rows, bumps state.generation by one and
@@ -33,16 +34,16 @@
 /*! Result of a store operation; syncd maps each to one HTTP status. */
 typedef enum {
 	MECDNS_STORE_OK = 0,
-	MECDNS_STORE_NOT_FOUND,  /*!< No such rule, app instance or rrset. (404) */
-	MECDNS_STORE_EXISTS,     /*!< Create of a key that exists. (409) */
-	MECDNS_STORE_CONFLICT,   /*!< CNAME beside other data at one owner. (409) */
-	MECDNS_STORE_STALE,      /*!< Expected version does not match. (412) */
-	MECDNS_STORE_INVALID,    /*!< Value refused by the schema. (400) */
-	MECDNS_STORE_BUSY,       /*!< Database locked past the busy timeout. (503) */
-	MECDNS_STORE_FULL,       /*!< Disk or database full. (507) */
-	MECDNS_STORE_READONLY,   /*!< File or directory not writable. (503) */
-	MECDNS_STORE_CORRUPT,    /*!< Not a database / corrupt. (503) */
-	MECDNS_STORE_ERROR,      /*!< Any other fault. (500) */
+	MECDNS_STORE_NOT_FOUND, /*!< No such rule, app instance or rrset. (404) */
+	MECDNS_STORE_EXISTS,    /*!< Create of a key that exists. (409) */
+	MECDNS_STORE_CONFLICT,  /*!< CNAME beside other data at one owner. (409) */
+	MECDNS_STORE_STALE,     /*!< Expected version does not match. (412) */
+	MECDNS_STORE_INVALID,   /*!< Value refused by the schema. (400) */
+	MECDNS_STORE_BUSY,      /*!< Database locked past the busy timeout. (503) */
+	MECDNS_STORE_FULL,      /*!< Disk or database full. (507) */
+	MECDNS_STORE_READONLY,  /*!< File or directory not writable. (503) */
+	MECDNS_STORE_CORRUPT,   /*!< Not a database / corrupt. (503) */
+	MECDNS_STORE_ERROR,     /*!< Any other fault. (500) */
 } mecdns_store_status_t;
 
 /*! \brief Short English name of a status ("not found", "busy", ...). */
@@ -60,8 +61,8 @@ typedef struct mecdns_store mecdns_store_t;
  *         A file the process may only read opens, and writes to it return
  *         READONLY.
  */
-mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out,
-                                        char *err, size_t err_len);
+mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out, char *err,
+                                        size_t err_len);
 
 void mecdns_store_close(mecdns_store_t *store);
 
@@ -78,9 +79,9 @@ typedef enum {
 typedef struct {
 	char *app_instance_id;
 	char *dns_rule_id;
-	char *domain_name;   /*!< As sent by the client; echoed by the APIs. */
-	char *owner;         /*!< Canonical (lower case, trailing dot). Filled by the
-	                          store from domain_name; ignored on input. */
+	char *domain_name; /*!< As sent by the client; echoed by the APIs. */
+	char *owner;       /*!< Canonical (lower case, trailing dot). Filled by the
+	                        store from domain_name; ignored on input. */
 	mecdns_ip_type_t ip_type;
 	char *ip_address;    /*!< Canonical text (the store re-formats it). */
 	int64_t ttl;         /*!< -1: not set (module's default-ttl applies). */
@@ -136,24 +137,24 @@ mecdns_store_status_t mecdns_store_rule_delete(mecdns_store_t *store, const char
  *         NOT_FOUND when it had none.
  *  \param generation  If not NULL, the generation of the commit. */
 mecdns_store_status_t mecdns_store_rule_delete_app(mecdns_store_t *store,
-                                                   const char *app_instance_id,
-                                                   size_t *deleted, uint64_t *generation);
+                                                   const char *app_instance_id, size_t *deleted,
+                                                   uint64_t *generation);
 
 /*** Resource record sets (MEP -> DNS rrecord API). ***/
 
 typedef struct {
-	char *text;        /*!< Presentation format, as returned by the API. */
-	uint8_t *wire;     /*!< RDATA in wire format (what DNS answers carry). */
+	char *text;    /*!< Presentation format, as returned by the API. */
+	uint8_t *wire; /*!< RDATA in wire format (what DNS answers carry). */
 	uint16_t wire_len;
 } mecdns_rdata_t;
 
 typedef struct {
-	char *zone;        /*!< Canonical zone ("." by default). */
-	char *owner;       /*!< Canonical owner. */
-	uint16_t type;     /*!< RR type code (KNOT_RRTYPE_A, ...). */
+	char *zone;    /*!< Canonical zone ("." by default). */
+	char *owner;   /*!< Canonical owner. */
+	uint16_t type; /*!< RR type code (KNOT_RRTYPE_A, ...). */
 	uint32_t ttl;
 	mecdns_rdata_t *rdata;
-	size_t rdata_count; /*!< 0 in a replace = delete the set. */
+	size_t rdata_count;  /*!< 0 in a replace = delete the set. */
 	uint64_t generation; /*!< Output only. */
 } mecdns_rrset_t;
 
@@ -182,9 +183,8 @@ void mecdns_rrset_list_free(mecdns_rrset_list_t *list);
  * \param generation  If not NULL, the generation of the commit (the current,
  *                    unchanged one if nothing changed).
  */
-mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store,
-                                                 const mecdns_rrset_t *sets, size_t count,
-                                                 uint64_t *generation);
+mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store, const mecdns_rrset_t *sets,
+                                                 size_t count, uint64_t *generation);
 
 /*! \brief Adds records to a set (creating it), as POST /rrecord does: new
  *         records (by wire) are appended, the set takes the given ttl.
@@ -199,8 +199,7 @@ mecdns_store_status_t mecdns_store_rrset_delete(mecdns_store_t *store, const cha
 
 /*! \brief Reads one set. NOT_FOUND if absent. */
 mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *zone,
-                                             const char *owner, uint16_t type,
-                                             mecdns_rrset_t *out);
+                                             const char *owner, uint16_t type, mecdns_rrset_t *out);
 
 /*! \brief Lists sets, ordered by zone, owner, type; zone NULL = every zone. */
 mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char *zone,
@@ -220,15 +219,15 @@ typedef struct {
 	int64_t committed_ms;
 	mecdns_change_kind_t kind;
 	const char *owner;
-	const char *prev_owner;       /*!< NULL unless a rule changed its name. */
+	const char *prev_owner; /*!< NULL unless a rule changed its name. */
 	/* kind RULE */
 	const char *app_instance_id;
 	const char *dns_rule_id;
 	const char *domain_name;
-	const char *state;            /*!< "ACTIVE", "INACTIVE" or "DELETED". */
+	const char *state; /*!< "ACTIVE", "INACTIVE" or "DELETED". */
 	/* kind RRSET */
 	const char *zone;
-	const char *rrtype;           /*!< Mnemonic ("A", "AAAA", ...). */
+	const char *rrtype; /*!< Mnemonic ("A", "AAAA", ...). */
 	uint32_t rdata_count;
 } mecdns_change_t;
 
@@ -238,8 +237,8 @@ typedef bool (*mecdns_change_cb)(const mecdns_change_t *change, void *ctx);
 /*! \brief Calls cb for up to limit changes with seq > after_seq, in seq order
  *         (limit 0: no limit). Rows are copied in batches and cb runs with no
  *         lock held, so it may call the store (e.g. set_signalled). */
-mecdns_store_status_t mecdns_store_changes(mecdns_store_t *store, uint64_t after_seq,
-                                           size_t limit, mecdns_change_cb cb, void *ctx);
+mecdns_store_status_t mecdns_store_changes(mecdns_store_t *store, uint64_t after_seq, size_t limit,
+                                           mecdns_change_cb cb, void *ctx);
 
 /*!
  * \brief The generation the calling thread's last read (rule_get, rule_list,
@@ -265,12 +264,12 @@ mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t
  *
  * A changes row goes when seq <= signalled_seq and committed_ms <=
  * now - keep_ms; pruned_through then becomes the highest generation with no
- * row left at or below it (never lower than before). keep_ms 0 prunes everything signalled; keep_ms < 0: INVALID.
+ * row left at or below it (never lower than before). keep_ms 0 prunes everything signalled; keep_ms
+ * < 0: INVALID.
  *
  * \param deleted  If not NULL, the number of rows removed.
  */
-mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms,
-                                         size_t *deleted);
+mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms, size_t *deleted);
 
 /*! \brief Counts rules by state (for /metrics). */
 mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *active,
@@ -282,11 +281,11 @@ mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *
 
 /*! One record as zone sync sees it. */
 typedef struct {
-	char *owner;       /*!< Canonical owner. */
-	uint16_t type;     /*!< RR type code. */
-	int64_t ttl;       /*!< -1: a rule without ttl (the default TTL applies). */
-	char *text;        /*!< Record data in presentation format (absolute names). */
-	uint8_t *wire;     /*!< Record data in wire format. */
+	char *owner;   /*!< Canonical owner. */
+	uint16_t type; /*!< RR type code. */
+	int64_t ttl;   /*!< -1: a rule without ttl (the default TTL applies). */
+	char *text;    /*!< Record data in presentation format (absolute names). */
+	uint8_t *wire; /*!< Record data in wire format. */
 	uint16_t wire_len;
 } mecdns_zone_record_t;
 
@@ -299,12 +298,12 @@ void mecdns_zone_record_list_free(mecdns_zone_record_list_t *list);
 
 /*! What zone sync reads about one zone at one generation. */
 typedef struct {
-	uint64_t generation;  /*!< The generation read. */
-	bool whole_zone;      /*!< records cover every owner of the zone (asked
-	                           for, or the change log no longer reaches back
-	                           to `since`); else only the owners listed. */
-	char **owners;        /*!< !whole_zone: canonical owners in the zone whose
-	                           answers changed after `since` (sorted, unique). */
+	uint64_t generation; /*!< The generation read. */
+	bool whole_zone;     /*!< records cover every owner of the zone (asked
+	                          for, or the change log no longer reaches back
+	                          to `since`); else only the owners listed. */
+	char **owners;       /*!< !whole_zone: canonical owners in the zone whose
+	                          answers changed after `since` (sorted, unique). */
 	size_t owner_count;
 	mecdns_zone_record_list_t records; /*!< Rows of those owners, by owner. */
 } mecdns_zone_snapshot_t;

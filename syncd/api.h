@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd API handlers: one file per API (api_mp1.c, api_mm5.c,
  *  api_rrecord.c, api_ops.c), one route table (routes.c).
  *
@@ -44,12 +45,12 @@ typedef struct {
 /*! One request as a handler sees it. */
 typedef struct syncd_request {
 	const char *method;
-	const char *path;         /*!< Decoded path, without the query. */
+	const char *path; /*!< Decoded path, without the query. */
 	const char *params[SYNCD_MAX_PARAMS];
 	size_t param_count;
-	const char *body;         /*!< NUL-terminated (body_len bytes before). */
+	const char *body; /*!< NUL-terminated (body_len bytes before). */
 	size_t body_len;
-	void *connection;         /*!< The HTTP layer's handle (opaque). */
+	void *connection; /*!< The HTTP layer's handle (opaque). */
 } syncd_request_t;
 
 /*! \brief A request header (case-insensitive name), or NULL. */
@@ -63,10 +64,10 @@ typedef void (*syncd_handler_t)(syncd_ctx_t *ctx, const syncd_request_t *req,
 
 typedef struct {
 	const char *method;
-	const char *pattern;     /*!< "/a/{}/b": "{}" captures one segment. */
+	const char *pattern; /*!< "/a/{}/b": "{}" captures one segment. */
 	syncd_handler_t handler;
-	syncd_need_t need;       /*!< SYNCD_NEED_APP: params[0] is the app id. */
-	const char *name;        /*!< Label for metrics and logs. */
+	syncd_need_t need; /*!< SYNCD_NEED_APP: params[0] is the app id. */
+	const char *name;  /*!< Label for metrics and logs. */
 } syncd_route_t;
 
 /*! The route table and its length. */
@@ -80,8 +81,8 @@ extern const size_t syncd_route_count;
  *               methods it allows ("GET, PUT"), else "".
  * \return The index in syncd_routes, or SIZE_MAX.
  */
-size_t syncd_route_find(const char *method, const char *path, syncd_request_t *req,
-                        char *allow, size_t allow_len);
+size_t syncd_route_find(const char *method, const char *path, syncd_request_t *req, char *allow,
+                        size_t allow_len);
 
 /*** Helpers shared by the handlers (api_ops.c). ***/
 

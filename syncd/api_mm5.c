@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd Mm5: the MEC platform manager configures DNS rules
  *  (/mep/config/{appInstanceId}/dns_rules[/{dnsRuleId}]). The GETs are
  *  Mp1's (api_rules_list, api_rule_get).
@@ -74,9 +75,10 @@ void api_mm5_delete_app(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 	size_t deleted = 0;
 	uint64_t generation = 0;
 	mecdns_store_status_t status =
-		mecdns_store_rule_delete_app(ctx->store, app, &deleted, &generation);
+	    mecdns_store_rule_delete_app(ctx->store, app, &deleted, &generation);
 	if (status == MECDNS_STORE_NOT_FOUND) {
-		syncd_problemf(resp, 404, req->path, "application instance %s has no DNS rules", app);
+		syncd_problemf(resp, 404, req->path, "application instance %s has no DNS rules",
+		               app);
 		return;
 	}
 	if (status != MECDNS_STORE_OK) {
@@ -183,7 +185,7 @@ void api_mm5_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 	}
 	uint64_t generation = 0;
 	mecdns_store_status_t status =
-		mecdns_store_rule_delete(ctx->store, app, id, expected, &generation);
+	    mecdns_store_rule_delete(ctx->store, app, id, expected, &generation);
 	if (status != MECDNS_STORE_OK) {
 		syncd_problem_store(resp, status, what, req->path);
 		return;

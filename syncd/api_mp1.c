@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd Mp1: ETSI GS MEC 011 v2.1.1 DNS rules of an application
  *  instance (/mec_app_support/v1/applications/{appInstanceId}/dns_rules).
  *
@@ -119,7 +120,8 @@ void api_mp1_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 		goto out;
 	}
 	mecdns_rule_t stored = { 0 };
-	mecdns_store_status_t status = mecdns_store_rule_update(ctx->store, &rule, expected, &stored);
+	mecdns_store_status_t status =
+	    mecdns_store_rule_update(ctx->store, &rule, expected, &stored);
 	if (status != MECDNS_STORE_OK) {
 		syncd_problem_store(resp, status, what, req->path);
 		goto out;

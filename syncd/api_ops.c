@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd operations endpoints (/healthz, /readyz, /metrics) and the
  *  helpers every API handler shares. */
 
@@ -23,8 +24,8 @@ cJSON *api_parse_body(const syncd_request_t *req, syncd_response_t *resp)
 	if (json == NULL) {
 		const char *at = cJSON_GetErrorPtr();
 		size_t offset = at != NULL && at >= req->body && at <= req->body + req->body_len
-		                        ? (size_t)(at - req->body)
-		                        : 0;
+		                    ? (size_t)(at - req->body)
+		                    : 0;
 		syncd_problemf(resp, 400, req->path, "the body is not valid JSON (near byte %zu)",
 		               offset);
 		return NULL;
@@ -33,7 +34,8 @@ cJSON *api_parse_body(const syncd_request_t *req, syncd_response_t *resp)
 	for (; end != NULL && end < req->body + req->body_len; end++) {
 		if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
 			cJSON_Delete(json);
-			syncd_problem(resp, 400, "the body has data after its JSON value", req->path);
+			syncd_problem(resp, 400, "the body has data after its JSON value",
+			              req->path);
 			return NULL;
 		}
 	}
@@ -88,8 +90,8 @@ void api_healthz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 {
 	mecdns_store_status_t status = mecdns_store_state(ctx->store, NULL, NULL, NULL);
 	if (status != MECDNS_STORE_OK) {
-		syncd_problemf(resp, 503, req->path, "database %s: %s", mecdns_store_strerror(status),
-		               mecdns_store_last_error());
+		syncd_problemf(resp, 503, req->path, "database %s: %s",
+		               mecdns_store_strerror(status), mecdns_store_last_error());
 		return;
 	}
 	syncd_response_text(resp, 200, "text/plain; charset=utf-8", "ok\n", 3);
@@ -106,8 +108,8 @@ void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *
 {
 	mecdns_store_status_t status = mecdns_store_state(ctx->store, NULL, NULL, NULL);
 	if (status != MECDNS_STORE_OK) {
-		syncd_problemf(resp, 503, req->path, "database %s: %s", mecdns_store_strerror(status),
-		               mecdns_store_last_error());
+		syncd_problemf(resp, 503, req->path, "database %s: %s",
+		               mecdns_store_strerror(status), mecdns_store_last_error());
 		return;
 	}
 	bool bus_none = strcmp(ctx->config->dbus, "none") == 0;
@@ -138,10 +140,11 @@ static void print_requests(FILE *out, const syncd_ctx_t *ctx)
 		for (int code = 100; code < 600; code++) {
 			uint64_t count = syncd_metrics_get(ctx->metrics, route, code);
 			if (count > 0) {
-				fprintf(out,
-				        "mecdns_syncd_http_requests_total{route=\"%s\",method=\"%s\","
-				        "code=\"%d\"} %" PRIu64 "\n",
-				        name, method, code, count);
+				fprintf(
+				    out,
+				    "mecdns_syncd_http_requests_total{route=\"%s\",method=\"%s\","
+				    "code=\"%d\"} %" PRIu64 "\n",
+				    name, method, code, count);
 			}
 		}
 	}
@@ -169,23 +172,24 @@ void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 	print_requests(out, ctx);
 	syncd_metrics_print_limits(ctx->metrics, ctx->limits, out);
 	syncd_zonesync_print_metrics(ctx->zonesync, out);
-	fprintf(out,
-	        "# HELP mecdns_rules DNS rules in the database, by state.\n"
-	        "# TYPE mecdns_rules gauge\n"
-	        "mecdns_rules{state=\"ACTIVE\"} %" PRIu64 "\n"
-	        "mecdns_rules{state=\"INACTIVE\"} %" PRIu64 "\n"
-	        "# HELP mecdns_generation Last committed database generation.\n"
-	        "# TYPE mecdns_generation gauge\n"
-	        "mecdns_generation %" PRIu64 "\n"
-	        "# HELP mecdns_signals_outbox_depth Committed changes not yet signalled on D-Bus.\n"
-	        "# TYPE mecdns_signals_outbox_depth gauge\n"
-	        "mecdns_signals_outbox_depth %" PRIu64 "\n"
-	        "# HELP mecdns_signals_connected Whether the D-Bus emitter owns its name (1) or not.\n"
-	        "# TYPE mecdns_signals_connected gauge\n"
-	        "mecdns_signals_connected %d\n",
-	        active, inactive, generation,
-	        ctx->signals != NULL ? mecdns_signals_outbox_depth(ctx->signals) : 0,
-	        ctx->signals != NULL && mecdns_signals_connected(ctx->signals) ? 1 : 0);
+	fprintf(
+	    out,
+	    "# HELP mecdns_rules DNS rules in the database, by state.\n"
+	    "# TYPE mecdns_rules gauge\n"
+	    "mecdns_rules{state=\"ACTIVE\"} %" PRIu64 "\n"
+	    "mecdns_rules{state=\"INACTIVE\"} %" PRIu64 "\n"
+	    "# HELP mecdns_generation Last committed database generation.\n"
+	    "# TYPE mecdns_generation gauge\n"
+	    "mecdns_generation %" PRIu64 "\n"
+	    "# HELP mecdns_signals_outbox_depth Committed changes not yet signalled on D-Bus.\n"
+	    "# TYPE mecdns_signals_outbox_depth gauge\n"
+	    "mecdns_signals_outbox_depth %" PRIu64 "\n"
+	    "# HELP mecdns_signals_connected Whether the D-Bus emitter owns its name (1) or not.\n"
+	    "# TYPE mecdns_signals_connected gauge\n"
+	    "mecdns_signals_connected %d\n",
+	    active, inactive, generation,
+	    ctx->signals != NULL ? mecdns_signals_outbox_depth(ctx->signals) : 0,
+	    ctx->signals != NULL && mecdns_signals_connected(ctx->signals) ? 1 : 0);
 	if (fclose(out) != 0 || text == NULL) {
 		free(text);
 		syncd_problem(resp, 500, "out of memory", req->path);

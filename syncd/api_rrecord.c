@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd MEP -> DNS server API (/mep/dns_server_mgmt/v1/rrecord), as
  *  the EdgeGallery MEP server calls its DNS server:
  *
@@ -50,7 +51,8 @@ static char *query_zone(const syncd_request_t *req, syncd_response_t *resp)
 	}
 	char *canonical = mecdns_canonical_name(zone);
 	if (canonical == NULL) {
-		syncd_problemf(resp, 400, req->path, "zone \"%s\" is not a valid domain name", zone);
+		syncd_problemf(resp, 400, req->path, "zone \"%s\" is not a valid domain name",
+		               zone);
 	}
 	return canonical;
 }
@@ -73,7 +75,8 @@ static bool read_rdata(const cJSON *array, mecdns_rrset_t *set, char *err, size_
 		return false;
 	}
 	const cJSON *item = NULL;
-	cJSON_ArrayForEach(item, array) {
+	cJSON_ArrayForEach(item, array)
+	{
 		if (!cJSON_IsString(item) || item->valuestring == NULL) {
 			snprintf(err, err_len, "rData must be an array of strings");
 			return false;
@@ -225,13 +228,15 @@ static bool count_bulk(const cJSON *json, size_t *total, char *err, size_t err_l
 		return false;
 	}
 	const cJSON *entry = NULL;
-	cJSON_ArrayForEach(entry, json) {
+	cJSON_ArrayForEach(entry, json)
+	{
 		const cJSON *zone = cJSON_GetObjectItemCaseSensitive(entry, "zone");
 		const cJSON *rr = cJSON_GetObjectItemCaseSensitive(entry, "rr");
 		if (!cJSON_IsObject(entry) || (zone != NULL && !cJSON_IsString(zone)) ||
 		    !cJSON_IsArray(rr)) {
-			snprintf(err, err_len,
-			         "each element must be {\"zone\": string, \"rr\": array of records}");
+			snprintf(
+			    err, err_len,
+			    "each element must be {\"zone\": string, \"rr\": array of records}");
 			return false;
 		}
 		*total += (size_t)cJSON_GetArraySize(rr);
@@ -256,7 +261,8 @@ static bool read_bulk(const cJSON *json, mecdns_rrset_t **out, size_t *out_count
 	}
 	size_t count = 0;
 	const cJSON *entry = NULL;
-	cJSON_ArrayForEach(entry, json) {
+	cJSON_ArrayForEach(entry, json)
+	{
 		const cJSON *zone_item = cJSON_GetObjectItemCaseSensitive(entry, "zone");
 		const char *zone_text = zone_item != NULL ? zone_item->valuestring : ".";
 		char *zone = mecdns_canonical_name(zone_text);
@@ -266,7 +272,8 @@ static bool read_bulk(const cJSON *json, mecdns_rrset_t **out, size_t *out_count
 		}
 		const cJSON *rr = NULL;
 		bool ok = true;
-		cJSON_ArrayForEach(rr, cJSON_GetObjectItemCaseSensitive(entry, "rr")) {
+		cJSON_ArrayForEach(rr, cJSON_GetObjectItemCaseSensitive(entry, "rr"))
+		{
 			char reason[400];
 			ok = rrset_from_json(rr, zone, &sets[count], reason, sizeof(reason));
 			count++;
@@ -281,7 +288,8 @@ static bool read_bulk(const cJSON *json, mecdns_rrset_t **out, size_t *out_count
 					char what[400];
 					describe(&sets[i], what, sizeof(what));
 					snprintf(err, err_len,
-					         "record %zu: %s appears twice (give all its rData once)",
+					         "record %zu: %s appears twice (give all its rData "
+					         "once)",
 					         count, what);
 					ok = false;
 				}
@@ -321,8 +329,8 @@ void api_rrecord_bulk_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_re
 	/* An empty body commits nothing: it carries the current generation. */
 	uint64_t generation = 0;
 	mecdns_store_status_t status =
-		count == 0 ? mecdns_store_state(ctx->store, &generation, NULL, NULL)
-		           : mecdns_store_rrset_replace(ctx->store, sets, count, &generation);
+	    count == 0 ? mecdns_store_state(ctx->store, &generation, NULL, NULL)
+	               : mecdns_store_rrset_replace(ctx->store, sets, count, &generation);
 	if (status != MECDNS_STORE_OK) {
 		syncd_problem_store(resp, status, "the record sets", req->path);
 		free_sets(sets, count);
@@ -367,7 +375,7 @@ static void answer_set(syncd_ctx_t *ctx, const syncd_request_t *req, const mecdn
 {
 	mecdns_rrset_t stored = { 0 };
 	mecdns_store_status_t status =
-		mecdns_store_rrset_get(ctx->store, key->zone, key->owner, key->type, &stored);
+	    mecdns_store_rrset_get(ctx->store, key->zone, key->owner, key->type, &stored);
 	if (status != MECDNS_STORE_OK) {
 		char what[400];
 		describe(key, what, sizeof(what));
@@ -419,7 +427,7 @@ void api_rrecord_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 	}
 	uint64_t generation = 0;
 	mecdns_store_status_t status =
-		mecdns_store_rrset_delete(ctx->store, key.zone, key.owner, key.type, &generation);
+	    mecdns_store_rrset_delete(ctx->store, key.zone, key.owner, key.type, &generation);
 	if (status != MECDNS_STORE_OK) {
 		char what[400];
 		describe(&key, what, sizeof(what));
@@ -464,7 +472,8 @@ void api_rrecord_add(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 	}
 	if (ok) {
 		uint64_t generation = 0;
-		mecdns_store_status_t status = mecdns_store_rrset_add(ctx->store, &set, &generation);
+		mecdns_store_status_t status =
+		    mecdns_store_rrset_add(ctx->store, &set, &generation);
 		if (status != MECDNS_STORE_OK) {
 			char what[400];
 			describe(&set, what, sizeof(what));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd authorisation (see auth.h). */
 
 #include <ctype.h>
@@ -24,8 +25,8 @@ enum {
 
 typedef struct {
 	uint8_t digest[DIGEST_LEN];
-	unsigned scopes;   /*!< SCOPE_* bits. */
-	char **apps;       /*!< app:ID scopes. */
+	unsigned scopes; /*!< SCOPE_* bits. */
+	char **apps;     /*!< app:ID scopes. */
 	size_t app_count;
 } token_t;
 
@@ -118,8 +119,8 @@ static bool add_scope(token_t *token, const char *scope, const char *where, char
 		token->app_count++;
 	} else {
 		snprintf(err, err_len,
-		         "%s: unknown scope \"%s\" (admin, mm5, dns-mgmt, metrics or app:ID)", where,
-		         scope);
+		         "%s: unknown scope \"%s\" (admin, mm5, dns-mgmt, metrics or app:ID)",
+		         where, scope);
 		return false;
 	}
 	return true;
@@ -138,7 +139,8 @@ static bool parse_line(char *line, const char *where, token_t *token, char *err,
 	}
 	if (strncmp(secret, "sha256:", 7) == 0) {
 		if (!hex_decode(secret + 7, token->digest)) {
-			snprintf(err, err_len, "%s: sha256: must be followed by 64 hex digits", where);
+			snprintf(err, err_len, "%s: sha256: must be followed by 64 hex digits",
+			         where);
 			return false;
 		}
 	} else if (!sha256(secret, strlen(secret), token->digest)) {
@@ -268,11 +270,16 @@ static bool token_allows(const token_t *token, syncd_need_t need, const char *ap
 		return true;
 	}
 	switch (need) {
-	case SYNCD_NEED_NONE: return true;
-	case SYNCD_NEED_MM5: return token->scopes & SCOPE_MM5;
-	case SYNCD_NEED_DNS_MGMT: return token->scopes & SCOPE_DNS_MGMT;
-	case SYNCD_NEED_METRICS: return token->scopes & SCOPE_METRICS;
-	case SYNCD_NEED_ADMIN: return false;
+	case SYNCD_NEED_NONE:
+		return true;
+	case SYNCD_NEED_MM5:
+		return token->scopes & SCOPE_MM5;
+	case SYNCD_NEED_DNS_MGMT:
+		return token->scopes & SCOPE_DNS_MGMT;
+	case SYNCD_NEED_METRICS:
+		return token->scopes & SCOPE_METRICS;
+	case SYNCD_NEED_ADMIN:
+		return false;
 	case SYNCD_NEED_APP:
 		for (size_t i = 0; app_id != NULL && i < token->app_count; i++) {
 			if (strcmp(token->apps[i], app_id) == 0) {

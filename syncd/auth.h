@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd authorisation: bearer tokens and their scopes.
  *
  *  The token file has one token a line, "TOKEN SCOPE[,SCOPE...]", '#'
@@ -19,12 +20,12 @@
 
 /*! What a route needs. */
 typedef enum {
-	SYNCD_NEED_NONE = 0,  /*!< Public (/healthz, /readyz). */
-	SYNCD_NEED_APP,       /*!< Mp1: admin or app:<the app instance id>. */
-	SYNCD_NEED_MM5,       /*!< admin or mm5. */
-	SYNCD_NEED_DNS_MGMT,  /*!< admin or dns-mgmt. */
-	SYNCD_NEED_METRICS,   /*!< admin or metrics. */
-	SYNCD_NEED_ADMIN,     /*!< admin only. */
+	SYNCD_NEED_NONE = 0, /*!< Public (/healthz, /readyz). */
+	SYNCD_NEED_APP,      /*!< Mp1: admin or app:<the app instance id>. */
+	SYNCD_NEED_MM5,      /*!< admin or mm5. */
+	SYNCD_NEED_DNS_MGMT, /*!< admin or dns-mgmt. */
+	SYNCD_NEED_METRICS,  /*!< admin or metrics. */
+	SYNCD_NEED_ADMIN,    /*!< admin only. */
 } syncd_need_t;
 
 typedef enum {

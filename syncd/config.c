@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd configuration (see config.h). */
 
 #include <arpa/inet.h>
@@ -203,15 +204,16 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 
 	unsigned long long number = 0;
 	if (strcmp(name, "insecure-no-auth") == 0 || strcmp(name, "syslog") == 0) {
-		return mecdns_config_apply_bool(name, value, where,
-		                                strcmp(name, "syslog") == 0 ? &config->syslog
-		                                                            : &config->insecure_no_auth,
-		                                err, err_len);
+		return mecdns_config_apply_bool(
+		    name, value, where,
+		    strcmp(name, "syslog") == 0 ? &config->syslog : &config->insecure_no_auth, err,
+		    err_len);
 	} else if (strcmp(name, "log-level") == 0) {
-		return mecdns_config_apply_log_level(value, where, &config->log_level, err, err_len);
+		return mecdns_config_apply_log_level(value, where, &config->log_level, err,
+		                                     err_len);
 	} else if (strcmp(name, "max-body") == 0) {
-		if (!mecdns_config_apply_range(name, value, where, 1024, 1024ULL * 1024 * 1024, "bytes",
-		                               &number, err, err_len)) {
+		if (!mecdns_config_apply_range(name, value, where, 1024, 1024ULL * 1024 * 1024,
+		                               "bytes", &number, err, err_len)) {
 			return false;
 		}
 		config->max_body = (size_t)number;
@@ -227,22 +229,24 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 			return false;
 		}
 		*(strcmp(name, "max-lag") == 0 ? &config->max_lag_ms : &config->knot_poll_ms) =
-			(int)number;
+		    (int)number;
 	} else if (strcmp(name, "query-rate-threshold") == 0) {
 		char *end = NULL;
 		errno = 0;
 		double rate = strtod(value, &end);
 		if (errno != 0 || end == value || *end != '\0' || !(rate >= 0 && rate <= 1e9)) {
-			snprintf(err, err_len,
-			         "%s: query-rate-threshold must be 0..1000000000 queries per second, "
-			         "not \"%s\"", where, value);
+			snprintf(
+			    err, err_len,
+			    "%s: query-rate-threshold must be 0..1000000000 queries per second, "
+			    "not \"%s\"",
+			    where, value);
 			return false;
 		}
 		config->query_rate_threshold = rate;
 	} else if (strcmp(name, "sync-zone") == 0) {
 		/* Repeatable: every value adds a zone. */
-		char **zones = realloc(config->sync_zones,
-		                       (config->sync_zone_count + 1) * sizeof(*zones));
+		char **zones =
+		    realloc(config->sync_zones, (config->sync_zone_count + 1) * sizeof(*zones));
 		char *zone = strdup(value);
 		if (zones == NULL || zone == NULL) {
 			free(zone);
@@ -268,8 +272,8 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 }
 
 /*! \brief apply() for mecdns_config_read_file(). */
-static bool apply_item(void *ctx, const char *name, const char *value, const char *where,
-                       char *err, size_t err_len)
+static bool apply_item(void *ctx, const char *name, const char *value, const char *where, char *err,
+                       size_t err_len)
 {
 	return apply(ctx, name, value, where, err, err_len);
 }
@@ -279,8 +283,8 @@ bool syncd_config_read_file(syncd_config_t *config, const char *path, char *err,
 	return mecdns_config_read_file(path, "syncd", apply_item, config, err, err_len);
 }
 
-bool syncd_listen_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len,
-                        char *err, size_t err_len)
+bool syncd_listen_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len, char *err,
+                        size_t err_len)
 {
 	memset(addr, 0, sizeof(*addr));
 	char host[INET6_ADDRSTRLEN + 2];
@@ -391,8 +395,8 @@ static bool set_defaults(syncd_config_t *config)
 	       mecdns_config_set_string(&config->knot_dbus, "system");
 }
 
-syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *argv[],
-                                        char *err, size_t err_len)
+syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *argv[], char *err,
+                                        size_t err_len)
 {
 	if (!set_defaults(config)) {
 		snprintf(err, err_len, "out of memory");
@@ -421,8 +425,8 @@ syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *
 	}
 
 	/* Pass 2: options override the file. */
-	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply_item, config,
-	                                 err, err_len)) {
+	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply_item,
+	                                 config, err, err_len)) {
 		return SYNCD_CONFIG_ERROR;
 	}
 

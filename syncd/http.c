@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd HTTP server (see http.h). */
 
 #include <microhttpd.h>
@@ -47,10 +48,10 @@ typedef struct http_daemon {
 
 struct syncd_http {
 	syncd_ctx_t *ctx;
-	http_daemon_t *current;   /*!< Accepts new connections (main thread only). */
-	pthread_mutex_t lock;     /*!< Guards the fields below. */
+	http_daemon_t *current; /*!< Accepts new connections (main thread only). */
+	pthread_mutex_t lock;   /*!< Guards the fields below. */
 	pthread_cond_t wake;
-	http_daemon_t *retired;   /*!< Finishing their connections after a reload. */
+	http_daemon_t *retired; /*!< Finishing their connections after a reload. */
 	bool reaper_running;
 	bool stopping;
 	pthread_t reaper;
@@ -174,7 +175,7 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, syncd_re
 static bool client_certificate_ok(struct MHD_Connection *connection)
 {
 	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (info == NULL || info->tls_session == NULL) {
 		return false;
 	}
@@ -208,8 +209,8 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 	if (index == SIZE_MAX) {
 		if (allow[0] != '\0') {
 			resp->allow = allow;
-			syncd_problemf(resp, 405, url, "%s is not allowed here (allowed: %s)", method,
-			               allow);
+			syncd_problemf(resp, 405, url, "%s is not allowed here (allowed: %s)",
+			               method, allow);
 		} else {
 			syncd_problemf(resp, 404, url, "no resource at %s", url);
 		}
@@ -219,19 +220,19 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 
 	if (route->need != SYNCD_NEED_NONE && ctx->config->tls_client_ca != NULL &&
 	    !client_certificate_ok(connection)) {
-		syncd_problem(resp, 403, "a client certificate signed by the configured CA is required",
-		              url);
+		syncd_problem(resp, 403,
+		              "a client certificate signed by the configured CA is required", url);
 		return;
 	}
 	pthread_rwlock_rdlock(&ctx->auth_lock);
 	syncd_auth_result_t auth = syncd_auth_check(
-		ctx->auth,
-		MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-		route->need, route->need == SYNCD_NEED_APP ? req.params[0] : NULL);
+	    ctx->auth,
+	    MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+	    route->need, route->need == SYNCD_NEED_APP ? req.params[0] : NULL);
 	pthread_rwlock_unlock(&ctx->auth_lock);
 	if (auth == SYNCD_AUTH_UNAUTHORIZED) {
-		syncd_problem(resp, 401, "a valid bearer token is required (Authorization: Bearer ...)",
-		              url);
+		syncd_problem(resp, 401,
+		              "a valid bearer token is required (Authorization: Bearer ...)", url);
 		return;
 	}
 	if (auth == SYNCD_AUTH_FORBIDDEN) {
@@ -267,11 +268,11 @@ static syncd_limit_t check_limits(syncd_http_t *http, struct MHD_Connection *con
 	syncd_ctx_t *ctx = http->ctx;
 	const syncd_config_t *config = ctx->config;
 	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	const syncd_limits_conn_t *conn = info != NULL ? info->socket_context : NULL;
 	syncd_limit_t limit = conn != NULL ? conn->verdict : SYNCD_LIMIT_NONE;
 	unsigned retry = SYNCD_LIMITS_CONNECTION_RETRY_AFTER;
-	int headers = 0;
+	int headers;
 	if (limit == SYNCD_LIMIT_CONNECTIONS) {
 		syncd_problemf(resp, 503, url, "too many open connections (max-connections %u)",
 		               config->max_connections);
@@ -285,10 +286,11 @@ static syncd_limit_t check_limits(syncd_http_t *http, struct MHD_Connection *con
 		limit = SYNCD_LIMIT_RATE;
 		syncd_problemf(resp, 429, url,
 		               "too many requests from this address (rate-limit %g per second); "
-		               "retry in %u s", config->rate_limit, retry);
+		               "retry in %u s",
+		               config->rate_limit, retry);
 	} else if (config->max_headers > 0 &&
-	           (headers = MHD_get_connection_values(connection, MHD_HEADER_KIND, NULL,
-	                                                NULL)) > (int)config->max_headers) {
+	           (headers = MHD_get_connection_values(connection, MHD_HEADER_KIND, NULL, NULL)) >
+	               (int)config->max_headers) {
 		limit = SYNCD_LIMIT_HEADERS;
 		syncd_problemf(resp, 431, url, "the request has %d header fields, more than %u",
 		               headers, config->max_headers);
@@ -313,9 +315,8 @@ static double elapsed_ms(const struct timespec *start)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
 	syncd_http_t *http = cls;
 	request_state_t *state = *con_cls;
@@ -344,7 +345,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		if (length != NULL && strtoull(length, NULL, 10) > http->ctx->config->max_body) {
 			state->too_large = true;
 			if (expect != NULL && strcasecmp(expect, "100-continue") == 0) {
-				syncd_problemf(&resp, 413, url, "the request body is larger than %zu bytes",
+				syncd_problemf(&resp, 413, url,
+				               "the request body is larger than %zu bytes",
 				               http->ctx->config->max_body);
 				syncd_metrics_refused(http->ctx->metrics, SYNCD_LIMIT_BODY);
 				syncd_metrics_count(http->ctx->metrics, SIZE_MAX, 413);
@@ -366,8 +368,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	dispatch(http, connection, method, url, state, &resp, &route);
 	syncd_metrics_count(http->ctx->metrics, route, resp.status);
 	if (mecdns_log_enabled(LOG_DEBUG)) {
-		log_debug("%s %s %s -> %d (%zu bytes in, %.1f ms)", method, url, version, resp.status,
-		          state->len, elapsed_ms(&state->start));
+		log_debug("%s %s %s -> %d (%zu bytes in, %.1f ms)", method, url, version,
+		          resp.status, state->len, elapsed_ms(&state->start));
 	}
 	enum MHD_Result ret = send_response(connection, &resp);
 	syncd_response_clear(&resp);
@@ -382,8 +384,9 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
 	syncd_limits_t *limits = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *info =
-			MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		*socket_context = syncd_limits_open(limits, info != NULL ? info->client_addr : NULL);
+		    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context =
+		    syncd_limits_open(limits, info != NULL ? info->client_addr : NULL);
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		syncd_limits_close(limits, *socket_context);
 		*socket_context = NULL;
@@ -502,8 +505,7 @@ static bool tls_pem_verify(const syncd_config_t *config, const tls_pem_t *pem, c
 }
 
 /*! \brief Reads and checks the configured TLS files (nothing without TLS). */
-static bool tls_pem_load(const syncd_config_t *config, tls_pem_t *pem, char *err,
-                         size_t err_len)
+static bool tls_pem_load(const syncd_config_t *config, tls_pem_t *pem, char *err, size_t err_len)
 {
 	memset(pem, 0, sizeof(*pem));
 	if (config->tls_cert == NULL) {
@@ -572,28 +574,29 @@ static struct MHD_Daemon *daemon_start(syncd_http_t *http, const tls_pem_t *pem,
 	 * MHD_quiesce_daemon() races with its own epoll loop (seen with
 	 * 0.9.75, Debian 12) and aborts the process ("Failed to remove listen
 	 * FD from epoll set"); its poll() side has no such race. */
-	unsigned int flags = (pem->cert != NULL ? MHD_USE_POLL_INTERNAL_THREAD
-	                                        : MHD_USE_EPOLL_INTERNAL_THREAD) |
-	                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned int flags =
+	    (pem->cert != NULL ? MHD_USE_POLL_INTERNAL_THREAD : MHD_USE_EPOLL_INTERNAL_THREAD) |
+	    MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	if (config->listen_addr.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 	}
 	struct MHD_OptionItem options[24];
 	size_t n = 0;
 	/* The logger first, so MHD never prints through its own. */
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log,
-		                                NULL };
+	options[n++] =
+	    (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL };
 	if (listen_fd >= 0) {
 		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL };
 	} else {
 		options[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0,
 			                                (void *)&config->listen_addr };
 	}
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL };
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT,
-		                                NULL };
-	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
-		                                (intptr_t)on_completed, NULL };
+	options[n++] =
+	    (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL };
+	options[n++] =
+	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT, NULL };
+	options[n++] =
+	    (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL };
 	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
 		                                (intptr_t)on_connection, http->ctx->limits };
 	if (config->max_connections > 0) {
@@ -607,7 +610,8 @@ static struct MHD_Daemon *daemon_start(syncd_http_t *http, const tls_pem_t *pem,
 		if (pem->ca != NULL) {
 			/* MHD then asks every client for a certificate;
 			 * dispatch() refuses requests without a valid one. */
-			options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, pem->ca };
+			options[n++] =
+			    (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, pem->ca };
 		}
 	}
 	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
@@ -634,7 +638,7 @@ static void daemon_free(http_daemon_t *d)
 static bool retired_done(http_daemon_t *d, long long now)
 {
 	const union MHD_DaemonInfo *info =
-		MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	    MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 	return info == NULL || info->num_connections == 0 || now >= d->deadline_ms;
 }
 
@@ -773,7 +777,8 @@ bool syncd_http_reload(syncd_http_t *http)
 	fresh->mhd = fd >= 0 ? daemon_start(http, &fresh->pem, fd) : NULL;
 	if (fresh->mhd == NULL) {
 		log_error("SIGHUP: cannot serve with the new TLS files (%s), still serving the "
-		          "previous ones", fd < 0 ? strerror(errno) : "see the http: line above");
+		          "previous ones",
+		          fd < 0 ? strerror(errno) : "see the http: line above");
 		if (fd >= 0) {
 			close(fd);
 		}

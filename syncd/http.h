@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd HTTP server: libmicrohttpd in "internal epoll thread pool"
  *  mode (MHD_USE_EPOLL_INTERNAL_THREAD + MHD_OPTION_THREAD_POOL_SIZE):
  *  a fixed number of threads each run an epoll loop and call the handlers,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Install-time users and directories (docs/install.md): systemd-sysusers
 # creates the user mecdns, systemd-tmpfiles the database directory shared
 # with the group knot and the configuration directory. Both files go under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd: knotd's own D-Bus events (see knot_events.h).
  *
  *  One private libdbus connection, used by the one thread that calls
@@ -17,8 +18,8 @@
 
 #include "syncd/knot_events.h"
 
-#define KNOTD_NAME "cz.nic.knotd"
-#define KNOTD_PATH "/cz/nic/knotd"
+#define KNOTD_NAME         "cz.nic.knotd"
+#define KNOTD_PATH         "/cz/nic/knotd"
 #define KNOTD_EVENTS_IFACE "cz.nic.knotd.events"
 
 #define DEFAULT_RETRY_MS 1000
@@ -77,7 +78,7 @@ static DBusHandlerResult events_filter(DBusConnection *conn, DBusMessage *msg, v
 	if (events->cb == NULL || dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL) {
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 	}
-	knot_event_t event = {0};
+	knot_event_t event = { 0 };
 	const char *name = NULL, *old_owner = NULL, *new_owner = NULL;
 	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged")) {
 		if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING,
@@ -253,7 +254,7 @@ static void try_connect(knot_events_t *events, knot_events_cb cb, void *cb_ctx)
 	events_log(events, LOG_INFO, "listening to knotd's events (%s) on bus %s", KNOTD_NAME,
 	           events->bus);
 	events->down_logged = false;
-	knot_event_t event = {.kind = KNOT_EVENT_CONNECTED};
+	knot_event_t event = { .kind = KNOT_EVENT_CONNECTED };
 	cb(&event, cb_ctx);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd: knotd's own D-Bus events, as hints for the Knot state.
  *
  *  knotd configured with `server: dbus-event: running zone-updated` takes

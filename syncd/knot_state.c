@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd: Knot's state and its conditions (see knot_state.h).
  *
  *  One thread. Each round: process knotd's D-Bus events (hints), poll
@@ -27,7 +28,7 @@
 #include "syncd/knot_state.h"
 #include "syncd/knotctl.h"
 
-#define DEFAULT_POLL_MS 500
+#define DEFAULT_POLL_MS    500
 #define DEFAULT_TIMEOUT_MS 1000
 #define DEFAULT_MAX_LAG_MS 2000
 /*! A control socket that only times out this long counts as knotd down. */
@@ -38,8 +39,8 @@
 #define RATE_HYSTERESIS 0.9
 /*! Database generations remembered while the module has not reached them. */
 #define MAX_PENDING_GENERATIONS 128
-#define MAX_RATE_SAMPLES 64
-#define MODULE_SECTION "mod-mecdns"
+#define MAX_RATE_SAMPLES        64
+#define MODULE_SECTION          "mod-mecdns"
 
 /*! One expected zone. */
 typedef struct {
@@ -170,7 +171,7 @@ static zone_entry_t *zone_get(knot_state_t *state, const char *name)
 	}
 	state->zones = zones;
 	zone = &zones[state->zone_count];
-	*zone = (zone_entry_t){.name = strdup(name)};
+	*zone = (zone_entry_t){ .name = strdup(name) };
 	if (zone->name == NULL) {
 		return NULL;
 	}
@@ -307,7 +308,7 @@ static void observe_database(knot_state_t *state, long long now)
 		return;
 	}
 	state->pending[state->pending_count++] =
-	    (pending_generation_t){.generation = generation, .seen_ms = now};
+	    (pending_generation_t){ .generation = generation, .seen_ms = now };
 }
 
 /*! \brief Drops the pending generations the module has reached. */
@@ -333,7 +334,7 @@ static void observe_queries(knot_state_t *state, uint64_t queries, long long now
 		        (MAX_RATE_SAMPLES - 1) * sizeof(state->samples[0]));
 		state->sample_count--;
 	}
-	state->samples[state->sample_count++] = (rate_sample_t){.at_ms = now, .queries = queries};
+	state->samples[state->sample_count++] = (rate_sample_t){ .at_ms = now, .queries = queries };
 	/* Base: the newest sample at least a window old, else the oldest. */
 	size_t base = 0;
 	for (size_t i = 0; i < state->sample_count; i++) {
@@ -402,21 +403,21 @@ static void publish(knot_state_t *state)
 {
 	mecdns_signals_zone_t zones[state->zone_count + 1];
 	for (size_t i = 0; i < state->zone_count; i++) {
-		zones[i] = (mecdns_signals_zone_t){.zone = state->zones[i].name,
-		                                   .ready = state->zones[i].ready,
-		                                   .serial = state->zones[i].serial};
+		zones[i] = (mecdns_signals_zone_t){ .zone = state->zones[i].name,
+			                            .ready = state->zones[i].ready,
+			                            .serial = state->zones[i].serial };
 	}
 	mecdns_signals_state_t snapshot = {
-	    .tracking = true,
-	    .server_running = state->running,
-	    .all_zones_ready = state->all_ready,
-	    .serving = state->serving,
-	    .module_generation = state->module_generation,
-	    .qps = state->qps,
-	    .qps_threshold = state->threshold,
-	    .qps_exceeded = state->exceeded,
-	    .zones = zones,
-	    .zone_count = state->zone_count,
+		.tracking = true,
+		.server_running = state->running,
+		.all_zones_ready = state->all_ready,
+		.serving = state->serving,
+		.module_generation = state->module_generation,
+		.qps = state->qps,
+		.qps_threshold = state->threshold,
+		.qps_exceeded = state->exceeded,
+		.zones = zones,
+		.zone_count = state->zone_count,
 	};
 	mecdns_signals_set_state(state->signals, &snapshot);
 }
@@ -628,11 +629,11 @@ static void wait_for_work(knot_state_t *state)
 	if (events_timeout >= 0 && events_timeout < timeout) {
 		timeout = events_timeout;
 	}
-	struct pollfd fds[2] = {{.fd = state->wake_fd, .events = POLLIN}};
+	struct pollfd fds[2] = { { .fd = state->wake_fd, .events = POLLIN } };
 	nfds_t nfds = 1;
 	int events_fd = knot_events_fd(state->events);
 	if (events_fd >= 0) {
-		fds[nfds++] = (struct pollfd){.fd = events_fd, .events = POLLIN};
+		fds[nfds++] = (struct pollfd){ .fd = events_fd, .events = POLLIN };
 	}
 	if (poll(fds, nfds, timeout) > 0 && (fds[0].revents & POLLIN)) {
 		uint64_t count;
@@ -648,7 +649,7 @@ static void *state_thread(void *arg)
 		long long now = now_ms();
 		if (state->poll_now || now >= state->next_poll_ms) {
 			state->poll_now = false;
-			module_counters_t counters = {0};
+			module_counters_t counters = { 0 };
 			poll_outcome_t outcome = poll_knotd(state, &counters);
 			now = now_ms();
 			state->next_poll_ms = now + state->poll_ms;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd: Knot's state and the conditions syncd signals about it.
  *
  *  A thread polls knotd through its control socket (knotctl.h: one short

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd: the client of knotd's control socket (see knotctl.h).
  *
  *  The protocol, as knotc and knotd 3.2 speak it (libknot control API):
@@ -280,7 +281,7 @@ int knotctl_status(knotctl_t *ctl)
 	}
 	/* Without a TYPE ("version", "workers", ...) knotd answers an empty
 	 * block: that it answers at all is the status. */
-	knot_ctl_data_t request = {[KNOT_CTL_IDX_CMD] = "status"};
+	knot_ctl_data_t request = { [KNOT_CTL_IDX_CMD] = "status" };
 	return run_command(ctl, &request, NULL, NULL);
 }
 
@@ -326,10 +327,10 @@ static int zone_status_unit(knot_ctl_data_t *data, void *ctx)
 		snprintf(acc->zone, sizeof(acc->zone), "%s", zone);
 		snprintf(acc->flags, sizeof(acc->flags), "%s", flags != NULL ? flags : "");
 		acc->status = (knotctl_zone_status_t){
-		    .zone = acc->zone,
-		    .flags = acc->flags,
-		    .loaded = strchr(acc->flags, 'e') == NULL,
-		    .secondary = strchr(acc->flags, 's') != NULL,
+			.zone = acc->zone,
+			.flags = acc->flags,
+			.loaded = strchr(acc->flags, 'e') == NULL,
+			.secondary = strchr(acc->flags, 's') != NULL,
 		};
 		acc->pending = true;
 	}
@@ -353,11 +354,11 @@ int knotctl_zone_status(knotctl_t *ctl, const char *zone, knotctl_zone_status_cb
 		return ret;
 	}
 	knot_ctl_data_t request = {
-	    [KNOT_CTL_IDX_CMD] = "zone-status",
-	    [KNOT_CTL_IDX_ZONE] = zone,
-	    [KNOT_CTL_IDX_FILTER] = ZONE_STATUS_FILTER,
+		[KNOT_CTL_IDX_CMD] = "zone-status",
+		[KNOT_CTL_IDX_ZONE] = zone,
+		[KNOT_CTL_IDX_FILTER] = ZONE_STATUS_FILTER,
 	};
-	zone_status_acc_t acc = {.cb = cb, .cb_ctx = cb_ctx};
+	zone_status_acc_t acc = { .cb = cb, .cb_ctx = cb_ctx };
 	ret = run_command(ctl, &request, zone_status_unit, &acc);
 	/* The last zone is complete at the end of the answer. */
 	if (!ctl->broken && acc.pending) {
@@ -383,11 +384,11 @@ static int counter_unit(knot_ctl_data_t *data, void *ctx)
 		return 0;
 	}
 	knotctl_counter_t counter = {
-	    .zone = (*data)[KNOT_CTL_IDX_ZONE],
-	    .section = (*data)[KNOT_CTL_IDX_SECTION],
-	    .item = (*data)[KNOT_CTL_IDX_ITEM],
-	    .id = (*data)[KNOT_CTL_IDX_ID],
-	    .value = strtoull(value, NULL, 10),
+		.zone = (*data)[KNOT_CTL_IDX_ZONE],
+		.section = (*data)[KNOT_CTL_IDX_SECTION],
+		.item = (*data)[KNOT_CTL_IDX_ITEM],
+		.id = (*data)[KNOT_CTL_IDX_ID],
+		.value = strtoull(value, NULL, 10),
 	};
 	return counter_ctx->cb(&counter, counter_ctx->cb_ctx);
 }
@@ -397,12 +398,12 @@ static int run_stats(knotctl_t *ctl, const char *cmd, const char *zone, const ch
                      const char *item, knotctl_counter_cb cb, void *cb_ctx)
 {
 	knot_ctl_data_t request = {
-	    [KNOT_CTL_IDX_CMD] = cmd,
-	    [KNOT_CTL_IDX_ZONE] = zone,
-	    [KNOT_CTL_IDX_SECTION] = section,
-	    [KNOT_CTL_IDX_ITEM] = section != NULL ? item : NULL,
+		[KNOT_CTL_IDX_CMD] = cmd,
+		[KNOT_CTL_IDX_ZONE] = zone,
+		[KNOT_CTL_IDX_SECTION] = section,
+		[KNOT_CTL_IDX_ITEM] = section != NULL ? item : NULL,
 	};
-	counter_ctx_t counter_ctx = {.cb = cb, .cb_ctx = cb_ctx};
+	counter_ctx_t counter_ctx = { .cb = cb, .cb_ctx = cb_ctx };
 	return run_command(ctl, &request, counter_unit, &counter_ctx);
 }
 
@@ -436,10 +437,10 @@ static int conf_unit(knot_ctl_data_t *data, void *ctx)
 {
 	conf_ctx_t *conf_ctx = ctx;
 	knotctl_conf_value_t value = {
-	    .section = (*data)[KNOT_CTL_IDX_SECTION],
-	    .id = (*data)[KNOT_CTL_IDX_ID],
-	    .item = (*data)[KNOT_CTL_IDX_ITEM],
-	    .value = (*data)[KNOT_CTL_IDX_DATA],
+		.section = (*data)[KNOT_CTL_IDX_SECTION],
+		.id = (*data)[KNOT_CTL_IDX_ID],
+		.item = (*data)[KNOT_CTL_IDX_ITEM],
+		.value = (*data)[KNOT_CTL_IDX_DATA],
 	};
 	return conf_ctx->cb(&value, conf_ctx->cb_ctx);
 }
@@ -452,12 +453,12 @@ int knotctl_conf_read(knotctl_t *ctl, const char *section, const char *id, const
 		return ret;
 	}
 	knot_ctl_data_t request = {
-	    [KNOT_CTL_IDX_CMD] = "conf-read",
-	    [KNOT_CTL_IDX_SECTION] = section,
-	    [KNOT_CTL_IDX_ID] = id,
-	    [KNOT_CTL_IDX_ITEM] = item,
+		[KNOT_CTL_IDX_CMD] = "conf-read",
+		[KNOT_CTL_IDX_SECTION] = section,
+		[KNOT_CTL_IDX_ID] = id,
+		[KNOT_CTL_IDX_ITEM] = item,
 	};
-	conf_ctx_t conf_ctx = {.cb = cb, .cb_ctx = cb_ctx};
+	conf_ctx_t conf_ctx = { .cb = cb, .cb_ctx = cb_ctx };
 	return run_command(ctl, &request, conf_unit, &conf_ctx);
 }
 
@@ -474,11 +475,11 @@ static int record_unit(knot_ctl_data_t *data, void *ctx)
 	record_ctx_t *record_ctx = ctx;
 	const char *ttl = (*data)[KNOT_CTL_IDX_TTL];
 	knotctl_record_t record = {
-	    .zone = (*data)[KNOT_CTL_IDX_ZONE],
-	    .owner = (*data)[KNOT_CTL_IDX_OWNER],
-	    .ttl = ttl != NULL ? (uint32_t)strtoul(ttl, NULL, 10) : 0,
-	    .type = (*data)[KNOT_CTL_IDX_TYPE],
-	    .rdata = (*data)[KNOT_CTL_IDX_DATA],
+		.zone = (*data)[KNOT_CTL_IDX_ZONE],
+		.owner = (*data)[KNOT_CTL_IDX_OWNER],
+		.ttl = ttl != NULL ? (uint32_t)strtoul(ttl, NULL, 10) : 0,
+		.type = (*data)[KNOT_CTL_IDX_TYPE],
+		.rdata = (*data)[KNOT_CTL_IDX_DATA],
 	};
 	if (record.owner == NULL || record.type == NULL) {
 		return 0;
@@ -495,12 +496,12 @@ static int run_records(knotctl_t *ctl, const char *cmd, const char *zone, const 
 		return ret;
 	}
 	knot_ctl_data_t request = {
-	    [KNOT_CTL_IDX_CMD] = cmd,
-	    [KNOT_CTL_IDX_ZONE] = zone,
-	    [KNOT_CTL_IDX_OWNER] = owner,
-	    [KNOT_CTL_IDX_TYPE] = type,
+		[KNOT_CTL_IDX_CMD] = cmd,
+		[KNOT_CTL_IDX_ZONE] = zone,
+		[KNOT_CTL_IDX_OWNER] = owner,
+		[KNOT_CTL_IDX_TYPE] = type,
 	};
-	record_ctx_t record_ctx = {.cb = cb, .cb_ctx = cb_ctx};
+	record_ctx_t record_ctx = { .cb = cb, .cb_ctx = cb_ctx };
 	return run_command(ctl, &request, record_unit, &record_ctx);
 }
 
@@ -524,8 +525,8 @@ static int run_zone_command(knotctl_t *ctl, const char *cmd, const char *zone)
 		return ret;
 	}
 	knot_ctl_data_t request = {
-	    [KNOT_CTL_IDX_CMD] = cmd,
-	    [KNOT_CTL_IDX_ZONE] = zone,
+		[KNOT_CTL_IDX_CMD] = cmd,
+		[KNOT_CTL_IDX_ZONE] = zone,
 	};
 	return run_command(ctl, &request, NULL, NULL);
 }
@@ -556,9 +557,9 @@ int knotctl_zone_set(knotctl_t *ctl, const char *zone, const char *owner, uint32
 	char ttl_text[16];
 	snprintf(ttl_text, sizeof(ttl_text), "%" PRIu32, ttl);
 	knot_ctl_data_t request = {
-	    [KNOT_CTL_IDX_CMD] = "zone-set", [KNOT_CTL_IDX_ZONE] = zone,
-	    [KNOT_CTL_IDX_OWNER] = owner,    [KNOT_CTL_IDX_TTL] = ttl_text,
-	    [KNOT_CTL_IDX_TYPE] = type,      [KNOT_CTL_IDX_DATA] = rdata,
+		[KNOT_CTL_IDX_CMD] = "zone-set", [KNOT_CTL_IDX_ZONE] = zone,
+		[KNOT_CTL_IDX_OWNER] = owner,    [KNOT_CTL_IDX_TTL] = ttl_text,
+		[KNOT_CTL_IDX_TYPE] = type,      [KNOT_CTL_IDX_DATA] = rdata,
 	};
 	return run_command(ctl, &request, NULL, NULL);
 }
@@ -573,9 +574,9 @@ int knotctl_zone_unset(knotctl_t *ctl, const char *zone, const char *owner, cons
 		return ret;
 	}
 	knot_ctl_data_t request = {
-	    [KNOT_CTL_IDX_CMD] = "zone-unset", [KNOT_CTL_IDX_ZONE] = zone,
-	    [KNOT_CTL_IDX_OWNER] = owner,      [KNOT_CTL_IDX_TYPE] = type,
-	    [KNOT_CTL_IDX_DATA] = rdata,
+		[KNOT_CTL_IDX_CMD] = "zone-unset", [KNOT_CTL_IDX_ZONE] = zone,
+		[KNOT_CTL_IDX_OWNER] = owner,      [KNOT_CTL_IDX_TYPE] = type,
+		[KNOT_CTL_IDX_DATA] = rdata,
 	};
 	return run_command(ctl, &request, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd: the client of knotd's control socket.
  *
  *  The only code in mecdns that talks to knotd's control socket (libknot's

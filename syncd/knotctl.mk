@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # syncd: knotctl -- mecdns-syncd's client of knotd's control socket (libknot
 # control API). The only code that talks to the control socket; syncd's
 # state tracking and zone sync link this library.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd request limits (see limits.h). */
 
 #include <math.h>
@@ -15,7 +16,7 @@
 /*! One client address in the table. */
 struct syncd_limits_client {
 	uint8_t key[16];
-	uint8_t key_len;      /*!< 4 (IPv4), 16 (IPv6), 0 (other families). */
+	uint8_t key_len; /*!< 4 (IPv4), 16 (IPv6), 0 (other families). */
 	bool used;
 	uint32_t next;        /*!< Next in the hash chain, or in the free list. */
 	unsigned connections; /*!< Open connections. */
@@ -27,9 +28,9 @@ struct syncd_limits {
 	syncd_limits_config_t config;
 	pthread_mutex_t lock;
 	unsigned connections;
-	size_t count;         /*!< Entries used. */
+	size_t count;                     /*!< Entries used. */
 	struct syncd_limits_client *pool; /*!< config.max_clients entries. */
-	uint32_t *buckets;    /*!< Hash chains (heads). */
+	uint32_t *buckets;                /*!< Hash chains (heads). */
 	size_t bucket_mask;
 	uint32_t free_list;
 };
@@ -37,26 +38,40 @@ struct syncd_limits {
 const char *syncd_limit_name(syncd_limit_t limit)
 {
 	switch (limit) {
-	case SYNCD_LIMIT_CONNECTIONS: return "connections";
-	case SYNCD_LIMIT_CLIENT_CONNECTIONS: return "client_connections";
-	case SYNCD_LIMIT_RATE: return "rate";
-	case SYNCD_LIMIT_HEADERS: return "headers";
-	case SYNCD_LIMIT_JSON_DEPTH: return "json_depth";
-	case SYNCD_LIMIT_BODY: return "body";
-	default: return "none";
+	case SYNCD_LIMIT_CONNECTIONS:
+		return "connections";
+	case SYNCD_LIMIT_CLIENT_CONNECTIONS:
+		return "client_connections";
+	case SYNCD_LIMIT_RATE:
+		return "rate";
+	case SYNCD_LIMIT_HEADERS:
+		return "headers";
+	case SYNCD_LIMIT_JSON_DEPTH:
+		return "json_depth";
+	case SYNCD_LIMIT_BODY:
+		return "body";
+	default:
+		return "none";
 	}
 }
 
 int syncd_limit_status(syncd_limit_t limit)
 {
 	switch (limit) {
-	case SYNCD_LIMIT_CONNECTIONS: return 503;
-	case SYNCD_LIMIT_CLIENT_CONNECTIONS: return 429;
-	case SYNCD_LIMIT_RATE: return 429;
-	case SYNCD_LIMIT_HEADERS: return 431;
-	case SYNCD_LIMIT_JSON_DEPTH: return 400;
-	case SYNCD_LIMIT_BODY: return 413;
-	default: return 200;
+	case SYNCD_LIMIT_CONNECTIONS:
+		return 503;
+	case SYNCD_LIMIT_CLIENT_CONNECTIONS:
+		return 429;
+	case SYNCD_LIMIT_RATE:
+		return 429;
+	case SYNCD_LIMIT_HEADERS:
+		return 431;
+	case SYNCD_LIMIT_JSON_DEPTH:
+		return 400;
+	case SYNCD_LIMIT_BODY:
+		return 413;
+	default:
+		return 200;
 	}
 }
 
@@ -177,8 +192,8 @@ static bool expired(const syncd_limits_t *limits, const struct syncd_limits_clie
 static void remove_client(syncd_limits_t *limits, struct syncd_limits_client *client)
 {
 	uint32_t index = (uint32_t)(client - limits->pool);
-	uint32_t *link = &limits->buckets[key_hash(client->key, client->key_len) &
-	                                  limits->bucket_mask];
+	uint32_t *link =
+	    &limits->buckets[key_hash(client->key, client->key_len) & limits->bucket_mask];
 	while (*link != NIL && *link != index) {
 		link = &limits->pool[*link].next;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd request limits: connection counts, per-client request rate
  *  and the JSON nesting check, without libmicrohttpd (http.c calls in).
  *
@@ -50,11 +51,11 @@ int syncd_limit_status(syncd_limit_t limit);
 typedef uint64_t (*syncd_limits_clock_t)(void *data);
 
 typedef struct {
-	unsigned max_connections; /*!< Open connections in all; 0: no limit. */
-	unsigned max_per_client;  /*!< Open connections per client; 0: no limit. */
-	double rate;              /*!< Requests per second per client; 0: off. */
-	unsigned burst;           /*!< Bucket size; 0: rate rounded up (at least 1). */
-	size_t max_clients;       /*!< Client table cap; 0: SYNCD_LIMITS_MAX_CLIENTS. */
+	unsigned max_connections;   /*!< Open connections in all; 0: no limit. */
+	unsigned max_per_client;    /*!< Open connections per client; 0: no limit. */
+	double rate;                /*!< Requests per second per client; 0: off. */
+	unsigned burst;             /*!< Bucket size; 0: rate rounded up (at least 1). */
+	size_t max_clients;         /*!< Client table cap; 0: SYNCD_LIMITS_MAX_CLIENTS. */
 	syncd_limits_clock_t clock; /*!< NULL: CLOCK_MONOTONIC. */
 	void *clock_data;
 } syncd_limits_config_t;
@@ -65,7 +66,7 @@ struct syncd_limits_client;
 /*! One open connection, from syncd_limits_open() to syncd_limits_close(). */
 typedef struct {
 	struct syncd_limits_client *client; /*!< NULL: not in the table. */
-	syncd_limit_t verdict; /*!< NONE, or why its requests are refused. */
+	syncd_limit_t verdict;              /*!< NONE, or why its requests are refused. */
 } syncd_limits_conn_t;
 
 /*! \brief New limits; NULL when out of memory. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # syncd: mecdns-syncd, the daemon (REST APIs, the SQLite writer through the
 # store, D-Bus signals through syncd/signals.c).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd: startup, signal handling and shutdown.
  *
  *  Runs in the foreground (systemd Type=simple). The main thread only
@@ -144,7 +145,7 @@ static void prune(syncd_ctx_t *ctx)
 	}
 	size_t deleted = 0;
 	mecdns_store_status_t status =
-		mecdns_store_prune(ctx->store, ctx->config->changes_keep_ms, &deleted);
+	    mecdns_store_prune(ctx->store, ctx->config->changes_keep_ms, &deleted);
 	if (status != MECDNS_STORE_OK) {
 		log_warning("pruning the change log failed (%s: %s); retrying later",
 		            mecdns_store_strerror(status), mecdns_store_last_error());
@@ -219,8 +220,8 @@ int main(int argc, char *argv[])
 		}
 		goto out;
 	}
-	mecdns_store_status_t status = mecdns_store_open(config.database, &ctx.store, err,
-	                                                 sizeof(err));
+	mecdns_store_status_t status =
+	    mecdns_store_open(config.database, &ctx.store, err, sizeof(err));
 	if (status != MECDNS_STORE_OK) {
 		/* The store's message starts with the path: name it once. */
 		size_t len = strlen(config.database);

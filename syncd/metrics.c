@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd metrics (see metrics.h). */
 
 #include <inttypes.h>
@@ -10,7 +11,7 @@
 
 struct syncd_metrics {
 	size_t route_count;
-	uint64_t *counters; /*!< (route_count + 1) * STATUS_SLOTS. */
+	uint64_t *counters;                  /*!< (route_count + 1) * STATUS_SLOTS. */
 	uint64_t refused[SYNCD_LIMIT_COUNT]; /*!< By limit. */
 };
 
@@ -62,8 +63,7 @@ void syncd_metrics_refused(syncd_metrics_t *metrics, syncd_limit_t limit)
 	}
 }
 
-void syncd_metrics_print_limits(const syncd_metrics_t *metrics, syncd_limits_t *limits,
-                                FILE *out)
+void syncd_metrics_print_limits(const syncd_metrics_t *metrics, syncd_limits_t *limits, FILE *out)
 {
 	fprintf(out, "# HELP mecdns_syncd_http_refused_total Requests refused by a limit, by "
 	             "limit.\n"
@@ -76,11 +76,12 @@ void syncd_metrics_print_limits(const syncd_metrics_t *metrics, syncd_limits_t *
 	if (limits == NULL) {
 		return;
 	}
-	fprintf(out, "# HELP mecdns_syncd_http_connections Open HTTP connections.\n"
-	             "# TYPE mecdns_syncd_http_connections gauge\n"
-	             "mecdns_syncd_http_connections %u\n"
-	             "# HELP mecdns_syncd_http_clients Client addresses tracked for the limits.\n"
-	             "# TYPE mecdns_syncd_http_clients gauge\n"
-	             "mecdns_syncd_http_clients %zu\n",
+	fprintf(out,
+	        "# HELP mecdns_syncd_http_connections Open HTTP connections.\n"
+	        "# TYPE mecdns_syncd_http_connections gauge\n"
+	        "mecdns_syncd_http_connections %u\n"
+	        "# HELP mecdns_syncd_http_clients Client addresses tracked for the limits.\n"
+	        "# TYPE mecdns_syncd_http_clients gauge\n"
+	        "mecdns_syncd_http_clients %zu\n",
 	        syncd_limits_connections(limits), syncd_limits_clients(limits));
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd metrics: request counters by route and status, kept in
  *  memory (atomics, no lock on the request path) and printed with the
  *  store's gauges in Prometheus text format by GET /metrics.
@@ -29,5 +30,4 @@ void syncd_metrics_refused(syncd_metrics_t *metrics, syncd_limit_t limit);
 
 /*! \brief Prints the refusal counters (every limit, zeros too) and, with
  *         limits, the open connections and tracked clients. */
-void syncd_metrics_print_limits(const syncd_metrics_t *metrics, syncd_limits_t *limits,
-                                FILE *out);
+void syncd_metrics_print_limits(const syncd_metrics_t *metrics, syncd_limits_t *limits, FILE *out);

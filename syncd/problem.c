@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd problems (see problem.h). */
 
 #include <stdarg.h>
@@ -10,25 +11,44 @@
 const char *syncd_http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	case 507: return "Insufficient Storage";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	case 507:
+		return "Insufficient Storage";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -87,17 +107,28 @@ void syncd_problemf(syncd_response_t *resp, int status, const char *instance, co
 int syncd_store_http_status(mecdns_store_status_t status)
 {
 	switch (status) {
-	case MECDNS_STORE_OK: return 200;
-	case MECDNS_STORE_NOT_FOUND: return 404;
-	case MECDNS_STORE_EXISTS: return 409;
-	case MECDNS_STORE_CONFLICT: return 409;
-	case MECDNS_STORE_STALE: return 412;
-	case MECDNS_STORE_INVALID: return 400;
-	case MECDNS_STORE_BUSY: return 503;
-	case MECDNS_STORE_READONLY: return 503;
-	case MECDNS_STORE_CORRUPT: return 503;
-	case MECDNS_STORE_FULL: return 507;
-	case MECDNS_STORE_ERROR: return 500;
+	case MECDNS_STORE_OK:
+		return 200;
+	case MECDNS_STORE_NOT_FOUND:
+		return 404;
+	case MECDNS_STORE_EXISTS:
+		return 409;
+	case MECDNS_STORE_CONFLICT:
+		return 409;
+	case MECDNS_STORE_STALE:
+		return 412;
+	case MECDNS_STORE_INVALID:
+		return 400;
+	case MECDNS_STORE_BUSY:
+		return 503;
+	case MECDNS_STORE_READONLY:
+		return 503;
+	case MECDNS_STORE_CORRUPT:
+		return 503;
+	case MECDNS_STORE_FULL:
+		return 507;
+	case MECDNS_STORE_ERROR:
+		return 500;
 	}
 	return 500;
 }
@@ -127,8 +158,8 @@ void syncd_problem_store(syncd_response_t *resp, mecdns_store_status_t status, c
 		               mecdns_store_last_error());
 		return;
 	default:
-		syncd_problemf(resp, http, instance, "database %s: %s", mecdns_store_strerror(status),
-		               mecdns_store_last_error());
+		syncd_problemf(resp, http, instance, "database %s: %s",
+		               mecdns_store_strerror(status), mecdns_store_last_error());
 		return;
 	}
 }

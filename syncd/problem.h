@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd problems: every error answer is an RFC 7807 ProblemDetails
  *  (application/problem+json) carrying the real HTTP status, as ETSI GS MEC
  *  011's ProblemDetails schema wants: type, title, status, detail, instance.
@@ -25,8 +26,8 @@ cJSON *syncd_problem_json(int status, const char *detail, const char *instance);
 void syncd_problem(syncd_response_t *resp, int status, const char *detail, const char *instance);
 
 /*! \brief printf-style detail. */
-void syncd_problemf(syncd_response_t *resp, int status, const char *instance, const char *fmt,
-                    ...) __attribute__((format(printf, 4, 5)));
+void syncd_problemf(syncd_response_t *resp, int status, const char *instance, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /*! \brief The HTTP status for a store result: NOT_FOUND 404, EXISTS and
  *         CONFLICT 409, STALE 412, INVALID 400, BUSY/READONLY/CORRUPT 503,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd record data (see rdata.h). */
 
 #include <stdio.h>
@@ -14,19 +15,20 @@
 #define RDATA_TEXT_MAX 65535
 
 /*! \brief Writes a formatted message into err and returns false. */
-#define FAIL(err, err_len, ...) \
-	do { \
-		if ((err) != NULL && (err_len) > 0) { \
-			snprintf((err), (err_len), __VA_ARGS__); \
-		} \
-		return false; \
+#define FAIL(err, err_len, ...)                                                                    \
+	do {                                                                                       \
+		if ((err) != NULL && (err_len) > 0) {                                              \
+			snprintf((err), (err_len), __VA_ARGS__);                                   \
+		}                                                                                  \
+		return false;                                                                      \
 	} while (0)
 
 bool syncd_rrtype_parse(const char *text, uint16_t *type, char *err, size_t err_len)
 {
 	uint16_t code = 0;
 	if (text == NULL || *text == '\0' || knot_rrtype_from_string(text, &code) != 0) {
-		FAIL(err, err_len, "type \"%s\" is not a DNS record type", text != NULL ? text : "");
+		FAIL(err, err_len, "type \"%s\" is not a DNS record type",
+		     text != NULL ? text : "");
 	}
 	if (knot_rrtype_is_metatype(code) || knot_rrtype_is_dnssec(code) ||
 	    code == KNOT_RRTYPE_SOA || code == KNOT_RRTYPE_NS || code == KNOT_RRTYPE_DNAME ||

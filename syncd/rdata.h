@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd record data: presentation format <-> DNS wire format.
  *
  *  Record data from the rrecord API ("1.2.3.4", "10 5 5060 sip.example.",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd response: what a handler hands back to the HTTP layer.
  *
  *  Handlers never touch libmicrohttpd; they fill one of these and http.c
@@ -21,14 +22,14 @@ typedef struct {
 	const char *content_type; /*!< Static string, NULL: no body. */
 	char *body;               /*!< malloc'd, may be NULL. */
 	size_t body_len;
-	char *etag;               /*!< ETag header value (quoted), or NULL. */
-	char *location;           /*!< Location header value, or NULL. */
-	const char *allow;        /*!< Allow header (for 405), static, or NULL. */
-	unsigned retry_after;     /*!< Retry-After seconds (429, 503), 0: none. */
-	bool close;               /*!< Connection: close after this answer. */
-	bool has_generation;      /*!< Send X-Mecdns-Generation (2xx only). */
-	uint64_t generation;      /*!< Its value: the generation a write committed,
-	                               or the one a read was read at. */
+	char *etag;           /*!< ETag header value (quoted), or NULL. */
+	char *location;       /*!< Location header value, or NULL. */
+	const char *allow;    /*!< Allow header (for 405), static, or NULL. */
+	unsigned retry_after; /*!< Retry-After seconds (429, 503), 0: none. */
+	bool close;           /*!< Connection: close after this answer. */
+	bool has_generation;  /*!< Send X-Mecdns-Generation (2xx only). */
+	uint64_t generation;  /*!< Its value: the generation a write committed,
+	                           or the one a read was read at. */
 } syncd_response_t;
 
 /*! \brief Sets a JSON body (application/json) from json, which is deleted.

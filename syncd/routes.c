@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd route table: which handler answers which method and path,
  *  and which scope it needs (DESIGN.md, "HTTP APIs of mecdns-syncd"). */
 
@@ -7,8 +8,8 @@
 
 #include "syncd/api.h"
 
-#define MP1 "/mec_app_support/v1/applications/{}/dns_rules"
-#define MM5 "/mep/config/{}/dns_rules"
+#define MP1     "/mec_app_support/v1/applications/{}/dns_rules"
+#define MM5     "/mep/config/{}/dns_rules"
 #define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
 
 const syncd_route_t syncd_routes[] = {
@@ -73,8 +74,8 @@ static bool path_matches(const char *pattern, char *buf, const char *end, const 
 	return s == end; /* Consumed the whole path (any byte may be in it). */
 }
 
-size_t syncd_route_find(const char *method, const char *path, syncd_request_t *req,
-                        char *allow, size_t allow_len)
+size_t syncd_route_find(const char *method, const char *path, syncd_request_t *req, char *allow,
+                        size_t allow_len)
 {
 	static __thread char buf[PATH_MAX_LEN + 2];
 	allow[0] = '\0';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd DnsRule JSON (see rule_json.h). */
 
 #include <arpa/inet.h>
@@ -81,8 +82,8 @@ static int take_ttl(const cJSON *json, int64_t *ttl, char *err, size_t err_len)
 	return 1;
 }
 
-bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule_t *rule,
-                          char *err, size_t err_len)
+bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule_t *rule, char *err,
+                          size_t err_len)
 {
 	if (!cJSON_IsObject(json)) {
 		return fail(err, err_len, "%s must be a JSON object", "the body");
@@ -204,13 +205,13 @@ cJSON *syncd_rule_to_json(const mecdns_rule_t *rule)
 		return NULL;
 	}
 	bool ok =
-		cJSON_AddStringToObject(json, "dnsRuleId", rule->dns_rule_id) != NULL &&
-		cJSON_AddStringToObject(json, "domainName", rule->domain_name) != NULL &&
-		cJSON_AddStringToObject(json, "ipAddressType", syncd_ip_type_name(rule->ip_type)) !=
-			NULL &&
-		cJSON_AddStringToObject(json, "ipAddress", rule->ip_address) != NULL &&
-		(rule->ttl < 0 || cJSON_AddNumberToObject(json, "ttl", (double)rule->ttl) != NULL) &&
-		cJSON_AddStringToObject(json, "state", syncd_state_name(rule->active)) != NULL;
+	    cJSON_AddStringToObject(json, "dnsRuleId", rule->dns_rule_id) != NULL &&
+	    cJSON_AddStringToObject(json, "domainName", rule->domain_name) != NULL &&
+	    cJSON_AddStringToObject(json, "ipAddressType", syncd_ip_type_name(rule->ip_type)) !=
+	        NULL &&
+	    cJSON_AddStringToObject(json, "ipAddress", rule->ip_address) != NULL &&
+	    (rule->ttl < 0 || cJSON_AddNumberToObject(json, "ttl", (double)rule->ttl) != NULL) &&
+	    cJSON_AddStringToObject(json, "state", syncd_state_name(rule->active)) != NULL;
 	if (!ok) {
 		cJSON_Delete(json);
 		return NULL;
@@ -228,7 +229,6 @@ void syncd_rule_etag(uint64_t version, char *out, size_t out_len)
 static bool parse_etag(const char **p, uint64_t *version)
 {
 	const char *s = *p;
-	bool ours = false;
 	if (*s == '"') {
 		char *end = NULL;
 		errno = 0;
@@ -236,7 +236,6 @@ static bool parse_etag(const char **p, uint64_t *version)
 			unsigned long long v = strtoull(s + 1, &end, 10);
 			if (errno == 0 && end != NULL && *end == '"' && v > 0) {
 				*version = v;
-				ours = true;
 				*p = end + 1;
 				return true;
 			}
@@ -246,7 +245,7 @@ static bool parse_etag(const char **p, uint64_t *version)
 	while (**p != '\0' && **p != ',') {
 		(*p)++;
 	}
-	return ours;
+	return false;
 }
 
 uint64_t syncd_if_match_version(const char *if_match, uint64_t current_version)

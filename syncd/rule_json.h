@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd DnsRule JSON: ETSI GS MEC 011 DnsRule <-> mecdns_rule_t, and
  *  the ETag of a rule.
  *
@@ -41,8 +42,8 @@ typedef enum {
  * \return true, or false with a one-sentence reason in err; on false the
  *         rule may be partly filled (clear it).
  */
-bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule_t *rule,
-                          char *err, size_t err_len);
+bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule_t *rule, char *err,
+                          size_t err_len);
 
 /*! \brief Validates the fields of a complete rule (ids, name, address
  *         matching its type, ttl) and canonicalises ip_address in place. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd signals: the only code that talks D-Bus.
  *
  *  One thread owns one private libdbus connection and does everything on
@@ -43,13 +44,13 @@
 
 #include "syncd/signals.h"
 
-#define SIGNALS_NAME "org.mecdns.syncd"
-#define SIGNALS_PATH "/org/mecdns/syncd"
+#define SIGNALS_NAME         "org.mecdns.syncd"
+#define SIGNALS_PATH         "/org/mecdns/syncd"
 #define SIGNALS_EVENTS_IFACE "org.mecdns.syncd.events"
-#define SIGNALS_STATE_IFACE "org.mecdns.syncd.state"
+#define SIGNALS_STATE_IFACE  "org.mecdns.syncd.state"
 
 #define DEFAULT_RETRY_MS 1000
-#define DEFAULT_POLL_MS 1000
+#define DEFAULT_POLL_MS  1000
 /*! Changes sent between two round trips to the bus. */
 #define BATCH_SIZE 256
 /*! How long the bus may take to answer the round trip after a batch. */
@@ -78,19 +79,19 @@ typedef enum {
 struct mecdns_signals {
 	mecdns_store_t *store;
 	bus_kind_t bus_kind;
-	char *bus;                 /*!< Copy of config->bus (for messages). */
+	char *bus; /*!< Copy of config->bus (for messages). */
 	int retry_ms;
 	int poll_ms;
 	mecdns_signals_log_cb log;
 	void *log_ctx;
 
-	int wake_fd;               /*!< eventfd: notify and stop. */
+	int wake_fd; /*!< eventfd: notify and stop. */
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool stopping;
 
 	/* Shared with other threads. */
-	atomic_bool connected;     /*!< Connected and owning the name. */
+	atomic_bool connected;       /*!< Connected and owning the name. */
 	atomic_uint_fast64_t cursor; /*!< Last seq handed to the bus (0: unknown). */
 	atomic_bool cursor_known;
 
@@ -109,15 +110,15 @@ struct mecdns_signals {
 	mecdns_signals_state_t state; /*!< GetState's answer (deep copy). */
 	state_signal_t *queue_head;
 	state_signal_t *queue_tail;
-	uint64_t queued_seq;       /*!< State signals queued so far. */
-	uint64_t handled_seq;      /*!< ... of which sent or dropped. */
-	uint64_t delivered_seq;    /*!< Last one of a batch sent and flushed. */
+	uint64_t queued_seq;    /*!< State signals queued so far. */
+	uint64_t handled_seq;   /*!< ... of which sent or dropped. */
+	uint64_t delivered_seq; /*!< Last one of a batch sent and flushed. */
 };
 
 /*** Logging. ***/
 
 static void signals_log(mecdns_signals_t *signals, int priority, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /*! \brief Formats one log line and hands it to the configured sink. */
 static void signals_log(mecdns_signals_t *signals, int priority, const char *fmt, ...)
@@ -137,7 +138,7 @@ static void signals_log(mecdns_signals_t *signals, int priority, const char *fmt
 /*! \brief Logs a problem once; the same text again stays quiet until
  *         problem_solved() (so a bus that stays down logs one line). */
 static void log_problem(mecdns_signals_t *signals, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void log_problem(mecdns_signals_t *signals, const char *fmt, ...)
 {
@@ -168,7 +169,7 @@ static long long now_ms(void)
 /*** Methods on /org/mecdns/syncd. ***/
 
 typedef DBusHandlerResult (*method_handler_t)(mecdns_signals_t *signals, DBusConnection *conn,
-                                               DBusMessage *call);
+                                              DBusMessage *call);
 
 typedef struct {
 	const char *interface;
@@ -222,16 +223,17 @@ static bool dict_add(DBusMessageIter *dict, const char *key, int type, const voi
 }
 
 /*! \brief Appends "key: a{sX}" built from the zones (X: b ready or u serial). */
-static bool dict_add_zones(DBusMessageIter *dict, const char *key, const mecdns_signals_state_t *state,
-                           bool serials)
+static bool dict_add_zones(DBusMessageIter *dict, const char *key,
+                           const mecdns_signals_state_t *state, bool serials)
 {
 	const char *variant_sig = serials ? "a{su}" : "a{sb}";
 	DBusMessageIter entry, variant, array;
 	if (!dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry)) {
 		return false;
 	}
-	bool ok = dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
-	          dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, variant_sig, &variant);
+	bool ok =
+	    dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
+	    dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, variant_sig, &variant);
 	if (ok) {
 		ok = dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, variant_sig + 1,
 		                                      &array);
@@ -240,11 +242,15 @@ static bool dict_add_zones(DBusMessageIter *dict, const char *key, const mecdns_
 			DBusMessageIter pair;
 			dbus_bool_t ready = zone->ready;
 			dbus_uint32_t serial = zone->serial;
-			ok = dbus_message_iter_open_container(&array, DBUS_TYPE_DICT_ENTRY, NULL, &pair);
+			ok = dbus_message_iter_open_container(&array, DBUS_TYPE_DICT_ENTRY, NULL,
+			                                      &pair);
 			if (ok) {
-				ok = dbus_message_iter_append_basic(&pair, DBUS_TYPE_STRING, &zone->zone) &&
-				     (serials ? dbus_message_iter_append_basic(&pair, DBUS_TYPE_UINT32, &serial)
-				              : dbus_message_iter_append_basic(&pair, DBUS_TYPE_BOOLEAN, &ready));
+				ok = dbus_message_iter_append_basic(&pair, DBUS_TYPE_STRING,
+				                                    &zone->zone) &&
+				     (serials ? dbus_message_iter_append_basic(
+				                    &pair, DBUS_TYPE_UINT32, &serial)
+				              : dbus_message_iter_append_basic(
+				                    &pair, DBUS_TYPE_BOOLEAN, &ready));
 				ok = dbus_message_iter_close_container(&array, &pair) && ok;
 			}
 		}
@@ -281,12 +287,12 @@ static DBusHandlerResult handle_get_state(mecdns_signals_t *signals, DBusConnect
                                           DBusMessage *call)
 {
 	uint64_t db_generation = 0;
-	mecdns_store_status_t status = mecdns_store_state(signals->store, &db_generation, NULL,
-	                                                  NULL);
+	mecdns_store_status_t status =
+	    mecdns_store_state(signals->store, &db_generation, NULL, NULL);
 	if (status != MECDNS_STORE_OK) {
 		DBusMessage *err = dbus_message_new_error_printf(
-			call, DBUS_ERROR_FAILED, "cannot read the database generation (%s: %s)",
-			mecdns_store_strerror(status), mecdns_store_last_error());
+		    call, DBUS_ERROR_FAILED, "cannot read the database generation (%s: %s)",
+		    mecdns_store_strerror(status), mecdns_store_last_error());
 		return send_reply(conn, err) ? DBUS_HANDLER_RESULT_HANDLED
 		                             : DBUS_HANDLER_RESULT_NEED_MEMORY;
 	}
@@ -335,8 +341,8 @@ static DBusHandlerResult object_message(DBusConnection *conn, DBusMessage *msg, 
 		}
 	}
 	DBusMessage *err = dbus_message_new_error_printf(
-		msg, DBUS_ERROR_UNKNOWN_METHOD, "No method %s.%s on %s", iface ? iface : "(none)",
-		member ? member : "(none)", SIGNALS_PATH);
+	    msg, DBUS_ERROR_UNKNOWN_METHOD, "No method %s.%s on %s", iface ? iface : "(none)",
+	    member ? member : "(none)", SIGNALS_PATH);
 	return send_reply(conn, err) ? DBUS_HANDLER_RESULT_HANDLED
 	                             : DBUS_HANDLER_RESULT_NEED_MEMORY;
 }
@@ -403,9 +409,10 @@ static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void
 		signals->owns_name = false;
 		atomic_store(&signals->connected, false);
 		signals->next_name_ms = now_ms() + signals->retry_ms;
-		signals_log(signals, LOG_WARNING,
-		            "lost the name %s on bus %s; not emitting, requesting it again every %d ms",
-		            SIGNALS_NAME, signals->bus, signals->retry_ms);
+		signals_log(
+		    signals, LOG_WARNING,
+		    "lost the name %s on bus %s; not emitting, requesting it again every %d ms",
+		    SIGNALS_NAME, signals->bus, signals->retry_ms);
 	}
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
@@ -474,7 +481,8 @@ static void try_connect(mecdns_signals_t *signals)
 	signals->conn = bus_open(signals, &err);
 	if (signals->conn == NULL) {
 		signals->next_connect_ms = now_ms() + signals->retry_ms;
-		log_problem(signals, "cannot connect to D-Bus bus %s (%s); signals wait in the "
+		log_problem(signals,
+		            "cannot connect to D-Bus bus %s (%s); signals wait in the "
 		            "outbox, retrying every %d ms",
 		            signals->bus, err.message ? err.message : "unknown error",
 		            signals->retry_ms);
@@ -493,8 +501,8 @@ static void name_owner(DBusConnection *conn, const char *name, char *buf, size_t
 	snprintf(buf, len, "?");
 	DBusMessage *call = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
 	                                                 DBUS_INTERFACE_DBUS, "GetNameOwner");
-	if (call == NULL || !dbus_message_append_args(call, DBUS_TYPE_STRING, &name,
-	                                              DBUS_TYPE_INVALID)) {
+	if (call == NULL ||
+	    !dbus_message_append_args(call, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID)) {
 		if (call != NULL) {
 			dbus_message_unref(call);
 		}
@@ -522,8 +530,8 @@ static void try_request_name(mecdns_signals_t *signals)
 	}
 	DBusError err;
 	dbus_error_init(&err);
-	int ret = dbus_bus_request_name(signals->conn, SIGNALS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE,
-	                                &err);
+	int ret =
+	    dbus_bus_request_name(signals->conn, SIGNALS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
 	if (ret == DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER ||
 	    ret == DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER) {
 		signals->owns_name = true;
@@ -535,15 +543,17 @@ static void try_request_name(mecdns_signals_t *signals)
 	}
 	signals->next_name_ms = now_ms() + signals->retry_ms;
 	if (ret == -1) {
-		log_problem(signals, "bus %s refused the name %s (%s: %s); not emitting, retrying "
-		            "every %d ms", signals->bus, SIGNALS_NAME, err.name, err.message,
-		            signals->retry_ms);
+		log_problem(signals,
+		            "bus %s refused the name %s (%s: %s); not emitting, retrying "
+		            "every %d ms",
+		            signals->bus, SIGNALS_NAME, err.name, err.message, signals->retry_ms);
 		dbus_error_free(&err);
 		return;
 	}
 	char owner[256];
 	name_owner(signals->conn, SIGNALS_NAME, owner, sizeof(owner));
-	log_problem(signals, "the name %s on bus %s is owned by another connection (%s), is "
+	log_problem(signals,
+	            "the name %s on bus %s is owned by another connection (%s), is "
 	            "another mecdns-syncd running? not emitting, retrying every %d ms",
 	            SIGNALS_NAME, signals->bus, owner, signals->retry_ms);
 }
@@ -584,9 +594,9 @@ static DBusMessage *change_signal(const mecdns_change_t *change)
 		const char *owner = arg_string(change->owner);
 		const char *type = arg_string(change->rrtype);
 		dbus_uint32_t count = change->rdata_count;
-		ok = dbus_message_append_args(msg, DBUS_TYPE_STRING, &zone, DBUS_TYPE_STRING, &owner,
-		                              DBUS_TYPE_STRING, &type, DBUS_TYPE_UINT32, &count,
-		                              DBUS_TYPE_UINT64, &generation, DBUS_TYPE_INVALID);
+		ok = dbus_message_append_args(
+		    msg, DBUS_TYPE_STRING, &zone, DBUS_TYPE_STRING, &owner, DBUS_TYPE_STRING, &type,
+		    DBUS_TYPE_UINT32, &count, DBUS_TYPE_UINT64, &generation, DBUS_TYPE_INVALID);
 	}
 	if (!ok) {
 		dbus_message_unref(msg);
@@ -631,8 +641,8 @@ static bool bus_barrier(DBusConnection *conn, DBusError *err)
 		dbus_set_error_const(err, DBUS_ERROR_NO_MEMORY, "out of memory");
 		return false;
 	}
-	DBusMessage *reply = dbus_connection_send_with_reply_and_block(conn, call,
-	                                                               BARRIER_TIMEOUT_MS, err);
+	DBusMessage *reply =
+	    dbus_connection_send_with_reply_and_block(conn, call, BARRIER_TIMEOUT_MS, err);
 	dbus_message_unref(call);
 	if (reply == NULL) {
 		return false;
@@ -672,9 +682,11 @@ static void store_cursor(mecdns_signals_t *signals)
 	mecdns_store_status_t ret = mecdns_store_set_signalled(signals->store, cursor);
 	if (ret != MECDNS_STORE_OK) {
 		signals->next_cursor_ms = now_ms() + signals->retry_ms;
-		log_problem(signals, "cannot store the signal outbox cursor %llu (%s: %s); "
-		            "retrying every %d ms", (unsigned long long)cursor,
-		            mecdns_store_strerror(ret), mecdns_store_last_error(), signals->retry_ms);
+		log_problem(signals,
+		            "cannot store the signal outbox cursor %llu (%s: %s); "
+		            "retrying every %d ms",
+		            (unsigned long long)cursor, mecdns_store_strerror(ret),
+		            mecdns_store_last_error(), signals->retry_ms);
 		return;
 	}
 	signals->stored_cursor = cursor;
@@ -695,8 +707,8 @@ static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 	for (;;) {
 		batch_t batch = { .conn = signals->conn };
 		uint64_t after = atomic_load(&signals->cursor);
-		mecdns_store_status_t ret = mecdns_store_changes(signals->store, after, BATCH_SIZE,
-		                                                 queue_change, &batch);
+		mecdns_store_status_t ret =
+		    mecdns_store_changes(signals->store, after, BATCH_SIZE, queue_change, &batch);
 		/* Whatever was queued went out in order: confirm it even when the
 		 * store failed half-way, so that it is not sent twice. */
 		if (batch.sent > 0) {
@@ -705,17 +717,21 @@ static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 			if (!bus_barrier(signals->conn, &err)) {
 				bus_close(signals);
 				signals->next_connect_ms = now_ms() + signals->retry_ms;
-				log_problem(signals, "bus %s did not confirm %zu signals (%s); "
-				            "reconnecting, they will be sent again", signals->bus,
-				            batch.sent, err.message ? err.message : "unknown error");
+				log_problem(signals,
+				            "bus %s did not confirm %zu signals (%s); "
+				            "reconnecting, they will be sent again",
+				            signals->bus, batch.sent,
+				            err.message ? err.message : "unknown error");
 				dbus_error_free(&err);
 				return;
 			}
 			atomic_store(&signals->cursor, batch.last_seq);
 		}
 		if (ret != MECDNS_STORE_OK) {
-			log_problem(signals, "cannot read the change log after seq %llu (%s: %s); "
-			            "retrying", (unsigned long long)after, mecdns_store_strerror(ret),
+			log_problem(signals,
+			            "cannot read the change log after seq %llu (%s: %s); "
+			            "retrying",
+			            (unsigned long long)after, mecdns_store_strerror(ret),
 			            mecdns_store_last_error());
 			break;
 		}
@@ -788,8 +804,10 @@ static void service_connection(mecdns_signals_t *signals)
 	if (!dbus_connection_get_is_connected(signals->conn)) {
 		bus_close(signals);
 		signals->next_connect_ms = now_ms() + signals->retry_ms;
-		log_problem(signals, "disconnected from D-Bus bus %s; signals wait in the outbox, "
-		            "reconnecting every %d ms", signals->bus, signals->retry_ms);
+		log_problem(signals,
+		            "disconnected from D-Bus bus %s; signals wait in the outbox, "
+		            "reconnecting every %d ms",
+		            signals->bus, signals->retry_ms);
 	}
 }
 
@@ -878,9 +896,10 @@ static bool parse_bus(const char *bus, bus_kind_t *kind, char *err, size_t err_l
 	DBusError derr;
 	dbus_error_init(&derr);
 	if (!dbus_parse_address(bus, &entries, &count, &derr)) {
-		snprintf(err, err_len, "bad D-Bus bus '%s' (want system, session, none or an "
-		         "address such as unix:path=/run/dbus/system_bus_socket): %s", bus,
-		         derr.message);
+		snprintf(err, err_len,
+		         "bad D-Bus bus '%s' (want system, session, none or an "
+		         "address such as unix:path=/run/dbus/system_bus_socket): %s",
+		         bus, derr.message);
 		dbus_error_free(&derr);
 		return false;
 	}
@@ -917,8 +936,8 @@ static void signals_free(mecdns_signals_t *signals)
 	free(signals);
 }
 
-mecdns_signals_t *mecdns_signals_start(const mecdns_signals_config_t *config,
-                                       mecdns_store_t *store, char *err, size_t err_len)
+mecdns_signals_t *mecdns_signals_start(const mecdns_signals_config_t *config, mecdns_store_t *store,
+                                       char *err, size_t err_len)
 {
 	bus_kind_t kind;
 	if (config == NULL || store == NULL) {

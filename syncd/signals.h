@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd signals: the only code that talks D-Bus.
  *
  *  Owns org.mecdns.syncd on the configured bus and emits, from the store's
@@ -47,11 +48,11 @@
 typedef void (*mecdns_signals_log_cb)(int priority, const char *msg, void *ctx);
 
 typedef struct {
-	const char *bus;         /*!< "system" (also NULL), "session", "none" or a D-Bus address. */
-	int retry_ms;            /*!< Reconnect / retry interval (0: 1000). */
-	int poll_ms;             /*!< Outbox poll when not notified (0: 1000). */
+	const char *bus; /*!< "system" (also NULL), "session", "none" or a D-Bus address. */
+	int retry_ms;    /*!< Reconnect / retry interval (0: 1000). */
+	int poll_ms;     /*!< Outbox poll when not notified (0: 1000). */
 	mecdns_signals_log_cb log; /*!< NULL: lines to stderr. */
-	void *log_ctx;           /*!< Passed to log. */
+	void *log_ctx;             /*!< Passed to log. */
 } mecdns_signals_config_t;
 
 typedef struct mecdns_signals mecdns_signals_t;
@@ -60,8 +61,8 @@ typedef struct mecdns_signals mecdns_signals_t;
  *         that emits nothing and does not move the cursor. NULL + err on a
  *         bad bus value or thread failure; an unreachable bus is NOT an
  *         error (it is retried). */
-mecdns_signals_t *mecdns_signals_start(const mecdns_signals_config_t *config,
-                                       mecdns_store_t *store, char *err, size_t err_len);
+mecdns_signals_t *mecdns_signals_start(const mecdns_signals_config_t *config, mecdns_store_t *store,
+                                       char *err, size_t err_len);
 
 /*! \brief Tells the emitter that a commit happened (cheap, any thread). */
 void mecdns_signals_notify(mecdns_signals_t *signals);
@@ -86,22 +87,22 @@ bool mecdns_signals_connected(mecdns_signals_t *signals);
 
 /*! One zone of the state. */
 typedef struct {
-	const char *zone;  /*!< "example.test." */
-	bool ready;        /*!< Loaded and served by knotd. */
-	uint32_t serial;   /*!< SOA serial; 0 when not ready. */
+	const char *zone; /*!< "example.test." */
+	bool ready;       /*!< Loaded and served by knotd. */
+	uint32_t serial;  /*!< SOA serial; 0 when not ready. */
 } mecdns_signals_zone_t;
 
 /*! The state that GetState answers (copied by mecdns_signals_set_state()). */
 typedef struct {
-	bool tracking;             /*!< Knot state tracking runs (a knot socket is
-	                                configured); false: the rest is unknown. */
+	bool tracking; /*!< Knot state tracking runs (a knot socket is
+	                    configured); false: the rest is unknown. */
 	bool server_running;
 	bool all_zones_ready;
 	bool serving;
 	uint64_t module_generation;
-	double qps;                /*!< Module queries per second (answered +
-	                                nodata + passed). */
-	double qps_threshold;      /*!< 0: query_rate is not signalled. */
+	double qps;           /*!< Module queries per second (answered +
+	                           nodata + passed). */
+	double qps_threshold; /*!< 0: query_rate is not signalled. */
 	bool qps_exceeded;
 	const mecdns_signals_zone_t *zones; /*!< Expected zones. */
 	size_t zone_count;
@@ -118,8 +119,7 @@ void mecdns_signals_emit_zone_ready(mecdns_signals_t *signals, const char *zone,
                                     uint32_t serial);
 
 /*! \brief Queues zone_updated(s zone, u serial). */
-void mecdns_signals_emit_zone_updated(mecdns_signals_t *signals, const char *zone,
-                                      uint32_t serial);
+void mecdns_signals_emit_zone_updated(mecdns_signals_t *signals, const char *zone, uint32_t serial);
 
 /*! \brief Queues all_zones_ready(b ready). */
 void mecdns_signals_emit_all_zones_ready(mecdns_signals_t *signals, bool ready);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # syncd/signals: the D-Bus emitter (signals.c), its introspection XML and the
 # system bus policy. Included from syncd/local.mk.
 noinst_LTLIBRARIES += syncd/libmecdns-signals.la

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd validation (see validate.h). */
 
 #include <arpa/inet.h>
@@ -9,12 +10,12 @@
 #include "syncd/validate.h"
 
 /*! \brief Writes a formatted message into err if there is room for one. */
-#define FAIL(err, err_len, ...) \
-	do { \
-		if ((err) != NULL && (err_len) > 0) { \
-			snprintf((err), (err_len), __VA_ARGS__); \
-		} \
-		return false; \
+#define FAIL(err, err_len, ...)                                                                    \
+	do {                                                                                       \
+		if ((err) != NULL && (err_len) > 0) {                                              \
+			snprintf((err), (err_len), __VA_ARGS__);                                   \
+		}                                                                                  \
+		return false;                                                                      \
 	} while (0)
 
 /*! \brief Whether c is an RFC 3986 unreserved character. */
@@ -75,8 +76,8 @@ const char *syncd_ip_type_name(mecdns_ip_type_t type)
 	return type == MECDNS_IP_V6 ? "IP_V6" : "IP_V4";
 }
 
-bool syncd_parse_ip(const char *text, mecdns_ip_type_t type, char *out, size_t out_len,
-                    char *err, size_t err_len)
+bool syncd_parse_ip(const char *text, mecdns_ip_type_t type, char *out, size_t out_len, char *err,
+                    size_t err_len)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
 	int family = type == MECDNS_IP_V6 ? AF_INET6 : AF_INET;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd validation: what a REST request may carry.
  *
  *  One place for the checks every API shares, so that Mp1, Mm5 and the
@@ -43,8 +44,8 @@ const char *syncd_ip_type_name(mecdns_ip_type_t type);
  * \brief Checks that text is an address of the given type and writes its
  *        canonical form (inet_ntop) into out (at least 46 bytes).
  */
-bool syncd_parse_ip(const char *text, mecdns_ip_type_t type, char *out, size_t out_len,
-                    char *err, size_t err_len);
+bool syncd_parse_ip(const char *text, mecdns_ip_type_t type, char *out, size_t out_len, char *err,
+                    size_t err_len);
 
 /*! \brief Parses "ACTIVE" / "INACTIVE" (exact). */
 bool syncd_parse_state(const char *text, bool *active, char *err, size_t err_len);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd zone sync (contract in syncd/zonesync.h).
  *
  *  One worker thread serves every synced zone (knotd serves one control
@@ -28,8 +29,8 @@
 #include "syncd/rdata.h"
 #include "syncd/zonesync.h"
 
-#define DEFAULT_BATCH_MS 50
-#define DEFAULT_POLL_MS 500
+#define DEFAULT_BATCH_MS   50
+#define DEFAULT_POLL_MS    500
 #define DEFAULT_TIMEOUT_MS 2000
 /*! Delay after a failed batch, doubled per failure up to RETRY_MAX_MS. */
 #define RETRY_MIN_MS 250
@@ -42,9 +43,9 @@ static const struct {
 	const char *item;
 	const char *value;
 } REQUIRED[] = {
-    {"zonefile-sync", "-1"},
-    {"zonefile-load", "difference-no-serial"},
-    {"journal-content", "all"},
+	{ "zonefile-sync", "-1" },
+	{ "zonefile-load", "difference-no-serial" },
+	{ "journal-content", "all" },
 };
 
 /*! One record of one of the three views. */
@@ -214,7 +215,7 @@ static span_t recs_find(const recs_t *recs, const char *owner, uint16_t type)
 	       (type == 0 || recs->items[end].type == type)) {
 		end++;
 	}
-	return (span_t){.items = recs->items + lo, .count = end - lo};
+	return (span_t){ .items = recs->items + lo, .count = end - lo };
 }
 
 static bool same_wire(const rec_t *a, const rec_t *b)
@@ -287,7 +288,7 @@ static bool names_push(names_t *names, char *name)
  *         means "the whole zone" to the store), even when empty. */
 static char *const *owner_list(const names_t *names)
 {
-	static char *const none[1] = {NULL};
+	static char *const none[1] = { NULL };
 	return names->items != NULL ? names->items : none;
 }
 
@@ -333,7 +334,7 @@ static bool desired_owner(recs_t *out, const mecdns_zone_record_t *rows, size_t 
 			continue;
 		}
 		uint32_t ttl = row->ttl < 0 ? default_ttl : (uint32_t)row->ttl;
-		rec_t probe = {.wire = row->wire, .wire_len = row->wire_len};
+		rec_t probe = { .wire = row->wire, .wire_len = row->wire_len };
 		bool duplicate = false;
 		for (size_t j = first; j < out->count; j++) {
 			rec_t *have = &out->items[j];
@@ -449,7 +450,7 @@ static int on_actual_record(const knotctl_record_t *record, void *arg)
 /*! \brief Reads the zone (owners NULL) or the listed owners from knotd. */
 static int read_actual(knotctl_t *ctl, const char *zone, const names_t *owners, recs_t *out)
 {
-	read_ctx_t ctx = {.recs = out};
+	read_ctx_t ctx = { .recs = out };
 	if (owners == NULL) {
 		int ret = knotctl_zone_read(ctl, zone, NULL, NULL, on_actual_record, &ctx);
 		if (ret != KNOT_EOK) {
@@ -494,7 +495,7 @@ static bool ops_push(ops_t *ops, const char *owner, uint16_t type, uint32_t ttl,
 		ops->items = items;
 		ops->capacity = grown;
 	}
-	ops->items[ops->count++] = (op_t){owner, type, ttl, text};
+	ops->items[ops->count++] = (op_t){ owner, type, ttl, text };
 	return true;
 }
 
@@ -647,7 +648,7 @@ static int on_conf_value(const knotctl_conf_value_t *value, void *arg)
  */
 static int check_zone_config(knotctl_t *ctl, const char *zone, char *why, size_t why_len)
 {
-	conf_value_t template = {.value = "default"};
+	conf_value_t template = { .value = "default" };
 	int ret = knotctl_conf_read(ctl, "zone", zone, "template", on_conf_value, &template);
 	if (ret != KNOT_EOK) {
 		if (knotctl_broken(ctl)) {
@@ -658,7 +659,7 @@ static int check_zone_config(knotctl_t *ctl, const char *zone, char *why, size_t
 		return KNOT_EINVAL;
 	}
 	for (size_t i = 0; i < sizeof(REQUIRED) / sizeof(REQUIRED[0]); i++) {
-		conf_value_t value = {.found = false};
+		conf_value_t value = { .found = false };
 		const char *where = "zone";
 		ret = knotctl_conf_read(ctl, "zone", zone, REQUIRED[i].item, on_conf_value, &value);
 		if (ret == KNOT_EOK && !value.found) {
@@ -875,11 +876,11 @@ static bool read_database(syncd_zonesync_t *zs, zone_t *z, mecdns_zone_snapshot_
 		zone_failed(zs, z, "building the answers", "out of memory");
 		return false;
 	}
-	mecdns_zone_record_list_t list = {0};
+	mecdns_zone_record_list_t list = { 0 };
 	if (snap->whole_zone) {
 		status = mecdns_store_zone_owned(zs->store, z->name, NULL, 0, &list);
 	} else {
-		names_t changed = {0};
+		names_t changed = { 0 };
 		bool ok = round_owners(snap, desired, owned, &changed);
 		status = ok ? mecdns_store_zone_owned(zs->store, z->name, owner_list(&changed),
 		                                      changed.count, &list)
@@ -915,12 +916,12 @@ static mecdns_store_status_t save_round(syncd_zonesync_t *zs, const zone_t *z,
 	}
 	for (size_t i = 0; i < owned->count; i++) {
 		const rec_t *rec = &owned->items[i];
-		rows[i] = (mecdns_zone_record_t){.owner = rec->owner,
-		                                 .type = rec->type,
-		                                 .ttl = rec->ttl,
-		                                 .text = rec->text,
-		                                 .wire = rec->wire,
-		                                 .wire_len = rec->wire_len};
+		rows[i] = (mecdns_zone_record_t){ .owner = rec->owner,
+			                          .type = rec->type,
+			                          .ttl = rec->ttl,
+			                          .text = rec->text,
+			                          .wire = rec->wire,
+			                          .wire_len = rec->wire_len };
 	}
 	mecdns_store_status_t status = mecdns_store_zone_sync_save(
 	    zs->store, z->name, owners != NULL ? owner_list(owners) : NULL,
@@ -935,10 +936,10 @@ static mecdns_store_status_t save_round(syncd_zonesync_t *zs, const zone_t *z,
  */
 static void zone_sync(syncd_zonesync_t *zs, knotctl_t *ctl, zone_t *z, bool with_conflicts)
 {
-	mecdns_zone_snapshot_t snap = {0};
-	recs_t desired = {0}, owned = {0}, actual = {0};
-	names_t owners = {0};
-	plan_t plan = {0};
+	mecdns_zone_snapshot_t snap = { 0 };
+	recs_t desired = { 0 }, owned = { 0 }, actual = { 0 };
+	names_t owners = { 0 };
+	plan_t plan = { 0 };
 	char why[KNOTCTL_ERROR_LEN] = "";
 
 	if (!read_database(zs, z, &snap, &desired, &owned, &owners, with_conflicts)) {
@@ -974,7 +975,7 @@ static void zone_sync(syncd_zonesync_t *zs, knotctl_t *ctl, zone_t *z, bool with
 			zone_failed(zs, z, "the transaction", why);
 			goto out;
 		}
-		zone_seen_t seen = {0};
+		zone_seen_t seen = { 0 };
 		if (knotctl_zone_status(ctl, z->name, on_zone_status, &seen) == KNOT_EOK &&
 		    seen.loaded) {
 			serial = seen.serial;
@@ -1107,7 +1108,7 @@ static void zone_round(syncd_zonesync_t *zs, knotctl_t *ctl, zone_t *z)
 		}
 	}
 
-	zone_seen_t seen = {0};
+	zone_seen_t seen = { 0 };
 	if (knotctl_zone_status(ctl, z->name, on_zone_status, &seen) != KNOT_EOK || !seen.loaded) {
 		if (!z->not_loaded && !knotctl_broken(ctl)) {
 			log_warning("zone sync: %s: knotd does not serve the zone (%s); waiting",
@@ -1353,11 +1354,11 @@ void syncd_zonesync_zones(syncd_zonesync_t *zs,
 	for (size_t i = 0; i < zs->zone_count; i++) {
 		const zone_t *z = &zs->zones[i];
 		syncd_zone_info_t info = {
-		    .zone = z->name,
-		    .state = z->state,
-		    .generation = z->generation,
-		    .serial = z->serial,
-		    .conflicts = z->conflict_count,
+			.zone = z->name,
+			.state = z->state,
+			.generation = z->generation,
+			.serial = z->serial,
+			.conflicts = z->conflict_count,
 		};
 		cb(&info, ctx);
 	}

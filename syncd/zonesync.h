@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-syncd zone sync: mirrors mecdns's answers into real Knot zones.
  *
  *  For every synced zone (config `sync-zone`), a worker (one thread for

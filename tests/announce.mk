@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: mecdns-announce (profiles, hold-down, and the real binary driving a
 # real BIRD 2 BGP session on loopback; skips with exit 77 without bird2).
 check_PROGRAMS += tests/integration/test_announce

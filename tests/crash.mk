@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: crash test (issue 7, "Fault tests") -- kill -9 of the real
 # mecdns-syncd at random moments under a concurrent write load, repeated
 # (MECDNS_CRASH_CYCLES, default 3; MECDNS_CRASH_SEED replays a run): every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: end to end -- the real mecdns-syncd, a private dbus-daemon and the
 # real knotd with mod-mecdns on one SQLite file (issue 3, "Done when").
 check_PROGRAMS += tests/integration/test_end_to_end

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: Mp1 answers of the real mecdns-syncd validated against ETSI's
 # DnsRule and ProblemDetails schemas (issue 3). ETSI's OpenAPI file is
 # vendored in tests/data/etsi/ (BSD-3-Clause, LICENSE-ETSI beside it); the

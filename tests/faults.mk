@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: fault tests (issue 7, "Fault tests") -- the real mecdns-syncd and
 # knotd with mod-mecdns while the database's disk is full (a small tmpfs;
 # root only, skipped otherwise), while another process holds the database's

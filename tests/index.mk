@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: index
 check_PROGRAMS += tests/unit/test_index
 TESTS += tests/unit/test_index

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: install-time hardening (issue 7, "Security") -- what `make install`
 # puts under DESTDIR (units, sysusers.d, tmpfiles.d, the D-Bus policy),
 # checked with systemd-analyze verify / security --offline, systemd-sysusers

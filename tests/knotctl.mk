@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: knotctl -- integration tests of syncd/knotctl.c against the real
 # knotd (tests/harness/knotd.h). The part on mod-mecdns's counters runs only
 # when $(builddir)/module/.libs/mecdns.so is built.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: request limits of mecdns-syncd (issue 7, "Limits"): unit tests of
 # syncd/limits.c (token buckets on a fake clock, connection counts, the
 # bounded client table, the JSON depth scan) and the limit items of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: Check unit tests and integration tests against real processes.
 # Each part keeps its tests' rules in its own fragment.
 AM_TESTS_ENVIRONMENT = \

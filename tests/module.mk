@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: module -- integration tests of mod-mecdns against the real knotd.
 # The test program starts knotd with $(builddir)/module/.libs/mecdns.so, so
 # the module must be built before the test runs.

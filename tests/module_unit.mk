@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: module unit tests (refresher: row conversion, loading, sharing)
 check_PROGRAMS += tests/unit/test_refresh
 TESTS += tests/unit/test_refresh

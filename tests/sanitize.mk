@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: the environment of every test program in a --enable-sanitizers
 # build (ASan + UBSan + LeakSanitizer; scripts/sanitize.sh runs it all).
 #

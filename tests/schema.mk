@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Schema versions and migrations (a version-1 file from tests/data/).
 check_PROGRAMS += tests/unit/test_schema
 TESTS += tests/unit/test_schema

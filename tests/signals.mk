@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 # tests: signals. The D-Bus harness (private dbus-daemon, signal listener)
 # is a library of its own so that syncd's integration tests can link it too.

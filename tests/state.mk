@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: Knot state -- mecdns-syncd's conditions (server_running, zone_ready,
 # zone_updated, all_zones_ready, serving, shutting_down, query_rate) and
 # GetState against the real knotd (with mod-mecdns and dbus-event on a

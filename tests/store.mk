@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: store (store/store.h, store/names.c) and the mecdns-db tool (whose
 # record data is checked against syncd/rdata.h, the rrecord API's parser).
 check_PROGRAMS += tests/unit/test_store

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: syncd (unit tests of libmecdns-syncd; integration tests against the
 # real mecdns-syncd binary).
 SYNCD_UNIT_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \

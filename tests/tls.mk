@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: TLS and mutual TLS of mecdns-syncd (issue 7, "Security") -- the
 # scope x route group matrix over mutual TLS, the TLS edges, and SIGHUP
 # reload of certificate, key and client CA, against the real mecdns-syncd

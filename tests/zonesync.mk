@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests: zone sync -- mecdns-syncd mirrors rules into a real Knot zone that a
 # real NSD secondary (Debian package nsd; skipped without it) follows by
 # NOTIFY and IXFR. Needs the syncd binary, knotd, knotc and kdig.

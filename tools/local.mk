@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tools: mecdns-db, the operator/test command line over the store; record
 # data goes through syncd's parser (syncd/rdata.h), the rrecord API's own.
 bin_PROGRAMS += tools/mecdns-db

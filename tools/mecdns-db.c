@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-db: a small operator and test tool over the mecdns store.
  *
  *  mecdns-syncd's REST APIs are the normal way to change rules and record
@@ -171,13 +172,13 @@ static void print_rule(const mecdns_rule_t *rule)
 static int cmd_rule_add(const cli_t *cli, mecdns_store_t *store)
 {
 	mecdns_rule_t rule = {
-	    .app_instance_id = cli->argv[0],
-	    .dns_rule_id = cli->argv[1],
-	    .domain_name = cli->argv[2],
-	    .ip_type = strchr(cli->argv[3], ':') != NULL ? MECDNS_IP_V6 : MECDNS_IP_V4,
-	    .ip_address = cli->argv[3],
-	    .ttl = -1,
-	    .active = true,
+		.app_instance_id = cli->argv[0],
+		.dns_rule_id = cli->argv[1],
+		.domain_name = cli->argv[2],
+		.ip_type = strchr(cli->argv[3], ':') != NULL ? MECDNS_IP_V6 : MECDNS_IP_V4,
+		.ip_address = cli->argv[3],
+		.ttl = -1,
+		.active = true,
 	};
 	if (cli->argc == 5 && !parse_ttl(cli->argv[4], &rule.ttl)) {
 		return error(cli->command, "TTL '%s' is not a number from 0 to 2147483647",
@@ -269,7 +270,7 @@ static bool parse_type(const cli_t *cli, const char *text, uint16_t *type)
 
 static int cmd_rrset_set(const cli_t *cli, mecdns_store_t *store)
 {
-	mecdns_rrset_t set = {0};
+	mecdns_rrset_t set = { 0 };
 	int64_t ttl = 0;
 	if (!parse_type(cli, cli->argv[2], &set.type)) {
 		return 1;
@@ -431,28 +432,28 @@ typedef struct {
 } command_t;
 
 static const command_t COMMANDS[] = {
-    {"init", 0, 0, cmd_init},
-    {"version", 0, 0, NULL},
-    {"generation", 0, 0, cmd_generation},
-    {"rule-add", 4, 5, cmd_rule_add},
-    {"rule-state", 3, 3, cmd_rule_state},
-    {"rule-del", 2, 2, cmd_rule_del},
-    {"rule-list", 1, 1, cmd_rule_list},
-    {"rrset-set", 5, 4 + 4096, cmd_rrset_set},
-    {"rrset-del", 3, 3, cmd_rrset_del},
-    {"rrset-list", 0, 1, cmd_rrset_list},
-    {"changes", 0, 1, cmd_changes},
+	{ "init", 0, 0, cmd_init },
+	{ "version", 0, 0, NULL },
+	{ "generation", 0, 0, cmd_generation },
+	{ "rule-add", 4, 5, cmd_rule_add },
+	{ "rule-state", 3, 3, cmd_rule_state },
+	{ "rule-del", 2, 2, cmd_rule_del },
+	{ "rule-list", 1, 1, cmd_rule_list },
+	{ "rrset-set", 5, 4 + 4096, cmd_rrset_set },
+	{ "rrset-del", 3, 3, cmd_rrset_del },
+	{ "rrset-list", 0, 1, cmd_rrset_list },
+	{ "changes", 0, 1, cmd_changes },
 };
 
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"database", required_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+		{ "database", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
-	cli_t cli = {.database = MECDNS_DEFAULT_DATABASE};
+	cli_t cli = { .database = MECDNS_DEFAULT_DATABASE };
 	int opt;
 	while ((opt = getopt_long(argc, argv, "+d:hV", options, NULL)) != -1) {
 		switch (opt) {

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench/lib/common.sh: starting, probing and stopping the compared servers.
 # Sourced by bench/run.sh. Every server is started in the background pinned
 # to SERVER_CPU (taskset), on 127.0.0.1 and a free port, with its PID kept in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian packages the benchmarks need, when missing, without
 # letting any package start its service (policy-rc.d answering 101).
 # Usage: bench/lib/deps.sh   (as root; a no-op when everything is present)

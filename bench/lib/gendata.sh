@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Generates one benchmark data set of N rules, the same records for every
 # compared server:
 #   bench/lib/gendata.sh N DIR [MECDNS_DB_TOOL]

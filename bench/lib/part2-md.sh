@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Writes RESULTS/part2.md (parts 2 and 5) from RESULTS/part2/rows.txt and
 # dbus-rows.txt:  bench/lib/part2-md.sh RESULTS BACKGROUND_RATE
 set -euo pipefail

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Parts 2 and 5: update propagation end to end, and D-Bus commit-to-signal
 # latency under the same write load (sourced by bench/run.sh; lib/writes.sh).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Part 3: REST write throughput (sourced by bench/run.sh; see lib/writes.sh).
 # mecdns-syncd: Mm5 single-rule POSTs at concurrency 1 and 16, rules per second
 # through the bulk rrecord PUT (batches of BULK_BATCH); PowerDNS API PATCH

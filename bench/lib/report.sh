@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Turns one results directory into report.md and PNG charts (gnuplot).
 #   bench/lib/report.sh RESULTS_DIR [--publish DOCS_DIR]
 # --publish writes DOCS_DIR/benchmarks.md (report + bench/analysis.md) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench/lib/writes.sh: the write-side stacks for parts 2, 3 and 5, sourced by
 # bench/run.sh (uses its variables: out, BENCH_DATA, MODULE_SO, SYNCD,
 # BUILD_DIR, SERVER_CPU, CLIENT_CPU; and lib/common.sh).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the measuring peers offline from Debian's packaged Go sources:
 #   bench/peers/build.sh OUTDIR   -> OUTDIR/mapdns, OUTDIR/mecload, OUTDIR/dbuslat
 # GO111MODULE=off + GOPATH=/usr/share/gocode resolves github.com/miekg/dns

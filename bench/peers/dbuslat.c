@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  dbuslat: a D-Bus listener for mecdns's benchmarks (issue 6, part 5).
  *
  *  Subscribes to org.mecdns.syncd.events.rule_changed on the bus at ADDRESS
@@ -36,7 +37,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dbuslat: %s\n", err.message ? err.message : "cannot connect");
 		return 1;
 	}
-	dbus_bus_add_match(c, "type='signal',interface='org.mecdns.syncd.events',member='rule_changed'", &err);
+	dbus_bus_add_match(
+	    c, "type='signal',interface='org.mecdns.syncd.events',member='rule_changed'", &err);
 	if (dbus_error_is_set(&err)) {
 		fprintf(stderr, "dbuslat: %s\n", err.message);
 		return 1;
@@ -50,10 +52,12 @@ int main(int argc, char **argv)
 			if (dbus_message_is_signal(m, "org.mecdns.syncd.events", "rule_changed")) {
 				const char *app = "", *id = "", *name = "", *state = "";
 				dbus_uint64_t gen = 0;
-				if (dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &app, DBUS_TYPE_STRING, &id,
-				                          DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &state,
-				                          DBUS_TYPE_UINT64, &gen, DBUS_TYPE_INVALID)) {
-					printf("%lld %s %llu\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, id,
+				if (dbus_message_get_args(
+				        m, NULL, DBUS_TYPE_STRING, &app, DBUS_TYPE_STRING, &id,
+				        DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &state,
+				        DBUS_TYPE_UINT64, &gen, DBUS_TYPE_INVALID)) {
+					printf("%lld %s %llu\n",
+					       (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec, id,
 					       (unsigned long long)gen);
 					fflush(stdout);
 				}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: a private dbus-daemon and a signal listener. */
 
 #include <errno.h>
@@ -11,19 +12,18 @@
 #include "tests/harness/dbus.h"
 
 /*! Policy of a test bus when the test gives none: everything allowed. */
-static const char ALLOW_ALL_POLICY[] =
-	"  <policy context=\"default\">\n"
-	"    <allow user=\"*\"/>\n"
-	"    <allow own=\"*\"/>\n"
-	"    <allow send_type=\"method_call\"/>\n"
-	"    <allow send_type=\"signal\"/>\n"
-	"    <allow send_type=\"method_return\"/>\n"
-	"    <allow send_type=\"error\"/>\n"
-	"    <allow receive_type=\"method_call\"/>\n"
-	"    <allow receive_type=\"method_return\"/>\n"
-	"    <allow receive_type=\"error\"/>\n"
-	"    <allow receive_type=\"signal\"/>\n"
-	"  </policy>\n";
+static const char ALLOW_ALL_POLICY[] = "  <policy context=\"default\">\n"
+                                       "    <allow user=\"*\"/>\n"
+                                       "    <allow own=\"*\"/>\n"
+                                       "    <allow send_type=\"method_call\"/>\n"
+                                       "    <allow send_type=\"signal\"/>\n"
+                                       "    <allow send_type=\"method_return\"/>\n"
+                                       "    <allow send_type=\"error\"/>\n"
+                                       "    <allow receive_type=\"method_call\"/>\n"
+                                       "    <allow receive_type=\"method_return\"/>\n"
+                                       "    <allow receive_type=\"error\"/>\n"
+                                       "    <allow receive_type=\"signal\"/>\n"
+                                       "  </policy>\n";
 
 #define LISTENER_MAX_SIGNALS 4096
 
@@ -70,8 +70,12 @@ static int wait_bus_ready(harness_dbus_t *bus, int timeout_ms)
 static int spawn_daemon(harness_dbus_t *bus)
 {
 	char *config_arg = harness_strdupf("--config-file=%s", bus->config_path);
-	char *argv[] = { (char *)dbus_daemon_path(), config_arg, "--nofork", "--nopidfile",
-	                 "--nosyslog", NULL };
+	char *argv[] = { (char *)dbus_daemon_path(),
+		         config_arg,
+		         "--nofork",
+		         "--nopidfile",
+		         "--nosyslog",
+		         NULL };
 	char *log_path = harness_strdupf("%s/dbus-daemon.log", bus->dir);
 	int ret = harness_spawn(&bus->proc, "dbus-daemon", argv, NULL, log_path);
 	free(log_path);
@@ -98,15 +102,15 @@ const char *harness_dbus_allow_all_policy(void)
 static int write_config(harness_dbus_t *bus)
 {
 	char *config = harness_strdupf(
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-		" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig>\n"
-		"  <type>mecdns-test</type>\n"
-		"  <listen>%s</listen>\n"
-		"  <auth>EXTERNAL</auth>\n"
-		"%s"
-		"</busconfig>\n",
-		bus->address, bus->policy);
+	    "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+	    " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+	    "<busconfig>\n"
+	    "  <type>mecdns-test</type>\n"
+	    "  <listen>%s</listen>\n"
+	    "  <auth>EXTERNAL</auth>\n"
+	    "%s"
+	    "</busconfig>\n",
+	    bus->address, bus->policy);
 	int ret = harness_write_file(bus->config_path, config);
 	free(config);
 	if (ret != 0) {
@@ -142,8 +146,8 @@ static int reload_config(harness_dbus_t *bus)
 	DBusConnection *conn = dbus_connection_open_private(bus->address, &err);
 	DBusMessage *reply = NULL;
 	if (conn != NULL && dbus_bus_register(conn, &err)) {
-		DBusMessage *call = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
-		                                                 DBUS_INTERFACE_DBUS, "ReloadConfig");
+		DBusMessage *call = dbus_message_new_method_call(
+		    DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "ReloadConfig");
 		if (call == NULL) {
 			abort();
 		}
@@ -243,7 +247,9 @@ static char *basic_arg_text(DBusMessageIter *iter, bool *is_string)
 	case DBUS_TYPE_INT64: {
 		DBusBasicValue v;
 		dbus_message_iter_get_basic(iter, &v);
-		long long n = type == DBUS_TYPE_INT16 ? v.i16 : type == DBUS_TYPE_INT32 ? v.i32 : v.i64;
+		long long n = type == DBUS_TYPE_INT16   ? v.i16
+		              : type == DBUS_TYPE_INT32 ? v.i32
+		                                        : v.i64;
 		return harness_strdupf("%lld", n);
 	}
 	case DBUS_TYPE_UINT16:
@@ -251,8 +257,9 @@ static char *basic_arg_text(DBusMessageIter *iter, bool *is_string)
 	case DBUS_TYPE_UINT64: {
 		DBusBasicValue v;
 		dbus_message_iter_get_basic(iter, &v);
-		unsigned long long n = type == DBUS_TYPE_UINT16 ? v.u16
-		                       : type == DBUS_TYPE_UINT32 ? v.u32 : v.u64;
+		unsigned long long n = type == DBUS_TYPE_UINT16   ? v.u16
+		                       : type == DBUS_TYPE_UINT32 ? v.u32
+		                                                  : v.u64;
 		return harness_strdupf("%llu", n);
 	}
 	default:
@@ -419,8 +426,7 @@ bool harness_dbus_connected(harness_dbus_listener_t *listener)
 }
 
 char *harness_dbus_call(harness_dbus_listener_t *listener, const char *destination,
-                        const char *path, const char *interface, const char *method,
-                        char **error)
+                        const char *path, const char *interface, const char *method, char **error)
 {
 	if (error != NULL) {
 		*error = NULL;
@@ -431,8 +437,8 @@ char *harness_dbus_call(harness_dbus_listener_t *listener, const char *destinati
 	}
 	DBusError err;
 	dbus_error_init(&err);
-	DBusMessage *reply = dbus_connection_send_with_reply_and_block(listener->conn, call,
-	                                                               10000, &err);
+	DBusMessage *reply =
+	    dbus_connection_send_with_reply_and_block(listener->conn, call, 10000, &err);
 	dbus_message_unref(call);
 	if (reply == NULL) {
 		if (error != NULL) {
@@ -489,8 +495,8 @@ char *harness_dbus_name_owner(harness_dbus_listener_t *listener, const char *nam
 	    !dbus_message_append_args(call, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID)) {
 		abort();
 	}
-	DBusMessage *reply = dbus_connection_send_with_reply_and_block(listener->conn, call,
-	                                                               10000, NULL);
+	DBusMessage *reply =
+	    dbus_connection_send_with_reply_and_block(listener->conn, call, 10000, NULL);
 	dbus_message_unref(call);
 	const char *owner = NULL;
 	char *result = NULL;
@@ -504,8 +510,7 @@ char *harness_dbus_name_owner(harness_dbus_listener_t *listener, const char *nam
 	return result;
 }
 
-bool harness_dbus_wait_owner(harness_dbus_listener_t *listener, const char *name,
-                             int timeout_ms)
+bool harness_dbus_wait_owner(harness_dbus_listener_t *listener, const char *name, int timeout_ms)
 {
 	long long deadline = harness_now_ms() + timeout_ms;
 	do {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: a private dbus-daemon and a signal listener.
  *
  *  harness_dbus_start() runs dbus-daemon ($DBUS_DAEMON, else
@@ -22,11 +23,11 @@
 #include "tests/harness/harness.h"
 
 typedef struct {
-	harness_proc_t proc;  /*!< The dbus-daemon (pid 0 when stopped). */
-	char *dir;            /*!< Its directory: config, socket, log. */
-	char *address;        /*!< "unix:path=DIR/bus". */
+	harness_proc_t proc; /*!< The dbus-daemon (pid 0 when stopped). */
+	char *dir;           /*!< Its directory: config, socket, log. */
+	char *address;       /*!< "unix:path=DIR/bus". */
 	char *config_path;
-	char *policy;         /*!< <policy> elements of the config (owned). */
+	char *policy; /*!< <policy> elements of the config (owned). */
 } harness_dbus_t;
 
 /*!
@@ -72,7 +73,7 @@ typedef struct {
 	 *  rule_changed('app-1', 'r1', 'www.example.com', 'ACTIVE', 3). */
 	char *text;
 	size_t argc;
-	char *args[8];        /*!< Each argument alone, unquoted ("app-1", "3"). */
+	char *args[8]; /*!< Each argument alone, unquoted ("app-1", "3"). */
 } harness_dbus_signal_t;
 
 typedef struct harness_dbus_listener harness_dbus_listener_t;
@@ -112,8 +113,7 @@ bool harness_dbus_connected(harness_dbus_listener_t *listener);
  * \return The string, or NULL on error.
  */
 char *harness_dbus_call(harness_dbus_listener_t *listener, const char *destination,
-                        const char *path, const char *interface, const char *method,
-                        char **error);
+                        const char *path, const char *interface, const char *method, char **error);
 
 /*! \brief Requests a well-known name for the listener's connection (to
  *         hold it away from someone else); 0 when it became the owner. */
@@ -126,8 +126,7 @@ int harness_dbus_release_name(harness_dbus_listener_t *listener, const char *nam
 char *harness_dbus_name_owner(harness_dbus_listener_t *listener, const char *name);
 
 /*! \brief Waits until name has an owner (true) or timeout_ms passed. */
-bool harness_dbus_wait_owner(harness_dbus_listener_t *listener, const char *name,
-                             int timeout_ms);
+bool harness_dbus_wait_owner(harness_dbus_listener_t *listener, const char *name, int timeout_ms);
 
 /*! \brief Closes the connection and frees everything. */
 void harness_dbus_listener_free(harness_dbus_listener_t *listener);

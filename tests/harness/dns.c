@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: DNS queries with libknot. */
 
 #include <arpa/inet.h>
@@ -33,8 +34,7 @@ static uint16_t random_id(void)
 }
 
 /*! \brief Builds the query message; NULL on error. */
-static knot_pkt_t *build_query(const char *name, uint16_t type, const dns_opts_t *opts,
-                               uint16_t id)
+static knot_pkt_t *build_query(const char *name, uint16_t type, const dns_opts_t *opts, uint16_t id)
 {
 	knot_dname_t *qname = knot_dname_from_str_alloc(name);
 	if (qname == NULL) {
@@ -86,7 +86,8 @@ static knot_pkt_t *parse_answer(const uint8_t *wire, size_t len)
 	answer->size = len;
 	int ret = knot_pkt_parse(answer, 0);
 	if (ret != KNOT_EOK) {
-		fprintf(stderr, "dns: unparsable answer (%zu bytes): %s\n", len, knot_strerror(ret));
+		fprintf(stderr, "dns: unparsable answer (%zu bytes): %s\n", len,
+		        knot_strerror(ret));
 		knot_pkt_free(answer);
 		return NULL;
 	}
@@ -324,7 +325,8 @@ char *dns_axfr(int port, const char *zone, int timeout_ms)
 		     knot_pkt_section(msg, KNOT_ANSWER)->count > 0 &&
 		     append_records(msg, &text, &len, &soa_seen) == 0;
 		if (msg != NULL && !ok) {
-			fprintf(stderr, "dns: AXFR %s failed: %s\n", zone, knot_pkt_ext_rcode_name(msg));
+			fprintf(stderr, "dns: AXFR %s failed: %s\n", zone,
+			        knot_pkt_ext_rcode_name(msg));
 		}
 		knot_pkt_free(msg);
 	}
@@ -401,8 +403,9 @@ size_t dns_addresses(const knot_pkt_t *pkt, char (*out)[DNS_ADDR_LEN], size_t ma
 	size_t found = 0;
 	for (uint16_t i = 0; i < sec->count; i++) {
 		const knot_rrset_t *rrset = knot_pkt_rr(sec, i);
-		int family = rrset->type == KNOT_RRTYPE_A ? AF_INET
-		             : rrset->type == KNOT_RRTYPE_AAAA ? AF_INET6 : AF_UNSPEC;
+		int family = rrset->type == KNOT_RRTYPE_A      ? AF_INET
+		             : rrset->type == KNOT_RRTYPE_AAAA ? AF_INET6
+		                                               : AF_UNSPEC;
 		if (family == AF_UNSPEC) {
 			continue;
 		}
@@ -500,10 +503,10 @@ char *dns_pkt_text(const knot_pkt_t *pkt)
 		return harness_strdupf("(no answer)");
 	}
 	char *text = harness_strdupf(
-		";; %s, id %u, flags:%s%s%s%s, %u bytes\n", knot_pkt_ext_rcode_name(pkt),
-		knot_wire_get_id(pkt->wire), knot_wire_get_qr(pkt->wire) ? " qr" : "",
-		knot_wire_get_aa(pkt->wire) ? " aa" : "", knot_wire_get_tc(pkt->wire) ? " tc" : "",
-		knot_wire_get_rd(pkt->wire) ? " rd" : "", (unsigned)pkt->size);
+	    ";; %s, id %u, flags:%s%s%s%s, %u bytes\n", knot_pkt_ext_rcode_name(pkt),
+	    knot_wire_get_id(pkt->wire), knot_wire_get_qr(pkt->wire) ? " qr" : "",
+	    knot_wire_get_aa(pkt->wire) ? " aa" : "", knot_wire_get_tc(pkt->wire) ? " tc" : "",
+	    knot_wire_get_rd(pkt->wire) ? " rd" : "", (unsigned)pkt->size);
 	static const char *names[] = { ";; ANSWER\n", ";; AUTHORITY\n", ";; ADDITIONAL\n" };
 	for (knot_section_t s = KNOT_ANSWER; s <= KNOT_ADDITIONAL; s++) {
 		const knot_pktsection_t *sec = knot_pkt_section(pkt, s);

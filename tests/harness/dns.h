@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: DNS queries with libknot, as a device sends them.
  *
  *  A query goes to 127.0.0.1:port over UDP or TCP (2-byte length prefix),

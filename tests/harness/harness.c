@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: real processes on free loopback ports. */
 
 #include <arpa/inet.h>
@@ -267,7 +268,8 @@ int harness_free_port(const char *addr)
 		close(fd);
 		int port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
 		                                         : ((struct sockaddr_in6 *)&ss)->sin6_port);
-		if (port_bindable(addr, port, SOCK_DGRAM) && port_bindable(addr, port, SOCK_STREAM)) {
+		if (port_bindable(addr, port, SOCK_DGRAM) &&
+		    port_bindable(addr, port, SOCK_STREAM)) {
 			return port;
 		}
 	}
@@ -301,8 +303,8 @@ static void exec_child(char *const argv[], char *const env[], int out_fd)
 	_exit(127);
 }
 
-int harness_spawn(harness_proc_t *proc, const char *name, char *const argv[],
-                  char *const env[], const char *log_path)
+int harness_spawn(harness_proc_t *proc, const char *name, char *const argv[], char *const env[],
+                  const char *log_path)
 {
 	memset(proc, 0, sizeof(*proc));
 	snprintf(proc->name, sizeof(proc->name), "%s", name);

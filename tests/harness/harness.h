@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: real processes on free loopback ports.
  *
  *  Every integration test starts the real servers it needs (knotd with the
@@ -17,20 +18,20 @@
 /*! Check's ck_abort_msg() with the message after dump() (which prints the
  *  logs a failure needs) when cond does not hold; for a test's own
  *  expect(cond, fmt, ...) (the test includes check.h). */
-#define HARNESS_EXPECT(dump, cond, ...) \
-	do { \
-		if (!(cond)) { \
-			dump(); \
-			ck_abort_msg(__VA_ARGS__); \
-		} \
+#define HARNESS_EXPECT(dump, cond, ...)                                                            \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			dump();                                                                    \
+			ck_abort_msg(__VA_ARGS__);                                                 \
+		}                                                                                  \
 	} while (0)
 
 /*! A started child process. */
 typedef struct {
-	pid_t pid;        /*!< 0 when not running. */
-	char name[32];    /*!< For messages ("knotd"). */
+	pid_t pid;          /*!< 0 when not running. */
+	char name[32];      /*!< For messages ("knotd"). */
 	char log_path[512]; /*!< stdout + stderr of the child. */
-	int exit_status;  /*!< After stop: exit code, 128+signal, or -1. */
+	int exit_status;    /*!< After stop: exit code, 128+signal, or -1. */
 } harness_proc_t;
 
 /*! \brief printf into a new malloc'd string (aborts on ENOMEM). */
@@ -88,8 +89,8 @@ int harness_free_port(const char *addr);
  *
  * \return 0 or -errno.
  */
-int harness_spawn(harness_proc_t *proc, const char *name, char *const argv[],
-                  char *const env[], const char *log_path);
+int harness_spawn(harness_proc_t *proc, const char *name, char *const argv[], char *const env[],
+                  const char *log_path);
 
 /*!
  * \brief Extra environment (for harness_spawn/harness_run) of a program that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: tiny HTTP/1.1 client (see http.h). */
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: a tiny blocking HTTP/1.1 client for integration
  *  tests (one request per connection, "Connection: close", the answer read
  *  to EOF). Enough to talk to mecdns-syncd without libcurl.
@@ -9,9 +10,9 @@
 #include <stddef.h>
 
 typedef struct {
-	int status;      /*!< HTTP status, or -1 when no answer was read. */
-	char *headers;   /*!< Raw header block (status line included). */
-	char *body;      /*!< NUL-terminated body ("" when none). */
+	int status;    /*!< HTTP status, or -1 when no answer was read. */
+	char *headers; /*!< Raw header block (status line included). */
+	char *body;    /*!< NUL-terminated body ("" when none). */
 	size_t body_len;
 } http_response_t;
 

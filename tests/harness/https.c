@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: tiny HTTPS client (see https.h). */
 
 #include <errno.h>
@@ -26,10 +27,10 @@ struct https_conn {
 /*! \brief Always offers the client certificate, whatever CA names the
  *         server lists (GnuTLS would otherwise send none that does not
  *         match, and the server's own check would go untested). */
-static int offer_client_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn,
-                             int nreqs, const gnutls_pk_algorithm_t *pk_algos,
-                             int pk_algos_length, gnutls_pcert_st **pcert,
-                             unsigned int *pcert_length, gnutls_privkey_t *privkey)
+static int offer_client_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int nreqs,
+                             const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                             gnutls_pcert_st **pcert, unsigned int *pcert_length,
+                             gnutls_privkey_t *privkey)
 {
 	https_conn_t *conn = gnutls_session_get_ptr(session);
 	*pcert = conn->pcert_count > 0 ? conn->pcerts : NULL;
@@ -211,8 +212,8 @@ void https_close(https_conn_t *conn)
 }
 
 int https_request(const char *addr, int port, const https_client_t *tls, const char *method,
-                  const char *path, const char *const *headers, const char *body,
-                  size_t body_len, http_response_t *out, https_peer_t *peer)
+                  const char *path, const char *const *headers, const char *body, size_t body_len,
+                  http_response_t *out, https_peer_t *peer)
 {
 	memset(out, 0, sizeof(*out));
 	out->status = -1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: a tiny blocking HTTPS (HTTP/1.1 over TLS, GnuTLS)
  *  client for integration tests, the TLS twin of http.h: one request per
  *  connection, "Connection: close", the answer read to EOF. The server
@@ -63,5 +64,5 @@ void https_close(https_conn_t *conn);
  * \return 0, -errno, or HTTPS_E_* (then out->status is -1).
  */
 int https_request(const char *addr, int port, const https_client_t *tls, const char *method,
-                  const char *path, const char *const *headers, const char *body,
-                  size_t body_len, http_response_t *out, https_peer_t *peer);
+                  const char *path, const char *const *headers, const char *body, size_t body_len,
+                  http_response_t *out, https_peer_t *peer);

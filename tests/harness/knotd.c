@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: the real knotd with the built mod-mecdns. */
 
 #include <errno.h>
@@ -62,8 +63,8 @@ int knotd_spawn(harness_proc_t *proc, const char *conf_path, char *const env[],
 	for (size_t i = 0; i < extra; i++) {
 		all[count + i] = module_env[i];
 	}
-	char *argv[] = { (char *)knot_binary("KNOTD", "/usr/sbin/knotd"), "-c",
-	                 (char *)conf_path, NULL };
+	char *argv[] = { (char *)knot_binary("KNOTD", "/usr/sbin/knotd"), "-c", (char *)conf_path,
+		         NULL };
 	int ret = harness_spawn(proc, "knotd", argv, all, log_path);
 	free(all);
 	if (ret != 0) {
@@ -126,8 +127,8 @@ static char *build_conf(const knotd_t *knotd, const knotd_config_t *config)
 	        knotd->dir, knotd->dir);
 	if (config->database != NULL) {
 		char *module_path = config->module_path != NULL
-		                    ? strdup(config->module_path)
-		                    : harness_build_path("module/.libs/mecdns.so");
+		                        ? strdup(config->module_path)
+		                        : harness_build_path("module/.libs/mecdns.so");
 		fprintf(out,
 		        "module:\n"
 		        "  - id: mod-mecdns\n"
@@ -213,7 +214,8 @@ static int prepare_dir(knotd_t *knotd, const knotd_config_t *config)
 	snprintf(short_tag, sizeof(short_tag), "%s", tag); /* Socket paths are short. */
 	knotd->dir = harness_tmpdir(short_tag);
 	if (knotd->dir == NULL) {
-		fprintf(stderr, "knotd: cannot create a temporary directory: %s\n", strerror(errno));
+		fprintf(stderr, "knotd: cannot create a temporary directory: %s\n",
+		        strerror(errno));
 		return -1;
 	}
 	knotd->conf_path = harness_strdupf("%s/knot.conf", knotd->dir);
@@ -223,7 +225,8 @@ static int prepare_dir(knotd_t *knotd, const knotd_config_t *config)
 		ret = chown_to(knotd->dir, config->user) | chown_to(storage, config->user);
 	}
 	free(storage);
-	for (size_t i = 0; ret == 0 && i < KNOTD_MAX_ZONES && config->zones[i].domain != NULL; i++) {
+	for (size_t i = 0; ret == 0 && i < KNOTD_MAX_ZONES && config->zones[i].domain != NULL;
+	     i++) {
 		char *path = write_zone_file(knotd->dir, &config->zones[i]);
 		ret = path != NULL ? 0 : -1;
 		if (ret == 0 && config->user != NULL) {
@@ -316,7 +319,8 @@ int knotd_start(knotd_t *knotd, const knotd_config_t *config)
 		char *module = harness_build_path("module/.libs/mecdns.so");
 		bool present = access(module, R_OK) == 0;
 		if (!present) {
-			fprintf(stderr, "knotd: the module %s is not built (run make first)\n", module);
+			fprintf(stderr, "knotd: the module %s is not built (run make first)\n",
+			        module);
 		}
 		free(module);
 		if (!present) {
@@ -345,8 +349,8 @@ int knotd_start(knotd_t *knotd, const knotd_config_t *config)
 			fprintf(stderr, "knotd: port %d was taken, retrying\n", knotd->port);
 		} else {
 			fprintf(stderr, "knotd: %s within %d ms (port %d)\n",
-			        ready == -2 ? "exited during start" : "not ready",
-			        KNOTD_READY_MS, knotd->port);
+			        ready == -2 ? "exited during start" : "not ready", KNOTD_READY_MS,
+			        knotd->port);
 			break;
 		}
 	}
@@ -463,8 +467,7 @@ static bool log_has_problem(const knotd_t *knotd, size_t from, const char *needl
 	return found;
 }
 
-bool knotd_wait_log_problem(const knotd_t *knotd, size_t from, const char *needle,
-                            int timeout_ms)
+bool knotd_wait_log_problem(const knotd_t *knotd, size_t from, const char *needle, int timeout_ms)
 {
 	long long deadline = harness_now_ms() + timeout_ms;
 	do {
@@ -652,7 +655,8 @@ int knotd_track_end(void)
 	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
 		int pid = 0;
 		char dir[512], conf[1024];
-		if (sscanf(line, "%d %511s %1023s", &pid, dir, conf) != 3 || access(dir, F_OK) != 0) {
+		if (sscanf(line, "%d %511s %1023s", &pid, dir, conf) != 3 ||
+		    access(dir, F_OK) != 0) {
 			continue; /* Stopped by its test. */
 		}
 		left++;
@@ -660,8 +664,9 @@ int knotd_track_end(void)
 		char *log_path = harness_strdupf("%s/knotd.log", dir);
 		save_ubsan_reports(log_path, dir, pid);
 		char *log = harness_read_file(log_path);
-		fprintf(stderr, "----- knotd log of a failed test (%s) -----\n%s\n----- end -----\n",
-		        dir, log != NULL ? log : "(unreadable)");
+		fprintf(stderr,
+		        "----- knotd log of a failed test (%s) -----\n%s\n----- end -----\n", dir,
+		        log != NULL ? log : "(unreadable)");
 		free(log);
 		free(log_path);
 		harness_rmtree(dir);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: the real knotd with the built mod-mecdns.
  *
  *  knotd_start() writes a knot.conf into a private directory (rundir,
@@ -33,27 +34,27 @@ typedef struct {
 
 /*! What knotd_start() puts into knot.conf. Zero values mean "not set". */
 typedef struct {
-	const char *tag;           /*!< Short name of the test (temp dir name). */
-	const char *database;      /*!< mod-mecdns `database`; NULL: do not
-	                                configure the module at all. */
-	bool global_module;        /*!< `global-module: mod-mecdns/default`. */
-	int refresh_interval_ms;   /*!< `refresh-interval`; 0: 50 ms. */
-	int default_ttl;           /*!< `default-ttl`; 0: not set. */
-	int negative_ttl;          /*!< `negative-ttl`; 0: not set. */
-	const char *soa_mname;     /*!< `soa-mname`; NULL: not set. */
-	const char *soa_rname;     /*!< `soa-rname`; NULL: not set. */
-	bool answer_rotation;      /*!< `server: answer-rotation: on`. */
-	const char *user;          /*!< `server: user:` ("knot:knot"); NULL: root.
-	                                The private directory is then given to
-	                                that user. */
+	const char *tag;                     /*!< Short name of the test (temp dir name). */
+	const char *database;                /*!< mod-mecdns `database`; NULL: do not
+	                                          configure the module at all. */
+	bool global_module;                  /*!< `global-module: mod-mecdns/default`. */
+	int refresh_interval_ms;             /*!< `refresh-interval`; 0: 50 ms. */
+	int default_ttl;                     /*!< `default-ttl`; 0: not set. */
+	int negative_ttl;                    /*!< `negative-ttl`; 0: not set. */
+	const char *soa_mname;               /*!< `soa-mname`; NULL: not set. */
+	const char *soa_rname;               /*!< `soa-rname`; NULL: not set. */
+	bool answer_rotation;                /*!< `server: answer-rotation: on`. */
+	const char *user;                    /*!< `server: user:` ("knot:knot"); NULL: root.
+	                                          The private directory is then given to
+	                                          that user. */
 	knotd_zone_t zones[KNOTD_MAX_ZONES]; /*!< Ends at the first NULL domain. */
-	const char *module_path;   /*!< NULL: $(builddir)/module/.libs/mecdns.so. */
-	const char *dbus_event;    /*!< `server: dbus-event:` value, e.g.
-	                                "[running, zone-updated]" (with
-	                                `dbus-init-delay: 0`); NULL: not set. */
-	char *const *env;          /*!< Extra environment of knotd ("NAME=VALUE",
-	                                NULL-terminated), e.g. the
-	                                DBUS_SYSTEM_BUS_ADDRESS of a private bus. */
+	const char *module_path;             /*!< NULL: $(builddir)/module/.libs/mecdns.so. */
+	const char *dbus_event;              /*!< `server: dbus-event:` value, e.g.
+	                                          "[running, zone-updated]" (with
+	                                          `dbus-init-delay: 0`); NULL: not set. */
+	char *const *env;                    /*!< Extra environment of knotd ("NAME=VALUE",
+	                                          NULL-terminated), e.g. the
+	                                          DBUS_SYSTEM_BUS_ADDRESS of a private bus. */
 } knotd_config_t;
 
 /*! A running knotd. */
@@ -121,8 +122,7 @@ size_t knotd_log_size(const knotd_t *knotd);
  *
  * \return True if such a line appeared within timeout_ms.
  */
-bool knotd_wait_log_problem(const knotd_t *knotd, size_t from, const char *needle,
-                            int timeout_ms);
+bool knotd_wait_log_problem(const knotd_t *knotd, size_t from, const char *needle, int timeout_ms);
 
 /*! \brief Prints knotd's log to stderr. */
 void knotd_dump_log(const knotd_t *knotd);

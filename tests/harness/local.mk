@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # tests/harness: process helpers shared by every integration test.
 check_LTLIBRARIES += tests/harness/libharness.la
 tests_harness_libharness_la_SOURCES = tests/harness/harness.c tests/harness/harness.h

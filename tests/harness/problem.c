@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: ProblemDetails assertions (see problem.h). */
 
 #include <check.h>

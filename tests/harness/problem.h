@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: assertions (Check) on the ProblemDetails answers
  *  (RFC 7807, application/problem+json) of mecdns-syncd's REST API.
  */

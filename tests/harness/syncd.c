@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: the real mecdns-syncd binary as a child process. */
 
 #include "syncd.h"
@@ -57,9 +58,8 @@ static int wait_listening(harness_proc_t *proc, const char *addr, int port, int 
 	}
 }
 
-int harness_syncd_start(harness_proc_t *proc, const char *addr, int *port,
-                        const char *const args[], char *const env[], const char *log_path,
-                        int timeout_ms)
+int harness_syncd_start(harness_proc_t *proc, const char *addr, int *port, const char *const args[],
+                        char *const env[], const char *log_path, int timeout_ms)
 {
 	*port = harness_free_port(addr);
 	if (*port <= 0) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns test harness: the real mecdns-syncd binary as a child process.
  *
  *  The one place integration tests start and stop mecdns-syncd: it runs the
@@ -29,9 +30,8 @@ int harness_syncd_spawn(harness_proc_t *proc, const char *listen, const char *co
  *
  * \return 0 when it listens, -1 otherwise.
  */
-int harness_syncd_start(harness_proc_t *proc, const char *addr, int *port,
-                        const char *const args[], char *const env[], const char *log_path,
-                        int timeout_ms);
+int harness_syncd_start(harness_proc_t *proc, const char *addr, int *port, const char *const args[],
+                        char *const env[], const char *log_path, int timeout_ms);
 
 /*!
  * \brief Stops mecdns-syncd (SIGTERM, SIGKILL after timeout_ms); prints its

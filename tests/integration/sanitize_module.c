@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  A Knot DNS query module with two planted bugs, for
  *  tests/integration/test_sanitize: on load it leaks a block and makes a
  *  signed integer overflow. Built only with --enable-sanitizers, never
@@ -13,9 +14,7 @@
 /*! Kept volatile so that the compiler cannot fold the overflow away. */
 static volatile int sanitize_int_max = INT_MAX;
 
-static const yp_item_t sanitize_conf[] = {
-	{ NULL }
-};
+static const yp_item_t sanitize_conf[] = { { NULL } };
 
 /*! \brief The planted leak (a named function, for the report). */
 static __attribute__((noinline)) void *sanitize_leak_block(void)

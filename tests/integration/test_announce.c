@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns-announce: its profiles and hold-down directly, then the real
  *  binary driving a real BIRD 2 over a real BGP session on loopback.
  *
@@ -37,12 +38,12 @@
 #include "tests/harness/knotd.h"
 #include "tests/harness/syncd.h"
 
-#define PREFIX "192.0.2.53/32"
-#define SPEAKER_ADDR "127.0.0.2"
-#define PEER_ADDR "127.0.0.3"
+#define PREFIX          "192.0.2.53/32"
+#define SPEAKER_ADDR    "127.0.0.2"
+#define PEER_ADDR       "127.0.0.3"
 #define STATIC_PROTOCOL "mecdns_anycast"
-#define SYNCD_NAME "org.mecdns.syncd"
-#define SYNCD_PATH "/org/mecdns/syncd"
+#define SYNCD_NAME      "org.mecdns.syncd"
+#define SYNCD_PATH      "/org/mecdns/syncd"
 /*! Generous bound for anything that should happen "soon". */
 #define WAIT_MS 10000
 
@@ -68,68 +69,68 @@ START_TEST(test_bird_profile_enables_and_disables_the_protocol)
 {
 	char err[256] = "";
 	announce_profile_params_t params = {
-	    .profile = ANNOUNCE_PROFILE_BIRD,
-	    .bird_socket = "/run/bird/bird.ctl",
-	    .bird_protocol = "mecdns",
+		.profile = ANNOUNCE_PROFILE_BIRD,
+		.bird_socket = "/run/bird/bird.ctl",
+		.bird_protocol = "mecdns",
 	};
 	assert_argv(
 	    announce_profile_argv(&params, true, err, sizeof(err)),
-	    (const char *const[]){"birdc", "-s", "/run/bird/bird.ctl", "enable", "mecdns", NULL});
-	assert_argv(
-	    announce_profile_argv(&params, false, err, sizeof(err)),
-	    (const char *const[]){"birdc", "-s", "/run/bird/bird.ctl", "disable", "mecdns", NULL});
+	    (const char *const[]){ "birdc", "-s", "/run/bird/bird.ctl", "enable", "mecdns", NULL });
+	assert_argv(announce_profile_argv(&params, false, err, sizeof(err)),
+	            (const char *const[]){ "birdc", "-s", "/run/bird/bird.ctl", "disable", "mecdns",
+	                                   NULL });
 	/* Defaults, and another client program. */
-	announce_profile_params_t defaults = {.profile = ANNOUNCE_PROFILE_BIRD,
-	                                      .client = "/usr/sbin/birdc"};
+	announce_profile_params_t defaults = { .profile = ANNOUNCE_PROFILE_BIRD,
+		                               .client = "/usr/sbin/birdc" };
 	assert_argv(announce_profile_argv(&defaults, true, err, sizeof(err)),
-	            (const char *const[]){"/usr/sbin/birdc", "-s", ANNOUNCE_DEFAULT_BIRD_SOCKET,
-	                                  "enable", ANNOUNCE_DEFAULT_BIRD_PROTOCOL, NULL});
+	            (const char *const[]){ "/usr/sbin/birdc", "-s", ANNOUNCE_DEFAULT_BIRD_SOCKET,
+	                                   "enable", ANNOUNCE_DEFAULT_BIRD_PROTOCOL, NULL });
 }
 END_TEST
 
 START_TEST(test_exabgp_profile_writes_announce_and_withdraw_route)
 {
 	char err[256] = "";
-	announce_profile_params_t params = {.profile = ANNOUNCE_PROFILE_EXABGP, .prefix = PREFIX};
+	announce_profile_params_t params = { .profile = ANNOUNCE_PROFILE_EXABGP, .prefix = PREFIX };
 	assert_argv(announce_profile_argv(&params, true, err, sizeof(err)),
-	            (const char *const[]){"exabgpcli", "announce", "route", PREFIX, "next-hop",
-	                                  "self", NULL});
+	            (const char *const[]){ "exabgpcli", "announce", "route", PREFIX, "next-hop",
+	                                   "self", NULL });
 	assert_argv(announce_profile_argv(&params, false, err, sizeof(err)),
-	            (const char *const[]){"exabgpcli", "withdraw", "route", PREFIX, "next-hop",
-	                                  "self", NULL});
+	            (const char *const[]){ "exabgpcli", "withdraw", "route", PREFIX, "next-hop",
+	                                   "self", NULL });
 	params.next_hop = "127.0.0.2";
 	params.client = "/usr/local/bin/exabgpcli";
 	assert_argv(announce_profile_argv(&params, true, err, sizeof(err)),
-	            (const char *const[]){"/usr/local/bin/exabgpcli", "announce", "route", PREFIX,
-	                                  "next-hop", "127.0.0.2", NULL});
+	            (const char *const[]){ "/usr/local/bin/exabgpcli", "announce", "route", PREFIX,
+	                                   "next-hop", "127.0.0.2", NULL });
 }
 END_TEST
 
 START_TEST(test_gobgp_profile_adds_and_deletes_in_the_global_rib)
 {
 	char err[256] = "";
-	announce_profile_params_t params = {.profile = ANNOUNCE_PROFILE_GOBGP, .prefix = PREFIX};
+	announce_profile_params_t params = { .profile = ANNOUNCE_PROFILE_GOBGP, .prefix = PREFIX };
 	assert_argv(
 	    announce_profile_argv(&params, true, err, sizeof(err)),
-	    (const char *const[]){"gobgp", "global", "rib", "add", PREFIX, "-a", "ipv4", NULL});
+	    (const char *const[]){ "gobgp", "global", "rib", "add", PREFIX, "-a", "ipv4", NULL });
 	assert_argv(
 	    announce_profile_argv(&params, false, err, sizeof(err)),
-	    (const char *const[]){"gobgp", "global", "rib", "del", PREFIX, "-a", "ipv4", NULL});
+	    (const char *const[]){ "gobgp", "global", "rib", "del", PREFIX, "-a", "ipv4", NULL });
 	params.prefix = "2001:db8::53/128";
 	assert_argv(announce_profile_argv(&params, true, err, sizeof(err)),
-	            (const char *const[]){"gobgp", "global", "rib", "add", "2001:db8::53/128", "-a",
-	                                  "ipv6", NULL});
+	            (const char *const[]){ "gobgp", "global", "rib", "add", "2001:db8::53/128",
+	                                   "-a", "ipv6", NULL });
 }
 END_TEST
 
 START_TEST(test_profiles_refuse_a_missing_or_bad_prefix)
 {
 	char err[256] = "";
-	announce_profile_params_t params = {.profile = ANNOUNCE_PROFILE_GOBGP};
+	announce_profile_params_t params = { .profile = ANNOUNCE_PROFILE_GOBGP };
 	ck_assert_ptr_null(announce_profile_argv(&params, true, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "prefix"));
-	const char *bad[] = {"192.0.2.53", "192.0.2.53/33", "2001:db8::/129", "192.0.2/24",
-	                     "/32",        "192.0.2.53/",   "192.0.2.53/3x",  "host.example/32"};
+	const char *bad[] = { "192.0.2.53", "192.0.2.53/33", "2001:db8::/129", "192.0.2/24",
+		              "/32",        "192.0.2.53/",   "192.0.2.53/3x",  "host.example/32" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		params.prefix = bad[i];
 		params.profile = i % 2 == 0 ? ANNOUNCE_PROFILE_GOBGP : ANNOUNCE_PROFILE_EXABGP;
@@ -146,18 +147,18 @@ START_TEST(test_commands_are_split_like_a_shell_would_without_running_one)
 	char err[256] = "";
 	assert_argv(
 	    announce_argv_split("  birdc -s /run/bird.ctl\tenable  mecdns ", err, sizeof(err)),
-	    (const char *const[]){"birdc", "-s", "/run/bird.ctl", "enable", "mecdns", NULL});
+	    (const char *const[]){ "birdc", "-s", "/run/bird.ctl", "enable", "mecdns", NULL });
 	assert_argv(
 	    announce_argv_split("cmd 'a b' \"c \\\"d\\\" $HOME\" e\\ f '' g;h", err, sizeof(err)),
-	    (const char *const[]){"cmd", "a b", "c \"d\" $HOME", "e f", "", "g;h", NULL});
+	    (const char *const[]){ "cmd", "a b", "c \"d\" $HOME", "e f", "", "g;h", NULL });
 	ck_assert_ptr_null(announce_argv_split("cmd 'open", err, sizeof(err)));
 	ck_assert_ptr_null(announce_argv_split("cmd \"open", err, sizeof(err)));
 	ck_assert_ptr_null(announce_argv_split("cmd \\", err, sizeof(err)));
 	ck_assert_ptr_null(announce_argv_split("   ", err, sizeof(err)));
 	assert_argv(announce_argv_shell("echo a > /tmp/x"),
-	            (const char *const[]){"/bin/sh", "-c", "echo a > /tmp/x", NULL});
+	            (const char *const[]){ "/bin/sh", "-c", "echo a > /tmp/x", NULL });
 	/* Log lines quote what needs quoting, so they can be pasted. */
-	char *line = announce_argv_join((char *[]){"cmd", "a b", "it's", NULL});
+	char *line = announce_argv_join((char *[]){ "cmd", "a b", "it's", NULL });
 	ck_assert_str_eq(line, "cmd 'a b' 'it'\\''s'");
 	free(line);
 }
@@ -207,7 +208,7 @@ END_TEST
 static void expect_config_error(char *const args[], const char *needle)
 {
 	char *binary = harness_build_path("announce/mecdns-announce");
-	char *argv[16] = {binary};
+	char *argv[16] = { binary };
 	for (size_t i = 0; i < 14 && args[i] != NULL; i++) {
 		argv[i + 1] = args[i];
 	}
@@ -225,17 +226,17 @@ static void expect_config_error(char *const args[], const char *needle)
 
 START_TEST(test_bad_configuration_exits_with_one_clear_line)
 {
-	expect_config_error((char *[]){NULL}, "no announce action");
-	expect_config_error((char *[]){"--profile", "quagga", NULL}, "profile must be");
-	expect_config_error((char *[]){"--profile", "gobgp", NULL}, "prefix");
-	expect_config_error((char *[]){"--profile", "bird", "--hold-down", "-1", NULL},
+	expect_config_error((char *[]){ NULL }, "no announce action");
+	expect_config_error((char *[]){ "--profile", "quagga", NULL }, "profile must be");
+	expect_config_error((char *[]){ "--profile", "gobgp", NULL }, "prefix");
+	expect_config_error((char *[]){ "--profile", "bird", "--hold-down", "-1", NULL },
 	                    "hold-down");
-	expect_config_error((char *[]){"--profile", "bird", "--timeout", "0", NULL}, "timeout");
-	expect_config_error((char *[]){"--announce", "x 'y", "--withdraw", "z", NULL},
+	expect_config_error((char *[]){ "--profile", "bird", "--timeout", "0", NULL }, "timeout");
+	expect_config_error((char *[]){ "--announce", "x 'y", "--withdraw", "z", NULL },
 	                    "unterminated");
-	expect_config_error((char *[]){"--announce", "x", NULL}, "no withdraw action");
-	expect_config_error((char *[]){"--frobnicate", NULL}, "--frobnicate");
-	expect_config_error((char *[]){"-c", "/nonexistent/announce.conf", NULL},
+	expect_config_error((char *[]){ "--announce", "x", NULL }, "no withdraw action");
+	expect_config_error((char *[]){ "--frobnicate", NULL }, "--frobnicate");
+	expect_config_error((char *[]){ "-c", "/nonexistent/announce.conf", NULL },
 	                    "/nonexistent/announce.conf");
 
 	char *dir = harness_tmpdir("announce-conf");
@@ -244,17 +245,18 @@ START_TEST(test_bad_configuration_exits_with_one_clear_line)
 	ck_assert_int_eq(harness_write_file(conf, "announce:\n    profile: bird\n"
 	                                          "    hold-down: soon\n"),
 	                 0);
-	expect_config_error((char *[]){"-c", conf, NULL}, "announce.conf:3");
+	expect_config_error((char *[]){ "-c", conf, NULL }, "announce.conf:3");
 	ck_assert_int_eq(harness_write_file(conf, "syncd:\n    listen: 127.0.0.1:80\n"), 0);
-	expect_config_error((char *[]){"-c", conf, NULL}, "unknown section");
+	expect_config_error((char *[]){ "-c", conf, NULL }, "unknown section");
 
 	/* --help and --version exit 0. */
 	char *binary = harness_build_path("announce/mecdns-announce");
 	char *output = NULL;
-	ck_assert_int_eq(harness_run((char *[]){binary, "--help", NULL}, NULL, &output, 10000), 0);
+	ck_assert_int_eq(harness_run((char *[]){ binary, "--help", NULL }, NULL, &output, 10000),
+	                 0);
 	ck_assert_ptr_nonnull(strstr(output, "--hold-down"));
 	free(output);
-	ck_assert_int_eq(harness_run((char *[]){binary, "--version", NULL}, NULL, &output, 10000),
+	ck_assert_int_eq(harness_run((char *[]){ binary, "--version", NULL }, NULL, &output, 10000),
 	                 0);
 	ck_assert_ptr_nonnull(strstr(output, "mecdns-announce "));
 	free(output);
@@ -297,8 +299,8 @@ static void bird_start(bird_t *bird, const char *dir, const char *name, const ch
 	bird->pidfile = harness_strdupf("%s/%s.pid", dir, name);
 	char *log = harness_strdupf("%s/%s.log", dir, name);
 	ck_assert_int_eq(harness_write_file(bird->conf, config), 0);
-	char *argv[] = {(char *)bird_path, "-f", "-c",          bird->conf, "-s",
-	                bird->sock,        "-P", bird->pidfile, NULL};
+	char *argv[] = { (char *)bird_path, "-f", "-c",          bird->conf, "-s",
+		         bird->sock,        "-P", bird->pidfile, NULL };
 	ck_assert_int_eq(harness_spawn(&bird->proc, name, argv, NULL, log), 0);
 	if (harness_wait_path(bird->sock, WAIT_MS) != 0) {
 		harness_dump_log(&bird->proc);
@@ -311,8 +313,8 @@ static void bird_start(bird_t *bird, const char *dir, const char *name, const ch
 static int birdc(const char *sock, char **output, const char *cmd1, const char *cmd2,
                  const char *cmd3, const char *cmd4)
 {
-	char *argv[] = {(char *)birdc_path, "-s",         (char *)sock, (char *)cmd1,
-	                (char *)cmd2,       (char *)cmd3, (char *)cmd4, NULL};
+	char *argv[] = { (char *)birdc_path, "-s",         (char *)sock, (char *)cmd1,
+		         (char *)cmd2,       (char *)cmd3, (char *)cmd4, NULL };
 	return harness_run(argv, NULL, output, 10000);
 }
 
@@ -382,7 +384,7 @@ static void bgp_start(bgp_pair_t *pair)
 
 static void bgp_stop(bgp_pair_t *pair)
 {
-	bird_t *birds[] = {&pair->speaker, &pair->peer};
+	bird_t *birds[] = { &pair->speaker, &pair->peer };
 	for (size_t i = 0; i < 2; i++) {
 		if (birds[i]->proc.pid != 0) {
 			harness_stop(&birds[i]->proc, 5000);
@@ -472,7 +474,7 @@ static DBusHandlerResult fake_filter(DBusConnection *conn, DBusMessage *msg, voi
 		DBusMessageIter iter, dict, entry, variant;
 		dbus_message_iter_init_append(reply, &iter);
 		dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sv}", &dict);
-		const char *keys[] = {"server_running", "serving"};
+		const char *keys[] = { "server_running", "serving" };
 		for (size_t i = 0; i < 2; i++) {
 			dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
 			dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &keys[i]);
@@ -585,29 +587,29 @@ static void announcer_start(announcer_t *announcer, const char *bus_address, bgp
 	char *binary = harness_build_path("announce/mecdns-announce");
 	char *hold_down = harness_strdupf("%d", hold_down_ms);
 	announcer->log = harness_strdupf("%s/announce.log", pair->dir);
-	char *argv[32] = {binary,
-	                  "--dbus",
-	                  (char *)bus_address,
-	                  "--profile",
-	                  "bird",
-	                  "--client",
-	                  (char *)birdc_path,
-	                  "--bird-socket",
-	                  pair->speaker.sock,
-	                  "--bird-protocol",
-	                  STATIC_PROTOCOL,
-	                  "--prefix",
-	                  PREFIX,
-	                  "--hold-down",
-	                  hold_down,
-	                  "--timeout",
-	                  "5000",
-	                  "--retry",
-	                  "200",
-	                  "--retry-max",
-	                  "1000",
-	                  "--log-level",
-	                  "debug"};
+	char *argv[32] = { binary,
+		           "--dbus",
+		           (char *)bus_address,
+		           "--profile",
+		           "bird",
+		           "--client",
+		           (char *)birdc_path,
+		           "--bird-socket",
+		           pair->speaker.sock,
+		           "--bird-protocol",
+		           STATIC_PROTOCOL,
+		           "--prefix",
+		           PREFIX,
+		           "--hold-down",
+		           hold_down,
+		           "--timeout",
+		           "5000",
+		           "--retry",
+		           "200",
+		           "--retry-max",
+		           "1000",
+		           "--log-level",
+		           "debug" };
 	size_t argc = 23;
 	for (size_t i = 0; extra != NULL && extra[i] != NULL && argc < 31; i++) {
 		argv[argc++] = extra[i];
@@ -889,9 +891,9 @@ START_TEST(test_hanging_command_is_killed_after_the_timeout)
 	char *withdraw = harness_strdupf("touch %s", mark);
 	char *log = harness_strdupf("%s/announce.log", pair.dir);
 	announcer.log = log;
-	char *argv[] = {binary,       "--dbus",      bus.address, "--announce", "sleep 30",
-	                "--withdraw", withdraw,      "--timeout", "300",        "--retry",
-	                "100",        "--hold-down", "0",         NULL};
+	char *argv[] = { binary,       "--dbus",      bus.address, "--announce", "sleep 30",
+		         "--withdraw", withdraw,      "--timeout", "300",        "--retry",
+		         "100",        "--hold-down", "0",         NULL };
 	ck_assert_int_eq(harness_spawn(&announcer.proc, "mecdns-announce", argv, NULL, log), 0);
 	ck_assert(announcer_wait_log(&announcer, "killed after 300 ms", WAIT_MS));
 	ck_assert(announcer_wait_log(&announcer, "announce failed (2 in a row)", WAIT_MS));
@@ -916,8 +918,8 @@ START_TEST(test_commands_run_without_a_shell_unless_asked)
 	char *withdraw = harness_strdupf("sh -c 'printf \"%%s|\" \"$@\" > %s' x $HOME '>' y", out);
 	char *log = harness_strdupf("%s/announce.log", pair.dir);
 	announcer.log = log;
-	char *argv[] = {binary, "--dbus",     bus.address, "--announce",
-	                "true", "--withdraw", withdraw,    NULL};
+	char *argv[] = { binary, "--dbus",     bus.address, "--announce",
+		         "true", "--withdraw", withdraw,    NULL };
 	ck_assert_int_eq(harness_spawn(&announcer.proc, "mecdns-announce", argv, NULL, log), 0);
 	ck_assert_int_eq(harness_wait_path(out, WAIT_MS), 0);
 	harness_sleep_ms(100);
@@ -929,8 +931,8 @@ START_TEST(test_commands_run_without_a_shell_unless_asked)
 	/* With --shell the string goes to /bin/sh -c. */
 	unlink(out);
 	char *shell_withdraw = harness_strdupf("echo shell-$((1+1)) > %s", out);
-	char *argv2[] = {binary,       "--dbus",       bus.address, "--announce", "true",
-	                 "--withdraw", shell_withdraw, "--shell",   NULL};
+	char *argv2[] = { binary,       "--dbus",       bus.address, "--announce", "true",
+		          "--withdraw", shell_withdraw, "--shell",   NULL };
 	announcer.log = harness_strdupf("%s/announce.log", pair.dir);
 	ck_assert_int_eq(
 	    harness_spawn(&announcer.proc, "mecdns-announce", argv2, NULL, announcer.log), 0);
@@ -951,8 +953,8 @@ START_TEST(test_stop_exits_1_when_the_withdraw_keeps_failing)
 {
 	char *binary = harness_build_path("announce/mecdns-announce");
 	announcer.log = harness_strdupf("%s/announce.log", pair.dir);
-	char *argv[] = {binary,  "--dbus",    bus.address, "--announce", "true", "--withdraw",
-	                "false", "--timeout", "200",       "--retry",    "100",  NULL};
+	char *argv[] = { binary,  "--dbus",    bus.address, "--announce", "true", "--withdraw",
+		         "false", "--timeout", "200",       "--retry",    "100",  NULL };
 	ck_assert_int_eq(
 	    harness_spawn(&announcer.proc, "mecdns-announce", argv, NULL, announcer.log), 0);
 	ck_assert(announcer_wait_log(&announcer, "withdraw failed (2 in a row)", WAIT_MS));
@@ -982,7 +984,7 @@ START_TEST(test_config_file_drives_the_bird_profile)
 	ck_assert_int_eq(harness_write_file(conf, text), 0);
 	char *binary = harness_build_path("announce/mecdns-announce");
 	announcer.log = harness_strdupf("%s/announce.log", pair.dir);
-	char *argv[] = {binary, "-c", conf, NULL};
+	char *argv[] = { binary, "-c", conf, NULL };
 	ck_assert_int_eq(
 	    harness_spawn(&announcer.proc, "mecdns-announce", argv, NULL, announcer.log), 0);
 	ASSERT_PREFIX(&announcer, &pair, true, WAIT_MS, "config file: not announced");
@@ -1014,7 +1016,8 @@ static stack_fixture_t stack;
  *         answers the control socket. */
 static void stack_knotd_restart(void)
 {
-	ck_assert_int_eq(knotd_spawn(&stack.knotd.proc, stack.knotd_conf, NULL, stack.knotd_log), 0);
+	ck_assert_int_eq(knotd_spawn(&stack.knotd.proc, stack.knotd_conf, NULL, stack.knotd_log),
+	                 0);
 	long long deadline = harness_now_ms() + WAIT_MS;
 	while (knotd_ctl(&stack.knotd, NULL, "status", (char *)NULL) != 0) {
 		ck_assert_msg(harness_now_ms() < deadline, "knotd did not come back");
@@ -1027,9 +1030,9 @@ static void stack_syncd_start(void)
 	char *listen = harness_strdupf("127.0.0.1:%d", harness_free_port("127.0.0.1"));
 	char *sock = harness_strdupf("%s/knot.sock", stack.knotd.dir);
 	char *log = harness_strdupf("%s/syncd.log", stack.dir);
-	const char *args[] = {"--database",    stack.db, "--dbus",      bus.address,
-	                      "--knot-socket", sock,     "--knot-dbus", "none",
-	                      "--log-level",   "debug",  NULL};
+	const char *args[] = { "--database",    stack.db, "--dbus",      bus.address,
+		               "--knot-socket", sock,     "--knot-dbus", "none",
+		               "--log-level",   "debug",  NULL };
 	ck_assert_int_eq(harness_syncd_spawn(&stack.syncd, listen, args, NULL, log), 0);
 	free(log);
 	free(sock);
@@ -1046,13 +1049,14 @@ static void stack_setup(void)
 	/* knotd first: syncd's --knot-socket is in knotd's directory. The
 	 * module waits for the database, which syncd creates. */
 	knotd_config_t config = {
-	    .tag = "announce",
-	    .database = stack.db,
-	    .global_module = true,
-	    .zones = {{.domain = "example.test.",
-	               .content = "@ 3600 SOA ns.example.test. admin.example.test. 1 3600 900 "
-	                          "604800 300\n@ 3600 NS ns.example.test.\n"
-	                          "ns 3600 A 127.0.0.1\n"}},
+		.tag = "announce",
+		.database = stack.db,
+		.global_module = true,
+		.zones = { { .domain = "example.test.",
+		             .content =
+		                 "@ 3600 SOA ns.example.test. admin.example.test. 1 3600 900 "
+		                 "604800 300\n@ 3600 NS ns.example.test.\n"
+		                 "ns 3600 A 127.0.0.1\n" } },
 	};
 	ck_assert_int_eq(knotd_start(&stack.knotd, &config), 0);
 	harness_cleanup_dir(stack.knotd.dir);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Crash test (issue 7, "Fault tests"): kill -9 of mecdns-syncd at random
  *  moments under a concurrent write load, repeated; nothing acknowledged is
  *  lost.
@@ -68,21 +69,21 @@
 #include "tests/harness/knotd.h"
 #include "tests/harness/syncd.h"
 
-#define ADDR "127.0.0.1"
-#define NAME "org.mecdns.syncd"
-#define IFACE "org.mecdns.syncd.events"
-#define MP1 "/mec_app_support/v1/applications"
-#define MM5 "/mep/config"
+#define ADDR    "127.0.0.1"
+#define NAME    "org.mecdns.syncd"
+#define IFACE   "org.mecdns.syncd.events"
+#define MP1     "/mec_app_support/v1/applications"
+#define MM5     "/mep/config"
 #define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
-#define SUFFIX "crash.test"
+#define SUFFIX  "crash.test"
 
 /*! Writer threads. */
 #define WRITERS 4
 /*! Rules and A sets of each writer. */
-#define RULES_PER_WRITER 6
+#define RULES_PER_WRITER  6
 #define RRSETS_PER_WRITER 4
-#define PER_WRITER (RULES_PER_WRITER + RRSETS_PER_WRITER)
-#define RESOURCES (WRITERS * PER_WRITER)
+#define PER_WRITER        (RULES_PER_WRITER + RRSETS_PER_WRITER)
+#define RESOURCES         (WRITERS * PER_WRITER)
 /*! Most records in a set. */
 #define MAX_ADDRS 3
 /*! Address text length (IPv4 only). */
@@ -101,7 +102,7 @@
 /*! mod-mecdns refresh-interval. */
 #define REFRESH_MS 50
 /*! Prober: a query every PROBE_EVERY_MS, given up after PROBE_TIMEOUT_MS. */
-#define PROBE_EVERY_MS 20
+#define PROBE_EVERY_MS   20
 #define PROBE_TIMEOUT_MS 5000
 /*! Default number of cycles (CI). */
 #define DEFAULT_CYCLES 3
@@ -111,23 +112,23 @@
 /*! A committed state of a resource. */
 typedef struct {
 	bool exists;
-	bool active;                       /*!< Rule: state ACTIVE. */
-	uint64_t version;                  /*!< Rule: its ETag. */
-	char ip[ADDR_LEN];                 /*!< Rule: its address. */
-	size_t naddrs;                     /*!< Set: its records. */
+	bool active;       /*!< Rule: state ACTIVE. */
+	uint64_t version;  /*!< Rule: its ETag. */
+	char ip[ADDR_LEN]; /*!< Rule: its address. */
+	size_t naddrs;     /*!< Set: its records. */
 	char addrs[MAX_ADDRS][ADDR_LEN];
 } res_state_t;
 
 typedef struct {
-	bool rule;            /*!< A DNS rule; else the A set of name. */
-	char app[16];         /*!< Rule: appInstanceId (one per writer). */
-	char id[16];          /*!< Rule: dnsRuleId. */
-	char name[64];        /*!< Canonical domain or owner name. */
-	res_state_t state;    /*!< As committed (known exactly between cycles). */
+	bool rule;         /*!< A DNS rule; else the A set of name. */
+	char app[16];      /*!< Rule: appInstanceId (one per writer). */
+	char id[16];       /*!< Rule: dnsRuleId. */
+	char name[64];     /*!< Canonical domain or owner name. */
+	res_state_t state; /*!< As committed (known exactly between cycles). */
 	/*! Every committed change, in order: 'A'/'I'/'D' (rule ACTIVE,
 	 *  INACTIVE, DELETED) or '0'..'3' (records in the set). */
 	char *history;
-	char *history_acked;  /*!< 'y' if the change got a 2xx, 'n' if settled. */
+	char *history_acked; /*!< 'y' if the change got a 2xx, 'n' if settled. */
 	size_t history_len;
 	size_t history_cap;
 } resource_t;
@@ -148,14 +149,14 @@ typedef struct {
 	int index;
 	pthread_t thread;
 	uint64_t rng;
-	int port;              /*!< syncd's port this cycle. */
-	size_t requests;       /*!< Sent this cycle. */
-	size_t acked;          /*!< ... answered 2xx. */
-	size_t acked_changes;  /*!< ... their changes. */
-	bool pending;          /*!< The last request has an unknown outcome. */
-	bool in_flight;        /*!< ... and it was sent (the connection was up). */
-	op_t op;               /*!< That request. */
-	char error[1024];      /*!< An unexpected answer (the writer stopped). */
+	int port;             /*!< syncd's port this cycle. */
+	size_t requests;      /*!< Sent this cycle. */
+	size_t acked;         /*!< ... answered 2xx. */
+	size_t acked_changes; /*!< ... their changes. */
+	bool pending;         /*!< The last request has an unknown outcome. */
+	bool in_flight;       /*!< ... and it was sent (the connection was up). */
+	op_t op;              /*!< That request. */
+	char error[1024];     /*!< An unexpected answer (the writer stopped). */
 } writer_t;
 
 /*** Components and run state. ***/
@@ -181,8 +182,8 @@ static atomic_uint_fast32_t next_address;
 
 static pthread_t prober;
 static atomic_bool prober_stop;
-static atomic_llong probe_max_ms;     /*!< Slowest probe answer this cycle. */
-static atomic_size_t probe_timeouts;  /*!< Probes without answer this cycle. */
+static atomic_llong probe_max_ms;    /*!< Slowest probe answer this cycle. */
+static atomic_size_t probe_timeouts; /*!< Probes without answer this cycle. */
 
 /*** Helpers. ***/
 
@@ -309,8 +310,8 @@ static int resource_of_change(const mecdns_change_t *change)
 	char tail[64] = "";
 	if (change->kind == MECDNS_CHANGE_RULE) {
 		if (sscanf(change->app_instance_id, "crash-w%d", &w) != 1 ||
-		    sscanf(change->dns_rule_id, "r%d", &i) != 1 || w < 0 || w >= WRITERS ||
-		    i < 0 || i >= RULES_PER_WRITER) {
+		    sscanf(change->dns_rule_id, "r%d", &i) != 1 || w < 0 || w >= WRITERS || i < 0 ||
+		    i >= RULES_PER_WRITER) {
 			return -1;
 		}
 		return w * PER_WRITER + i;
@@ -422,8 +423,8 @@ static void build_rule_op(writer_t *w, int res, op_t *op)
 			                           "\"ipAddress\":\"%s\",\"ttl\":30,"
 			                           "\"state\":\"%s\"}",
 			                           r->id, domain, after->ip, state);
-			op->if_match = harness_strdupf("If-Match: \"%" PRIu64 "\"",
-			                               r->state.version);
+			op->if_match =
+			    harness_strdupf("If-Match: \"%" PRIu64 "\"", r->state.version);
 		}
 		op->expect_status = 200;
 	} else if (pick < 97) {
@@ -543,8 +544,8 @@ static bool writer_send(writer_t *w, op_t *op)
 	bool ok = resp.status == op->expect_status;
 	if (!ok) {
 		snprintf(w->error, sizeof(w->error), "%s %s %s: %d (expected %d): %s", op->method,
-		         op->path, op->body != NULL ? op->body : "", resp.status,
-		         op->expect_status, resp.body);
+		         op->path, op->body != NULL ? op->body : "", resp.status, op->expect_status,
+		         resp.body);
 	} else {
 		ok = check_etag(w, op, &resp);
 	}
@@ -587,8 +588,8 @@ static void *prober_main(void *arg)
 	dns_opts_t opts = { .qclass = KNOT_CLASS_CH, .timeout_ms = PROBE_TIMEOUT_MS };
 	while (!atomic_load(&prober_stop)) {
 		long long start = harness_now_ms();
-		knot_pkt_t *answer = dns_query(knotd.port, "generation.mecdns.", KNOT_RRTYPE_TXT,
-		                               &opts);
+		knot_pkt_t *answer =
+		    dns_query(knotd.port, "generation.mecdns.", KNOT_RRTYPE_TXT, &opts);
 		long long took = harness_now_ms() - start;
 		if (answer == NULL) {
 			atomic_fetch_add(&probe_timeouts, 1);
@@ -606,8 +607,8 @@ static void *prober_main(void *arg)
 
 static void syncd_args(const char **args)
 {
-	const char *list[] = { "--database", syncd.db, "--dbus", bus.address,
-		               "--knot-dbus", "none", NULL };
+	const char *list[] = { "--database",  syncd.db, "--dbus", bus.address,
+		               "--knot-dbus", "none",   NULL };
 	memcpy(args, list, sizeof(list));
 }
 
@@ -779,10 +780,10 @@ static void keyset_free(keyset_t *set)
 }
 
 static keyset_t signals_seen;
-static size_t signals_duplicates;      /*!< Arrivals of an already seen signal. */
+static size_t signals_duplicates;       /*!< Arrivals of an already seen signal. */
 static size_t signals_order_violations; /*!< First arrivals below an earlier one. */
 static uint64_t signals_max_generation; /*!< Highest generation arrived first. */
-static size_t signals_foreign;         /*!< Change signals with bad arguments. */
+static size_t signals_foreign;          /*!< Change signals with bad arguments. */
 
 /*! \brief Moves what the listener collected into signals_seen. */
 static void signals_take(void)
@@ -957,9 +958,10 @@ static int settle(mecdns_store_t *store, const op_t *op, problems_t *problems)
 			state_text(r, &now, have, sizeof(have));
 			state_text(r, &r->state, before, sizeof(before));
 			state_text(r, &op->after[i], after, sizeof(after));
-			problem(problems, "%s after %s %s without answer: %s; neither before "
-			        "(%s) nor after (%s)", r->name, op->method, op->path, have, before,
-			        after);
+			problem(problems,
+			        "%s after %s %s without answer: %s; neither before "
+			        "(%s) nor after (%s)",
+			        r->name, op->method, op->path, have, before, after);
 			return -1;
 		}
 	}
@@ -982,10 +984,10 @@ typedef struct {
 	char *history[RESOURCES];
 	size_t len[RESOURCES];
 	size_t cap[RESOURCES];
-	char **keys;          /*!< Signal key of every row. */
+	char **keys; /*!< Signal key of every row. */
 	size_t nkeys;
 	size_t capkeys;
-	size_t foreign;       /*!< Rows about no resource of the test. */
+	size_t foreign; /*!< Rows about no resource of the test. */
 } changelog_t;
 
 static bool changelog_row(const mecdns_change_t *change, void *ctx)
@@ -1067,8 +1069,10 @@ static size_t check_database(mecdns_store_t *store, changelog_t *log, problems_t
 			lost_here += r->history_acked[k] == 'y';
 		}
 		if (have[mismatch] != '\0' || want[mismatch] != '\0') {
-			problem(problems, "%s: change log has changes \"%s\", expected \"%s\" "
-			        "(acked: \"%s\")", r->name, have, want,
+			problem(problems,
+			        "%s: change log has changes \"%s\", expected \"%s\" "
+			        "(acked: \"%s\")",
+			        r->name, have, want,
 			        r->history_acked != NULL ? r->history_acked : "");
 		}
 		if (!same_state(r, &now, &r->state)) {
@@ -1159,8 +1163,8 @@ typedef struct {
 	size_t unknown, in_flight, unknown_committed;
 	size_t lost, missing_signals, duplicate_signals;
 	size_t restart_kills, probe_timeouts;
-	long long catchup_ms, probe_ms;  /*!< The run: the maxima. */
-	int kill_ms, restart_kill_ms;    /*!< A cycle: when syncd was killed. */
+	long long catchup_ms, probe_ms; /*!< The run: the maxima. */
+	int kill_ms, restart_kill_ms;   /*!< A cycle: when syncd was killed. */
 } figures_t;
 
 static figures_t totals;
@@ -1172,9 +1176,8 @@ static long long run_start_ms;
 static size_t wait_signals(const changelog_t *log)
 {
 	long long deadline = harness_now_ms() + EVENTUALLY_MS;
-	size_t missing;
 	for (;;) {
-		missing = 0;
+		size_t missing = 0;
 		for (size_t i = 0; i < log->nkeys; i++) {
 			missing += keyset_count(&signals_seen, log->keys[i]) == 0;
 		}
@@ -1204,8 +1207,8 @@ static void write_and_kill(int cycle, int kill_ms)
 		memset(wr, 0, sizeof(*wr));
 		wr->index = w;
 		wr->port = syncd.port;
-		wr->rng = run_seed ^ ((uint64_t)(cycle + 1) << 32) ^
-		          ((uint64_t)(w + 1) * 0x51ed27ULL);
+		wr->rng =
+		    run_seed ^ ((uint64_t)(cycle + 1) << 32) ^ ((uint64_t)(w + 1) * 0x51ed27ULL);
 		ck_assert_int_eq(pthread_create(&wr->thread, NULL, writer_main, wr), 0);
 	}
 	long long kill_at = harness_now_ms() + kill_ms;
@@ -1318,8 +1321,9 @@ static uint64_t crash_and_restart(int cycle, figures_t *fig, problems_t *problem
 	/* The committed changes are served while syncd is dead. */
 	fig->catchup_ms = wait_module_generation(generation, killed_ms);
 	if (fig->catchup_ms < 0) {
-		problem(problems, "the module did not reach generation %" PRIu64
-		        " (it answers %" PRIu64 ")", generation, module_generation());
+		problem(problems,
+		        "the module did not reach generation %" PRIu64 " (it answers %" PRIu64 ")",
+		        generation, module_generation());
 	}
 	if (kill_restart) {
 		syncd_start_and_kill(restart_kill_ms);
@@ -1339,8 +1343,9 @@ static void run_cycle(int cycle)
 	uint64_t generation = crash_and_restart(cycle, &fig, &problems);
 	mecdns_store_t *store = store_open();
 	collect_writers(store, &fig, &problems);
-	expect(db_generation() == generation, "the generation moved without writes: %" PRIu64
-	       " -> %" PRIu64, generation, db_generation());
+	expect(db_generation() == generation,
+	       "the generation moved without writes: %" PRIu64 " -> %" PRIu64, generation,
+	       db_generation());
 	changelog_t log;
 	memset(&log, 0, sizeof(log));
 	fig.lost = check_database(store, &log, &problems);
@@ -1355,8 +1360,8 @@ static void run_cycle(int cycle)
 	       fig.kill_ms, fig.restart_kill_ms);
 	print_figures(&fig);
 	printf("generation=%" PRIu64 " module_catchup_ms=%lld max_probe_ms=%lld "
-	       "probe_timeouts=%zu\n", generation, fig.catchup_ms, fig.probe_ms,
-	       fig.probe_timeouts);
+	       "probe_timeouts=%zu\n",
+	       generation, fig.catchup_ms, fig.probe_ms, fig.probe_timeouts);
 	fflush(stdout);
 	add_to_totals(&fig);
 	expect(problems.count == 0, "cycle %d (seed %" PRIu64 "): %zu problems, the first: %s",
@@ -1390,7 +1395,8 @@ START_TEST(test_kill_9_under_write_load_loses_nothing)
 	int cycles = env_cycles();
 	run_seed = env_seed();
 	printf("crash: seed=%" PRIu64 " cycles=%d writers=%d (replay: MECDNS_CRASH_SEED=%" PRIu64
-	       ")\n", run_seed, cycles, WRITERS, run_seed);
+	       ")\n",
+	       run_seed, cycles, WRITERS, run_seed);
 	fflush(stdout);
 	resources_init();
 	atomic_store(&next_address, 1);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  End to end: every real component at once (issue 3, "Done when").
  *
  *  Each test starts a private dbus-daemon, the real mecdns-syncd binary
@@ -32,12 +33,12 @@
 #include "tests/harness/knotd.h"
 #include "tests/harness/syncd.h"
 
-#define ADDR "127.0.0.1"
-#define NAME "org.mecdns.syncd"
-#define PATH "/org/mecdns/syncd"
-#define IFACE "org.mecdns.syncd.events"
-#define MP1 "/mec_app_support/v1/applications"
-#define MM5 "/mep/config"
+#define ADDR    "127.0.0.1"
+#define NAME    "org.mecdns.syncd"
+#define PATH    "/org/mecdns/syncd"
+#define IFACE   "org.mecdns.syncd.events"
+#define MP1     "/mec_app_support/v1/applications"
+#define MM5     "/mep/config"
 #define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
 
 /*! Deadline for "eventually" (a signal arrives, syncd takes its name, a
@@ -89,8 +90,8 @@ static void dump_state(void)
  *         emitting on the private bus; waits until it listens. */
 static void syncd_start(void)
 {
-	const char *args[] = { "--database", syncd.db, "--dbus", bus.address,
-		               "--knot-dbus", "none", "--log-level", "debug", NULL };
+	const char *args[] = { "--database", syncd.db,      "--dbus", bus.address, "--knot-dbus",
+		               "none",       "--log-level", "debug",  NULL };
 	expect(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, syncd.log,
 	                           EVENTUALLY_MS) == 0,
 	       "mecdns-syncd did not start listening on " ADDR ":%d", syncd.port);
@@ -226,7 +227,7 @@ static void expect_problem(const char *method, const char *path, const char *bod
 	expect(cJSON_IsNumber(st) && st->valueint == status, "%s %s: problem status: %s", method,
 	       path, resp.body);
 	expect(cJSON_IsString(cJSON_GetObjectItem(json, "title")) &&
-	       cJSON_IsString(cJSON_GetObjectItem(json, "detail")),
+	           cJSON_IsString(cJSON_GetObjectItem(json, "detail")),
 	       "%s %s: problem without title/detail: %s", method, path, resp.body);
 	cJSON_Delete(json);
 	http_response_free(&resp);
@@ -332,10 +333,10 @@ static uint64_t signal_generation(const harness_dbus_signal_t *sig)
 static uint64_t check_rule_changed(const harness_dbus_signal_t *sig, const char *id,
                                    const char *domain, const char *state)
 {
-	expect(strcmp(sig->interface, IFACE) == 0 && strcmp(sig->path, PATH) == 0,
-	       "%s on %s %s", sig->text, sig->path, sig->interface);
+	expect(strcmp(sig->interface, IFACE) == 0 && strcmp(sig->path, PATH) == 0, "%s on %s %s",
+	       sig->text, sig->path, sig->interface);
 	expect(sig->argc == 5 && strcmp(sig->args[0], APP) == 0 && strcmp(sig->args[1], id) == 0 &&
-	       strcmp(sig->args[2], domain) == 0 && strcmp(sig->args[3], state) == 0,
+	           strcmp(sig->args[2], domain) == 0 && strcmp(sig->args[3], state) == 0,
 	       "got %s, expected rule_changed('%s', '%s', '%s', '%s', <generation>)", sig->text,
 	       APP, id, domain, state);
 	uint64_t gen = signal_generation(sig);
@@ -347,11 +348,11 @@ static uint64_t check_rule_changed(const harness_dbus_signal_t *sig, const char 
 static uint64_t check_rrset_changed(const harness_dbus_signal_t *sig, const char *zone,
                                     const char *owner, const char *type, const char *count)
 {
-	expect(strcmp(sig->interface, IFACE) == 0 && strcmp(sig->path, PATH) == 0,
-	       "%s on %s %s", sig->text, sig->path, sig->interface);
+	expect(strcmp(sig->interface, IFACE) == 0 && strcmp(sig->path, PATH) == 0, "%s on %s %s",
+	       sig->text, sig->path, sig->interface);
 	expect(sig->argc == 5 && strcmp(sig->args[0], zone) == 0 &&
-	       strcmp(sig->args[1], owner) == 0 && strcmp(sig->args[2], type) == 0 &&
-	       strcmp(sig->args[3], count) == 0,
+	           strcmp(sig->args[1], owner) == 0 && strcmp(sig->args[2], type) == 0 &&
+	           strcmp(sig->args[3], count) == 0,
 	       "got %s, expected rrset_changed('%s', '%s', '%s', %s, <generation>)", sig->text,
 	       zone, owner, type, count);
 	uint64_t gen = signal_generation(sig);
@@ -476,8 +477,7 @@ static bool match_generation_at_least(const knot_pkt_t *answer, const void *ctx)
 
 /*! \brief A write that must answer status with an X-Mecdns-Generation equal
  *         to the database generation right after it; returns it. */
-static uint64_t write_generation(const char *method, const char *path, const char *body,
-                                 int status)
+static uint64_t write_generation(const char *method, const char *path, const char *body, int status)
 {
 	http_response_t resp;
 	call(method, path, body, &resp);
@@ -517,8 +517,10 @@ static void expect_visible_at(uint64_t gen, const char *name, const char *const 
 	                    : match_refused_without_data(answer, NULL);
 	text = dns_pkt_text(answer);
 	knot_pkt_free(answer);
-	expect(ok, "generation %llu is loaded, but %s A does not answer the %zu addresses "
-	       "written:\n%s", (unsigned long long)gen, name, count, text);
+	expect(ok,
+	       "generation %llu is loaded, but %s A does not answer the %zu addresses "
+	       "written:\n%s",
+	       (unsigned long long)gen, name, count, text);
 	free(text);
 }
 
@@ -579,8 +581,9 @@ START_TEST(test_mm5_rule_answered_and_signalled_until_app_deactivates_it_on_mp1)
 }
 END_TEST
 
-#define EDGE_BULK "[{\"zone\":\".\",\"rr\":[{\"name\":\"edge.example.com.\",\"type\":\"A\"," \
-	          "\"class\":\"IN\",\"ttl\":30,\"rData\":[\"10.0.0.1\",\"10.0.0.2\"]}]}]"
+#define EDGE_BULK                                                                                  \
+	"[{\"zone\":\".\",\"rr\":[{\"name\":\"edge.example.com.\",\"type\":\"A\","                 \
+	"\"class\":\"IN\",\"ttl\":30,\"rData\":[\"10.0.0.1\",\"10.0.0.2\"]}]}]"
 
 /* EdgeGallery's MEP server calls, byte for byte as it sends them. */
 START_TEST(test_edgegallery_bulk_put_and_delete_unchanged)
@@ -598,8 +601,7 @@ START_TEST(test_edgegallery_bulk_put_and_delete_unchanged)
 	                              match_exact_addresses, &set, EVENTUALLY_MS, &matched);
 	char *text = dns_pkt_text(answer);
 	knot_pkt_free(answer);
-	expect(matched, "knotd does not answer edge.example.com. A with both addresses:\n%s",
-	       text);
+	expect(matched, "knotd does not answer edge.example.com. A with both addresses:\n%s", text);
 	free(text);
 
 	/* EdgeGallery deletes without the trailing dot and with a "{}" body. */
@@ -687,8 +689,8 @@ END_TEST
 START_TEST(test_bad_input_changes_nothing_end_to_end)
 {
 	post_rule("good", "good.e2e.test", "192.0.2.40");
-	uint64_t before = check_rule_changed(expect_member("rule_changed", 0), "good",
-	                                     "good.e2e.test", "ACTIVE");
+	uint64_t before =
+	    check_rule_changed(expect_member("rule_changed", 0), "good", "good.e2e.test", "ACTIVE");
 	expect_address("good.e2e.test.", "192.0.2.40");
 	expect_module_generation(before);
 	char *generation_before = module_generation();
@@ -762,8 +764,8 @@ START_TEST(test_write_generation_header_tells_when_dns_answers_it)
 	const char *const rule_only[] = { "10.0.1.3" };
 	expect_visible_at(gen3, "vis.e2e.test.", rule_only, 1);
 
-	uint64_t gen4 = write_generation("PUT", MM5 "/" APP "/dns_rules/vis",
-	                                 "{\"state\":\"INACTIVE\"}", 200);
+	uint64_t gen4 =
+	    write_generation("PUT", MM5 "/" APP "/dns_rules/vis", "{\"state\":\"INACTIVE\"}", 200);
 	expect(gen4 == gen3 + 1, "generation %llu after %llu", (unsigned long long)gen4,
 	       (unsigned long long)gen3);
 	expect_visible_at(gen4, "vis.e2e.test.", NULL, 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Mp1 answers of the real mecdns-syncd validated against ETSI's schemas.
  *
  *  The real binary runs on a free loopback port with a temporary database
@@ -27,10 +28,10 @@
 #include "tests/harness/syncd.h"
 
 #define ADDR "127.0.0.1"
-#define MP1 "/mec_app_support/v1/applications"
-#define MM5 "/mep/config"
+#define MP1  "/mec_app_support/v1/applications"
+#define MM5  "/mep/config"
 
-#define JSON_TYPE "application/json"
+#define JSON_TYPE    "application/json"
 #define PROBLEM_TYPE "application/problem+json"
 
 typedef struct {
@@ -78,8 +79,8 @@ static void setup(void)
 	char *db = harness_strdupf("%s/mecdns.db", syncd.dir);
 	char *log = harness_strdupf("%s/syncd.log", syncd.dir);
 	const char *args[] = { "--database", db, "--dbus", "none", "--log-level", "debug", NULL };
-	ck_assert_msg(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, log,
-	                                  10000) == 0,
+	ck_assert_msg(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, log, 10000) ==
+	                  0,
 	              "mecdns-syncd did not start listening");
 	free(db);
 	free(log);
@@ -197,15 +198,18 @@ static void assert_etsi_problem(const http_response_t *resp, int status)
 	free(member);
 }
 
-#define RULE_R1 "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\"," \
-	        "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"ttl\":30}"
+#define RULE_R1                                                                                    \
+	"{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","                                \
+	"\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"ttl\":30}"
 /* IPv6, no ttl (optional in DnsRule), created INACTIVE. */
-#define RULE_R2 "{\"dnsRuleId\":\"r2\",\"domainName\":\"v6.example.com.\"," \
-	        "\"ipAddressType\":\"IP_V6\",\"ipAddress\":\"2001:db8::14\"," \
-	        "\"state\":\"INACTIVE\"}"
-#define PUT_R1 "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\"," \
-	       "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.15\"," \
-	       "\"ttl\":60,\"state\":\"INACTIVE\"}"
+#define RULE_R2                                                                                    \
+	"{\"dnsRuleId\":\"r2\",\"domainName\":\"v6.example.com.\","                                \
+	"\"ipAddressType\":\"IP_V6\",\"ipAddress\":\"2001:db8::14\","                              \
+	"\"state\":\"INACTIVE\"}"
+#define PUT_R1                                                                                     \
+	"{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","                                \
+	"\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.15\","                             \
+	"\"ttl\":60,\"state\":\"INACTIVE\"}"
 
 /*! \brief Creates rules r1 and r2 of app A through Mm5. */
 static void create_rules(void)
@@ -248,30 +252,44 @@ START_TEST(test_validator_rejects_bad_documents)
 		const char *reason; /*!< Expected in the validator's output. */
 	} bad[] = {
 		/* Not ETSI's enum spelling. */
-		{ "DnsRule", "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
-		             "\"ipAddressType\":\"IPv4\",\"ipAddress\":\"192.0.2.1\","
-		             "\"state\":\"ACTIVE\"}", "IPv4" },
+		{ "DnsRule",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IPv4\",\"ipAddress\":\"192.0.2.1\","
+		  "\"state\":\"ACTIVE\"}",
+		  "IPv4" },
 		/* state is required. */
-		{ "DnsRule", "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
-		             "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\"}", "state" },
+		{ "DnsRule",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\"}",
+		  "state" },
 		/* ttl is an integer. */
-		{ "DnsRule", "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
-		             "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\","
-		             "\"ttl\":\"30\",\"state\":\"ACTIVE\"}", "ttl" },
-		{ "DnsRule", "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
-		             "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\","
-		             "\"ttl\":30.5,\"state\":\"ACTIVE\"}", "ttl" },
-		{ "DnsRule", "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
-		             "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\","
-		             "\"state\":\"active\"}", "active" },
+		{ "DnsRule",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\","
+		  "\"ttl\":\"30\",\"state\":\"ACTIVE\"}",
+		  "ttl" },
+		{ "DnsRule",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\","
+		  "\"ttl\":30.5,\"state\":\"ACTIVE\"}",
+		  "ttl" },
+		{ "DnsRule",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\","
+		  "\"state\":\"active\"}",
+		  "active" },
 		/* A list is an array of DnsRule, every item checked. */
 		{ "DnsRule[]", "{\"dnsRuleId\":\"r1\"}", "array" },
-		{ "DnsRule[]", "[{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
-		               "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\","
-		               "\"state\":\"ACTIVE\"},{\"dnsRuleId\":\"r2\"}]", "domainName" },
+		{ "DnsRule[]",
+		  "[{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.1\","
+		  "\"state\":\"ACTIVE\"},{\"dnsRuleId\":\"r2\"}]",
+		  "domainName" },
 		/* ProblemDetails: status is an integer. */
-		{ "ProblemDetails", "{\"type\":\"about:blank\",\"title\":\"Not Found\","
-		                    "\"status\":\"404\"}", "status" },
+		{ "ProblemDetails",
+		  "{\"type\":\"about:blank\",\"title\":\"Not Found\","
+		  "\"status\":\"404\"}",
+		  "status" },
 		{ "ProblemDetails", "[]", "object" },
 		{ "ProblemDetails", "{\"status\":404", "JSON" },
 	};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Fault tests (issue 7, "Fault tests"): the real mecdns-syncd and the real
  *  knotd with mod-mecdns (global module on the same SQLite file) while the
  *  database fails under them.
@@ -45,11 +46,11 @@
 #include "tests/harness/knotd.h"
 #include "tests/harness/syncd.h"
 
-#define ADDR "127.0.0.1"
-#define MP1 "/mec_app_support/v1/applications"
-#define MM5 "/mep/config"
+#define ADDR    "127.0.0.1"
+#define MP1     "/mec_app_support/v1/applications"
+#define MM5     "/mep/config"
 #define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
-#define APP "app-faults"
+#define APP     "app-faults"
 
 /*! Deadline for "eventually" (a server starts, a change is answered). */
 #define EVENTUALLY_MS 15000
@@ -69,12 +70,12 @@ typedef struct {
 	int port;
 } syncd_t;
 
-static char *dir;         /*!< The test's private directory. */
-static char *mountpoint;  /*!< The tmpfs mounted by the test, or NULL. */
+static char *dir;        /*!< The test's private directory. */
+static char *mountpoint; /*!< The tmpfs mounted by the test, or NULL. */
 static syncd_t syncd;
 static knotd_t knotd;
 static bool knotd_running;
-static pid_t locker;      /*!< The child holding the write lock, or 0. */
+static pid_t locker; /*!< The child holding the write lock, or 0. */
 
 static void dump_state(void)
 {
@@ -137,8 +138,8 @@ static void syncd_start(const char *db)
 {
 	syncd.db = harness_strdupf("%s", db);
 	syncd.log = harness_strdupf("%s/syncd.log", dir);
-	const char *args[] = { "--database", syncd.db, "--dbus", "none", "--knot-dbus", "none",
-		               "--log-level", "debug", NULL };
+	const char *args[] = { "--database", syncd.db,      "--dbus", "none", "--knot-dbus",
+		               "none",       "--log-level", "debug",  NULL };
 	expect(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, syncd.log,
 	                           EVENTUALLY_MS) == 0,
 	       "mecdns-syncd did not start listening on " ADDR ":%d", syncd.port);
@@ -303,8 +304,8 @@ static void expect_address(const char *name, const char *addr)
 static void expect_no_address(const char *name, const char *addr)
 {
 	bool matched = false;
-	knot_pkt_t *answer = dns_poll(knotd.port, name, KNOT_RRTYPE_A, NULL,
-	                              dns_match_no_address, addr, EVENTUALLY_MS, &matched);
+	knot_pkt_t *answer = dns_poll(knotd.port, name, KNOT_RRTYPE_A, NULL, dns_match_no_address,
+	                              addr, EVENTUALLY_MS, &matched);
 	char *text = dns_pkt_text(answer);
 	knot_pkt_free(answer);
 	expect(matched, "knotd answers %s A %s; last answer:\n%s", name, addr, text);
@@ -401,8 +402,8 @@ START_TEST(test_disk_full_is_507_reads_and_dns_keep_working)
 	ck_assert_int_eq(mkdir(mnt, 0755), 0);
 	if (mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=" TMPFS_SIZE ",mode=0755") !=
 	    0) {
-		fprintf(stderr, "test_faults: SKIP disk full: cannot mount a tmpfs on %s: %s\n", mnt,
-		        strerror(errno));
+		fprintf(stderr, "test_faults: SKIP disk full: cannot mount a tmpfs on %s: %s\n",
+		        mnt, strerror(errno));
 		free(mnt);
 		return;
 	}
@@ -529,16 +530,15 @@ static void start_fails(const char *db, const char *const *needles)
 	ck_assert_int_gt(port, 0);
 	char *binary = harness_build_path("syncd/mecdns-syncd");
 	char *listen = harness_strdupf(ADDR ":%d", port);
-	char *argv[] = { binary, "--listen", listen, "--database", (char *)db, "--dbus", "none",
-		         "--knot-dbus", "none", NULL };
+	char *argv[] = { binary,   "--listen", listen,        "--database", (char *)db,
+		         "--dbus", "none",     "--knot-dbus", "none",       NULL };
 	char *output = NULL;
 	int status = harness_run(argv, NULL, &output, 10000);
 	ck_assert_msg(status > 0 && status < 128,
 	              "mecdns-syncd on %s: exit status %d (expected a failure, no crash, no "
 	              "hang): %s",
 	              db, status, output != NULL ? output : "");
-	ck_assert_msg(harness_wait_tcp(ADDR, port, 100) != 0, "something listens on port %d",
-	              port);
+	ck_assert_msg(harness_wait_tcp(ADDR, port, 100) != 0, "something listens on port %d", port);
 	size_t lines = 0;
 	char *copy = harness_strdupf("%s", output != NULL ? output : "");
 	for (char *line = strtok(copy, "\n"); line != NULL; line = strtok(NULL, "\n")) {
@@ -547,8 +547,10 @@ static void start_fails(const char *db, const char *const *needles)
 		}
 		lines++;
 		for (const char *const *n = needles; *n != NULL; n++) {
-			ck_assert_msg(strcasestr(line, *n) != NULL, "the error line does not say "
-			              "\"%s\": %s", *n, line);
+			ck_assert_msg(strcasestr(line, *n) != NULL,
+			              "the error line does not say "
+			              "\"%s\": %s",
+			              *n, line);
 		}
 	}
 	ck_assert_msg(lines == 1, "%zu lines name %s (expected one): %s", lines, db, output);

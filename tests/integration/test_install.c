@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Install-time hardening (issue 7, "Security"): what `make install` puts
  *  under DESTDIR and the database directory it sets up, with the real tools.
  *
@@ -45,7 +46,7 @@
 #include "tests/harness/knotd.h"
 
 #define ADDR "127.0.0.1"
-#define APP "app-install"
+#define APP  "app-install"
 /*! Deadline for "eventually" (a server starts, a change is answered). */
 #define EVENTUALLY_MS 20000
 /*! Deadline of one external command (make, systemd-analyze, ...). */
@@ -90,8 +91,10 @@ static char *which(const char *name)
 static char *tool(const char *name, const char *package)
 {
 	char *path = which(name);
-	ck_assert_msg(path != NULL, "%s not found: install the Debian package %s "
-	              "(scripts/deps.sh does)", name, package);
+	ck_assert_msg(path != NULL,
+	              "%s not found: install the Debian package %s "
+	              "(scripts/deps.sh does)",
+	              name, package);
 	return path;
 }
 
@@ -141,11 +144,17 @@ static void install_into_destdir(void)
 	char *make = which("make");
 	char *dest_arg = harness_strdupf("DESTDIR=%s", destdir);
 	const char *builddir = getenv("MECDNS_BUILDDIR");
-	char *argv[] = { make != NULL ? make : "/usr/bin/make", "-s", "-C",
+	char *argv[] = { make != NULL ? make : "/usr/bin/make",
+		         "-s",
+		         "-C",
 		         (char *)(builddir != NULL ? builddir : "."),
-		         "install-systemdsystemunitDATA", "install-dist_sysusersDATA",
-		         "install-tmpfilesDATA", "install-dist_dbuspolicyDATA",
-		         "install-sbinPROGRAMS", dest_arg, NULL };
+		         "install-systemdsystemunitDATA",
+		         "install-dist_sysusersDATA",
+		         "install-tmpfilesDATA",
+		         "install-dist_dbuspolicyDATA",
+		         "install-sbinPROGRAMS",
+		         dest_arg,
+		         NULL };
 	/* A make of its own, not a job of the make check running the test. */
 	unsetenv("MAKEFLAGS");
 	unsetenv("MFLAGS");
@@ -166,8 +175,7 @@ static void require_install(void)
 static const char *prefix_of_install;
 static int outside_prefix;
 
-static int check_inside_prefix(const char *path, const struct stat *st, int type,
-                               struct FTW *ftw)
+static int check_inside_prefix(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;
@@ -258,14 +266,32 @@ START_TEST(test_units_exposure_is_low_and_every_sandbox_setting_counts)
 	char *analyze = tool("systemd-analyze", "systemd");
 	/* The settings systemd-analyze rates that both units must pass. */
 	static const char *const required[] = {
-		"User=/DynamicUser=", "NoNewPrivileges=", "CapabilityBoundingSet=",
-		"AmbientCapabilities=", "ProtectSystem=", "ProtectHome=", "PrivateTmp=",
-		"PrivateDevices=", "PrivateMounts=", "ProtectProc=", "ProcSubset=",
-		"ProtectKernelTunables=", "ProtectKernelModules=", "ProtectKernelLogs=",
-		"ProtectControlGroups=", "ProtectClock=", "ProtectHostname=", "RemoveIPC=",
-		"RestrictNamespaces=", "RestrictRealtime=", "RestrictSUIDSGID=",
-		"LockPersonality=", "MemoryDenyWriteExecute=", "SystemCallArchitectures=",
-		"SystemCallFilter=", "RestrictAddressFamilies=~AF_PACKET",
+		"User=/DynamicUser=",
+		"NoNewPrivileges=",
+		"CapabilityBoundingSet=",
+		"AmbientCapabilities=",
+		"ProtectSystem=",
+		"ProtectHome=",
+		"PrivateTmp=",
+		"PrivateDevices=",
+		"PrivateMounts=",
+		"ProtectProc=",
+		"ProcSubset=",
+		"ProtectKernelTunables=",
+		"ProtectKernelModules=",
+		"ProtectKernelLogs=",
+		"ProtectControlGroups=",
+		"ProtectClock=",
+		"ProtectHostname=",
+		"RemoveIPC=",
+		"RestrictNamespaces=",
+		"RestrictRealtime=",
+		"RestrictSUIDSGID=",
+		"LockPersonality=",
+		"MemoryDenyWriteExecute=",
+		"SystemCallArchitectures=",
+		"SystemCallFilter=",
+		"RestrictAddressFamilies=~AF_PACKET",
 		"RestrictAddressFamilies=~AF_NETLINK",
 	};
 	char threshold[16];
@@ -273,7 +299,7 @@ START_TEST(test_units_exposure_is_low_and_every_sandbox_setting_counts)
 	for (size_t i = 0; i < 2; i++) {
 		char *copy = unit_copy(units[i]);
 		char *argv[] = { analyze, "security", "--offline=true", "--no-pager", threshold,
-			         copy, NULL };
+			         copy,    NULL };
 		char *out = NULL;
 		int status = run(argv, &out);
 		const char *overall = strstr(out, "Overall exposure level for ");
@@ -288,8 +314,8 @@ START_TEST(test_units_exposure_is_low_and_every_sandbox_setting_counts)
 		              units[i], EXPOSURE_THRESHOLD / 10, EXPOSURE_THRESHOLD % 10);
 		for (size_t r = 0; r < sizeof(required) / sizeof(required[0]); r++) {
 			char *failed = harness_strdupf("\xe2\x9c\x97 %s", required[r]);
-			ck_assert_msg(strstr(out, failed) == NULL, "%s: %s is not set",
-			              units[i], required[r]);
+			ck_assert_msg(strstr(out, failed) == NULL, "%s: %s is not set", units[i],
+			              required[r]);
 			free(failed);
 		}
 		free(out);
@@ -327,9 +353,10 @@ START_TEST(test_units_run_as_mecdns_and_only_syncd_gets_the_group_knot)
 
 	ck_assert(has_line(announce, "User=mecdns"));
 	ck_assert_msg(strstr(announce, "Group=") == NULL, "the announcer is not in the group knot");
-	char *hidden = harness_strdupf("InaccessiblePaths=-/var/lib/mecdns -%s/mecdns/tokens "
-	                               "-%s/mecdns/tls", env("MECDNS_INSTALL_SYSCONFDIR"),
-	                               env("MECDNS_INSTALL_SYSCONFDIR"));
+	char *hidden =
+	    harness_strdupf("InaccessiblePaths=-/var/lib/mecdns -%s/mecdns/tokens "
+	                    "-%s/mecdns/tls",
+	                    env("MECDNS_INSTALL_SYSCONFDIR"), env("MECDNS_INSTALL_SYSCONFDIR"));
 	ck_assert_msg(has_line(announce, hidden), "announce: no line %s", hidden);
 	free(hidden);
 	free(syncd);
@@ -368,10 +395,12 @@ START_TEST(test_dbus_policy_lets_only_mecdns_own_the_name_and_signal)
 	ck_assert_int_eq(policy_count(xmllint, policy, "//allow[@own or @own_prefix]"), 1);
 	ck_assert_int_eq(policy_count(xmllint, policy,
 	                              "/busconfig/policy[@user='mecdns']"
-	                              "/allow[@own='org.mecdns.syncd']"), 1);
+	                              "/allow[@own='org.mecdns.syncd']"),
+	                 1);
 	ck_assert_int_eq(policy_count(xmllint, policy,
 	                              "/busconfig/policy[@context='default']"
-	                              "/deny[@own='org.mecdns.syncd']"), 1);
+	                              "/deny[@own='org.mecdns.syncd']"),
+	                 1);
 	/* Only mecdns may send the signals; everyone may receive them. */
 	ck_assert_int_eq(policy_count(xmllint, policy, "//allow[@send_type='signal']"),
 	                 policy_count(xmllint, policy,
@@ -380,14 +409,17 @@ START_TEST(test_dbus_policy_lets_only_mecdns_own_the_name_and_signal)
 	ck_assert_int_eq(policy_count(xmllint, policy,
 	                              "/busconfig/policy[@context='default']"
 	                              "/deny[@send_type='signal' and "
-	                              "@send_interface='org.mecdns.syncd.events']"), 1);
+	                              "@send_interface='org.mecdns.syncd.events']"),
+	                 1);
 	ck_assert_int_eq(policy_count(xmllint, policy,
 	                              "/busconfig/policy[@context='default']"
-	                              "/allow[@receive_sender='org.mecdns.syncd']"), 1);
+	                              "/allow[@receive_sender='org.mecdns.syncd']"),
+	                 1);
 	/* No policy for another user, a group, the console or "mandatory". */
 	ck_assert_int_eq(policy_count(xmllint, policy,
 	                              "/busconfig/policy[not(@user='mecdns') and "
-	                              "not(@context='default')]"), 0);
+	                              "not(@context='default')]"),
+	                 0);
 	/* Nobody else may call anything but GetState, Introspect and Peer. */
 	ck_assert_int_eq(policy_count(xmllint, policy,
 	                              "/busconfig/policy[@context='default']"
@@ -395,7 +427,8 @@ START_TEST(test_dbus_policy_lets_only_mecdns_own_the_name_and_signal)
 	                              "not(@send_interface='org.mecdns.syncd.state' and "
 	                              "@send_member='GetState') and "
 	                              "not(@send_interface='org.freedesktop.DBus.Introspectable') "
-	                              "and not(@send_interface='org.freedesktop.DBus.Peer')]"), 0);
+	                              "and not(@send_interface='org.freedesktop.DBus.Peer')]"),
+	                 0);
 	free(policy);
 	free(xmllint);
 }
@@ -614,9 +647,24 @@ static void start_syncd(void)
 	ck_assert_int_gt(fx.port, 0);
 	char *listen = harness_strdupf("%s:%d", ADDR, fx.port);
 	char *socket = harness_strdupf("%s/knot.sock", fx.knotd.dir);
-	char *argv[] = { setpriv, reuid, regid, "--clear-groups", "--no-new-privs", syncd,
-		         "--listen", listen, "--database", fx.db, "--dbus", "none",
-		         "--knot-dbus", "none", "--knot-socket", socket, "--knot-poll", "100",
+	char *argv[] = { setpriv,
+		         reuid,
+		         regid,
+		         "--clear-groups",
+		         "--no-new-privs",
+		         syncd,
+		         "--listen",
+		         listen,
+		         "--database",
+		         fx.db,
+		         "--dbus",
+		         "none",
+		         "--knot-dbus",
+		         "none",
+		         "--knot-socket",
+		         socket,
+		         "--knot-poll",
+		         "100",
 		         NULL };
 	ck_assert_int_eq(harness_spawn(&fx.syncd, "mecdns-syncd", argv, NULL, fx.log), 0);
 	if (harness_wait_tcp(ADDR, fx.port, EVENTUALLY_MS) != 0) {
@@ -662,11 +710,13 @@ static void add_rule(const char *id, const char *name, const char *address)
 {
 	char *body = harness_strdupf("{\"dnsRuleId\":\"%s\",\"domainName\":\"%s\","
 	                             "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"%s\","
-	                             "\"ttl\":30}", id, name, address);
+	                             "\"ttl\":30}",
+	                             id, name, address);
 	const char *headers[] = { "Content-Type: application/json", NULL };
 	http_response_t resp;
 	ck_assert_int_eq(http_request(ADDR, fx.port, "POST", "/mep/config/" APP "/dns_rules",
-	                              headers, body, strlen(body), &resp), 0);
+	                              headers, body, strlen(body), &resp),
+	                 0);
 	if (resp.status != 201) {
 		harness_dump_log(&fx.syncd);
 	}
@@ -718,14 +768,14 @@ static void expect_installed_modes(void)
 
 /*! What the user knot tried in the directory and was allowed to do. */
 enum {
-	KNOT_CREATED = 1 << 0,  /*!< created a new file */
-	KNOT_WROTE_DB = 1 << 1, /*!< opened the database for writing */
+	KNOT_CREATED = 1 << 0,   /*!< created a new file */
+	KNOT_WROTE_DB = 1 << 1,  /*!< opened the database for writing */
 	KNOT_WROTE_WAL = 1 << 2, /*!< opened -wal for writing */
-	KNOT_REMOVED = 1 << 3,  /*!< removed the database */
-	KNOT_RENAMED = 1 << 4,  /*!< renamed -wal */
-	KNOT_NO_SHM = 1 << 5,   /*!< could NOT open -shm read-write */
-	KNOT_NO_READ = 1 << 6,  /*!< could NOT read the database */
-	KNOT_SETUID = 1 << 7,   /*!< could not become knot */
+	KNOT_REMOVED = 1 << 3,   /*!< removed the database */
+	KNOT_RENAMED = 1 << 4,   /*!< renamed -wal */
+	KNOT_NO_SHM = 1 << 5,    /*!< could NOT open -shm read-write */
+	KNOT_NO_READ = 1 << 6,   /*!< could NOT read the database */
+	KNOT_SETUID = 1 << 7,    /*!< could not become knot */
 };
 
 /*! \brief In a child as user knot (group knot only), tries every write. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Integration: syncd/knotctl.c, the client of knotd's control socket,
  *  against the real knotd.
  *
@@ -26,7 +27,7 @@
 #include "tests/harness/harness.h"
 #include "tests/harness/knotd.h"
 
-#define ZONE "knotctl.test."
+#define ZONE        "knotctl.test."
 #define ZONE_SERIAL 2024010101u
 static const char ZONE_TEXT[] =
     "$TTL 300\n"
@@ -68,8 +69,8 @@ static void configure_synced_zone(void)
 static void suite_setup(void)
 {
 	knotd_config_t config = {
-	    .tag = "knotctl",
-	    .zones = {{.domain = ZONE, .content = ZONE_TEXT}},
+		.tag = "knotctl",
+		.zones = { { .domain = ZONE, .content = ZONE_TEXT } },
 	};
 	ck_assert_msg(knotd_start(&knotd, &config) == 0, "knotd did not start");
 	sock_path = harness_strdupf("%s/knot.sock", knotd.dir);
@@ -133,7 +134,7 @@ static int on_zone(const knotctl_zone_status_t *status, void *ctx)
 /*! \brief The zone's status within a session. */
 static zone_seen_t zone_status_in(knotctl_t *ctl)
 {
-	zone_seen_t seen = {.want = ZONE};
+	zone_seen_t seen = { .want = ZONE };
 	ck_assert_ctl_ok(ctl, knotctl_zone_status(ctl, ZONE, on_zone, &seen));
 	ck_assert_int_eq(seen.seen, 1);
 	return seen;
@@ -143,7 +144,7 @@ static zone_seen_t zone_status_in(knotctl_t *ctl)
  *         knotd serves one control client at a time). */
 static zone_seen_t zone_status(void)
 {
-	zone_seen_t seen = {.want = ZONE};
+	zone_seen_t seen = { .want = ZONE };
 	char err[KNOTCTL_ERROR_LEN];
 	int ret =
 	    knotctl_zone_status_at(sock_path, TIMEOUT_MS, ZONE, on_zone, &seen, err, sizeof(err));
@@ -205,7 +206,7 @@ static int on_conf(const knotctl_conf_value_t *value, void *ctx)
 /*! \brief The value of zone[ZONE].item as knotd runs it ("" if unset). */
 static char *conf_zone_item(const char *item)
 {
-	conf_seen_t seen = {0};
+	conf_seen_t seen = { 0 };
 	char err[KNOTCTL_ERROR_LEN];
 	int ret = knotctl_conf_read_at(sock_path, TIMEOUT_MS, "zone", ZONE, item, on_conf, &seen,
 	                               err, sizeof(err));
@@ -235,7 +236,7 @@ static int fake_socket(const char *path, bool listening)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	ck_assert_msg(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0, "bind %s: %s", path,
 	              strerror(errno));
@@ -317,7 +318,7 @@ START_TEST(test_status_on_silent_server_times_out_and_breaks_session)
 
 	/* The session is out of step: the next command fails at once. */
 	start = harness_now_ms();
-	ck_assert_int_eq(knotctl_zone_status(ctl, NULL, on_zone, &(zone_seen_t){.want = ZONE}),
+	ck_assert_int_eq(knotctl_zone_status(ctl, NULL, on_zone, &(zone_seen_t){ .want = ZONE }),
 	                 KNOT_ECONN);
 	ck_assert_int_lt(harness_now_ms() - start, 100);
 	ck_assert_msg(strstr(knotctl_error(ctl), "open a new one") != NULL, "%s",
@@ -350,7 +351,7 @@ END_TEST
 
 START_TEST(test_zone_status_lists_the_zone_with_its_serial)
 {
-	zone_seen_t seen = {.want = ZONE};
+	zone_seen_t seen = { .want = ZONE };
 	knotctl_t *ctl = open_session();
 	ck_assert_ctl_ok(ctl, knotctl_zone_status(ctl, NULL, on_zone, &seen));
 	knotctl_close(ctl);
@@ -366,7 +367,7 @@ END_TEST
 
 START_TEST(test_zone_status_of_unknown_zone_says_so)
 {
-	zone_seen_t seen = {.want = "missing.test."};
+	zone_seen_t seen = { .want = "missing.test." };
 	char err[KNOTCTL_ERROR_LEN] = "";
 	int ret = knotctl_zone_status_at(sock_path, TIMEOUT_MS, "missing.test.", on_zone, &seen,
 	                                 err, sizeof(err));
@@ -381,7 +382,7 @@ END_TEST
 
 START_TEST(test_server_stats_count_the_zone)
 {
-	counters_t counters = {.text = ""};
+	counters_t counters = { .text = "" };
 	knotctl_t *ctl = open_session();
 	ck_assert_ctl_ok(ctl, knotctl_stats(ctl, "server", NULL, on_counter, &counters));
 	knotctl_close(ctl);
@@ -391,7 +392,7 @@ END_TEST
 
 START_TEST(test_stats_of_a_module_not_loaded_fail_and_session_goes_on)
 {
-	counters_t counters = {.text = ""};
+	counters_t counters = { .text = "" };
 	knotctl_t *ctl = open_session();
 	int ret = knotctl_stats(ctl, "mod-mecdns", "generation", on_counter, &counters);
 	ck_assert_int_eq(ret, KNOT_ENOENT);
@@ -426,7 +427,7 @@ END_TEST
 
 START_TEST(test_conf_read_of_unknown_zone_fails)
 {
-	conf_seen_t seen = {0};
+	conf_seen_t seen = { 0 };
 	char err[KNOTCTL_ERROR_LEN] = "";
 	int ret = knotctl_conf_read_at(sock_path, TIMEOUT_MS, "zone", "missing.test.",
 	                               "journal-content", on_conf, &seen, err, sizeof(err));
@@ -458,7 +459,7 @@ START_TEST(test_committed_record_is_answered_with_a_new_serial)
 	expect_address("added.knotctl.test.", "192.0.2.10", true);
 	expect_address("added.knotctl.test.", "192.0.2.11", true);
 
-	records_t records = {.text = ""};
+	records_t records = { .text = "" };
 	char err[KNOTCTL_ERROR_LEN] = "";
 	int ret = knotctl_zone_read_at(sock_path, TIMEOUT_MS, ZONE, "added", "A", on_record,
 	                               &records, err, sizeof(err));
@@ -494,7 +495,7 @@ START_TEST(test_unset_removes_a_record_and_then_the_name)
 	ck_assert_ctl_ok(ctl, knotctl_zone_unset(ctl, ZONE, "gone", "A", NULL));
 	ck_assert_ctl_ok(ctl, knotctl_zone_commit(ctl, ZONE));
 	expect_address("gone.knotctl.test.", "192.0.2.21", false);
-	records_t records = {.text = ""};
+	records_t records = { .text = "" };
 	ck_assert_ctl_ok(ctl, knotctl_zone_read(ctl, ZONE, "gone", NULL, on_record, &records));
 	ck_assert_str_eq(records.text, "gone.knotctl.test. 60 TXT \"kept\"\n");
 
@@ -518,12 +519,12 @@ START_TEST(test_aborted_transaction_leaves_nothing)
 	knotctl_t *ctl = open_session();
 	ck_assert_ctl_ok(ctl, knotctl_zone_begin(ctl, ZONE));
 	ck_assert_ctl_ok(ctl, knotctl_zone_set(ctl, ZONE, "aborted", 60, "A", "192.0.2.30"));
-	records_t inside = {.text = ""};
+	records_t inside = { .text = "" };
 	ck_assert_ctl_ok(ctl, knotctl_zone_get(ctl, ZONE, "aborted", NULL, on_record, &inside));
 	ck_assert_str_eq(inside.text, "aborted.knotctl.test. 60 A 192.0.2.30\n");
 	ck_assert_ctl_ok(ctl, knotctl_zone_abort(ctl, ZONE));
 
-	records_t records = {.text = ""};
+	records_t records = { .text = "" };
 	ck_assert_int_eq(knotctl_zone_read(ctl, ZONE, "aborted", NULL, on_record, &records),
 	                 KNOT_ENONODE);
 	ck_assert_int_eq(records.count, 0);
@@ -598,7 +599,7 @@ START_TEST(test_callback_can_stop_a_listing)
 	ck_assert_int_eq(calls, 1);
 	/* The rest of the answer was read: the session is still in step. */
 	ck_assert(!knotctl_broken(ctl));
-	zone_seen_t seen = {.want = ZONE};
+	zone_seen_t seen = { .want = ZONE };
 	ck_assert_ctl_ok(ctl, knotctl_zone_status(ctl, ZONE, on_zone, &seen));
 	ck_assert_int_eq(seen.seen, 1);
 	knotctl_close(ctl);
@@ -621,16 +622,16 @@ START_TEST(test_stats_read_the_module_generation)
 	char *dir = harness_tmpdir("knotctl-db");
 	char *database = harness_strdupf("%s/mecdns.db", dir);
 	knotd_config_t config = {
-	    .tag = "knotctl-mod",
-	    .database = database,
-	    .global_module = true,
-	    .zones = {{.domain = ZONE, .content = ZONE_TEXT}},
+		.tag = "knotctl-mod",
+		.database = database,
+		.global_module = true,
+		.zones = { { .domain = ZONE, .content = ZONE_TEXT } },
 	};
 	knotd_t mod_knotd;
 	ck_assert_msg(knotd_start(&mod_knotd, &config) == 0, "knotd with mod-mecdns did not start");
 	char *path = harness_strdupf("%s/knot.sock", mod_knotd.dir);
 
-	counters_t counters = {.text = ""};
+	counters_t counters = { .text = "" };
 	char err[KNOTCTL_ERROR_LEN] = "";
 	int ret = knotctl_stats_at(path, TIMEOUT_MS, "mod-mecdns", NULL, on_counter, &counters, err,
 	                           sizeof(err));
@@ -640,7 +641,7 @@ START_TEST(test_stats_read_the_module_generation)
 	                  strstr(counters.text, "mod-mecdns.passed=") != NULL,
 	              "%s", counters.text);
 
-	counters_t one = {.text = ""};
+	counters_t one = { .text = "" };
 	ret = knotctl_stats_at(path, TIMEOUT_MS, "mod-mecdns", "generation", on_counter, &one, err,
 	                       sizeof(err));
 	ck_assert_msg(ret == KNOT_EOK, "%s", err);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Integration tests of mecdns-syncd's request limits (syncd/limits.h)
  *  against the real binary: header count (431), JSON depth (400), body
  *  size (413), per-client rate (429 + Retry-After), connections per client
@@ -20,8 +21,8 @@
 #include "tests/harness/problem.h"
 #include "tests/harness/syncd.h"
 
-#define ADDR "127.0.0.1"
-#define OTHER "127.0.0.2"
+#define ADDR      "127.0.0.1"
+#define OTHER     "127.0.0.2"
 #define MM5_RULES "/mep/config/A/dns_rules"
 
 typedef struct {
@@ -47,8 +48,8 @@ static void start(const char *const extra[])
 		args[n++] = extra[i];
 	}
 	args[n] = NULL;
-	ck_assert_msg(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, log,
-	                                  10000) == 0,
+	ck_assert_msg(harness_syncd_start(&syncd.proc, ADDR, &syncd.port, args, NULL, log, 10000) ==
+	                  0,
 	              "mecdns-syncd did not start listening");
 	free(log);
 }
@@ -102,9 +103,8 @@ static int connect_from(const char *src)
  *              to its Content-Length and the socket stays open (*keep);
  *              else "Connection: close" and read to EOF.
  */
-static int request_from(const char *src, const char *method, const char *path,
-                        const char *body, const char *const *headers, http_response_t *out,
-                        int *keep)
+static int request_from(const char *src, const char *method, const char *path, const char *body,
+                        const char *const *headers, http_response_t *out, int *keep)
 {
 	int fd = connect_from(src);
 	size_t body_len = body != NULL ? strlen(body) : 0;
@@ -261,7 +261,8 @@ static char *deep_body(int depth)
 	memset(close, ']', (size_t)depth - 1);
 	char *body = harness_strdupf("{\"dnsRuleId\":\"deep\",\"domainName\":\"deep.example.com\","
 	                             "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.7\","
-	                             "\"x\":%s%s}", open, close);
+	                             "\"x\":%s%s}",
+	                             open, close);
 	free(open);
 	free(close);
 	return body;
@@ -292,7 +293,8 @@ START_TEST(test_deep_json_is_400_before_parsing)
 	/* Brackets inside strings do not count. */
 	body = harness_strdupf("{\"dnsRuleId\":\"r1\",\"domainName\":\"r1.example.com\","
 	                       "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.7\","
-	                       "\"note\":\"%0*d\"}", 64, 0);
+	                       "\"note\":\"%0*d\"}",
+	                       64, 0);
 	memset(strstr(body, "\"note\":\"") + 8, '[', 64);
 	before = generation();
 	ck_assert_int_eq(status_from(ADDR, "POST", MM5_RULES, body), 201);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Integration tests of mod-mecdns: the Debian knotd with the built module,
  *  rules written into a real SQLite file through the store, queries with
  *  libknot over UDP and TCP on a free loopback port.
@@ -36,17 +37,17 @@
 
 /*** A real zone served by the same knotd. ***/
 
-#define ZONE "example.test."
+#define ZONE        "example.test."
 #define ZONE_SERIAL 2024010101u
 static const char ZONE_TEXT[] =
-	"$TTL 300\n"
-	"@    SOA  ns.example.test. hostmaster.example.test. 2024010101 3600 600 86400 60\n"
-	"@    NS   ns\n"
-	"ns   A    198.51.100.1\n"
-	"www  A    198.51.100.10\n"
-	"www  AAAA 2001:db8:100::10\n"
-	"www  TXT  \"public\"\n"
-	"api  A    198.51.100.20\n";
+    "$TTL 300\n"
+    "@    SOA  ns.example.test. hostmaster.example.test. 2024010101 3600 600 86400 60\n"
+    "@    NS   ns\n"
+    "ns   A    198.51.100.1\n"
+    "www  A    198.51.100.10\n"
+    "www  AAAA 2001:db8:100::10\n"
+    "www  TXT  \"public\"\n"
+    "api  A    198.51.100.20\n";
 
 /*! Loop index of the scope tests: the module as a zone module of ZONE, or as
  *  a global module. */
@@ -96,21 +97,21 @@ static void teardown(void)
 }
 
 /*! Fails the test with the whole answer in the message. */
-#define expect(pkt, cond, what)                                                        \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			char *text_ = dns_pkt_text(pkt);                               \
-			ck_assert_msg(false, "%s\n  (%s does not hold)\n  answer:\n%s", \
-			              (what), #cond, text_);                           \
-		}                                                                      \
+#define expect(pkt, cond, what)                                                                    \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			char *text_ = dns_pkt_text(pkt);                                           \
+			ck_assert_msg(false, "%s\n  (%s does not hold)\n  answer:\n%s", (what),    \
+			              #cond, text_);                                               \
+		}                                                                                  \
 	} while (0)
 
 /*** Writing the database (through the store, as syncd does). ***/
 
 static void store_ok(mecdns_store_status_t st, const char *what)
 {
-	ck_assert_msg(st == MECDNS_STORE_OK, "store: %s: %s (%s)", what,
-	              mecdns_store_strerror(st), mecdns_store_last_error());
+	ck_assert_msg(st == MECDNS_STORE_OK, "store: %s: %s (%s)", what, mecdns_store_strerror(st),
+	              mecdns_store_last_error());
 }
 
 /*! \brief Creates a rule; ttl -1 = no ttl (module default). */
@@ -169,8 +170,8 @@ static void rename_rule(const char *app, const char *id, const char *name)
 
 /*! \brief Parses one record's rdata (presentation format) to wire with
  *         libzscanner, as the rrecord API does. */
-static void parse_rdata(const char *owner, const char *type, const char *text,
-                        mecdns_rdata_t *out, uint16_t *type_code)
+static void parse_rdata(const char *owner, const char *type, const char *text, mecdns_rdata_t *out,
+                        uint16_t *type_code)
 {
 	zs_scanner_t *sc = malloc(sizeof(*sc));
 	ck_assert_ptr_nonnull(sc);
@@ -314,8 +315,9 @@ static void wait_loaded(void)
 	knot_pkt_t *last = dns_poll(port(), "generation.mecdns.", KNOT_RRTYPE_TXT, &chaos,
 	                            dns_match_txt, want, DNS_EVENTUALLY_MS, &matched);
 	char *what = harness_strdupf(
-		"the module did not report generation %s through CH TXT generation.mecdns. "
-		"within %d ms", want, DNS_EVENTUALLY_MS);
+	    "the module did not report generation %s through CH TXT generation.mecdns. "
+	    "within %d ms",
+	    want, DNS_EVENTUALLY_MS);
 	expect(last, matched, what);
 	free(what);
 	knot_pkt_free(last);
@@ -342,9 +344,9 @@ static void wait_rcode(const char *name, uint16_t type, int rcode)
 	knot_pkt_t *last = dns_poll(port(), name, type, NULL, dns_match_rcode, &rcode,
 	                            DNS_EVENTUALLY_MS, &matched);
 	const knot_lookup_t *rcode_name = knot_lookup_by_id(knot_rcode_names, rcode);
-	char *what = harness_strdupf("%s did not come to answer %s within %d ms", name,
-	                             rcode_name != NULL ? rcode_name->name : "?",
-	                             DNS_EVENTUALLY_MS);
+	char *what =
+	    harness_strdupf("%s did not come to answer %s within %d ms", name,
+	                    rcode_name != NULL ? rcode_name->name : "?", DNS_EVENTUALLY_MS);
 	expect(last, matched, what);
 	free(what);
 	knot_pkt_free(last);
@@ -356,8 +358,8 @@ static void wait_no_address(const char *name, uint16_t type, const char *addr)
 	bool matched = false;
 	knot_pkt_t *last = dns_poll(port(), name, type, NULL, dns_match_no_address, addr,
 	                            DNS_EVENTUALLY_MS, &matched);
-	char *what = harness_strdupf("%s still answered %s after %d ms", name, addr,
-	                             DNS_EVENTUALLY_MS);
+	char *what =
+	    harness_strdupf("%s still answered %s after %d ms", name, addr, DNS_EVENTUALLY_MS);
 	expect(last, matched, what);
 	free(what);
 	knot_pkt_free(last);
@@ -518,7 +520,8 @@ START_TEST(test_other_type_at_owned_name_is_nodata_with_synthesized_soa)
 		char *rname = dname_text(knot_soa_mailbox(rd));
 		expect(answer, strcmp(mname, "ns.mec.test.") == 0, "MNAME from soa-mname");
 		expect(answer, strcmp(rname, "hostmaster.mec.test.") == 0, "RNAME from soa-rname");
-		uint32_t negative = soa->ttl < knot_soa_minimum(rd) ? soa->ttl : knot_soa_minimum(rd);
+		uint32_t negative =
+		    soa->ttl < knot_soa_minimum(rd) ? soa->ttl : knot_soa_minimum(rd);
 		expect(answer, negative == 42, "negative caching TTL from negative-ttl");
 		free(mname);
 		free(rname);
@@ -561,15 +564,15 @@ START_TEST(test_zone_names_without_rules_pass_through)
 	start_scope_and_wait(_i, "www.example.test.", "192.0.2.10", __func__);
 
 	knot_pkt_t *answer = ask("api.example.test.", KNOT_RRTYPE_A);
-	expect(answer, dns_rcode(answer) == KNOT_RCODE_NOERROR && dns_aa(answer),
-	       scope_name(_i));
+	expect(answer, dns_rcode(answer) == KNOT_RCODE_NOERROR && dns_aa(answer), scope_name(_i));
 	expect(answer, dns_has_address(answer, "198.51.100.20"), "the zone's own record");
 	knot_pkt_free(answer);
 
 	answer = ask("nothing-here.example.test.", KNOT_RRTYPE_A);
 	expect(answer, dns_rcode(answer) == KNOT_RCODE_NXDOMAIN, "the zone's own NXDOMAIN");
 	const knot_rrset_t *soa = dns_authority_soa(answer);
-	expect(answer, soa != NULL && knot_soa_serial(knot_rdataset_at(&soa->rrs, 0)) == ZONE_SERIAL,
+	expect(answer,
+	       soa != NULL && knot_soa_serial(knot_rdataset_at(&soa->rrs, 0)) == ZONE_SERIAL,
 	       "with the zone's SOA");
 	knot_pkt_free(answer);
 }
@@ -581,8 +584,7 @@ START_TEST(test_rule_overrides_zone_record)
 	start_scope_and_wait(_i, "www.example.test.", "192.0.2.10", __func__);
 
 	knot_pkt_t *answer = ask("www.example.test.", KNOT_RRTYPE_A);
-	expect(answer, dns_rcode(answer) == KNOT_RCODE_NOERROR && dns_aa(answer),
-	       scope_name(_i));
+	expect(answer, dns_rcode(answer) == KNOT_RCODE_NOERROR && dns_aa(answer), scope_name(_i));
 	expect(answer, dns_count(answer, KNOT_ANSWER, KNOT_RRTYPE_A) == 1,
 	       "only the rule's address");
 	expect(answer, !dns_has_address(answer, "198.51.100.10"), "not the zone's public address");
@@ -619,7 +621,7 @@ START_TEST(test_match_is_case_insensitive_and_keeps_query_case)
 	wait_loaded();
 
 	const char *names[] = { "mixed.case.edge.test.", "MIXED.CASE.EDGE.TEST.",
-	                        "mIxEd.cAsE.eDgE.tEsT." };
+		                "mIxEd.cAsE.eDgE.tEsT." };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		knot_pkt_t *answer = ask(names[i], KNOT_RRTYPE_A);
 		expect(answer, dns_has_address(answer, "192.0.2.30"), names[i]);
@@ -699,7 +701,7 @@ START_TEST(test_udp_answer_too_large_is_truncated_and_complete_over_tcp)
 END_TEST
 
 static const char *ROTATED[] = { "192.0.2.51", "192.0.2.52", "192.0.2.53", "192.0.2.54" };
-#define ROTATED_COUNT 4
+#define ROTATED_COUNT    4
 #define ROTATION_QUERIES 24
 
 /*! \brief Asks ROTATION_QUERIES times (each with its own random id) and
@@ -867,8 +869,10 @@ START_TEST(test_any_query_at_owned_name_gets_its_records)
 	size_t count = dns_addresses(answer, addrs, 4);
 	expect(answer, records >= 1 && count == records, "only the name's A/AAAA records");
 	for (size_t i = 0; i < count && i < 4; i++) {
-		expect(answer, strcmp(addrs[i], "192.0.2.140") == 0 ||
-		               strcmp(addrs[i], "2001:db8::140") == 0, "the rules' addresses");
+		expect(answer,
+		       strcmp(addrs[i], "192.0.2.140") == 0 ||
+		           strcmp(addrs[i], "2001:db8::140") == 0,
+		       "the rules' addresses");
 	}
 	knot_pkt_free(answer);
 }
@@ -993,8 +997,8 @@ START_TEST(test_rule_changes_become_visible_without_restart)
 	const char *txt[] = { "\"v1\"", NULL };
 	put_rrset("new.edge.test.", "TXT", 300, txt);
 	bool matched = false;
-	knot_pkt_t *last = dns_poll(port(), "new.edge.test.", KNOT_RRTYPE_TXT, NULL,
-	                            dns_match_txt, "v1", DNS_EVENTUALLY_MS, &matched);
+	knot_pkt_t *last = dns_poll(port(), "new.edge.test.", KNOT_RRTYPE_TXT, NULL, dns_match_txt,
+	                            "v1", DNS_EVENTUALLY_MS, &matched);
 	expect(last, matched, "a new rrset becomes visible");
 	knot_pkt_free(last);
 	put_rrset("new.edge.test.", "TXT", 300, NULL);
@@ -1028,7 +1032,8 @@ START_TEST(test_reload_keeps_answering_and_generation)
 		char *generation = probe_generation();
 		ck_assert_msg(generation != NULL && strcmp(generation, want) == 0,
 		              "after knotc reload the probe says '%s', expected %s (the "
-		              "loaded generation must survive the reload)", generation, want);
+		              "loaded generation must survive the reload)",
+		              generation, want);
 		free(generation);
 		knot_pkt_t *answer = ask("reload.edge.test.", KNOT_RRTYPE_A);
 		expect(answer, dns_has_address(answer, "192.0.2.80"),
@@ -1094,8 +1099,8 @@ static void wait_stat(const char *counter, long long value)
 		harness_sleep_ms(50);
 		seen = knotd_stat(&fx.knotd, counter);
 	}
-	ck_assert_msg(seen == value, "knotc -f stats shows %s = %lld, expected %lld", counter,
-	              seen, value);
+	ck_assert_msg(seen == value, "knotc -f stats shows %s = %lld, expected %lld", counter, seen,
+	              value);
 }
 
 /*! \brief Sends n queries and checks each got an answer. */
@@ -1121,7 +1126,8 @@ START_TEST(test_statistics_count_answers_nodata_and_pass_through)
 	long long passed = knotd_stat(&fx.knotd, "mod-mecdns.passed");
 	ck_assert_msg(answered >= 0 && nodata >= 0 && passed >= 0,
 	              "knotc -f stats shows mod-mecdns.answered/nodata/passed "
-	              "(got %lld/%lld/%lld)", answered, nodata, passed);
+	              "(got %lld/%lld/%lld)",
+	              answered, nodata, passed);
 
 	ask_times("stats.edge.test.", KNOT_RRTYPE_A, 2);
 	ask_times("txt.edge.test.", KNOT_RRTYPE_TXT, 1);
@@ -1175,15 +1181,15 @@ START_TEST(test_one_generation_becomes_visible_whole)
 	const char *r1[] = { "192.0.2.161", NULL }, *r2[] = { "192.0.2.162", NULL },
 	           *r3[] = { "192.0.2.163", NULL };
 	mecdns_rrset_t sets[3] = { make_rrset("bulk1.edge.test.", "A", 300, r1),
-	                           make_rrset("bulk2.edge.test.", "A", 300, r2),
-	                           make_rrset("bulk3.edge.test.", "A", 300, r3) };
+		                   make_rrset("bulk2.edge.test.", "A", 300, r2),
+		                   make_rrset("bulk3.edge.test.", "A", 300, r3) };
 	store_ok(mecdns_store_rrset_replace(fx.store, sets, 3, NULL), "bulk replace");
 	for (int i = 0; i < 3; i++) {
 		free_rrset(&sets[i]);
 	}
 	wait_address("bulk3.edge.test.", KNOT_RRTYPE_A, "192.0.2.163");
 	ck_assert_msg(answers_now("bulk1.edge.test.", "192.0.2.161") &&
-	              answers_now("bulk2.edge.test.", "192.0.2.162"),
+	                  answers_now("bulk2.edge.test.", "192.0.2.162"),
 	              "a generation must become visible all at once");
 
 	/* Removing an app's rules is one generation too. */
@@ -1227,8 +1233,10 @@ START_TEST(test_module_behind_a_pruned_change_log_reloads_fully)
 	store_ok(mecdns_store_prune(fx.store, 0, &pruned), "prune");
 	uint64_t pruned_through = 0;
 	store_ok(mecdns_store_state(fx.store, NULL, &pruned_through, NULL), "state");
-	ck_assert_msg(pruned_through == db_generation(), "the whole change log was pruned "
-	              "(pruned through %" PRIu64 ")", pruned_through);
+	ck_assert_msg(pruned_through == db_generation(),
+	              "the whole change log was pruned "
+	              "(pruned through %" PRIu64 ")",
+	              pruned_through);
 	ck_assert_int_eq(harness_signal(&fx.knotd.proc, SIGCONT), 0);
 
 	wait_loaded();
@@ -1333,7 +1341,8 @@ START_TEST(test_corrupt_database_keeps_last_good_data_and_recovers)
 	replace_database(fx.db, garbage);
 	ck_assert_msg(knotd_wait_log_problem(&fx.knotd, log_mark, fx.db, DNS_EVENTUALLY_MS),
 	              "the module must log an error or warning naming the broken "
-	              "database %s", fx.db);
+	              "database %s",
+	              fx.db);
 	expect_steady_address("good.edge.test.", "192.0.2.100",
 	                      "knotd keeps serving the last good data of a corrupt database");
 
@@ -1343,7 +1352,7 @@ START_TEST(test_corrupt_database_keeps_last_good_data_and_recovers)
 	replace_database(fx.db, good);
 	wait_address("recovered1.edge.test.", KNOT_RRTYPE_A, "192.0.2.101");
 	ck_assert_msg(answers_now("recovered2.edge.test.", "192.0.2.102") &&
-	              answers_now("recovered3.edge.test.", "192.0.2.103"),
+	                  answers_now("recovered3.edge.test.", "192.0.2.103"),
 	              "the restored database is served whole");
 	knot_pkt_t *answer = ask("good.edge.test.", KNOT_RRTYPE_A);
 	expect(answer, dns_rcode(answer) == KNOT_RCODE_REFUSED,
@@ -1366,7 +1375,8 @@ START_TEST(test_corrupt_database_at_start_is_tolerated_then_replaced)
 
 	ck_assert_msg(knotd_wait_log_problem(&fx.knotd, 0, fx.db, DNS_EVENTUALLY_MS),
 	              "the module must log an error or warning naming the corrupt "
-	              "database %s", fx.db);
+	              "database %s",
+	              fx.db);
 	ck_assert(answers_now("api.example.test.", "198.51.100.20"));
 	knot_pkt_t *answer = ask("recovered1.edge.test.", KNOT_RRTYPE_A);
 	expect(answer, dns_rcode(answer) == KNOT_RCODE_REFUSED, "nothing from the module");
@@ -1390,7 +1400,8 @@ START_TEST(test_missing_database_at_start_is_tolerated_then_loaded)
 
 	ck_assert_msg(knotd_wait_log_problem(&fx.knotd, 0, later, DNS_EVENTUALLY_MS),
 	              "the module must log an error or warning naming the missing "
-	              "database %s", later);
+	              "database %s",
+	              later);
 	knot_pkt_t *answer = ask("api.example.test.", KNOT_RRTYPE_A);
 	expect(answer, dns_has_address(answer, "198.51.100.20"),
 	       "knotd serves its zones while the database is missing");
@@ -1614,8 +1625,7 @@ static Suite *module_suite(void)
 	tcase_add_test(answers, test_other_type_at_owned_name_in_zone_is_nodata_with_zone_soa);
 	tcase_add_loop_test(answers, test_zone_names_without_rules_pass_through, SCOPE_ZONE,
 	                    SCOPE_GLOBAL + 1);
-	tcase_add_loop_test(answers, test_rule_overrides_zone_record, SCOPE_ZONE,
-	                    SCOPE_GLOBAL + 1);
+	tcase_add_loop_test(answers, test_rule_overrides_zone_record, SCOPE_ZONE, SCOPE_GLOBAL + 1);
 	tcase_add_test(answers, test_name_nothing_serves_is_refused);
 	tcase_add_test(answers, test_match_is_case_insensitive_and_keeps_query_case);
 	tcase_add_test(answers, test_tcp_query_is_answered);

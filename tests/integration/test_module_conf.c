@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mod-mecdns configuration checks, through the real `knotc conf-check`,
  *  which loads the built module and runs its schema and conf_check. Each
  *  bad configuration must be refused with the module's precise message. */
@@ -30,23 +31,22 @@ static int conf_check(const char *items, char **out)
 {
 	char *module = harness_build_path("module/.libs/mecdns.so");
 	char *conf = harness_strdupf("%s/knot.conf", dir);
-	char *text = harness_strdupf(
-		"server:\n"
-		"    rundir: \"%s\"\n"
-		"module:\n"
-		"  - id: mod-mecdns\n"
-		"    file: \"%s\"\n"
-		"mod-mecdns:\n"
-		"  - id: default\n"
-		"%s"
-		"template:\n"
-		"  - id: default\n"
-		"    global-module: mod-mecdns/default\n",
-		dir, module, items);
+	char *text = harness_strdupf("server:\n"
+	                             "    rundir: \"%s\"\n"
+	                             "module:\n"
+	                             "  - id: mod-mecdns\n"
+	                             "    file: \"%s\"\n"
+	                             "mod-mecdns:\n"
+	                             "  - id: default\n"
+	                             "%s"
+	                             "template:\n"
+	                             "  - id: default\n"
+	                             "    global-module: mod-mecdns/default\n",
+	                             dir, module, items);
 	ck_assert_int_eq(harness_write_file(conf, text), 0);
 	const char *knotc = getenv("KNOTC");
 	char *argv[] = { (char *)(knotc != NULL && *knotc != '\0' ? knotc : "/usr/sbin/knotc"),
-	                 "-c", conf, "conf-check", NULL };
+		         "-c", conf, "conf-check", NULL };
 	int ret = harness_run(argv, harness_module_env(), out, 30000);
 	free(text);
 	free(conf);
@@ -67,14 +67,14 @@ static void assert_refused(const char *items, const char *msg)
 
 START_TEST(test_complete_configuration_is_valid)
 {
-	char *items = harness_strdupf(
-		"    database: \"%s/mecdns.db\"\n"
-		"    default-ttl: 30\n"
-		"    refresh-interval: 250\n"
-		"    soa-mname: ns.mec.example.\n"
-		"    soa-rname: hostmaster.mec.example.\n"
-		"    negative-ttl: 5m\n"
-		"    answer-rotation: on\n", dir);
+	char *items = harness_strdupf("    database: \"%s/mecdns.db\"\n"
+	                              "    default-ttl: 30\n"
+	                              "    refresh-interval: 250\n"
+	                              "    soa-mname: ns.mec.example.\n"
+	                              "    soa-rname: hostmaster.mec.example.\n"
+	                              "    negative-ttl: 5m\n"
+	                              "    answer-rotation: on\n",
+	                              dir);
 	char *out = NULL;
 	int ret = conf_check(items, &out);
 	ck_assert_msg(ret == 0, "conf-check refused a valid configuration:\n%s", out);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Integration (--enable-sanitizers builds only): the sanitizer wiring of
  *  the test suite works, so that "no reports" means something.
  *
@@ -89,7 +90,8 @@ START_TEST(test_knotd_reports_bugs_of_an_asan_module)
 	char *supp = harness_src_path("tests/data/lsan.supp");
 	char *asan = harness_strdupf("ASAN_OPTIONS=log_path=%s/san:log_exe_name=1", reports);
 	char *ubsan = harness_strdupf("UBSAN_OPTIONS=log_path=%s/san:log_exe_name=1:"
-	                              "print_stacktrace=1", reports);
+	                              "print_stacktrace=1",
+	                              reports);
 	char *lsan = harness_strdupf("LSAN_OPTIONS=suppressions=%s", supp);
 	char *env[] = { asan, ubsan, lsan, NULL };
 	char *log = harness_strdupf("%s/knotd.log", knotd.dir);
@@ -107,13 +109,13 @@ START_TEST(test_knotd_reports_bugs_of_an_asan_module)
 
 	char *leak = report_file(reports, "san.knotd.");
 	ck_assert_msg(leak != NULL && strstr(leak, "ERROR: LeakSanitizer") != NULL &&
-	              strstr(leak, "sanitize_load") != NULL,
+	                  strstr(leak, "sanitize_load") != NULL,
 	              "no LeakSanitizer report naming the module's leak in %s:\n%s", reports,
 	              leak != NULL ? leak : "(no file san.knotd.*)");
 	char *overflow = report_file(reports, "san.knotd-log.");
 	ck_assert_msg(overflow != NULL &&
-	              strstr(overflow, "runtime error: signed integer overflow") != NULL &&
-	              strstr(overflow, "sanitize_load") != NULL,
+	                  strstr(overflow, "runtime error: signed integer overflow") != NULL &&
+	                  strstr(overflow, "sanitize_load") != NULL,
 	              "no UBSan report of the module's overflow in %s:\n%s", reports,
 	              overflow != NULL ? overflow : "(no file san.knotd-log.*)");
 

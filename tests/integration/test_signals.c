@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Integration: the D-Bus signal emitter (syncd/signals.c) against a real
  *  private dbus-daemon and a real store on a temporary SQLite file.
  *
@@ -21,18 +22,18 @@
 #include "tests/harness/dbus.h"
 #include "tests/harness/harness.h"
 
-#define NAME "org.mecdns.syncd"
-#define PATH "/org/mecdns/syncd"
+#define NAME    "org.mecdns.syncd"
+#define PATH    "/org/mecdns/syncd"
 #define WAIT_MS 5000
 /*! Short intervals so that retries happen within a test. */
 #define RETRY_MS 100
-#define POLL_MS 200
+#define POLL_MS  200
 
 /*** Fixture: bus, store, log capture. ***/
 
 typedef struct {
 	pthread_mutex_t lock;
-	char *text;   /*!< Every line logged by the emitter, '\n'-separated. */
+	char *text; /*!< Every line logged by the emitter, '\n'-separated. */
 } log_capture_t;
 
 static harness_dbus_t bus;
@@ -296,9 +297,17 @@ START_TEST(test_bulk_rrset_replace_signals_each_set_with_its_count)
 		                rdata("192.0.2.2", "\xc0\x00\x02\x02", 4) };
 	mecdns_rdata_t txt[] = { rdata("\"hello\"", "\x05hello", 6) };
 	mecdns_rrset_t first[] = {
-		{ .zone = ".", .owner = "www.example.com.", .type = 1, .ttl = 60, .rdata = a2,
+		{ .zone = ".",
+		  .owner = "www.example.com.",
+		  .type = 1,
+		  .ttl = 60,
+		  .rdata = a2,
 		  .rdata_count = 2 },
-		{ .zone = ".", .owner = "www.example.com.", .type = 16, .ttl = 60, .rdata = txt,
+		{ .zone = ".",
+		  .owner = "www.example.com.",
+		  .type = 16,
+		  .ttl = 60,
+		  .rdata = txt,
 		  .rdata_count = 1 },
 	};
 	uint64_t generation = 0;
@@ -307,15 +316,27 @@ START_TEST(test_bulk_rrset_replace_signals_each_set_with_its_count)
 	mecdns_signals_notify(signals);
 
 	mecdns_rdata_t a1[] = { rdata("192.0.2.7", "\xc0\x00\x02\x07", 4) };
-	mecdns_rdata_t aaaa[] = { rdata("2001:db8::1",
-		                        "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01",
-		                        16) };
+	mecdns_rdata_t aaaa[] = { rdata(
+	    "2001:db8::1", "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01",
+	    16) };
 	mecdns_rrset_t second[] = {
-		{ .zone = ".", .owner = "www.example.com.", .type = 1, .ttl = 60, .rdata = a1,
+		{ .zone = ".",
+		  .owner = "www.example.com.",
+		  .type = 1,
+		  .ttl = 60,
+		  .rdata = a1,
 		  .rdata_count = 1 },
-		{ .zone = ".", .owner = "www.example.com.", .type = 28, .ttl = 60, .rdata = aaaa,
+		{ .zone = ".",
+		  .owner = "www.example.com.",
+		  .type = 28,
+		  .ttl = 60,
+		  .rdata = aaaa,
 		  .rdata_count = 1 },
-		{ .zone = ".", .owner = "www.example.com.", .type = 16, .ttl = 60, .rdata_count = 0 },
+		{ .zone = ".",
+		  .owner = "www.example.com.",
+		  .type = 16,
+		  .ttl = 60,
+		  .rdata_count = 0 },
 	};
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, second, 3, &generation),
 	                 MECDNS_STORE_OK);
@@ -448,30 +469,40 @@ START_TEST(test_introspect_ping_and_unknown_method)
 	char *xml = harness_dbus_call(listener, NAME, PATH, "org.freedesktop.DBus.Introspectable",
 	                              "Introspect", &error);
 	ck_assert_msg(xml != NULL, "Introspect: %s", error);
-	const char *names[] = { "<node", "org.mecdns.syncd.events", "\"rule_changed\"",
-		                "\"rrset_changed\"", "\"server_running\"", "\"shutting_down\"",
-		                "\"zone_ready\"", "\"zone_updated\"", "\"all_zones_ready\"",
-		                "\"serving\"", "\"query_rate\"", "org.mecdns.syncd.state",
-		                "\"GetState\"", "a{sv}" };
+	const char *names[] = { "<node",
+		                "org.mecdns.syncd.events",
+		                "\"rule_changed\"",
+		                "\"rrset_changed\"",
+		                "\"server_running\"",
+		                "\"shutting_down\"",
+		                "\"zone_ready\"",
+		                "\"zone_updated\"",
+		                "\"all_zones_ready\"",
+		                "\"serving\"",
+		                "\"query_rate\"",
+		                "org.mecdns.syncd.state",
+		                "\"GetState\"",
+		                "a{sv}" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		ck_assert_msg(strstr(xml, names[i]) != NULL, "Introspect lacks %s", names[i]);
 	}
 	free(xml);
 
 	/* Tools that walk the tree from "/" find the object. */
-	const char *parents[][2] = { { "/", "\"org\"" }, { "/org", "\"mecdns\"" },
+	const char *parents[][2] = { { "/", "\"org\"" },
+		                     { "/org", "\"mecdns\"" },
 		                     { "/org/mecdns", "\"syncd\"" } };
 	for (size_t i = 0; i < 3; i++) {
-		char *node = harness_dbus_call(listener, NAME, parents[i][0],
-		                               "org.freedesktop.DBus.Introspectable", "Introspect",
-		                               &error);
+		char *node =
+		    harness_dbus_call(listener, NAME, parents[i][0],
+		                      "org.freedesktop.DBus.Introspectable", "Introspect", &error);
 		ck_assert_msg(node != NULL, "Introspect %s: %s", parents[i][0], error);
 		ck_assert_msg(strstr(node, parents[i][1]) != NULL, "%s: %s", parents[i][0], node);
 		free(node);
 	}
 
-	char *pong = harness_dbus_call(listener, NAME, PATH, "org.freedesktop.DBus.Peer", "Ping",
-	                               &error);
+	char *pong =
+	    harness_dbus_call(listener, NAME, PATH, "org.freedesktop.DBus.Peer", "Ping", &error);
 	ck_assert_msg(pong != NULL, "Ping: %s", error);
 	free(pong);
 
@@ -528,22 +559,22 @@ static char *system_like_policy(void)
 {
 	char *conf = harness_src_path("syncd/org.mecdns.syncd.conf");
 	char *policy = harness_strdupf(
-		"  <policy context=\"default\">\n"
-		"    <allow user=\"*\"/>\n"
-		"    <deny own=\"*\"/>\n"
-		"    <deny send_type=\"method_call\"/>\n"
-		"    <allow send_type=\"signal\"/>\n"
-		"    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
-		"    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
-		"    <allow receive_type=\"method_call\"/>\n"
-		"    <allow receive_type=\"method_return\"/>\n"
-		"    <allow receive_type=\"error\"/>\n"
-		"    <allow receive_type=\"signal\"/>\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		"           send_interface=\"org.freedesktop.DBus\"/>\n"
-		"  </policy>\n"
-		"  <include>%s</include>\n",
-		conf);
+	    "  <policy context=\"default\">\n"
+	    "    <allow user=\"*\"/>\n"
+	    "    <deny own=\"*\"/>\n"
+	    "    <deny send_type=\"method_call\"/>\n"
+	    "    <allow send_type=\"signal\"/>\n"
+	    "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+	    "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+	    "    <allow receive_type=\"method_call\"/>\n"
+	    "    <allow receive_type=\"method_return\"/>\n"
+	    "    <allow receive_type=\"error\"/>\n"
+	    "    <allow receive_type=\"signal\"/>\n"
+	    "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+	    "           send_interface=\"org.freedesktop.DBus\"/>\n"
+	    "  </policy>\n"
+	    "  <include>%s</include>\n",
+	    conf);
 	free(conf);
 	return policy;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Integration tests of Knot state tracking (syncd/knot_state.c): the real
  *  mecdns-syncd with --knot-socket and --knot-dbus, a real knotd with the
  *  built mod-mecdns as a global module and `dbus-event: running
@@ -26,11 +27,11 @@
 #include "tests/harness/knotd.h"
 #include "tests/harness/syncd.h"
 
-#define ADDR "127.0.0.1"
-#define ZONE "example.test."
-#define ZONE2 "other.test."
-#define SIGNAL_MS 10000
-#define POLL_MS "100"
+#define ADDR       "127.0.0.1"
+#define ZONE       "example.test."
+#define ZONE2      "other.test."
+#define SIGNAL_MS  10000
+#define POLL_MS    "100"
 #define MAX_LAG_MS "1000"
 
 static const char ZONE_TEXT[] =
@@ -65,25 +66,25 @@ static void syncd_start(state_stack_t *s, const char *threshold)
 {
 	char *socket = harness_strdupf("%s/knot.sock", s->knotd.dir);
 	char *log = harness_strdupf("%s/syncd.log", s->dir);
-	const char *args[] = {"--database",
-	                      s->db,
-	                      "--dbus",
-	                      s->bus.address,
-	                      "--knot-socket",
-	                      socket,
-	                      "--knot-dbus",
-	                      s->bus.address,
-	                      "--knot-poll",
-	                      POLL_MS,
-	                      "--max-lag",
-	                      MAX_LAG_MS,
-	                      "--log-level",
-	                      "debug",
-	                      threshold != NULL ? "--query-rate-threshold" : NULL,
-	                      threshold,
-	                      NULL};
-	ck_assert_msg(harness_syncd_start(&s->syncd, ADDR, &s->http_port, args, NULL, log,
-	                                  10000) == 0,
+	const char *args[] = { "--database",
+		               s->db,
+		               "--dbus",
+		               s->bus.address,
+		               "--knot-socket",
+		               socket,
+		               "--knot-dbus",
+		               s->bus.address,
+		               "--knot-poll",
+		               POLL_MS,
+		               "--max-lag",
+		               MAX_LAG_MS,
+		               "--log-level",
+		               "debug",
+		               threshold != NULL ? "--query-rate-threshold" : NULL,
+		               threshold,
+		               NULL };
+	ck_assert_msg(harness_syncd_start(&s->syncd, ADDR, &s->http_port, args, NULL, log, 10000) ==
+	                  0,
 	              "mecdns-syncd did not start listening");
 	free(socket);
 	free(log);
@@ -102,13 +103,13 @@ static void stack_start(state_stack_t *s, const char *threshold)
 	s->env_bus = harness_strdupf("DBUS_SYSTEM_BUS_ADDRESS=%s", s->bus.address);
 	s->env[0] = s->env_bus;
 	s->knot_config = (knotd_config_t){
-	    .tag = "state",
-	    .database = s->module_db,
-	    .global_module = true,
-	    .dbus_event = "[running, zone-updated]",
-	    .env = s->env,
-	    .zones = {{.domain = ZONE, .content = ZONE_TEXT},
-	              {.domain = ZONE2, .content = ZONE2_TEXT}},
+		.tag = "state",
+		.database = s->module_db,
+		.global_module = true,
+		.dbus_event = "[running, zone-updated]",
+		.env = s->env,
+		.zones = { { .domain = ZONE, .content = ZONE_TEXT },
+		           { .domain = ZONE2, .content = ZONE2_TEXT } },
 	};
 	ck_assert_int_eq(knotd_start(&s->knotd, &s->knot_config), 0);
 	s->listener = harness_dbus_listen(s->bus.address, NULL);
@@ -206,7 +207,7 @@ static void zones_text(DBusMessageIter *array, char *buf, size_t len)
 /*! \brief Calls org.mecdns.syncd.state.GetState on a connection of its own. */
 static state_t get_state(state_stack_t *s)
 {
-	state_t state = {0};
+	state_t state = { 0 };
 	DBusError err;
 	dbus_error_init(&err);
 	DBusConnection *conn = dbus_connection_open_private(s->bus.address, &err);
@@ -273,7 +274,7 @@ static void create_rule(state_stack_t *s, const char *id, const char *address)
 	char *body = harness_strdupf("{\"dnsRuleId\":\"%s\",\"domainName\":\"%s.example.test\","
 	                             "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"%s\"}",
 	                             id, id, address);
-	const char *headers[] = {"Content-Type: application/json", NULL};
+	const char *headers[] = { "Content-Type: application/json", NULL };
 	http_response_t resp;
 	ck_assert_int_eq(
 	    http_request(ADDR, s->http_port, "POST", path, headers, body, strlen(body), &resp), 0);
@@ -578,7 +579,7 @@ END_TEST
 /*! \brief Sends A queries for about ms milliseconds, about qps a second. */
 static void query_for(state_stack_t *s, int ms, int qps)
 {
-	dns_opts_t opts = {.timeout_ms = 500};
+	dns_opts_t opts = { .timeout_ms = 500 };
 	long long end = harness_now_ms() + ms;
 	while (harness_now_ms() < end) {
 		knot_pkt_t *answer = dns_query(s->knotd.port, "www." ZONE, KNOT_RRTYPE_A, &opts);

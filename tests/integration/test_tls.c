@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Integration tests of mecdns-syncd over TLS (issue 7, "Security"): the
  *  real binary with --tls-cert/--tls-key/--tls-client-ca and a token file,
  *  a test PKI made at run time by tls_pki.sh (openssl), and the harness's
@@ -35,9 +36,9 @@
 #include "tests/harness/https.h"
 #include "tests/harness/syncd.h"
 
-#define ADDR "127.0.0.1"
-#define MP1 "/mec_app_support/v1/applications"
-#define MM5 "/mep/config"
+#define ADDR    "127.0.0.1"
+#define MP1     "/mec_app_support/v1/applications"
+#define MM5     "/mep/config"
 #define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
 
 /*! Deadline for "eventually" (a reload takes effect). */
@@ -47,35 +48,39 @@
 #define TEST_TIMEOUT 300
 /*! Reloads while a client keeps requesting, and the requests it makes
  *  with each certificate before the next reload. */
-#define RELOADS 5
+#define RELOADS    5
 #define PER_RELOAD 10
 
 /*! Serial numbers of the test PKI's server certificates (tls_pki.sh). */
 #define SERIAL_1 "1001"
 #define SERIAL_2 "1002"
 
-#define TOKENS "admintoken admin\n" \
-	       "mm5token mm5\n" \
-	       "dnstoken dns-mgmt\n" \
-	       "metricstoken metrics\n" \
-	       "apptokenA app:A\n" \
-	       "apptokenB app:B\n"
+#define TOKENS                                                                                     \
+	"admintoken admin\n"                                                                       \
+	"mm5token mm5\n"                                                                           \
+	"dnstoken dns-mgmt\n"                                                                      \
+	"metricstoken metrics\n"                                                                   \
+	"apptokenA app:A\n"                                                                        \
+	"apptokenB app:B\n"
 
-#define RULE_R1 "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\"," \
-	        "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"ttl\":30}"
-#define PUT_R1 "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\"," \
-	       "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\"," \
-	       "\"ttl\":30,\"state\":\"ACTIVE\"}"
-#define BULK "[{\"zone\":\".\",\"rr\":[{\"name\":\"www.example.com.\",\"type\":\"A\"," \
-	     "\"class\":\"IN\",\"ttl\":30,\"rData\":[\"172.16.104.22\"]}]}]"
+#define RULE_R1                                                                                    \
+	"{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","                                \
+	"\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\",\"ttl\":30}"
+#define PUT_R1                                                                                     \
+	"{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","                                \
+	"\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.14\","                             \
+	"\"ttl\":30,\"state\":\"ACTIVE\"}"
+#define BULK                                                                                       \
+	"[{\"zone\":\".\",\"rr\":[{\"name\":\"www.example.com.\",\"type\":\"A\","                  \
+	"\"class\":\"IN\",\"ttl\":30,\"rData\":[\"172.16.104.22\"]}]}]"
 
-static char *pki;  /*!< The test PKI (made once per test case, in the parent). */
+static char *pki; /*!< The test PKI (made once per test case, in the parent). */
 
 static struct {
 	harness_proc_t proc;
 	char *dir;
 	char *log;
-	char *cert;       /*!< The files syncd is told to use (copies). */
+	char *cert; /*!< The files syncd is told to use (copies). */
 	char *key;
 	char *client_ca;
 	int port;
@@ -112,7 +117,7 @@ static void remove_pki(void)
 
 /*! A client of the test PKI; strings owned by the table below. */
 typedef struct {
-	const char *ca;   /*!< File names inside pki. */
+	const char *ca; /*!< File names inside pki. */
 	const char *cert;
 	const char *key;
 } client_files_t;
@@ -128,8 +133,7 @@ static const client_files_t WRONG_TRUST = { "client-ca-a.pem", "client-a.pem", "
  * \return 0 or the https_request() error; the answer in resp.
  */
 static int request(const client_files_t *client, const char *token, const char *method,
-                   const char *path, const char *body, http_response_t *resp,
-                   https_peer_t *peer)
+                   const char *path, const char *body, http_response_t *resp, https_peer_t *peer)
 {
 	char *ca = pki_path(client->ca);
 	char *cert = client->cert != NULL ? pki_path(client->cert) : NULL;
@@ -186,11 +190,23 @@ static void setup(void)
 	char *tokens = harness_strdupf("%s/tokens", srv.dir);
 	char *db = harness_strdupf("%s/mecdns.db", srv.dir);
 	ck_assert_int_eq(harness_write_file(tokens, TOKENS), 0);
-	const char *args[] = { "--database", db, "--dbus", "none", "--log-level", "debug",
-		               "--tokens", tokens, "--tls-cert", srv.cert, "--tls-key", srv.key,
-		               "--tls-client-ca", srv.client_ca, NULL };
-	ck_assert_msg(harness_syncd_start(&srv.proc, ADDR, &srv.port, args, NULL, srv.log,
-	                                  10000) == 0,
+	const char *args[] = { "--database",
+		               db,
+		               "--dbus",
+		               "none",
+		               "--log-level",
+		               "debug",
+		               "--tokens",
+		               tokens,
+		               "--tls-cert",
+		               srv.cert,
+		               "--tls-key",
+		               srv.key,
+		               "--tls-client-ca",
+		               srv.client_ca,
+		               NULL };
+	ck_assert_msg(harness_syncd_start(&srv.proc, ADDR, &srv.port, args, NULL, srv.log, 10000) ==
+	                  0,
 	              "mecdns-syncd did not start listening with TLS");
 	free(tokens);
 	free(db);
@@ -242,8 +258,7 @@ static void served_serial(char *serial, size_t size)
 /*! Route groups of the matrix. */
 enum { G_MP1, G_MM5, G_RRECORD, G_METRICS, G_PROBES, G_COUNT };
 
-static const char *const group_names[G_COUNT] = { "Mp1", "Mm5", "rrecord", "metrics",
-	                                          "probes" };
+static const char *const group_names[G_COUNT] = { "Mp1", "Mm5", "rrecord", "metrics", "probes" };
 
 /*! Requests of each route group (reads and writes; the writes are
  *  idempotent, so every row can repeat them). */
@@ -297,8 +312,8 @@ START_TEST(test_scope_matrix_over_mutual_tls)
 				expect = routes[j].ok;
 			}
 			http_response_t resp;
-			int ret = request(&CLIENT_A, scopes[i].token, routes[j].method, routes[j].path,
-			                  routes[j].body, &resp, NULL);
+			int ret = request(&CLIENT_A, scopes[i].token, routes[j].method,
+			                  routes[j].path, routes[j].body, &resp, NULL);
 			ck_assert_msg(ret == 0 && resp.status == expect,
 			              "%s on %s %s (%s): got %d (ret %d), expected %d: %s",
 			              scopes[i].name, routes[j].method, routes[j].path,
@@ -306,7 +321,8 @@ START_TEST(test_scope_matrix_over_mutual_tls)
 			              resp.body != NULL ? resp.body : "");
 			if (expect == 401 || expect == 403) {
 				http_assert_problem(&resp, expect,
-				                    expect == 401 ? "bearer token" : "does not grant");
+				                    expect == 401 ? "bearer token"
+				                                  : "does not grant");
 			}
 			if (expect == 401) {
 				char *challenge = http_header(&resp, "WWW-Authenticate");
@@ -382,8 +398,8 @@ static struct {
 	bool stop;
 	int requests;
 	int failures;
-	char want[64];        /*!< The serial the current reload should bring. */
-	int saw_want;         /*!< Successful requests that saw it. */
+	char want[64]; /*!< The serial the current reload should bring. */
+	int saw_want;  /*!< Successful requests that saw it. */
 	char first_failure[256];
 } loop = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -400,8 +416,8 @@ static void *loop_client(void *arg)
 		}
 		http_response_t resp;
 		https_peer_t peer;
-		int ret = request(&CLIENT_A, "admintoken", "GET", MM5 "/A/dns_rules", NULL, &resp,
-		                  &peer);
+		int ret =
+		    request(&CLIENT_A, "admintoken", "GET", MM5 "/A/dns_rules", NULL, &resp, &peer);
 		pthread_mutex_lock(&loop.lock);
 		loop.requests++;
 		if (ret != 0 || resp.status != 200) {
@@ -466,8 +482,8 @@ START_TEST(test_sighup_serves_a_new_certificate_without_failing_a_request)
 	ck_assert_int_eq(https_connect(ADDR, srv.port, &tls, &early, &early_peer), 0);
 	ck_assert_str_eq(early_peer.serial, SERIAL_1);
 	const char *headers[] = { "Authorization: Bearer admintoken", NULL };
-	char *head = http_request_head(ADDR, srv.port, "GET", MM5 "/A/dns_rules", headers, NULL, 0,
-	                               false);
+	char *head =
+	    http_request_head(ADDR, srv.port, "GET", MM5 "/A/dns_rules", headers, NULL, 0, false);
 	size_t head_len = strlen(head);
 	ck_assert_int_eq(https_send(early, head, head_len - 2), 0); /* All but the last CRLF. */
 
@@ -540,7 +556,7 @@ START_TEST(test_sighup_with_broken_files_keeps_the_old_ones)
 	/* A key of another certificate, then a key that is not PEM, then an
 	 * empty client CA file. */
 	static const struct {
-		const char *key;   /*!< Contents, or a pki file name. */
+		const char *key; /*!< Contents, or a pki file name. */
 		const char *ca;
 		const char *logged;
 	} broken[] = {
@@ -553,8 +569,8 @@ START_TEST(test_sighup_with_broken_files_keeps_the_old_ones)
 			copy_file(broken[i].key, srv.key);
 		} else {
 			ck_assert_int_eq(harness_write_file(srv.key, "-----BEGIN PRIVATE KEY-----\n"
-			                                    "bm90IGEga2V5\n"
-			                                    "-----END PRIVATE KEY-----\n"),
+			                                             "bm90IGEga2V5\n"
+			                                             "-----END PRIVATE KEY-----\n"),
 			                 0);
 		}
 		if (broken[i].ca != NULL) {
@@ -572,8 +588,8 @@ START_TEST(test_sighup_with_broken_files_keeps_the_old_ones)
 			free(log);
 			log = harness_read_file(srv.log);
 			line = log != NULL && strlen(log) > before
-			               ? strstr(log + before, "SIGHUP: TLS files not reloaded")
-			               : NULL;
+			           ? strstr(log + before, "SIGHUP: TLS files not reloaded")
+			           : NULL;
 			ck_assert_msg(line != NULL || harness_now_ms() < deadline,
 			              "no error logged for broken case %zu", i);
 			if (line == NULL) {
@@ -581,10 +597,9 @@ START_TEST(test_sighup_with_broken_files_keeps_the_old_ones)
 			}
 		}
 		const char *end = strchr(line, '\n');
-		ck_assert_msg(strstr(line, broken[i].logged) != NULL &&
-		              strstr(line, broken[i].logged) < end,
-		              "the error does not name %s: %.*s", broken[i].logged,
-		              (int)(end - line), line);
+		ck_assert_msg(
+		    strstr(line, broken[i].logged) != NULL && strstr(line, broken[i].logged) < end,
+		    "the error does not name %s: %.*s", broken[i].logged, (int)(end - line), line);
 		free(log);
 
 		ck_assert(harness_alive(&srv.proc));
@@ -609,8 +624,9 @@ static int start_with(const char *cert, const char *key, const char *client_ca, 
 	char *cert_path = pki_path(cert);
 	char *key_path = pki_path(key);
 	char *ca_path = pki_path(client_ca);
-	const char *args[] = { "--database", db, "--dbus", "none", "--tls-cert", cert_path,
-		               "--tls-key", key_path, "--tls-client-ca", ca_path, NULL };
+	const char *args[] = { "--database",      db,        "--dbus",    "none",
+		               "--tls-cert",      cert_path, "--tls-key", key_path,
+		               "--tls-client-ca", ca_path,   NULL };
 	char *listen = harness_strdupf("%s:%d", ADDR, harness_free_port(ADDR));
 	harness_proc_t proc;
 	ck_assert_int_eq(harness_syncd_spawn(&proc, listen, args, NULL, log_path), 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Integration: zone sync (syncd/zonesync.c) with real components.
  *
  *  knotd is the primary of sync.test. (settings of a synced zone through a
@@ -24,13 +25,13 @@
 #include "tests/harness/http.h"
 #include "tests/harness/syncd.h"
 
-#define ZONE "sync.test."
-#define PLAIN "plain.test."
-#define PRIMARY "127.0.0.1"
+#define ZONE      "sync.test."
+#define PLAIN     "plain.test."
+#define PRIMARY   "127.0.0.1"
 #define SECONDARY "127.0.0.2"
-#define MM5 "/mep/config"
-#define MP1 "/mec_app_support/v1/applications"
-#define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
+#define MM5       "/mep/config"
+#define MP1       "/mec_app_support/v1/applications"
+#define RRECORD   "/mep/dns_server_mgmt/v1/rrecord"
 
 /*! Deadline of "eventually" (NOTIFY, transfer, a batch, a poll). */
 #define EVENTUALLY_MS 15000
@@ -121,16 +122,16 @@ static char *dig(const char *addr, int port, const char *name, const char *type)
 {
 	char *server = harness_strdupf("@%s", addr);
 	char *port_text = harness_strdupf("%d", port);
-	char *argv[] = {(char *)tool("KDIG", "/usr/bin/kdig"),
-	                server,
-	                "-p",
-	                port_text,
-	                (char *)name,
-	                (char *)type,
-	                "+short",
-	                "+time=1",
-	                "+retry=0",
-	                NULL};
+	char *argv[] = { (char *)tool("KDIG", "/usr/bin/kdig"),
+		         server,
+		         "-p",
+		         port_text,
+		         (char *)name,
+		         (char *)type,
+		         "+short",
+		         "+time=1",
+		         "+retry=0",
+		         NULL };
 	char *output = NULL;
 	int ret = harness_run(argv, NULL, &output, 5000);
 	free(server);
@@ -201,23 +202,23 @@ static unsigned long primary_serial(void)
 static int knotc(char **output, const char *a, const char *b, const char *c, const char *d,
                  const char *e, const char *f)
 {
-	char *argv[] = {(char *)tool("KNOTC", "/usr/sbin/knotc"),
-	                "-c",
-	                knot_conf,
-	                (char *)a,
-	                (char *)b,
-	                (char *)c,
-	                (char *)d,
-	                (char *)e,
-	                (char *)f,
-	                NULL};
+	char *argv[] = { (char *)tool("KNOTC", "/usr/sbin/knotc"),
+		         "-c",
+		         knot_conf,
+		         (char *)a,
+		         (char *)b,
+		         (char *)c,
+		         (char *)d,
+		         (char *)e,
+		         (char *)f,
+		         NULL };
 	return harness_run(argv, NULL, output, 15000);
 }
 
 static void start_knotd(void)
 {
 	char *log = harness_strdupf("%s/knotd.log", dir);
-	char *argv[] = {(char *)tool("KNOTD", "/usr/sbin/knotd"), "-c", knot_conf, NULL};
+	char *argv[] = { (char *)tool("KNOTD", "/usr/sbin/knotd"), "-c", knot_conf, NULL };
 	ck_assert_int_eq(harness_spawn(&knotd, "knotd", argv, NULL, log), 0);
 	free(log);
 	long long deadline = harness_now_ms() + 10000;
@@ -259,7 +260,7 @@ static void start_nsd(void)
 	ck_assert_int_eq(mkdir(nsd_dir, 0755), 0);
 	ck_assert_int_eq(harness_write_file(conf, text), 0);
 	char *log = harness_strdupf("%s/nsd.log", dir);
-	char *argv[] = {(char *)tool("NSD", "/usr/sbin/nsd"), "-d", "-c", conf, NULL};
+	char *argv[] = { (char *)tool("NSD", "/usr/sbin/nsd"), "-d", "-c", conf, NULL };
 	ck_assert_int_eq(harness_spawn(&nsd, "nsd", argv, NULL, log), 0);
 	free(log);
 	free(nsd_dir);
@@ -276,24 +277,14 @@ static void start_nsd(void)
 static void start_syncd(void)
 {
 	char *db = harness_strdupf("%s/mecdns.db", dir);
-	const char *args[] = {"--database",
-	                      db,
-	                      "--dbus",
-	                      "none",
-	                      "--knot-dbus",
-	                      "none",
-	                      "--knot-socket",
-	                      knot_sock,
-	                      "--sync-zone",
-	                      ZONE,
-	                      "--sync-zone",
-	                      PLAIN,
-	                      "--log-level",
-	                      "debug",
-	                      NULL};
-	ck_assert_msg(harness_syncd_start(&syncd, PRIMARY, &syncd_port, args, NULL, syncd_log,
-	                                  10000) == 0,
-	              "mecdns-syncd did not start listening");
+	const char *args[] = {
+		"--database",    db,        "--dbus",      "none", "--knot-dbus", "none",
+		"--knot-socket", knot_sock, "--sync-zone", ZONE,   "--sync-zone", PLAIN,
+		"--log-level",   "debug",   NULL
+	};
+	ck_assert_msg(
+	    harness_syncd_start(&syncd, PRIMARY, &syncd_port, args, NULL, syncd_log, 10000) == 0,
+	    "mecdns-syncd did not start listening");
 	free(db);
 }
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Test PKI for tests/integration/test_tls.c: makes, in directory $1,
 #   server-ca.pem                 CA of the server certificates
 #   server1.pem/.key, server2.pem/.key

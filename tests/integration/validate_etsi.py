@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Validates a JSON document against a component schema of an OpenAPI file.
 
 Used by the integration tests to check mecdns-syncd's Mp1 answers against

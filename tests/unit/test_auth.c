@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Unit tests of syncd/auth.c: the token file and scope decisions. */
 
 #include <check.h>
@@ -37,15 +38,15 @@ END_TEST
 START_TEST(test_token_file_errors_name_file_and_line)
 {
 	const char *bad[] = {
-		"tok\n",                 /* no scope */
+		"tok\n",                  /* no scope */
 		"ok admin\ntok nosuch\n", /* unknown scope */
-		"tok admin extra\n",     /* trailing word */
-		"sha256:abcd admin\n",   /* short digest */
-		"tok app:\n",            /* empty app id */
-		"tok app:a/b\n",         /* unsafe app id */
+		"tok admin extra\n",      /* trailing word */
+		"sha256:abcd admin\n",    /* short digest */
+		"tok app:\n",             /* empty app id */
+		"tok app:a/b\n",          /* unsafe app id */
 	};
-	const char *lines[] = { "tokens:1", "tokens:2", "tokens:1", "tokens:1", "tokens:1",
-		                "tokens:1" };
+	const char *lines[] = { "tokens:1", "tokens:2", "tokens:1",
+		                "tokens:1", "tokens:1", "tokens:1" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char err[256] = "";
 		syncd_auth_t *auth = syncd_auth_parse(bad[i], "tokens", err, sizeof(err));
@@ -58,8 +59,8 @@ END_TEST
 START_TEST(test_sha256_tokens_match_the_plain_secret)
 {
 	syncd_auth_t *auth = parse_ok(
-		"sha256:1B3D8A3A1C2D5C0F1A1F0C43A7B7F07F7E7E0F6E76C8C4C2A4F2B0D7B1E1B7B3 admin\n"
-		"sha256:1e49a8a3bf2e1e0ccef03ad5b2dbfb8b8fc77c4a20a1b6b2b8d1cd0c9f5fdcc8 mm5\n");
+	    "sha256:1B3D8A3A1C2D5C0F1A1F0C43A7B7F07F7E7E0F6E76C8C4C2A4F2B0D7B1E1B7B3 admin\n"
+	    "sha256:1e49a8a3bf2e1e0ccef03ad5b2dbfb8b8fc77c4a20a1b6b2b8d1cd0c9f5fdcc8 mm5\n");
 	/* Neither digest is of "s3cret": unknown token. */
 	ck_assert_int_eq(syncd_auth_check(auth, "Bearer s3cret", SYNCD_NEED_MM5, NULL),
 	                 SYNCD_AUTH_UNAUTHORIZED);
@@ -125,7 +126,7 @@ START_TEST(test_scopes_decide_routes)
 		char header[64];
 		snprintf(header, sizeof(header), "Bearer %s", cases[i].token);
 		ck_assert_msg(syncd_auth_check(auth, header, cases[i].need, cases[i].app) ==
-		                      cases[i].expected,
+		                  cases[i].expected,
 		              "case %zu", i);
 	}
 	syncd_auth_free(auth);

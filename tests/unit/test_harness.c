@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Tests of the test harness itself: the process and port helpers every
  *  integration test relies on must do what they say. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Unit tests of the mod-mecdns index (module/index.h).
  *
  *  Run under valgrind (make check-index-valgrind) to check that versions,
@@ -100,7 +101,12 @@ static bool alloc_injection_works(void)
 
 /*! Check records every ck_assert that passes (a write each), which would
  *  dominate the big loops; these test first and only call Check to fail. */
-#define require(cond, ...) do { if (!(cond)) { ck_abort_msg(__VA_ARGS__); } } while (0)
+#define require(cond, ...)                                                                         \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			ck_abort_msg(__VA_ARGS__);                                                 \
+		}                                                                                  \
+	} while (0)
 
 /*! \brief Wire form of a printf-formatted name, in a rotating buffer. */
 static const knot_dname_t *wire(const char *format, ...)
@@ -124,8 +130,7 @@ static const uint8_t ADDRESS_2[4] = { 192, 0, 2, 2 };
 static const uint8_t ADDRESS_6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 
 /*! \brief An entry with one A record. */
-static mecdns_owner_t *a_entry(const knot_dname_t *owner, const uint8_t address[4],
-                               uint32_t ttl)
+static mecdns_owner_t *a_entry(const knot_dname_t *owner, const uint8_t address[4], uint32_t ttl)
 {
 	mecdns_owner_t *entry = mecdns_owner_new(owner);
 	require(entry != NULL, "no entry");
@@ -144,8 +149,7 @@ static bool has_only_a(const mecdns_owner_t *entry, const uint8_t address[4])
 	return rdata->len == 4 && memcmp(rdata->data, address, 4) == 0;
 }
 
-static void set_ok(mecdns_index_txn_t *txn, const knot_dname_t *owner,
-                   mecdns_owner_t *entry)
+static void set_ok(mecdns_index_txn_t *txn, const knot_dname_t *owner, mecdns_owner_t *entry)
 {
 	int ret = mecdns_index_set(txn, owner, entry);
 	require(ret == KNOT_EOK, "set failed: %s", knot_strerror(ret));
@@ -277,8 +281,8 @@ static void model_check(const mecdns_index_t *index, const model_t *model)
 			require(entry == NULL, "o%u should be absent", i);
 		} else {
 			require(entry != NULL, "o%u should be present", i);
-			require(entry_has_value(entry, model->value[i]),
-			        "o%u should have value %u", i, model->value[i]);
+			require(entry_has_value(entry, model->value[i]), "o%u should have value %u",
+			        i, model->value[i]);
 		}
 	}
 }
@@ -369,8 +373,9 @@ START_TEST(test_cname_excludes_other_types)
 	ck_assert_ptr_nonnull(entry);
 	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_A, 60, ADDRESS_1, 4), KNOT_EOK);
 	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_AAAA, 60, ADDRESS_6, 16), KNOT_EOK);
-	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 300, target_b,
-	                                  knot_dname_size(target_b)), KNOT_EOK);
+	ck_assert_int_eq(
+	    mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 300, target_b, knot_dname_size(target_b)),
+	    KNOT_EOK);
 	ck_assert(entry->cname);
 	ck_assert_uint_eq(entry->rrset_count, 1);
 	ck_assert_uint_eq(entry->rrsets[0].type, KNOT_RRTYPE_CNAME);
@@ -381,10 +386,12 @@ START_TEST(test_cname_excludes_other_types)
 	ck_assert_uint_eq(mecdns_owner_records(entry), 1);
 
 	/* Of two targets the smaller one stays, with the smaller TTL. */
-	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 100, target_a,
-	                                  knot_dname_size(target_a)), KNOT_EOK);
-	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 200, target_b,
-	                                  knot_dname_size(target_b)), KNOT_EOK);
+	ck_assert_int_eq(
+	    mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 100, target_a, knot_dname_size(target_a)),
+	    KNOT_EOK);
+	ck_assert_int_eq(
+	    mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 200, target_b, knot_dname_size(target_b)),
+	    KNOT_EOK);
 	const knot_rrset_t *cname = mecdns_owner_rrset(entry, KNOT_RRTYPE_CNAME);
 	ck_assert_uint_eq(cname->rrs.count, 1);
 	ck_assert_uint_eq(cname->ttl, 100);
@@ -409,15 +416,16 @@ START_TEST(test_bad_a_rdata_rejected)
 	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_AAAA, 60, zeros, 4), KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_AAAA, 60, zeros, 17), KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_A, 60, NULL, 4), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 60, compressed,
-	                                  sizeof(compressed)), KNOT_EINVAL);
+	ck_assert_int_eq(
+	    mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 60, compressed, sizeof(compressed)),
+	    KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 60, zeros, 0), KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_CNAME, 60, zeros, 2), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_TXT, 60, bad_txt,
-	                                  sizeof(bad_txt)), KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_TXT, 60, bad_txt, sizeof(bad_txt)),
+	                 KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_TXT, 60, zeros, 0), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_SRV, 60, short_srv,
-	                                  sizeof(short_srv)), KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_SRV, 60, short_srv, sizeof(short_srv)),
+	                 KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_owner_add(NULL, KNOT_RRTYPE_A, 60, ADDRESS_1, 4), KNOT_EINVAL);
 
 	ck_assert_uint_eq(entry->rrset_count, 0);
@@ -437,7 +445,7 @@ START_TEST(test_owner_add_reports_allocation_failure)
 	ck_assert_uint_gt(knot_dname_store(smaller, wire("a.example.net.")), 0);
 	static const uint8_t txt[] = { 1, 'x' };
 
-	for (long budget = 0; ; budget++) {
+	for (long budget = 0;; budget++) {
 		alloc_budget = budget;
 		mecdns_owner_t *entry = mecdns_owner_new(wire("oom.example.com."));
 		if (entry == NULL) {
@@ -584,7 +592,8 @@ START_TEST(test_remove_owner)
 	mecdns_index_txn_t *txn = mecdns_index_begin(empty);
 	ck_assert_ptr_nonnull(txn);
 	for (unsigned i = 0; i < 100; i++) {
-		set_ok(txn, wire("h%u.example.", i), a_entry(wire("h%u.example.", i), ADDRESS_1, 60));
+		set_ok(txn, wire("h%u.example.", i),
+		       a_entry(wire("h%u.example.", i), ADDRESS_1, 60));
 	}
 	mecdns_index_t *base = commit(txn, 1);
 
@@ -642,15 +651,14 @@ START_TEST(test_set_rejects_entry_of_another_owner)
 	ck_assert_ptr_nonnull(txn);
 
 	/* The entry is the transaction's also on error (valgrind checks). */
-	ck_assert_int_eq(mecdns_index_set(txn, wire("a.example."),
-	                                  a_entry(wire("b.example."), ADDRESS_1, 60)),
+	ck_assert_int_eq(
+	    mecdns_index_set(txn, wire("a.example."), a_entry(wire("b.example."), ADDRESS_1, 60)),
+	    KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_index_set(txn, NULL, a_entry(wire("b.example."), ADDRESS_1, 60)),
 	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_index_set(txn, NULL,
-	                                  a_entry(wire("b.example."), ADDRESS_1, 60)),
-	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_index_set(NULL, wire("b.example."),
-	                                  a_entry(wire("b.example."), ADDRESS_1, 60)),
-	                 KNOT_EINVAL);
+	ck_assert_int_eq(
+	    mecdns_index_set(NULL, wire("b.example."), a_entry(wire("b.example."), ADDRESS_1, 60)),
+	    KNOT_EINVAL);
 	ck_assert_ptr_null(mecdns_index_commit(txn, 1, NULL));
 	ck_assert_ptr_null(mecdns_index_begin(NULL));
 
@@ -772,8 +780,7 @@ END_TEST
 
 /*! \brief Random transactions (some aborted) checked against the model,
  *         including the previous version while its garbage is held. */
-static void check_random_operations(unsigned bits, unsigned names, unsigned rounds,
-                                    uint64_t seed)
+static void check_random_operations(unsigned bits, unsigned names, unsigned rounds, uint64_t seed)
 {
 	mecdns_index_test_hash_bits(bits);
 	static model_t model, next_model;
@@ -784,17 +791,16 @@ static void check_random_operations(unsigned bits, unsigned names, unsigned roun
 	ck_assert_ptr_nonnull(index);
 
 	for (unsigned round = 0; round < rounds; round++) {
-		unsigned changes = (next_random(&seed) % 10 == 0) ?
-		                   next_random(&seed) % (2 * names) :
-		                   1 + next_random(&seed) % 20;
+		unsigned changes = (next_random(&seed) % 10 == 0) ? next_random(&seed) % (2 * names)
+		                                                  : 1 + next_random(&seed) % 20;
 		next_model = model;
 
 		mecdns_index_txn_t *txn = mecdns_index_begin(index);
 		require(txn != NULL, "begin failed");
 		for (unsigned c = 0; c < changes; c++) {
 			unsigned i = next_random(&seed) % names;
-			uint32_t value = (next_random(&seed) % 3 == 0) ? 0 :
-			                 1 + next_random(&seed) % 60000;
+			uint32_t value =
+			    (next_random(&seed) % 3 == 0) ? 0 : 1 + next_random(&seed) % 60000;
 			require(model_txn_set(txn, i, value) == KNOT_EOK, "set o%u", i);
 			model_set(&next_model, i, value);
 		}
@@ -860,15 +866,18 @@ static void check_allocation_failures(unsigned bits)
 	base = commit(txn, 1);
 
 	long budget;
-	for (budget = 0; ; budget++) {
+	for (budget = 0;; budget++) {
 		next_model = model;
 		alloc_budget = budget;
 		int ret = KNOT_ENOMEM;
 		txn = mecdns_index_begin(base);
 		for (unsigned i = 0; txn != NULL && i < 80; i++) {
 			/* Remove, replace, keep, keep; insert, remove absent. */
-			uint32_t value = (i < 40) ? ((i % 4 == 0) ? 0 : (i % 4 == 1) ? 900 + i : 100 + i) :
-			                 (i % 2 == 0) ? 2000 + i : 0;
+			uint32_t value = (i < 40)       ? ((i % 4 == 0)   ? 0
+			                                   : (i % 4 == 1) ? 900 + i
+			                                                  : 100 + i)
+			                 : (i % 2 == 0) ? 2000 + i
+			                                : 0;
 			if (i >= 40 || i % 4 < 2) {
 				ret = model_txn_set(txn, i, value);
 				if (ret != KNOT_EOK) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Unit tests of the DnsRule JSON mapping, ProblemDetails and ETags. */
 
 #include <check.h>
@@ -76,9 +77,10 @@ START_TEST(test_create_defaults_state_to_active_and_ttl_to_unset)
 {
 	mecdns_rule_t rule = { 0 };
 	char err[256] = "";
-	ck_assert(read_rule("{\"dnsRuleId\":\"r\",\"domainName\":\"a.b\",\"ipAddressType\":\"IP_V4\","
-	                    "\"ipAddress\":\"1.2.3.4\"}",
-	                    SYNCD_RULE_CREATE, &rule, err, sizeof(err)));
+	ck_assert(
+	    read_rule("{\"dnsRuleId\":\"r\",\"domainName\":\"a.b\",\"ipAddressType\":\"IP_V4\","
+	              "\"ipAddress\":\"1.2.3.4\"}",
+	              SYNCD_RULE_CREATE, &rule, err, sizeof(err)));
 	ck_assert(rule.active);
 	ck_assert_int_eq(rule.ttl, -1);
 	cJSON *json = syncd_rule_to_json(&rule);
@@ -137,9 +139,10 @@ START_TEST(test_merge_changes_only_what_the_body_names)
 {
 	mecdns_rule_t rule = { 0 };
 	char err[256] = "";
-	ck_assert(read_rule("{\"dnsRuleId\":\"r\",\"domainName\":\"a.b\",\"ipAddressType\":\"IP_V4\","
-	                    "\"ipAddress\":\"1.2.3.4\",\"ttl\":30}",
-	                    SYNCD_RULE_CREATE, &rule, err, sizeof(err)));
+	ck_assert(
+	    read_rule("{\"dnsRuleId\":\"r\",\"domainName\":\"a.b\",\"ipAddressType\":\"IP_V4\","
+	              "\"ipAddress\":\"1.2.3.4\",\"ttl\":30}",
+	              SYNCD_RULE_CREATE, &rule, err, sizeof(err)));
 	ck_assert(read_rule("{\"state\":\"INACTIVE\"}", SYNCD_RULE_MERGE, &rule, err, sizeof(err)));
 	ck_assert(!rule.active);
 	ck_assert_str_eq(rule.domain_name, "a.b");
@@ -148,8 +151,8 @@ START_TEST(test_merge_changes_only_what_the_body_names)
 	ck_assert(read_rule("{\"ttl\":null}", SYNCD_RULE_MERGE, &rule, err, sizeof(err)));
 	ck_assert_int_eq(rule.ttl, -1);
 	/* A type change without a matching address is refused. */
-	ck_assert(!read_rule("{\"ipAddressType\":\"IP_V6\"}", SYNCD_RULE_MERGE, &rule, err,
-	                     sizeof(err)));
+	ck_assert(
+	    !read_rule("{\"ipAddressType\":\"IP_V6\"}", SYNCD_RULE_MERGE, &rule, err, sizeof(err)));
 	mecdns_rule_clear(&rule);
 }
 END_TEST

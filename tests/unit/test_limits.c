@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Unit tests of syncd/limits.c (token buckets on a fake clock, connection
  *  counts, the bounded client table, the JSON depth scan) and of the limit
  *  items of syncd/config.c. */
@@ -351,8 +352,12 @@ static void *hammer(void *arg)
 START_TEST(test_threads_leave_nothing_behind)
 {
 	/* Every clock reading refills a token, so the table must drain. */
-	syncd_limits_config_t config = { .max_connections = 8, .max_per_client = 2, .rate = 1,
-		                         .burst = 1, .max_clients = 64, .clock = ticking_clock };
+	syncd_limits_config_t config = { .max_connections = 8,
+		                         .max_per_client = 2,
+		                         .rate = 1,
+		                         .burst = 1,
+		                         .max_clients = 64,
+		                         .clock = ticking_clock };
 	syncd_limits_t *limits = syncd_limits_new(&config);
 	ck_assert_ptr_nonnull(limits);
 	pthread_t threads[4];
@@ -446,9 +451,19 @@ START_TEST(test_config_defaults_and_options)
 	ck_assert_uint_eq(config.rate_burst, 0);
 	syncd_config_free(&config);
 
-	const char *args[] = { "--max-headers", "20", "--max-json-depth", "0",
-		               "--max-connections", "10", "--max-connections-per-client", "3",
-		               "--rate-limit", "0.5", "--rate-burst", "4", NULL };
+	const char *args[] = { "--max-headers",
+		               "20",
+		               "--max-json-depth",
+		               "0",
+		               "--max-connections",
+		               "10",
+		               "--max-connections-per-client",
+		               "3",
+		               "--rate-limit",
+		               "0.5",
+		               "--rate-burst",
+		               "4",
+		               NULL };
 	ck_assert_msg(load(&config, args, err, sizeof(err)) == SYNCD_CONFIG_RUN, "%s", err);
 	ck_assert_uint_eq(config.max_headers, 20);
 	ck_assert_uint_eq(config.max_json_depth, 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Unit tests of syncd/rdata.c: record data through libzscanner. */
 
 #include <check.h>
@@ -53,8 +54,8 @@ END_TEST
 
 START_TEST(test_cname_txt_srv_parse_like_a_zone_file)
 {
-	const uint8_t cname[] = { 4, 'e', 'd', 'g', 'e', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3,
-		                  'n', 'e', 't', 0 };
+	const uint8_t cname[] = { 4,   'e', 'd', 'g', 'e', 7,   'e', 'x', 'a',
+		                  'm', 'p', 'l', 'e', 3,   'n', 'e', 't', 0 };
 	parse_ok(KNOT_RRTYPE_CNAME, "edge.example.net.", cname, sizeof(cname), "edge.example.net.");
 	/* Names in record data are absolute even without the trailing dot. */
 	parse_ok(KNOT_RRTYPE_CNAME, "edge.example.net", cname, sizeof(cname), "edge.example.net.");
@@ -62,8 +63,8 @@ START_TEST(test_cname_txt_srv_parse_like_a_zone_file)
 	const uint8_t txt[] = { 5, 'h', 'e', 'l', 'l', 'o', 5, 'w', 'o', 'r', 'l', 'd' };
 	parse_ok(KNOT_RRTYPE_TXT, "\"hello\" world", txt, sizeof(txt), "\"hello\" \"world\"");
 
-	const uint8_t srv[] = { 0, 10, 0, 5, 0x13, 0xc4, 3, 's', 'i', 'p', 7, 'e', 'x', 'a', 'm',
-		                'p', 'l', 'e', 3, 'c', 'o', 'm', 0 };
+	const uint8_t srv[] = { 0,   10,  0,   5,   0x13, 0xc4, 3, 's', 'i', 'p', 7, 'e',
+		                'x', 'a', 'm', 'p', 'l',  'e',  3, 'c', 'o', 'm', 0 };
 	parse_ok(KNOT_RRTYPE_SRV, "10 5 5060 sip.example.com.", srv, sizeof(srv),
 	         "10 5 5060 sip.example.com.");
 	parse_ok(KNOT_RRTYPE_MX, "10 mail.example.com.", NULL, 0, "10 mail.example.com.");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Unit tests of the mod-mecdns refresher (module/refresh.h): turning rows
  *  into records, and keeping an index current from a real SQLite database
  *  written the way mecdns-syncd writes it (one generation per transaction,
@@ -20,6 +21,24 @@
 #include "module/refresh.h"
 #include "schema/schema.h"
 #include "tests/harness/harness.h"
+
+/* clang-format off: wire-format names as length-prefixed labels. */
+#define WWW_EXAMPLE_COM                                                                            \
+	(const uint8_t *)"\x03"                                                                    \
+	                 "www"                                                                     \
+	                 "\x07"                                                                    \
+	                 "example"                                                                 \
+	                 "\x03"                                                                    \
+	                 "com"
+#define WWW_EXAMPLE                                                                                \
+	(const uint8_t *)"\x03"                                                                    \
+	                 "www"                                                                     \
+	                 "\x07"                                                                    \
+	                 "example"
+#define EDGE_UNTERMINATED                                                                          \
+	(const uint8_t *)"\x07"                                                                    \
+	                 "edge\x00" /* label runs past the end */
+/* clang-format on */
 
 /*** A recording user. ***/
 
@@ -70,8 +89,11 @@ static int lines_with(recorder_t *rec, const char *text)
 
 static mecdns_refresh_sink_t sink_of(recorder_t *rec)
 {
-	return (mecdns_refresh_sink_t) {
-		.log = record_log, .status = record_status, .data = rec, .prefer_log = true,
+	return (mecdns_refresh_sink_t){
+		.log = record_log,
+		.status = record_status,
+		.data = rec,
+		.prefer_log = true,
 	};
 }
 
@@ -123,22 +145,25 @@ static void exec(sqlite3 *db, const char *fmt, ...)
 static uint64_t put_rule(sqlite3 *db, const char *app, const char *id, const char *owner,
                          const char *type, const char *ip, const char *ttl, const char *state)
 {
-	exec(db, "BEGIN IMMEDIATE;"
-	     "UPDATE state SET generation = generation + 1 WHERE id = 1;"
-	     "INSERT INTO changes (generation, committed_ms, kind, owner, prev_owner, "
-	     "  app_instance_id, dns_rule_id, domain_name, state) "
-	     "SELECT generation, 0, 'rule', %Q, (SELECT owner FROM rules WHERE "
-	     "  app_instance_id = %Q AND dns_rule_id = %Q AND owner <> %Q), %Q, %Q, %Q, %Q FROM state;"
-	     "INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, ip_address_type, "
-	     "  ip_address, ttl, state, created_ms, updated_ms, generation) "
-	     "VALUES (%Q, %Q, %Q, %Q, %Q, %Q, %s, %Q, 0, 0, (SELECT generation FROM state)) "
-	     "ON CONFLICT (app_instance_id, dns_rule_id) DO UPDATE SET owner = excluded.owner, "
-	     "  domain_name = excluded.domain_name, ip_address_type = excluded.ip_address_type, "
-	     "  ip_address = excluded.ip_address, ttl = excluded.ttl, state = excluded.state, "
-	     "  generation = excluded.generation;"
-	     "COMMIT;",
-	     owner, app, id, owner, app, id, owner, state,
-	     app, id, owner, owner, type, ip, ttl, state);
+	exec(
+	    db,
+	    "BEGIN IMMEDIATE;"
+	    "UPDATE state SET generation = generation + 1 WHERE id = 1;"
+	    "INSERT INTO changes (generation, committed_ms, kind, owner, prev_owner, "
+	    "  app_instance_id, dns_rule_id, domain_name, state) "
+	    "SELECT generation, 0, 'rule', %Q, (SELECT owner FROM rules WHERE "
+	    "  app_instance_id = %Q AND dns_rule_id = %Q AND owner <> %Q), %Q, %Q, %Q, %Q FROM "
+	    "state;"
+	    "INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, ip_address_type, "
+	    "  ip_address, ttl, state, created_ms, updated_ms, generation) "
+	    "VALUES (%Q, %Q, %Q, %Q, %Q, %Q, %s, %Q, 0, 0, (SELECT generation FROM state)) "
+	    "ON CONFLICT (app_instance_id, dns_rule_id) DO UPDATE SET owner = excluded.owner, "
+	    "  domain_name = excluded.domain_name, ip_address_type = excluded.ip_address_type, "
+	    "  ip_address = excluded.ip_address, ttl = excluded.ttl, state = excluded.state, "
+	    "  generation = excluded.generation;"
+	    "COMMIT;",
+	    owner, app, id, owner, app, id, owner, state, app, id, owner, owner, type, ip, ttl,
+	    state);
 	sqlite3_stmt *stmt = NULL;
 	sqlite3_prepare_v2(db, "SELECT generation FROM state", -1, &stmt, NULL);
 	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
@@ -147,12 +172,15 @@ static uint64_t put_rule(sqlite3 *db, const char *app, const char *id, const cha
 	return generation;
 }
 
-static mecdns_refresh_user_t *attach(recorder_t *rec, uint32_t default_ttl,
-                                     uint32_t linger_ms, bool *reused)
+static mecdns_refresh_user_t *attach(recorder_t *rec, uint32_t default_ttl, uint32_t linger_ms,
+                                     bool *reused)
 {
 	const mecdns_refresh_conf_t conf = {
-		.database = db_path, .default_ttl = default_ttl, .interval_ms = 50,
-		.linger_ms = linger_ms, .first_load_wait_ms = 5000,
+		.database = db_path,
+		.default_ttl = default_ttl,
+		.interval_ms = 50,
+		.linger_ms = linger_ms,
+		.first_load_wait_ms = 5000,
 	};
 	mecdns_refresh_sink_t sink = sink_of(rec);
 	mecdns_refresh_user_t *user = NULL;
@@ -181,8 +209,7 @@ static bool wait_generation(mecdns_refresh_user_t *user, uint64_t generation)
 
 /*! \brief Records of a type at a name in the published index, or -1 when
  *         the name is not there. ttl (if not NULL) gets the rrset TTL. */
-static int records_at(mecdns_refresh_user_t *user, const char *name, uint16_t type,
-                      uint32_t *ttl)
+static int records_at(mecdns_refresh_user_t *user, const char *name, uint16_t type, uint32_t *ttl)
 {
 	knot_dname_storage_t owner;
 	ck_assert_ptr_nonnull(knot_dname_from_str(owner, name, sizeof(owner)));
@@ -207,7 +234,7 @@ START_TEST(test_owner_parse_accepts_canonical_names)
 {
 	knot_dname_storage_t name = { 0 };
 	ck_assert_int_eq(mecdns_owner_parse("www.example.com.", name), KNOT_EOK);
-	ck_assert(knot_dname_is_equal(name, (const uint8_t *)"\x03""www""\x07""example""\x03""com"));
+	ck_assert(knot_dname_is_equal(name, WWW_EXAMPLE_COM));
 	ck_assert_int_eq(mecdns_owner_parse("_https._tcp.edge-1.example.", name), KNOT_EOK);
 	ck_assert_int_eq(mecdns_owner_parse(".", name), KNOT_EOK);
 }
@@ -220,8 +247,7 @@ START_TEST(test_owner_parse_rejects_non_canonical_names)
 	memset(long_label, 'a', 64);
 	strcpy(long_label + 64, ".com.");
 	const char *bad[] = {
-		"", "WWW.example.com.", "www.example.com", "a..b.", "\\097.com.",
-		long_label, NULL,
+		"", "WWW.example.com.", "www.example.com", "a..b.", "\\097.com.", long_label, NULL,
 	};
 	for (int i = 0; bad[i] != NULL; i++) {
 		ck_assert_msg(mecdns_owner_parse(bad[i], name) == KNOT_EINVAL, "%s", bad[i]);
@@ -232,10 +258,13 @@ END_TEST
 
 START_TEST(test_rules_become_a_and_aaaa_with_default_and_smallest_ttl)
 {
-	mecdns_owner_t *entry = mecdns_owner_new((const uint8_t *)"\x03""www""\x07""example");
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.14", false, 0, 60), KNOT_EOK);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.15", true, 30, 60), KNOT_EOK);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V6", "2001:db8::14", true, 120, 60), KNOT_EOK);
+	mecdns_owner_t *entry = mecdns_owner_new(WWW_EXAMPLE);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.14", false, 0, 60),
+	                 KNOT_EOK);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.15", true, 30, 60),
+	                 KNOT_EOK);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V6", "2001:db8::14", true, 120, 60),
+	                 KNOT_EOK);
 
 	const knot_rrset_t *a = mecdns_owner_rrset(entry, KNOT_RRTYPE_A);
 	ck_assert_ptr_nonnull(a);
@@ -244,8 +273,7 @@ START_TEST(test_rules_become_a_and_aaaa_with_default_and_smallest_ttl)
 	const knot_rrset_t *aaaa = mecdns_owner_rrset(entry, KNOT_RRTYPE_AAAA);
 	ck_assert_ptr_nonnull(aaaa);
 	ck_assert_int_eq(aaaa->ttl, 120);
-	ck_assert_mem_eq(aaaa->rrs.rdata->data,
-	                 "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x14", 16);
+	ck_assert_mem_eq(aaaa->rrs.rdata->data, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x14", 16);
 	mecdns_owner_free(entry);
 }
 END_TEST
@@ -253,12 +281,18 @@ END_TEST
 START_TEST(test_hostile_rule_rows_are_rejected)
 {
 	mecdns_owner_t *entry = mecdns_owner_new((const uint8_t *)"\x01x\x00");
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.256", false, 0, 60), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "2001:db8::1", false, 0, 60), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V6", "10.0.0.1", false, 0, 60), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IPV4", "10.0.0.1", false, 0, 60), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "10.0.0.1", true, -1, 60), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "10.0.0.1", true, 1LL << 31, 60), KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.256", false, 0, 60),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "2001:db8::1", false, 0, 60),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V6", "10.0.0.1", false, 0, 60),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IPV4", "10.0.0.1", false, 0, 60),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "10.0.0.1", true, -1, 60),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "10.0.0.1", true, 1LL << 31, 60),
+	                 KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_entry_add_rule(entry, NULL, "10.0.0.1", false, 0, 60), KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", NULL, false, 0, 60), KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_owner_records(entry), 0);
@@ -270,21 +304,30 @@ START_TEST(test_rdata_rows_must_be_one_uncompressed_rdata)
 {
 	mecdns_owner_t *entry = mecdns_owner_new((const uint8_t *)"\x01x\x00");
 	/* Valid TXT, SRV and MX. */
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_TXT, 300,
-	                 (const uint8_t *)"\x05hello", 6), KNOT_EOK);
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_SRV, 50,
-	                 (const uint8_t *)"\x00\x0a\x00\x05\x01\xbb\x03srv\x07" "example\x00", 19), KNOT_EOK);
+	ck_assert_int_eq(
+	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_TXT, 300, (const uint8_t *)"\x05hello", 6),
+	    KNOT_EOK);
+	ck_assert_int_eq(
+	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_SRV, 50,
+	                           (const uint8_t *)"\x00\x0a\x00\x05\x01\xbb\x03srv\x07"
+	                                            "example\x00",
+	                           19),
+	    KNOT_EOK);
 	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_MX, 50,
-	                 (const uint8_t *)"\x00\x0a\x02mx\x00", 6), KNOT_EOK);
+	                                        (const uint8_t *)"\x00\x0a\x02mx\x00", 6),
+	                 KNOT_EOK);
 	/* A compression pointer, a label running past the end, a short A. */
 	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_MX, 50,
-	                 (const uint8_t *)"\x00\x0a\xc0\x00", 4), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_CNAME, 50,
-	                 (const uint8_t *)"\x07" "edge\x00", 6), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_A, 50,
-	                 (const uint8_t *)"\x0a\x00\x00", 3), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_TXT, 50,
-	                 (const uint8_t *)"\x09short", 6), KNOT_EINVAL);
+	                                        (const uint8_t *)"\x00\x0a\xc0\x00", 4),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_CNAME, 50, EDGE_UNTERMINATED, 6),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(
+	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_A, 50, (const uint8_t *)"\x0a\x00\x00", 3),
+	    KNOT_EINVAL);
+	ck_assert_int_eq(
+	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_TXT, 50, (const uint8_t *)"\x09short", 6),
+	    KNOT_EINVAL);
 	/* Out of range type, TTL or length. */
 	uint8_t big[70000] = { 0 };
 	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 0, 50, big, 4), KNOT_EINVAL);
@@ -302,26 +345,40 @@ END_TEST
 START_TEST(test_zone_and_dnssec_types_are_not_served)
 {
 	const uint16_t not_served[] = {
-		0, KNOT_RRTYPE_SOA, KNOT_RRTYPE_NS, KNOT_RRTYPE_DS, KNOT_RRTYPE_DNSKEY,
-		KNOT_RRTYPE_RRSIG, KNOT_RRTYPE_NSEC, KNOT_RRTYPE_NSEC3, KNOT_RRTYPE_NSEC3PARAM,
-		KNOT_RRTYPE_CDS, KNOT_RRTYPE_CDNSKEY, KNOT_RRTYPE_DNAME, KNOT_RRTYPE_OPT,
-		KNOT_RRTYPE_TSIG, KNOT_RRTYPE_ANY, KNOT_RRTYPE_AXFR,
+		0,
+		KNOT_RRTYPE_SOA,
+		KNOT_RRTYPE_NS,
+		KNOT_RRTYPE_DS,
+		KNOT_RRTYPE_DNSKEY,
+		KNOT_RRTYPE_RRSIG,
+		KNOT_RRTYPE_NSEC,
+		KNOT_RRTYPE_NSEC3,
+		KNOT_RRTYPE_NSEC3PARAM,
+		KNOT_RRTYPE_CDS,
+		KNOT_RRTYPE_CDNSKEY,
+		KNOT_RRTYPE_DNAME,
+		KNOT_RRTYPE_OPT,
+		KNOT_RRTYPE_TSIG,
+		KNOT_RRTYPE_ANY,
+		KNOT_RRTYPE_AXFR,
 	};
 	for (size_t i = 0; i < sizeof(not_served) / sizeof(not_served[0]); i++) {
 		ck_assert_msg(!mecdns_type_served(not_served[i]), "type %u", not_served[i]);
 	}
 	const uint16_t served[] = {
-		KNOT_RRTYPE_A, KNOT_RRTYPE_AAAA, KNOT_RRTYPE_CNAME, KNOT_RRTYPE_TXT,
-		KNOT_RRTYPE_SRV, KNOT_RRTYPE_MX, KNOT_RRTYPE_PTR, KNOT_RRTYPE_HTTPS,
-		KNOT_RRTYPE_CAA, 65280,
+		KNOT_RRTYPE_A,   KNOT_RRTYPE_AAAA,  KNOT_RRTYPE_CNAME,
+		KNOT_RRTYPE_TXT, KNOT_RRTYPE_SRV,   KNOT_RRTYPE_MX,
+		KNOT_RRTYPE_PTR, KNOT_RRTYPE_HTTPS, KNOT_RRTYPE_CAA,
+		65280,
 	};
 	for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) {
 		ck_assert_msg(mecdns_type_served(served[i]), "type %u", served[i]);
 	}
 
 	mecdns_owner_t *entry = mecdns_owner_new((const uint8_t *)"\x01x\x00");
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_NS, 50,
-	                 (const uint8_t *)"\x02ns\x00", 4), KNOT_ENOTSUP);
+	ck_assert_int_eq(
+	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_NS, 50, (const uint8_t *)"\x02ns\x00", 4),
+	    KNOT_ENOTSUP);
 	mecdns_owner_free(entry);
 }
 END_TEST
@@ -333,8 +390,8 @@ START_TEST(test_first_attach_loads_the_database)
 	sqlite3 *db = writer_open();
 	put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "NULL", "ACTIVE");
 	put_rule(db, "app2", "r1", "www.example.com.", "IP_V4", "172.16.189.15", "30", "ACTIVE");
-	uint64_t generation = put_rule(db, "app1", "r2", "off.example.com.", "IP_V4",
-	                               "10.0.0.1", "NULL", "INACTIVE");
+	uint64_t generation =
+	    put_rule(db, "app1", "r2", "off.example.com.", "IP_V4", "10.0.0.1", "NULL", "INACTIVE");
 
 	recorder_t rec;
 	recorder_init(&rec);
@@ -366,16 +423,19 @@ START_TEST(test_changes_are_applied_incrementally)
 
 	/* A new name appears, a rule moves from one name to another, a rule
 	 * becomes INACTIVE: each generation is visible as a whole. */
-	uint64_t g = put_rule(db, "app1", "r2", "new.example.com.", "IP_V6", "2001:db8::1", "10", "ACTIVE");
+	uint64_t g =
+	    put_rule(db, "app1", "r2", "new.example.com.", "IP_V6", "2001:db8::1", "10", "ACTIVE");
 	ck_assert(wait_generation(user, g));
 	ck_assert_int_eq(records_at(user, "new.example.com.", KNOT_RRTYPE_AAAA, NULL), 1);
 
-	g = put_rule(db, "app1", "r2", "moved.example.com.", "IP_V6", "2001:db8::1", "10", "ACTIVE");
+	g = put_rule(db, "app1", "r2", "moved.example.com.", "IP_V6", "2001:db8::1", "10",
+	             "ACTIVE");
 	ck_assert(wait_generation(user, g));
 	ck_assert_int_eq(records_at(user, "new.example.com.", KNOT_RRTYPE_AAAA, NULL), -1);
 	ck_assert_int_eq(records_at(user, "moved.example.com.", KNOT_RRTYPE_AAAA, NULL), 1);
 
-	g = put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "NULL", "INACTIVE");
+	g = put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "NULL",
+	             "INACTIVE");
 	ck_assert(wait_generation(user, g));
 	ck_assert_int_eq(records_at(user, "www.example.com.", KNOT_RRTYPE_A, NULL), -1);
 
@@ -390,16 +450,16 @@ START_TEST(test_rrsets_join_rules_at_one_name)
 	sqlite3 *db = writer_open();
 	put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "300", "ACTIVE");
 	exec(db, "BEGIN; UPDATE state SET generation = generation + 1;"
-	     "INSERT INTO changes (generation, committed_ms, kind, owner) "
-	     "  SELECT generation, 0, 'rrset', 'www.example.com.' FROM state;"
-	     "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 1, 20, 0, 0);"
-	     "INSERT INTO rdata VALUES ('.', 'www.example.com.', 1, 0, '', X'ac10bd0e');"
-	     "INSERT INTO rdata VALUES ('.', 'www.example.com.', 1, 1, '', X'ac10bd63');"
-	     "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 16, 20, 0, 0);"
-	     "INSERT INTO rdata VALUES ('.', 'www.example.com.', 16, 0, '', X'026869');"
-	     "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 2, 20, 0, 0);"
-	     "INSERT INTO rdata VALUES ('.', 'www.example.com.', 2, 0, '', X'026e7300');"
-	     "COMMIT;");
+	         "INSERT INTO changes (generation, committed_ms, kind, owner) "
+	         "  SELECT generation, 0, 'rrset', 'www.example.com.' FROM state;"
+	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 1, 20, 0, 0);"
+	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 1, 0, '', X'ac10bd0e');"
+	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 1, 1, '', X'ac10bd63');"
+	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 16, 20, 0, 0);"
+	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 16, 0, '', X'026869');"
+	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 2, 20, 0, 0);"
+	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 2, 0, '', X'026e7300');"
+	         "COMMIT;");
 	recorder_t rec;
 	recorder_init(&rec);
 	mecdns_refresh_user_t *user = attach(&rec, 60, 0, NULL);
@@ -427,13 +487,14 @@ START_TEST(test_pruned_change_log_or_new_instance_reload_in_full)
 	/* Two generations whose change rows are already pruned: only a full
 	 * reload can see them. */
 	exec(db, "BEGIN;"
-	     "UPDATE state SET generation = generation + 2, pruned_through = generation + 1;"
-	     "INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, "
-	     "  ip_address_type, ip_address, ttl, state, created_ms, updated_ms, generation) "
-	     "VALUES ('app1', 'r2', 'later.example.com.', 'later.example.com.', 'IP_V4', "
-	     "  '10.0.0.3', NULL, 'ACTIVE', 0, 0, (SELECT generation FROM state));"
-	     "COMMIT;");
-	uint64_t g = put_rule(db, "app1", "r3", "last.example.com.", "IP_V4", "10.0.0.4", "NULL", "ACTIVE");
+	         "UPDATE state SET generation = generation + 2, pruned_through = generation + 1;"
+	         "INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, "
+	         "  ip_address_type, ip_address, ttl, state, created_ms, updated_ms, generation) "
+	         "VALUES ('app1', 'r2', 'later.example.com.', 'later.example.com.', 'IP_V4', "
+	         "  '10.0.0.3', NULL, 'ACTIVE', 0, 0, (SELECT generation FROM state));"
+	         "COMMIT;");
+	uint64_t g =
+	    put_rule(db, "app1", "r3", "last.example.com.", "IP_V4", "10.0.0.4", "NULL", "ACTIVE");
 	ck_assert(wait_generation(user, g));
 	ck_assert_int_eq(records_at(user, "later.example.com.", KNOT_RRTYPE_A, NULL), 1);
 	ck_assert_int_eq(records_at(user, "last.example.com.", KNOT_RRTYPE_A, NULL), 1);
@@ -441,8 +502,9 @@ START_TEST(test_pruned_change_log_or_new_instance_reload_in_full)
 
 	/* Another database file (new instance id), same generation. */
 	exec(db, "BEGIN; DELETE FROM rules WHERE owner = 'last.example.com.';"
-	     "UPDATE state SET instance = 'other'; COMMIT;");
-	for (int i = 0; i < 300 && records_at(user, "last.example.com.", KNOT_RRTYPE_A, NULL) != -1; i++) {
+	         "UPDATE state SET instance = 'other'; COMMIT;");
+	for (int i = 0; i < 300 && records_at(user, "last.example.com.", KNOT_RRTYPE_A, NULL) != -1;
+	     i++) {
 		harness_sleep_ms(10);
 	}
 	ck_assert_int_eq(records_at(user, "last.example.com.", KNOT_RRTYPE_A, NULL), -1);
@@ -480,11 +542,13 @@ START_TEST(test_users_of_one_database_share_one_index)
 	ck_assert_uint_eq(ttl, 99);
 
 	/* Log lines go to one user only. */
-	uint64_t g = put_rule(db, "app1", "r2", "bad.example.com.", "IP_V4", "300.1.1.1", "NULL", "ACTIVE");
+	uint64_t g =
+	    put_rule(db, "app1", "r2", "bad.example.com.", "IP_V4", "300.1.1.1", "NULL", "ACTIVE");
 	ck_assert(wait_generation(second, g));
 	harness_sleep_ms(50);
 	ck_assert_int_eq(lines_with(&rec1, "skipped 1 invalid rows") +
-	                 lines_with(&rec2, "skipped 1 invalid rows"), 1);
+	                     lines_with(&rec2, "skipped 1 invalid rows"),
+	                 1);
 
 	mecdns_refresh_detach(third);
 	mecdns_refresh_detach(second);
@@ -496,7 +560,8 @@ END_TEST
 START_TEST(test_unused_index_lingers_then_stops)
 {
 	sqlite3 *db = writer_open();
-	uint64_t g = put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "NULL", "ACTIVE");
+	uint64_t g = put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14",
+	                      "NULL", "ACTIVE");
 	recorder_t rec;
 	recorder_init(&rec);
 	bool reused = false;
@@ -536,7 +601,8 @@ START_TEST(test_missing_database_is_logged_once_and_retried)
 	ck_assert_int_eq(lines_with(&rec, "unavailable"), 1);
 
 	sqlite3 *db = writer_open();
-	uint64_t g = put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "NULL", "ACTIVE");
+	uint64_t g = put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14",
+	                      "NULL", "ACTIVE");
 	ck_assert(wait_generation(user, g));
 	ck_assert_int_eq(records_at(user, "www.example.com.", KNOT_RRTYPE_A, NULL), 1);
 	ck_assert_int_eq(lines_with(&rec, "readable again"), 1);
@@ -548,7 +614,8 @@ END_TEST
 START_TEST(test_unknown_schema_version_keeps_the_last_good_index)
 {
 	sqlite3 *db = writer_open();
-	uint64_t g = put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "NULL", "ACTIVE");
+	uint64_t g = put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14",
+	                      "NULL", "ACTIVE");
 	recorder_t rec;
 	recorder_init(&rec);
 	mecdns_refresh_user_t *user = attach(&rec, 60, 0, NULL);
@@ -569,7 +636,8 @@ START_TEST(test_unknown_schema_version_keeps_the_last_good_index)
 	ck_assert_uint_ge(status.refresh_errors, 2);
 
 	exec(db, "PRAGMA user_version = %d", MECDNS_SCHEMA_VERSION);
-	uint64_t last = put_rule(db, "app1", "r4", "fixed.example.com.", "IP_V4", "10.0.0.3", "NULL", "ACTIVE");
+	uint64_t last =
+	    put_rule(db, "app1", "r4", "fixed.example.com.", "IP_V4", "10.0.0.3", "NULL", "ACTIVE");
 	ck_assert(wait_generation(user, last));
 	ck_assert_int_eq(records_at(user, "after.example.com.", KNOT_RRTYPE_A, NULL), 1);
 	mecdns_refresh_detach(user);
@@ -582,7 +650,8 @@ START_TEST(test_hostile_rows_are_skipped_and_counted)
 	sqlite3 *db = writer_open();
 	put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "NULL", "ACTIVE");
 	/* Rows the schema's CHECKs would refuse, written around them. */
-	exec(db, "PRAGMA ignore_check_constraints = ON; BEGIN;"
+	exec(db,
+	     "PRAGMA ignore_check_constraints = ON; BEGIN;"
 	     "UPDATE state SET generation = generation + 1;"
 	     "INSERT INTO rules VALUES ('x', '1', 'UP.example.com.', 'UP.example.com.', 'IP_V4', "
 	     "  '10.0.0.1', NULL, 'ACTIVE', 1, 0, 0, 0);"

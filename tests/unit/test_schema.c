@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Schema versions and migrations: a file written by an older release is
  *  migrated forward with nothing lost; readers accept exactly the version
  *  they know; a newer file is refused, never touched. */
@@ -114,9 +115,11 @@ START_TEST(test_version_1_file_migrates_forward_with_its_data)
 	ck_assert_int_eq(version, MECDNS_SCHEMA_VERSION);
 	/* Nothing of version 1 is lost. */
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rules WHERE owner = "
-	                               "'www.example.com.' AND state = 'ACTIVE'"), 1);
+	                               "'www.example.com.' AND state = 'ACTIVE'"),
+	                 1);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rdata WHERE owner = "
-	                               "'edge.example.com.'"), 1);
+	                               "'edge.example.com.'"),
+	                 1);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM changes"), 2);
 	ck_assert_int_eq(query_int(db, "SELECT generation FROM state WHERE id = 1"), 2);
 	/* Version 2's tables exist and are empty. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Unit tests of the mecdns store (store/store.h) and mecdns-db.
  *
  *  Every test gets a fresh database file in one mkdtemp directory that is
@@ -22,11 +23,11 @@
 #include "store/store.h"
 #include "syncd/rdata.h"
 
-#define TYPE_A 1
+#define TYPE_A     1
 #define TYPE_CNAME 5
-#define TYPE_MX 15
-#define TYPE_TXT 16
-#define TYPE_AAAA 28
+#define TYPE_MX    15
+#define TYPE_TXT   16
+#define TYPE_AAAA  28
 
 static char test_dir[256];
 static char db_path[512];
@@ -75,13 +76,13 @@ static mecdns_rule_t rule_of(const char *app, const char *id, const char *name, 
                              bool active)
 {
 	return (mecdns_rule_t){
-	    .app_instance_id = (char *)app,
-	    .dns_rule_id = (char *)id,
-	    .domain_name = (char *)name,
-	    .ip_type = strchr(address, ':') != NULL ? MECDNS_IP_V6 : MECDNS_IP_V4,
-	    .ip_address = (char *)address,
-	    .ttl = -1,
-	    .active = active,
+		.app_instance_id = (char *)app,
+		.dns_rule_id = (char *)id,
+		.domain_name = (char *)name,
+		.ip_type = strchr(address, ':') != NULL ? MECDNS_IP_V6 : MECDNS_IP_V4,
+		.ip_address = (char *)address,
+		.ttl = -1,
+		.active = active,
 	};
 }
 
@@ -232,7 +233,7 @@ static bool collect_change(const mecdns_change_t *change, void *ctx)
 /*! \brief Every change after seq (freed by the caller with free(log.rows)). */
 static change_log_t changes_after(uint64_t seq)
 {
-	change_log_t log = {0};
+	change_log_t log = { 0 };
 	ck_assert_int_eq(mecdns_store_changes(store, seq, 0, collect_change, &log),
 	                 MECDNS_STORE_OK);
 	return log;
@@ -273,15 +274,15 @@ START_TEST(test_canonical_name_is_lower_case_and_absolute)
 		const char *in;
 		const char *out;
 	} cases[] = {
-	    {"www.example.com", "www.example.com."},
-	    {"WWW.Example.COM.", "www.example.com."},
-	    {".", "."},
-	    {"localhost", "localhost."},
-	    {"_sip._udp.Example.com", "_sip._udp.example.com."},
-	    {"*.example.com", "*.example.com."},
-	    {"-lenient-.example.com", "-lenient-.example.com."},
-	    {"123.example", "123.example."},
-	    {"xn--bcher-kva.example", "xn--bcher-kva.example."},
+		{ "www.example.com", "www.example.com." },
+		{ "WWW.Example.COM.", "www.example.com." },
+		{ ".", "." },
+		{ "localhost", "localhost." },
+		{ "_sip._udp.Example.com", "_sip._udp.example.com." },
+		{ "*.example.com", "*.example.com." },
+		{ "-lenient-.example.com", "-lenient-.example.com." },
+		{ "123.example", "123.example." },
+		{ "xn--bcher-kva.example", "xn--bcher-kva.example." },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *out = mecdns_canonical_name(cases[i].in);
@@ -295,21 +296,21 @@ END_TEST
 START_TEST(test_canonical_name_refuses_malformed_names)
 {
 	static const char *const cases[] = {
-	    "",
-	    "..",
-	    "a..b",
-	    ".a",
-	    "a.b..",
-	    "with space.example",
-	    "tab\t.example",
-	    "caf\xc3\xa9.example",
-	    "a*.example",
-	    "www.*.example",
-	    "*x.example",
-	    "esc\\.aped.example",
-	    "slash/.example",
-	    "at@example",
-	    "colon:example",
+		"",
+		"..",
+		"a..b",
+		".a",
+		"a.b..",
+		"with space.example",
+		"tab\t.example",
+		"caf\xc3\xa9.example",
+		"a*.example",
+		"www.*.example",
+		"*x.example",
+		"esc\\.aped.example",
+		"slash/.example",
+		"at@example",
+		"colon:example",
 	};
 	ck_assert_ptr_null(mecdns_canonical_name(NULL));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -593,15 +594,15 @@ START_TEST(test_rule_with_bad_address_or_name_is_invalid_and_changes_nothing)
 		mecdns_ip_type_t type;
 		const char *address;
 	} cases[] = {
-	    {"a.example", MECDNS_IP_V4, "2001:db8::1"},
-	    {"a.example", MECDNS_IP_V6, "192.0.2.1"},
-	    {"a.example", MECDNS_IP_V4, "192.0.2"},
-	    {"a.example", MECDNS_IP_V4, "192.0.2.256"},
-	    {"a.example", MECDNS_IP_V6, "fe80::1%eth0"},
-	    {"a.example", MECDNS_IP_V4, ""},
-	    {"a..example", MECDNS_IP_V4, "192.0.2.1"},
-	    {"bad name", MECDNS_IP_V4, "192.0.2.1"},
-	    {"a.example", (mecdns_ip_type_t)5, "192.0.2.1"},
+		{ "a.example", MECDNS_IP_V4, "2001:db8::1" },
+		{ "a.example", MECDNS_IP_V6, "192.0.2.1" },
+		{ "a.example", MECDNS_IP_V4, "192.0.2" },
+		{ "a.example", MECDNS_IP_V4, "192.0.2.256" },
+		{ "a.example", MECDNS_IP_V6, "fe80::1%eth0" },
+		{ "a.example", MECDNS_IP_V4, "" },
+		{ "a..example", MECDNS_IP_V4, "192.0.2.1" },
+		{ "bad name", MECDNS_IP_V4, "192.0.2.1" },
+		{ "a.example", (mecdns_ip_type_t)5, "192.0.2.1" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		mecdns_rule_t rule = rule_of("app1", "r1", cases[i].name, "192.0.2.1", true);
@@ -803,8 +804,9 @@ START_TEST(test_rrset_non_canonical_or_foreign_names_are_invalid)
 		const char *zone;
 		const char *owner;
 	} cases[] = {
-	    {".", "WWW.example."},    {".", "www.example"},      {"Example.", "a.example."},
-	    {"example.", "a.other."}, {"example.", "xexample."}, {".", "bad..example."},
+		{ ".", "WWW.example." },      { ".", "www.example" },
+		{ "Example.", "a.example." }, { "example.", "a.other." },
+		{ "example.", "xexample." },  { ".", "bad..example." },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		test_set_t t;
@@ -835,14 +837,14 @@ START_TEST(test_rrset_bulk_replace_is_all_or_nothing)
 	set_add_address(&b, "2001:db8::1");
 	set_init(&bad, ".", "Bad.Example.", TYPE_A, 60);
 	set_add_address(&bad, "192.0.2.1");
-	mecdns_rrset_t batch[3] = {a.set, b.set, bad.set};
+	mecdns_rrset_t batch[3] = { a.set, b.set, bad.set };
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, batch, 3, NULL), MECDNS_STORE_INVALID);
 
 	/* A conflict discovered late in the batch undoes the earlier items too. */
 	test_set_t cname;
 	set_init(&cname, ".", "keep.example.", TYPE_CNAME, 60);
 	set_add_cname(&cname, "target.example.");
-	mecdns_rrset_t conflicting[3] = {b.set, a.set, cname.set};
+	mecdns_rrset_t conflicting[3] = { b.set, a.set, cname.set };
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, conflicting, 3, NULL),
 	                 MECDNS_STORE_CONFLICT);
 
@@ -857,7 +859,7 @@ START_TEST(test_rrset_bulk_replace_is_all_or_nothing)
 	mecdns_rrset_clear(&got);
 
 	/* The good items alone commit as one generation with one row each. */
-	mecdns_rrset_t good[2] = {a.set, b.set};
+	mecdns_rrset_t good[2] = { a.set, b.set };
 	uint64_t gen = 0;
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, good, 2, &gen), MECDNS_STORE_OK);
 	ck_assert_uint_eq(gen, 2);
@@ -876,7 +878,7 @@ START_TEST(test_rrset_same_key_twice_in_one_batch_is_invalid)
 	set_init(&a, ".", "twice.example.", TYPE_A, 60);
 	set_add_address(&a, "192.0.2.1");
 	set_init(&b, ".", "twice.example.", TYPE_A, 60);
-	mecdns_rrset_t batch[2] = {a.set, b.set};
+	mecdns_rrset_t batch[2] = { a.set, b.set };
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, batch, 2, NULL), MECDNS_STORE_INVALID);
 	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "twice"));
 	ck_assert_uint_eq(generation(), 0);
@@ -1011,14 +1013,14 @@ START_TEST(test_cname_conflict_is_judged_on_the_final_state_of_a_batch)
 	set_init(&cname, ".", "www.example.", TYPE_CNAME, 60);
 	set_add_cname(&cname, "edge.example.");
 	/* CNAME first, A deleted later in the same batch: the end state is clean. */
-	mecdns_rrset_t swap[2] = {cname.set, del_a.set};
+	mecdns_rrset_t swap[2] = { cname.set, del_a.set };
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, swap, 2, NULL), MECDNS_STORE_OK);
 
 	set_init(&a, ".", "mixed.example.", TYPE_A, 60);
 	set_add_address(&a, "192.0.2.1");
 	set_init(&cname, ".", "mixed.example.", TYPE_CNAME, 60);
 	set_add_cname(&cname, "edge.example.");
-	mecdns_rrset_t mixed[2] = {a.set, cname.set};
+	mecdns_rrset_t mixed[2] = { a.set, cname.set };
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, mixed, 2, NULL), MECDNS_STORE_CONFLICT);
 	ck_assert_uint_eq(generation(), 2);
 }
@@ -1038,14 +1040,17 @@ START_TEST(test_generation_rises_by_one_per_write_and_change_rows_match)
 	set_add_address(&x, "192.0.2.3");
 	set_init(&y, ".", "c.example.", TYPE_MX, 60);
 	/* "\x07" "example": "\x07example" would be one escape, \x07e. */
-	set_push(&y, "10 mx.example.", (const uint8_t *)"\x00\x0a\x02mx\x07" "example\x00", 14);
-	mecdns_rrset_t batch[2] = {x.set, y.set};
+	set_push(&y, "10 mx.example.",
+	         (const uint8_t *)"\x00\x0a\x02mx\x07"
+	                          "example\x00",
+	         14);
+	mecdns_rrset_t batch[2] = { x.set, y.set };
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, batch, 2, NULL), MECDNS_STORE_OK);
 	ck_assert_uint_eq(generation(), 3);
 
 	change_log_t log = changes_after(0);
 	ck_assert_uint_eq(log.count, 4);
-	uint64_t expected_generation[] = {1, 2, 3, 3};
+	uint64_t expected_generation[] = { 1, 2, 3, 3 };
 	for (size_t i = 0; i < log.count; i++) {
 		ck_assert_uint_eq(log.rows[i].generation, expected_generation[i]);
 		if (i > 0) {
@@ -1068,7 +1073,8 @@ START_TEST(test_changes_read_after_a_seq_with_limit_and_early_stop)
 		create_rule("app1", id, "many.example", "192.0.2.1", true);
 	}
 	size_t deleted = 0;
-	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted, NULL), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted, NULL),
+	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(deleted, 300);
 
 	change_log_t log = changes_after(0); /* more rows than one internal batch */
@@ -1079,7 +1085,7 @@ START_TEST(test_changes_read_after_a_seq_with_limit_and_early_stop)
 	uint64_t seq_of_300 = log.rows[299].seq;
 	free(log.rows);
 
-	log = (change_log_t){0};
+	log = (change_log_t){ 0 };
 	ck_assert_int_eq(mecdns_store_changes(store, seq_of_300, 10, collect_change, &log),
 	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(log.count, 10);
@@ -1087,7 +1093,7 @@ START_TEST(test_changes_read_after_a_seq_with_limit_and_early_stop)
 	ck_assert_str_eq(log.rows[0].state, "DELETED");
 	free(log.rows);
 
-	log = (change_log_t){.stop_after = 3};
+	log = (change_log_t){ .stop_after = 3 };
 	ck_assert_int_eq(mecdns_store_changes(store, 0, 0, collect_change, &log), MECDNS_STORE_OK);
 	ck_assert_uint_eq(log.count, 3);
 	free(log.rows);
@@ -1136,7 +1142,7 @@ END_TEST
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
 
@@ -1324,7 +1330,7 @@ START_TEST(test_write_to_read_only_file_is_readonly)
 }
 END_TEST
 
-#define WRITERS 4
+#define WRITERS          4
 #define RULES_PER_WRITER 25
 
 static void *create_rules_thread(void *arg)
@@ -1376,7 +1382,7 @@ END_TEST
 
 /*** Group commit. ***/
 
-#define GC_WRITERS 8
+#define GC_WRITERS          8
 #define GC_RULES_PER_WRITER 200
 
 typedef struct {
@@ -1414,7 +1420,8 @@ START_TEST(test_group_commit_many_writers_get_consecutive_durable_generations)
 	memset(writers, 0, sizeof(writers));
 	for (int i = 0; i < GC_WRITERS; i++) {
 		writers[i].writer = i;
-		ck_assert_int_eq(pthread_create(&threads[i], NULL, gc_create_thread, &writers[i]), 0);
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, gc_create_thread, &writers[i]),
+		                 0);
 	}
 	for (int i = 0; i < GC_WRITERS; i++) {
 		pthread_join(threads[i], NULL);
@@ -1496,12 +1503,12 @@ static int wal_commits(void)
 }
 
 typedef enum {
-	GC_CREATE,      /* a new rule: OK */
-	GC_DUPLICATE,   /* create of an existing rule: EXISTS */
-	GC_CNAME,       /* CNAME at an ACTIVE rule's owner: CONFLICT */
-	GC_STALE,       /* update with a wrong version: STALE */
-	GC_UPDATE,      /* update with the right version: OK */
-	GC_SIGNALLED,   /* housekeeping in the group: OK */
+	GC_CREATE,    /* a new rule: OK */
+	GC_DUPLICATE, /* create of an existing rule: EXISTS */
+	GC_CNAME,     /* CNAME at an ACTIVE rule's owner: CONFLICT */
+	GC_STALE,     /* update with a wrong version: STALE */
+	GC_UPDATE,    /* update with the right version: OK */
+	GC_SIGNALLED, /* housekeeping in the group: OK */
 } gc_op_kind_t;
 
 typedef struct {
@@ -1564,13 +1571,13 @@ START_TEST(test_group_commit_failed_write_fails_alone_in_its_group)
 	const int commits0 = wal_commits();
 
 	static const gc_op_kind_t kinds[] = {
-	    GC_CREATE, GC_DUPLICATE, GC_CREATE, GC_CNAME, GC_CREATE,
-	    GC_STALE,  GC_UPDATE,    GC_CREATE, GC_SIGNALLED, GC_CREATE,
+		GC_CREATE, GC_DUPLICATE, GC_CREATE, GC_CNAME,     GC_CREATE,
+		GC_STALE,  GC_UPDATE,    GC_CREATE, GC_SIGNALLED, GC_CREATE,
 	};
 	enum { OPS = sizeof(kinds) / sizeof(kinds[0]) };
 	gc_op_t ops[OPS];
 	for (int i = 0; i < OPS; i++) {
-		ops[i] = (gc_op_t){.kind = kinds[i], .index = i, .status = MECDNS_STORE_ERROR};
+		ops[i] = (gc_op_t){ .kind = kinds[i], .index = i, .status = MECDNS_STORE_ERROR };
 		ck_assert_int_eq(pthread_create(&ops[i].thread, NULL, gc_op_thread, &ops[i]), 0);
 	}
 	sleep_ms(1000); /* All of them wait (well within the 5 s busy timeout). */
@@ -1584,15 +1591,25 @@ START_TEST(test_group_commit_failed_write_fails_alone_in_its_group)
 	for (int i = 0; i < OPS; i++) {
 		mecdns_store_status_t expected = MECDNS_STORE_OK;
 		switch (kinds[i]) {
-		case GC_DUPLICATE: expected = MECDNS_STORE_EXISTS; break;
-		case GC_CNAME: expected = MECDNS_STORE_CONFLICT; break;
-		case GC_STALE: expected = MECDNS_STORE_STALE; break;
+		case GC_DUPLICATE:
+			expected = MECDNS_STORE_EXISTS;
+			break;
+		case GC_CNAME:
+			expected = MECDNS_STORE_CONFLICT;
+			break;
+		case GC_STALE:
+			expected = MECDNS_STORE_STALE;
+			break;
 		case GC_CREATE:
-		case GC_UPDATE: writes++; break;
-		case GC_SIGNALLED: break;
+		case GC_UPDATE:
+			writes++;
+			break;
+		case GC_SIGNALLED:
+			break;
 		}
 		ck_assert_msg(ops[i].status == expected, "op %d: %s, expected %s", i,
-		              mecdns_store_strerror(ops[i].status), mecdns_store_strerror(expected));
+		              mecdns_store_strerror(ops[i].status),
+		              mecdns_store_strerror(expected));
 	}
 	/* One COMMIT for the group (one more if a thread was so late that it
 	 * missed it: not the point here; 7 would be one per successful write). */
@@ -1616,7 +1633,8 @@ START_TEST(test_group_commit_failed_write_fails_alone_in_its_group)
 			char id[16];
 			snprintf(id, sizeof(id), "n%d", i);
 			mecdns_rule_t got;
-			ck_assert_int_eq(mecdns_store_rule_get(store, "grp", id, &got), MECDNS_STORE_OK);
+			ck_assert_int_eq(mecdns_store_rule_get(store, "grp", id, &got),
+			                 MECDNS_STORE_OK);
 			mecdns_rule_clear(&got);
 		}
 	}
@@ -1769,11 +1787,11 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 		const char *rdata; /* as the shell passes it */
 		const char *arg;   /* quoted for the shell */
 	} bad[] = {
-	    {"A", TYPE_A, "not-an-address", "not-an-address"},
-	    {"A", TYPE_A, "192.0.2.1 192.0.2.2", "'192.0.2.1 192.0.2.2'"},
-	    {"MX", TYPE_MX, "10", "10"},
-	    {"TXT", TYPE_TXT, "\"unterminated", "'\"unterminated'"},
-	    {"AAAA", TYPE_AAAA, "192.0.2.1", "192.0.2.1"},
+		{ "A", TYPE_A, "not-an-address", "not-an-address" },
+		{ "A", TYPE_A, "192.0.2.1 192.0.2.2", "'192.0.2.1 192.0.2.2'" },
+		{ "MX", TYPE_MX, "10", "10" },
+		{ "TXT", TYPE_TXT, "\"unterminated", "'\"unterminated'" },
+		{ "AAAA", TYPE_AAAA, "192.0.2.1", "192.0.2.1" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert(!syncd_rdata_parse("a.example.", bad[i].type, bad[i].rdata, &wire,
@@ -1815,7 +1833,7 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 	    mecdns_store_rrset_get(store, "example.com.", "mx.example.com.", TYPE_MX, &got),
 	    MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 2);
-	const char *mx_text[] = {"010   mx1", "20 mx2.example.com"};
+	const char *mx_text[] = { "010   mx1", "20 mx2.example.com" };
 	for (size_t i = 0; i < 2; i++) {
 		ck_assert(syncd_rdata_parse("mx.example.com.", TYPE_MX, mx_text[i], &wire,
 		                            &wire_len, &canonical, api_err, sizeof(api_err)));
@@ -1911,7 +1929,7 @@ START_TEST(test_zone_snapshot_since_a_generation_lists_changed_owners_of_the_zon
 	mecdns_zone_snapshot_free(&snap);
 
 	/* Owners asked for as well are read and listed, changed or not. */
-	char *also[] = {"b.zone.test.", "c.other.test.", "x.zone.test."};
+	char *also[] = { "b.zone.test.", "c.other.test.", "x.zone.test." };
 	ck_assert_int_eq(
 	    mecdns_store_zone_snapshot(store, "zone.test.", generation(), also, 3, &snap),
 	    MECDNS_STORE_OK);
@@ -1962,20 +1980,20 @@ START_TEST(test_zone_sync_save_replaces_ownership_per_owner_and_moves_the_cursor
 	ck_assert_int_eq(mecdns_store_zone_sync_get(store, "zone.test.", &gen, &serial),
 	                 MECDNS_STORE_NOT_FOUND);
 
-	uint8_t a1[4] = {192, 0, 2, 1}, a2[4] = {192, 0, 2, 2};
+	uint8_t a1[4] = { 192, 0, 2, 1 }, a2[4] = { 192, 0, 2, 2 };
 	mecdns_zone_record_t owned[] = {
-	    {.owner = "a.zone.test.",
-	     .type = TYPE_A,
-	     .ttl = 60,
-	     .text = "192.0.2.1",
-	     .wire = a1,
-	     .wire_len = 4},
-	    {.owner = "b.zone.test.",
-	     .type = TYPE_A,
-	     .ttl = 60,
-	     .text = "192.0.2.2",
-	     .wire = a2,
-	     .wire_len = 4},
+		{ .owner = "a.zone.test.",
+		  .type = TYPE_A,
+		  .ttl = 60,
+		  .text = "192.0.2.1",
+		  .wire = a1,
+		  .wire_len = 4 },
+		{ .owner = "b.zone.test.",
+		  .type = TYPE_A,
+		  .ttl = 60,
+		  .text = "192.0.2.2",
+		  .wire = a2,
+		  .wire_len = 4 },
 	};
 	uint64_t before = generation();
 	ck_assert_int_eq(
@@ -1988,7 +2006,7 @@ START_TEST(test_zone_sync_save_replaces_ownership_per_owner_and_moves_the_cursor
 	ck_assert_uint_eq(serial, 2024010102u);
 
 	/* Owner a loses its record; b is not named and keeps its own. */
-	char *owners[] = {"a.zone.test."};
+	char *owners[] = { "a.zone.test." };
 	ck_assert_int_eq(
 	    mecdns_store_zone_sync_save(store, "zone.test.", owners, 1, NULL, 0, 8, 2024010103u),
 	    MECDNS_STORE_OK);
@@ -2014,14 +2032,14 @@ END_TEST
 
 START_TEST(test_zone_sync_save_refuses_a_record_outside_the_zone_and_changes_nothing)
 {
-	uint8_t a1[4] = {192, 0, 2, 1};
+	uint8_t a1[4] = { 192, 0, 2, 1 };
 	mecdns_zone_record_t owned[] = {
-	    {.owner = "www.other.test.",
-	     .type = TYPE_A,
-	     .ttl = 60,
-	     .text = "192.0.2.1",
-	     .wire = a1,
-	     .wire_len = 4},
+		{ .owner = "www.other.test.",
+		  .type = TYPE_A,
+		  .ttl = 60,
+		  .text = "192.0.2.1",
+		  .wire = a1,
+		  .wire_len = 4 },
 	};
 	ck_assert_int_eq(mecdns_store_zone_sync_save(store, "zone.test.", NULL, 0, owned, 1, 1, 1),
 	                 MECDNS_STORE_INVALID);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  Unit tests of syncd/validate.c: what the REST APIs accept. */
 
 #include <check.h>
@@ -66,7 +67,8 @@ START_TEST(test_addresses_must_match_their_type)
 	char out[64], err[256];
 	ck_assert(syncd_parse_ip("192.0.2.1", MECDNS_IP_V4, out, sizeof(out), err, sizeof(err)));
 	ck_assert_str_eq(out, "192.0.2.1");
-	ck_assert(syncd_parse_ip("2001:DB8:0::1", MECDNS_IP_V6, out, sizeof(out), err, sizeof(err)));
+	ck_assert(
+	    syncd_parse_ip("2001:DB8:0::1", MECDNS_IP_V6, out, sizeof(out), err, sizeof(err)));
 	ck_assert_str_eq(out, "2001:db8::1");
 
 	ck_assert(!syncd_parse_ip("2001:db8::1", MECDNS_IP_V4, out, sizeof(out), err, sizeof(err)));

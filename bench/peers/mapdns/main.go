@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // mapdns: the seed design's DNS server, as a measuring peer for mecdns's
 // benchmarks. Like the EdgeGallery MEP DNS server, it keeps the records in a
 // Go map (owner -> A/AAAA addresses) behind a RWMutex and answers with

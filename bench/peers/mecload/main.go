@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // mecload: the write-side load generator of mecdns's benchmarks (issue 6,
 // parts 2 and 3). Standard library HTTP plus github.com/miekg/dns, built
 // offline like mapdns (bench/peers/build.sh).
