@@ -79,13 +79,14 @@ trap 'exit 130' INT TERM
 # --- tools, build ------------------------------------------------------------
 "$here/lib/deps.sh"
 log "building mod-mecdns and mecdns-db out of tree in $BUILD_DIR"
-if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
-	(cd "$top" && autoreconf -fi >/dev/null 2>&1)
-fi
-mkdir -p "$BUILD_DIR"
+# After scripts/test.sh the checkout is configured in place: then the build
+# uses a copy of its sources in $BUILD_DIR/src (scripts/source-tree.sh).
+srctop=$("$top/scripts/source-tree.sh" "$BUILD_DIR") || { log "no source tree to build from"; exit 1; }
 (
 	cd "$BUILD_DIR"
-	[ -f Makefile ] || "$top/configure" >configure.out 2>&1
+	if [ ! -f Makefile ] || [ "$srctop/configure" -nt Makefile ]; then
+		"$srctop/configure" >configure.out 2>&1
+	fi
 	targets="module/mecdns.la tools/mecdns-db"
 	case " $parts " in *" 2 "* | *" 3 "* | *" 5 "*) targets="$targets syncd/mecdns-syncd" ;; esac
 	make -j2 $targets >make.out 2>&1

@@ -21,26 +21,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
 
-# A source tree configured in place cannot serve a second (VPATH) build:
-# then build from a copy of its sources (the files git knows, tracked or
-# not ignored), kept in BUILD/src.
-top=$src
-if [ -f "$src/config.status" ]; then
-	command -v git >/dev/null && git -C "$src" rev-parse --git-dir >/dev/null 2>&1 || {
-		echo "mecdns: $src is configured in place; run 'make distclean' there first" >&2
-		exit 1
-	}
-	top=$build/src
-	rm -rf "$top" && mkdir -p "$top"
-	rel=${build#"$src"/}
-	(cd "$src" && git ls-files -z --cached --others --exclude-standard) |
-		(cd "$src" && grep -zv "^$rel/" | xargs -0 tar -cf - --no-recursion --ignore-failed-read) |
-		tar -xf - -C "$top"
-fi
-if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
-	(cd "$top" && autoreconf -fi) >"$build/autoreconf.log" 2>&1 ||
-		{ cat "$build/autoreconf.log" >&2; exit 1; }
-fi
+# A checkout configured in place builds from a copy of its sources.
+top=$("$src/scripts/source-tree.sh" "$build")
 
 cd "$build"
 if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
