@@ -283,11 +283,6 @@ announce_applied_t announce_actions_applied(const announce_actions_t *actions)
 	return actions->applied;
 }
 
-unsigned announce_actions_failures(const announce_actions_t *actions)
-{
-	return actions->failures;
-}
-
 void announce_actions_free(announce_actions_t *actions)
 {
 	if (actions == NULL) {

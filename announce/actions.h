@@ -63,6 +63,3 @@ long long announce_actions_next_wake(const announce_actions_t *actions);
 bool announce_actions_running(const announce_actions_t *actions);
 
 announce_applied_t announce_actions_applied(const announce_actions_t *actions);
-
-/*! \brief Commands that failed since the last success. */
-unsigned announce_actions_failures(const announce_actions_t *actions);

@@ -16,6 +16,7 @@
 #include <dbus/dbus.h>
 
 #include "announce/listener.h"
+#include "common/bus.h"
 #include "common/log.h"
 
 /*! How long GetState may take before it is asked again. */
@@ -23,21 +24,11 @@
 /*! Timeout of the round trips after connecting. */
 #define CONNECT_CALL_TIMEOUT_MS 5000
 
-typedef enum {
-	BUS_SYSTEM,
-	BUS_SESSION,
-	BUS_ADDRESS,
-} bus_kind_t;
-
 struct announce_listener {
-	bus_kind_t kind;
-	char *bus; /*!< For messages and BUS_ADDRESS. */
-	int retry_ms;
+	mecdns_bus_t bus;
 	announce_listener_cb cb;
 	void *ctx;
 
-	DBusConnection *conn; /*!< NULL while disconnected. */
-	long long next_connect_ms;
 	long long now_ms; /*!< Time of the running process(). */
 
 	char *owner;                /*!< Unique name owning org.mecdns.syncd, or NULL. */
@@ -74,26 +65,23 @@ static void problem_solved(announce_listener_t *listener)
 }
 
 announce_listener_t *announce_listener_new(const char *bus, int retry_ms, announce_listener_cb cb,
-                                           void *ctx)
+                                           void *ctx, char *err, size_t err_len)
 {
 	announce_listener_t *listener = calloc(1, sizeof(*listener));
 	if (listener == NULL) {
+		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	if (bus == NULL || strcmp(bus, "system") == 0) {
-		listener->kind = BUS_SYSTEM;
-		bus = "system";
-	} else if (strcmp(bus, "session") == 0) {
-		listener->kind = BUS_SESSION;
-	} else {
-		listener->kind = BUS_ADDRESS;
-	}
-	listener->bus = strdup(bus);
-	if (listener->bus == NULL) {
+	if (!mecdns_bus_init(&listener->bus, bus, "dbus", retry_ms, err, err_len)) {
 		free(listener);
 		return NULL;
 	}
-	listener->retry_ms = retry_ms > 0 ? retry_ms : 1000;
+	if (listener->bus.kind == MECDNS_BUS_NONE) {
+		snprintf(err, err_len, "dbus none: mecdns-announce learns serving from the bus");
+		mecdns_bus_deinit(&listener->bus);
+		free(listener);
+		return NULL;
+	}
 	listener->cb = cb;
 	listener->ctx = ctx;
 	listener->next_state_ms = -1;
@@ -110,17 +98,17 @@ static void ask_state(announce_listener_t *listener)
 	DBusMessage *msg = dbus_message_new_method_call(ANNOUNCE_SYNCD_NAME, ANNOUNCE_SYNCD_PATH,
 	                                                ANNOUNCE_SYNCD_STATE, "GetState");
 	if (msg == NULL) {
-		listener->next_state_ms = listener->now_ms + listener->retry_ms;
+		listener->next_state_ms = listener->now_ms + listener->bus.retry_ms;
 		return;
 	}
 	dbus_message_set_auto_start(msg, FALSE);
 	dbus_uint32_t serial = 0;
-	if (dbus_connection_send(listener->conn, msg, &serial)) {
+	if (dbus_connection_send(listener->bus.conn, msg, &serial)) {
 		listener->state_serial = serial;
 		listener->state_deadline_ms = listener->now_ms + STATE_TIMEOUT_MS;
 		log_debug("asked %s for GetState", ANNOUNCE_SYNCD_NAME);
 	} else {
-		listener->next_state_ms = listener->now_ms + listener->retry_ms;
+		listener->next_state_ms = listener->now_ms + listener->bus.retry_ms;
 	}
 	dbus_message_unref(msg);
 }
@@ -176,16 +164,16 @@ static void state_answered(announce_listener_t *listener, DBusMessage *reply)
 		dbus_set_error_from_message(&err, reply);
 		log_problem(listener, "GetState of %s failed (%s: %s); asking again every %d ms",
 		            ANNOUNCE_SYNCD_NAME, err.name, err.message != NULL ? err.message : "",
-		            listener->retry_ms);
+		            listener->bus.retry_ms);
 		dbus_error_free(&err);
-		listener->next_state_ms = listener->now_ms + listener->retry_ms;
+		listener->next_state_ms = listener->now_ms + listener->bus.retry_ms;
 		return;
 	}
 	if (!parse_state(reply, &serving)) {
 		log_problem(listener,
 		            "GetState of %s has no boolean \"serving\"; asking again every %d ms",
-		            ANNOUNCE_SYNCD_NAME, listener->retry_ms);
-		listener->next_state_ms = listener->now_ms + listener->retry_ms;
+		            ANNOUNCE_SYNCD_NAME, listener->bus.retry_ms);
+		listener->next_state_ms = listener->now_ms + listener->bus.retry_ms;
 		return;
 	}
 	problem_solved(listener);
@@ -303,12 +291,10 @@ static const char *const match_rules[] = {
 /*! \brief Closes and forgets the connection. */
 static void drop_connection(announce_listener_t *listener)
 {
-	if (listener->conn != NULL) {
-		dbus_connection_remove_filter(listener->conn, filter, listener);
-		dbus_connection_close(listener->conn);
-		dbus_connection_unref(listener->conn);
-		listener->conn = NULL;
+	if (listener->bus.conn != NULL) {
+		dbus_connection_remove_filter(listener->bus.conn, filter, listener);
 	}
+	mecdns_bus_disconnect(&listener->bus, listener->now_ms);
 	free(listener->owner);
 	listener->owner = NULL;
 	listener->state_known = false;
@@ -331,7 +317,7 @@ static bool query_owner(announce_listener_t *listener, DBusError *err)
 		return false;
 	}
 	DBusMessage *reply = dbus_connection_send_with_reply_and_block(
-	    listener->conn, msg, CONNECT_CALL_TIMEOUT_MS, err);
+	    listener->bus.conn, msg, CONNECT_CALL_TIMEOUT_MS, err);
 	dbus_message_unref(msg);
 	if (reply == NULL) {
 		if (dbus_error_has_name(err, DBUS_ERROR_NAME_HAS_NO_OWNER)) {
@@ -356,52 +342,31 @@ static bool connect_bus(announce_listener_t *listener)
 {
 	DBusError err;
 	dbus_error_init(&err);
-	DBusConnection *conn = NULL;
-	switch (listener->kind) {
-	case BUS_SYSTEM:
-		conn = dbus_bus_get_private(DBUS_BUS_SYSTEM, &err);
-		break;
-	case BUS_SESSION:
-		conn = dbus_bus_get_private(DBUS_BUS_SESSION, &err);
-		break;
-	case BUS_ADDRESS:
-		conn = dbus_connection_open_private(listener->bus, &err);
-		if (conn != NULL && !dbus_bus_register(conn, &err)) {
-			dbus_connection_close(conn);
-			dbus_connection_unref(conn);
-			conn = NULL;
-		}
-		break;
-	}
+	DBusConnection *conn =
+	    mecdns_bus_connect(&listener->bus, match_rules,
+	                       sizeof(match_rules) / sizeof(*match_rules), listener->now_ms, &err);
 	if (conn == NULL) {
 		log_problem(listener, "cannot connect to the %s bus: %s; trying again every %d ms",
-		            listener->bus, err.message != NULL ? err.message : "unknown error",
-		            listener->retry_ms);
+		            listener->bus.name, err.message != NULL ? err.message : "unknown error",
+		            listener->bus.retry_ms);
 		dbus_error_free(&err);
 		return false;
 	}
-	/* dbus_bus_get_private() would exit the process when the bus goes. */
-	dbus_connection_set_exit_on_disconnect(conn, FALSE);
-	listener->conn = conn;
 	if (!dbus_connection_add_filter(conn, filter, listener, NULL)) {
 		dbus_set_error_const(&err, DBUS_ERROR_NO_MEMORY, "out of memory");
-	}
-	for (size_t i = 0;
-	     !dbus_error_is_set(&err) && i < sizeof(match_rules) / sizeof(*match_rules); i++) {
-		dbus_bus_add_match(conn, match_rules[i], &err);
 	}
 	if (!dbus_error_is_set(&err)) {
 		query_owner(listener, &err);
 	}
 	if (dbus_error_is_set(&err)) {
-		log_problem(listener, "on the %s bus: %s; trying again every %d ms", listener->bus,
-		            err.message, listener->retry_ms);
+		log_problem(listener, "on the %s bus: %s; trying again every %d ms",
+		            listener->bus.name, err.message, listener->bus.retry_ms);
 		dbus_error_free(&err);
 		drop_connection(listener);
 		return false;
 	}
 	problem_solved(listener);
-	log_notice("connected to the %s bus as %s; %s %s", listener->bus,
+	log_notice("connected to the %s bus as %s; %s %s", listener->bus.name,
 	           dbus_bus_get_unique_name(conn), ANNOUNCE_SYNCD_NAME,
 	           listener->owner != NULL ? "is there" : "is not on the bus yet");
 	return true;
@@ -410,29 +375,24 @@ static bool connect_bus(announce_listener_t *listener)
 /*! \brief The connection broke: everything learnt through it is void. */
 static void connection_lost(announce_listener_t *listener)
 {
-	log_warning("lost the connection to the %s bus; reconnecting every %d ms", listener->bus,
-	            listener->retry_ms);
+	log_warning("lost the connection to the %s bus; reconnecting every %d ms",
+	            listener->bus.name, listener->bus.retry_ms);
 	drop_connection(listener);
-	listener->next_connect_ms = listener->now_ms + listener->retry_ms;
 	listener->cb(false, "bus connection lost", listener->ctx);
 }
 
 void announce_listener_process(announce_listener_t *listener, long long now_ms)
 {
 	listener->now_ms = now_ms;
-	if (listener->conn == NULL) {
-		if (now_ms < listener->next_connect_ms) {
-			return;
-		}
-		if (!connect_bus(listener)) {
-			listener->next_connect_ms = now_ms + listener->retry_ms;
+	if (listener->bus.conn == NULL) {
+		if (!mecdns_bus_connect_due(&listener->bus, now_ms) || !connect_bus(listener)) {
 			return;
 		}
 	}
-	dbus_connection_read_write(listener->conn, 0);
-	while (dbus_connection_dispatch(listener->conn) == DBUS_DISPATCH_DATA_REMAINS) {
+	dbus_connection_read_write(listener->bus.conn, 0);
+	while (dbus_connection_dispatch(listener->bus.conn) == DBUS_DISPATCH_DATA_REMAINS) {
 	}
-	if (!dbus_connection_get_is_connected(listener->conn)) {
+	if (!dbus_connection_get_is_connected(listener->bus.conn)) {
 		connection_lost(listener);
 		return;
 	}
@@ -446,13 +406,13 @@ void announce_listener_process(announce_listener_t *listener, long long now_ms)
 	    listener->next_state_ms >= 0 && now_ms >= listener->next_state_ms) {
 		ask_state(listener);
 	}
-	dbus_connection_flush(listener->conn);
+	dbus_connection_flush(listener->bus.conn);
 }
 
 int announce_listener_fd(const announce_listener_t *listener)
 {
 	int fd = -1;
-	if (listener->conn == NULL || !dbus_connection_get_unix_fd(listener->conn, &fd)) {
+	if (listener->bus.conn == NULL || !dbus_connection_get_unix_fd(listener->bus.conn, &fd)) {
 		return -1;
 	}
 	return fd;
@@ -460,10 +420,10 @@ int announce_listener_fd(const announce_listener_t *listener)
 
 long long announce_listener_next_wake(const announce_listener_t *listener)
 {
-	if (listener->conn == NULL) {
-		return listener->next_connect_ms;
+	if (listener->bus.conn == NULL) {
+		return listener->bus.next_ms;
 	}
-	if (dbus_connection_get_dispatch_status(listener->conn) == DBUS_DISPATCH_DATA_REMAINS) {
+	if (dbus_connection_get_dispatch_status(listener->bus.conn) == DBUS_DISPATCH_DATA_REMAINS) {
 		return listener->now_ms;
 	}
 	if (listener->state_serial != 0) {
@@ -475,17 +435,12 @@ long long announce_listener_next_wake(const announce_listener_t *listener)
 	return -1;
 }
 
-bool announce_listener_connected(const announce_listener_t *listener)
-{
-	return listener->conn != NULL;
-}
-
 void announce_listener_free(announce_listener_t *listener)
 {
 	if (listener == NULL) {
 		return;
 	}
 	drop_connection(listener);
-	free(listener->bus);
+	mecdns_bus_deinit(&listener->bus);
 	free(listener);
 }

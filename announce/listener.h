@@ -39,13 +39,14 @@ typedef struct announce_listener announce_listener_t;
  * \brief Sets up the listener; the first connect happens in the first
  *        announce_listener_process().
  *
- * \param bus       "system" (also NULL), "session" or a D-Bus address.
+ * \param bus       "system" (also NULL), "session" or a D-Bus address
+ *                  (common/bus.h; "none" is refused: serving comes from the bus).
  * \param retry_ms  Reconnect and GetState retry interval.
  *
- * \return NULL on ENOMEM.
+ * \return NULL with a message in err (bad bus setting, out of memory).
  */
 announce_listener_t *announce_listener_new(const char *bus, int retry_ms, announce_listener_cb cb,
-                                           void *ctx);
+                                           void *ctx, char *err, size_t err_len);
 
 /*! \brief Connects when due, reads and handles what the bus sent, handles
  *         timeouts. Calls the callback zero or more times. */
@@ -56,9 +57,6 @@ int announce_listener_fd(const announce_listener_t *listener);
 
 /*! \brief When process() must run again at the latest, or -1. */
 long long announce_listener_next_wake(const announce_listener_t *listener);
-
-/*! \brief True while connected to the bus. */
-bool announce_listener_connected(const announce_listener_t *listener);
 
 /*! \brief Closes the connection and frees. */
 void announce_listener_free(announce_listener_t *listener);

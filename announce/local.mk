@@ -14,7 +14,7 @@ announce_libmecdns_announce_la_SOURCES = \
 	common/log.c common/log.h \
 	announce/profile.c announce/profile.h
 announce_libmecdns_announce_la_CFLAGS = $(AM_CFLAGS) $(dbus_CFLAGS) $(libknot_CFLAGS)
-announce_libmecdns_announce_la_LIBADD = $(dbus_LIBS) $(libknot_LIBS)
+announce_libmecdns_announce_la_LIBADD = common/libmecdns-bus.la $(dbus_LIBS) $(libknot_LIBS)
 
 sbin_PROGRAMS += announce/mecdns-announce
 announce_mecdns_announce_SOURCES = announce/mecdns-announce.c

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "announce/actions.h"
 #include "announce/config.h"
 #include "announce/hold_down.h"
@@ -45,13 +46,6 @@ typedef struct {
 	bool stopping;
 	long long stop_deadline_ms;
 } announcer_t;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*! \brief The listener's input into the hold-down, logged when it changes. */
 static void on_serving(bool serving, const char *why, void *ctx)
@@ -115,7 +109,7 @@ static bool handle_signals(announcer_t *announcer, int signal_fd)
 static int run(announcer_t *announcer, int signal_fd)
 {
 	for (;;) {
-		long long now = now_ms();
+		long long now = mecdns_now_ms();
 		announcer->now_ms = now;
 		if (!announcer->stopping) {
 			announce_listener_process(announcer->listener, now);
@@ -157,7 +151,7 @@ static int run(announcer_t *announcer, int signal_fd)
 			log_error("poll: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
-		announcer->now_ms = now_ms();
+		announcer->now_ms = mecdns_now_ms();
 		if (fds[1].revents != 0) {
 			announce_actions_read_output(announcer->actions);
 		}
@@ -216,10 +210,14 @@ int main(int argc, char *argv[])
 		.retry_max_ms = config.retry_max_ms,
 		.prefix = config.prefix,
 	};
+	announcer.listener = announce_listener_new(config.dbus, config.retry_ms, on_serving,
+	                                           &announcer, err, sizeof(err));
+	if (announcer.listener == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
 	announcer.actions = announce_actions_new(&actions_config);
-	announcer.listener =
-	    announce_listener_new(config.dbus, config.retry_ms, on_serving, &announcer);
-	if (announcer.actions == NULL || announcer.listener == NULL) {
+	if (announcer.actions == NULL) {
 		log_error("out of memory");
 		goto out;
 	}

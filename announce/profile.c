@@ -242,26 +242,6 @@ char **announce_argv_shell(const char *text)
 	return argv_of(3, "/bin/sh", "-c", text);
 }
 
-char **announce_argv_copy(char *const argv[])
-{
-	size_t count = 0;
-	while (argv[count] != NULL) {
-		count++;
-	}
-	char **copy = calloc(count + 1, sizeof(*copy));
-	if (copy == NULL) {
-		return NULL;
-	}
-	for (size_t i = 0; i < count; i++) {
-		copy[i] = strdup(argv[i]);
-		if (copy[i] == NULL) {
-			announce_argv_free(copy);
-			return NULL;
-		}
-	}
-	return copy;
-}
-
 char *announce_argv_join(char *const argv[])
 {
 	size_t size = 1;

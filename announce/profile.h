@@ -69,9 +69,6 @@ char **announce_argv_split(const char *text, char *err, size_t err_len);
 /*! \brief {"/bin/sh", "-c", text, NULL}, malloc'd (for --shell). */
 char **announce_argv_shell(const char *text);
 
-/*! \brief A copy of a NULL-terminated argv (NULL on ENOMEM). */
-char **announce_argv_copy(char *const argv[]);
-
 /*! \brief The words joined by blanks, quoted where needed, for log lines
  *         (malloc'd; NULL on ENOMEM). */
 char *announce_argv_join(char *const argv[]);

@@ -8,7 +8,9 @@
 
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <syslog.h>
 
 /*! \brief Sets the program name (stderr prefix and syslog ident, kept by
@@ -20,6 +22,25 @@ int mecdns_log_level_parse(const char *text);
 
 /*! \brief Whether a line at this level would be written. */
 bool mecdns_log_enabled(int level);
+
+/*! A log sink handed to the parts that run their own threads (signals, Knot
+ *  state, knotd's events): priority is a syslog level, msg one line without
+ *  a newline; called from the part's thread. */
+typedef void (*mecdns_log_cb)(int priority, const char *msg, void *ctx);
+
+/*! \brief Formats one line and hands it to sink, or without a sink writes
+ *         "mecdns-syncd: PART: line" to stderr. */
+static inline void mecdns_log_vsink(mecdns_log_cb sink, void *ctx, const char *part, int priority,
+                                    const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (sink != NULL) {
+		sink(priority, msg, ctx);
+	} else {
+		fprintf(stderr, "mecdns-syncd: %s: %s\n", part, msg);
+	}
+}
 
 void mecdns_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

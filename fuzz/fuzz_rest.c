@@ -145,7 +145,7 @@ void syncd_zonesync_print_metrics(syncd_zonesync_t *zonesync, FILE *out)
 	(void)out;
 }
 
-bool knot_state_serving(knot_state_t *state)
+bool kstate_serving(kstate_t *state)
 {
 	(void)state;
 	return true;

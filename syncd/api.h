@@ -19,7 +19,7 @@
 #include "store/store.h"
 #include "syncd/auth.h"
 #include "syncd/config.h"
-#include "syncd/knot_state.h"
+#include "syncd/kstate.h"
 #include "syncd/limits.h"
 #include "syncd/metrics.h"
 #include "syncd/response.h"
@@ -31,7 +31,7 @@ typedef struct {
 	const syncd_config_t *config;
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
-	knot_state_t *knot_state;   /*!< NULL: no knot socket configured. */
+	kstate_t *kstate;           /*!< NULL: no knot socket configured. */
 	syncd_zonesync_t *zonesync; /*!< NULL: no synced zones. */
 	syncd_metrics_t *metrics;
 	syncd_limits_t *limits;     /*!< Connection and rate limits (http.c). */

@@ -101,7 +101,7 @@ void api_healthz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
  * Ready = this process can take writes and hand their signals on: the
  * database answers and the signal emitter is connected (or the bus is
  * "none"); and, when a knot socket is configured, the D-Bus "serving"
- * condition holds (knot_state.h). Without a knot socket Knot's state is
+ * condition holds (kstate.h). Without a knot socket Knot's state is
  * unknown and readiness is about syncd alone.
  */
 void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
@@ -118,7 +118,7 @@ void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *
 		               ctx->config->dbus);
 		return;
 	}
-	if (ctx->knot_state != NULL && !knot_state_serving(ctx->knot_state)) {
+	if (ctx->kstate != NULL && !kstate_serving(ctx->kstate)) {
 		syncd_problemf(resp, 503, req->path,
 		               "not serving: knotd (%s) is not running with mod-mecdns, a zone is "
 		               "not ready, or the module lags the database",

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "syncd/http.h"
 #include "common/log.h"
 #include "syncd/problem.h"
@@ -643,13 +644,6 @@ static bool retired_done(http_daemon_t *d, long long now)
 }
 
 /*! \brief Milliseconds of the monotonic clock. */
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*! \brief Thread: stops retired daemons once their connections are gone
  *         (all of them when the server stops). */
 static void *reaper(void *arg)
@@ -657,7 +651,7 @@ static void *reaper(void *arg)
 	syncd_http_t *http = arg;
 	pthread_mutex_lock(&http->lock);
 	while (!http->stopping || http->retired != NULL) {
-		long long now = now_ms();
+		long long now = mecdns_now_ms();
 		http_daemon_t **link = &http->retired;
 		while (*link != NULL) {
 			http_daemon_t *d = *link;
@@ -693,7 +687,7 @@ static void *reaper(void *arg)
 /*! \brief Hands a quiesced daemon to the reaper (started on first use). */
 static void retire(syncd_http_t *http, http_daemon_t *d)
 {
-	d->deadline_ms = now_ms() + RETIRE_TIMEOUT_MS;
+	d->deadline_ms = mecdns_now_ms() + RETIRE_TIMEOUT_MS;
 	pthread_mutex_lock(&http->lock);
 	if (!http->reaper_running) {
 		http->reaper_running = pthread_create(&http->reaper, NULL, reaper, http) == 0;

@@ -66,12 +66,12 @@ include $(srcdir)/syncd/install.mk
 include $(srcdir)/syncd/signals.mk
 include $(srcdir)/syncd/knotctl.mk
 
-# Knot state (knot_state.c: conditions and their signals; knot_events.c:
+# Knot state (kstate.c: conditions and their signals; kevents.c:
 # knotd's own D-Bus events) -- part of the daemon, polling knotd through
 # the control-socket client.
 syncd_mecdns_syncd_SOURCES += \
-	syncd/knot_state.c syncd/knot_state.h \
-	syncd/knot_events.c syncd/knot_events.h
+	syncd/kstate.c syncd/kstate.h \
+	syncd/kevents.c syncd/kevents.h
 syncd_mecdns_syncd_LDADD += syncd/libmecdns-knotctl.la
 
 # Zone sync (zonesync.c): mirrors mecdns's answers under the synced zones

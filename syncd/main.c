@@ -25,7 +25,7 @@
 #include "syncd/api.h"
 #include "syncd/config.h"
 #include "syncd/http.h"
-#include "syncd/knot_state.h"
+#include "syncd/kstate.h"
 #include "common/log.h"
 
 /*! Seconds between change log prunes. */
@@ -40,7 +40,7 @@ static void signals_log(int priority, const char *msg, void *ctx)
 }
 
 /*! \brief The Knot state thread's log lines into ours. */
-static void knot_state_log(int priority, const char *msg, void *ctx)
+static void kstate_log(int priority, const char *msg, void *ctx)
 {
 	mecdns_log(priority, "knot: %s", msg);
 }
@@ -54,7 +54,7 @@ static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
 		           "does not follow serving");
 		return true;
 	}
-	knot_state_config_t state_config = {
+	kstate_config_t state_config = {
 		.socket = config->knot_socket,
 		.knot_dbus = config->knot_dbus,
 		.poll_ms = config->knot_poll_ms,
@@ -64,10 +64,10 @@ static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
 		.sync_zone_count = config->sync_zone_count,
 		.store = ctx->store,
 		.signals = ctx->signals,
-		.log = knot_state_log,
+		.log = kstate_log,
 	};
-	ctx->knot_state = knot_state_start(&state_config, err, err_len);
-	return ctx->knot_state != NULL;
+	ctx->kstate = kstate_start(&state_config, err, err_len);
+	return ctx->kstate != NULL;
 }
 
 /*! \brief Starts zone sync when synced zones are configured (config check:
@@ -276,7 +276,7 @@ int main(int argc, char *argv[])
 		log_warning("shutting_down could not be signalled on bus %s", config.dbus);
 	}
 out:
-	knot_state_stop(ctx.knot_state);
+	kstate_stop(ctx.kstate);
 	syncd_http_stop(http);
 	syncd_zonesync_stop(ctx.zonesync); /* After HTTP: handlers notify it. */
 	if (ctx.signals != NULL) {

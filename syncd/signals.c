@@ -21,7 +21,7 @@
  *  /org/mecdns/syncd to handlers (Introspect, GetState). Peer.Ping and
  *  Peer.GetMachineId are answered by libdbus itself.
  *
- *  Knot state: other threads (knot_state.c) queue ready-made condition
+ *  Knot state: other threads (kstate.c) queue ready-made condition
  *  signals under state_lock and wake the thread, which sends the queue in
  *  order when it owns the name and drops it otherwise; the same lock guards
  *  the copy of the state that GetState answers.
@@ -42,6 +42,9 @@
 
 #include <dbus/dbus.h>
 
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/bus.h"
 #include "syncd/signals.h"
 
 #define SIGNALS_NAME         "org.mecdns.syncd"
@@ -49,8 +52,7 @@
 #define SIGNALS_EVENTS_IFACE "org.mecdns.syncd.events"
 #define SIGNALS_STATE_IFACE  "org.mecdns.syncd.state"
 
-#define DEFAULT_RETRY_MS 1000
-#define DEFAULT_POLL_MS  1000
+#define DEFAULT_POLL_MS 1000
 /*! Changes sent between two round trips to the bus. */
 #define BATCH_SIZE 256
 /*! How long the bus may take to answer the round trip after a batch. */
@@ -69,20 +71,11 @@ typedef struct state_signal {
 	DBusMessage *msg;
 } state_signal_t;
 
-typedef enum {
-	BUS_NONE = 0,
-	BUS_SYSTEM,
-	BUS_SESSION,
-	BUS_ADDRESS,
-} bus_kind_t;
-
 struct mecdns_signals {
 	mecdns_store_t *store;
-	bus_kind_t bus_kind;
-	char *bus; /*!< Copy of config->bus (for messages). */
-	int retry_ms;
+	mecdns_bus_t bus; /*!< Emitter thread only (kind, name, retry: fixed). */
 	int poll_ms;
-	mecdns_signals_log_cb log;
+	mecdns_log_cb log;
 	void *log_ctx;
 
 	int wake_fd; /*!< eventfd: notify and stop. */
@@ -96,13 +89,11 @@ struct mecdns_signals {
 	atomic_bool cursor_known;
 
 	/* Emitter thread only. */
-	DBusConnection *conn;
 	bool owns_name;
-	long long next_connect_ms; /*!< When to try connecting again. */
-	long long next_name_ms;    /*!< When to request the name again. */
-	long long next_cursor_ms;  /*!< When to retry writing the cursor. */
-	uint64_t stored_cursor;    /*!< state.signalled_seq as last written. */
-	char last_problem[512];    /*!< Logged once until the situation changes. */
+	long long next_name_ms;   /*!< When to request the name again. */
+	long long next_cursor_ms; /*!< When to retry writing the cursor. */
+	uint64_t stored_cursor;   /*!< state.signalled_seq as last written. */
+	char last_problem[512];   /*!< Logged once until the situation changes. */
 
 	/* Knot state, shared with other threads under state_lock. */
 	pthread_mutex_t state_lock;
@@ -123,16 +114,10 @@ static void signals_log(mecdns_signals_t *signals, int priority, const char *fmt
 /*! \brief Formats one log line and hands it to the configured sink. */
 static void signals_log(mecdns_signals_t *signals, int priority, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	mecdns_log_vsink(signals->log, signals->log_ctx, "signals", priority, fmt, ap);
 	va_end(ap);
-	if (signals->log != NULL) {
-		signals->log(priority, msg, signals->log_ctx);
-	} else {
-		fprintf(stderr, "mecdns-syncd: signals: %s\n", msg);
-	}
 }
 
 /*! \brief Logs a problem once; the same text again stays quiet until
@@ -157,13 +142,6 @@ static void log_problem(mecdns_signals_t *signals, const char *fmt, ...)
 static void problem_solved(mecdns_signals_t *signals)
 {
 	signals->last_problem[0] = '\0';
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*** Methods on /org/mecdns/syncd. ***/
@@ -408,51 +386,29 @@ static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void
 	    strcmp(name, SIGNALS_NAME) == 0 && signals->owns_name) {
 		signals->owns_name = false;
 		atomic_store(&signals->connected, false);
-		signals->next_name_ms = now_ms() + signals->retry_ms;
+		signals->next_name_ms = mecdns_now_ms() + signals->bus.retry_ms;
 		signals_log(
 		    signals, LOG_WARNING,
 		    "lost the name %s on bus %s; not emitting, requesting it again every %d ms",
-		    SIGNALS_NAME, signals->bus, signals->retry_ms);
+		    SIGNALS_NAME, signals->bus.name, signals->bus.retry_ms);
 	}
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 
 /*** Connection. ***/
 
-/*! \brief Opens a private connection to the configured bus, registered
- *         with the bus and set up (filter, object); NULL on failure. */
+/*! \brief Opens the private connection and sets it up (filter, object);
+ *         NULL on failure (the next attempt scheduled). */
 static DBusConnection *bus_open(mecdns_signals_t *signals, DBusError *err)
 {
-	DBusConnection *conn = NULL;
-	switch (signals->bus_kind) {
-	case BUS_SYSTEM:
-		conn = dbus_bus_get_private(DBUS_BUS_SYSTEM, err);
-		break;
-	case BUS_SESSION:
-		conn = dbus_bus_get_private(DBUS_BUS_SESSION, err);
-		break;
-	case BUS_ADDRESS:
-		conn = dbus_connection_open_private(signals->bus, err);
-		if (conn != NULL && !dbus_bus_register(conn, err)) {
-			dbus_connection_close(conn);
-			dbus_connection_unref(conn);
-			conn = NULL;
-		}
-		break;
-	case BUS_NONE:
-		dbus_set_error_const(err, DBUS_ERROR_FAILED, "bus is none");
-		break;
-	}
+	DBusConnection *conn = mecdns_bus_connect(&signals->bus, NULL, 0, mecdns_now_ms(), err);
 	if (conn == NULL) {
 		return NULL;
 	}
-	/* dbus_bus_get_private() would exit the process when the bus goes. */
-	dbus_connection_set_exit_on_disconnect(conn, FALSE);
 	if (!dbus_connection_add_filter(conn, bus_filter, signals, NULL) ||
 	    !register_objects(signals, conn)) {
 		dbus_set_error_const(err, DBUS_ERROR_NO_MEMORY, "out of memory");
-		dbus_connection_close(conn);
-		dbus_connection_unref(conn);
+		mecdns_bus_disconnect(&signals->bus, mecdns_now_ms());
 		return NULL;
 	}
 	return conn;
@@ -460,12 +416,10 @@ static DBusConnection *bus_open(mecdns_signals_t *signals, DBusError *err)
 
 static void bus_close(mecdns_signals_t *signals)
 {
-	if (signals->conn == NULL) {
+	if (signals->bus.conn == NULL) {
 		return;
 	}
-	dbus_connection_close(signals->conn);
-	dbus_connection_unref(signals->conn);
-	signals->conn = NULL;
+	mecdns_bus_disconnect(&signals->bus, mecdns_now_ms());
 	signals->owns_name = false;
 	atomic_store(&signals->connected, false);
 }
@@ -473,24 +427,22 @@ static void bus_close(mecdns_signals_t *signals)
 /*! \brief Connects when due; logs a failure once, then retries quietly. */
 static void try_connect(mecdns_signals_t *signals)
 {
-	if (signals->conn != NULL || now_ms() < signals->next_connect_ms) {
+	if (!mecdns_bus_connect_due(&signals->bus, mecdns_now_ms())) {
 		return;
 	}
 	DBusError err;
 	dbus_error_init(&err);
-	signals->conn = bus_open(signals, &err);
-	if (signals->conn == NULL) {
-		signals->next_connect_ms = now_ms() + signals->retry_ms;
+	if (bus_open(signals, &err) == NULL) {
 		log_problem(signals,
 		            "cannot connect to D-Bus bus %s (%s); signals wait in the "
 		            "outbox, retrying every %d ms",
-		            signals->bus, err.message ? err.message : "unknown error",
-		            signals->retry_ms);
+		            signals->bus.name, err.message ? err.message : "unknown error",
+		            signals->bus.retry_ms);
 		dbus_error_free(&err);
 		return;
 	}
-	signals_log(signals, LOG_INFO, "connected to D-Bus bus %s as %s", signals->bus,
-	            dbus_bus_get_unique_name(signals->conn));
+	signals_log(signals, LOG_INFO, "connected to D-Bus bus %s as %s", signals->bus.name,
+	            dbus_bus_get_unique_name(signals->bus.conn));
 	problem_solved(signals);
 	signals->next_name_ms = 0;
 }
@@ -524,38 +476,40 @@ static void name_owner(DBusConnection *conn, const char *name, char *buf, size_t
  *         emitting (another instance may be the emitter). */
 static void try_request_name(mecdns_signals_t *signals)
 {
-	if (signals->conn == NULL || signals->owns_name || now_ms() < signals->next_name_ms ||
-	    !dbus_connection_get_is_connected(signals->conn)) {
+	if (signals->bus.conn == NULL || signals->owns_name ||
+	    mecdns_now_ms() < signals->next_name_ms ||
+	    !dbus_connection_get_is_connected(signals->bus.conn)) {
 		return;
 	}
 	DBusError err;
 	dbus_error_init(&err);
-	int ret =
-	    dbus_bus_request_name(signals->conn, SIGNALS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
+	int ret = dbus_bus_request_name(signals->bus.conn, SIGNALS_NAME,
+	                                DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
 	if (ret == DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER ||
 	    ret == DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER) {
 		signals->owns_name = true;
 		atomic_store(&signals->connected, true);
 		problem_solved(signals);
 		signals_log(signals, LOG_INFO, "owning %s on bus %s, emitting signals",
-		            SIGNALS_NAME, signals->bus);
+		            SIGNALS_NAME, signals->bus.name);
 		return;
 	}
-	signals->next_name_ms = now_ms() + signals->retry_ms;
+	signals->next_name_ms = mecdns_now_ms() + signals->bus.retry_ms;
 	if (ret == -1) {
 		log_problem(signals,
 		            "bus %s refused the name %s (%s: %s); not emitting, retrying "
 		            "every %d ms",
-		            signals->bus, SIGNALS_NAME, err.name, err.message, signals->retry_ms);
+		            signals->bus.name, SIGNALS_NAME, err.name, err.message,
+		            signals->bus.retry_ms);
 		dbus_error_free(&err);
 		return;
 	}
 	char owner[256];
-	name_owner(signals->conn, SIGNALS_NAME, owner, sizeof(owner));
+	name_owner(signals->bus.conn, SIGNALS_NAME, owner, sizeof(owner));
 	log_problem(signals,
 	            "the name %s on bus %s is owned by another connection (%s), is "
 	            "another mecdns-syncd running? not emitting, retrying every %d ms",
-	            SIGNALS_NAME, signals->bus, owner, signals->retry_ms);
+	            SIGNALS_NAME, signals->bus.name, owner, signals->bus.retry_ms);
 }
 
 /*** Outbox. ***/
@@ -676,17 +630,17 @@ static bool load_cursor(mecdns_signals_t *signals)
 static void store_cursor(mecdns_signals_t *signals)
 {
 	uint64_t cursor = atomic_load(&signals->cursor);
-	if (cursor == signals->stored_cursor || now_ms() < signals->next_cursor_ms) {
+	if (cursor == signals->stored_cursor || mecdns_now_ms() < signals->next_cursor_ms) {
 		return;
 	}
 	mecdns_store_status_t ret = mecdns_store_set_signalled(signals->store, cursor);
 	if (ret != MECDNS_STORE_OK) {
-		signals->next_cursor_ms = now_ms() + signals->retry_ms;
+		signals->next_cursor_ms = mecdns_now_ms() + signals->bus.retry_ms;
 		log_problem(signals,
 		            "cannot store the signal outbox cursor %llu (%s: %s); "
 		            "retrying every %d ms",
 		            (unsigned long long)cursor, mecdns_store_strerror(ret),
-		            mecdns_store_last_error(), signals->retry_ms);
+		            mecdns_store_last_error(), signals->bus.retry_ms);
 		return;
 	}
 	signals->stored_cursor = cursor;
@@ -701,11 +655,11 @@ static void store_cursor(mecdns_signals_t *signals)
  */
 static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 {
-	if (signals->conn == NULL || !signals->owns_name || !load_cursor(signals)) {
+	if (signals->bus.conn == NULL || !signals->owns_name || !load_cursor(signals)) {
 		return;
 	}
 	for (;;) {
-		batch_t batch = { .conn = signals->conn };
+		batch_t batch = { .conn = signals->bus.conn };
 		uint64_t after = atomic_load(&signals->cursor);
 		mecdns_store_status_t ret =
 		    mecdns_store_changes(signals->store, after, BATCH_SIZE, queue_change, &batch);
@@ -714,13 +668,12 @@ static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 		if (batch.sent > 0) {
 			DBusError err;
 			dbus_error_init(&err);
-			if (!bus_barrier(signals->conn, &err)) {
+			if (!bus_barrier(signals->bus.conn, &err)) {
 				bus_close(signals);
-				signals->next_connect_ms = now_ms() + signals->retry_ms;
 				log_problem(signals,
 				            "bus %s did not confirm %zu signals (%s); "
 				            "reconnecting, they will be sent again",
-				            signals->bus, batch.sent,
+				            signals->bus.name, batch.sent,
 				            err.message ? err.message : "unknown error");
 				dbus_error_free(&err);
 				return;
@@ -740,7 +693,7 @@ static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 			break;
 		}
 		bool stop_requested = deadline == 0 && atomic_load(&signals->stopping);
-		bool out_of_time = deadline != 0 && now_ms() >= deadline;
+		bool out_of_time = deadline != 0 && mecdns_now_ms() >= deadline;
 		if (batch.sent < BATCH_SIZE || stop_requested || out_of_time) {
 			break;
 		}
@@ -766,11 +719,11 @@ static void drain_state_queue(mecdns_signals_t *signals)
 	if (list == NULL) {
 		return;
 	}
-	bool deliver = signals->conn != NULL && signals->owns_name;
+	bool deliver = signals->bus.conn != NULL && signals->owns_name;
 	bool all_sent = deliver;
 	while (list != NULL) {
 		state_signal_t *next = list->next;
-		if (deliver && !dbus_connection_send(signals->conn, list->msg, NULL)) {
+		if (deliver && !dbus_connection_send(signals->bus.conn, list->msg, NULL)) {
 			all_sent = false;
 		}
 		dbus_message_unref(list->msg);
@@ -778,7 +731,7 @@ static void drain_state_queue(mecdns_signals_t *signals)
 		list = next;
 	}
 	if (deliver) {
-		dbus_connection_flush(signals->conn);
+		dbus_connection_flush(signals->bus.conn);
 	}
 	pthread_mutex_lock(&signals->state_lock);
 	signals->handled_seq = last;
@@ -795,31 +748,30 @@ static void drain_state_queue(mecdns_signals_t *signals)
  *         has gone. */
 static void service_connection(mecdns_signals_t *signals)
 {
-	if (signals->conn == NULL) {
+	if (signals->bus.conn == NULL) {
 		return;
 	}
-	dbus_connection_read_write(signals->conn, 0);
-	while (dbus_connection_dispatch(signals->conn) == DBUS_DISPATCH_DATA_REMAINS) {
+	dbus_connection_read_write(signals->bus.conn, 0);
+	while (dbus_connection_dispatch(signals->bus.conn) == DBUS_DISPATCH_DATA_REMAINS) {
 	}
-	if (!dbus_connection_get_is_connected(signals->conn)) {
+	if (!dbus_connection_get_is_connected(signals->bus.conn)) {
 		bus_close(signals);
-		signals->next_connect_ms = now_ms() + signals->retry_ms;
 		log_problem(signals,
 		            "disconnected from D-Bus bus %s; signals wait in the outbox, "
 		            "reconnecting every %d ms",
-		            signals->bus, signals->retry_ms);
+		            signals->bus.name, signals->bus.retry_ms);
 	}
 }
 
 /*! \brief Milliseconds until the next timed action (at most poll_ms). */
 static int next_timeout(mecdns_signals_t *signals)
 {
-	long long now = now_ms();
+	long long now = mecdns_now_ms();
 	long long wake = now + signals->poll_ms;
-	if (signals->conn == NULL && signals->next_connect_ms < wake) {
-		wake = signals->next_connect_ms;
+	if (signals->bus.conn == NULL && signals->bus.next_ms < wake) {
+		wake = signals->bus.next_ms;
 	}
-	if (signals->conn != NULL && !signals->owns_name && signals->next_name_ms < wake) {
+	if (signals->bus.conn != NULL && !signals->owns_name && signals->next_name_ms < wake) {
 		wake = signals->next_name_ms;
 	}
 	if (signals->stored_cursor != atomic_load(&signals->cursor) &&
@@ -832,14 +784,14 @@ static int next_timeout(mecdns_signals_t *signals)
 /*! \brief Sleeps until notified, the socket is readable, or the timeout. */
 static void wait_for_work(mecdns_signals_t *signals)
 {
-	if (signals->conn != NULL &&
-	    dbus_connection_get_dispatch_status(signals->conn) == DBUS_DISPATCH_DATA_REMAINS) {
+	if (signals->bus.conn != NULL &&
+	    dbus_connection_get_dispatch_status(signals->bus.conn) == DBUS_DISPATCH_DATA_REMAINS) {
 		return;
 	}
 	struct pollfd fds[2] = { { .fd = signals->wake_fd, .events = POLLIN } };
 	nfds_t nfds = 1;
 	int sock = -1;
-	if (signals->conn != NULL && dbus_connection_get_socket(signals->conn, &sock)) {
+	if (signals->bus.conn != NULL && dbus_connection_get_socket(signals->bus.conn, &sock)) {
 		fds[1] = (struct pollfd){ .fd = sock, .events = POLLIN };
 		nfds = 2;
 	}
@@ -868,45 +820,13 @@ static void *emitter_thread(void *arg)
 	/* Planned stop: emit what is pending (bounded), then leave the bus. */
 	service_connection(signals);
 	drain_state_queue(signals);
-	drain_outbox(signals, now_ms() + STOP_DRAIN_MS);
+	drain_outbox(signals, mecdns_now_ms() + STOP_DRAIN_MS);
 	store_cursor(signals);
 	bus_close(signals);
 	return NULL;
 }
 
 /*** API. ***/
-
-/*! \brief Parses config->bus; false with a message for a bad value. */
-static bool parse_bus(const char *bus, bus_kind_t *kind, char *err, size_t err_len)
-{
-	if (bus == NULL || strcmp(bus, "system") == 0) {
-		*kind = BUS_SYSTEM;
-		return true;
-	}
-	if (strcmp(bus, "session") == 0) {
-		*kind = BUS_SESSION;
-		return true;
-	}
-	if (strcmp(bus, "none") == 0) {
-		*kind = BUS_NONE;
-		return true;
-	}
-	DBusAddressEntry **entries = NULL;
-	int count = 0;
-	DBusError derr;
-	dbus_error_init(&derr);
-	if (!dbus_parse_address(bus, &entries, &count, &derr)) {
-		snprintf(err, err_len,
-		         "bad D-Bus bus '%s' (want system, session, none or an "
-		         "address such as unix:path=/run/dbus/system_bus_socket): %s",
-		         bus, derr.message);
-		dbus_error_free(&derr);
-		return false;
-	}
-	dbus_address_entries_free(entries);
-	*kind = BUS_ADDRESS;
-	return true;
-}
 
 /*! \brief Frees the zones of a state copy. */
 static void state_clear(mecdns_signals_state_t *state)
@@ -932,19 +852,15 @@ static void signals_free(mecdns_signals_t *signals)
 	state_clear(&signals->state);
 	pthread_cond_destroy(&signals->state_handled);
 	pthread_mutex_destroy(&signals->state_lock);
-	free(signals->bus);
+	mecdns_bus_deinit(&signals->bus);
 	free(signals);
 }
 
 mecdns_signals_t *mecdns_signals_start(const mecdns_signals_config_t *config, mecdns_store_t *store,
                                        char *err, size_t err_len)
 {
-	bus_kind_t kind;
 	if (config == NULL || store == NULL) {
 		snprintf(err, err_len, "signals: no configuration or store");
-		return NULL;
-	}
-	if (!parse_bus(config->bus, &kind, err, err_len)) {
 		return NULL;
 	}
 	mecdns_signals_t *signals = calloc(1, sizeof(*signals));
@@ -956,9 +872,6 @@ mecdns_signals_t *mecdns_signals_start(const mecdns_signals_config_t *config, me
 	pthread_mutex_init(&signals->state_lock, NULL);
 	pthread_cond_init(&signals->state_handled, NULL);
 	signals->store = store;
-	signals->bus_kind = kind;
-	signals->bus = strdup(config->bus != NULL ? config->bus : "system");
-	signals->retry_ms = config->retry_ms > 0 ? config->retry_ms : DEFAULT_RETRY_MS;
 	signals->poll_ms = config->poll_ms > 0 ? config->poll_ms : DEFAULT_POLL_MS;
 	signals->log = config->log;
 	signals->log_ctx = config->log_ctx;
@@ -966,23 +879,16 @@ mecdns_signals_t *mecdns_signals_start(const mecdns_signals_config_t *config, me
 	atomic_init(&signals->connected, false);
 	atomic_init(&signals->cursor, 0);
 	atomic_init(&signals->cursor_known, false);
-	if (signals->bus == NULL) {
-		snprintf(err, err_len, "signals: out of memory");
+	if (!mecdns_bus_init(&signals->bus, config->bus, "dbus", config->retry_ms, err, err_len)) {
 		signals_free(signals);
 		return NULL;
 	}
-	if (kind == BUS_NONE) {
+	if (signals->bus.kind == MECDNS_BUS_NONE) {
 		return signals;
 	}
 	signals->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (signals->wake_fd < 0) {
 		snprintf(err, err_len, "signals: eventfd: %s", strerror(errno));
-		signals_free(signals);
-		return NULL;
-	}
-	/* Other threads of the process (listeners, tests) may use libdbus too. */
-	if (!dbus_threads_init_default()) {
-		snprintf(err, err_len, "signals: libdbus thread support: out of memory");
 		signals_free(signals);
 		return NULL;
 	}

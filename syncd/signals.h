@@ -28,7 +28,7 @@
  *  org.mecdns.syncd.state.GetState).
  *
  *  The condition signals of Knot's state (server_running, zone_ready, ...)
- *  are queued by syncd/knot_state.c through the functions at the end of
+ *  are queued by syncd/kstate.c through the functions at the end of
  *  this file and go out on the same connection.
  *
  *  Pruning the change log is not done here: syncd's main loop calls
@@ -41,18 +41,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/log.h"
 #include "store/store.h"
 
-/*! Log sink: priority is a syslog level (LOG_ERR, LOG_WARNING, LOG_INFO);
- *  msg is one line without a newline. Called from the emitter thread. */
-typedef void (*mecdns_signals_log_cb)(int priority, const char *msg, void *ctx);
-
 typedef struct {
-	const char *bus; /*!< "system" (also NULL), "session", "none" or a D-Bus address. */
-	int retry_ms;    /*!< Reconnect / retry interval (0: 1000). */
-	int poll_ms;     /*!< Outbox poll when not notified (0: 1000). */
-	mecdns_signals_log_cb log; /*!< NULL: lines to stderr. */
-	void *log_ctx;             /*!< Passed to log. */
+	const char *bus;   /*!< "system" (also NULL), "session", "none" or a D-Bus address. */
+	int retry_ms;      /*!< Reconnect / retry interval (0: 1000). */
+	int poll_ms;       /*!< Outbox poll when not notified (0: 1000). */
+	mecdns_log_cb log; /*!< NULL: lines to stderr. */
+	void *log_ctx;     /*!< Passed to log. */
 } mecdns_signals_config_t;
 
 typedef struct mecdns_signals mecdns_signals_t;
@@ -73,7 +70,7 @@ uint64_t mecdns_signals_outbox_depth(mecdns_signals_t *signals);
 /*! \brief True while connected to the bus and owning the name. */
 bool mecdns_signals_connected(mecdns_signals_t *signals);
 
-/*** Knot state: the condition signals and GetState (see knot_state.h). ***
+/*** Knot state: the condition signals and GetState (see kstate.h). ***
  *
  * The state signals are not part of the outbox: they describe the present,
  * not a committed change. Each call below queues one signal; the emitter

@@ -5,7 +5,7 @@ noinst_LTLIBRARIES += syncd/libmecdns-signals.la
 syncd_libmecdns_signals_la_SOURCES = syncd/signals.c syncd/signals.h
 nodist_syncd_libmecdns_signals_la_SOURCES = syncd/signals-introspect.h
 syncd_libmecdns_signals_la_CFLAGS = $(AM_CFLAGS) $(dbus_CFLAGS) $(sqlite3_CFLAGS) -pthread
-syncd_libmecdns_signals_la_LIBADD = $(dbus_LIBS) -lpthread
+syncd_libmecdns_signals_la_LIBADD = common/libmecdns-bus.la $(dbus_LIBS) -lpthread
 
 # Introspect answers with the installed XML, compiled in as a C string.
 syncd/signals-introspect.h: $(srcdir)/syncd/org.mecdns.syncd.xml

@@ -12,6 +12,7 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST += tests/README.md
 
 include $(srcdir)/tests/harness/local.mk
+include $(srcdir)/tests/bus.mk
 include $(srcdir)/tests/schema.mk
 include $(srcdir)/tests/index.mk
 include $(srcdir)/tests/store.mk

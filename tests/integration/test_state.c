@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  Integration tests of Knot state tracking (syncd/knot_state.c): the real
+/*  Integration tests of Knot state tracking (syncd/kstate.c): the real
  *  mecdns-syncd with --knot-socket and --knot-dbus, a real knotd with the
  *  built mod-mecdns as a global module and `dbus-event: running
  *  zone-updated`, both on one private dbus-daemon that knotd uses as its
@@ -607,7 +607,7 @@ END_TEST
 
 static Suite *state_suite(void)
 {
-	Suite *suite = suite_create("knot_state");
+	Suite *suite = suite_create("kstate");
 	TCase *tc = tcase_create("knotd");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);

@@ -14,8 +14,8 @@
  *
  *  This is a listener on its own private connection, separate from the
  *  emitter of org.mecdns.syncd (signals.c): it never owns a name and never
- *  emits. It is driven by one thread (knot_state.c): poll() its fd, then
- *  knot_events_process(). A bus that is down is retried every retry_ms;
+ *  emits. It is driven by one thread (kstate.c): poll() its fd, then
+ *  kevents_process(). A bus that is down is retried every retry_ms;
  *  events are only hints, Knot's control socket stays the source of truth.
  */
 
@@ -25,47 +25,48 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/log.h"
+
 typedef enum {
-	KNOT_EVENT_STARTED = 1,  /*!< started() */
-	KNOT_EVENT_STOPPED,      /*!< stopped() */
-	KNOT_EVENT_ZONE_UPDATED, /*!< zone_updated(zone, serial) */
-	KNOT_EVENT_OWNER_GONE,   /*!< cz.nic.knotd lost its owner (stop or crash). */
-	KNOT_EVENT_OWNER_NEW,    /*!< cz.nic.knotd got an owner. */
-	KNOT_EVENT_CONNECTED,    /*!< (Re)connected to the bus: state may have
+	KEVENT_STARTED = 1,  /*!< started() */
+	KEVENT_STOPPED,      /*!< stopped() */
+	KEVENT_ZONE_UPDATED, /*!< zone_updated(zone, serial) */
+	KEVENT_OWNER_GONE,   /*!< cz.nic.knotd lost its owner (stop or crash). */
+	KEVENT_OWNER_NEW,    /*!< cz.nic.knotd got an owner. */
+	KEVENT_CONNECTED,    /*!< (Re)connected to the bus: state may have
 	                              changed unseen meanwhile. */
-} knot_event_kind_t;
+} kevent_kind_t;
 
 typedef struct {
-	knot_event_kind_t kind;
-	const char *zone; /*!< KNOT_EVENT_ZONE_UPDATED: "example.test." */
-	uint32_t serial;  /*!< KNOT_EVENT_ZONE_UPDATED */
-} knot_event_t;
+	kevent_kind_t kind;
+	const char *zone; /*!< KEVENT_ZONE_UPDATED: "example.test." */
+	uint32_t serial;  /*!< KEVENT_ZONE_UPDATED */
+} kevent_t;
 
-typedef void (*knot_events_cb)(const knot_event_t *event, void *ctx);
-typedef void (*knot_events_log_cb)(int priority, const char *msg, void *ctx);
+typedef void (*kevents_cb)(const kevent_t *event, void *ctx);
 
-typedef struct knot_events knot_events_t;
+typedef struct kevents kevents_t;
 
 /*!
- * \brief Prepares the listener (connects on the first knot_events_process()).
+ * \brief Prepares the listener (connects on the first kevents_process()).
  *
  * \param bus  "system" (also NULL), "session", a D-Bus address, or "none".
  *
  * \return The listener; NULL for "none" (no error) or with a message in err
  *         for a bad bus value.
  */
-knot_events_t *knot_events_new(const char *bus, int retry_ms, knot_events_log_cb log, void *log_ctx,
-                               char *err, size_t err_len);
+kevents_t *kevents_new(const char *bus, int retry_ms, mecdns_log_cb log, void *log_ctx, char *err,
+                       size_t err_len);
 
 /*! \brief The socket to poll() for input, or -1 while not connected. */
-int knot_events_fd(knot_events_t *events);
+int kevents_fd(kevents_t *events);
 
-/*! \brief Milliseconds until knot_events_process() must run again without
+/*! \brief Milliseconds until kevents_process() must run again without
  *         input (reconnect due); -1 when only input matters. */
-int knot_events_timeout_ms(knot_events_t *events);
+int kevents_timeout_ms(kevents_t *events);
 
 /*! \brief Connects when due, reads what arrived and calls cb once per event. */
-void knot_events_process(knot_events_t *events, knot_events_cb cb, void *cb_ctx);
+void kevents_process(kevents_t *events, kevents_cb cb, void *cb_ctx);
 
 /*! \brief Closes the connection and frees; NULL is fine. */
-void knot_events_free(knot_events_t *events);
+void kevents_free(kevents_t *events);

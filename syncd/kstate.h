@@ -5,7 +5,7 @@
  *  session per poll, never held open) every poll_ms: `status`,
  *  `zone-status`, and the counters of mod-mecdns (`stats mod-mecdns` for a
  *  global module, else `zone-stats ZONE mod-mecdns` per zone). knotd's own
- *  D-Bus events (knot_events.h) only trigger an immediate poll, except
+ *  D-Bus events (kevents.h) only trigger an immediate poll, except
  *  stopped() and a vanished cz.nic.knotd, which mean "not running" at once.
  *
  *  Conditions (DESIGN.md "D-Bus contract"; each signalled through
@@ -44,9 +44,6 @@
 #include "store/store.h"
 #include "syncd/signals.h"
 
-/*! Log sink (syslog priority, one line); called from the state thread. */
-typedef void (*knot_state_log_cb)(int priority, const char *msg, void *ctx);
-
 typedef struct {
 	const char *socket;            /*!< knotd control socket path. */
 	const char *knot_dbus;         /*!< knotd's bus: "system" (also NULL), an
@@ -60,18 +57,18 @@ typedef struct {
 	size_t sync_zone_count;
 	mecdns_store_t *store;     /*!< For the database generation. */
 	mecdns_signals_t *signals; /*!< Where the conditions go (may be NULL). */
-	knot_state_log_cb log;     /*!< NULL: stderr. */
+	mecdns_log_cb log;         /*!< NULL: stderr. */
 	void *log_ctx;
-} knot_state_config_t;
+} kstate_config_t;
 
-typedef struct knot_state knot_state_t;
+typedef struct kstate kstate_t;
 
 /*! \brief Starts the state thread; NULL with a message in err (bad
  *         knot_dbus value, out of memory, thread failure). */
-knot_state_t *knot_state_start(const knot_state_config_t *config, char *err, size_t err_len);
+kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len);
 
 /*! \brief The serving condition as last signalled (any thread). */
-bool knot_state_serving(knot_state_t *state);
+bool kstate_serving(kstate_t *state);
 
 /*! \brief Stops the thread (no signal after it returns) and frees. */
-void knot_state_stop(knot_state_t *state);
+void kstate_stop(kstate_t *state);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  mecdns-syncd: Knot's state and its conditions (see knot_state.h).
+/*  mecdns-syncd: Knot's state and its conditions (see kstate.h).
  *
  *  One thread. Each round: process knotd's D-Bus events (hints), poll
  *  knotd when due (one control session: status, zone-status, module
@@ -24,8 +24,10 @@
 
 #include <libknot/libknot.h>
 
-#include "syncd/knot_events.h"
-#include "syncd/knot_state.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "syncd/kevents.h"
+#include "syncd/kstate.h"
 #include "syncd/knotctl.h"
 
 #define DEFAULT_POLL_MS    500
@@ -70,7 +72,7 @@ typedef enum {
 	POLL_STALLED, /*!< Connected, but knotd did not answer in time. */
 } poll_outcome_t;
 
-struct knot_state {
+struct kstate {
 	/* Configuration. */
 	char *socket;
 	int poll_ms;
@@ -80,10 +82,10 @@ struct knot_state {
 	double threshold;
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
-	knot_state_log_cb log;
+	mecdns_log_cb log;
 	void *log_ctx;
 
-	knot_events_t *events;
+	kevents_t *events;
 	int wake_fd;
 	pthread_t thread;
 	atomic_bool stopping;
@@ -122,33 +124,20 @@ struct knot_state {
 
 /*** Helpers. ***/
 
-static void state_log(knot_state_t *state, int priority, const char *fmt, ...)
+static void state_log(kstate_t *state, int priority, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*! \brief Formats one log line and hands it to the configured sink. */
-static void state_log(knot_state_t *state, int priority, const char *fmt, ...)
+static void state_log(kstate_t *state, int priority, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	mecdns_log_vsink(state->log, state->log_ctx, "knot", priority, fmt, ap);
 	va_end(ap);
-	if (state->log != NULL) {
-		state->log(priority, msg, state->log_ctx);
-	} else {
-		fprintf(stderr, "mecdns-syncd: knot: %s\n", msg);
-	}
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*! \brief The zone entry of name, or NULL. */
-static zone_entry_t *zone_find(knot_state_t *state, const char *name)
+static zone_entry_t *zone_find(kstate_t *state, const char *name)
 {
 	for (size_t i = 0; i < state->zone_count; i++) {
 		if (strcmp(state->zones[i].name, name) == 0) {
@@ -159,7 +148,7 @@ static zone_entry_t *zone_find(knot_state_t *state, const char *name)
 }
 
 /*! \brief The zone entry of name, created when missing; NULL without memory. */
-static zone_entry_t *zone_get(knot_state_t *state, const char *name)
+static zone_entry_t *zone_get(kstate_t *state, const char *name)
 {
 	zone_entry_t *zone = zone_find(state, name);
 	if (zone != NULL) {
@@ -204,7 +193,7 @@ typedef struct {
 /*! \brief zone-status callback: marks the zone configured, notes load/serial. */
 static int on_zone_status(const knotctl_zone_status_t *status, void *ctx)
 {
-	knot_state_t *state = ctx;
+	kstate_t *state = ctx;
 	char name[KNOT_DNAME_TXT_MAXLEN + 2];
 	canonical_zone(status->zone, name, sizeof(name));
 	zone_entry_t *zone = zone_get(state, name);
@@ -237,7 +226,7 @@ static int on_module_counter(const knotctl_counter_t *counter, void *ctx)
 }
 
 /*! \brief Reads the module's counters: global instances, else the zone ones. */
-static int read_module(knot_state_t *state, knotctl_t *ctl, module_counters_t *counters)
+static int read_module(kstate_t *state, knotctl_t *ctl, module_counters_t *counters)
 {
 	int ret = knotctl_stats(ctl, MODULE_SECTION, NULL, on_module_counter, counters);
 	if (ret != KNOT_ENOENT || knotctl_broken(ctl)) {
@@ -258,7 +247,7 @@ static int read_module(knot_state_t *state, knotctl_t *ctl, module_counters_t *c
 }
 
 /*! \brief One control session: status, zone-status, module counters. */
-static poll_outcome_t poll_knotd(knot_state_t *state, module_counters_t *counters)
+static poll_outcome_t poll_knotd(kstate_t *state, module_counters_t *counters)
 {
 	char err[KNOTCTL_ERROR_LEN];
 	knotctl_t *ctl = NULL;
@@ -292,7 +281,7 @@ static poll_outcome_t poll_knotd(knot_state_t *state, module_counters_t *counter
 }
 
 /*! \brief Remembers the database generation when it moved. */
-static void observe_database(knot_state_t *state, long long now)
+static void observe_database(kstate_t *state, long long now)
 {
 	uint64_t generation = 0;
 	if (state->store == NULL ||
@@ -312,7 +301,7 @@ static void observe_database(knot_state_t *state, long long now)
 }
 
 /*! \brief Drops the pending generations the module has reached. */
-static void forget_reached(knot_state_t *state)
+static void forget_reached(kstate_t *state)
 {
 	size_t keep = 0;
 	for (size_t i = 0; i < state->pending_count; i++) {
@@ -324,7 +313,7 @@ static void forget_reached(knot_state_t *state)
 }
 
 /*! \brief Adds a sample of the module's query counter and updates qps. */
-static void observe_queries(knot_state_t *state, uint64_t queries, long long now)
+static void observe_queries(kstate_t *state, uint64_t queries, long long now)
 {
 	if (state->sample_count > 0 && queries < state->samples[state->sample_count - 1].queries) {
 		state->sample_count = 0; /* Counters restarted (knotd restart, reload). */
@@ -354,7 +343,7 @@ static void observe_queries(knot_state_t *state, uint64_t queries, long long now
 }
 
 /*! \brief knotd is gone: nothing is served, rates restart. */
-static void observe_down(knot_state_t *state)
+static void observe_down(kstate_t *state)
 {
 	state->reachable = false;
 	state->module_found = false;
@@ -368,8 +357,8 @@ static void observe_down(knot_state_t *state)
 }
 
 /*! \brief Applies one poll's outcome to the observations. */
-static void observe_poll(knot_state_t *state, poll_outcome_t outcome,
-                         const module_counters_t *counters, long long now)
+static void observe_poll(kstate_t *state, poll_outcome_t outcome, const module_counters_t *counters,
+                         long long now)
 {
 	if (outcome == POLL_STALLED) {
 		if (state->stalled_since == 0) {
@@ -399,7 +388,7 @@ static void observe_poll(knot_state_t *state, poll_outcome_t outcome,
 /*** Conditions. ***/
 
 /*! \brief Hands the current state to the emitter for GetState. */
-static void publish(knot_state_t *state)
+static void publish(kstate_t *state)
 {
 	mecdns_signals_zone_t zones[state->zone_count + 1];
 	for (size_t i = 0; i < state->zone_count; i++) {
@@ -424,7 +413,7 @@ static void publish(knot_state_t *state)
 
 /*! \brief Signals zone readiness and serial changes; drops zones nobody
  *         expects any more. */
-static void evaluate_zones(knot_state_t *state)
+static void evaluate_zones(kstate_t *state)
 {
 	size_t keep = 0;
 	for (size_t i = 0; i < state->zone_count; i++) {
@@ -460,7 +449,7 @@ static void evaluate_zones(knot_state_t *state)
 
 /*! \brief Whether the module lags: a generation older than max_lag is not
  *         reached (or its counter is missing), for another max_lag. */
-static bool module_lags(knot_state_t *state, long long now)
+static bool module_lags(kstate_t *state, long long now)
 {
 	bool behind = false;
 	if (state->module_found) {
@@ -481,7 +470,7 @@ static bool module_lags(knot_state_t *state, long long now)
 }
 
 /*! \brief The reason why not serving, for the log. */
-static void not_serving_reason(knot_state_t *state, bool lags, char *buf, size_t len)
+static void not_serving_reason(kstate_t *state, bool lags, char *buf, size_t len)
 {
 	if (!state->reachable) {
 		snprintf(buf, len, "knotd is not running (%s)", state->down_reason);
@@ -500,7 +489,7 @@ static void not_serving_reason(knot_state_t *state, bool lags, char *buf, size_t
 }
 
 /*! \brief Logs why knotd does not count as running, once per reason. */
-static void log_not_running(knot_state_t *state)
+static void log_not_running(kstate_t *state)
 {
 	char line[sizeof(state->logged_down)];
 	if (state->reachable) {
@@ -519,7 +508,7 @@ static void log_not_running(knot_state_t *state)
 }
 
 /*! \brief Turns the observations into conditions; signals each change. */
-static void evaluate(knot_state_t *state, long long now)
+static void evaluate(kstate_t *state, long long now)
 {
 	bool running = state->reachable && state->module_found;
 	if (state->reachable && !state->module_found && state->running &&
@@ -600,17 +589,17 @@ static void evaluate(knot_state_t *state, long long now)
 /*! \brief knotd's D-Bus events: stopped() counts at once; the rest, also
  *         cz.nic.knotd losing its owner (a crash: the poll then finds
  *         nobody listening on the control socket), asks for a poll now. */
-static void on_knot_event(const knot_event_t *event, void *ctx)
+static void on_knot_event(const kevent_t *event, void *ctx)
 {
-	knot_state_t *state = ctx;
+	kstate_t *state = ctx;
 	switch (event->kind) {
-	case KNOT_EVENT_STOPPED:
+	case KEVENT_STOPPED:
 		snprintf(state->down_reason, sizeof(state->down_reason), "knotd signalled stopped");
 		observe_down(state);
 		state->stalled_since = 0;
-		evaluate(state, now_ms());
+		evaluate(state, mecdns_now_ms());
 		break;
-	case KNOT_EVENT_ZONE_UPDATED:
+	case KEVENT_ZONE_UPDATED:
 		state_log(state, LOG_DEBUG, "knotd: zone %s updated to serial %" PRIu32,
 		          event->zone, event->serial);
 		break;
@@ -621,17 +610,17 @@ static void on_knot_event(const knot_event_t *event, void *ctx)
 }
 
 /*! \brief Sleeps until the next poll, an event, or stop. */
-static void wait_for_work(knot_state_t *state)
+static void wait_for_work(kstate_t *state)
 {
-	long long wait = state->next_poll_ms - now_ms();
+	long long wait = state->next_poll_ms - mecdns_now_ms();
 	int timeout = state->poll_now ? 0 : (wait < 0 ? 0 : (int)wait);
-	int events_timeout = knot_events_timeout_ms(state->events);
+	int events_timeout = kevents_timeout_ms(state->events);
 	if (events_timeout >= 0 && events_timeout < timeout) {
 		timeout = events_timeout;
 	}
 	struct pollfd fds[2] = { { .fd = state->wake_fd, .events = POLLIN } };
 	nfds_t nfds = 1;
-	int events_fd = knot_events_fd(state->events);
+	int events_fd = kevents_fd(state->events);
 	if (events_fd >= 0) {
 		fds[nfds++] = (struct pollfd){ .fd = events_fd, .events = POLLIN };
 	}
@@ -643,15 +632,15 @@ static void wait_for_work(knot_state_t *state)
 
 static void *state_thread(void *arg)
 {
-	knot_state_t *state = arg;
+	kstate_t *state = arg;
 	while (!atomic_load(&state->stopping)) {
-		knot_events_process(state->events, on_knot_event, state);
-		long long now = now_ms();
+		kevents_process(state->events, on_knot_event, state);
+		long long now = mecdns_now_ms();
 		if (state->poll_now || now >= state->next_poll_ms) {
 			state->poll_now = false;
 			module_counters_t counters = { 0 };
 			poll_outcome_t outcome = poll_knotd(state, &counters);
-			now = now_ms();
+			now = mecdns_now_ms();
 			state->next_poll_ms = now + state->poll_ms;
 			observe_database(state, now);
 			observe_poll(state, outcome, &counters, now);
@@ -665,9 +654,9 @@ static void *state_thread(void *arg)
 
 /*** API. ***/
 
-static void state_free(knot_state_t *state)
+static void state_free(kstate_t *state)
 {
-	knot_events_free(state->events);
+	kevents_free(state->events);
 	if (state->wake_fd >= 0) {
 		close(state->wake_fd);
 	}
@@ -682,17 +671,17 @@ static void state_free(knot_state_t *state)
 /*! \brief Events listener's log lines go to ours. */
 static void events_log(int priority, const char *msg, void *ctx)
 {
-	knot_state_t *state = ctx;
+	kstate_t *state = ctx;
 	state_log(state, priority, "%s", msg);
 }
 
-knot_state_t *knot_state_start(const knot_state_config_t *config, char *err, size_t err_len)
+kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len)
 {
 	if (config == NULL || config->socket == NULL) {
 		snprintf(err, err_len, "knot state: no control socket configured");
 		return NULL;
 	}
-	knot_state_t *state = calloc(1, sizeof(*state));
+	kstate_t *state = calloc(1, sizeof(*state));
 	if (state == NULL || (state->socket = strdup(config->socket)) == NULL) {
 		free(state);
 		snprintf(err, err_len, "knot state: out of memory");
@@ -729,7 +718,7 @@ knot_state_t *knot_state_start(const knot_state_config_t *config, char *err, siz
 		zone->synced = true;
 	}
 	err[0] = '\0';
-	state->events = knot_events_new(config->knot_dbus, 1000, events_log, state, err, err_len);
+	state->events = kevents_new(config->knot_dbus, 1000, events_log, state, err, err_len);
 	if (state->events == NULL && err[0] != '\0') {
 		state_free(state);
 		return NULL;
@@ -750,12 +739,12 @@ knot_state_t *knot_state_start(const knot_state_config_t *config, char *err, siz
 	return state;
 }
 
-bool knot_state_serving(knot_state_t *state)
+bool kstate_serving(kstate_t *state)
 {
 	return state != NULL && atomic_load(&state->serving_shared);
 }
 
-void knot_state_stop(knot_state_t *state)
+void kstate_stop(kstate_t *state)
 {
 	if (state == NULL) {
 		return;
