@@ -243,3 +243,33 @@ bool mecdns_config_apply_options(int argc, char *argv[], const char *short_optio
 	}
 	return true;
 }
+
+char *mecdns_read_text_file(const char *path, const char *what, size_t *size, char *err,
+                            size_t err_len)
+{
+	FILE *file = fopen(path, "r");
+	if (file == NULL) {
+		snprintf(err, err_len, "cannot open %s %s: %m", what, path);
+		return NULL;
+	}
+	char *text = NULL;
+	*size = 0;
+	FILE *mem = open_memstream(&text, size);
+	char buf[4096];
+	size_t got;
+	bool ok = mem != NULL;
+	while (ok && (got = fread(buf, 1, sizeof(buf), file)) > 0) {
+		ok = fwrite(buf, 1, got, mem) == got;
+	}
+	ok = ok && !ferror(file);
+	fclose(file);
+	if (mem != NULL) {
+		ok = fclose(mem) == 0 && ok;
+	}
+	if (!ok || text == NULL) {
+		free(text);
+		snprintf(err, err_len, "cannot read %s %s", what, path);
+		return NULL;
+	}
+	return text;
+}

@@ -30,6 +30,16 @@ bool mecdns_config_read_file(const char *path, const char *section, mecdns_confi
                              void *ctx, char *err, size_t err_len);
 
 /*! \brief Replaces *dst by a copy of value; false when out of memory. */
+/*!
+ * \brief Reads a whole file (a token list, a PEM file) into a malloc'd,
+ *        NUL-terminated string.
+ *
+ * \param what  Names the file in messages ("token file", "tls-cert").
+ * \return The text (its length in *size), or NULL with a message in err.
+ */
+char *mecdns_read_text_file(const char *path, const char *what, size_t *size, char *err,
+                            size_t err_len);
+
 bool mecdns_config_set_string(char **dst, const char *value);
 
 /*! \brief Parses an unsigned decimal number within [min, max]. */

@@ -8,3 +8,6 @@ noinst_LTLIBRARIES += common/libmecdns-bus.la
 common_libmecdns_bus_la_SOURCES = common/bus.c common/bus.h
 common_libmecdns_bus_la_CFLAGS = $(AM_CFLAGS) $(dbus_CFLAGS)
 common_libmecdns_bus_la_LIBADD = $(dbus_LIBS)
+
+# Header-only pieces: the monotonic clock and the error-message convention.
+noinst_HEADERS += common/clock.h common/error.h

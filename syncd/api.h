@@ -93,6 +93,11 @@ cJSON *api_parse_body(const syncd_request_t *req, syncd_response_t *resp);
 bool api_check_id(const char *id, const char *what, const syncd_request_t *req,
                   syncd_response_t *resp);
 
+/*! \brief Checks the path ids of a rule route (params[0] app, params[1]
+ *         rule) and names the rule in what for messages; false with a 400
+ *         problem in resp. */
+bool api_rule_path(const syncd_request_t *req, syncd_response_t *resp, char *what, size_t what_len);
+
 /*! \brief Tells the signal emitter that a write committed. */
 void api_committed(syncd_ctx_t *ctx);
 

@@ -90,18 +90,34 @@ void api_mm5_delete_app(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 	syncd_response_generation(resp, generation);
 }
 
-/*! \brief One read-merge-write round of a partial PUT. */
+/*!
+ * \brief One read-merge-write round of a partial PUT: the one read of the
+ *        rule serves the If-Match check and the merge.
+ *
+ * \param if_match  The If-Match header or NULL (then the version read is
+ *                  expected, and a change in between answers STALE).
+ */
 static mecdns_store_status_t merge_once(syncd_ctx_t *ctx, const syncd_request_t *req,
-                                        const cJSON *json, uint64_t if_match_version,
+                                        const cJSON *json, const char *if_match, const char *what,
                                         mecdns_rule_t *stored, syncd_response_t *resp,
                                         bool *answered)
 {
-	const char *app = req->params[0];
-	const char *id = req->params[1];
 	mecdns_rule_t rule = { 0 };
-	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &rule);
+	mecdns_store_status_t status =
+	    mecdns_store_rule_get(ctx->store, req->params[0], req->params[1], &rule);
 	if (status != MECDNS_STORE_OK) {
 		return status;
+	}
+	uint64_t expected = rule.version;
+	if (if_match != NULL) {
+		expected = syncd_if_match_version(if_match, rule.version);
+		if (expected == UINT64_MAX) {
+			syncd_problemf(resp, 412, req->path,
+			               "If-Match %s does not match the ETag of %s", if_match, what);
+			*answered = true;
+			mecdns_rule_clear(&rule);
+			return MECDNS_STORE_CONFLICT;
+		}
 	}
 	char err[512];
 	if (!syncd_rule_from_json(json, SYNCD_RULE_MERGE, &rule, err, sizeof(err))) {
@@ -110,7 +126,6 @@ static mecdns_store_status_t merge_once(syncd_ctx_t *ctx, const syncd_request_t 
 		mecdns_rule_clear(&rule);
 		return MECDNS_STORE_INVALID;
 	}
-	uint64_t expected = if_match_version != 0 ? if_match_version : rule.version;
 	status = mecdns_store_rule_update(ctx->store, &rule, expected, stored);
 	mecdns_rule_clear(&rule);
 	return status;
@@ -118,14 +133,10 @@ static mecdns_store_status_t merge_once(syncd_ctx_t *ctx, const syncd_request_t 
 
 void api_mm5_update(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
-	const char *app = req->params[0];
-	const char *id = req->params[1];
-	if (!api_check_id(app, "appInstanceId", req, resp) ||
-	    !api_check_id(id, "dnsRuleId", req, resp)) {
+	char what[600];
+	if (!api_rule_path(req, resp, what, sizeof(what))) {
 		return;
 	}
-	char what[600];
-	snprintf(what, sizeof(what), "DNS rule %s of application instance %s", id, app);
 	cJSON *json = api_parse_body(req, resp);
 	if (json == NULL) {
 		return;
@@ -135,18 +146,14 @@ void api_mm5_update(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 		cJSON_Delete(json);
 		return;
 	}
-	uint64_t if_match_version = 0;
-	if (!api_rule_expected_version(ctx, req, app, id, what, &if_match_version, resp)) {
-		cJSON_Delete(json);
-		return;
-	}
+	const char *if_match = syncd_request_header(req, "If-Match");
 
 	mecdns_rule_t stored = { 0 };
 	mecdns_store_status_t status = MECDNS_STORE_STALE;
 	bool answered = false;
 	for (int attempt = 0; attempt < MERGE_ATTEMPTS && status == MECDNS_STORE_STALE; attempt++) {
-		status = merge_once(ctx, req, json, if_match_version, &stored, resp, &answered);
-		if (if_match_version != 0) {
+		status = merge_once(ctx, req, json, if_match, what, &stored, resp, &answered);
+		if (if_match != NULL) {
 			break; /* The client's own precondition: no retry. */
 		}
 	}
@@ -154,7 +161,7 @@ void api_mm5_update(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 	if (answered) {
 		return;
 	}
-	if (status == MECDNS_STORE_STALE && if_match_version == 0) {
+	if (status == MECDNS_STORE_STALE && if_match == NULL) {
 		syncd_problemf(resp, 409, req->path,
 		               "%s kept changing during the update; try again", what);
 		return;
@@ -173,12 +180,10 @@ void api_mm5_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 {
 	const char *app = req->params[0];
 	const char *id = req->params[1];
-	if (!api_check_id(app, "appInstanceId", req, resp) ||
-	    !api_check_id(id, "dnsRuleId", req, resp)) {
+	char what[600];
+	if (!api_rule_path(req, resp, what, sizeof(what))) {
 		return;
 	}
-	char what[600];
-	snprintf(what, sizeof(what), "DNS rule %s of application instance %s", id, app);
 	uint64_t expected = 0;
 	if (!api_rule_expected_version(ctx, req, app, id, what, &expected, resp)) {
 		return;

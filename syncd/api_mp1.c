@@ -61,42 +61,14 @@ void api_rule_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t
 	mecdns_rule_clear(&rule);
 }
 
-bool api_rule_expected_version(syncd_ctx_t *ctx, const syncd_request_t *req, const char *app,
-                               const char *id, const char *what, uint64_t *expected,
-                               syncd_response_t *resp)
-{
-	*expected = 0;
-	const char *if_match = syncd_request_header(req, "If-Match");
-	if (if_match == NULL) {
-		return true;
-	}
-	mecdns_rule_t current = { 0 };
-	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &current);
-	if (status != MECDNS_STORE_OK) {
-		syncd_problem_store(resp, status, what, req->path);
-		return false;
-	}
-	uint64_t version = syncd_if_match_version(if_match, current.version);
-	mecdns_rule_clear(&current);
-	if (version == UINT64_MAX) {
-		syncd_problemf(resp, 412, req->path, "If-Match %s does not match the ETag of %s",
-		               if_match, what);
-		return false;
-	}
-	*expected = version;
-	return true;
-}
-
 void api_mp1_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
 	const char *app = req->params[0];
 	const char *id = req->params[1];
-	if (!api_check_id(app, "appInstanceId", req, resp) ||
-	    !api_check_id(id, "dnsRuleId", req, resp)) {
+	char what[600];
+	if (!api_rule_path(req, resp, what, sizeof(what))) {
 		return;
 	}
-	char what[600];
-	snprintf(what, sizeof(what), "DNS rule %s of application instance %s", id, app);
 
 	cJSON *json = api_parse_body(req, resp);
 	if (json == NULL) {

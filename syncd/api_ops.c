@@ -53,6 +53,44 @@ bool api_check_id(const char *id, const char *what, const syncd_request_t *req,
 	return true;
 }
 
+bool api_rule_path(const syncd_request_t *req, syncd_response_t *resp, char *what, size_t what_len)
+{
+	const char *app = req->params[0];
+	const char *id = req->params[1];
+	if (!api_check_id(app, "appInstanceId", req, resp) ||
+	    !api_check_id(id, "dnsRuleId", req, resp)) {
+		return false;
+	}
+	snprintf(what, what_len, "DNS rule %s of application instance %s", id, app);
+	return true;
+}
+
+bool api_rule_expected_version(syncd_ctx_t *ctx, const syncd_request_t *req, const char *app,
+                               const char *id, const char *what, uint64_t *expected,
+                               syncd_response_t *resp)
+{
+	*expected = 0;
+	const char *if_match = syncd_request_header(req, "If-Match");
+	if (if_match == NULL) {
+		return true;
+	}
+	mecdns_rule_t current = { 0 };
+	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &current);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, what, req->path);
+		return false;
+	}
+	uint64_t version = syncd_if_match_version(if_match, current.version);
+	mecdns_rule_clear(&current);
+	if (version == UINT64_MAX) {
+		syncd_problemf(resp, 412, req->path, "If-Match %s does not match the ETag of %s",
+		               if_match, what);
+		return false;
+	}
+	*expected = version;
+	return true;
+}
+
 void api_committed(syncd_ctx_t *ctx)
 {
 	if (ctx->signals != NULL) {

@@ -11,6 +11,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "common/config_file.h"
 #include "syncd/auth.h"
 #include "syncd/validate.h"
 
@@ -223,28 +224,9 @@ fail:
 
 syncd_auth_t *syncd_auth_load(const char *path, char *err, size_t err_len)
 {
-	FILE *file = fopen(path, "r");
-	if (file == NULL) {
-		snprintf(err, err_len, "cannot open token file %s: %m", path);
-		return NULL;
-	}
-	char *text = NULL;
 	size_t size = 0;
-	FILE *mem = open_memstream(&text, &size);
-	char buf[4096];
-	size_t got = 0;
-	bool ok = mem != NULL;
-	while (ok && (got = fread(buf, 1, sizeof(buf), file)) > 0) {
-		ok = fwrite(buf, 1, got, mem) == got;
-	}
-	ok = ok && !ferror(file);
-	fclose(file);
-	if (mem != NULL) {
-		fclose(mem);
-	}
-	if (!ok) {
-		free(text);
-		snprintf(err, err_len, "cannot read token file %s", path);
+	char *text = mecdns_read_text_file(path, "token file", &size, err, err_len);
+	if (text == NULL) {
 		return NULL;
 	}
 	syncd_auth_t *auth = syncd_auth_parse(text, path, err, err_len);

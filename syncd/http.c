@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/config_file.h"
 #include "syncd/http.h"
 #include "common/log.h"
 #include "syncd/problem.h"
@@ -420,28 +421,14 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 /*! \brief Reads a whole (PEM) file into a malloc'd string. */
 static char *read_pem(const char *path, const char *what, char *err, size_t err_len)
 {
-	FILE *file = fopen(path, "r");
-	if (file == NULL) {
-		snprintf(err, err_len, "cannot open %s %s: %m", what, path);
+	size_t size = 0;
+	char *text = mecdns_read_text_file(path, what, &size, err, err_len);
+	if (text == NULL) {
 		return NULL;
 	}
-	char *text = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&text, &size);
-	char buf[4096];
-	size_t got;
-	bool ok = mem != NULL;
-	while (ok && (got = fread(buf, 1, sizeof(buf), file)) > 0) {
-		ok = fwrite(buf, 1, got, mem) == got;
-	}
-	ok = ok && !ferror(file);
-	fclose(file);
-	if (mem != NULL) {
-		fclose(mem);
-	}
-	if (!ok || text == NULL || size == 0) {
+	if (size == 0) {
 		free(text);
-		snprintf(err, err_len, "cannot read %s %s (empty or unreadable)", what, path);
+		snprintf(err, err_len, "%s %s is empty", what, path);
 		return NULL;
 	}
 	return text;

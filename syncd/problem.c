@@ -72,26 +72,12 @@ cJSON *syncd_problem_json(int status, const char *detail, const char *instance)
 
 void syncd_problem(syncd_response_t *resp, int status, const char *detail, const char *instance)
 {
-	/* Keep headers such as Allow; drop any body, ETag and Location. */
-	free(resp->body);
-	free(resp->etag);
-	free(resp->location);
-	resp->body = NULL;
-	resp->etag = NULL;
-	resp->location = NULL;
-	resp->body_len = 0;
-	resp->status = status;
-	resp->content_type = NULL;
-
+	/* Keeps headers such as Allow. Out of memory (text NULL): the status
+	 * alone still tells the truth. */
 	cJSON *json = syncd_problem_json(status, detail, instance);
 	char *text = json != NULL ? cJSON_PrintUnformatted(json) : NULL;
 	cJSON_Delete(json);
-	if (text == NULL) {
-		return; /* Out of memory: the status alone still tells the truth. */
-	}
-	resp->content_type = SYNCD_PROBLEM_CONTENT_TYPE;
-	resp->body = text;
-	resp->body_len = strlen(text);
+	syncd_response_body(resp, status, SYNCD_PROBLEM_CONTENT_TYPE, text);
 }
 
 void syncd_problemf(syncd_response_t *resp, int status, const char *instance, const char *fmt, ...)

@@ -9,35 +9,27 @@
 #include <libknot/libknot.h>
 #include <libzscanner/scanner.h>
 
+#include "common/error.h"
 #include "syncd/rdata.h"
 
 /*! Longest presentation text we accept for one record data. */
 #define RDATA_TEXT_MAX 65535
 
-/*! \brief Writes a formatted message into err and returns false. */
-#define FAIL(err, err_len, ...)                                                                    \
-	do {                                                                                       \
-		if ((err) != NULL && (err_len) > 0) {                                              \
-			snprintf((err), (err_len), __VA_ARGS__);                                   \
-		}                                                                                  \
-		return false;                                                                      \
-	} while (0)
-
 bool syncd_rrtype_parse(const char *text, uint16_t *type, char *err, size_t err_len)
 {
 	uint16_t code = 0;
 	if (text == NULL || *text == '\0' || knot_rrtype_from_string(text, &code) != 0) {
-		FAIL(err, err_len, "type \"%s\" is not a DNS record type",
-		     text != NULL ? text : "");
+		MECDNS_FAIL(err, err_len, "type \"%s\" is not a DNS record type",
+		            text != NULL ? text : "");
 	}
 	if (knot_rrtype_is_metatype(code) || knot_rrtype_is_dnssec(code) ||
 	    code == KNOT_RRTYPE_SOA || code == KNOT_RRTYPE_NS || code == KNOT_RRTYPE_DNAME ||
 	    code == KNOT_RRTYPE_CDS || code == KNOT_RRTYPE_CDNSKEY || code == KNOT_RRTYPE_KEY ||
 	    code == KNOT_RRTYPE_SIG || code == 0) {
-		FAIL(err, err_len,
-		     "type %s cannot be served by mecdns (meta, DNSSEC and zone structure "
-		     "types are left to the zone)",
-		     text);
+		MECDNS_FAIL(err, err_len,
+		            "type %s cannot be served by mecdns (meta, DNSSEC and zone structure "
+		            "types are left to the zone)",
+		            text);
 	}
 	*type = code;
 	return true;
@@ -53,7 +45,7 @@ void syncd_rrtype_name(uint16_t type, char *out, size_t out_len)
 bool syncd_rrclass_valid(const char *text, char *err, size_t err_len)
 {
 	if (text == NULL || strcasecmp(text, "IN") != 0) {
-		FAIL(err, err_len, "class must be \"IN\"");
+		MECDNS_FAIL(err, err_len, "class must be \"IN\"");
 	}
 	return true;
 }
@@ -106,11 +98,11 @@ bool syncd_rdata_parse(const char *owner, uint16_t type, const char *text, uint8
 	*wire = NULL;
 	*canonical = NULL;
 	if (text == NULL || *text == '\0') {
-		FAIL(err, err_len, "record data must not be empty");
+		MECDNS_FAIL(err, err_len, "record data must not be empty");
 	}
 	if (strlen(text) > RDATA_TEXT_MAX || !one_line(text)) {
-		FAIL(err, err_len, "record data must be one line of at most %d characters",
-		     RDATA_TEXT_MAX);
+		MECDNS_FAIL(err, err_len, "record data must be one line of at most %d characters",
+		            RDATA_TEXT_MAX);
 	}
 
 	char type_name[32];
@@ -118,13 +110,13 @@ bool syncd_rdata_parse(const char *owner, uint16_t type, const char *text, uint8
 	char *line = NULL;
 	int line_len = asprintf(&line, "%s 0 IN %s %s\n", owner, type_name, text);
 	if (line_len < 0) {
-		FAIL(err, err_len, "out of memory");
+		MECDNS_FAIL(err, err_len, "out of memory");
 	}
 
 	zs_scanner_t *scanner = malloc(sizeof(*scanner));
 	if (scanner == NULL) {
 		free(line);
-		FAIL(err, err_len, "out of memory");
+		MECDNS_FAIL(err, err_len, "out of memory");
 	}
 	bool ok = false;
 	if (zs_init(scanner, ".", KNOT_CLASS_IN, 0) != 0 ||

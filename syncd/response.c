@@ -4,15 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "syncd/problem.h"
 #include "syncd/response.h"
+
+void syncd_response_body(syncd_response_t *resp, int status, const char *content_type, char *body)
+{
+	free(resp->body);
+	free(resp->etag);
+	free(resp->location);
+	resp->etag = NULL;
+	resp->location = NULL;
+	resp->status = status;
+	resp->body = body;
+	resp->body_len = body != NULL ? strlen(body) : 0;
+	resp->content_type = body != NULL ? content_type : NULL;
+}
 
 int syncd_response_json(syncd_response_t *resp, int status, cJSON *json)
 {
 	char *text = json != NULL ? cJSON_PrintUnformatted(json) : NULL;
 	cJSON_Delete(json);
 	if (text == NULL) {
-		syncd_problem(resp, 500, "out of memory while formatting the answer", NULL);
+		syncd_response_body(resp, 500, NULL, NULL); /* Out of memory. */
 		return -1;
 	}
 	syncd_response_clear(resp);
@@ -28,7 +40,7 @@ int syncd_response_text(syncd_response_t *resp, int status, const char *content_
 {
 	char *copy = malloc(len + 1);
 	if (copy == NULL) {
-		syncd_problem(resp, 500, "out of memory", NULL);
+		syncd_response_body(resp, 500, NULL, NULL); /* Out of memory. */
 		return -1;
 	}
 	memcpy(copy, text, len);

@@ -32,11 +32,16 @@ typedef struct {
 	                           or the one a read was read at. */
 } syncd_response_t;
 
+/*! \brief Replaces body, ETag and Location (other headers such as Allow
+ *         stay) by body, which the response takes; NULL: status only. */
+void syncd_response_body(syncd_response_t *resp, int status, const char *content_type, char *body);
+
 /*! \brief Sets a JSON body (application/json) from json, which is deleted.
- *         Returns 0, or -1 (500 problem set instead) when printing fails. */
+ *         Returns 0, or -1 (a bare 500 instead) when out of memory. */
 int syncd_response_json(syncd_response_t *resp, int status, cJSON *json);
 
-/*! \brief Sets a body that is a copy of text with the given content type. */
+/*! \brief Sets a body that is a copy of text with the given content type;
+ *         -1 (a bare 500 instead) when out of memory. */
 int syncd_response_text(syncd_response_t *resp, int status, const char *content_type,
                         const char *text, size_t len);
 

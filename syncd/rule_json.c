@@ -21,32 +21,11 @@ static bool fail(char *err, size_t err_len, const char *fmt, const char *member)
 }
 
 /*!
- * \brief Reads an optional string member into *dst (replacing it).
- * \return 1 when present, 0 when absent, -1 on a type error or ENOMEM.
+ * \brief Finds an optional string member; *value points into json.
+ * \return 1 when present, 0 when absent, -1 when it is not a string.
  */
-static int take_string(const cJSON *json, const char *name, char **dst, char *err, size_t err_len)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, name);
-	if (item == NULL) {
-		return 0;
-	}
-	if (!cJSON_IsString(item) || item->valuestring == NULL) {
-		fail(err, err_len, "%s must be a string", name);
-		return -1;
-	}
-	char *copy = strdup(item->valuestring);
-	if (copy == NULL) {
-		fail(err, err_len, "out of memory reading %s", name);
-		return -1;
-	}
-	free(*dst);
-	*dst = copy;
-	return 1;
-}
-
-/*! \brief Reads the string of an enum member into a stack buffer (or ""). */
-static int peek_enum(const cJSON *json, const char *name, const char **value, char *err,
-                     size_t err_len)
+static int peek_string(const cJSON *json, const char *name, const char **value, char *err,
+                       size_t err_len)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, name);
 	if (item == NULL) {
@@ -57,6 +36,27 @@ static int peek_enum(const cJSON *json, const char *name, const char **value, ch
 		return -1;
 	}
 	*value = item->valuestring;
+	return 1;
+}
+
+/*!
+ * \brief Reads an optional string member into *dst (replacing it).
+ * \return 1 when present, 0 when absent, -1 on a type error or ENOMEM.
+ */
+static int take_string(const cJSON *json, const char *name, char **dst, char *err, size_t err_len)
+{
+	const char *value = NULL;
+	int present = peek_string(json, name, &value, err, err_len);
+	if (present <= 0) {
+		return present;
+	}
+	char *copy = strdup(value);
+	if (copy == NULL) {
+		fail(err, err_len, "out of memory reading %s", name);
+		return -1;
+	}
+	free(*dst);
+	*dst = copy;
 	return 1;
 }
 
@@ -123,7 +123,7 @@ bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule
 	}
 
 	const char *text = NULL;
-	present = peek_enum(json, "ipAddressType", &text, err, err_len);
+	present = peek_string(json, "ipAddressType", &text, err, err_len);
 	if (present < 0) {
 		return false;
 	}
@@ -149,7 +149,7 @@ bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule
 		return false;
 	}
 
-	present = peek_enum(json, "state", &text, err, err_len);
+	present = peek_string(json, "state", &text, err, err_len);
 	if (present < 0) {
 		return false;
 	}

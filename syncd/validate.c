@@ -7,16 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "syncd/validate.h"
-
-/*! \brief Writes a formatted message into err if there is room for one. */
-#define FAIL(err, err_len, ...)                                                                    \
-	do {                                                                                       \
-		if ((err) != NULL && (err_len) > 0) {                                              \
-			snprintf((err), (err_len), __VA_ARGS__);                                   \
-		}                                                                                  \
-		return false;                                                                      \
-	} while (0)
 
 /*! \brief Whether c is an RFC 3986 unreserved character. */
 static bool id_char_ok(char c)
@@ -28,19 +20,20 @@ static bool id_char_ok(char c)
 bool syncd_valid_id(const char *id, const char *what, char *err, size_t err_len)
 {
 	if (id == NULL || *id == '\0') {
-		FAIL(err, err_len, "%s must not be empty", what);
+		MECDNS_FAIL(err, err_len, "%s must not be empty", what);
 	}
 	size_t len = strlen(id);
 	if (len > SYNCD_ID_MAX) {
-		FAIL(err, err_len, "%s is longer than %d characters", what, SYNCD_ID_MAX);
+		MECDNS_FAIL(err, err_len, "%s is longer than %d characters", what, SYNCD_ID_MAX);
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (!id_char_ok(id[i])) {
-			FAIL(err, err_len, "%s may contain only letters, digits and '-._~'", what);
+			MECDNS_FAIL(err, err_len, "%s may contain only letters, digits and '-._~'",
+			            what);
 		}
 	}
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0) {
-		FAIL(err, err_len, "%s must not be '.' or '..'", what);
+		MECDNS_FAIL(err, err_len, "%s must not be '.' or '..'", what);
 	}
 	return true;
 }
@@ -49,10 +42,11 @@ bool syncd_valid_fqdn(const char *name, const char *what, char *err, size_t err_
 {
 	char *canonical = mecdns_canonical_name(name);
 	if (canonical == NULL) {
-		FAIL(err, err_len,
-		     "%s is not a valid domain name (labels of 1-63 letters, digits, '-' or '_', "
-		     "at most 253 characters)",
-		     what);
+		MECDNS_FAIL(
+		    err, err_len,
+		    "%s is not a valid domain name (labels of 1-63 letters, digits, '-' or '_', "
+		    "at most 253 characters)",
+		    what);
 	}
 	free(canonical);
 	return true;
@@ -68,7 +62,7 @@ bool syncd_parse_ip_type(const char *text, mecdns_ip_type_t *type, char *err, si
 		*type = MECDNS_IP_V6;
 		return true;
 	}
-	FAIL(err, err_len, "ipAddressType must be \"IP_V4\" or \"IP_V6\"");
+	MECDNS_FAIL(err, err_len, "ipAddressType must be \"IP_V4\" or \"IP_V6\"");
 }
 
 const char *syncd_ip_type_name(mecdns_ip_type_t type)
@@ -85,14 +79,15 @@ bool syncd_parse_ip(const char *text, mecdns_ip_type_t type, char *out, size_t o
 	if (text == NULL || inet_pton(family, text, buf) != 1) {
 		int other = family == AF_INET ? AF_INET6 : AF_INET;
 		if (text != NULL && inet_pton(other, text, buf) == 1) {
-			FAIL(err, err_len, "ipAddress is an %s address but ipAddressType is %s",
-			     other == AF_INET ? "IPv4" : "IPv6", syncd_ip_type_name(type));
+			MECDNS_FAIL(err, err_len,
+			            "ipAddress is an %s address but ipAddressType is %s",
+			            other == AF_INET ? "IPv4" : "IPv6", syncd_ip_type_name(type));
 		}
-		FAIL(err, err_len, "ipAddress is not a valid %s address",
-		     family == AF_INET ? "IPv4" : "IPv6");
+		MECDNS_FAIL(err, err_len, "ipAddress is not a valid %s address",
+		            family == AF_INET ? "IPv4" : "IPv6");
 	}
 	if (inet_ntop(family, buf, out, out_len) == NULL) {
-		FAIL(err, err_len, "ipAddress cannot be formatted");
+		MECDNS_FAIL(err, err_len, "ipAddress cannot be formatted");
 	}
 	return true;
 }
@@ -107,7 +102,7 @@ bool syncd_parse_state(const char *text, bool *active, char *err, size_t err_len
 		*active = false;
 		return true;
 	}
-	FAIL(err, err_len, "state must be \"ACTIVE\" or \"INACTIVE\"");
+	MECDNS_FAIL(err, err_len, "state must be \"ACTIVE\" or \"INACTIVE\"");
 }
 
 const char *syncd_state_name(bool active)
@@ -119,7 +114,7 @@ bool syncd_valid_ttl(double value, char *err, size_t err_len)
 {
 	if (!isfinite(value) || value < 0 || value > (double)SYNCD_TTL_MAX ||
 	    floor(value) != value) {
-		FAIL(err, err_len, "ttl must be an integer from 0 to %lld", SYNCD_TTL_MAX);
+		MECDNS_FAIL(err, err_len, "ttl must be an integer from 0 to %lld", SYNCD_TTL_MAX);
 	}
 	return true;
 }
