@@ -9,5 +9,19 @@ common_libmecdns_bus_la_SOURCES = common/bus.c common/bus.h
 common_libmecdns_bus_la_CFLAGS = $(AM_CFLAGS) $(dbus_CFLAGS)
 common_libmecdns_bus_la_LIBADD = $(dbus_LIBS)
 
+# libmecdns-answer.la: the answer rules (answer.h: types served, CNAME and
+# TTL precedence, name-in-zone) for the module, the store, the API, zone
+# sync and mecdns-db. No dependencies, so every part can link it.
+noinst_LTLIBRARIES += common/libmecdns-answer.la
+common_libmecdns_answer_la_SOURCES = common/answer.c common/answer.h
+
+# libmecdns-rdata.la: record data, presentation <-> wire (libzscanner), for
+# the rrecord API, zone sync and mecdns-db, which reads record text exactly
+# as the API does without linking the daemon's JSON and TLS libraries.
+noinst_LTLIBRARIES += common/libmecdns-rdata.la
+common_libmecdns_rdata_la_SOURCES = common/rdata.c common/rdata.h
+common_libmecdns_rdata_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS) $(libzscanner_CFLAGS)
+common_libmecdns_rdata_la_LIBADD = common/libmecdns-answer.la $(libzscanner_LIBS) $(libknot_LIBS)
+
 # Header-only pieces: the monotonic clock and the error-message convention.
 noinst_HEADERS += common/clock.h common/error.h

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  libFuzzer target: syncd/rdata.c, record data presentation -> wire.
+/*  libFuzzer target: common/rdata.c, record data presentation -> wire.
  *
  *  Input: "<type>\n<record data>" (no newline: the whole input is the type).
- *  The type goes through syncd_rrtype_parse() (and syncd_rrclass_valid(),
- *  syncd_rrtype_name()); if accepted, the data through syncd_rdata_parse()
+ *  The type goes through mecdns_rrtype_parse() (and mecdns_rrclass_valid(),
+ *  mecdns_rrtype_name()); if accepted, the data through mecdns_rdata_parse()
  *  for a fixed owner. Properties checked besides memory safety: the type
  *  name round-trips, and an accepted record's canonical text parses again
  *  to the same wire and the same canonical text.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "syncd/rdata.h"
+#include "common/rdata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,17 +37,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *type_text = input;
 
 	char err[256];
-	(void)syncd_rrclass_valid(type_text, err, sizeof(err));
+	(void)mecdns_rrclass_valid(type_text, err, sizeof(err));
 
 	uint16_t type = 0;
-	if (!syncd_rrtype_parse(type_text, &type, err, sizeof(err))) {
+	if (!mecdns_rrtype_parse(type_text, &type, err, sizeof(err))) {
 		free(input);
 		return 0;
 	}
 	char name[32];
-	syncd_rrtype_name(type, name, sizeof(name));
+	mecdns_rrtype_name(type, name, sizeof(name));
 	uint16_t again_type = 0;
-	if (!syncd_rrtype_parse(name, &again_type, err, sizeof(err)) || again_type != type) {
+	if (!mecdns_rrtype_parse(name, &again_type, err, sizeof(err)) || again_type != type) {
 		fprintf(stderr, "type %u -> \"%s\" does not parse back (%s)\n", type, name, err);
 		abort();
 	}
@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *wire = NULL;
 	uint16_t wire_len = 0;
 	char *canonical = NULL;
-	if (syncd_rdata_parse(OWNER, type, rdata, &wire, &wire_len, &canonical, err, sizeof(err))) {
+	if (mecdns_rdata_parse(OWNER, type, rdata, &wire, &wire_len, &canonical, err,
+	                       sizeof(err))) {
 		if (canonical == NULL) {
 			fprintf(stderr, "accepted without canonical text\n");
 			abort();
@@ -63,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t *wire2 = NULL;
 		uint16_t wire2_len = 0;
 		char *canonical2 = NULL;
-		if (!syncd_rdata_parse(OWNER, type, canonical, &wire2, &wire2_len, &canonical2, err,
-		                       sizeof(err))) {
+		if (!mecdns_rdata_parse(OWNER, type, canonical, &wire2, &wire2_len, &canonical2,
+		                        err, sizeof(err))) {
 			fprintf(stderr, "%s \"%s\": canonical \"%s\" refused: %s\n", name, rdata,
 			        canonical, err);
 			abort();

@@ -13,7 +13,7 @@ EXTRA_DIST += fuzz/README.md fuzz/corpus fuzz/run-fuzz.sh fuzz/ci.sh fuzz/refres
 if ENABLE_FUZZING
 noinst_PROGRAMS = $(FUZZ_TARGETS)
 
-fuzz_fuzz_rdata_SOURCES = fuzz/fuzz_rdata.c syncd/rdata.c syncd/rdata.h
+fuzz_fuzz_rdata_SOURCES = fuzz/fuzz_rdata.c common/rdata.c common/rdata.h common/answer.c
 fuzz_fuzz_rdata_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libknot_CFLAGS) $(libzscanner_CFLAGS)
 fuzz_fuzz_rdata_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rdata_LDADD = $(libzscanner_LIBS) $(libknot_LIBS)
@@ -24,7 +24,7 @@ fuzz_fuzz_rule_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS)
 fuzz_fuzz_rule_json_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rule_json_LDADD = $(libcjson_LIBS) -lm
 
-fuzz_fuzz_index_SOURCES = fuzz/fuzz_index.c module/index.c module/index.h
+fuzz_fuzz_index_SOURCES = fuzz/fuzz_index.c module/index.c module/index.h common/answer.c
 fuzz_fuzz_index_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libknot_CFLAGS)
 fuzz_fuzz_index_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_index_LDADD = $(libknot_LIBS)
@@ -38,7 +38,7 @@ fuzz_fuzz_canonical_name_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_mp1.c \
 	syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c syncd/metrics.c syncd/metrics.h \
 	syncd/limits.c syncd/limits.h syncd/auth.c syncd/auth.h syncd/problem.c syncd/problem.h \
-	syncd/rdata.c syncd/rdata.h syncd/response.c syncd/response.h syncd/rule_json.c \
+	common/rdata.c common/rdata.h common/answer.c syncd/response.c syncd/response.h syncd/rule_json.c \
 	syncd/rule_json.h syncd/validate.c syncd/validate.h common/log.c common/log.h \
 	store/store.c store/names.c store/store.h schema/schema.c schema/schema.h
 fuzz_fuzz_rest_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
@@ -49,7 +49,7 @@ fuzz_fuzz_rest_LDADD = $(libcjson_LIBS) $(libzscanner_LIBS) $(libknot_LIBS) $(gn
 
 # The module's refresher on a hostile database written with raw SQL
 # (fuzz_refresh.c includes module/refresh.c to drive it without its thread).
-fuzz_fuzz_refresh_SOURCES = fuzz/fuzz_refresh.c module/index.c module/index.h \
+fuzz_fuzz_refresh_SOURCES = fuzz/fuzz_refresh.c common/answer.c module/index.c module/index.h \
 	module/refresh.h schema/schema.c schema/schema.h
 EXTRA_fuzz_fuzz_refresh_SOURCES = module/refresh.c
 fuzz_fuzz_refresh_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libknot_CFLAGS) $(sqlite3_CFLAGS) \
@@ -59,7 +59,7 @@ fuzz_fuzz_refresh_LDADD = $(libknot_LIBS) $(sqlite3_LIBS) $(liburcu_LIBS)
 
 # The module's BEGIN hook on DNS messages; fuzz_query.c stands in for the
 # knotd functions the module calls (see its comment).
-fuzz_fuzz_query_SOURCES = fuzz/fuzz_query.c module/mecdns.c module/refresh.c \
+fuzz_fuzz_query_SOURCES = fuzz/fuzz_query.c module/mecdns.c module/refresh.c common/answer.c \
 	module/refresh.h module/index.c module/index.h schema/schema.c schema/schema.h
 fuzz_fuzz_query_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(knotd_CFLAGS) $(libknot_CFLAGS) \
 	$(sqlite3_CFLAGS) $(liburcu_CFLAGS) -pthread

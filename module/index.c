@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/answer.h"
 #include "module/index.h"
 
 /*! Hash bits consumed per trie level. */
@@ -889,10 +890,9 @@ static int owner_add_cname(mecdns_owner_t *entry, uint32_t ttl, const uint8_t *r
 
 	knot_rrset_t *cname = &entry->rrsets[0];
 	if (entry->cname) {
-		if (ttl < cname->ttl) {
-			cname->ttl = ttl;
-		}
-		if (knot_rdata_cmp(target, cname->rrs.rdata) >= 0) {
+		mecdns_answer_ttl_fold(&cname->ttl, ttl);
+		const knot_rdata_t *have = cname->rrs.rdata;
+		if (mecdns_cname_order(rdata, rdata_len, have->data, have->len) >= 0) {
 			return KNOT_EOK;
 		}
 	}
@@ -952,9 +952,7 @@ int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl, const u
 		}
 		return ret;
 	}
-	if (ttl < rrset->ttl) {
-		rrset->ttl = ttl;
-	}
+	mecdns_answer_ttl_fold(&rrset->ttl, ttl);
 	return KNOT_EOK;
 }
 

@@ -5,7 +5,7 @@
 noinst_LTLIBRARIES += module/libmecdns-index.la
 module_libmecdns_index_la_SOURCES = module/index.c module/index.h
 module_libmecdns_index_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS)
-module_libmecdns_index_la_LIBADD = $(libknot_LIBS)
+module_libmecdns_index_la_LIBADD = common/libmecdns-answer.la $(libknot_LIBS)
 
 # mod-mecdns: the query module knotd loads (mecdns.so) and its refresher.
 # The refresher is a convenience library so that tests/unit/test_refresh can

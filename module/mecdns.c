@@ -46,6 +46,7 @@
 #include <knot/module.h>
 #include <libknot/libknot.h>
 
+#include "common/answer.h"
 #include "module/index.h"
 #include "module/refresh.h"
 
@@ -203,28 +204,6 @@ static void sink_status(void *data, const mecdns_refresh_status_t *status)
 	knotd_mod_stats_store(ctx->mod, 0, CTR_RECORDS, 0, status->records);
 	knotd_mod_stats_store(ctx->mod, 0, CTR_REFRESH_ERRORS, 0, status->refresh_errors);
 	knotd_mod_stats_store(ctx->mod, 0, CTR_SKIPPED_ROWS, 0, status->skipped_rows);
-}
-
-/*! \brief Query types that always go to Knot: zone data, DNSSEC, meta. */
-static bool passes_through(uint16_t qtype)
-{
-	switch (qtype) {
-	case KNOT_RRTYPE_SOA:
-	case KNOT_RRTYPE_NS:
-	case KNOT_RRTYPE_DS:
-	case KNOT_RRTYPE_DNSKEY:
-	case KNOT_RRTYPE_RRSIG:
-	case KNOT_RRTYPE_NSEC:
-	case KNOT_RRTYPE_NSEC3:
-	case KNOT_RRTYPE_NSEC3PARAM:
-	case KNOT_RRTYPE_CDS:
-	case KNOT_RRTYPE_CDNSKEY:
-	case KNOT_RRTYPE_OPT:
-		return true;
-	default:
-		/* TKEY, TSIG, IXFR, AXFR, MAILB, MAILA; not ANY. */
-		return qtype >= 128 && qtype < KNOT_RRTYPE_ANY;
-	}
 }
 
 /*! \brief Marks the response as a final authoritative NOERROR answer. */
@@ -395,7 +374,7 @@ static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt, knotd_qd
 	if (qclass == KNOT_CLASS_CH && !ctx->zone_scope) {
 		return answer_probe(state, pkt, qdata, ctx);
 	}
-	if (qclass != KNOT_CLASS_IN || passes_through(knot_pkt_qtype(qdata->query))) {
+	if (qclass != KNOT_CLASS_IN || mecdns_qtype_passes(knot_pkt_qtype(qdata->query))) {
 		return state;
 	}
 	if (ctx->zone_scope && knot_dname_in_bailiwick(qname, knotd_mod_zone(mod)) < 0) {

@@ -52,6 +52,7 @@
 #include <sqlite3.h>
 #include <urcu.h>
 
+#include "common/answer.h"
 #include "module/refresh.h"
 #include "schema/schema.h"
 
@@ -203,35 +204,6 @@ int mecdns_owner_parse(const char *text, knot_dname_storage_t out)
 		return KNOT_EINVAL;
 	}
 	return KNOT_EOK;
-}
-
-bool mecdns_type_served(uint16_t type)
-{
-	switch (type) {
-	case 0:
-	/* Their queries pass through to Knot (zone data and DNSSEC). */
-	case KNOT_RRTYPE_SOA:
-	case KNOT_RRTYPE_NS:
-	case KNOT_RRTYPE_DS:
-	case KNOT_RRTYPE_DNSKEY:
-	case KNOT_RRTYPE_RRSIG:
-	case KNOT_RRTYPE_NSEC:
-	case KNOT_RRTYPE_NSEC3:
-	case KNOT_RRTYPE_NSEC3PARAM:
-	case KNOT_RRTYPE_CDS:
-	case KNOT_RRTYPE_CDNSKEY:
-	/* Would need processing mecdns does not do, or are obsolete DNSSEC. */
-	case KNOT_RRTYPE_DNAME:
-	case KNOT_RRTYPE_SIG:
-	case KNOT_RRTYPE_KEY:
-	case KNOT_RRTYPE_NXT:
-	/* Not data. */
-	case KNOT_RRTYPE_OPT:
-		return false;
-	default:
-		/* 128-255: query types and meta types (RFC 6895, section 3.1). */
-		return type < 128 || type > 255;
-	}
 }
 
 int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char *ip, bool has_ttl,

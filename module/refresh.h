@@ -123,10 +123,7 @@ void mecdns_refresh_shutdown(void);
  */
 int mecdns_owner_parse(const char *text, knot_dname_storage_t out);
 
-/*! \brief Whether mecdns answers records of this type from the rrsets
- *         table (not meta types, not the DNSSEC and delegation types whose
- *         queries pass through, not DNAME). */
-bool mecdns_type_served(uint16_t type);
+/* Which types are served: mecdns_type_served(), common/answer.h. */
 
 /*!
  * \brief Adds the record of one ACTIVE rule row to an entry.

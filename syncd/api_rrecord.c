@@ -22,25 +22,12 @@
 
 #include "syncd/api.h"
 #include "syncd/problem.h"
-#include "syncd/rdata.h"
+#include "common/answer.h"
+#include "common/rdata.h"
 #include "syncd/validate.h"
 
 /*! Most records in one set. */
 #define RDATA_MAX 1024
-
-/*! \brief Whether owner (canonical) is at or below zone (canonical). */
-static bool name_in_zone(const char *owner, const char *zone)
-{
-	if (strcmp(zone, ".") == 0) {
-		return true;
-	}
-	size_t owner_len = strlen(owner);
-	size_t zone_len = strlen(zone);
-	if (owner_len < zone_len || strcmp(owner + owner_len - zone_len, zone) != 0) {
-		return false;
-	}
-	return owner_len == zone_len || owner[owner_len - zone_len - 1] == '.';
-}
 
 /*! \brief Canonical zone from ?zone= (default "."); NULL + 400 problem. */
 static char *query_zone(const syncd_request_t *req, syncd_response_t *resp)
@@ -82,8 +69,8 @@ static bool read_rdata(const cJSON *array, mecdns_rrset_t *set, char *err, size_
 			return false;
 		}
 		mecdns_rdata_t *rdata = &set->rdata[set->rdata_count];
-		if (!syncd_rdata_parse(set->owner, set->type, item->valuestring, &rdata->wire,
-		                       &rdata->wire_len, &rdata->text, err, err_len)) {
+		if (!mecdns_rdata_parse(set->owner, set->type, item->valuestring, &rdata->wire,
+		                        &rdata->wire_len, &rdata->text, err, err_len)) {
 			return false;
 		}
 		set->rdata_count++;
@@ -114,11 +101,11 @@ static bool rrset_from_json(const cJSON *json, const char *zone, mecdns_rrset_t 
 		return false;
 	}
 	if (!syncd_valid_fqdn(name->valuestring, "name", err, err_len) ||
-	    !syncd_rrtype_parse(type->valuestring, &set->type, err, err_len)) {
+	    !mecdns_rrtype_parse(type->valuestring, &set->type, err, err_len)) {
 		return false;
 	}
 	if (rclass != NULL &&
-	    (!cJSON_IsString(rclass) || !syncd_rrclass_valid(rclass->valuestring, err, err_len))) {
+	    (!cJSON_IsString(rclass) || !mecdns_rrclass_valid(rclass->valuestring, err, err_len))) {
 		snprintf(err, err_len, "class must be \"IN\"");
 		return false;
 	}
@@ -136,7 +123,7 @@ static bool rrset_from_json(const cJSON *json, const char *zone, mecdns_rrset_t 
 		snprintf(err, err_len, "out of memory");
 		return false;
 	}
-	if (!name_in_zone(set->owner, set->zone)) {
+	if (!mecdns_name_in_zone(set->owner, set->zone)) {
 		snprintf(err, err_len, "name %s is not inside zone %s", set->owner, set->zone);
 		return false;
 	}
@@ -151,7 +138,7 @@ static bool rrset_from_json(const cJSON *json, const char *zone, mecdns_rrset_t 
 static cJSON *rrset_to_json(const mecdns_rrset_t *set)
 {
 	char type[32];
-	syncd_rrtype_name(set->type, type, sizeof(type));
+	mecdns_rrtype_name(set->type, type, sizeof(type));
 	cJSON *json = cJSON_CreateObject();
 	cJSON *rdata = cJSON_CreateArray();
 	bool ok = json != NULL && rdata != NULL;
@@ -206,7 +193,7 @@ static cJSON *zones_to_json(const mecdns_rrset_t *sets, size_t count)
 static void describe(const mecdns_rrset_t *set, char *out, size_t len)
 {
 	char type[32];
-	syncd_rrtype_name(set->type, type, sizeof(type));
+	mecdns_rrtype_name(set->type, type, sizeof(type));
 	snprintf(out, len, "record set %s/%s in zone %s", set->owner, type, set->zone);
 }
 
@@ -353,7 +340,7 @@ static bool path_set(const syncd_request_t *req, mecdns_rrset_t *set, syncd_resp
 	const char *fqdn = req->params[0];
 	const char *type = req->params[1];
 	if (!syncd_valid_fqdn(fqdn, "fqdn", err, sizeof(err)) ||
-	    !syncd_rrtype_parse(type, &set->type, err, sizeof(err))) {
+	    !mecdns_rrtype_parse(type, &set->type, err, sizeof(err))) {
 		syncd_problem(resp, 400, err, req->path);
 		return false;
 	}

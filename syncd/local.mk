@@ -1,14 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # syncd: mecdns-syncd, the daemon (REST APIs, the SQLite writer through the
 # store, D-Bus signals through syncd/signals.c).
-#
-# libmecdns-rdata.la is the record data parser (rdata.h), on its own so
-# that mecdns-db (tools/) reads record text exactly as the rrecord API does
-# without linking the daemon's JSON and TLS libraries.
-noinst_LTLIBRARIES += syncd/libmecdns-rdata.la
-syncd_libmecdns_rdata_la_SOURCES = syncd/rdata.c syncd/rdata.h
-syncd_libmecdns_rdata_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS) $(libzscanner_CFLAGS)
-syncd_libmecdns_rdata_la_LIBADD = $(libzscanner_LIBS) $(libknot_LIBS)
+# Record data is parsed by common/libmecdns-rdata.la (common/local.mk).
 
 # libmecdns-syncd.la holds what unit tests exercise without a running
 # daemon: validation, DnsRule JSON, ProblemDetails, tokens, record data,
@@ -26,7 +19,7 @@ syncd_libmecdns_syncd_la_SOURCES = \
 	syncd/validate.c syncd/validate.h
 syncd_libmecdns_syncd_la_CFLAGS = $(AM_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
 	$(libzscanner_CFLAGS) $(gnutls_CFLAGS) $(sqlite3_CFLAGS)
-syncd_libmecdns_syncd_la_LIBADD = syncd/libmecdns-rdata.la store/libmecdns-store.la $(libcjson_LIBS) $(libknot_LIBS) \
+syncd_libmecdns_syncd_la_LIBADD = common/libmecdns-rdata.la store/libmecdns-store.la $(libcjson_LIBS) $(libknot_LIBS) \
 	$(libzscanner_LIBS) $(gnutls_LIBS) -lm
 
 sbin_PROGRAMS += syncd/mecdns-syncd

@@ -26,7 +26,7 @@
 
 #include "syncd/knotctl.h"
 #include "common/log.h"
-#include "syncd/rdata.h"
+#include "common/rdata.h"
 #include "syncd/zonesync.h"
 
 #define DEFAULT_BATCH_MS   50
@@ -258,8 +258,8 @@ static bool type_answered(uint16_t type)
 	char name[32];
 	char err[128];
 	uint16_t parsed = 0;
-	syncd_rrtype_name(type, name, sizeof(name));
-	return syncd_rrtype_parse(name, &parsed, err, sizeof(err)) && parsed == type;
+	mecdns_rrtype_name(type, name, sizeof(name));
+	return mecdns_rrtype_parse(name, &parsed, err, sizeof(err)) && parsed == type;
 }
 
 /*! Sorted unique owner names. */
@@ -433,8 +433,8 @@ static int on_actual_record(const knotctl_record_t *record, void *arg)
 	uint16_t wire_len = 0;
 	char *canonical = NULL;
 	char err[256];
-	if (!syncd_rdata_parse(owner, type, record->rdata, &wire, &wire_len, &canonical, err,
-	                       sizeof(err))) {
+	if (!mecdns_rdata_parse(owner, type, record->rdata, &wire, &wire_len, &canonical, err,
+	                        sizeof(err))) {
 		wire = NULL; /* Kept, but never equal to anything. */
 	}
 	bool ok = recs_push(ctx->recs, owner, type, record->ttl, record->rdata, wire, wire_len);
@@ -722,7 +722,7 @@ static int apply_plan(syncd_zonesync_t *zs, knotctl_t *ctl, const char *zone, co
 		const op_t *op =
 		    unset ? &plan->unsets.items[i] : &plan->sets.items[i - plan->unsets.count];
 		char type[32];
-		syncd_rrtype_name(op->type, type, sizeof(type));
+		mecdns_rrtype_name(op->type, type, sizeof(type));
 		if (unset) {
 			ret = knotctl_zone_unset(ctl, zone, op->owner, type, op->text);
 			/* Already gone: the view was a moment old. */
@@ -787,7 +787,7 @@ static void publish_conflicts(syncd_zonesync_t *zs, zone_t *z, const names_t *ow
 		if (planned &&
 		    !conflict_listed(plan->conflicts, plan->conflict_count, c->owner, c->type)) {
 			char type[32];
-			syncd_rrtype_name(c->type, type, sizeof(type));
+			mecdns_rrtype_name(c->type, type, sizeof(type));
 			log_notice("zone sync: %s: conflict at %s %s is gone; syncing it", z->name,
 			           c->owner, type);
 			free(c->owner);
@@ -999,7 +999,7 @@ static void zone_sync(syncd_zonesync_t *zs, knotctl_t *ctl, zone_t *z, bool with
 		pthread_mutex_unlock(&zs->lock);
 		if (!known) {
 			char type[32];
-			syncd_rrtype_name(c->type, type, sizeof(type));
+			mecdns_rrtype_name(c->type, type, sizeof(type));
 			log_warning(
 			    "zone sync: %s: conflict at %s %s: the zone has operator data "
 			    "there that syncd did not write; keeping it, not syncing mecdns's "

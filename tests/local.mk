@@ -25,6 +25,7 @@ include $(srcdir)/tests/e2e.mk
 include $(srcdir)/tests/announce.mk
 include $(srcdir)/tests/state.mk
 include $(srcdir)/tests/zonesync.mk
+include $(srcdir)/tests/types.mk
 include $(srcdir)/tests/faults.mk
 include $(srcdir)/tests/limits.mk
 include $(srcdir)/tests/tls.mk

@@ -21,7 +21,7 @@
 #include "config.h"
 #include "schema/schema.h"
 #include "store/store.h"
-#include "syncd/rdata.h"
+#include "common/rdata.h"
 
 /*! The database mecdns-syncd uses unless told otherwise. */
 #define MECDNS_DEFAULT_DATABASE "/var/lib/mecdns/mecdns.db"
@@ -257,11 +257,11 @@ static char *canonical_arg(const cli_t *cli, const char *what, const char *name)
 	return canonical;
 }
 
-/*! \brief Parses a record type as the rrecord API does (syncd_rrtype_parse()). */
+/*! \brief Parses a record type as the rrecord API does (mecdns_rrtype_parse()). */
 static bool parse_type(const cli_t *cli, const char *text, uint16_t *type)
 {
 	char err[256];
-	if (!syncd_rrtype_parse(text, type, err, sizeof(err))) {
+	if (!mecdns_rrtype_parse(text, type, err, sizeof(err))) {
 		error(cli->command, "%s", err);
 		return false;
 	}
@@ -295,8 +295,8 @@ static int cmd_rrset_set(const cli_t *cli, mecdns_store_t *store)
 		char err[512];
 		for (size_t i = 0; ret == 0 && i < wanted; i++) {
 			mecdns_rdata_t *rdata = &set.rdata[set.rdata_count];
-			if (!syncd_rdata_parse(set.owner, set.type, cli->argv[4 + i], &rdata->wire,
-			                       &rdata->wire_len, &rdata->text, err, sizeof(err))) {
+			if (!mecdns_rdata_parse(set.owner, set.type, cli->argv[4 + i], &rdata->wire,
+			                        &rdata->wire_len, &rdata->text, err, sizeof(err))) {
 				ret = error(cli->command, "%s", err);
 			} else {
 				set.rdata_count++;
@@ -362,7 +362,7 @@ static int cmd_rrset_list(const cli_t *cli, mecdns_store_t *store)
 	for (size_t i = 0; i < list.count; i++) {
 		const mecdns_rrset_t *set = &list.items[i];
 		char type[32];
-		syncd_rrtype_name(set->type, type, sizeof(type));
+		mecdns_rrtype_name(set->type, type, sizeof(type));
 		for (size_t j = 0; j < set->rdata_count; j++) {
 			printf("%s\t%s\t%s\t%u\t%s\n", set->zone, set->owner, type, set->ttl,
 			       set->rdata[j].text);

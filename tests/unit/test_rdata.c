@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  Unit tests of syncd/rdata.c: record data through libzscanner. */
+/*  Unit tests of common/rdata.c: record data through libzscanner. */
 
 #include <check.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include <libknot/libknot.h>
 
-#include "syncd/rdata.h"
+#include "common/rdata.h"
 
 /*! \brief Parses text as rdata of type at www.example.com.; asserts success. */
 static void parse_ok(uint16_t type, const char *text, const uint8_t *wire, size_t wire_len,
@@ -17,8 +17,8 @@ static void parse_ok(uint16_t type, const char *text, const uint8_t *wire, size_
 	uint16_t out_len = 0;
 	char *dump = NULL;
 	char err[512] = "";
-	ck_assert_msg(syncd_rdata_parse("www.example.com.", type, text, &out, &out_len, &dump, err,
-	                                sizeof(err)),
+	ck_assert_msg(mecdns_rdata_parse("www.example.com.", type, text, &out, &out_len, &dump, err,
+	                                 sizeof(err)),
 	              "%s: %s", text, err);
 	if (wire != NULL) {
 		ck_assert_uint_eq(out_len, wire_len);
@@ -35,8 +35,8 @@ static void parse_fails(uint16_t type, const char *text)
 	uint16_t out_len = 0;
 	char *dump = NULL;
 	char err[512] = "";
-	ck_assert_msg(!syncd_rdata_parse("www.example.com.", type, text, &out, &out_len, &dump, err,
-	                                 sizeof(err)),
+	ck_assert_msg(!mecdns_rdata_parse("www.example.com.", type, text, &out, &out_len, &dump,
+	                                  err, sizeof(err)),
 	              "accepted %s", text);
 	ck_assert(err[0] != '\0');
 	ck_assert_ptr_null(out);
@@ -91,27 +91,33 @@ START_TEST(test_types_mecdns_serves)
 {
 	uint16_t type = 0;
 	char err[256];
-	ck_assert(syncd_rrtype_parse("A", &type, err, sizeof(err)));
+	ck_assert(mecdns_rrtype_parse("A", &type, err, sizeof(err)));
 	ck_assert_uint_eq(type, KNOT_RRTYPE_A);
-	ck_assert(syncd_rrtype_parse("aaaa", &type, err, sizeof(err)));
+	ck_assert(mecdns_rrtype_parse("aaaa", &type, err, sizeof(err)));
 	ck_assert_uint_eq(type, KNOT_RRTYPE_AAAA);
-	ck_assert(syncd_rrtype_parse("SRV", &type, err, sizeof(err)));
-	ck_assert(syncd_rrtype_parse("TYPE65280", &type, err, sizeof(err)));
+	ck_assert(mecdns_rrtype_parse("SRV", &type, err, sizeof(err)));
+	ck_assert(mecdns_rrtype_parse("TYPE65280", &type, err, sizeof(err)));
 	ck_assert_uint_eq(type, 65280);
-	ck_assert(!syncd_rrtype_parse("SOA", &type, err, sizeof(err)));
-	ck_assert(!syncd_rrtype_parse("NS", &type, err, sizeof(err)));
-	ck_assert(!syncd_rrtype_parse("RRSIG", &type, err, sizeof(err)));
-	ck_assert(!syncd_rrtype_parse("ANY", &type, err, sizeof(err)));
-	ck_assert(!syncd_rrtype_parse("AXFR", &type, err, sizeof(err)));
-	ck_assert(!syncd_rrtype_parse("BOGUS", &type, err, sizeof(err)));
-	ck_assert(!syncd_rrtype_parse("", &type, err, sizeof(err)));
+	ck_assert(!mecdns_rrtype_parse("SOA", &type, err, sizeof(err)));
+	ck_assert(!mecdns_rrtype_parse("NS", &type, err, sizeof(err)));
+	ck_assert(!mecdns_rrtype_parse("RRSIG", &type, err, sizeof(err)));
+	ck_assert(!mecdns_rrtype_parse("ANY", &type, err, sizeof(err)));
+	ck_assert(!mecdns_rrtype_parse("AXFR", &type, err, sizeof(err)));
+	/* The API once took these, which the module never served. */
+	ck_assert(!mecdns_rrtype_parse("DS", &type, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "type DS is not served") != NULL, "%s", err);
+	ck_assert(!mecdns_rrtype_parse("TYPE128", &type, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "TYPE128") != NULL, "%s", err);
+	ck_assert(!mecdns_rrtype_parse("NXT", &type, err, sizeof(err)));
+	ck_assert(!mecdns_rrtype_parse("BOGUS", &type, err, sizeof(err)));
+	ck_assert(!mecdns_rrtype_parse("", &type, err, sizeof(err)));
 
 	char name[32];
-	syncd_rrtype_name(KNOT_RRTYPE_AAAA, name, sizeof(name));
+	mecdns_rrtype_name(KNOT_RRTYPE_AAAA, name, sizeof(name));
 	ck_assert_str_eq(name, "AAAA");
-	ck_assert(syncd_rrclass_valid("IN", err, sizeof(err)));
-	ck_assert(syncd_rrclass_valid("in", err, sizeof(err)));
-	ck_assert(!syncd_rrclass_valid("CH", err, sizeof(err)));
+	ck_assert(mecdns_rrclass_valid("IN", err, sizeof(err)));
+	ck_assert(mecdns_rrclass_valid("in", err, sizeof(err)));
+	ck_assert(!mecdns_rrclass_valid("CH", err, sizeof(err)));
 }
 END_TEST
 

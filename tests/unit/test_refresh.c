@@ -18,6 +18,7 @@
 #include <urcu.h>
 
 #include "module/index.h"
+#include "common/answer.h"
 #include "module/refresh.h"
 #include "schema/schema.h"
 #include "tests/harness/harness.h"

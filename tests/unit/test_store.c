@@ -21,7 +21,7 @@
 
 #include "schema/schema.h"
 #include "store/store.h"
-#include "syncd/rdata.h"
+#include "common/rdata.h"
 
 #define TYPE_A     1
 #define TYPE_CNAME 5
@@ -1794,8 +1794,8 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 		{ "AAAA", TYPE_AAAA, "192.0.2.1", "192.0.2.1" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert(!syncd_rdata_parse("a.example.", bad[i].type, bad[i].rdata, &wire,
-		                             &wire_len, &canonical, api_err, sizeof(api_err)));
+		ck_assert(!mecdns_rdata_parse("a.example.", bad[i].type, bad[i].rdata, &wire,
+		                              &wire_len, &canonical, api_err, sizeof(api_err)));
 		char args[256];
 		snprintf(args, sizeof(args), "rrset-set . a.example %s 60 %s", bad[i].type_name,
 		         bad[i].arg);
@@ -1804,7 +1804,7 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 		ck_assert_str_eq(out, expected);
 	}
 	/* Types the API refuses, with its reason. */
-	ck_assert(!syncd_rrtype_parse("SOA", &type, api_err, sizeof(api_err)));
+	ck_assert(!mecdns_rrtype_parse("SOA", &type, api_err, sizeof(api_err)));
 	ck_assert_int_eq(run_tool_stderr(tool,
 	                                 "rrset-set . a.example SOA 60 "
 	                                 "'ns.example. host.example. 1 2 3 4 5'",
@@ -1835,8 +1835,8 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 	ck_assert_uint_eq(got.rdata_count, 2);
 	const char *mx_text[] = { "010   mx1", "20 mx2.example.com" };
 	for (size_t i = 0; i < 2; i++) {
-		ck_assert(syncd_rdata_parse("mx.example.com.", TYPE_MX, mx_text[i], &wire,
-		                            &wire_len, &canonical, api_err, sizeof(api_err)));
+		ck_assert(mecdns_rdata_parse("mx.example.com.", TYPE_MX, mx_text[i], &wire,
+		                             &wire_len, &canonical, api_err, sizeof(api_err)));
 		bool found = false;
 		for (size_t j = 0; j < got.rdata_count; j++) {
 			if (strcmp(got.rdata[j].text, canonical) == 0) {

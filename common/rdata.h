@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  mecdns-syncd record data: presentation format <-> DNS wire format.
+/*  mecdns record data: presentation format <-> DNS wire format, for the
+ *  rrecord API, zone sync and mecdns-db alike.
  *
  *  Record data from the rrecord API ("1.2.3.4", "10 5 5060 sip.example.",
  *  "\"some text\"") is parsed by libzscanner, Knot's own zone file scanner:
@@ -19,16 +20,16 @@
 
 /*!
  * \brief Parses an RR type mnemonic ("A", "aaaa", "TYPE65") and checks that
- *        mecdns can serve it: meta types (ANY, AXFR, OPT, ...), DNSSEC
- *        types and zone-structure types (SOA, NS, DNAME) are refused.
+ *        mecdns serves it (mecdns_type_served(), common/answer.h); the
+ *        message of a refused type names it and says why.
  */
-bool syncd_rrtype_parse(const char *text, uint16_t *type, char *err, size_t err_len);
+bool mecdns_rrtype_parse(const char *text, uint16_t *type, char *err, size_t err_len);
 
 /*! \brief The mnemonic of a type ("A", "TYPE65534") into out. */
-void syncd_rrtype_name(uint16_t type, char *out, size_t out_len);
+void mecdns_rrtype_name(uint16_t type, char *out, size_t out_len);
 
 /*! \brief Parses a class mnemonic; only "IN" (any case) is accepted. */
-bool syncd_rrclass_valid(const char *text, char *err, size_t err_len);
+bool mecdns_rrclass_valid(const char *text, char *err, size_t err_len);
 
 /*!
  * \brief Parses one record data in presentation format.
@@ -42,5 +43,5 @@ bool syncd_rrclass_valid(const char *text, char *err, size_t err_len);
  *
  * \return true, or false with the scanner's reason in err.
  */
-bool syncd_rdata_parse(const char *owner, uint16_t type, const char *text, uint8_t **wire,
-                       uint16_t *wire_len, char **canonical, char *err, size_t err_len);
+bool mecdns_rdata_parse(const char *owner, uint16_t type, const char *text, uint8_t **wire,
+                        uint16_t *wire_len, char **canonical, char *err, size_t err_len);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  mecdns-syncd record data (see rdata.h). */
+/*  mecdns record data (see rdata.h). */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,39 +10,37 @@
 #include <libzscanner/scanner.h>
 
 #include "common/error.h"
-#include "syncd/rdata.h"
+#include "common/answer.h"
+#include "common/rdata.h"
 
 /*! Longest presentation text we accept for one record data. */
 #define RDATA_TEXT_MAX 65535
 
-bool syncd_rrtype_parse(const char *text, uint16_t *type, char *err, size_t err_len)
+bool mecdns_rrtype_parse(const char *text, uint16_t *type, char *err, size_t err_len)
 {
 	uint16_t code = 0;
 	if (text == NULL || *text == '\0' || knot_rrtype_from_string(text, &code) != 0) {
 		MECDNS_FAIL(err, err_len, "type \"%s\" is not a DNS record type",
 		            text != NULL ? text : "");
 	}
-	if (knot_rrtype_is_metatype(code) || knot_rrtype_is_dnssec(code) ||
-	    code == KNOT_RRTYPE_SOA || code == KNOT_RRTYPE_NS || code == KNOT_RRTYPE_DNAME ||
-	    code == KNOT_RRTYPE_CDS || code == KNOT_RRTYPE_CDNSKEY || code == KNOT_RRTYPE_KEY ||
-	    code == KNOT_RRTYPE_SIG || code == 0) {
-		MECDNS_FAIL(err, err_len,
-		            "type %s cannot be served by mecdns (meta, DNSSEC and zone structure "
-		            "types are left to the zone)",
-		            text);
+	const char *refusal = mecdns_type_refusal(code);
+	if (refusal != NULL) {
+		char name[32];
+		mecdns_rrtype_name(code, name, sizeof(name));
+		MECDNS_FAIL(err, err_len, "type %s is not served by mecdns: %s", name, refusal);
 	}
 	*type = code;
 	return true;
 }
 
-void syncd_rrtype_name(uint16_t type, char *out, size_t out_len)
+void mecdns_rrtype_name(uint16_t type, char *out, size_t out_len)
 {
 	if (knot_rrtype_to_string(type, out, out_len) < 0) {
 		snprintf(out, out_len, "TYPE%u", type);
 	}
 }
 
-bool syncd_rrclass_valid(const char *text, char *err, size_t err_len)
+bool mecdns_rrclass_valid(const char *text, char *err, size_t err_len)
 {
 	if (text == NULL || strcasecmp(text, "IN") != 0) {
 		MECDNS_FAIL(err, err_len, "class must be \"IN\"");
@@ -92,8 +90,8 @@ static char *dump_canonical(const char *owner, uint16_t type, const uint8_t *wir
 	return out;
 }
 
-bool syncd_rdata_parse(const char *owner, uint16_t type, const char *text, uint8_t **wire,
-                       uint16_t *wire_len, char **canonical, char *err, size_t err_len)
+bool mecdns_rdata_parse(const char *owner, uint16_t type, const char *text, uint8_t **wire,
+                        uint16_t *wire_len, char **canonical, char *err, size_t err_len)
 {
 	*wire = NULL;
 	*canonical = NULL;
@@ -106,7 +104,7 @@ bool syncd_rdata_parse(const char *owner, uint16_t type, const char *text, uint8
 	}
 
 	char type_name[32];
-	syncd_rrtype_name(type, type_name, sizeof(type_name));
+	mecdns_rrtype_name(type, type_name, sizeof(type_name));
 	char *line = NULL;
 	int line_len = asprintf(&line, "%s 0 IN %s %s\n", owner, type_name, text);
 	if (line_len < 0) {

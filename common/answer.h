@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*  The answer rules of mecdns, in one place.
+ *
+ *  Which record types mecdns stores and answers, which queries it leaves to
+ *  the zone, how several records at one owner become one answer (CNAME
+ *  exclusivity, one TTL per RRset) and whether a name lies in a zone. The
+ *  module (module/), the store (store/), the REST API and zone sync (syncd/)
+ *  and mecdns-db (tools/) all ask here, so they cannot disagree; the
+ *  type-agreement test (tests/integration/test_types.c) drives a table of
+ *  types through all of them.
+ */
+
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*! RR type codes the rules name (libknot's KNOT_RRTYPE_* values). */
+#define MECDNS_TYPE_CNAME 5
+#define MECDNS_TYPE_ANY   255
+
+/*! What mecdns does with a record type. */
+typedef enum {
+	/*! Stored and answered by the module, written by zone sync. */
+	MECDNS_TYPE_SERVED = 0,
+	/*! Zone structure and DNSSEC (SOA, NS, DS, DNSKEY, RRSIG, NSEC, NSEC3,
+	 *  NSEC3PARAM, CDS, CDNSKEY): never stored; queries for them pass
+	 *  through to the zone, whose signer and delegations own them. */
+	MECDNS_TYPE_ZONE,
+	/*! Types that would need processing mecdns does not do (DNAME
+	 *  redirection) or obsolete DNSSEC (SIG, KEY, NXT): never stored. */
+	MECDNS_TYPE_UNSUPPORTED,
+	/*! Not data: type 0, OPT, the query and meta types 128-255 (RFC 6895
+	 *  section 3.1: TKEY, TSIG, IXFR, AXFR, MAILB, MAILA, ANY, ...). */
+	MECDNS_TYPE_META,
+} mecdns_type_class_t;
+
+/*! \brief The class of a record type (see mecdns_type_class_t). */
+mecdns_type_class_t mecdns_type_class(uint16_t type);
+
+/*! \brief Whether mecdns stores and answers records of this type. */
+bool mecdns_type_served(uint16_t type);
+
+/*!
+ * \brief Why a type is not served, for an API error ("DS is zone data: ...").
+ *
+ * \return A static sentence, or NULL for a served type.
+ */
+const char *mecdns_type_refusal(uint16_t type);
+
+/*!
+ * \brief Whether the module leaves a query of this type to the zone even at
+ *        a name it has rules for: zone-structure and DNSSEC types, OPT, the
+ *        query and meta types 128-254. ANY is answered (with what mecdns
+ *        has); other types mecdns does not serve get NODATA from it.
+ */
+bool mecdns_qtype_passes(uint16_t qtype);
+
+/*!
+ * \brief The TTL a record gets: its own, or default_ttl when it has none
+ *        (stored < 0: a rule without a TTL).
+ */
+uint32_t mecdns_answer_ttl(int64_t stored, uint32_t default_ttl);
+
+/*!
+ * \brief One TTL per RRset: the smallest of the records merged into it.
+ *        Folds ttl into *rrset_ttl.
+ */
+void mecdns_answer_ttl_fold(uint32_t *rrset_ttl, uint32_t ttl);
+
+/*!
+ * \brief CNAME exclusivity: a CNAME at an owner excludes every other type.
+ *        Of several CNAME targets the one ordered first here is kept, so an
+ *        answer never depends on the order rows were read in.
+ *
+ * \return < 0 when target a wins over b, 0 equal, > 0 when b wins (memcmp
+ *         of the wire names, then the shorter first: knot_rdata_cmp()).
+ */
+int mecdns_cname_order(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
+
+/*!
+ * \brief Whether owner is zone or below it. Both are canonical
+ *        presentation names (lower case, absolute, "." for the root).
+ */
+bool mecdns_name_in_zone(const char *owner, const char *zone);
