@@ -48,8 +48,7 @@ static const struct option long_options[] = {
 	{ "retry-max", required_argument, NULL, OPT_RETRY_MAX },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	MECDNS_CONFIG_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -108,9 +107,10 @@ static bool apply_ms(const char *name, const char *value, const char *where, int
  * \brief Applies one option (from argv or the file) by its long name.
  * \param where  "option --x" or "FILE:LINE" for messages.
  */
-static bool apply(announce_config_t *config, const char *name, const char *value, const char *where,
-                  char *err, size_t err_len)
+static bool apply(void *ctx, const char *name, const char *value, const char *where, char *err,
+                  size_t err_len)
 {
+	announce_config_t *config = ctx;
 	const mecdns_config_string_t strings[] = {
 		{ "dbus", &config->dbus },
 		{ "announce", &config->announce },
@@ -121,8 +121,8 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 		{ "bird-protocol", &config->bird_protocol },
 		{ "next-hop", &config->next_hop },
 	};
-	int string = mecdns_config_apply_string(strings, sizeof(strings) / sizeof(strings[0]), name,
-	                                        value, where, err, err_len);
+	int string =
+	    mecdns_config_apply_string(MECDNS_ITEMS(strings), name, value, where, err, err_len);
 	if (string != 0) {
 		return string > 0;
 	}
@@ -160,17 +160,10 @@ static bool apply(announce_config_t *config, const char *name, const char *value
 	return true;
 }
 
-/*! \brief apply() for mecdns_config_read_file(). */
-static bool apply_item(void *ctx, const char *name, const char *value, const char *where, char *err,
-                       size_t err_len)
-{
-	return apply(ctx, name, value, where, err, err_len);
-}
-
 /*! \brief Reads a config file into config (over what it holds). */
 static bool read_file(announce_config_t *config, const char *path, char *err, size_t err_len)
 {
-	return mecdns_config_read_file(path, "announce", apply_item, config, err, err_len);
+	return mecdns_config_read_file(path, "announce", apply, config, err, err_len);
 }
 
 /*! \brief The argv of a configured command: split, or /bin/sh -c. */
@@ -286,8 +279,8 @@ announce_config_result_t announce_config_load(announce_config_t *config, int arg
 	}
 
 	/* Pass 2: options override the file. */
-	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply_item,
-	                                 config, err, err_len)) {
+	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply, config,
+	                                 err, err_len)) {
 		return ANNOUNCE_CONFIG_ERROR;
 	}
 

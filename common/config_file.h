@@ -60,6 +60,9 @@ typedef struct {
  *        (a non-empty value, copied).
  * \return 1 applied, 0 name is not in items, -1 error (in err).
  */
+/*! An item table and its length, as mecdns_config_apply_string() takes them. */
+#define MECDNS_ITEMS(table) (table), (sizeof(table) / sizeof((table)[0]))
+
 int mecdns_config_apply_string(const mecdns_config_string_t *items, size_t count, const char *name,
                                const char *value, const char *where, char *err, size_t err_len);
 
@@ -78,6 +81,14 @@ bool mecdns_config_apply_log_level(const char *value, const char *where, int *fi
 bool mecdns_config_apply_range(const char *name, const char *value, const char *where,
                                unsigned long long min, unsigned long long max, const char *unit,
                                unsigned long long *out, char *err, size_t err_len);
+
+/*! The options every program has, for its long_options table (the first
+ *  pass answers them). */
+#define MECDNS_CONFIG_COMMON_OPTIONS                                                               \
+	{ "help", no_argument, NULL, 'h' },                                                        \
+	{                                                                                          \
+		"version", no_argument, NULL, 'V'                                                  \
+	}
 
 /*! What the first pass over argv found. */
 typedef enum {

@@ -68,8 +68,7 @@ static const struct option long_options[] = {
 	{ "query-rate-threshold", required_argument, NULL, OPT_QUERY_RATE_THRESHOLD },
 	{ "sync-zone", required_argument, NULL, OPT_SYNC_ZONE },
 	{ "sync-default-ttl", required_argument, NULL, OPT_SYNC_DEFAULT_TTL },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
+	MECDNS_CONFIG_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -177,9 +176,10 @@ static int apply_limit(syncd_config_t *config, const char *name, const char *val
  * \brief Applies one option (from argv or the file) by its long name.
  * \param where  "option --x" or "FILE:LINE" for messages.
  */
-static bool apply(syncd_config_t *config, const char *name, const char *value, const char *where,
-                  char *err, size_t err_len)
+static bool apply(void *ctx, const char *name, const char *value, const char *where, char *err,
+                  size_t err_len)
 {
+	syncd_config_t *config = ctx;
 	const mecdns_config_string_t strings[] = {
 		{ "listen", &config->listen },
 		{ "database", &config->database },
@@ -191,8 +191,8 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 		{ "tls-key", &config->tls_key },
 		{ "tls-client-ca", &config->tls_client_ca },
 	};
-	int string = mecdns_config_apply_string(strings, sizeof(strings) / sizeof(strings[0]), name,
-	                                        value, where, err, err_len);
+	int string =
+	    mecdns_config_apply_string(MECDNS_ITEMS(strings), name, value, where, err, err_len);
 	if (string != 0) {
 		return string > 0;
 	}
@@ -271,16 +271,9 @@ static bool apply(syncd_config_t *config, const char *name, const char *value, c
 	return true;
 }
 
-/*! \brief apply() for mecdns_config_read_file(). */
-static bool apply_item(void *ctx, const char *name, const char *value, const char *where, char *err,
-                       size_t err_len)
-{
-	return apply(ctx, name, value, where, err, err_len);
-}
-
 bool syncd_config_read_file(syncd_config_t *config, const char *path, char *err, size_t err_len)
 {
-	return mecdns_config_read_file(path, "syncd", apply_item, config, err, err_len);
+	return mecdns_config_read_file(path, "syncd", apply, config, err, err_len);
 }
 
 bool syncd_listen_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len, char *err,
@@ -425,8 +418,8 @@ syncd_config_result_t syncd_config_load(syncd_config_t *config, int argc, char *
 	}
 
 	/* Pass 2: options override the file. */
-	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply_item,
-	                                 config, err, err_len)) {
+	if (!mecdns_config_apply_options(argc, argv, short_options, long_options, apply, config,
+	                                 err, err_len)) {
 		return SYNCD_CONFIG_ERROR;
 	}
 
