@@ -10,7 +10,9 @@
  *  generation, generations strictly increase in commit order, and a write
  *  that fails changes nothing whatever the others of its group do (a failed
  *  COMMIT fails every write of the group). Reads run in one read
- *  transaction each, so they see one generation (mecdns_store_read_generation()).
+ *  transaction each, so they see one generation; the reads an API answers
+ *  with report it the way writes report theirs, through a uint64_t
+ *  *generation output (NULL: not wanted).
  *
  *  Thread safety: a store may be used from several threads at once (writes
  *  are serialised inside; reads use their own connection).
@@ -103,14 +105,16 @@ typedef struct {
 
 void mecdns_rule_list_free(mecdns_rule_list_t *list);
 
-/*! \brief Reads one rule. NOT_FOUND if absent. */
+/*! \brief Reads one rule. NOT_FOUND if absent. *generation (unless NULL):
+ *         the generation the read saw, also when it found nothing. */
 mecdns_store_status_t mecdns_store_rule_get(mecdns_store_t *store, const char *app_instance_id,
-                                            const char *dns_rule_id, mecdns_rule_t *out);
+                                            const char *dns_rule_id, mecdns_rule_t *out,
+                                            uint64_t *generation);
 
 /*! \brief Lists an app instance's rules, ordered by dns_rule_id.
  *         NOT_FOUND when the app instance has no rule (it does not exist). */
 mecdns_store_status_t mecdns_store_rule_list(mecdns_store_t *store, const char *app_instance_id,
-                                             mecdns_rule_list_t *out);
+                                             mecdns_rule_list_t *out, uint64_t *generation);
 
 /*! \brief Creates a rule (version 1). EXISTS if the key exists.
  *         On success *out (if not NULL) holds the stored rule. */
@@ -197,13 +201,15 @@ mecdns_store_status_t mecdns_store_rrset_delete(mecdns_store_t *store, const cha
                                                 const char *owner, uint16_t type,
                                                 uint64_t *generation);
 
-/*! \brief Reads one set. NOT_FOUND if absent. */
+/*! \brief Reads one set. NOT_FOUND if absent. *generation as for
+ *         mecdns_store_rule_get(). */
 mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *zone,
-                                             const char *owner, uint16_t type, mecdns_rrset_t *out);
+                                             const char *owner, uint16_t type, mecdns_rrset_t *out,
+                                             uint64_t *generation);
 
 /*! \brief Lists sets, ordered by zone, owner, type; zone NULL = every zone. */
 mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char *zone,
-                                              mecdns_rrset_list_t *out);
+                                              mecdns_rrset_list_t *out, uint64_t *generation);
 
 /*** Change log, generation, D-Bus outbox. ***/
 
@@ -239,16 +245,6 @@ typedef bool (*mecdns_change_cb)(const mecdns_change_t *change, void *ctx);
  *         lock held, so it may call the store (e.g. set_signalled). */
 mecdns_store_status_t mecdns_store_changes(mecdns_store_t *store, uint64_t after_seq, size_t limit,
                                            mecdns_change_cb cb, void *ctx);
-
-/*!
- * \brief The generation the calling thread's last read (rule_get, rule_list,
- *        rrset_get, rrset_list, state, ...) was read at: each read is one
- *        read transaction, so its result is exactly the database at this
- *        generation. 0 before the thread's first read. A write's own
- *        generation comes from the write (rule.generation of the stored rule
- *        or the generation output), not from here.
- */
-uint64_t mecdns_store_read_generation(void);
 
 /*! \brief Current state row. Any output pointer may be NULL. */
 mecdns_store_status_t mecdns_store_state(mecdns_store_t *store, uint64_t *generation,

@@ -104,7 +104,7 @@ static mecdns_store_status_t merge_once(syncd_ctx_t *ctx, const syncd_request_t 
 {
 	mecdns_rule_t rule = { 0 };
 	mecdns_store_status_t status =
-	    mecdns_store_rule_get(ctx->store, req->params[0], req->params[1], &rule);
+	    mecdns_store_rule_get(ctx->store, req->params[0], req->params[1], &rule, NULL);
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}

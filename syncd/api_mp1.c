@@ -25,7 +25,8 @@ void api_rules_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 		return;
 	}
 	mecdns_rule_list_t list = { 0 };
-	mecdns_store_status_t status = mecdns_store_rule_list(ctx->store, app, &list);
+	uint64_t generation = 0;
+	mecdns_store_status_t status = mecdns_store_rule_list(ctx->store, app, &list, &generation);
 	if (status == MECDNS_STORE_NOT_FOUND) {
 		syncd_problemf(resp, 404, req->path,
 		               "application instance %s has no DNS rules (it is unknown)", app);
@@ -36,7 +37,7 @@ void api_rules_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 		return;
 	}
 	api_rule_list_answer(resp, &list);
-	syncd_response_generation(resp, mecdns_store_read_generation());
+	syncd_response_generation(resp, generation);
 	mecdns_rule_list_free(&list);
 }
 
@@ -49,7 +50,9 @@ void api_rule_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t
 		return;
 	}
 	mecdns_rule_t rule = { 0 };
-	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &rule);
+	uint64_t generation = 0;
+	mecdns_store_status_t status =
+	    mecdns_store_rule_get(ctx->store, app, id, &rule, &generation);
 	if (status != MECDNS_STORE_OK) {
 		char what[600];
 		snprintf(what, sizeof(what), "DNS rule %s of application instance %s", id, app);
@@ -57,7 +60,7 @@ void api_rule_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t
 		return;
 	}
 	api_rule_answer(resp, 200, &rule);
-	syncd_response_generation(resp, mecdns_store_read_generation());
+	syncd_response_generation(resp, generation);
 	mecdns_rule_clear(&rule);
 }
 

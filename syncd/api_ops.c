@@ -75,7 +75,7 @@ bool api_rule_expected_version(syncd_ctx_t *ctx, const syncd_request_t *req, con
 		return true;
 	}
 	mecdns_rule_t current = { 0 };
-	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &current);
+	mecdns_store_status_t status = mecdns_store_rule_get(ctx->store, app, id, &current, NULL);
 	if (status != MECDNS_STORE_OK) {
 		syncd_problem_store(resp, status, what, req->path);
 		return false;

@@ -361,8 +361,9 @@ static void answer_set(syncd_ctx_t *ctx, const syncd_request_t *req, const mecdn
                        syncd_response_t *resp)
 {
 	mecdns_rrset_t stored = { 0 };
-	mecdns_store_status_t status =
-	    mecdns_store_rrset_get(ctx->store, key->zone, key->owner, key->type, &stored);
+	uint64_t generation = 0;
+	mecdns_store_status_t status = mecdns_store_rrset_get(ctx->store, key->zone, key->owner,
+	                                                      key->type, &stored, &generation);
 	if (status != MECDNS_STORE_OK) {
 		char what[400];
 		describe(key, what, sizeof(what));
@@ -370,7 +371,7 @@ static void answer_set(syncd_ctx_t *ctx, const syncd_request_t *req, const mecdn
 		return;
 	}
 	syncd_response_json(resp, 200, rrset_to_json(&stored));
-	syncd_response_generation(resp, mecdns_store_read_generation());
+	syncd_response_generation(resp, generation);
 	mecdns_rrset_clear(&stored);
 }
 
@@ -393,14 +394,16 @@ void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 		}
 	}
 	mecdns_rrset_list_t list = { 0 };
-	mecdns_store_status_t status = mecdns_store_rrset_list(ctx->store, zone, &list);
+	uint64_t generation = 0;
+	mecdns_store_status_t status =
+	    mecdns_store_rrset_list(ctx->store, zone, &list, &generation);
 	free(zone);
 	if (status != MECDNS_STORE_OK && status != MECDNS_STORE_NOT_FOUND) {
 		syncd_problem_store(resp, status, "the record sets", req->path);
 		return;
 	}
 	syncd_response_json(resp, 200, zones_to_json(list.items, list.count));
-	syncd_response_generation(resp, mecdns_store_read_generation());
+	syncd_response_generation(resp, generation);
 	mecdns_rrset_list_free(&list);
 }
 

@@ -207,7 +207,7 @@ static int cmd_rule_state(const cli_t *cli, mecdns_store_t *store)
 	}
 	mecdns_rule_t rule;
 	mecdns_store_status_t status =
-	    mecdns_store_rule_get(store, cli->argv[0], cli->argv[1], &rule);
+	    mecdns_store_rule_get(store, cli->argv[0], cli->argv[1], &rule, NULL);
 	if (status != MECDNS_STORE_OK) {
 		return store_error(cli->command, status);
 	}
@@ -236,7 +236,7 @@ static int cmd_rule_del(const cli_t *cli, mecdns_store_t *store)
 static int cmd_rule_list(const cli_t *cli, mecdns_store_t *store)
 {
 	mecdns_rule_list_t list;
-	mecdns_store_status_t status = mecdns_store_rule_list(store, cli->argv[0], &list);
+	mecdns_store_status_t status = mecdns_store_rule_list(store, cli->argv[0], &list, NULL);
 	if (status != MECDNS_STORE_OK) {
 		return store_error(cli->command, status);
 	}
@@ -354,7 +354,7 @@ static int cmd_rrset_list(const cli_t *cli, mecdns_store_t *store)
 		return 1;
 	}
 	mecdns_rrset_list_t list;
-	mecdns_store_status_t status = mecdns_store_rrset_list(store, zone, &list);
+	mecdns_store_status_t status = mecdns_store_rrset_list(store, zone, &list, NULL);
 	free(zone);
 	if (status != MECDNS_STORE_OK) {
 		return store_error(cli->command, status);

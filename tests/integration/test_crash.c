@@ -865,7 +865,7 @@ static void db_read(mecdns_store_t *store, const resource_t *r, res_state_t *out
 	if (r->rule) {
 		mecdns_rule_t rule;
 		memset(&rule, 0, sizeof(rule));
-		status = mecdns_store_rule_get(store, r->app, r->id, &rule);
+		status = mecdns_store_rule_get(store, r->app, r->id, &rule, NULL);
 		if (status == MECDNS_STORE_OK) {
 			out->exists = true;
 			out->active = rule.active;
@@ -876,7 +876,7 @@ static void db_read(mecdns_store_t *store, const resource_t *r, res_state_t *out
 	} else {
 		mecdns_rrset_t set;
 		memset(&set, 0, sizeof(set));
-		status = mecdns_store_rrset_get(store, ".", r->name, KNOT_RRTYPE_A, &set);
+		status = mecdns_store_rrset_get(store, ".", r->name, KNOT_RRTYPE_A, &set, NULL);
 		if (status == MECDNS_STORE_OK) {
 			out->exists = true;
 			out->naddrs = set.rdata_count < MAX_ADDRS ? set.rdata_count : MAX_ADDRS;

@@ -142,7 +142,7 @@ static void add_rule(const char *app, const char *id, const char *name, const ch
 static void change_rule(const char *app, const char *id, bool active, const char *addr)
 {
 	mecdns_rule_t rule = { 0 };
-	store_ok(mecdns_store_rule_get(fx.store, app, id, &rule), "get rule");
+	store_ok(mecdns_store_rule_get(fx.store, app, id, &rule, NULL), "get rule");
 	rule.active = active;
 	if (addr != NULL) {
 		free(rule.ip_address);
@@ -161,7 +161,7 @@ static void delete_rule(const char *app, const char *id)
 static void rename_rule(const char *app, const char *id, const char *name)
 {
 	mecdns_rule_t rule = { 0 };
-	store_ok(mecdns_store_rule_get(fx.store, app, id, &rule), "get rule");
+	store_ok(mecdns_store_rule_get(fx.store, app, id, &rule, NULL), "get rule");
 	free(rule.domain_name);
 	rule.domain_name = strdup(name);
 	store_ok(mecdns_store_rule_update(fx.store, &rule, 0, NULL), "rename rule");

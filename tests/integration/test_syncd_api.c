@@ -168,7 +168,7 @@ static mecdns_store_status_t stored_rule(const char *app, const char *id, mecdns
 	mecdns_store_t *store = NULL;
 	char err[512];
 	ck_assert_int_eq(mecdns_store_open(syncd.db, &store, err, sizeof(err)), MECDNS_STORE_OK);
-	mecdns_store_status_t status = mecdns_store_rule_get(store, app, id, rule);
+	mecdns_store_status_t status = mecdns_store_rule_get(store, app, id, rule, NULL);
 	mecdns_store_close(store);
 	return status;
 }
@@ -180,7 +180,7 @@ static mecdns_store_status_t stored_rrset(const char *zone, const char *owner, u
 	mecdns_store_t *store = NULL;
 	char err[512];
 	ck_assert_int_eq(mecdns_store_open(syncd.db, &store, err, sizeof(err)), MECDNS_STORE_OK);
-	mecdns_store_status_t status = mecdns_store_rrset_get(store, zone, owner, type, set);
+	mecdns_store_status_t status = mecdns_store_rrset_get(store, zone, owner, type, set, NULL);
 	mecdns_store_close(store);
 	return status;
 }

@@ -373,7 +373,7 @@ START_TEST(test_rule_create_then_get_round_trips)
 	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, &created), MECDNS_STORE_OK);
 
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got, NULL), MECDNS_STORE_OK);
 	ck_assert_str_eq(got.app_instance_id, "app1");
 	ck_assert_str_eq(got.dns_rule_id, "r1");
 	ck_assert_str_eq(got.domain_name, "WWW.Example.com"); /* echoed as sent */
@@ -398,7 +398,7 @@ START_TEST(test_rule_without_ttl_reads_back_as_unset)
 {
 	create_rule("app1", "r1", "a.example", "192.0.2.1", false);
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got, NULL), MECDNS_STORE_OK);
 	ck_assert_int_eq(got.ttl, -1);
 	ck_assert(!got.active);
 	mecdns_rule_clear(&got);
@@ -408,7 +408,7 @@ END_TEST
 START_TEST(test_rule_get_of_missing_rule_is_not_found)
 {
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "nope", &got),
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "nope", &got, NULL),
 	                 MECDNS_STORE_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "nope"));
 }
@@ -422,7 +422,7 @@ START_TEST(test_rule_duplicate_create_is_exists_and_changes_nothing)
 	ck_assert_uint_eq(generation(), 1);
 	ck_assert_uint_eq(change_count(), 1);
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got, NULL), MECDNS_STORE_OK);
 	ck_assert_str_eq(got.owner, "a.example.");
 	mecdns_rule_clear(&got);
 }
@@ -461,7 +461,7 @@ START_TEST(test_rule_update_with_stale_version_is_stale_and_changes_nothing)
 	ck_assert_uint_eq(generation(), 1);
 	ck_assert_uint_eq(change_count(), 1);
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got, NULL), MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.version, 1);
 	ck_assert_str_eq(got.owner, "a.example.");
 	ck_assert(got.active);
@@ -507,8 +507,10 @@ START_TEST(test_rule_delete_logs_deleted_state)
 	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(committed, 2);
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_NOT_FOUND);
-	ck_assert_uint_eq(mecdns_store_read_generation(), 2); /* Even a read that finds nothing. */
+	uint64_t read_at = 0;
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got, &read_at),
+	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_uint_eq(read_at, 2); /* Even a read that finds nothing. */
 	change_log_t log = changes_after(1);
 	ck_assert_uint_eq(log.count, 1);
 	ck_assert_uint_eq(log.rows[0].generation, 2);
@@ -531,7 +533,7 @@ START_TEST(test_rule_delete_with_stale_version_is_stale_and_keeps_the_rule)
 	                 MECDNS_STORE_STALE);
 	ck_assert_uint_eq(generation(), 1);
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got, NULL), MECDNS_STORE_OK);
 	mecdns_rule_clear(&got);
 }
 END_TEST
@@ -542,13 +544,15 @@ START_TEST(test_rule_list_is_ordered_and_unknown_app_is_not_found)
 	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
 	create_rule("app2", "r9", "c.example", "192.0.2.3", true);
 	mecdns_rule_list_t list;
-	ck_assert_int_eq(mecdns_store_rule_list(store, "app1", &list), MECDNS_STORE_OK);
-	ck_assert_uint_eq(mecdns_store_read_generation(), 3); /* The generation it was read at. */
+	uint64_t read_at = 0;
+	ck_assert_int_eq(mecdns_store_rule_list(store, "app1", &list, &read_at), MECDNS_STORE_OK);
+	ck_assert_uint_eq(read_at, 3); /* The generation it was read at. */
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert_str_eq(list.items[0].dns_rule_id, "r1");
 	ck_assert_str_eq(list.items[1].dns_rule_id, "r2");
 	mecdns_rule_list_free(&list);
-	ck_assert_int_eq(mecdns_store_rule_list(store, "nobody", &list), MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(mecdns_store_rule_list(store, "nobody", &list, NULL),
+	                 MECDNS_STORE_NOT_FOUND);
 	ck_assert_uint_eq(list.count, 0);
 }
 END_TEST
@@ -577,8 +581,9 @@ START_TEST(test_rule_delete_app_removes_all_in_one_generation)
 	free(log.rows);
 
 	mecdns_rule_list_t list;
-	ck_assert_int_eq(mecdns_store_rule_list(store, "app1", &list), MECDNS_STORE_NOT_FOUND);
-	ck_assert_int_eq(mecdns_store_rule_list(store, "app2", &list), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_list(store, "app1", &list, NULL),
+	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(mecdns_store_rule_list(store, "app2", &list, NULL), MECDNS_STORE_OK);
 	mecdns_rule_list_free(&list);
 	ck_assert_int_eq(mecdns_store_rule_delete_app(store, "app1", &deleted, NULL),
 	                 MECDNS_STORE_NOT_FOUND);
@@ -666,7 +671,7 @@ START_TEST(test_rrset_replace_then_get_round_trips)
 
 	mecdns_rrset_t got;
 	ck_assert_int_eq(
-	    mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A, &got),
+	    mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A, &got, NULL),
 	    MECDNS_STORE_OK);
 	ck_assert_str_eq(got.zone, "example.com.");
 	ck_assert_str_eq(got.owner, "www.example.com.");
@@ -685,7 +690,7 @@ START_TEST(test_rrset_replace_then_get_round_trips)
 	set_add_address(&t, "192.0.2.3");
 	put_rrset(&t);
 	ck_assert_int_eq(
-	    mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A, &got),
+	    mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A, &got, NULL),
 	    MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 1);
 	ck_assert_uint_eq(got.ttl, 60);
@@ -703,7 +708,7 @@ START_TEST(test_rrset_identical_rdata_is_stored_once)
 	set_add_address(&t, "192.0.2.2");
 	put_rrset(&t);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "dup.example.", TYPE_A, &got),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "dup.example.", TYPE_A, &got, NULL),
 	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 2);
 	mecdns_rrset_clear(&got);
@@ -720,7 +725,7 @@ START_TEST(test_rrset_replace_with_no_rdata_deletes_the_set)
 	set_init(&t, ".", "gone.example.", TYPE_A, 60);
 	put_rrset(&t);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "gone.example.", TYPE_A, &got),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "gone.example.", TYPE_A, &got, NULL),
 	                 MECDNS_STORE_NOT_FOUND);
 	change_log_t log = changes_after(0);
 	ck_assert_uint_eq(log.count, 2);
@@ -759,7 +764,7 @@ START_TEST(test_rrset_add_appends_deduplicates_and_updates_ttl)
 	ck_assert_uint_eq(gen, 2);
 
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "add.example.", TYPE_TXT, &got),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "add.example.", TYPE_TXT, &got, NULL),
 	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 2);
 	ck_assert_uint_eq(got.ttl, 30);
@@ -851,9 +856,9 @@ START_TEST(test_rrset_bulk_replace_is_all_or_nothing)
 	ck_assert_uint_eq(generation(), 1);
 	ck_assert_uint_eq(change_count(), 1);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "new.example.", TYPE_AAAA, &got),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "new.example.", TYPE_AAAA, &got, NULL),
 	                 MECDNS_STORE_NOT_FOUND);
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "keep.example.", TYPE_A, &got),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "keep.example.", TYPE_A, &got, NULL),
 	                 MECDNS_STORE_OK);
 	ck_assert_str_eq(got.rdata[0].text, "192.0.2.1");
 	mecdns_rrset_clear(&got);
@@ -891,17 +896,18 @@ START_TEST(test_rrset_list_by_zone_and_all_zones)
 	put_a("a.example.", "y.a.example.", "192.0.2.1");
 	put_a("a.example.", "x.a.example.", "192.0.2.3");
 	mecdns_rrset_list_t list;
-	ck_assert_int_eq(mecdns_store_rrset_list(store, NULL, &list), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rrset_list(store, NULL, &list, NULL), MECDNS_STORE_OK);
 	ck_assert_uint_eq(list.count, 3);
 	ck_assert_str_eq(list.items[0].owner, "x.a.example.");
 	ck_assert_str_eq(list.items[1].owner, "y.a.example.");
 	ck_assert_str_eq(list.items[2].owner, "x.b.example.");
 	ck_assert_uint_eq(list.items[2].rdata_count, 1);
 	mecdns_rrset_list_free(&list);
-	ck_assert_int_eq(mecdns_store_rrset_list(store, "b.example.", &list), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rrset_list(store, "b.example.", &list, NULL),
+	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(list.count, 1);
 	mecdns_rrset_list_free(&list);
-	ck_assert_int_eq(mecdns_store_rrset_list(store, "none.", &list), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rrset_list(store, "none.", &list, NULL), MECDNS_STORE_OK);
 	ck_assert_uint_eq(list.count, 0);
 	mecdns_rrset_list_free(&list);
 }
@@ -939,7 +945,7 @@ START_TEST(test_cname_beside_active_rule_is_conflict)
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_CONFLICT);
 	ck_assert_uint_eq(generation(), 1);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "www.example.", TYPE_CNAME, &got),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "www.example.", TYPE_CNAME, &got, NULL),
 	                 MECDNS_STORE_NOT_FOUND);
 }
 END_TEST
@@ -967,7 +973,7 @@ START_TEST(test_active_rule_at_cname_owner_is_conflict)
 	ck_assert_uint_eq(generation(), 3);
 	ck_assert_uint_eq(change_count(), 3);
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got, NULL), MECDNS_STORE_OK);
 	ck_assert(!got.active);
 	ck_assert_uint_eq(got.version, 1);
 	mecdns_rule_clear(&got);
@@ -1225,7 +1231,7 @@ START_TEST(test_data_and_generation_survive_reopening)
 	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
 	ck_assert_uint_eq(generation(), 2);
 	mecdns_rule_t got;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "app1", "r1", &got, NULL), MECDNS_STORE_OK);
 	mecdns_rule_clear(&got);
 	sqlite3 *db = NULL;
 	ck_assert_int_eq(mecdns_db_open(db_path, MECDNS_DB_READER, &db, err, sizeof(err)),
@@ -1350,7 +1356,7 @@ static void *create_rules_thread(void *arg)
 		uint64_t gen;
 		mecdns_rule_list_t list;
 		if (mecdns_store_state(store, &gen, NULL, NULL) != MECDNS_STORE_OK ||
-		    mecdns_store_rule_list(store, app, &list) != MECDNS_STORE_OK) {
+		    mecdns_store_rule_list(store, app, &list, NULL) != MECDNS_STORE_OK) {
 			return (void *)2;
 		}
 		mecdns_rule_list_free(&list);
@@ -1466,7 +1472,7 @@ START_TEST(test_group_commit_many_writers_get_consecutive_durable_generations)
 		char app[16];
 		snprintf(app, sizeof(app), "gc%d", w);
 		mecdns_rule_list_t list;
-		ck_assert_int_eq(mecdns_store_rule_list(store, app, &list), MECDNS_STORE_OK);
+		ck_assert_int_eq(mecdns_store_rule_list(store, app, &list, NULL), MECDNS_STORE_OK);
 		ck_assert_uint_eq(list.count, GC_RULES_PER_WRITER);
 		mecdns_rule_list_free(&list);
 	}
@@ -1633,27 +1639,27 @@ START_TEST(test_group_commit_failed_write_fails_alone_in_its_group)
 			char id[16];
 			snprintf(id, sizeof(id), "n%d", i);
 			mecdns_rule_t got;
-			ck_assert_int_eq(mecdns_store_rule_get(store, "grp", id, &got),
+			ck_assert_int_eq(mecdns_store_rule_get(store, "grp", id, &got, NULL),
 			                 MECDNS_STORE_OK);
 			mecdns_rule_clear(&got);
 		}
 	}
 	mecdns_rule_t upd;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "grp", "upd", &upd), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "grp", "upd", &upd, NULL), MECDNS_STORE_OK);
 	ck_assert_uint_eq(upd.version, 2);
 	ck_assert_str_eq(upd.ip_address, "192.0.2.10");
 	mecdns_rule_clear(&upd);
 
 	/* ...and the failed ones changed nothing. */
 	mecdns_rule_t base;
-	ck_assert_int_eq(mecdns_store_rule_get(store, "grp", "base", &base), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_get(store, "grp", "base", &base, NULL), MECDNS_STORE_OK);
 	ck_assert_uint_eq(base.version, 1);
 	ck_assert_str_eq(base.ip_address, "192.0.2.1");
 	ck_assert_str_eq(base.domain_name, "base.gc.example");
 	ck_assert_uint_eq(base.generation, 1);
 	mecdns_rule_clear(&base);
 	mecdns_rrset_t cname;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "base.gc.example.", 5, &cname),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "base.gc.example.", 5, &cname, NULL),
 	                 MECDNS_STORE_NOT_FOUND);
 }
 END_TEST
@@ -1738,7 +1744,7 @@ START_TEST(test_cli_adds_lists_and_logs_through_the_store)
 	char err[256] = "";
 	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "txt.example.", TYPE_TXT, &got),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "txt.example.", TYPE_TXT, &got, NULL),
 	                 MECDNS_STORE_OK);
 	ck_assert_str_eq(got.rdata[0].text, "\"hello world\"");
 	ck_assert_uint_eq(got.rdata[0].wire_len, 12);
@@ -1830,7 +1836,7 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
 	mecdns_rrset_t got;
 	ck_assert_int_eq(
-	    mecdns_store_rrset_get(store, "example.com.", "mx.example.com.", TYPE_MX, &got),
+	    mecdns_store_rrset_get(store, "example.com.", "mx.example.com.", TYPE_MX, &got, NULL),
 	    MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 2);
 	const char *mx_text[] = { "010   mx1", "20 mx2.example.com" };
@@ -1850,7 +1856,7 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 		free(canonical);
 	}
 	mecdns_rrset_clear(&got);
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "caa.example.", 257, &got),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "caa.example.", 257, &got, NULL),
 	                 MECDNS_STORE_OK);
 	ck_assert_str_eq(got.rdata[0].text, "0 issue \"ca.example\"");
 	mecdns_rrset_clear(&got);

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*  mecdns store: the last error, connections and their cached statements,
+ *  read transactions (see internal.h). */
+
+#include "store/internal.h"
+
+/*** Last error of the calling thread. ***/
+
+_Thread_local char store_last_error[512];
+
+const char *mecdns_store_last_error(void)
+{
+	return store_last_error;
+}
+
+void store_set_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(store_last_error, sizeof(store_last_error), fmt, ap);
+	va_end(ap);
+}
+
+mecdns_store_status_t store_fail(mecdns_store_status_t status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(store_last_error, sizeof(store_last_error), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+const char *mecdns_store_strerror(mecdns_store_status_t status)
+{
+	/* clang-format off */
+	switch (status) {
+	case MECDNS_STORE_OK:        return "ok";
+	case MECDNS_STORE_NOT_FOUND: return "not found";
+	case MECDNS_STORE_EXISTS:    return "already exists";
+	case MECDNS_STORE_CONFLICT:  return "conflict";
+	case MECDNS_STORE_STALE:     return "stale version";
+	case MECDNS_STORE_INVALID:   return "invalid value";
+	case MECDNS_STORE_BUSY:      return "busy";
+	case MECDNS_STORE_FULL:      return "disk full";
+	case MECDNS_STORE_READONLY:  return "read-only";
+	case MECDNS_STORE_CORRUPT:   return "corrupt database";
+	case MECDNS_STORE_ERROR:     return "error";
+	}
+	/* clang-format on */
+	return "unknown status";
+}
+
+/*! \brief Maps an SQLite result code to a store status. */
+static mecdns_store_status_t status_from_sqlite(int rc, int extended, bool writing)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return MECDNS_STORE_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return MECDNS_STORE_BUSY;
+	case SQLITE_FULL:
+		return MECDNS_STORE_FULL;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return MECDNS_STORE_READONLY;
+	case SQLITE_CANTOPEN:
+		return writing ? MECDNS_STORE_READONLY : MECDNS_STORE_ERROR;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return MECDNS_STORE_CORRUPT;
+	case SQLITE_CONSTRAINT:
+		if (extended == SQLITE_CONSTRAINT_PRIMARYKEY ||
+		    extended == SQLITE_CONSTRAINT_UNIQUE) {
+			return MECDNS_STORE_EXISTS;
+		}
+		if (extended == SQLITE_CONSTRAINT_CHECK || extended == SQLITE_CONSTRAINT_NOTNULL) {
+			return MECDNS_STORE_INVALID;
+		}
+		return MECDNS_STORE_ERROR;
+	default:
+		return MECDNS_STORE_ERROR;
+	}
+}
+
+/*** Connections and their cached statements. ***/
+
+/*! Columns of a rule, in the order rule_from_row() reads them. */
+#define RULE_COLUMNS                                                                               \
+	"app_instance_id, dns_rule_id, domain_name, owner, ip_address_type, ip_address, ttl, "     \
+	"state, version, created_ms, updated_ms, generation"
+
+/*! An rrset joined with its rdata rows, in the order rrsets_from_rows() reads. */
+#define RRSET_SELECT                                                                               \
+	"SELECT s.zone, s.owner, s.type, s.ttl, s.generation, d.text, d.wire FROM rrsets s "       \
+	"LEFT JOIN rdata d ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
+
+/* clang-format off */
+static const char *const STATEMENTS[ST_COUNT] = {
+	[ST_BEGIN_READ] = "BEGIN",
+	[ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT write",
+	[ST_RELEASE] = "RELEASE write",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO write",
+	[ST_STATE_GET] =
+		"SELECT generation, pruned_through, signalled_seq FROM state WHERE id = 1",
+	[ST_STATE_SET_GENERATION] = "UPDATE state SET generation = ?1 WHERE id = 1",
+	[ST_CHANGE_INSERT] =
+		"INSERT INTO changes (generation, committed_ms, kind, owner, prev_owner, "
+		"app_instance_id, dns_rule_id, domain_name, state, zone, rrtype, rdata_count) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_CHANGES_AFTER] =
+		"SELECT seq, generation, committed_ms, kind, owner, prev_owner, app_instance_id, "
+		"dns_rule_id, domain_name, state, zone, rrtype, rdata_count FROM changes "
+		"WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	/* Never back, never past the last sequence number handed out. */
+	[ST_SET_SIGNALLED] =
+		"UPDATE state SET signalled_seq = max(signalled_seq, min(?1, coalesce("
+		"(SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0))) WHERE id = 1",
+	[ST_PRUNE] =
+		"DELETE FROM changes WHERE seq <= (SELECT signalled_seq FROM state WHERE id = 1) "
+		"AND committed_ms <= ?1",
+	/* The highest generation with no change row left at or below it. */
+	[ST_PRUNED_THROUGH] =
+		"UPDATE state SET pruned_through = max(pruned_through, "
+		"coalesce((SELECT min(generation) - 1 FROM changes), generation)) WHERE id = 1",
+	/* CNAME records, other rrsets and ACTIVE rules at one owner, any zone. */
+	[ST_OWNER_USE] =
+		"SELECT (SELECT count(*) FROM rrsets s JOIN rdata d ON d.zone = s.zone "
+		"AND d.owner = s.owner AND d.type = s.type WHERE s.owner = ?1 AND s.type = 5), "
+		"(SELECT count(*) FROM rrsets WHERE owner = ?1 AND type <> 5), "
+		"(SELECT count(*) FROM rules WHERE owner = ?1 AND state = 'ACTIVE')",
+	[ST_RULE_GET] = "SELECT " RULE_COLUMNS " FROM rules "
+	                "WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
+	[ST_RULE_LIST] = "SELECT " RULE_COLUMNS " FROM rules "
+	                 "WHERE app_instance_id = ?1 ORDER BY dns_rule_id",
+	[ST_RULE_INSERT] =
+		"INSERT INTO rules (" RULE_COLUMNS ") "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10)",
+	[ST_RULE_UPDATE] =
+		"UPDATE rules SET domain_name = ?3, owner = ?4, ip_address_type = ?5, "
+		"ip_address = ?6, ttl = ?7, state = ?8, version = version + 1, updated_ms = ?9, "
+		"generation = ?10 WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
+	[ST_RULE_DELETE] = "DELETE FROM rules WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
+	[ST_RULE_LOG_DELETE_APP] =
+		"INSERT INTO changes (generation, committed_ms, kind, owner, app_instance_id, "
+		"dns_rule_id, domain_name, state) SELECT ?1, ?2, 'rule', owner, app_instance_id, "
+		"dns_rule_id, domain_name, 'DELETED' FROM rules WHERE app_instance_id = ?3 "
+		"ORDER BY dns_rule_id",
+	[ST_RULE_DELETE_APP] = "DELETE FROM rules WHERE app_instance_id = ?1",
+	[ST_RULE_COUNTS] =
+		"SELECT coalesce(sum(state = 'ACTIVE'), 0), coalesce(sum(state = 'INACTIVE'), 0) "
+		"FROM rules",
+	[ST_RRSET_UPSERT] =
+		"INSERT INTO rrsets (zone, owner, type, ttl, generation, updated_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (zone, owner, type) DO UPDATE SET "
+		"ttl = excluded.ttl, generation = excluded.generation, "
+		"updated_ms = excluded.updated_ms",
+	[ST_RRSET_DELETE] = "DELETE FROM rrsets WHERE zone = ?1 AND owner = ?2 AND type = ?3",
+	[ST_RDATA_CLEAR] = "DELETE FROM rdata WHERE zone = ?1 AND owner = ?2 AND type = ?3",
+	[ST_RDATA_HAS] = "SELECT 1 FROM rdata WHERE zone = ?1 AND owner = ?2 AND type = ?3 "
+	                 "AND wire = ?4 LIMIT 1",
+	[ST_RDATA_TAIL] = "SELECT coalesce(max(pos) + 1, 0), count(*) FROM rdata "
+	                  "WHERE zone = ?1 AND owner = ?2 AND type = ?3",
+	[ST_RDATA_INSERT] = "INSERT INTO rdata (zone, owner, type, pos, text, wire) "
+	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_RRSET_GET] = RRSET_SELECT
+		"WHERE s.zone = ?1 AND s.owner = ?2 AND s.type = ?3 ORDER BY d.pos",
+	[ST_RRSET_LIST_ZONE] = RRSET_SELECT
+		"WHERE s.zone = ?1 ORDER BY s.zone, s.owner, s.type, d.pos",
+	[ST_RRSET_LIST_ALL] = RRSET_SELECT "ORDER BY s.zone, s.owner, s.type, d.pos",
+	/* Zone sync: the rows of answers (filtered by zone in C), the changed
+	 * owners, the ownership table and the cursor. */
+	[ST_ZONE_RULES_ALL] =
+		"SELECT owner, ip_address_type, ip_address, ttl FROM rules WHERE state = 'ACTIVE'",
+	[ST_ZONE_RDATA_ALL] =
+		"SELECT s.owner, s.type, s.ttl, d.text, d.wire FROM rrsets s JOIN rdata d "
+		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type",
+	[ST_ZONE_RULES_OWNER] =
+		"SELECT owner, ip_address_type, ip_address, ttl FROM rules "
+		"WHERE owner = ?1 AND state = 'ACTIVE'",
+	[ST_ZONE_RDATA_OWNER] =
+		"SELECT s.owner, s.type, s.ttl, d.text, d.wire FROM rrsets s JOIN rdata d "
+		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type WHERE s.owner = ?1",
+	[ST_ZONE_CHANGED_OWNERS] =
+		"SELECT owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
+		"UNION SELECT prev_owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
+		"AND prev_owner IS NOT NULL ORDER BY 1",
+	[ST_OWNED_ZONE] =
+		"SELECT owner, type, ttl, rdata_text, rdata_wire FROM zone_sync_owned "
+		"WHERE zone = ?1 ORDER BY owner, type, rdata_wire",
+	[ST_OWNED_OWNER] =
+		"SELECT owner, type, ttl, rdata_text, rdata_wire FROM zone_sync_owned "
+		"WHERE zone = ?1 AND owner = ?2 ORDER BY type, rdata_wire",
+	[ST_OWNED_DELETE_ZONE] = "DELETE FROM zone_sync_owned WHERE zone = ?1",
+	[ST_OWNED_DELETE_OWNER] = "DELETE FROM zone_sync_owned WHERE zone = ?1 AND owner = ?2",
+	[ST_OWNED_INSERT] =
+		"INSERT OR REPLACE INTO zone_sync_owned (zone, owner, type, ttl, rdata_text, "
+		"rdata_wire) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_SYNC_STATE_GET] =
+		"SELECT synced_generation, serial FROM zone_sync_state WHERE zone = ?1",
+	[ST_SYNC_STATE_SET] =
+		"INSERT INTO zone_sync_state (zone, synced_generation, serial, updated_ms) "
+		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (zone) DO UPDATE SET "
+		"synced_generation = excluded.synced_generation, serial = excluded.serial, "
+		"updated_ms = excluded.updated_ms",
+};
+/* clang-format on */
+
+/*! \brief Records the connection's error for an operation and maps it. */
+mecdns_store_status_t store_db_fail(connection_t *conn, int rc, const char *what)
+{
+	int extended = sqlite3_extended_errcode(conn->db);
+	mecdns_store_status_t status = status_from_sqlite(rc, extended, conn->writing);
+	if (status == MECDNS_STORE_OK) {
+		status = MECDNS_STORE_ERROR; /* Called on an unexpected result. */
+	}
+	return store_fail(status, "%s: %s", what, sqlite3_errmsg(conn->db));
+}
+
+/*! \brief Returns a cached store_statement with bindings cleared, or NULL. */
+sqlite3_stmt *store_statement(connection_t *conn, statement_id_t id)
+{
+	sqlite3_stmt *stmt = conn->statements[id];
+	if (stmt != NULL) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return stmt;
+	}
+	int rc = sqlite3_prepare_v3(conn->db, STATEMENTS[id], -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+	                            NULL);
+	if (rc != SQLITE_OK) {
+		store_db_fail(conn, rc, "prepare statement");
+		return NULL;
+	}
+	conn->statements[id] = stmt;
+	return stmt;
+}
+
+/*! \brief Ends the use of a store_statement (bindings may point to caller memory). */
+void store_statement_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+/*! \brief Resets every cached store_statement, so none holds a read open. */
+void store_statements_reset(connection_t *conn)
+{
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (conn->statements[i] != NULL) {
+			store_statement_done(conn->statements[i]);
+		}
+	}
+}
+
+void store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+	if (text == NULL) {
+		sqlite3_bind_null(stmt, index);
+	} else {
+		sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+	}
+}
+
+/*! \brief Binds an unsigned value, clamped to SQLite's signed 64-bit range. */
+void store_bind_u64(sqlite3_stmt *stmt, int index, uint64_t value)
+{
+	sqlite3_bind_int64(stmt, index, value > INT64_MAX ? INT64_MAX : (sqlite3_int64)value);
+}
+
+void store_bind_blob(sqlite3_stmt *stmt, int index, const uint8_t *data, size_t len)
+{
+	if (len == 0) {
+		sqlite3_bind_zeroblob(stmt, index, 0);
+	} else {
+		sqlite3_bind_blob(stmt, index, data, (int)len, SQLITE_STATIC);
+	}
+}
+
+/*! \brief Runs a store_statement that returns no row of interest. */
+mecdns_store_status_t store_run(connection_t *conn, sqlite3_stmt *stmt, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+	mecdns_store_status_t status = MECDNS_STORE_OK;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		status = store_db_fail(conn, rc, what);
+	}
+	store_statement_done(stmt);
+	return status;
+}
+
+/*! \brief Runs a cached store_statement without parameters. */
+mecdns_store_status_t store_run_plain(connection_t *conn, statement_id_t id, const char *what)
+{
+	sqlite3_stmt *stmt = store_statement(conn, id);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	return store_run(conn, stmt, what);
+}
+
+static mecdns_store_status_t connection_open(connection_t *conn, const char *path,
+                                             mecdns_db_mode_t mode, char *err, size_t err_len)
+{
+	memset(conn, 0, sizeof(*conn));
+	conn->writing = mode == MECDNS_DB_WRITER;
+	int rc = mecdns_db_open(path, mode, &conn->db, err, err_len);
+	if (rc != SQLITE_OK) {
+		mecdns_store_status_t status = status_from_sqlite(rc, rc, conn->writing);
+		return status == MECDNS_STORE_OK ? MECDNS_STORE_ERROR : status;
+	}
+	if (pthread_mutex_init(&conn->lock, NULL) != 0) {
+		snprintf(err, err_len, "%s: cannot create a mutex", path);
+		sqlite3_close(conn->db);
+		conn->db = NULL;
+		return MECDNS_STORE_ERROR;
+	}
+	return MECDNS_STORE_OK;
+}
+
+static void connection_close(connection_t *conn)
+{
+	if (conn->db == NULL) {
+		return;
+	}
+	for (int i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(conn->statements[i]);
+	}
+	sqlite3_close(conn->db);
+	pthread_mutex_destroy(&conn->lock);
+	conn->db = NULL;
+}
+
+mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out, char *err,
+                                        size_t err_len)
+{
+	char message[sizeof(store_last_error)] = "";
+	*out = NULL;
+	mecdns_store_t *store = calloc(1, sizeof(*store));
+	mecdns_store_status_t status = MECDNS_STORE_ERROR;
+	if (store == NULL) {
+		snprintf(message, sizeof(message), "%s: out of memory",
+		         path != NULL ? path : "(null)");
+	} else {
+		/* The writer first: it creates and migrates the file the reader needs. */
+		status = connection_open(&store->writer, path, MECDNS_DB_WRITER, message,
+		                         sizeof(message));
+	}
+	if (status == MECDNS_STORE_OK) {
+		status = connection_open(&store->reader, path, MECDNS_DB_READER, message,
+		                         sizeof(message));
+	}
+	if (status == MECDNS_STORE_OK) {
+		atomic_init(&store->waiting, 0);
+		if (pthread_mutex_init(&store->group_lock, NULL) != 0) {
+			snprintf(message, sizeof(message), "%s: cannot create a mutex", path);
+			status = MECDNS_STORE_ERROR;
+		} else if (pthread_cond_init(&store->group_done, NULL) != 0) {
+			pthread_mutex_destroy(&store->group_lock);
+			snprintf(message, sizeof(message), "%s: cannot create a condition", path);
+			status = MECDNS_STORE_ERROR;
+		} else {
+			store->cond_ready = true;
+		}
+	}
+	if (status != MECDNS_STORE_OK) {
+		store_set_error("%s", message);
+		if (err != NULL && err_len > 0) {
+			snprintf(err, err_len, "%s", message);
+		}
+		mecdns_store_close(store);
+		return status;
+	}
+	*out = store;
+	return MECDNS_STORE_OK;
+}
+
+void mecdns_store_close(mecdns_store_t *store)
+{
+	if (store == NULL) {
+		return;
+	}
+	connection_close(&store->reader);
+	connection_close(&store->writer);
+	if (store->cond_ready) {
+		pthread_cond_destroy(&store->group_done);
+		pthread_mutex_destroy(&store->group_lock);
+	}
+	free(store);
+}
+
+/*** Transactions. ***/
+
+mecdns_store_status_t store_read_begin(mecdns_store_t *store, connection_t **conn,
+                                       uint64_t *generation)
+{
+	*conn = &store->reader;
+	pthread_mutex_lock(&store->reader.lock);
+	mecdns_store_status_t status =
+	    store_run_plain(*conn, ST_BEGIN_READ, "begin read transaction");
+	if (status != MECDNS_STORE_OK) {
+		pthread_mutex_unlock(&store->reader.lock);
+		return status;
+	}
+	sqlite3_stmt *stmt = store_statement(*conn, ST_STATE_GET);
+	status = MECDNS_STORE_ERROR;
+	if (stmt != NULL) {
+		int rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW) {
+			if (generation != NULL) {
+				*generation = (uint64_t)sqlite3_column_int64(stmt, 0);
+			}
+			status = MECDNS_STORE_OK;
+		} else if (rc == SQLITE_DONE) {
+			status = store_fail(MECDNS_STORE_CORRUPT,
+			                    "read state: the state row is missing");
+		} else {
+			status = store_db_fail(*conn, rc, "read state");
+		}
+		store_statement_done(stmt);
+	}
+	if (status != MECDNS_STORE_OK) {
+		store_read_end(*conn);
+	}
+	return status;
+}
+
+mecdns_store_status_t store_read_statement(mecdns_store_t *store, statement_id_t id,
+                                           connection_t **conn, sqlite3_stmt **stmt,
+                                           uint64_t *generation)
+{
+	mecdns_store_status_t status = store_read_begin(store, conn, generation);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	*stmt = store_statement(*conn, id);
+	if (*stmt == NULL) {
+		store_read_end(*conn);
+		return MECDNS_STORE_ERROR;
+	}
+	return MECDNS_STORE_OK;
+}
+
+/*! \brief Ends a read transaction and unlocks the reader. */
+void store_read_end(connection_t *conn)
+{
+	store_statements_reset(conn);
+	if (!sqlite3_get_autocommit(conn->db)) {
+		store_run_plain(conn, ST_COMMIT, "end read transaction");
+	}
+	pthread_mutex_unlock(&conn->lock);
+}

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*  mecdns store: resource record sets (see store.h). */
+
+#include "store/internal.h"
+
+/*** Resource record sets. ***/
+
+void mecdns_rrset_clear(mecdns_rrset_t *rrset)
+{
+	if (rrset == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < rrset->rdata_count; i++) {
+		free(rrset->rdata[i].text);
+		free(rrset->rdata[i].wire);
+	}
+	free(rrset->rdata);
+	free(rrset->zone);
+	free(rrset->owner);
+	memset(rrset, 0, sizeof(*rrset));
+}
+
+void mecdns_rrset_list_free(mecdns_rrset_list_t *list)
+{
+	if (list == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < list->count; i++) {
+		mecdns_rrset_clear(&list->items[i]);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+/*! \brief Whether name is canonical (as mecdns_canonical_name() makes it). */
+bool store_name_is_canonical(const char *name)
+{
+	char *canonical = mecdns_canonical_name(name);
+	bool same = canonical != NULL && strcmp(canonical, name) == 0;
+	free(canonical);
+	return same;
+}
+
+/*! \brief INVALID unless (zone, owner, type) is a key the store can hold. */
+static mecdns_store_status_t check_rrset_key(const char *zone, const char *owner, uint16_t type)
+{
+	if (zone == NULL || owner == NULL) {
+		return store_fail(MECDNS_STORE_INVALID, "rrset without zone or owner");
+	}
+	if (!store_name_is_canonical(zone)) {
+		return store_fail(MECDNS_STORE_INVALID, "zone '%s' is not a canonical domain name",
+		                  zone);
+	}
+	if (!store_name_is_canonical(owner)) {
+		return store_fail(MECDNS_STORE_INVALID, "owner '%s' is not a canonical domain name",
+		                  owner);
+	}
+	if (!mecdns_name_in_zone(owner, zone)) {
+		return store_fail(MECDNS_STORE_INVALID, "owner %s is not in zone %s", owner, zone);
+	}
+	if (type == 0) {
+		return store_fail(MECDNS_STORE_INVALID, "rrset %s with RR type 0", owner);
+	}
+	return MECDNS_STORE_OK;
+}
+
+/*! \brief INVALID unless a set given for writing is complete. */
+static mecdns_store_status_t check_rrset(const mecdns_rrset_t *set)
+{
+	mecdns_store_status_t status = check_rrset_key(set->zone, set->owner, set->type);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	if (set->ttl > INT32_MAX) {
+		return store_fail(MECDNS_STORE_INVALID, "rrset %s: ttl %u is above 2147483647",
+		                  set->owner, set->ttl);
+	}
+	if (set->rdata_count > 0 && set->rdata == NULL) {
+		return store_fail(MECDNS_STORE_INVALID, "rrset %s: rdata missing", set->owner);
+	}
+	for (size_t i = 0; i < set->rdata_count; i++) {
+		const mecdns_rdata_t *rdata = &set->rdata[i];
+		if (rdata->text == NULL || (rdata->wire == NULL && rdata->wire_len > 0)) {
+			return store_fail(MECDNS_STORE_INVALID, "rrset %s: record %zu incomplete",
+			                  set->owner, i);
+		}
+	}
+	return MECDNS_STORE_OK;
+}
+
+static int compare_rrset_keys(const void *a, const void *b)
+{
+	const mecdns_rrset_t *x = *(const mecdns_rrset_t *const *)a;
+	const mecdns_rrset_t *y = *(const mecdns_rrset_t *const *)b;
+	int cmp = strcmp(x->zone, y->zone);
+	if (cmp == 0) {
+		cmp = strcmp(x->owner, y->owner);
+	}
+	if (cmp == 0) {
+		cmp = (x->type > y->type) - (x->type < y->type);
+	}
+	return cmp;
+}
+
+/*! \brief INVALID if one (zone, owner, type) appears twice in a batch: the
+ *         request would be ambiguous. Keys must be checked already. */
+static mecdns_store_status_t check_unique_keys(const mecdns_rrset_t *sets, size_t count)
+{
+	if (count < 2) {
+		return MECDNS_STORE_OK;
+	}
+	const mecdns_rrset_t **sorted = malloc(count * sizeof(*sorted));
+	if (sorted == NULL) {
+		return store_fail(MECDNS_STORE_ERROR, "replace rrsets: out of memory");
+	}
+	for (size_t i = 0; i < count; i++) {
+		sorted[i] = &sets[i];
+	}
+	qsort(sorted, count, sizeof(*sorted), compare_rrset_keys);
+	mecdns_store_status_t status = MECDNS_STORE_OK;
+	for (size_t i = 1; i < count; i++) {
+		if (compare_rrset_keys(&sorted[i - 1], &sorted[i]) == 0) {
+			char type[32];
+			knot_rrtype_to_string(sorted[i]->type, type, sizeof(type));
+			status =
+			    store_fail(MECDNS_STORE_INVALID, "rrset %s %s (zone %s) is given twice",
+			               sorted[i]->owner, type, sorted[i]->zone);
+			break;
+		}
+	}
+	free(sorted);
+	return status;
+}
+
+/*! \brief Binds (zone, owner, type) to ?1..?3. */
+static void bind_rrset_key(sqlite3_stmt *stmt, const char *zone, const char *owner, uint16_t type)
+{
+	store_bind_text(stmt, 1, zone);
+	store_bind_text(stmt, 2, owner);
+	sqlite3_bind_int(stmt, 3, type);
+}
+
+/*! \brief Creates the set's row or updates its ttl/generation. */
+static mecdns_store_status_t rrset_upsert(write_txn_t *txn, const mecdns_rrset_t *set)
+{
+	sqlite3_stmt *stmt = store_statement(txn->conn, ST_RRSET_UPSERT);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	bind_rrset_key(stmt, set->zone, set->owner, set->type);
+	sqlite3_bind_int64(stmt, 4, set->ttl);
+	store_bind_u64(stmt, 5, txn->generation);
+	sqlite3_bind_int64(stmt, 6, txn->now_ms);
+	return store_run(txn->conn, stmt, "write rrset");
+}
+
+/*! \brief Runs a key-bound store_statement; *changed = rows it changed. */
+static mecdns_store_status_t rrset_key_run(write_txn_t *txn, statement_id_t id, const char *zone,
+                                           const char *owner, uint16_t type, const char *what,
+                                           size_t *changed)
+{
+	sqlite3_stmt *stmt = store_statement(txn->conn, id);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	bind_rrset_key(stmt, zone, owner, type);
+	mecdns_store_status_t status = store_run(txn->conn, stmt, what);
+	if (changed != NULL) {
+		*changed = (size_t)sqlite3_changes(txn->conn->db);
+	}
+	return status;
+}
+
+/*! \brief Next free position and record count of a set. */
+static mecdns_store_status_t rdata_tail(write_txn_t *txn, const mecdns_rrset_t *set,
+                                        int64_t *next_pos, size_t *count)
+{
+	sqlite3_stmt *stmt = store_statement(txn->conn, ST_RDATA_TAIL);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	bind_rrset_key(stmt, set->zone, set->owner, set->type);
+	mecdns_store_status_t status = MECDNS_STORE_OK;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*next_pos = sqlite3_column_int64(stmt, 0);
+		*count = (size_t)sqlite3_column_int64(stmt, 1);
+	} else {
+		status = store_db_fail(txn->conn, rc, "read rdata positions");
+	}
+	store_statement_done(stmt);
+	return status;
+}
+
+/*! \brief Whether the set already holds this wire rdata. */
+static mecdns_store_status_t rdata_exists(write_txn_t *txn, const mecdns_rrset_t *set,
+                                          const mecdns_rdata_t *rdata, bool *exists)
+{
+	sqlite3_stmt *stmt = store_statement(txn->conn, ST_RDATA_HAS);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	bind_rrset_key(stmt, set->zone, set->owner, set->type);
+	store_bind_blob(stmt, 4, rdata->wire, rdata->wire_len);
+	mecdns_store_status_t status = MECDNS_STORE_OK;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		*exists = rc == SQLITE_ROW;
+	} else {
+		status = store_db_fail(txn->conn, rc, "compare rdata");
+	}
+	store_statement_done(stmt);
+	return status;
+}
+
+/*! \brief Appends the set's records that it does not hold yet (same wire);
+ *         *count = records in the set afterwards. */
+static mecdns_store_status_t rdata_append(write_txn_t *txn, const mecdns_rrset_t *set,
+                                          size_t *count)
+{
+	int64_t pos = 0;
+	mecdns_store_status_t status = rdata_tail(txn, set, &pos, count);
+	for (size_t i = 0; status == MECDNS_STORE_OK && i < set->rdata_count; i++) {
+		const mecdns_rdata_t *rdata = &set->rdata[i];
+		bool exists = false;
+		status = rdata_exists(txn, set, rdata, &exists);
+		if (status != MECDNS_STORE_OK || exists) {
+			continue;
+		}
+		sqlite3_stmt *stmt = store_statement(txn->conn, ST_RDATA_INSERT);
+		if (stmt == NULL) {
+			return MECDNS_STORE_ERROR;
+		}
+		bind_rrset_key(stmt, set->zone, set->owner, set->type);
+		sqlite3_bind_int64(stmt, 4, pos++);
+		store_bind_text(stmt, 5, rdata->text);
+		store_bind_blob(stmt, 6, rdata->wire, rdata->wire_len);
+		status = store_run(txn->conn, stmt, "write rdata");
+		if (status == MECDNS_STORE_OK) {
+			(*count)++;
+		}
+	}
+	return status;
+}
+
+/*! \brief Replaces or deletes one set inside a write transaction. */
+static mecdns_store_status_t rrset_replace_one(write_txn_t *txn, const mecdns_rrset_t *set)
+{
+	size_t changed = 0;
+	if (set->rdata_count == 0) {
+		mecdns_store_status_t status =
+		    rrset_key_run(txn, ST_RRSET_DELETE, set->zone, set->owner, set->type,
+		                  "delete rrset", &changed);
+		if (status != MECDNS_STORE_OK || changed == 0) {
+			return status; /* Deleting an absent set changes nothing. */
+		}
+		return store_log_rrset_change(txn, set->zone, set->owner, set->type, 0);
+	}
+	mecdns_store_status_t status = rrset_upsert(txn, set);
+	if (status == MECDNS_STORE_OK) {
+		status = rrset_key_run(txn, ST_RDATA_CLEAR, set->zone, set->owner, set->type,
+		                       "clear rdata", NULL);
+	}
+	size_t count = 0;
+	if (status == MECDNS_STORE_OK) {
+		status = rdata_append(txn, set, &count);
+	}
+	if (status == MECDNS_STORE_OK) {
+		status = store_log_rrset_change(txn, set->zone, set->owner, set->type, count);
+	}
+	return status;
+}
+
+mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store, const mecdns_rrset_t *sets,
+                                                 size_t count, uint64_t *generation)
+{
+	if (count > 0 && sets == NULL) {
+		return store_fail(MECDNS_STORE_INVALID, "replace rrsets: no sets given");
+	}
+	for (size_t i = 0; i < count; i++) {
+		mecdns_store_status_t status = check_rrset(&sets[i]);
+		if (status != MECDNS_STORE_OK) {
+			return status;
+		}
+	}
+	write_txn_t txn;
+	mecdns_store_status_t status = check_unique_keys(sets, count);
+	if (status == MECDNS_STORE_OK) {
+		status = store_write_begin(store, &txn);
+	}
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	for (size_t i = 0; status == MECDNS_STORE_OK && i < count; i++) {
+		status = rrset_replace_one(&txn, &sets[i]);
+	}
+	/* The CNAME rule holds for the final state of the whole batch. */
+	for (size_t i = 0; status == MECDNS_STORE_OK && i < count; i++) {
+		if (sets[i].rdata_count > 0) {
+			status = store_check_cname_exclusive(&txn, sets[i].owner);
+		}
+	}
+	return store_write_end(&txn, status, generation);
+}
+
+mecdns_store_status_t mecdns_store_rrset_add(mecdns_store_t *store, const mecdns_rrset_t *set,
+                                             uint64_t *generation)
+{
+	if (set == NULL) {
+		return store_fail(MECDNS_STORE_INVALID, "add rrset: no set given");
+	}
+	mecdns_store_status_t status = check_rrset(set);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	if (set->rdata_count == 0) {
+		return store_fail(MECDNS_STORE_INVALID, "add rrset %s: no records given",
+		                  set->owner);
+	}
+	write_txn_t txn;
+	status = store_write_begin(store, &txn);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	size_t count = 0;
+	status = rrset_upsert(&txn, set);
+	if (status == MECDNS_STORE_OK) {
+		status = rdata_append(&txn, set, &count);
+	}
+	if (status == MECDNS_STORE_OK) {
+		status = store_log_rrset_change(&txn, set->zone, set->owner, set->type, count);
+	}
+	if (status == MECDNS_STORE_OK) {
+		status = store_check_cname_exclusive(&txn, set->owner);
+	}
+	return store_write_end(&txn, status, generation);
+}
+
+mecdns_store_status_t mecdns_store_rrset_delete(mecdns_store_t *store, const char *zone,
+                                                const char *owner, uint16_t type,
+                                                uint64_t *generation)
+{
+	mecdns_store_status_t status = check_rrset_key(zone, owner, type);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	write_txn_t txn;
+	status = store_write_begin(store, &txn);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	size_t changed = 0;
+	status = rrset_key_run(&txn, ST_RRSET_DELETE, zone, owner, type, "delete rrset", &changed);
+	if (status == MECDNS_STORE_OK && changed == 0) {
+		status = store_fail(MECDNS_STORE_NOT_FOUND, "rrset %s type %u in zone %s not found",
+		                    owner, type, zone);
+	}
+	if (status == MECDNS_STORE_OK) {
+		status = store_log_rrset_change(&txn, zone, owner, type, 0);
+	}
+	return store_write_end(&txn, status, generation);
+}
+
+/*! \brief Appends one rdata row (text, wire columns) to a set being read. */
+static bool rrset_push_rdata(mecdns_rrset_t *set, size_t *capacity, sqlite3_stmt *stmt)
+{
+	if (set->rdata_count == *capacity) {
+		size_t grown = *capacity == 0 ? 4 : *capacity * 2;
+		mecdns_rdata_t *rdata = realloc(set->rdata, grown * sizeof(*rdata));
+		if (rdata == NULL) {
+			return false;
+		}
+		set->rdata = rdata;
+		*capacity = grown;
+	}
+	mecdns_rdata_t *rdata = &set->rdata[set->rdata_count];
+	int len = sqlite3_column_bytes(stmt, 6);
+	const void *wire = sqlite3_column_blob(stmt, 6);
+	rdata->text = store_dup_column(stmt, 5);
+	rdata->wire = malloc(len > 0 ? (size_t)len : 1);
+	rdata->wire_len = (uint16_t)len;
+	if (rdata->text == NULL || rdata->wire == NULL) {
+		free(rdata->text);
+		free(rdata->wire);
+		return false;
+	}
+	if (len > 0) {
+		memcpy(rdata->wire, wire, (size_t)len);
+	}
+	set->rdata_count++;
+	return true;
+}
+
+/*! \brief Collects RRSET_SELECT rows (ordered by key, pos) into sets. */
+static mecdns_store_status_t rrsets_from_rows(connection_t *conn, sqlite3_stmt *stmt,
+                                              mecdns_rrset_list_t *out)
+{
+	size_t capacity = 0;
+	size_t rdata_capacity = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *zone = (const char *)sqlite3_column_text(stmt, 0);
+		const char *owner = (const char *)sqlite3_column_text(stmt, 1);
+		uint16_t type = (uint16_t)sqlite3_column_int(stmt, 2);
+		mecdns_rrset_t *set = out->count > 0 ? &out->items[out->count - 1] : NULL;
+		if (set == NULL || set->type != type || strcmp(set->owner, owner) != 0 ||
+		    strcmp(set->zone, zone) != 0) {
+			if (out->count == capacity) {
+				size_t grown = capacity == 0 ? 8 : capacity * 2;
+				mecdns_rrset_t *items = realloc(out->items, grown * sizeof(*items));
+				if (items == NULL) {
+					return store_fail(MECDNS_STORE_ERROR,
+					                  "read rrsets: out of memory");
+				}
+				out->items = items;
+				capacity = grown;
+			}
+			set = &out->items[out->count++];
+			memset(set, 0, sizeof(*set));
+			rdata_capacity = 0;
+			set->zone = strdup(zone);
+			set->owner = strdup(owner);
+			set->type = type;
+			set->ttl = (uint32_t)sqlite3_column_int64(stmt, 3);
+			set->generation = (uint64_t)sqlite3_column_int64(stmt, 4);
+			if (set->zone == NULL || set->owner == NULL) {
+				return store_fail(MECDNS_STORE_ERROR, "read rrsets: out of memory");
+			}
+		}
+		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL &&
+		    !rrset_push_rdata(set, &rdata_capacity, stmt)) {
+			return store_fail(MECDNS_STORE_ERROR, "read rrsets: out of memory");
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		return store_db_fail(conn, rc, "read rrsets");
+	}
+	return MECDNS_STORE_OK;
+}
+
+mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *zone,
+                                             const char *owner, uint16_t type, mecdns_rrset_t *out,
+                                             uint64_t *generation)
+{
+	memset(out, 0, sizeof(*out));
+	if (zone == NULL || owner == NULL) {
+		return store_fail(MECDNS_STORE_INVALID, "rrset get without zone or owner");
+	}
+	connection_t *conn;
+	mecdns_store_status_t status = store_read_begin(store, &conn, generation);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	mecdns_rrset_list_t list = { 0 };
+	sqlite3_stmt *stmt = store_statement(conn, ST_RRSET_GET);
+	status = MECDNS_STORE_ERROR;
+	if (stmt != NULL) {
+		bind_rrset_key(stmt, zone, owner, type);
+		status = rrsets_from_rows(conn, stmt, &list);
+	}
+	store_read_end(conn);
+	if (status == MECDNS_STORE_OK && list.count == 0) {
+		status = store_fail(MECDNS_STORE_NOT_FOUND, "rrset %s type %u in zone %s not found",
+		                    owner, type, zone);
+	}
+	if (status == MECDNS_STORE_OK) {
+		*out = list.items[0];
+		list.items[0] = (mecdns_rrset_t){ 0 };
+	}
+	mecdns_rrset_list_free(&list);
+	return status;
+}
+
+mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char *zone,
+                                              mecdns_rrset_list_t *out, uint64_t *generation)
+{
+	memset(out, 0, sizeof(*out));
+	connection_t *conn;
+	sqlite3_stmt *stmt;
+	mecdns_store_status_t status = store_read_statement(
+	    store, zone != NULL ? ST_RRSET_LIST_ZONE : ST_RRSET_LIST_ALL, &conn, &stmt, generation);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	store_bind_text(stmt, 1, zone);
+	status = rrsets_from_rows(conn, stmt, out);
+	store_read_end(conn);
+	if (status != MECDNS_STORE_OK) {
+		mecdns_rrset_list_free(out);
+	}
+	return status;
+}
