@@ -109,7 +109,7 @@ static bool handle_signals(announcer_t *announcer, int signal_fd)
 static int run(announcer_t *announcer, int signal_fd)
 {
 	for (;;) {
-		long long now = mecdns_now_ms();
+		long long now = mecdns_monotonic_ms();
 		announcer->now_ms = now;
 		if (!announcer->stopping) {
 			announce_listener_process(announcer->listener, now);
@@ -151,7 +151,7 @@ static int run(announcer_t *announcer, int signal_fd)
 			log_error("poll: %s", strerror(errno));
 			return EXIT_FAILURE;
 		}
-		announcer->now_ms = mecdns_now_ms();
+		announcer->now_ms = mecdns_monotonic_ms();
 		if (fds[1].revents != 0) {
 			announce_actions_read_output(announcer->actions);
 		}

@@ -6,7 +6,7 @@
 
 #include <time.h>
 
-static inline long long mecdns_now_ms(void)
+static inline long long mecdns_monotonic_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -502,7 +502,7 @@ static void check_entry(const mecdns_owner_t *e, const knot_dname_t *name)
 		}
 		knot_rdata_t *rd = set->rrs.rdata;
 		for (uint16_t k = 0; k < set->rrs.count; k++) {
-			if (!rdata_parses(set->type, rd->data, rd->len)) {
+			if (!refresh_rdata_parses(set->type, rd->data, rd->len)) {
 				FAIL("type %u rdata of %u bytes does not parse", set->type,
 				     rd->len);
 			}
@@ -582,7 +582,7 @@ static mecdns_refresher_t *full_load(void)
 
 static void free_refresher(mecdns_refresher_t *r)
 {
-	source_close(&r->src);
+	refresh_source_close(&r->src);
 	mecdns_index_free(r->index);
 	refresher_free(r);
 }

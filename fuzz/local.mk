@@ -40,6 +40,7 @@ fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_m
 	syncd/limits.c syncd/limits.h syncd/auth.c syncd/auth.h syncd/problem.c syncd/problem.h \
 	common/rdata.c common/rdata.h common/answer.c syncd/response.c syncd/response.h syncd/rule_json.c \
 	syncd/rule_json.h syncd/validate.c syncd/validate.h common/log.c common/log.h \
+	common/config_file.c common/config_file.h \
 	store/connection.c store/writer.c store/rules.c store/rrsets.c store/changes.c \
 	store/zone_rows.c store/names.c store/store.h store/internal.h schema/schema.c schema/schema.h
 fuzz_fuzz_rest_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
@@ -51,7 +52,8 @@ fuzz_fuzz_rest_LDADD = $(libcjson_LIBS) $(libzscanner_LIBS) $(libknot_LIBS) $(gn
 # The module's refresher on a hostile database written with raw SQL
 # (fuzz_refresh.c includes module/refresh.c to drive it without its thread).
 fuzz_fuzz_refresh_SOURCES = fuzz/fuzz_refresh.c common/answer.c module/index.c module/index.h \
-	module/refresh.h schema/schema.c schema/schema.h
+	module/source.c module/rows.c module/refresh.h module/refresh_internal.h \
+	schema/schema.c schema/schema.h
 EXTRA_fuzz_fuzz_refresh_SOURCES = module/refresh.c
 fuzz_fuzz_refresh_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libknot_CFLAGS) $(sqlite3_CFLAGS) \
 	$(liburcu_CFLAGS) -pthread
@@ -61,6 +63,7 @@ fuzz_fuzz_refresh_LDADD = $(libknot_LIBS) $(sqlite3_LIBS) $(liburcu_LIBS)
 # The module's BEGIN hook on DNS messages; fuzz_query.c stands in for the
 # knotd functions the module calls (see its comment).
 fuzz_fuzz_query_SOURCES = fuzz/fuzz_query.c module/mecdns.c module/refresh.c common/answer.c \
+	module/source.c module/rows.c module/refresh_internal.h \
 	module/refresh.h module/index.c module/index.h schema/schema.c schema/schema.h
 fuzz_fuzz_query_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(knotd_CFLAGS) $(libknot_CFLAGS) \
 	$(sqlite3_CFLAGS) $(liburcu_CFLAGS) -pthread

@@ -11,7 +11,8 @@ module_libmecdns_index_la_LIBADD = common/libmecdns-answer.la $(libknot_LIBS)
 # The refresher is a convenience library so that tests/unit/test_refresh can
 # link it without knotd; only knotd_mod_api is exported from mecdns.so.
 noinst_LTLIBRARIES += module/libmecdns-refresh.la
-module_libmecdns_refresh_la_SOURCES = module/refresh.c module/refresh.h
+module_libmecdns_refresh_la_SOURCES = module/refresh.c module/source.c module/rows.c \
+	module/refresh.h module/refresh_internal.h
 module_libmecdns_refresh_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS) $(sqlite3_CFLAGS) \
 	$(liburcu_CFLAGS) -pthread
 

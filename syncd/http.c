@@ -638,7 +638,7 @@ static void *reaper(void *arg)
 	syncd_http_t *http = arg;
 	pthread_mutex_lock(&http->lock);
 	while (!http->stopping || http->retired != NULL) {
-		long long now = mecdns_now_ms();
+		long long now = mecdns_monotonic_ms();
 		http_daemon_t **link = &http->retired;
 		while (*link != NULL) {
 			http_daemon_t *d = *link;
@@ -674,7 +674,7 @@ static void *reaper(void *arg)
 /*! \brief Hands a quiesced daemon to the reaper (started on first use). */
 static void retire(syncd_http_t *http, http_daemon_t *d)
 {
-	d->deadline_ms = mecdns_now_ms() + RETIRE_TIMEOUT_MS;
+	d->deadline_ms = mecdns_monotonic_ms() + RETIRE_TIMEOUT_MS;
 	pthread_mutex_lock(&http->lock);
 	if (!http->reaper_running) {
 		http->reaper_running = pthread_create(&http->reaper, NULL, reaper, http) == 0;

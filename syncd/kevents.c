@@ -95,12 +95,12 @@ static const char *const match_rules[] = {
 /*! \brief Opens the connection, subscribes; NULL with err set on failure. */
 static DBusConnection *events_open(kevents_t *events, DBusError *err)
 {
-	DBusConnection *conn =
-	    mecdns_bus_connect(&events->bus, match_rules,
-	                       sizeof(match_rules) / sizeof(*match_rules), mecdns_now_ms(), err);
+	DBusConnection *conn = mecdns_bus_connect(&events->bus, match_rules,
+	                                          sizeof(match_rules) / sizeof(*match_rules),
+	                                          mecdns_monotonic_ms(), err);
 	if (conn != NULL && !dbus_connection_add_filter(conn, events_filter, events, NULL)) {
 		dbus_set_error_const(err, DBUS_ERROR_NO_MEMORY, "out of memory");
-		mecdns_bus_disconnect(&events->bus, mecdns_now_ms());
+		mecdns_bus_disconnect(&events->bus, mecdns_monotonic_ms());
 		return NULL;
 	}
 	return conn;
@@ -148,14 +148,14 @@ int kevents_timeout_ms(kevents_t *events)
 		           ? 0
 		           : -1;
 	}
-	long long wait = events->bus.next_ms - mecdns_now_ms();
+	long long wait = events->bus.next_ms - mecdns_monotonic_ms();
 	return wait < 0 ? 0 : (int)wait;
 }
 
 /*! \brief Connects when due; logs a failure once per outage. */
 static void try_connect(kevents_t *events, kevents_cb cb, void *cb_ctx)
 {
-	if (!mecdns_bus_connect_due(&events->bus, mecdns_now_ms())) {
+	if (!mecdns_bus_connect_due(&events->bus, mecdns_monotonic_ms())) {
 		return;
 	}
 	DBusError err;
@@ -196,7 +196,7 @@ void kevents_process(kevents_t *events, kevents_cb cb, void *cb_ctx)
 	events->cb = NULL;
 	events->cb_ctx = NULL;
 	if (!dbus_connection_get_is_connected(events->bus.conn)) {
-		mecdns_bus_disconnect(&events->bus, mecdns_now_ms());
+		mecdns_bus_disconnect(&events->bus, mecdns_monotonic_ms());
 		events_log(events, LOG_WARNING,
 		           "lost bus %s (knotd's events); polling only, "
 		           "reconnecting every %d ms",

@@ -597,7 +597,7 @@ static void on_knot_event(const kevent_t *event, void *ctx)
 		snprintf(state->down_reason, sizeof(state->down_reason), "knotd signalled stopped");
 		observe_down(state);
 		state->stalled_since = 0;
-		evaluate(state, mecdns_now_ms());
+		evaluate(state, mecdns_monotonic_ms());
 		break;
 	case KEVENT_ZONE_UPDATED:
 		state_log(state, LOG_DEBUG, "knotd: zone %s updated to serial %" PRIu32,
@@ -612,7 +612,7 @@ static void on_knot_event(const kevent_t *event, void *ctx)
 /*! \brief Sleeps until the next poll, an event, or stop. */
 static void wait_for_work(kstate_t *state)
 {
-	long long wait = state->next_poll_ms - mecdns_now_ms();
+	long long wait = state->next_poll_ms - mecdns_monotonic_ms();
 	int timeout = state->poll_now ? 0 : (wait < 0 ? 0 : (int)wait);
 	int events_timeout = kevents_timeout_ms(state->events);
 	if (events_timeout >= 0 && events_timeout < timeout) {
@@ -635,12 +635,12 @@ static void *state_thread(void *arg)
 	kstate_t *state = arg;
 	while (!atomic_load(&state->stopping)) {
 		kevents_process(state->events, on_knot_event, state);
-		long long now = mecdns_now_ms();
+		long long now = mecdns_monotonic_ms();
 		if (state->poll_now || now >= state->next_poll_ms) {
 			state->poll_now = false;
 			module_counters_t counters = { 0 };
 			poll_outcome_t outcome = poll_knotd(state, &counters);
-			now = mecdns_now_ms();
+			now = mecdns_monotonic_ms();
 			state->next_poll_ms = now + state->poll_ms;
 			observe_database(state, now);
 			observe_poll(state, outcome, &counters, now);

@@ -386,7 +386,7 @@ static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void
 	    strcmp(name, SIGNALS_NAME) == 0 && signals->owns_name) {
 		signals->owns_name = false;
 		atomic_store(&signals->connected, false);
-		signals->next_name_ms = mecdns_now_ms() + signals->bus.retry_ms;
+		signals->next_name_ms = mecdns_monotonic_ms() + signals->bus.retry_ms;
 		signals_log(
 		    signals, LOG_WARNING,
 		    "lost the name %s on bus %s; not emitting, requesting it again every %d ms",
@@ -401,14 +401,15 @@ static DBusHandlerResult bus_filter(DBusConnection *conn, DBusMessage *msg, void
  *         NULL on failure (the next attempt scheduled). */
 static DBusConnection *bus_open(mecdns_signals_t *signals, DBusError *err)
 {
-	DBusConnection *conn = mecdns_bus_connect(&signals->bus, NULL, 0, mecdns_now_ms(), err);
+	DBusConnection *conn =
+	    mecdns_bus_connect(&signals->bus, NULL, 0, mecdns_monotonic_ms(), err);
 	if (conn == NULL) {
 		return NULL;
 	}
 	if (!dbus_connection_add_filter(conn, bus_filter, signals, NULL) ||
 	    !register_objects(signals, conn)) {
 		dbus_set_error_const(err, DBUS_ERROR_NO_MEMORY, "out of memory");
-		mecdns_bus_disconnect(&signals->bus, mecdns_now_ms());
+		mecdns_bus_disconnect(&signals->bus, mecdns_monotonic_ms());
 		return NULL;
 	}
 	return conn;
@@ -419,7 +420,7 @@ static void bus_close(mecdns_signals_t *signals)
 	if (signals->bus.conn == NULL) {
 		return;
 	}
-	mecdns_bus_disconnect(&signals->bus, mecdns_now_ms());
+	mecdns_bus_disconnect(&signals->bus, mecdns_monotonic_ms());
 	signals->owns_name = false;
 	atomic_store(&signals->connected, false);
 }
@@ -427,7 +428,7 @@ static void bus_close(mecdns_signals_t *signals)
 /*! \brief Connects when due; logs a failure once, then retries quietly. */
 static void try_connect(mecdns_signals_t *signals)
 {
-	if (!mecdns_bus_connect_due(&signals->bus, mecdns_now_ms())) {
+	if (!mecdns_bus_connect_due(&signals->bus, mecdns_monotonic_ms())) {
 		return;
 	}
 	DBusError err;
@@ -477,7 +478,7 @@ static void name_owner(DBusConnection *conn, const char *name, char *buf, size_t
 static void try_request_name(mecdns_signals_t *signals)
 {
 	if (signals->bus.conn == NULL || signals->owns_name ||
-	    mecdns_now_ms() < signals->next_name_ms ||
+	    mecdns_monotonic_ms() < signals->next_name_ms ||
 	    !dbus_connection_get_is_connected(signals->bus.conn)) {
 		return;
 	}
@@ -494,7 +495,7 @@ static void try_request_name(mecdns_signals_t *signals)
 		            SIGNALS_NAME, signals->bus.name);
 		return;
 	}
-	signals->next_name_ms = mecdns_now_ms() + signals->bus.retry_ms;
+	signals->next_name_ms = mecdns_monotonic_ms() + signals->bus.retry_ms;
 	if (ret == -1) {
 		log_problem(signals,
 		            "bus %s refused the name %s (%s: %s); not emitting, retrying "
@@ -630,12 +631,12 @@ static bool load_cursor(mecdns_signals_t *signals)
 static void store_cursor(mecdns_signals_t *signals)
 {
 	uint64_t cursor = atomic_load(&signals->cursor);
-	if (cursor == signals->stored_cursor || mecdns_now_ms() < signals->next_cursor_ms) {
+	if (cursor == signals->stored_cursor || mecdns_monotonic_ms() < signals->next_cursor_ms) {
 		return;
 	}
 	mecdns_store_status_t ret = mecdns_store_set_signalled(signals->store, cursor);
 	if (ret != MECDNS_STORE_OK) {
-		signals->next_cursor_ms = mecdns_now_ms() + signals->bus.retry_ms;
+		signals->next_cursor_ms = mecdns_monotonic_ms() + signals->bus.retry_ms;
 		log_problem(signals,
 		            "cannot store the signal outbox cursor %llu (%s: %s); "
 		            "retrying every %d ms",
@@ -693,7 +694,7 @@ static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 			break;
 		}
 		bool stop_requested = deadline == 0 && atomic_load(&signals->stopping);
-		bool out_of_time = deadline != 0 && mecdns_now_ms() >= deadline;
+		bool out_of_time = deadline != 0 && mecdns_monotonic_ms() >= deadline;
 		if (batch.sent < BATCH_SIZE || stop_requested || out_of_time) {
 			break;
 		}
@@ -766,7 +767,7 @@ static void service_connection(mecdns_signals_t *signals)
 /*! \brief Milliseconds until the next timed action (at most poll_ms). */
 static int next_timeout(mecdns_signals_t *signals)
 {
-	long long now = mecdns_now_ms();
+	long long now = mecdns_monotonic_ms();
 	long long wake = now + signals->poll_ms;
 	if (signals->bus.conn == NULL && signals->bus.next_ms < wake) {
 		wake = signals->bus.next_ms;
@@ -820,7 +821,7 @@ static void *emitter_thread(void *arg)
 	/* Planned stop: emit what is pending (bounded), then leave the bus. */
 	service_connection(signals);
 	drain_state_queue(signals);
-	drain_outbox(signals, mecdns_now_ms() + STOP_DRAIN_MS);
+	drain_outbox(signals, mecdns_monotonic_ms() + STOP_DRAIN_MS);
 	store_cursor(signals);
 	bus_close(signals);
 	return NULL;
