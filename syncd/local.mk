@@ -70,5 +70,5 @@ syncd_mecdns_syncd_LDADD += syncd/libmecdns-knotctl.la
 # Zone sync (zonesync.c): mirrors mecdns's answers under the synced zones
 # into the real Knot zones through control-socket transactions (knotctl),
 # with the ownership table and cursor kept by the store.
-syncd_mecdns_syncd_SOURCES += syncd/zonesync.c syncd/zonesync.h
+syncd_mecdns_syncd_SOURCES += syncd/zonesync.c syncd/zonesync.h syncd/zoneplan.c syncd/zoneplan.h
 syncd_mecdns_syncd_LDADD += syncd/libmecdns-knotctl.la

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#include "syncd/zoneplan.h"
+
 /*  mecdns-syncd zone sync (contract in syncd/zonesync.h).
  *
  *  One worker thread serves every synced zone (knotd serves one control
@@ -15,19 +18,6 @@
  *  and actual (what knotd serves). Record data is compared in wire format,
  *  so knotd's and the API's spellings of one value are equal.
  */
-
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include <libknot/libknot.h>
-
-#include "syncd/knotctl.h"
-#include "common/log.h"
-#include "common/rdata.h"
-#include "syncd/zonesync.h"
 
 #define DEFAULT_BATCH_MS   50
 #define DEFAULT_POLL_MS    500
@@ -47,580 +37,6 @@ static const struct {
 	{ "zonefile-load", "difference-no-serial" },
 	{ "journal-content", "all" },
 };
-
-/*! One record of one of the three views. */
-typedef struct {
-	char *owner;
-	uint16_t type;
-	uint32_t ttl;
-	char *text;    /*!< Presentation format (as zone-set takes it). */
-	uint8_t *wire; /*!< NULL when knotd's text did not parse (never equal). */
-	uint16_t wire_len;
-} rec_t;
-
-typedef struct {
-	rec_t *items;
-	size_t count;
-	size_t capacity;
-} recs_t;
-
-typedef struct {
-	char *owner;
-	uint16_t type;
-} conflict_t;
-
-typedef struct {
-	char *name; /*!< Canonical zone name. */
-	syncd_zone_state_t state;
-	bool started;         /*!< Stale transaction aborted, cursor loaded. */
-	bool config_ok;       /*!< Settings checked since knotd (re)appeared. */
-	bool need_full;       /*!< Reconcile the whole zone next. */
-	bool knot_down;       /*!< knotd was unreachable at the last round. */
-	bool not_loaded;      /*!< knotd has no contents for it (logged). */
-	uint64_t generation;  /*!< Cursor: generation the Knot zone reflects. */
-	uint32_t serial;      /*!< Serial after syncd's last commit. */
-	uint32_t seen_serial; /*!< Serial at the last zone-status. */
-	bool have_serial;
-	conflict_t *conflicts;
-	size_t conflict_count;
-	int64_t retry_at_ms;
-	int retry_delay_ms;
-	int64_t conflict_check_ms;
-	char refusal[512]; /*!< Last refusal logged ("" when accepted). */
-} zone_t;
-
-struct syncd_zonesync {
-	char *knot_socket;
-	uint32_t default_ttl;
-	int batch_ms;
-	int poll_ms;
-	int timeout_ms;
-	mecdns_store_t *store;
-	zone_t *zones;
-	size_t zone_count;
-	pthread_t thread;
-	bool thread_started;
-	pthread_mutex_t lock; /*!< Guards the fields below and zone states. */
-	pthread_cond_t cond;
-	bool notified;
-	bool stopping;
-	bool knot_down_logged;
-	uint64_t commits;
-	uint64_t commit_failures;
-	uint64_t conflicts_found;
-	uint64_t reconciles;
-	uint64_t records_set;
-	uint64_t records_unset;
-};
-
-/*** Small helpers. ***/
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*! \brief Serial number arithmetic (RFC 1982): a is before b. */
-static bool serial_before(uint32_t a, uint32_t b)
-{
-	return a != b && (int32_t)(a - b) < 0;
-}
-
-static void recs_free(recs_t *recs)
-{
-	for (size_t i = 0; i < recs->count; i++) {
-		free(recs->items[i].owner);
-		free(recs->items[i].text);
-		free(recs->items[i].wire);
-	}
-	free(recs->items);
-	memset(recs, 0, sizeof(*recs));
-}
-
-/*! \brief Appends a record (copies owner, text, wire); false without memory. */
-static bool recs_push(recs_t *recs, const char *owner, uint16_t type, uint32_t ttl,
-                      const char *text, const uint8_t *wire, uint16_t wire_len)
-{
-	if (recs->count == recs->capacity) {
-		size_t grown = recs->capacity == 0 ? 16 : recs->capacity * 2;
-		rec_t *items = realloc(recs->items, grown * sizeof(*items));
-		if (items == NULL) {
-			return false;
-		}
-		recs->items = items;
-		recs->capacity = grown;
-	}
-	rec_t *rec = &recs->items[recs->count];
-	memset(rec, 0, sizeof(*rec));
-	rec->owner = strdup(owner);
-	rec->text = strdup(text);
-	if (wire != NULL) {
-		rec->wire = malloc(wire_len > 0 ? wire_len : 1);
-		if (rec->wire != NULL && wire_len > 0) {
-			memcpy(rec->wire, wire, wire_len);
-		}
-	}
-	if (rec->owner == NULL || rec->text == NULL || (wire != NULL && rec->wire == NULL)) {
-		free(rec->owner);
-		free(rec->text);
-		free(rec->wire);
-		return false;
-	}
-	rec->type = type;
-	rec->ttl = ttl;
-	rec->wire_len = wire_len;
-	recs->count++;
-	return true;
-}
-
-static int compare_recs(const void *a, const void *b)
-{
-	const rec_t *x = a;
-	const rec_t *y = b;
-	int cmp = strcmp(x->owner, y->owner);
-	return cmp != 0 ? cmp : (int)x->type - (int)y->type;
-}
-
-static void recs_sort(recs_t *recs)
-{
-	if (recs->count > 1) {
-		qsort(recs->items, recs->count, sizeof(recs->items[0]), compare_recs);
-	}
-}
-
-/*! A run of records of one owner (and type) in a sorted list. */
-typedef struct {
-	rec_t *items;
-	size_t count;
-} span_t;
-
-/*! \brief The records of owner (type 0: of every type) in a sorted list. */
-static span_t recs_find(const recs_t *recs, const char *owner, uint16_t type)
-{
-	size_t lo = 0, hi = recs->count;
-	while (lo < hi) { /* First record not before (owner, type). */
-		size_t mid = lo + (hi - lo) / 2;
-		const rec_t *rec = &recs->items[mid];
-		int cmp = strcmp(rec->owner, owner);
-		if (cmp < 0 || (cmp == 0 && rec->type < type)) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
-	size_t end = lo;
-	while (end < recs->count && strcmp(recs->items[end].owner, owner) == 0 &&
-	       (type == 0 || recs->items[end].type == type)) {
-		end++;
-	}
-	return (span_t){ .items = recs->items + lo, .count = end - lo };
-}
-
-static bool same_wire(const rec_t *a, const rec_t *b)
-{
-	return a->wire != NULL && b->wire != NULL && a->wire_len == b->wire_len &&
-	       memcmp(a->wire, b->wire, a->wire_len) == 0;
-}
-
-static const rec_t *span_find_wire(span_t span, const rec_t *rec)
-{
-	const rec_t *items = span.items; /* Points into the list, not into span. */
-	for (size_t i = 0; i < span.count; i++) {
-		if (same_wire(items + i, rec)) {
-			return items + i;
-		}
-	}
-	return NULL;
-}
-
-/*! \brief Whether knotd's rrset equals the desired one (records and TTL). */
-static bool span_equal(span_t actual, span_t desired)
-{
-	if (actual.count != desired.count) {
-		return false;
-	}
-	for (size_t i = 0; i < desired.count; i++) {
-		const rec_t *found = span_find_wire(actual, &desired.items[i]);
-		if (found == NULL || found->ttl != desired.items[i].ttl) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/*! \brief Whether mecdns answers records of this type (the rrecord API's own
- *         rule, which follows the module's: no meta, DNSSEC or zone-structure
- *         types). */
-static bool type_answered(uint16_t type)
-{
-	char name[32];
-	char err[128];
-	uint16_t parsed = 0;
-	mecdns_rrtype_name(type, name, sizeof(name));
-	return mecdns_rrtype_parse(name, &parsed, err, sizeof(err)) && parsed == type;
-}
-
-/*! Sorted unique owner names. */
-typedef struct {
-	char **items; /*!< Borrowed pointers. */
-	size_t count;
-	size_t capacity;
-} names_t;
-
-static bool names_push(names_t *names, char *name)
-{
-	if (names->count == names->capacity) {
-		size_t grown = names->capacity == 0 ? 16 : names->capacity * 2;
-		char **items = realloc(names->items, grown * sizeof(*items));
-		if (items == NULL) {
-			return false;
-		}
-		names->items = items;
-		names->capacity = grown;
-	}
-	names->items[names->count++] = name;
-	return true;
-}
-
-/*! \brief The names as the store's owner list: never NULL (a NULL list
- *         means "the whole zone" to the store), even when empty. */
-static char *const *owner_list(const names_t *names)
-{
-	static char *const none[1] = { NULL };
-	return names->items != NULL ? names->items : none;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void names_sort_unique(names_t *names)
-{
-	if (names->count < 2) {
-		return;
-	}
-	qsort(names->items, names->count, sizeof(names->items[0]), compare_names);
-	size_t out = 1;
-	for (size_t i = 1; i < names->count; i++) {
-		if (strcmp(names->items[i], names->items[out - 1]) != 0) {
-			names->items[out++] = names->items[i];
-		}
-	}
-	names->count = out;
-}
-
-/*** The desired view: the module's answer semantics. ***/
-
-/*!
- * \brief Merges the rows of one owner (sorted by type) into answers: types
- *        mecdns serves, a CNAME excludes every other type (the smallest
- *        target wins, as in the module), duplicates removed, one TTL per
- *        rrset (the smallest contributing; rules without one: default_ttl).
- */
-static bool desired_owner(recs_t *out, const mecdns_zone_record_t *rows, size_t count,
-                          uint32_t default_ttl)
-{
-	bool cname = false;
-	for (size_t i = 0; i < count; i++) {
-		cname |= rows[i].type == KNOT_RRTYPE_CNAME;
-	}
-	size_t first = out->count;
-	for (size_t i = 0; i < count; i++) {
-		const mecdns_zone_record_t *row = &rows[i];
-		if ((cname && row->type != KNOT_RRTYPE_CNAME) || !type_answered(row->type)) {
-			continue;
-		}
-		uint32_t ttl = row->ttl < 0 ? default_ttl : (uint32_t)row->ttl;
-		rec_t probe = { .wire = row->wire, .wire_len = row->wire_len };
-		bool duplicate = false;
-		for (size_t j = first; j < out->count; j++) {
-			rec_t *have = &out->items[j];
-			if (have->type != row->type) {
-				continue;
-			}
-			if (ttl < have->ttl) {
-				have->ttl = ttl;
-			}
-			duplicate |= same_wire(have, &probe);
-			if (row->type == KNOT_RRTYPE_CNAME && !duplicate) {
-				/* One CNAME: keep the smaller target (memcmp of the wire). */
-				duplicate = true;
-				int cmp = memcmp(row->wire, have->wire,
-				                 row->wire_len < have->wire_len ? row->wire_len
-				                                                : have->wire_len);
-				if (cmp < 0 || (cmp == 0 && row->wire_len < have->wire_len)) {
-					char *text = strdup(row->text);
-					uint8_t *wire =
-					    malloc(row->wire_len > 0 ? row->wire_len : 1);
-					if (text == NULL || wire == NULL) {
-						free(text);
-						free(wire);
-						return false;
-					}
-					memcpy(wire, row->wire, row->wire_len);
-					free(have->text);
-					free(have->wire);
-					have->text = text;
-					have->wire = wire;
-					have->wire_len = row->wire_len;
-				}
-			}
-		}
-		if (!duplicate && !recs_push(out, row->owner, row->type, ttl, row->text, row->wire,
-		                             row->wire_len)) {
-			return false;
-		}
-	}
-	/* One TTL per rrset: the smallest seen (a later row may have lowered it). */
-	for (size_t i = first; i < out->count; i++) {
-		for (size_t j = first; j < out->count; j++) {
-			if (out->items[j].type == out->items[i].type &&
-			    out->items[j].ttl < out->items[i].ttl) {
-				out->items[i].ttl = out->items[j].ttl;
-			}
-		}
-	}
-	return true;
-}
-
-/*! \brief The desired view of a snapshot (rows sorted by owner, type). */
-static bool desired_from_snapshot(recs_t *out, const mecdns_zone_snapshot_t *snap,
-                                  uint32_t default_ttl)
-{
-	const mecdns_zone_record_list_t *rows = &snap->records;
-	size_t i = 0;
-	while (i < rows->count) {
-		size_t end = i + 1;
-		while (end < rows->count &&
-		       strcmp(rows->items[end].owner, rows->items[i].owner) == 0) {
-			end++;
-		}
-		if (!desired_owner(out, rows->items + i, end - i, default_ttl)) {
-			return false;
-		}
-		i = end;
-	}
-	recs_sort(out);
-	return true;
-}
-
-/*** The actual view: zone-read. ***/
-
-typedef struct {
-	recs_t *recs;
-	bool failed;
-} read_ctx_t;
-
-/*! \brief Keeps one record knotd serves, with its wire form. */
-static int on_actual_record(const knotctl_record_t *record, void *arg)
-{
-	read_ctx_t *ctx = arg;
-	uint16_t type = 0;
-	if (knot_rrtype_from_string(record->type, &type) != 0) {
-		return 0;
-	}
-	char owner[KNOT_DNAME_TXT_MAXLEN + 1];
-	snprintf(owner, sizeof(owner), "%s", record->owner);
-	for (char *c = owner; *c != '\0'; c++) {
-		if (*c >= 'A' && *c <= 'Z') {
-			*c = (char)(*c - 'A' + 'a');
-		}
-	}
-	uint8_t *wire = NULL;
-	uint16_t wire_len = 0;
-	char *canonical = NULL;
-	char err[256];
-	if (!mecdns_rdata_parse(owner, type, record->rdata, &wire, &wire_len, &canonical, err,
-	                        sizeof(err))) {
-		wire = NULL; /* Kept, but never equal to anything. */
-	}
-	bool ok = recs_push(ctx->recs, owner, type, record->ttl, record->rdata, wire, wire_len);
-	free(wire);
-	free(canonical);
-	if (!ok) {
-		ctx->failed = true;
-		return KNOT_ENOMEM;
-	}
-	return 0;
-}
-
-/*! \brief Reads the zone (owners NULL) or the listed owners from knotd. */
-static int read_actual(knotctl_t *ctl, const char *zone, const names_t *owners, recs_t *out)
-{
-	read_ctx_t ctx = { .recs = out };
-	if (owners == NULL) {
-		int ret = knotctl_zone_read(ctl, zone, NULL, NULL, on_actual_record, &ctx);
-		if (ret != KNOT_EOK) {
-			return ret;
-		}
-	}
-	for (size_t i = 0; owners != NULL && i < owners->count; i++) {
-		int ret =
-		    knotctl_zone_read(ctl, zone, owners->items[i], NULL, on_actual_record, &ctx);
-		if (ret != KNOT_EOK && ret != KNOT_ENONODE) {
-			return ret;
-		}
-	}
-	recs_sort(out);
-	return ctx.failed ? KNOT_ENOMEM : KNOT_EOK;
-}
-
-/*** Planning. ***/
-
-/*! One zone-set or zone-unset (strings borrowed from the views). */
-typedef struct {
-	const char *owner;
-	uint16_t type;
-	uint32_t ttl;
-	const char *text; /*!< NULL in an unset: the whole rrset. */
-} op_t;
-
-typedef struct {
-	op_t *items;
-	size_t count;
-	size_t capacity;
-} ops_t;
-
-static bool ops_push(ops_t *ops, const char *owner, uint16_t type, uint32_t ttl, const char *text)
-{
-	if (ops->count == ops->capacity) {
-		size_t grown = ops->capacity == 0 ? 16 : ops->capacity * 2;
-		op_t *items = realloc(ops->items, grown * sizeof(*items));
-		if (items == NULL) {
-			return false;
-		}
-		ops->items = items;
-		ops->capacity = grown;
-	}
-	ops->items[ops->count++] = (op_t){ owner, type, ttl, text };
-	return true;
-}
-
-/*! What one round plans for a zone. */
-typedef struct {
-	ops_t unsets; /*!< Run first (a CNAME may replace an A). */
-	ops_t sets;
-	recs_t owned;          /*!< Ownership after the commit (copies). */
-	conflict_t *conflicts; /*!< Conflicts found among the planned owners. */
-	size_t conflict_count;
-	bool failed; /*!< Out of memory. */
-} plan_t;
-
-static void plan_free(plan_t *plan)
-{
-	free(plan->unsets.items);
-	free(plan->sets.items);
-	recs_free(&plan->owned);
-	for (size_t i = 0; i < plan->conflict_count; i++) {
-		free(plan->conflicts[i].owner);
-	}
-	free(plan->conflicts);
-	memset(plan, 0, sizeof(*plan));
-}
-
-static void plan_conflict(plan_t *plan, const char *owner, uint16_t type)
-{
-	conflict_t *grown =
-	    realloc(plan->conflicts, (plan->conflict_count + 1) * sizeof(*plan->conflicts));
-	if (grown == NULL) {
-		plan->failed = true;
-		return;
-	}
-	plan->conflicts = grown;
-	conflict_t *conflict = &plan->conflicts[plan->conflict_count];
-	conflict->owner = strdup(owner);
-	conflict->type = type;
-	if (conflict->owner == NULL) {
-		plan->failed = true;
-		return;
-	}
-	plan->conflict_count++;
-}
-
-/*! \brief Whether knotd has, at owner, operator data of a type that cannot
- *         live beside `type` (CNAME beside anything but DNSSEC records). */
-static bool cname_clash(span_t actual_owner, const recs_t *owned, const char *owner, uint16_t type)
-{
-	for (size_t i = 0; i < actual_owner.count; i++) {
-		uint16_t other = actual_owner.items[i].type;
-		if (other == type || other == KNOT_RRTYPE_RRSIG || other == KNOT_RRTYPE_NSEC ||
-		    recs_find(owned, owner, other).count > 0) {
-			continue;
-		}
-		if (type == KNOT_RRTYPE_CNAME || other == KNOT_RRTYPE_CNAME) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/*! \brief Plans one owner: per type of desired ∪ owned, see zonesync.h. */
-static void plan_owner(plan_t *plan, const char *owner, const recs_t *desired, const recs_t *owned,
-                       const recs_t *actual)
-{
-	span_t want_all = recs_find(desired, owner, 0);
-	span_t own_all = recs_find(owned, owner, 0);
-	span_t have_all = recs_find(actual, owner, 0);
-	/* Types of desired ∪ owned, in order (both spans are sorted by type). */
-	size_t d = 0, o = 0;
-	while (!plan->failed && (d < want_all.count || o < own_all.count)) {
-		uint16_t type;
-		if (o >= own_all.count ||
-		    (d < want_all.count && want_all.items[d].type <= own_all.items[o].type)) {
-			type = want_all.items[d].type;
-		} else {
-			type = own_all.items[o].type;
-		}
-		span_t want = recs_find(desired, owner, type);
-		span_t own = recs_find(owned, owner, type);
-		span_t have = recs_find(actual, owner, type);
-		while (d < want_all.count && want_all.items[d].type == type) {
-			d++;
-		}
-		while (o < own_all.count && own_all.items[o].type == type) {
-			o++;
-		}
-
-		bool conflict = want.count > 0 &&
-		                ((own.count == 0 && have.count > 0 && !span_equal(have, want)) ||
-		                 cname_clash(have_all, owned, owner, type));
-		if (conflict) {
-			plan_conflict(plan, owner, type);
-		}
-		if (want.count == 0 || conflict) {
-			/* Remove what syncd wrote there and knotd still has. */
-			for (size_t i = 0; i < own.count; i++) {
-				const rec_t *found = span_find_wire(have, &own.items[i]);
-				if (found != NULL &&
-				    !ops_push(&plan->unsets, owner, type, 0, found->text)) {
-					plan->failed = true;
-				}
-			}
-			continue;
-		}
-		if (!span_equal(have, want)) {
-			if (have.count > 0 && !ops_push(&plan->unsets, owner, type, 0, NULL)) {
-				plan->failed = true;
-			}
-			for (size_t i = 0; i < want.count; i++) {
-				if (!ops_push(&plan->sets, owner, type, want.items[i].ttl,
-				              want.items[i].text)) {
-					plan->failed = true;
-				}
-			}
-		}
-		for (size_t i = 0; i < want.count; i++) {
-			const rec_t *rec = &want.items[i];
-			if (!recs_push(&plan->owned, rec->owner, rec->type, rec->ttl, rec->text,
-			               rec->wire, rec->wire_len)) {
-				plan->failed = true;
-			}
-		}
-	}
-}
 
 /*** Knot: settings check, transaction. ***/
 
@@ -769,7 +185,7 @@ static bool conflict_listed(const conflict_t *list, size_t count, const char *ow
 static bool name_listed(const names_t *names, const char *owner)
 {
 	return bsearch(&owner, names->items, names->count, sizeof(names->items[0]),
-	               compare_names) != NULL;
+	               zoneplan_compare_names) != NULL;
 }
 
 /*!
@@ -822,7 +238,7 @@ static void zone_failed(syncd_zonesync_t *zs, zone_t *z, const char *what, const
 	if (z->retry_delay_ms > RETRY_MAX_MS) {
 		z->retry_delay_ms = RETRY_MAX_MS;
 	}
-	z->retry_at_ms = monotonic_ms() + z->retry_delay_ms;
+	z->retry_at_ms = mecdns_monotonic_ms() + z->retry_delay_ms;
 	pthread_mutex_lock(&zs->lock);
 	z->state = SYNCD_ZONE_FAILING;
 	pthread_mutex_unlock(&zs->lock);
@@ -840,17 +256,17 @@ static bool round_owners(const mecdns_zone_snapshot_t *snap, const recs_t *desir
 	bool ok = true;
 	if (snap->whole_zone) {
 		for (size_t i = 0; ok && i < desired->count; i++) {
-			ok = names_push(out, desired->items[i].owner);
+			ok = zoneplan_names_push(out, desired->items[i].owner);
 		}
 		for (size_t i = 0; ok && i < owned->count; i++) {
-			ok = names_push(out, owned->items[i].owner);
+			ok = zoneplan_names_push(out, owned->items[i].owner);
 		}
 	} else {
 		for (size_t i = 0; ok && i < snap->owner_count; i++) {
-			ok = names_push(out, snap->owners[i]);
+			ok = zoneplan_names_push(out, snap->owners[i]);
 		}
 	}
-	names_sort_unique(out);
+	zoneplan_names_sort_unique(out);
 	return ok;
 }
 
@@ -872,7 +288,7 @@ static bool read_database(syncd_zonesync_t *zs, zone_t *z, mecdns_zone_snapshot_
 		zone_failed(zs, z, "reading the database", mecdns_store_last_error());
 		return false;
 	}
-	if (!desired_from_snapshot(desired, snap, zs->default_ttl)) {
+	if (!zoneplan_desired_from_snapshot(desired, snap, zs->default_ttl)) {
 		zone_failed(zs, z, "building the answers", "out of memory");
 		return false;
 	}
@@ -882,19 +298,20 @@ static bool read_database(syncd_zonesync_t *zs, zone_t *z, mecdns_zone_snapshot_
 	} else {
 		names_t changed = { 0 };
 		bool ok = round_owners(snap, desired, owned, &changed);
-		status = ok ? mecdns_store_zone_owned(zs->store, z->name, owner_list(&changed),
-		                                      changed.count, &list)
-		            : MECDNS_STORE_ERROR;
+		status =
+		    ok ? mecdns_store_zone_owned(zs->store, z->name, zoneplan_owner_list(&changed),
+		                                 changed.count, &list)
+		       : MECDNS_STORE_ERROR;
 		free(changed.items);
 	}
 	bool ok = status == MECDNS_STORE_OK;
 	for (size_t i = 0; ok && i < list.count; i++) {
 		const mecdns_zone_record_t *r = &list.items[i];
-		ok = recs_push(owned, r->owner, r->type, (uint32_t)r->ttl, r->text, r->wire,
-		               r->wire_len);
+		ok = zoneplan_recs_push(owned, r->owner, r->type, (uint32_t)r->ttl, r->text,
+		                        r->wire, r->wire_len);
 	}
 	mecdns_zone_record_list_free(&list);
-	recs_sort(owned);
+	zoneplan_recs_sort(owned);
 	if (!ok || !round_owners(snap, desired, owned, owners)) {
 		zone_failed(zs, z, "reading what syncd owns",
 		            status != MECDNS_STORE_OK ? mecdns_store_last_error()
@@ -924,7 +341,7 @@ static mecdns_store_status_t save_round(syncd_zonesync_t *zs, const zone_t *z,
 			                          .wire_len = rec->wire_len };
 	}
 	mecdns_store_status_t status = mecdns_store_zone_sync_save(
-	    zs->store, z->name, owners != NULL ? owner_list(owners) : NULL,
+	    zs->store, z->name, owners != NULL ? zoneplan_owner_list(owners) : NULL,
 	    owners != NULL ? owners->count : 0, rows, owned->count, generation, serial);
 	free(rows);
 	return status;
@@ -951,14 +368,14 @@ static void zone_sync(syncd_zonesync_t *zs, knotctl_t *ctl, zone_t *z, bool with
 		pthread_mutex_unlock(&zs->lock);
 		goto out;
 	}
-	int ret = read_actual(ctl, z->name, snap.whole_zone ? NULL : &owners, &actual);
+	int ret = zoneplan_read_actual(ctl, z->name, snap.whole_zone ? NULL : &owners, &actual);
 	if (ret != KNOT_EOK) {
 		zone_failed(zs, z, "reading the zone from knotd",
 		            ret == KNOT_ENOMEM ? "out of memory" : knotctl_error(ctl));
 		goto out;
 	}
 	for (size_t i = 0; !plan.failed && i < owners.count; i++) {
-		plan_owner(&plan, owners.items[i], &desired, &owned, &actual);
+		zoneplan_plan_owner(&plan, owners.items[i], &desired, &owned, &actual);
 	}
 	if (plan.failed) {
 		zone_failed(zs, z, "planning the batch", "out of memory");
@@ -1037,11 +454,11 @@ static void zone_sync(syncd_zonesync_t *zs, knotctl_t *ctl, zone_t *z, bool with
 	z->state = SYNCD_ZONE_SYNCED;
 	pthread_mutex_unlock(&zs->lock);
 out:
-	plan_free(&plan);
+	zoneplan_plan_free(&plan);
 	free(owners.items);
-	recs_free(&actual);
-	recs_free(&owned);
-	recs_free(&desired);
+	zoneplan_recs_free(&actual);
+	zoneplan_recs_free(&owned);
+	zoneplan_recs_free(&desired);
 	mecdns_zone_snapshot_free(&snap);
 }
 
@@ -1122,7 +539,7 @@ static void zone_round(syncd_zonesync_t *zs, knotctl_t *ctl, zone_t *z)
 		log_notice("zone sync: %s: knotd serves the zone again; reconciling", z->name);
 		z->not_loaded = false;
 	}
-	if (z->have_serial && serial_before(seen.serial, z->seen_serial)) {
+	if (z->have_serial && zoneplan_serial_before(seen.serial, z->seen_serial)) {
 		log_notice("zone sync: %s: serial went back from %u to %u (zone reset?); "
 		           "reconciling",
 		           z->name, z->seen_serial, seen.serial);
@@ -1131,7 +548,7 @@ static void zone_round(syncd_zonesync_t *zs, knotctl_t *ctl, zone_t *z)
 	z->seen_serial = seen.serial;
 	z->have_serial = true;
 
-	int64_t now = monotonic_ms();
+	int64_t now = mecdns_monotonic_ms();
 	if (now < z->retry_at_ms) {
 		return;
 	}
@@ -1342,45 +759,6 @@ void syncd_zonesync_stop(syncd_zonesync_t *zs)
 		pthread_join(zs->thread, NULL);
 	}
 	zonesync_free(zs);
-}
-
-void syncd_zonesync_zones(syncd_zonesync_t *zs,
-                          void (*cb)(const syncd_zone_info_t *info, void *ctx), void *ctx)
-{
-	if (zs == NULL) {
-		return;
-	}
-	pthread_mutex_lock(&zs->lock);
-	for (size_t i = 0; i < zs->zone_count; i++) {
-		const zone_t *z = &zs->zones[i];
-		syncd_zone_info_t info = {
-			.zone = z->name,
-			.state = z->state,
-			.generation = z->generation,
-			.serial = z->serial,
-			.conflicts = z->conflict_count,
-		};
-		cb(&info, ctx);
-	}
-	pthread_mutex_unlock(&zs->lock);
-}
-
-void syncd_zonesync_conflicts(syncd_zonesync_t *zs,
-                              void (*cb)(const char *zone, const char *owner, uint16_t type,
-                                         void *ctx),
-                              void *ctx)
-{
-	if (zs == NULL) {
-		return;
-	}
-	pthread_mutex_lock(&zs->lock);
-	for (size_t i = 0; i < zs->zone_count; i++) {
-		const zone_t *z = &zs->zones[i];
-		for (size_t j = 0; j < z->conflict_count; j++) {
-			cb(z->name, z->conflicts[j].owner, z->conflicts[j].type, ctx);
-		}
-	}
-	pthread_mutex_unlock(&zs->lock);
 }
 
 static const char *state_name(syncd_zone_state_t state)

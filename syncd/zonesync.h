@@ -21,7 +21,7 @@
  *  Ownership: syncd owns exactly the records it wrote (table zone_sync_owned,
  *  through the store). A name/type in the zone that syncd did not write is
  *  the operator's: when mecdns has answers there too, that is a conflict,
- *  reported (log line, counter, syncd_zonesync_conflicts()) and never
+ *  reported (log line, counter in /metrics) and never
  *  overwritten. So is a CNAME of the operator beside mecdns data, or the
  *  other way round (knotd would refuse the commit). A record of the zone
  *  that equals what syncd would write is adopted (this is how a crash
@@ -81,27 +81,6 @@ typedef enum {
 	SYNCD_ZONE_REFUSED,      /*!< knot.conf settings missing (see log). */
 	SYNCD_ZONE_FAILING,      /*!< knotd unreachable or a batch failed: retrying. */
 } syncd_zone_state_t;
-
-/*! One zone as reported by syncd_zonesync_zones(). */
-typedef struct {
-	const char *zone;
-	syncd_zone_state_t state;
-	uint64_t generation; /*!< Database generation the Knot zone reflects. */
-	uint32_t serial;     /*!< Serial after syncd's last commit. */
-	size_t conflicts;    /*!< Current conflicts in the zone. */
-} syncd_zone_info_t;
-
-/*! \brief Calls cb for every synced zone (under the worker's lock: do not
- *         call back into zone sync). */
-void syncd_zonesync_zones(syncd_zonesync_t *zonesync,
-                          void (*cb)(const syncd_zone_info_t *info, void *ctx), void *ctx);
-
-/*! \brief Calls cb for every current conflict: an owner/type of the zone
- *         held by operator data where mecdns has answers (same locking). */
-void syncd_zonesync_conflicts(syncd_zonesync_t *zonesync,
-                              void (*cb)(const char *zone, const char *owner, uint16_t type,
-                                         void *ctx),
-                              void *ctx);
 
 /*! \brief Prints the zone sync metrics (Prometheus text format). */
 void syncd_zonesync_print_metrics(syncd_zonesync_t *zonesync, FILE *out);
