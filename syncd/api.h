@@ -98,6 +98,18 @@ bool api_check_id(const char *id, const char *what, const syncd_request_t *req,
  *         problem in resp. */
 bool api_rule_path(const syncd_request_t *req, syncd_response_t *resp, char *what, size_t what_len);
 
+/*! \brief api_rule_path(), then the body parsed as JSON; NULL with a 400
+ *         problem in resp. */
+cJSON *api_rule_body(const syncd_request_t *req, syncd_response_t *resp, char *what,
+                     size_t what_len);
+
+/*! \brief Answers a rule write: the store's problem for status, else
+ *         (signals told) the stored rule with code and its generation.
+ *         Returns whether the write committed. */
+bool api_rule_written(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp,
+                      mecdns_store_status_t status, const char *what, int code,
+                      const mecdns_rule_t *stored);
+
 /*! \brief Tells the signal emitter that a write committed. */
 void api_committed(syncd_ctx_t *ctx);
 

@@ -48,13 +48,9 @@ void api_mm5_create(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 	snprintf(what, sizeof(what), "DNS rule %s of application instance %s", rule.dns_rule_id,
 	         app);
 	mecdns_store_status_t status = mecdns_store_rule_create(ctx->store, &rule, &stored);
-	if (status != MECDNS_STORE_OK) {
-		syncd_problem_store(resp, status, what, req->path);
+	if (!api_rule_written(ctx, req, resp, status, what, 201, &stored)) {
 		goto out;
 	}
-	api_committed(ctx);
-	api_rule_answer(resp, 201, &stored);
-	syncd_response_generation(resp, stored.generation);
 	char *location = NULL;
 	if (resp->status == 201 &&
 	    asprintf(&location, "/mep/config/%s/dns_rules/%s", app, stored.dns_rule_id) >= 0) {
@@ -134,10 +130,7 @@ static mecdns_store_status_t merge_once(syncd_ctx_t *ctx, const syncd_request_t 
 void api_mm5_update(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
 	char what[600];
-	if (!api_rule_path(req, resp, what, sizeof(what))) {
-		return;
-	}
-	cJSON *json = api_parse_body(req, resp);
+	cJSON *json = api_rule_body(req, resp, what, sizeof(what));
 	if (json == NULL) {
 		return;
 	}
@@ -166,31 +159,24 @@ void api_mm5_update(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 		               "%s kept changing during the update; try again", what);
 		return;
 	}
-	if (status != MECDNS_STORE_OK) {
-		syncd_problem_store(resp, status, what, req->path);
-		return;
-	}
-	api_committed(ctx);
-	api_rule_answer(resp, 200, &stored);
-	syncd_response_generation(resp, stored.generation);
+	api_rule_written(ctx, req, resp, status, what, 200, &stored);
 	mecdns_rule_clear(&stored);
 }
 
 void api_mm5_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
-	const char *app = req->params[0];
-	const char *id = req->params[1];
 	char what[600];
 	if (!api_rule_path(req, resp, what, sizeof(what))) {
 		return;
 	}
 	uint64_t expected = 0;
-	if (!api_rule_expected_version(ctx, req, app, id, what, &expected, resp)) {
+	if (!api_rule_expected_version(ctx, req, req->params[0], req->params[1], what, &expected,
+	                               resp)) {
 		return;
 	}
 	uint64_t generation = 0;
-	mecdns_store_status_t status =
-	    mecdns_store_rule_delete(ctx->store, app, id, expected, &generation);
+	mecdns_store_status_t status = mecdns_store_rule_delete(
+	    ctx->store, req->params[0], req->params[1], expected, &generation);
 	if (status != MECDNS_STORE_OK) {
 		syncd_problem_store(resp, status, what, req->path);
 		return;

@@ -69,11 +69,7 @@ void api_mp1_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 	const char *app = req->params[0];
 	const char *id = req->params[1];
 	char what[600];
-	if (!api_rule_path(req, resp, what, sizeof(what))) {
-		return;
-	}
-
-	cJSON *json = api_parse_body(req, resp);
+	cJSON *json = api_rule_body(req, resp, what, sizeof(what));
 	if (json == NULL) {
 		return;
 	}
@@ -97,13 +93,7 @@ void api_mp1_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 	mecdns_rule_t stored = { 0 };
 	mecdns_store_status_t status =
 	    mecdns_store_rule_update(ctx->store, &rule, expected, &stored);
-	if (status != MECDNS_STORE_OK) {
-		syncd_problem_store(resp, status, what, req->path);
-		goto out;
-	}
-	api_committed(ctx);
-	api_rule_answer(resp, 200, &stored);
-	syncd_response_generation(resp, stored.generation);
+	api_rule_written(ctx, req, resp, status, what, 200, &stored);
 	mecdns_rule_clear(&stored);
 out:
 	mecdns_rule_clear(&rule);

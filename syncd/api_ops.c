@@ -91,6 +91,26 @@ bool api_rule_expected_version(syncd_ctx_t *ctx, const syncd_request_t *req, con
 	return true;
 }
 
+cJSON *api_rule_body(const syncd_request_t *req, syncd_response_t *resp, char *what,
+                     size_t what_len)
+{
+	return api_rule_path(req, resp, what, what_len) ? api_parse_body(req, resp) : NULL;
+}
+
+bool api_rule_written(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp,
+                      mecdns_store_status_t status, const char *what, int code,
+                      const mecdns_rule_t *stored)
+{
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, what, req->path);
+		return false;
+	}
+	api_committed(ctx);
+	api_rule_answer(resp, code, stored);
+	syncd_response_generation(resp, stored->generation);
+	return true;
+}
+
 void api_committed(syncd_ctx_t *ctx)
 {
 	if (ctx->signals != NULL) {
