@@ -253,6 +253,7 @@ static bool token_allows(const token_t *token, syncd_need_t need, const char *ap
 	}
 	switch (need) {
 	case SYNCD_NEED_NONE:
+	case SYNCD_NEED_ANY:
 		return true;
 	case SYNCD_NEED_MM5:
 		return token->scopes & SCOPE_MM5;

@@ -32,6 +32,7 @@ enum {
 	OPT_MAX_JSON_DEPTH,
 	OPT_MAX_CONNECTIONS,
 	OPT_MAX_CONNECTIONS_PER_CLIENT,
+	OPT_HEADER_TIMEOUT,
 	OPT_RATE_LIMIT,
 	OPT_RATE_BURST,
 	OPT_KNOT_POLL,
@@ -61,6 +62,7 @@ static const struct option long_options[] = {
 	{ "max-json-depth", required_argument, NULL, OPT_MAX_JSON_DEPTH },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 	{ "max-connections-per-client", required_argument, NULL, OPT_MAX_CONNECTIONS_PER_CLIENT },
+	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "rate-burst", required_argument, NULL, OPT_RATE_BURST },
 	{ "knot-poll", required_argument, NULL, OPT_KNOT_POLL },
@@ -110,7 +112,10 @@ static void print_help(void)
 	       "      --max-connections N    open connections, 503 past it (default %d)\n"
 	       "      --max-connections-per-client N\n"
 	       "                             open connections per client address, 429\n"
-	       "                             past it (default %d)\n"
+	       "                             past it; closed unread (default %d)\n"
+	       "      --header-timeout S     seconds a connection has to send a whole request\n"
+	       "                             header, from its start or its previous answer\n"
+	       "                             (default %d)\n"
 	       "      --rate-limit RPS       requests per second per client address, 429\n"
 	       "                             past it (default 0; /healthz, /readyz exempt)\n"
 	       "      --rate-burst N         requests a client may send at once (default:\n"
@@ -123,7 +128,8 @@ static void print_help(void)
 	       SYNCD_DEFAULT_LISTEN, SYNCD_DEFAULT_DATABASE, SYNCD_DEFAULT_KNOT_SOCKET,
 	       SYNCD_DEFAULT_KNOT_POLL_MS, SYNCD_DEFAULT_MAX_LAG_MS, SYNCD_DEFAULT_MAX_BODY,
 	       SYNCD_DEFAULT_THREADS, SYNCD_DEFAULT_MAX_HEADERS, SYNCD_DEFAULT_MAX_JSON_DEPTH,
-	       SYNCD_DEFAULT_MAX_CONNECTIONS, SYNCD_DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
+	       SYNCD_DEFAULT_MAX_CONNECTIONS, SYNCD_DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+	       SYNCD_DEFAULT_HEADER_TIMEOUT);
 }
 
 /*!
@@ -142,6 +148,7 @@ static int apply_limit(syncd_config_t *config, const char *name, const char *val
 		{ "max-json-depth", &config->max_json_depth, 1000 }, /* cJSON's own limit. */
 		{ "max-connections", &config->max_connections, 65535 },
 		{ "max-connections-per-client", &config->max_connections_per_client, 65535 },
+		{ "header-timeout", &config->header_timeout, 3600 },
 		{ "rate-burst", &config->rate_burst, 1000000 },
 	};
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
@@ -378,6 +385,7 @@ static bool set_defaults(syncd_config_t *config)
 	config->max_json_depth = SYNCD_DEFAULT_MAX_JSON_DEPTH;
 	config->max_connections = SYNCD_DEFAULT_MAX_CONNECTIONS;
 	config->max_connections_per_client = SYNCD_DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
+	config->header_timeout = SYNCD_DEFAULT_HEADER_TIMEOUT;
 	config->changes_keep_ms = 24LL * 3600 * 1000;
 	config->knot_poll_ms = SYNCD_DEFAULT_KNOT_POLL_MS;
 	config->max_lag_ms = SYNCD_DEFAULT_MAX_LAG_MS;

@@ -33,6 +33,7 @@
 #define SYNCD_DEFAULT_MAX_JSON_DEPTH             32
 #define SYNCD_DEFAULT_MAX_CONNECTIONS            256
 #define SYNCD_DEFAULT_MAX_CONNECTIONS_PER_CLIENT 32
+#define SYNCD_DEFAULT_HEADER_TIMEOUT             10
 /*! As mod-mecdns's default-ttl. */
 #define SYNCD_DEFAULT_SYNC_TTL 60
 
@@ -58,7 +59,8 @@ typedef struct {
 	unsigned max_headers;                /*!< Request header fields (431 past it); 0: off. */
 	unsigned max_json_depth;             /*!< JSON body nesting (400 past it); 0: off. */
 	unsigned max_connections;            /*!< Open connections (503 past it); 0: off. */
-	unsigned max_connections_per_client; /*!< Per address (429); 0: off. */
+	unsigned max_connections_per_client; /*!< Per address (closed at accept); 0: off. */
+	unsigned header_timeout;             /*!< Seconds to send a request header; 0: off. */
 	double rate_limit;                   /*!< Requests/s per address (429); 0: off. */
 	unsigned rate_burst;                 /*!< Token bucket size; 0: rate_limit rounded up. */
 	int64_t changes_keep_ms;             /*!< Change log retention before pruning. */

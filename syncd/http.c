@@ -30,6 +30,8 @@
 #define RETIRE_TIMEOUT_MS ((CONNECTION_TIMEOUT + 2) * 1000)
 /*! Milliseconds between checks of retired daemons' connection counts. */
 #define RETIRE_POLL_MS 100
+/*! Milliseconds between sweeps of connections past header-timeout. */
+#define SWEEP_POLL_MS 250
 
 /*! The TLS files as read (MHD keeps pointers into them while a daemon
  *  runs); all NULL without TLS. */
@@ -208,19 +210,12 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 
 	size_t index = syncd_route_find(method, url, &req, allow, sizeof(allow));
 	*route_index = index;
-	if (index == SIZE_MAX) {
-		if (allow[0] != '\0') {
-			resp->allow = allow;
-			syncd_problemf(resp, 405, url, "%s is not allowed here (allowed: %s)",
-			               method, allow);
-		} else {
-			syncd_problemf(resp, 404, url, "no resource at %s", url);
-		}
-		return;
-	}
-	const syncd_route_t *route = &syncd_routes[index];
+	const syncd_route_t *route = index != SIZE_MAX ? &syncd_routes[index] : NULL;
+	/* Authentication before the 404/405 of a path or method without a
+	 * route: a client without credentials cannot map the API. */
+	syncd_need_t need = route != NULL ? route->need : SYNCD_NEED_ANY;
 
-	if (route->need != SYNCD_NEED_NONE && ctx->config->tls_client_ca != NULL &&
+	if (need != SYNCD_NEED_NONE && ctx->config->tls_client_ca != NULL &&
 	    !client_certificate_ok(connection)) {
 		syncd_problem(resp, 403,
 		              "a client certificate signed by the configured CA is required", url);
@@ -230,7 +225,7 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 	syncd_auth_result_t auth = syncd_auth_check(
 	    ctx->auth,
 	    MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-	    route->need, route->need == SYNCD_NEED_APP ? req.params[0] : NULL);
+	    need, need == SYNCD_NEED_APP ? req.params[0] : NULL);
 	pthread_rwlock_unlock(&ctx->auth_lock);
 	if (auth == SYNCD_AUTH_UNAUTHORIZED) {
 		syncd_problem(resp, 401,
@@ -239,6 +234,16 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 	}
 	if (auth == SYNCD_AUTH_FORBIDDEN) {
 		syncd_problem(resp, 403, "the token does not grant access to this resource", url);
+		return;
+	}
+	if (route == NULL) {
+		if (allow[0] != '\0') {
+			resp->allow = allow;
+			syncd_problemf(resp, 405, url, "%s is not allowed here (allowed: %s)",
+			               method, allow);
+		} else {
+			syncd_problemf(resp, 404, url, "no resource at %s", url);
+		}
 		return;
 	}
 	if (state->too_large) {
@@ -258,6 +263,31 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 	route->handler(ctx, &req, resp);
 }
 
+/*! \brief The connection's limits entry (syncd_limits_open()), or NULL. */
+static syncd_limits_conn_t *limits_conn(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info != NULL ? info->socket_context : NULL;
+}
+
+/*! \brief A request header is in: no header deadline until its answer. */
+static void header_done(syncd_limits_t *limits, struct MHD_Connection *connection)
+{
+	syncd_limits_header_done(limits, limits_conn(connection));
+}
+
+/*! \brief The connection waits for a request header from now on (it was
+ *         accepted, or its answer was sent): the header deadline runs. */
+static void header_wait(syncd_limits_t *limits, struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (info != NULL) {
+		syncd_limits_header_wait(limits, limits_conn(connection), info->connect_fd);
+	}
+}
+
 /*!
  * \brief The limits met before a request's body is read (syncd/limits.h):
  *        its connection's verdict, its client's rate (/healthz and /readyz
@@ -269,9 +299,7 @@ static syncd_limit_t check_limits(syncd_http_t *http, struct MHD_Connection *con
 {
 	syncd_ctx_t *ctx = http->ctx;
 	const syncd_config_t *config = ctx->config;
-	const union MHD_ConnectionInfo *info =
-	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const syncd_limits_conn_t *conn = info != NULL ? info->socket_context : NULL;
+	const syncd_limits_conn_t *conn = limits_conn(connection);
 	syncd_limit_t limit = conn != NULL ? conn->verdict : SYNCD_LIMIT_NONE;
 	unsigned retry = SYNCD_LIMITS_CONNECTION_RETRY_AFTER;
 	int headers;
@@ -307,6 +335,47 @@ static syncd_limit_t check_limits(syncd_http_t *http, struct MHD_Connection *con
 	return limit;
 }
 
+/*! \brief Counts the Content-Length and Transfer-Encoding fields of a
+ *         request (MHD_KeyValueIterator; cls is an unsigned[2]). */
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	(void)kind;
+	(void)value;
+	unsigned *count = cls;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		count[0]++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		count[1]++;
+	}
+	return MHD_YES;
+}
+
+/*!
+ * \brief Refuses a request whose body length is ambiguous (RFC 9112 6.3):
+ *        Content-Length given twice, or with Transfer-Encoding. A proxy in
+ *        front may frame it differently than libmicrohttpd does and smuggle
+ *        a second request in its body. Fills resp (400, the connection
+ *        closes) and returns false then.
+ */
+static bool framing_ok(struct MHD_Connection *connection, const char *url, syncd_response_t *resp)
+{
+	unsigned count[2] = { 0, 0 };
+	MHD_get_connection_values(connection, MHD_HEADER_KIND, count_framing, count);
+	if (count[0] > 1) {
+		syncd_problemf(resp, 400, url,
+		               "the request has %u Content-Length fields; one at most", count[0]);
+	} else if (count[0] == 1 && count[1] > 0) {
+		syncd_problem(
+		    resp, 400,
+		    "the request has both Content-Length and Transfer-Encoding; one at most", url);
+	} else {
+		return true;
+	}
+	resp->close = true;
+	return false;
+}
+
 /*! \brief Milliseconds since start. */
 static double elapsed_ms(const struct timespec *start)
 {
@@ -330,6 +399,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		}
 		clock_gettime(CLOCK_MONOTONIC, &state->start);
 		*con_cls = state;
+		header_done(http->ctx->limits, connection);
 		/* A declared oversize body is refused before it is read when the
 		 * client waits for "100 Continue" (curl does). */
 		const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
@@ -340,6 +410,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		if (check_limits(http, connection, url, &resp) != SYNCD_LIMIT_NONE) {
 			log_debug("%s %s %s -> %d (refused by a limit)", method, url, version,
 			          resp.status);
+			enum MHD_Result ret = send_response(connection, &resp);
+			syncd_response_clear(&resp);
+			return ret;
+		}
+		if (!framing_ok(connection, url, &resp)) {
+			syncd_metrics_count(http->ctx->metrics, SIZE_MAX, resp.status);
 			enum MHD_Result ret = send_response(connection, &resp);
 			syncd_response_clear(&resp);
 			return ret;
@@ -389,12 +465,15 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
 		    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		*socket_context =
 		    syncd_limits_open(limits, info != NULL ? info->client_addr : NULL);
+		header_wait(limits, connection);
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		syncd_limits_close(limits, *socket_context);
 		*socket_context = NULL;
 	}
 }
 
+/*! \brief Frees a request's state; the connection then waits for its next
+ *         request (MHD_OPTION_NOTIFY_COMPLETED; cls is the syncd_limits_t). */
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode code)
 {
@@ -404,6 +483,23 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 		free(state);
 		*con_cls = NULL;
 	}
+	if (code == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		header_wait(cls, connection);
+	}
+}
+
+/*! \brief Refuses a connection at accept when its address already holds
+ *         max-connections-per-client (MHD_OPTION_ACCEPT_POLICY callback;
+ *         cls is the syncd_ctx_t): the socket is closed unread. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)addrlen;
+	syncd_ctx_t *ctx = cls;
+	if (syncd_limits_admit(ctx->limits, addr)) {
+		return MHD_YES;
+	}
+	syncd_metrics_refused(ctx->metrics, SYNCD_LIMIT_CLIENT_CONNECTIONS);
+	return MHD_NO;
 }
 
 /*! \brief MHD's own error messages into our log. */
@@ -583,8 +679,8 @@ static struct MHD_Daemon *daemon_start(syncd_http_t *http, const tls_pem_t *pem,
 	    (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL };
 	options[n++] =
 	    (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT, NULL };
-	options[n++] =
-	    (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL };
+	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
+		                                http->ctx->limits };
 	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
 		                                (intptr_t)on_connection, http->ctx->limits };
 	if (config->max_connections > 0) {
@@ -604,8 +700,8 @@ static struct MHD_Daemon *daemon_start(syncd_http_t *http, const tls_pem_t *pem,
 	}
 	options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, http, MHD_OPTION_ARRAY, options,
-	                        MHD_OPTION_END);
+	return MHD_start_daemon(flags, 0, on_accept, http->ctx, on_request, http, MHD_OPTION_ARRAY,
+	                        options, MHD_OPTION_END);
 }
 
 /*! \brief Stops a daemon and frees it (and its quiesced socket). */
@@ -632,10 +728,12 @@ static bool retired_done(http_daemon_t *d, long long now)
 
 /*! \brief Milliseconds of the monotonic clock. */
 /*! \brief Thread: stops retired daemons once their connections are gone
- *         (all of them when the server stops). */
+ *         (all of them when the server stops), and, with header-timeout,
+ *         cuts the connections past it (syncd_limits_sweep()). */
 static void *reaper(void *arg)
 {
 	syncd_http_t *http = arg;
+	const bool sweep = http->ctx->config->header_timeout > 0;
 	pthread_mutex_lock(&http->lock);
 	while (!http->stopping || http->retired != NULL) {
 		long long now = mecdns_monotonic_ms();
@@ -656,10 +754,22 @@ static void *reaper(void *arg)
 		if (http->stopping) {
 			continue;
 		}
+		if (sweep) {
+			unsigned cut = syncd_limits_sweep(http->ctx->limits);
+			for (unsigned i = 0; i < cut; i++) {
+				syncd_metrics_refused(http->ctx->metrics,
+				                      SYNCD_LIMIT_HEADER_TIMEOUT);
+			}
+			if (cut > 0) {
+				log_debug("http: cut %u connection%s past header-timeout %u s", cut,
+				          cut == 1 ? "" : "s", http->ctx->config->header_timeout);
+			}
+		}
 		struct timespec wait;
 		clock_gettime(CLOCK_MONOTONIC, &wait);
-		if (http->retired != NULL) {
-			wait.tv_nsec += RETIRE_POLL_MS * 1000000L;
+		if (http->retired != NULL || sweep) {
+			long poll_ms = http->retired != NULL ? RETIRE_POLL_MS : SWEEP_POLL_MS;
+			wait.tv_nsec += poll_ms * 1000000L;
 			wait.tv_sec += wait.tv_nsec / 1000000000L;
 			wait.tv_nsec %= 1000000000L;
 			pthread_cond_timedwait(&http->wake, &http->lock, &wait);
@@ -671,14 +781,20 @@ static void *reaper(void *arg)
 	return NULL;
 }
 
+/*! \brief Starts the reaper unless it runs (http->lock held). */
+static void reaper_start(syncd_http_t *http)
+{
+	if (!http->reaper_running) {
+		http->reaper_running = pthread_create(&http->reaper, NULL, reaper, http) == 0;
+	}
+}
+
 /*! \brief Hands a quiesced daemon to the reaper (started on first use). */
 static void retire(syncd_http_t *http, http_daemon_t *d)
 {
 	d->deadline_ms = mecdns_monotonic_ms() + RETIRE_TIMEOUT_MS;
 	pthread_mutex_lock(&http->lock);
-	if (!http->reaper_running) {
-		http->reaper_running = pthread_create(&http->reaper, NULL, reaper, http) == 0;
-	}
+	reaper_start(http);
 	if (http->reaper_running) {
 		d->next = http->retired;
 		http->retired = d;
@@ -722,6 +838,16 @@ syncd_http_t *syncd_http_start(syncd_ctx_t *ctx, char *err, size_t err_len)
 		         "cannot serve HTTP%s on %s (address in use, not local, or bad TLS files?)",
 		         config->tls_cert != NULL ? "S" : "", config->listen);
 		goto fail;
+	}
+	if (config->header_timeout > 0) {
+		pthread_mutex_lock(&http->lock);
+		reaper_start(http);
+		bool running = http->reaper_running;
+		pthread_mutex_unlock(&http->lock);
+		if (!running) {
+			snprintf(err, err_len, "cannot start the header-timeout thread");
+			goto fail;
+		}
 	}
 	return http;
 fail:

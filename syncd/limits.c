@@ -4,6 +4,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +34,8 @@ struct syncd_limits {
 	uint32_t *buckets;                /*!< Hash chains (heads). */
 	size_t bucket_mask;
 	uint32_t free_list;
+	syncd_limits_conn_t *waiting_head; /*!< Waiting for a header, oldest first. */
+	syncd_limits_conn_t *waiting_tail;
 };
 
 const char *syncd_limit_name(syncd_limit_t limit)
@@ -50,6 +53,8 @@ const char *syncd_limit_name(syncd_limit_t limit)
 		return "json_depth";
 	case SYNCD_LIMIT_BODY:
 		return "body";
+	case SYNCD_LIMIT_HEADER_TIMEOUT:
+		return "header_timeout";
 	default:
 		return "none";
 	}
@@ -70,6 +75,8 @@ int syncd_limit_status(syncd_limit_t limit)
 		return 400;
 	case SYNCD_LIMIT_BODY:
 		return 413;
+	case SYNCD_LIMIT_HEADER_TIMEOUT:
+		return 408; /* Not sent: the connection is cut. */
 	default:
 		return 200;
 	}
@@ -228,10 +235,9 @@ static void make_room(syncd_limits_t *limits, uint64_t now)
 	}
 }
 
-/*! \brief Finds or adds the entry of a key; NULL when the table is full of
- *         clients with open connections. */
-static struct syncd_limits_client *find_client(syncd_limits_t *limits, const uint8_t *key,
-                                               uint8_t key_len, uint64_t now)
+/*! \brief The entry of a key, NULL when there is none. */
+static struct syncd_limits_client *lookup_client(syncd_limits_t *limits, const uint8_t *key,
+                                                 uint8_t key_len)
 {
 	size_t hash = key_hash(key, key_len) & limits->bucket_mask;
 	for (uint32_t i = limits->buckets[hash]; i != NIL; i = limits->pool[i].next) {
@@ -240,6 +246,19 @@ static struct syncd_limits_client *find_client(syncd_limits_t *limits, const uin
 			return client;
 		}
 	}
+	return NULL;
+}
+
+/*! \brief Finds or adds the entry of a key; NULL when the table is full of
+ *         clients with open connections. */
+static struct syncd_limits_client *find_client(syncd_limits_t *limits, const uint8_t *key,
+                                               uint8_t key_len, uint64_t now)
+{
+	struct syncd_limits_client *found = lookup_client(limits, key, key_len);
+	if (found != NULL) {
+		return found;
+	}
+	size_t hash = key_hash(key, key_len) & limits->bucket_mask;
 	if (limits->free_list == NIL) {
 		make_room(limits, now);
 		if (limits->free_list == NIL) {
@@ -267,7 +286,8 @@ syncd_limits_conn_t *syncd_limits_open(syncd_limits_t *limits, const struct sock
 	if (conn == NULL) {
 		return NULL;
 	}
-	uint8_t key[16];
+	conn->fd = -1;
+	uint8_t key[16] = { 0 };
 	uint8_t key_len = address_key(addr, key);
 
 	pthread_mutex_lock(&limits->lock);
@@ -287,12 +307,84 @@ syncd_limits_conn_t *syncd_limits_open(syncd_limits_t *limits, const struct sock
 	return conn;
 }
 
+bool syncd_limits_admit(syncd_limits_t *limits, const struct sockaddr *addr)
+{
+	if (limits->config.max_per_client == 0) {
+		return true;
+	}
+	uint8_t key[16] = { 0 };
+	uint8_t key_len = address_key(addr, key);
+	pthread_mutex_lock(&limits->lock);
+	const struct syncd_limits_client *client = lookup_client(limits, key, key_len);
+	bool admit = client == NULL || client->connections < limits->config.max_per_client;
+	pthread_mutex_unlock(&limits->lock);
+	return admit;
+}
+
+/*! \brief Takes a connection off the waiting list (if it is on it). */
+static void unwait(syncd_limits_t *limits, syncd_limits_conn_t *conn)
+{
+	if (conn->fd < 0) {
+		return;
+	}
+	*(conn->prev != NULL ? &conn->prev->next : &limits->waiting_head) = conn->next;
+	*(conn->next != NULL ? &conn->next->prev : &limits->waiting_tail) = conn->prev;
+	conn->prev = conn->next = NULL;
+	conn->fd = -1;
+}
+
+void syncd_limits_header_wait(syncd_limits_t *limits, syncd_limits_conn_t *conn, int fd)
+{
+	if (conn == NULL || fd < 0 || limits->config.header_timeout_ms == 0) {
+		return;
+	}
+	pthread_mutex_lock(&limits->lock);
+	unwait(limits, conn);
+	conn->fd = fd;
+	conn->header_since_ms = limits->config.clock(limits->config.clock_data);
+	conn->prev = limits->waiting_tail; /* The clock is monotonic: oldest first. */
+	*(limits->waiting_tail != NULL ? &limits->waiting_tail->next : &limits->waiting_head) =
+	    conn;
+	limits->waiting_tail = conn;
+	pthread_mutex_unlock(&limits->lock);
+}
+
+void syncd_limits_header_done(syncd_limits_t *limits, syncd_limits_conn_t *conn)
+{
+	if (conn == NULL || limits->config.header_timeout_ms == 0) {
+		return;
+	}
+	pthread_mutex_lock(&limits->lock);
+	unwait(limits, conn);
+	pthread_mutex_unlock(&limits->lock);
+}
+
+unsigned syncd_limits_sweep(syncd_limits_t *limits)
+{
+	if (limits->config.header_timeout_ms == 0) {
+		return 0;
+	}
+	unsigned cut = 0;
+	pthread_mutex_lock(&limits->lock);
+	uint64_t now = limits->config.clock(limits->config.clock_data);
+	while (limits->waiting_head != NULL && now >= limits->waiting_head->header_since_ms &&
+	       now - limits->waiting_head->header_since_ms >= limits->config.header_timeout_ms) {
+		syncd_limits_conn_t *conn = limits->waiting_head;
+		(void)shutdown(conn->fd, SHUT_RDWR);
+		unwait(limits, conn);
+		cut++;
+	}
+	pthread_mutex_unlock(&limits->lock);
+	return cut;
+}
+
 void syncd_limits_close(syncd_limits_t *limits, syncd_limits_conn_t *conn)
 {
 	if (conn == NULL) {
 		return;
 	}
 	pthread_mutex_lock(&limits->lock);
+	unwait(limits, conn);
 	limits->connections--;
 	struct syncd_limits_client *client = conn->client;
 	if (client != NULL) {

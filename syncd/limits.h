@@ -31,6 +31,7 @@ typedef enum {
 	SYNCD_LIMIT_HEADERS,            /*!< max-headers: 431. */
 	SYNCD_LIMIT_JSON_DEPTH,         /*!< max-json-depth: 400. */
 	SYNCD_LIMIT_BODY,               /*!< max-body: 413. */
+	SYNCD_LIMIT_HEADER_TIMEOUT,     /*!< header-timeout: closed, no answer. */
 	SYNCD_LIMIT_COUNT
 } syncd_limit_t;
 
@@ -56,6 +57,7 @@ typedef struct {
 	double rate;                /*!< Requests per second per client; 0: off. */
 	unsigned burst;             /*!< Bucket size; 0: rate rounded up (at least 1). */
 	size_t max_clients;         /*!< Client table cap; 0: SYNCD_LIMITS_MAX_CLIENTS. */
+	unsigned header_timeout_ms; /*!< A request header's whole time; 0: no limit. */
 	syncd_limits_clock_t clock; /*!< NULL: CLOCK_MONOTONIC. */
 	void *clock_data;
 } syncd_limits_config_t;
@@ -64,9 +66,14 @@ typedef struct syncd_limits syncd_limits_t;
 struct syncd_limits_client;
 
 /*! One open connection, from syncd_limits_open() to syncd_limits_close(). */
-typedef struct {
+typedef struct syncd_limits_conn {
 	struct syncd_limits_client *client; /*!< NULL: not in the table. */
 	syncd_limit_t verdict;              /*!< NONE, or why its requests are refused. */
+	/* While it waits for a request header (syncd_limits_header_wait()): */
+	int fd;                         /*!< Its socket, -1 when not waiting. */
+	uint64_t header_since_ms;       /*!< When the wait began. */
+	struct syncd_limits_conn *prev; /*!< The waiting list, oldest first. */
+	struct syncd_limits_conn *next;
 } syncd_limits_conn_t;
 
 /*! \brief New limits; NULL when out of memory. */
@@ -86,6 +93,39 @@ void syncd_limits_free(syncd_limits_t *limits);
  *         of memory.
  */
 syncd_limits_conn_t *syncd_limits_open(syncd_limits_t *limits, const struct sockaddr *addr);
+
+/*!
+ * \brief Whether a new connection from addr may be accepted at all: false
+ *        when its client already has max_per_client connections open (the
+ *        socket is then closed unread, so one address cannot hold more than
+ *        its share of max-connections). Counts nothing in; a few may pass
+ *        at once from racing threads, and syncd_limits_open() still gives
+ *        those their SYNCD_LIMIT_CLIENT_CONNECTIONS verdict.
+ */
+bool syncd_limits_admit(syncd_limits_t *limits, const struct sockaddr *addr);
+
+/*!
+ * \brief The connection waits for a request header on socket fd from now
+ *        on (accepted, or its previous answer sent). With header_timeout_ms,
+ *        syncd_limits_sweep() shuts the socket down once the wait is over
+ *        it, whatever the client sends meanwhile.
+ */
+void syncd_limits_header_wait(syncd_limits_t *limits, syncd_limits_conn_t *conn, int fd);
+
+/*! \brief The connection's request header is in (no deadline until the
+ *         next syncd_limits_header_wait()). */
+void syncd_limits_header_done(syncd_limits_t *limits, syncd_limits_conn_t *conn);
+
+/*!
+ * \brief Shuts down (both ways) the socket of every connection that has
+ *        waited header_timeout_ms or longer for its request header; the HTTP
+ *        layer then sees the connection end and closes it. The socket is
+ *        still the connection's: syncd_limits_close() runs before it is
+ *        closed, under the same lock.
+ *
+ * \return How many were shut down.
+ */
+unsigned syncd_limits_sweep(syncd_limits_t *limits);
 
 /*! \brief Counts a connection out and frees it (NULL: no-op). */
 void syncd_limits_close(syncd_limits_t *limits, syncd_limits_conn_t *conn);

@@ -238,6 +238,7 @@ int main(int argc, char *argv[])
 		.max_per_client = config.max_connections_per_client,
 		.rate = config.rate_limit,
 		.burst = config.rate_burst,
+		.header_timeout_ms = config.header_timeout * 1000,
 	};
 	ctx.limits = syncd_limits_new(&limits_config);
 	if (ctx.metrics == NULL || ctx.limits == NULL) {

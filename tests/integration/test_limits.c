@@ -2,13 +2,19 @@
 /*  Integration tests of mecdns-syncd's request limits (syncd/limits.h)
  *  against the real binary: header count (431), JSON depth (400), body
  *  size (413), per-client rate (429 + Retry-After), connections per client
- *  (429) and in all (503). Every refusal is a ProblemDetails that leaves
+ *  (429) and in all (503), connections past the per-client limit closed at
+ *  accept (one address cannot take every slot), the header-read deadline
+ *  (slow and idle senders cut). Every refusal is a ProblemDetails that leaves
  *  the generation unchanged, is counted in /metrics, and service resumes
  *  once the limit clears. Clients are told apart by their source address
  *  (127.0.0.1, 127.0.0.2, ...: all loopback).
  */
 
 #include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,15 +141,16 @@ static int status_from(const char *src, const char *method, const char *path, co
 
 /*! \brief A connection from src that syncd has surely counted (one
  *         keep-alive GET /healthz answered 200 on it), left open. Tried
- *         again while refused: connections that just closed (the harness's
- *         start-up probe) may still count for a moment; up to 20 s. */
+ *         again while refused or closed at accept: connections that just
+ *         closed (the harness's start-up probe) may still count for a
+ *         moment; up to 20 s. */
 static int hold_connection(const char *src)
 {
 	http_response_t resp;
 	int fd = -1;
 	for (int i = 0; i < 200; i++) {
 		request_from(src, "GET", "/healthz", NULL, NULL, &resp, &fd);
-		if (resp.status != 429 && resp.status != 503) {
+		if (resp.status != 429 && resp.status != 503 && resp.status != -1) {
 			break;
 		}
 		close(fd);
@@ -195,6 +202,25 @@ static void assert_closes(const http_response_t *resp)
 	ck_assert_msg(value != NULL && strcasecmp(value, "close") == 0,
 	              "no Connection: close in:\n%s", resp->headers);
 	free(value);
+}
+
+/*! \brief Whether syncd closed fd (EOF or reset), waiting up to ms. */
+static bool closed_by_server(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, ms) <= 0) {
+		return false;
+	}
+	char byte;
+	ssize_t got = recv(fd, &byte, 1, MSG_DONTWAIT);
+	return got == 0 || (got < 0 && errno == ECONNRESET);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /*! \brief mecdns_syncd_http_refused_total{limit=...} from /metrics, asked
@@ -373,20 +399,18 @@ END_TEST
 
 /*** Connections. ***/
 
-START_TEST(test_connections_per_client_over_limit_is_429)
+START_TEST(test_connections_per_client_over_limit_are_closed_at_accept)
 {
 	const char *args[] = { "--max-connections-per-client", "2", NULL };
 	start(args);
 	int held[2] = { hold_connection(ADDR), hold_connection(ADDR) };
 
+	/* The third is closed as soon as it is accepted: no request is read,
+	 * nothing is written. */
 	uint64_t before = generation();
-	char *body = rule_body("r1");
-	http_response_t resp;
-	request_from(ADDR, "POST", MM5_RULES, body, NULL, &resp, NULL);
-	http_assert_problem(&resp, 429, "too many open connections from this address");
-	ck_assert_int_eq(retry_after(&resp), 1);
-	assert_closes(&resp);
-	http_response_free(&resp);
+	int third = connect_from(ADDR);
+	ck_assert_msg(closed_by_server(third, 5000), "a third connection from %s is open", ADDR);
+	close(third);
 	ck_assert_uint_eq(generation(), before);
 
 	/* Another address is not affected. */
@@ -397,9 +421,8 @@ START_TEST(test_connections_per_client_over_limit_is_429)
 	/* One connection closes: the write goes through. */
 	close(held[0]);
 	before = generation();
-	ck_assert_int_eq(post_until_not(ADDR, "r1", 429), 201);
+	ck_assert_int_eq(post_until_not(ADDR, "r1", -1), 201);
 	ck_assert_uint_eq(generation(), before + 1);
-	free(body);
 	close(held[1]);
 	ck_assert_int_ge(refused_metric(OTHER, "client_connections"), 1);
 }
@@ -437,6 +460,78 @@ START_TEST(test_connections_in_all_over_limit_is_503)
 }
 END_TEST
 
+#define FLOOD 257
+
+START_TEST(test_idle_connections_from_one_address_do_not_starve_others)
+{
+	start(NULL); /* max-connections 256, max-connections-per-client 32 */
+	int flood[FLOOD];
+	for (int i = 0; i < FLOOD; i++) {
+		flood[i] = connect_from("127.0.0.3");
+	}
+	/* Those past the per-client limit are closed when accepted, with no
+	 * request read (a few more may pass while worker threads race). */
+	int closed = 0;
+	for (int i = 0; i < FLOOD; i++) {
+		closed += closed_by_server(flood[i], i < 40 ? 200 : 2000);
+	}
+	ck_assert_msg(closed >= FLOOD - 32 - 8 && closed <= FLOOD - 32, "%d of %d closed", closed,
+	              FLOOD);
+
+	/* Everyone else is served, probes and writes alike. */
+	ck_assert_int_eq(status_from(OTHER, "GET", "/healthz", NULL), 200);
+	uint64_t before = generation();
+	char *body = rule_body("r1");
+	ck_assert_int_eq(status_from(OTHER, "POST", MM5_RULES, body), 201);
+	free(body);
+	ck_assert_uint_eq(generation(), before + 1);
+	ck_assert_int_ge(refused_metric(OTHER, "client_connections"), closed);
+	for (int i = 0; i < FLOOD; i++) {
+		close(flood[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_slow_header_is_cut_at_the_header_deadline)
+{
+	const char *args[] = { "--header-timeout", "2", NULL };
+	start(args);
+
+	/* One header line every 400 ms resets the idle timeout each time; the
+	 * total deadline cuts it anyway. */
+	int slow = connect_from(ADDR);
+	double t0 = now_s();
+	const char *start_line = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+	ck_assert_int_eq(http_send_all(slow, start_line, strlen(start_line)), 0);
+	bool cut = false;
+	while (!cut && now_s() - t0 < 10) {
+		cut = closed_by_server(slow, 400);
+		if (!cut && send(slow, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL) < 0) {
+			cut = true;
+		}
+	}
+	double took = now_s() - t0;
+	ck_assert_msg(cut, "a slow header still open after %.1f s", took);
+	ck_assert_msg(took >= 1.5 && took < 5, "cut after %.1f s (header-timeout 2)", took);
+	close(slow);
+
+	/* A connection that sends nothing, and a keep-alive connection idle
+	 * after its answer, are cut the same way. */
+	int idle = connect_from(ADDR);
+	ck_assert_msg(closed_by_server(idle, 5000), "an idle connection is still open");
+	close(idle);
+	int keep = hold_connection(ADDR);
+	t0 = now_s();
+	ck_assert_msg(closed_by_server(keep, 5000), "an idle keep-alive connection is still open");
+	ck_assert_msg(now_s() - t0 >= 1.5, "keep-alive cut after %.1f s", now_s() - t0);
+	close(keep);
+
+	/* A prompt request is served. */
+	ck_assert_int_eq(status_from(ADDR, "GET", "/healthz", NULL), 200);
+	ck_assert_int_ge(refused_metric(OTHER, "header_timeout"), 3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *suite = suite_create("limits");
@@ -446,8 +541,10 @@ int main(void)
 	tcase_add_test(tc, test_deep_json_is_400_before_parsing);
 	tcase_add_test(tc, test_large_body_is_413);
 	tcase_add_test(tc, test_rate_limit_is_429_with_retry_after_then_resumes);
-	tcase_add_test(tc, test_connections_per_client_over_limit_is_429);
+	tcase_add_test(tc, test_connections_per_client_over_limit_are_closed_at_accept);
 	tcase_add_test(tc, test_connections_in_all_over_limit_is_503);
+	tcase_add_test(tc, test_idle_connections_from_one_address_do_not_starve_others);
+	tcase_add_test(tc, test_slow_header_is_cut_at_the_header_deadline);
 	suite_add_tcase(suite, tc);
 
 	SRunner *runner = srunner_create(suite);

@@ -394,6 +394,56 @@ START_TEST(test_oversize_body_is_413)
 }
 END_TEST
 
+/*! \brief Sends raw request bytes on a new connection; the one answer
+ *         (read to EOF: the server must close). */
+static void raw_request(const char *raw, http_response_t *out)
+{
+	int fd = http_connect(NULL, ADDR, syncd.port);
+	ck_assert_int_ge(fd, 0);
+	(void)http_send_all(fd, raw, strlen(raw));
+	http_read_response(fd, false, out);
+	close(fd);
+}
+
+START_TEST(test_ambiguous_body_length_is_400)
+{
+	/* Two Content-Length fields (a proxy may take the other one), and
+	 * Content-Length with chunked: each 400, nothing stored, the request
+	 * "smuggled" in the body never runs. */
+	const char *smuggled = "DELETE /mep/config/A/dns_rules HTTP/1.1\r\nHost: x\r\n\r\n";
+	char *rule = harness_strdupf("%s", RULE_R1);
+	char *two_lengths =
+	    harness_strdupf("POST " MM5 "/A/dns_rules HTTP/1.1\r\nHost: x\r\n"
+	                    "Content-Type: application/json\r\n"
+	                    "Content-Length: %zu\r\nContent-Length: %zu\r\n\r\n%s%s",
+	                    strlen(rule), strlen(rule) + strlen(smuggled), rule, smuggled);
+	char *with_chunked = harness_strdupf("POST " MM5 "/A/dns_rules HTTP/1.1\r\nHost: x\r\n"
+	                                     "Content-Type: application/json\r\n"
+	                                     "Content-Length: 4\r\n"
+	                                     "Transfer-Encoding: chunked\r\n\r\n"
+	                                     "%zx\r\n%s\r\n0\r\n\r\n",
+	                                     strlen(rule), rule);
+	create_r1();
+	uint64_t before = generation();
+	const char *cases[] = { two_lengths, with_chunked };
+	const char *details[] = { "2 Content-Length fields",
+		                  "both Content-Length and Transfer-Encoding" };
+	for (size_t i = 0; i < 2; i++) {
+		http_response_t resp;
+		raw_request(cases[i], &resp);
+		http_assert_problem(&resp, 400, details[i]);
+		/* One answer only: nothing after it on the connection. */
+		ck_assert_ptr_null(strstr(resp.body, "HTTP/1.1"));
+		http_response_free(&resp);
+	}
+	ck_assert_uint_eq(generation(), before);
+	ck_assert_int_eq(status_of("GET", MM5 "/A/dns_rules/r1", NULL), 200);
+	free(rule);
+	free(two_lengths);
+	free(with_chunked);
+}
+END_TEST
+
 START_TEST(test_unknown_path_is_404_and_wrong_method_405)
 {
 	rejected("GET", "/nosuch", NULL, 404);
@@ -783,6 +833,36 @@ START_TEST(test_missing_or_unknown_token_is_401)
 }
 END_TEST
 
+START_TEST(test_routes_are_not_mapped_without_a_token)
+{
+	/* Without a valid token, an unknown path or a wrong method is 401
+	 * like any protected route: no 404/405 (nor Allow) to map the API. */
+	const char *tokens[] = { NULL, "wrongtoken" };
+	for (size_t i = 0; i < 2; i++) {
+		syncd.token = tokens[i];
+		rejected("GET", "/nosuch", NULL, 401);
+		rejected("GET", "/mep/nosuch/v1", NULL, 401);
+		rejected("DELETE", "/metrics", NULL, 401);
+		rejected("PATCH", MM5 "/A/dns_rules", "{}", 401);
+		http_response_t resp;
+		call_if("PATCH", MM5 "/A/dns_rules", "{}", NULL, &resp);
+		ck_assert_ptr_null(http_header(&resp, "Allow"));
+		http_response_free(&resp);
+	}
+	/* Any valid token learns that a route is absent or what it allows. */
+	syncd.token = "apptokenA";
+	rejected("GET", "/nosuch", NULL, 404);
+	http_response_t resp;
+	call_if("PATCH", MM5 "/A/dns_rules", "{}", NULL, &resp);
+	http_assert_problem(&resp, 405, NULL);
+	char *allow = http_header(&resp, "Allow");
+	ck_assert_ptr_nonnull(allow);
+	free(allow);
+	http_response_free(&resp);
+	syncd.token = NULL;
+}
+END_TEST
+
 START_TEST(test_token_without_the_scope_is_403)
 {
 	syncd.token = "mepmtoken";
@@ -930,6 +1010,7 @@ int main(void)
 	tcase_add_test(mp1, test_bad_input_is_400_and_changes_nothing);
 	tcase_add_test(mp1, test_oversize_body_is_413);
 	tcase_add_test(mp1, test_unknown_path_is_404_and_wrong_method_405);
+	tcase_add_test(mp1, test_ambiguous_body_length_is_400);
 	suite_add_tcase(suite, mp1);
 
 	TCase *mm5 = tcase_create("mm5");
@@ -959,6 +1040,7 @@ int main(void)
 	TCase *auth = tcase_create("auth");
 	tcase_add_checked_fixture(auth, setup_with_tokens, teardown);
 	tcase_add_test(auth, test_missing_or_unknown_token_is_401);
+	tcase_add_test(auth, test_routes_are_not_mapped_without_a_token);
 	tcase_add_test(auth, test_token_without_the_scope_is_403);
 	tcase_add_test(auth, test_sighup_reloads_the_token_file);
 	suite_add_tcase(suite, auth);

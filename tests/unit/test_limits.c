@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "syncd/config.h"
@@ -230,6 +231,105 @@ START_TEST(test_connections_in_all)
 }
 END_TEST
 
+START_TEST(test_admit_refuses_a_client_at_its_limit)
+{
+	syncd_limits_t *limits = limits_new(0, 2, 0, 0, 0);
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	ck_assert(syncd_limits_admit(limits, v4(&in, "192.0.2.1")));
+	syncd_limits_conn_t *a1 = open_from(limits, "192.0.2.1", SYNCD_LIMIT_NONE);
+	ck_assert(syncd_limits_admit(limits, v4(&in, "192.0.2.1")));
+	syncd_limits_conn_t *a2 = open_from(limits, "192.0.2.1", SYNCD_LIMIT_NONE);
+	ck_assert(!syncd_limits_admit(limits, v4(&in, "192.0.2.1")));
+	/* The same client in IPv4-mapped form; another client. */
+	ck_assert(!syncd_limits_admit(limits, v6(&in6, "::ffff:192.0.2.1")));
+	ck_assert(syncd_limits_admit(limits, v4(&in, "192.0.2.2")));
+	/* Admitting counts nothing in. */
+	ck_assert_uint_eq(syncd_limits_connections(limits), 2);
+	syncd_limits_close(limits, a1);
+	ck_assert(syncd_limits_admit(limits, v4(&in, "192.0.2.1")));
+	syncd_limits_close(limits, a2);
+	syncd_limits_free(limits);
+
+	/* No per-client limit: everyone. */
+	limits = limits_new(1, 0, 0, 0, 0);
+	syncd_limits_conn_t *b = open_from(limits, "192.0.2.1", SYNCD_LIMIT_NONE);
+	ck_assert(syncd_limits_admit(limits, v4(&in, "192.0.2.1")));
+	syncd_limits_close(limits, b);
+	syncd_limits_free(limits);
+}
+END_TEST
+
+/*! \brief Whether the peer of a socket pair end saw it shut down. */
+static bool peer_shut(int peer)
+{
+	char byte;
+	return recv(peer, &byte, 1, MSG_DONTWAIT) == 0;
+}
+
+START_TEST(test_sweep_shuts_down_connections_past_the_header_deadline)
+{
+	fake_now = 1000;
+	syncd_limits_config_t config = { .header_timeout_ms = 2000, .clock = fake_clock };
+	syncd_limits_t *limits = syncd_limits_new(&config);
+	ck_assert_ptr_nonnull(limits);
+	int a[2], b[2], c[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, c), 0);
+	syncd_limits_conn_t *ca = open_from(limits, "192.0.2.1", SYNCD_LIMIT_NONE);
+	syncd_limits_conn_t *cb = open_from(limits, "192.0.2.1", SYNCD_LIMIT_NONE);
+	syncd_limits_conn_t *cc = open_from(limits, "192.0.2.2", SYNCD_LIMIT_NONE);
+	syncd_limits_header_wait(limits, ca, a[0]);
+	fake_now = 2000;
+	syncd_limits_header_wait(limits, cb, b[0]);
+	syncd_limits_header_wait(limits, cc, c[0]);
+	syncd_limits_header_done(limits, cc); /* Its header came in time. */
+
+	fake_now = 2999;
+	ck_assert_uint_eq(syncd_limits_sweep(limits), 0);
+	fake_now = 3000; /* a: 2000 ms waited. */
+	ck_assert_uint_eq(syncd_limits_sweep(limits), 1);
+	ck_assert(peer_shut(a[1]));
+	ck_assert(!peer_shut(b[1]));
+	ck_assert_uint_eq(syncd_limits_sweep(limits), 0); /* Once only. */
+
+	/* b answered a request and waits again: the deadline starts over. */
+	syncd_limits_header_done(limits, cb);
+	fake_now = 3500;
+	syncd_limits_header_wait(limits, cb, b[0]);
+	fake_now = 5000;
+	ck_assert_uint_eq(syncd_limits_sweep(limits), 0);
+	fake_now = 10000;
+	ck_assert(!peer_shut(c[1])); /* Not waiting: never cut. */
+	/* A closed connection is off the list, whatever its wait. */
+	syncd_limits_close(limits, cb);
+	ck_assert_uint_eq(syncd_limits_sweep(limits), 0);
+	ck_assert(!peer_shut(b[1]));
+	syncd_limits_close(limits, ca);
+	syncd_limits_close(limits, cc);
+	syncd_limits_free(limits);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+		close(c[i]);
+	}
+
+	/* header-timeout 0: nothing waits, nothing is cut. */
+	limits = limits_new(0, 0, 0, 0, 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	ca = open_from(limits, "192.0.2.1", SYNCD_LIMIT_NONE);
+	syncd_limits_header_wait(limits, ca, a[0]);
+	fake_now += 1000000;
+	ck_assert_uint_eq(syncd_limits_sweep(limits), 0);
+	ck_assert(!peer_shut(a[1]));
+	syncd_limits_close(limits, ca);
+	syncd_limits_free(limits);
+	close(a[0]);
+	close(a[1]);
+}
+END_TEST
+
 START_TEST(test_per_client_limit_is_checked_before_the_total)
 {
 	/* A client over its own limit is told 429 even when the server is
@@ -422,6 +522,7 @@ START_TEST(test_limit_statuses)
 	ck_assert_int_eq(syncd_limit_status(SYNCD_LIMIT_HEADERS), 431);
 	ck_assert_int_eq(syncd_limit_status(SYNCD_LIMIT_JSON_DEPTH), 400);
 	ck_assert_int_eq(syncd_limit_status(SYNCD_LIMIT_BODY), 413);
+	ck_assert_str_eq(syncd_limit_name(SYNCD_LIMIT_HEADER_TIMEOUT), "header_timeout");
 }
 END_TEST
 
@@ -447,6 +548,7 @@ START_TEST(test_config_defaults_and_options)
 	ck_assert_uint_eq(config.max_json_depth, 32);
 	ck_assert_uint_eq(config.max_connections, 256);
 	ck_assert_uint_eq(config.max_connections_per_client, 32);
+	ck_assert_uint_eq(config.header_timeout, 10);
 	ck_assert(config.rate_limit == 0);
 	ck_assert_uint_eq(config.rate_burst, 0);
 	syncd_config_free(&config);
@@ -459,6 +561,8 @@ START_TEST(test_config_defaults_and_options)
 		               "10",
 		               "--max-connections-per-client",
 		               "3",
+		               "--header-timeout",
+		               "0",
 		               "--rate-limit",
 		               "0.5",
 		               "--rate-burst",
@@ -469,6 +573,7 @@ START_TEST(test_config_defaults_and_options)
 	ck_assert_uint_eq(config.max_json_depth, 0);
 	ck_assert_uint_eq(config.max_connections, 10);
 	ck_assert_uint_eq(config.max_connections_per_client, 3);
+	ck_assert_uint_eq(config.header_timeout, 0);
 	ck_assert(config.rate_limit == 0.5);
 	ck_assert_uint_eq(config.rate_burst, 4);
 	syncd_config_free(&config);
@@ -536,6 +641,8 @@ int main(void)
 	tcase_add_test(tc, test_json_depth);
 	tcase_add_test(tc, test_rate_exempt_paths);
 	tcase_add_test(tc, test_limit_statuses);
+	tcase_add_test(tc, test_admit_refuses_a_client_at_its_limit);
+	tcase_add_test(tc, test_sweep_shuts_down_connections_past_the_header_deadline);
 	tcase_add_test(tc, test_config_defaults_and_options);
 	tcase_add_test(tc, test_config_file_items_and_errors);
 	suite_add_tcase(suite, tc);
