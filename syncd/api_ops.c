@@ -9,6 +9,7 @@
 
 #include "syncd/api.h"
 #include "common/log.h"
+#include "syncd/json_input.h"
 #include "syncd/problem.h"
 #include "syncd/rule_json.h"
 #include "syncd/validate.h"
@@ -19,10 +20,17 @@ cJSON *api_parse_body(const syncd_request_t *req, syncd_response_t *resp)
 		syncd_problem(resp, 400, "the request needs a JSON body", req->path);
 		return NULL;
 	}
+	char err[256];
+	if (!syncd_json_text_ok(req->body, req->body_len, err, sizeof(err))) {
+		syncd_problem(resp, 400, err, req->path);
+		return NULL;
+	}
 	const char *end = NULL;
 	cJSON *json = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, false);
 	if (json == NULL) {
-		const char *at = cJSON_GetErrorPtr();
+		/* The error position comes back in end (cJSON_GetErrorPtr() is
+		 * one global for every thread). */
+		const char *at = end;
 		size_t offset = at != NULL && at >= req->body && at <= req->body + req->body_len
 		                    ? (size_t)(at - req->body)
 		                    : 0;
@@ -38,6 +46,11 @@ cJSON *api_parse_body(const syncd_request_t *req, syncd_response_t *resp)
 			              req->path);
 			return NULL;
 		}
+	}
+	if (!syncd_json_keys_unique(json, err, sizeof(err))) {
+		cJSON_Delete(json);
+		syncd_problem(resp, 400, err, req->path);
+		return NULL;
 	}
 	return json;
 }

@@ -10,9 +10,11 @@ noinst_LTLIBRARIES += syncd/libmecdns-syncd.la
 syncd_libmecdns_syncd_la_SOURCES = \
 	syncd/auth.c syncd/auth.h \
 	syncd/config.c syncd/config.h \
+	syncd/json_input.c syncd/json_input.h \
 	syncd/limits.c syncd/limits.h \
 	common/config_file.c common/config_file.h \
 	common/log.c common/log.h \
+	common/utf8.c common/utf8.h \
 	syncd/problem.c syncd/problem.h \
 	syncd/response.c syncd/response.h \
 	syncd/rule_json.c syncd/rule_json.h \

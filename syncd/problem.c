@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "syncd/problem.h"
 
 const char *syncd_http_reason(int status)
@@ -52,6 +53,19 @@ const char *syncd_http_reason(int status)
 	}
 }
 
+/*! \brief Adds a string member, invalid UTF-8 replaced by U+FFFD (the
+ *         detail and the instance may quote a path or a body as sent). */
+static bool add_text(cJSON *json, const char *name, const char *text)
+{
+	if (text == NULL) {
+		return true;
+	}
+	char *clean = mecdns_utf8_sanitize(text);
+	bool ok = clean != NULL && cJSON_AddStringToObject(json, name, clean) != NULL;
+	free(clean);
+	return ok;
+}
+
 cJSON *syncd_problem_json(int status, const char *detail, const char *instance)
 {
 	cJSON *json = cJSON_CreateObject();
@@ -61,8 +75,7 @@ cJSON *syncd_problem_json(int status, const char *detail, const char *instance)
 	bool ok = cJSON_AddStringToObject(json, "type", "about:blank") != NULL &&
 	          cJSON_AddStringToObject(json, "title", syncd_http_reason(status)) != NULL &&
 	          cJSON_AddNumberToObject(json, "status", status) != NULL &&
-	          (detail == NULL || cJSON_AddStringToObject(json, "detail", detail) != NULL) &&
-	          (instance == NULL || cJSON_AddStringToObject(json, "instance", instance) != NULL);
+	          add_text(json, "detail", detail) && add_text(json, "instance", instance);
 	if (!ok) {
 		cJSON_Delete(json);
 		return NULL;

@@ -444,6 +444,75 @@ START_TEST(test_ambiguous_body_length_is_400)
 }
 END_TEST
 
+START_TEST(test_nul_in_strings_and_duplicate_members_are_400)
+{
+	/* cJSON would cut each string at the NUL and keep the first of two
+	 * members: the stored rule would not be the one sent. */
+	const struct {
+		const char *method;
+		const char *path;
+		const char *body;
+		const char *detail;
+	} cases[] = {
+		{ "POST", MM5 "/A/dns_rules",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\\u0000.evil\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.9\"}",
+		  "NUL character" },
+		{ "POST", MM5 "/A/dns_rules",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.9\\u0000junk\"}",
+		  "NUL character" },
+		{ "POST", MM5 "/A/dns_rules",
+		  "{\"dnsRuleId\":\"r1\\u0000x\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.9\"}",
+		  "NUL character" },
+		{ "POST", RRECORD "?zone=.",
+		  "{\"name\":\"t.example.com.\",\"type\":\"TXT\",\"class\":\"IN\",\"ttl\":60,"
+		  "\"rData\":[\"\\\"ok\\u0000cut\\\"\"]}",
+		  "NUL character" },
+		{ "POST", MM5 "/A/dns_rules",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"www.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.9\",\"ipAddress\":\"x\"}",
+		  "the body has the member \"ipAddress\" twice in one object" },
+		{ "PUT", RRECORD,
+		  "[{\"zone\":\".\",\"rr\":[{\"name\":\"d.example.com.\",\"type\":\"A\","
+		  "\"type\":\"AAAA\",\"class\":\"IN\",\"ttl\":30,\"rData\":[\"192.0.2.1\"]}]}]",
+		  "\"type\" twice" },
+		{ "POST", MM5 "/A/dns_rules",
+		  "{\"dnsRuleId\":\"r1\",\"domainName\":\"caf\xff.example.com\","
+		  "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.9\"}",
+		  "not valid UTF-8" },
+	};
+	uint64_t before = generation();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		http_response_t resp;
+		call(cases[i].method, cases[i].path, cases[i].body, &resp);
+		http_assert_problem(&resp, 400, cases[i].detail);
+		http_response_free(&resp);
+	}
+	ck_assert_uint_eq(generation(), before);
+	ck_assert_int_eq(status_of("GET", MM5 "/A/dns_rules/r1", NULL), 404);
+}
+END_TEST
+
+START_TEST(test_problem_details_replace_invalid_utf8_of_the_path)
+{
+	http_response_t resp;
+	call("GET", "/mep/%FF%FE", NULL, &resp);
+	http_assert_problem(&resp, 404, NULL);
+	for (const unsigned char *p = (const unsigned char *)resp.body; *p != '\0'; p++) {
+		ck_assert_msg(*p != 0xff && *p != 0xfe, "raw byte 0x%02x in %s", *p, resp.body);
+	}
+	/* Each invalid byte is U+FFFD, as cJSON parses it back. */
+	cJSON *json = cJSON_Parse(resp.body);
+	ck_assert_ptr_nonnull(json);
+	ck_assert_str_eq(cJSON_GetObjectItem(json, "instance")->valuestring,
+	                 "/mep/\xef\xbf\xbd\xef\xbf\xbd");
+	cJSON_Delete(json);
+	http_response_free(&resp);
+}
+END_TEST
+
 START_TEST(test_unknown_path_is_404_and_wrong_method_405)
 {
 	rejected("GET", "/nosuch", NULL, 404);
@@ -1011,6 +1080,8 @@ int main(void)
 	tcase_add_test(mp1, test_oversize_body_is_413);
 	tcase_add_test(mp1, test_unknown_path_is_404_and_wrong_method_405);
 	tcase_add_test(mp1, test_ambiguous_body_length_is_400);
+	tcase_add_test(mp1, test_nul_in_strings_and_duplicate_members_are_400);
+	tcase_add_test(mp1, test_problem_details_replace_invalid_utf8_of_the_path);
 	suite_add_tcase(suite, mp1);
 
 	TCase *mm5 = tcase_create("mm5");

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  Unit tests of the DnsRule JSON mapping, ProblemDetails and ETags. */
+/*  Unit tests of the DnsRule JSON mapping, ProblemDetails and ETags, the
+ *  strict JSON input checks (syncd/json_input.h) and UTF-8 (common/utf8.h). */
 
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "common/utf8.h"
+#include "syncd/json_input.h"
 #include "syncd/problem.h"
 #include "syncd/rule_json.h"
 
@@ -211,6 +215,104 @@ START_TEST(test_etags_and_if_match)
 }
 END_TEST
 
+START_TEST(test_utf8_validity_and_replacement)
+{
+	const struct {
+		const char *text;
+		size_t bad; /* SIZE_MAX: valid. */
+	} cases[] = {
+		{ "plain ascii", SIZE_MAX },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", SIZE_MAX },
+		{ "\xff\xfe", 0 },
+		{ "ab\xc3", 2 },           /* Cut short. */
+		{ "a\xc0\xaf", 1 },        /* Overlong '/'. */
+		{ "\xe0\x80\xaf", 0 },     /* Overlong, three bytes. */
+		{ "x\xed\xa0\x80", 1 },    /* A surrogate. */
+		{ "\xf4\x90\x80\x80", 0 }, /* Past U+10FFFF. */
+		{ "\x80", 0 },             /* A lone continuation byte. */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].text);
+		size_t want = cases[i].bad == SIZE_MAX ? len : cases[i].bad;
+		ck_assert_msg(mecdns_utf8_invalid(cases[i].text, len) == want, "case %zu", i);
+	}
+	char *clean = mecdns_utf8_sanitize("/mep/\xff\xfe/caf\xc3\xa9");
+	ck_assert_str_eq(clean, "/mep/\xef\xbf\xbd\xef\xbf\xbd/caf\xc3\xa9");
+	ck_assert_uint_eq(mecdns_utf8_invalid(clean, strlen(clean)), strlen(clean));
+	free(clean);
+}
+END_TEST
+
+START_TEST(test_problem_details_never_echo_invalid_utf8)
+{
+	cJSON *json = syncd_problem_json(404, "no resource at /mep/\xff\xfe", "/mep/\xff\xfe");
+	ck_assert_ptr_nonnull(json);
+	char *text = cJSON_PrintUnformatted(json);
+	ck_assert_uint_eq(mecdns_utf8_invalid(text, strlen(text)), strlen(text));
+	ck_assert_ptr_nonnull(strstr(text, "\"instance\":\"/mep/\xef\xbf\xbd\xef\xbf\xbd\""));
+	free(text);
+	cJSON_Delete(json);
+}
+END_TEST
+
+static bool text_ok(const char *text, char *err)
+{
+	return syncd_json_text_ok(text, strlen(text), err, 256);
+}
+
+START_TEST(test_json_text_refuses_nul_controls_and_bad_utf8)
+{
+	char err[256];
+	ck_assert(text_ok("{\"domainName\":\"www.example.com\"}", err));
+	ck_assert(text_ok("{\"a\":\"\\u00e9\\n\\\"\\u0001\"}", err)); /* Escapes are fine. */
+	ck_assert(text_ok("{\"a\":\"\\\\u0000\"}", err)); /* An escaped backslash, then text. */
+	ck_assert(text_ok("{\"a\":\"caf\xc3\xa9\"}", err));
+
+	ck_assert(!text_ok("{\"domainName\":\"www.example.com\\u0000.evil\"}", err));
+	ck_assert_ptr_nonnull(strstr(err, "NUL character (\\u0000)"));
+	ck_assert_ptr_nonnull(strstr(err, "at byte 30"));
+	ck_assert(!text_ok("{\"\\u0000\":1}", err)); /* In a member name too. */
+	ck_assert(!text_ok("{\"a\":\"x\ty\"}", err));
+	ck_assert_ptr_nonnull(strstr(err, "control character (0x09)"));
+	ck_assert(!text_ok("{\"a\":\"\xff\"}", err));
+	ck_assert_ptr_nonnull(strstr(err, "not valid UTF-8 (at byte 6)"));
+	/* A raw NUL byte, whose text strlen() would cut. */
+	ck_assert(!syncd_json_text_ok("{\"a\":\"x\0y\"}", 11, err, sizeof(err)));
+}
+END_TEST
+
+static bool keys_unique(const char *text, char *err)
+{
+	cJSON *json = cJSON_Parse(text);
+	ck_assert_ptr_nonnull(json);
+	bool ok = syncd_json_keys_unique(json, err, 256);
+	cJSON_Delete(json);
+	return ok;
+}
+
+START_TEST(test_json_duplicate_member_names_are_refused)
+{
+	char err[256];
+	ck_assert(keys_unique("{\"a\":1,\"b\":{\"a\":2},\"c\":[{\"a\":1},{\"a\":2}]}", err));
+	ck_assert(!keys_unique("{\"ipAddress\":\"192.0.2.9\",\"ipAddress\":\"x\"}", err));
+	ck_assert_str_eq(err, "the body has the member \"ipAddress\" twice in one object");
+	ck_assert(!keys_unique("[{\"a\":1},{\"b\":{\"c\":1,\"c\":2}}]", err));
+	ck_assert_ptr_nonnull(strstr(err, "\"c\" twice"));
+
+	/* A large object goes through the sorted path. */
+	char big[4096];
+	size_t n = (size_t)snprintf(big, sizeof(big), "{");
+	for (int i = 0; i < 100; i++) {
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "\"k%d\":%d,", i, i);
+	}
+	snprintf(big + n, sizeof(big) - n, "\"last\":0}");
+	ck_assert(keys_unique(big, err));
+	snprintf(big + n, sizeof(big) - n, "\"k57\":0}");
+	ck_assert(!keys_unique(big, err));
+	ck_assert_ptr_nonnull(strstr(err, "\"k57\" twice"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *suite = suite_create("json");
@@ -224,6 +326,10 @@ int main(void)
 	tcase_add_test(tc, test_problem_details_carry_the_real_status);
 	tcase_add_test(tc, test_store_results_map_to_http_statuses);
 	tcase_add_test(tc, test_etags_and_if_match);
+	tcase_add_test(tc, test_utf8_validity_and_replacement);
+	tcase_add_test(tc, test_problem_details_never_echo_invalid_utf8);
+	tcase_add_test(tc, test_json_text_refuses_nul_controls_and_bad_utf8);
+	tcase_add_test(tc, test_json_duplicate_member_names_are_refused);
 	suite_add_tcase(suite, tc);
 	SRunner *runner = srunner_create(suite);
 	srunner_run_all(runner, CK_NORMAL);
