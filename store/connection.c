@@ -2,6 +2,10 @@
 /*  mecdns store: the last error, connections and their cached statements,
  *  read transactions (see internal.h). */
 
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "store/internal.h"
 
 /*** Last error of the calling thread. ***/
@@ -336,6 +340,28 @@ static void connection_close(connection_t *conn)
 	conn->db = NULL;
 }
 
+/*!
+ * \brief Takes every permission for others off the database and its -wal
+ *        and -shm files (created under any umask, or by an older mecdns):
+ *        rules and record data are for the owner and its group (knotd's
+ *        module reads through the group) only. Best effort: a process that
+ *        does not own the files (a reader) cannot change them and leaves
+ *        them as they are.
+ */
+static void restrict_files(const char *path)
+{
+	const char *suffixes[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char file[PATH_MAX];
+		struct stat st;
+		if ((size_t)snprintf(file, sizeof(file), "%s%s", path, suffixes[i]) <
+		        sizeof(file) &&
+		    stat(file, &st) == 0 && (st.st_mode & 0007) != 0 && st.st_uid == geteuid()) {
+			(void)chmod(file, st.st_mode & 07770);
+		}
+	}
+}
+
 mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out, char *err,
                                         size_t err_len)
 {
@@ -356,6 +382,7 @@ mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out, 
 		                         sizeof(message));
 	}
 	if (status == MECDNS_STORE_OK) {
+		restrict_files(path);
 		atomic_init(&store->waiting, 0);
 		if (pthread_mutex_init(&store->group_lock, NULL) != 0) {
 			snprintf(message, sizeof(message), "%s: cannot create a mutex", path);

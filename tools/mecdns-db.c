@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libknot/libknot.h>
 
@@ -455,6 +456,8 @@ int main(int argc, char **argv)
 	};
 	cli_t cli = { .database = MECDNS_DEFAULT_DATABASE };
 	int opt;
+	/* Files this tool creates (init) are never for others, as syncd's. */
+	(void)umask(027);
 	while ((opt = getopt_long(argc, argv, "+d:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <sqlite3.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -1265,6 +1266,43 @@ START_TEST(test_open_of_garbage_file_is_corrupt_with_a_clear_message)
 }
 END_TEST
 
+/*! \brief The permission bits of a file (asserts it exists). */
+static mode_t file_mode(const char *path, const char *suffix)
+{
+	char file[700];
+	snprintf(file, sizeof(file), "%s%s", path, suffix);
+	struct stat st;
+	ck_assert_msg(stat(file, &st) == 0, "%s: %s", file, strerror(errno));
+	return st.st_mode & 07777;
+}
+
+START_TEST(test_database_files_are_not_for_others_under_any_umask)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/umask-%d.db", test_dir, (int)getpid());
+	mode_t old = umask(022);
+	mecdns_store_t *s = NULL;
+	char err[512] = "";
+	ck_assert_int_eq(mecdns_store_open(path, &s, err, sizeof(err)), MECDNS_STORE_OK);
+	mecdns_rule_t rule = rule_of("A", "r1", "www.example.com", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_create(s, &rule, NULL), MECDNS_STORE_OK);
+	const char *suffixes[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_msg((file_mode(path, suffixes[i]) & 0007) == 0, "%s%s is mode %04o", path,
+		              suffixes[i], (unsigned)file_mode(path, suffixes[i]));
+	}
+	mecdns_store_close(s);
+
+	/* A file an older mecdns-db left world-readable is fixed on open. */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(mecdns_store_open(path, &s, err, sizeof(err)), MECDNS_STORE_OK);
+	ck_assert_uint_eq(file_mode(path, ""), 0640);
+	mecdns_store_close(s);
+	umask(old);
+	remove_db_files(path);
+}
+END_TEST
+
 START_TEST(test_open_in_missing_directory_fails_with_the_path)
 {
 	char path[600];
@@ -1309,8 +1347,15 @@ START_TEST(test_write_to_read_only_file_is_readonly)
 	store = NULL;
 	int ret;
 	if (geteuid() == 0) {
-		/* root ignores file modes: write as an unprivileged user instead. */
+		/* root ignores file modes: write as an unprivileged user instead
+		 * (one who may read the file but does not own it). */
 		ck_assert_int_eq(chmod(test_dir, 0755), 0);
+		const char *suffixes[] = { "", "-wal", "-shm" };
+		for (size_t i = 0; i < 3; i++) {
+			char file[700];
+			snprintf(file, sizeof(file), "%s%s", db_path, suffixes[i]);
+			ck_assert(chmod(file, 0644) == 0 || (i > 0 && errno == ENOENT));
+		}
 		pid_t pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
@@ -2143,6 +2188,7 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_data_and_generation_survive_reopening);
 	tcase_add_test(files, test_open_of_garbage_file_is_corrupt_with_a_clear_message);
 	tcase_add_test(files, test_open_in_missing_directory_fails_with_the_path);
+	tcase_add_test(files, test_database_files_are_not_for_others_under_any_umask);
 	tcase_add_test(files, test_write_to_read_only_file_is_readonly);
 	tcase_add_test(files, test_concurrent_writers_get_one_generation_each);
 	tcase_add_test(files, test_group_commit_many_writers_get_consecutive_durable_generations);
