@@ -175,7 +175,10 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, syncd_re
 }
 
 /*! \brief With --tls-client-ca: whether the peer sent a certificate that
- *         verifies against it. */
+ *         verifies against it and is for TLS clients: an extended key usage
+ *         without clientAuth (a server's certificate from the same CA) is
+ *         refused; a certificate without the extension is for any purpose
+ *         (RFC 5280, 4.2.1.12). */
 static bool client_certificate_ok(struct MHD_Connection *connection)
 {
 	const union MHD_ConnectionInfo *info =
@@ -188,8 +191,12 @@ static bool client_certificate_ok(struct MHD_Connection *connection)
 	if (gnutls_certificate_get_peers(session, &list_size) == NULL || list_size == 0) {
 		return false;
 	}
+	gnutls_typed_vdata_st purpose = {
+		.type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT,
+	};
 	unsigned int verify = 0;
-	return gnutls_certificate_verify_peers2(session, &verify) == GNUTLS_E_SUCCESS &&
+	return gnutls_certificate_verify_peers(session, &purpose, 1, &verify) == GNUTLS_E_SUCCESS &&
 	       verify == 0;
 }
 
@@ -218,7 +225,9 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 	if (need != SYNCD_NEED_NONE && ctx->config->tls_client_ca != NULL &&
 	    !client_certificate_ok(connection)) {
 		syncd_problem(resp, 403,
-		              "a client certificate signed by the configured CA is required", url);
+		              "a client certificate (extended key usage clientAuth) signed by the "
+		              "configured CA is required",
+		              url);
 		return;
 	}
 	pthread_rwlock_rdlock(&ctx->auth_lock);

@@ -124,6 +124,8 @@ typedef struct {
 
 static const client_files_t CLIENT_A = { "server-ca.pem", "client-a.pem", "client-a.key" };
 static const client_files_t CLIENT_B = { "server-ca.pem", "client-b.pem", "client-b.key" };
+static const client_files_t SERVER_ONLY = { "server-ca.pem", "client-a-server.pem",
+	                                    "client-a-server.key" };
 static const client_files_t NO_CERT = { "server-ca.pem", NULL, NULL };
 static const client_files_t WRONG_TRUST = { "client-ca-a.pem", "client-a.pem", "client-a.key" };
 
@@ -378,6 +380,14 @@ END_TEST
 START_TEST(test_client_certificate_of_another_ca_is_403)
 {
 	assert_refused_client(&CLIENT_B);
+}
+END_TEST
+
+/*! A certificate of the client CA that is not for TLS clients (extended
+ *  key usage serverAuth only) is not a client certificate. */
+START_TEST(test_client_certificate_without_client_purpose_is_403)
+{
+	assert_refused_client(&SERVER_ONLY);
 }
 END_TEST
 
@@ -680,6 +690,7 @@ static Suite *tls_suite(void)
 	tcase_add_test(edges, test_plain_http_to_the_tls_port_gets_no_answer);
 	tcase_add_test(edges, test_client_without_certificate_is_403);
 	tcase_add_test(edges, test_client_certificate_of_another_ca_is_403);
+	tcase_add_test(edges, test_client_certificate_without_client_purpose_is_403);
 	tcase_add_test(edges, test_client_trusting_another_ca_refuses_the_server);
 	tcase_set_timeout(edges, TEST_TIMEOUT);
 	suite_add_tcase(s, edges);

@@ -10,6 +10,8 @@
 #                                 two client CAs
 #   client-a.pem/.key, client-b.pem/.key
 #                                 one client certificate from each
+#   client-a-server.pem/.key      from client-ca-a, but its extended key
+#                                 usage is serverAuth only (not a client)
 # EC P-256 keys (fast to make), valid for two days. Needs openssl.
 set -eu
 dir=$1
@@ -56,3 +58,4 @@ leaf server1 mecdns-server-1 0x1001 server-ca server.ext
 leaf server2 mecdns-server-2 0x1002 server-ca server.ext
 leaf client-a mecdns-client-a 0x2001 client-ca-a client.ext
 leaf client-b mecdns-client-b 0x2002 client-ca-b client.ext
+leaf client-a-server mecdns-client-a-server 0x2003 client-ca-a server.ext
