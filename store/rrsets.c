@@ -20,6 +20,63 @@ void mecdns_rrset_clear(mecdns_rrset_t *rrset)
 	memset(rrset, 0, sizeof(*rrset));
 }
 
+/*! \brief Orders rdata by wire (length first), then by position. */
+static int compare_rdata_at(const void *a, const void *b, void *arg)
+{
+	const mecdns_rdata_t *rdata = arg;
+	size_t x = *(const size_t *)a;
+	size_t y = *(const size_t *)b;
+	int cmp = (rdata[x].wire_len > rdata[y].wire_len) - (rdata[x].wire_len < rdata[y].wire_len);
+	if (cmp == 0 && rdata[x].wire_len > 0) {
+		cmp = memcmp(rdata[x].wire, rdata[y].wire, rdata[x].wire_len);
+	}
+	return cmp != 0 ? cmp : (x > y) - (x < y);
+}
+
+static bool same_wire(const mecdns_rdata_t *a, const mecdns_rdata_t *b)
+{
+	return a->wire_len == b->wire_len &&
+	       (a->wire_len == 0 || memcmp(a->wire, b->wire, a->wire_len) == 0);
+}
+
+bool mecdns_rrset_dedup(mecdns_rrset_t *set)
+{
+	size_t count = set->rdata_count;
+	if (count < 2) {
+		return true;
+	}
+	bool *drop = calloc(count, sizeof(*drop));
+	size_t *order = malloc(count * sizeof(*order));
+	if (drop == NULL || order == NULL) {
+		free(drop);
+		free(order);
+		return false;
+	}
+	for (size_t i = 0; i < count; i++) {
+		order[i] = i;
+	}
+	qsort_r(order, count, sizeof(*order), compare_rdata_at, set->rdata);
+	for (size_t i = 1; i < count; i++) {
+		/* Equal wires sort by position: the first of a run is kept. */
+		if (same_wire(&set->rdata[order[i - 1]], &set->rdata[order[i]])) {
+			drop[order[i]] = true;
+		}
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < count; i++) {
+		if (drop[i]) {
+			free(set->rdata[i].text);
+			free(set->rdata[i].wire);
+		} else {
+			set->rdata[kept++] = set->rdata[i];
+		}
+	}
+	set->rdata_count = kept;
+	free(drop);
+	free(order);
+	return true;
+}
+
 void mecdns_rrset_list_free(mecdns_rrset_list_t *list)
 {
 	if (list == NULL) {

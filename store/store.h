@@ -164,6 +164,11 @@ typedef struct {
 
 void mecdns_rrset_clear(mecdns_rrset_t *rrset);
 
+/*! \brief Keeps the first of records with the same wire in set, in their
+ *         order: the set as the store keeps it. false (set unchanged) when
+ *         out of memory. */
+bool mecdns_rrset_dedup(mecdns_rrset_t *set);
+
 typedef struct {
 	mecdns_rrset_t *items;
 	size_t count;

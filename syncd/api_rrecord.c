@@ -162,13 +162,17 @@ static cJSON *rrset_to_json(const mecdns_rrset_t *set)
 	return json;
 }
 
-/*! \brief [{"zone":Z,"rr":[...]}, ...] of sets ordered by zone, or NULL. */
+/*! \brief [{"zone":Z,"rr":[...]}, ...] of sets ordered by zone, or NULL;
+ *         sets without records (deleted) are left out. */
 static cJSON *zones_to_json(const mecdns_rrset_t *sets, size_t count)
 {
 	cJSON *array = cJSON_CreateArray();
 	cJSON *rr = NULL;
 	const char *zone = NULL;
 	for (size_t i = 0; array != NULL && i < count; i++) {
+		if (sets[i].rdata_count == 0) {
+			continue;
+		}
 		if (zone == NULL || strcmp(zone, sets[i].zone) != 0) {
 			cJSON *entry = cJSON_CreateObject();
 			if (entry == NULL || !cJSON_AddItemToArray(array, entry) ||
@@ -268,20 +272,11 @@ static bool read_bulk(const cJSON *json, mecdns_rrset_t **out, size_t *out_count
 				snprintf(err, err_len, "record %zu: %s", count, reason);
 				break;
 			}
-			for (size_t i = 0; ok && i + 1 < count; i++) {
-				if (sets[i].type == sets[count - 1].type &&
-				    strcmp(sets[i].owner, sets[count - 1].owner) == 0 &&
-				    strcmp(sets[i].zone, sets[count - 1].zone) == 0) {
-					char what[400];
-					describe(&sets[i], what, sizeof(what));
-					snprintf(err, err_len,
-					         "record %zu: %s appears twice (give all its rData "
-					         "once)",
-					         count, what);
-					ok = false;
-				}
-			}
-			if (!ok) {
+			/* Stored once: the answer shows what the store keeps. A set
+			 * given twice is refused by the store (sorted, not pairwise). */
+			if (!mecdns_rrset_dedup(&sets[count - 1])) {
+				snprintf(err, err_len, "out of memory");
+				ok = false;
 				break;
 			}
 		}

@@ -671,6 +671,72 @@ START_TEST(test_rrecord_bulk_put_with_one_bad_record_changes_nothing)
 }
 END_TEST
 
+/*! Bug: the bulk PUT answered with the parsed request (records given twice
+ *  repeated, deleted sets listed) instead of what it stored. */
+START_TEST(test_rrecord_bulk_put_answers_the_stored_sets)
+{
+	ck_assert_int_eq(status_of("PUT", RRECORD, BULK), 200);
+	http_response_t put;
+	ck_assert_int_eq(
+	    call("PUT", RRECORD,
+	         "[{\"zone\":\".\",\"rr\":["
+	         "{\"name\":\"Dup.Example.com\",\"type\":\"AAAA\",\"ttl\":30,"
+	         "\"rData\":[\"2001:db8::1\",\"2001:DB8:0::1\",\"2001:db8::2\"]},"
+	         "{\"name\":\"www.example.com.\",\"type\":\"A\",\"ttl\":30,\"rData\":[]}]}]",
+	         &put),
+	    200);
+	http_response_t list;
+	ck_assert_int_eq(call("GET", RRECORD, NULL, &list), 200);
+	cJSON *json = cJSON_Parse(put.body);
+	ck_assert_ptr_nonnull(json);
+	cJSON *rr = cJSON_GetObjectItem(cJSON_GetArrayItem(json, 0), "rr");
+	ck_assert_int_eq(cJSON_GetArraySize(json), 1);
+	ck_assert_int_eq(cJSON_GetArraySize(rr), 1); /* the deleted set is not listed */
+	cJSON *set = cJSON_GetArrayItem(rr, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(set, "name")->valuestring, "dup.example.com.");
+	cJSON *rdata = cJSON_GetObjectItem(set, "rData");
+	ck_assert_int_eq(cJSON_GetArraySize(rdata), 2);
+	ck_assert_str_eq(cJSON_GetArrayItem(rdata, 0)->valuestring, "2001:db8::1");
+	ck_assert_str_eq(cJSON_GetArrayItem(rdata, 1)->valuestring, "2001:db8::2");
+	/* Each set of the answer is the stored one: as the list shows it. */
+	cJSON *stored = cJSON_Parse(list.body);
+	bool found = false;
+	cJSON *zone = NULL;
+	cJSON_ArrayForEach(zone, stored)
+	{
+		cJSON *item = NULL;
+		cJSON_ArrayForEach(item, cJSON_GetObjectItem(zone, "rr"))
+		{
+			if (strcmp(cJSON_GetObjectItem(item, "name")->valuestring,
+			           "dup.example.com.") == 0) {
+				ck_assert(cJSON_Compare(item, set, true));
+				found = true;
+			}
+		}
+	}
+	ck_assert(found);
+	cJSON_Delete(stored);
+	cJSON_Delete(json);
+	http_response_free(&list);
+	http_response_free(&put);
+	/* A set given twice in one body: 400 naming it, nothing stored. */
+	uint64_t before = generation();
+	http_response_t twice;
+	ck_assert_int_eq(call("PUT", RRECORD,
+	                      "[{\"zone\":\".\",\"rr\":["
+	                      "{\"name\":\"t.example.com.\",\"type\":\"A\",\"ttl\":30,\"rData\":["
+	                      "\"192.0.2.1\"]}]},"
+	                      "{\"zone\":\".\",\"rr\":["
+	                      "{\"name\":\"T.example.com\",\"type\":\"A\",\"ttl\":30,\"rData\":["
+	                      "\"192.0.2.2\"]}]}]",
+	                      &twice),
+	                 400);
+	http_assert_problem(&twice, 400, "t.example.com. A (zone .) is given twice");
+	http_response_free(&twice);
+	ck_assert_uint_eq(generation(), before);
+}
+END_TEST
+
 START_TEST(test_rrecord_delete_like_edgegallery)
 {
 	ck_assert_int_eq(status_of("PUT", RRECORD, BULK), 200);
@@ -1096,6 +1162,7 @@ int main(void)
 	tcase_add_checked_fixture(rrecord, setup, teardown);
 	tcase_add_test(rrecord, test_rrecord_bulk_put_is_one_generation);
 	tcase_add_test(rrecord, test_rrecord_bulk_put_with_one_bad_record_changes_nothing);
+	tcase_add_test(rrecord, test_rrecord_bulk_put_answers_the_stored_sets);
 	tcase_add_test(rrecord, test_rrecord_delete_like_edgegallery);
 	tcase_add_test(rrecord, test_rrecord_single_post_and_put);
 	tcase_add_test(rrecord, test_cname_beside_other_data_is_409);

@@ -2099,6 +2099,39 @@ START_TEST(test_zone_sync_save_refuses_a_record_outside_the_zone_and_changes_not
 }
 END_TEST
 
+/*! mecdns_rrset_dedup keeps the first of each wire, in order, for sets
+ *  big enough to be sorted. */
+START_TEST(test_rrset_dedup_keeps_first_records_in_order)
+{
+	mecdns_rrset_t set = { .type = 1 /* A */ };
+	set.rdata = calloc(300, sizeof(*set.rdata));
+	ck_assert_ptr_nonnull(set.rdata);
+	for (size_t i = 0; i < 300; i++) {
+		/* 100 distinct addresses, each three times, the runs interleaved. */
+		uint8_t last = (uint8_t)(99 - i % 100);
+		set.rdata[i].wire = malloc(4);
+		set.rdata[i].wire[0] = 192;
+		set.rdata[i].wire[1] = 0;
+		set.rdata[i].wire[2] = 2;
+		set.rdata[i].wire[3] = last;
+		set.rdata[i].wire_len = 4;
+		char text[32];
+		snprintf(text, sizeof(text), "%zu", i);
+		set.rdata[i].text = strdup(text);
+		set.rdata_count++;
+	}
+	ck_assert(mecdns_rrset_dedup(&set));
+	ck_assert_uint_eq(set.rdata_count, 100);
+	for (size_t i = 0; i < 100; i++) {
+		char text[32];
+		snprintf(text, sizeof(text), "%zu", i);
+		ck_assert_str_eq(set.rdata[i].text, text);
+		ck_assert_uint_eq(set.rdata[i].wire[3], 99 - i);
+	}
+	mecdns_rrset_clear(&set);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *suite = suite_create("store");
@@ -2195,6 +2228,7 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_group_commit_failed_write_fails_alone_in_its_group);
 	tcase_add_test(files, test_cli_adds_lists_and_logs_through_the_store);
 	tcase_add_test(files, test_cli_parses_record_data_as_the_rrecord_api_does);
+	tcase_add_test(files, test_rrset_dedup_keeps_first_records_in_order);
 	suite_add_tcase(suite, files);
 	return suite;
 }
