@@ -139,3 +139,26 @@ bool mecdns_name_in_zone(const char *owner, const char *zone)
 	size_t dot = owner_len - zone_len - 1;
 	return owner[dot] == '.' && !escaped(owner, dot);
 }
+
+/*! Header (12) and the question's type and class (4). */
+#define ANSWER_FIXED 16
+/*! A record's compressed owner (2), type, class, TTL and length (10). */
+#define ANSWER_PER_RECORD 12
+/*! OPT (11) with client subnet (4 + 4 + 16), cookie (4 + 40) and EDE room. */
+#define ANSWER_EDNS_ROOM 128
+
+uint64_t mecdns_answer_size(const char *owner_text, uint64_t records, uint64_t rdata_bytes)
+{
+	uint64_t owner = strlen(owner_text) + 1;
+	return ANSWER_FIXED + owner + ANSWER_EDNS_ROOM + records * ANSWER_PER_RECORD + rdata_bytes;
+}
+
+bool mecdns_answer_fits(const char *owner_text, uint64_t records, uint64_t rdata_bytes)
+{
+	return mecdns_answer_size(owner_text, records, rdata_bytes) <= MECDNS_MESSAGE_MAX;
+}
+
+bool mecdns_type_allowed_at(uint16_t type, const char *owner, const char *zone)
+{
+	return type != MECDNS_TYPE_CNAME || strcmp(owner, zone) != 0;
+}

@@ -84,3 +84,31 @@ int mecdns_cname_order(const uint8_t *a, size_t a_len, const uint8_t *b, size_t 
  *        presentation names (lower case, absolute, "." for the root).
  */
 bool mecdns_name_in_zone(const char *owner, const char *zone);
+
+/*! The largest DNS message (TCP's two-byte length; RFC 1035 4.2.2). */
+#define MECDNS_MESSAGE_MAX 65535
+
+/*!
+ * \brief The largest answer mecdns may have to send for records at owner:
+ *        header, the question (owner, as long as its presentation text),
+ *        each record (compressed owner, type, class, TTL, length: 12 bytes)
+ *        and its data, and room for an OPT record with the options a
+ *        server may add (client subnet, cookie, EDE: 128 bytes).
+ *
+ * \param owner_text   Presentation name ("www.example.com."): its wire form
+ *                     is never longer than its text plus one.
+ * \param records      How many records the answer carries.
+ * \param rdata_bytes  Their data, in total.
+ */
+uint64_t mecdns_answer_size(const char *owner_text, uint64_t records, uint64_t rdata_bytes);
+
+/*! \brief Whether such an answer fits one DNS message (over TCP): records
+ *         that cannot be answered at all are refused when written. */
+bool mecdns_answer_fits(const char *owner_text, uint64_t records, uint64_t rdata_bytes);
+
+/*!
+ * \brief Whether a record of type may be at owner in zone: a CNAME at the
+ *        zone's apex would sit beside its SOA and NS (RFC 1034 3.6.2), so
+ *        zone sync could not write it and no server could load the zone.
+ */
+bool mecdns_type_allowed_at(uint16_t type, const char *owner, const char *zone);

@@ -137,7 +137,14 @@ static const char *const STATEMENTS[ST_COUNT] = {
 		"SELECT (SELECT count(*) FROM rrsets s JOIN rdata d ON d.zone = s.zone "
 		"AND d.owner = s.owner AND d.type = s.type WHERE s.owner = ?1 AND s.type = 5), "
 		"(SELECT count(*) FROM rrsets WHERE owner = ?1 AND type <> 5), "
-		"(SELECT count(*) FROM rules WHERE owner = ?1 AND state = 'ACTIVE')",
+		"(SELECT count(*) FROM rules WHERE owner = ?1 AND state = 'ACTIVE'), "
+		"(SELECT count(*) FROM rrsets s JOIN rdata d ON d.zone = s.zone "
+		"AND d.owner = s.owner AND d.type = s.type WHERE s.owner = ?1 AND s.type = ?2), "
+		"(SELECT coalesce(sum(length(d.wire)), 0) FROM rrsets s JOIN rdata d "
+		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
+		"WHERE s.owner = ?1 AND s.type = ?2), "
+		"(SELECT count(*) FROM rules WHERE owner = ?1 AND state = 'ACTIVE' AND "
+		"ip_address_type = CASE ?2 WHEN 1 THEN 'IP_V4' WHEN 28 THEN 'IP_V6' END)",
 	[ST_RULE_GET] = "SELECT " RULE_COLUMNS " FROM rules "
 	                "WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
 	[ST_RULE_LIST] = "SELECT " RULE_COLUMNS " FROM rules "

@@ -150,6 +150,10 @@ typedef struct {
 	int64_t cname_records;
 	int64_t other_rrsets;
 	int64_t active_rules;
+	/*! What an answer of the type asked for carries: records of every
+	 *  zone's set and ACTIVE rules (A: IPv4, AAAA: IPv6), their data. */
+	int64_t answer_records;
+	int64_t answer_bytes;
 } owner_use_t;
 
 /*** Shared between the files of the store (internal). ***/
@@ -243,11 +247,18 @@ mecdns_store_status_t store_log_rule_change(write_txn_t *txn, const char *owner,
 mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const char *zone, const char *owner,
                                              uint16_t type, size_t rdata_count);
 
-mecdns_store_status_t store_owner_use(connection_t *conn, const char *owner, owner_use_t *use);
+mecdns_store_status_t store_owner_use(connection_t *conn, const char *owner, uint16_t type,
+                                      owner_use_t *use);
 
 /*! \brief CONFLICT if owner, as the transaction left it, mixes a CNAME with
- *         anything else (another CNAME record included). */
-mecdns_store_status_t store_check_cname_exclusive(write_txn_t *txn, const char *owner);
+ *         anything else (another CNAME record included); INVALID if its
+ *         records of type (every zone's, and ACTIVE rules') no longer fit
+ *         one DNS message (mecdns_answer_fits()). */
+mecdns_store_status_t store_check_owner(write_txn_t *txn, const char *owner, uint16_t type);
+
+/*! \brief The answer-size half of store_check_owner(), for a use read. */
+mecdns_store_status_t store_check_answer_fits(const owner_use_t *use, const char *owner,
+                                              uint16_t type);
 
 char *store_dup_column(sqlite3_stmt *stmt, int column);
 

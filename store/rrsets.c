@@ -133,6 +133,12 @@ static mecdns_store_status_t check_rrset(const mecdns_rrset_t *set)
 		return store_fail(MECDNS_STORE_INVALID, "rrset %s: ttl %u is above 2147483647",
 		                  set->owner, set->ttl);
 	}
+	if (set->rdata_count > 0 && !mecdns_type_allowed_at(set->type, set->owner, set->zone)) {
+		return store_fail(MECDNS_STORE_INVALID,
+		                  "rrset %s: a CNAME cannot be at the apex of zone %s (beside its "
+		                  "SOA and NS)",
+		                  set->owner, set->zone);
+	}
 	if (set->rdata_count > 0 && set->rdata == NULL) {
 		return store_fail(MECDNS_STORE_INVALID, "rrset %s: rdata missing", set->owner);
 	}
@@ -355,7 +361,7 @@ mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store, const me
 	/* The CNAME rule holds for the final state of the whole batch. */
 	for (size_t i = 0; status == MECDNS_STORE_OK && i < count; i++) {
 		if (sets[i].rdata_count > 0) {
-			status = store_check_cname_exclusive(&txn, sets[i].owner);
+			status = store_check_owner(&txn, sets[i].owner, sets[i].type);
 		}
 	}
 	return store_write_end(&txn, status, generation);
@@ -389,7 +395,7 @@ mecdns_store_status_t mecdns_store_rrset_add(mecdns_store_t *store, const mecdns
 		status = store_log_rrset_change(&txn, set->zone, set->owner, set->type, count);
 	}
 	if (status == MECDNS_STORE_OK) {
-		status = store_check_cname_exclusive(&txn, set->owner);
+		status = store_check_owner(&txn, set->owner, set->type);
 	}
 	return store_write_end(&txn, status, generation);
 }

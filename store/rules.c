@@ -164,7 +164,8 @@ static void bind_rule_values(sqlite3_stmt *stmt, const write_txn_t *txn, const m
 	store_bind_u64(stmt, 10, txn->generation);
 }
 
-/*! \brief An ACTIVE rule may not join a CNAME. */
+/*! \brief An ACTIVE rule may not join a CNAME, nor make its name's answer
+ *         too big for a DNS message. */
 static mecdns_store_status_t check_rule_owner(write_txn_t *txn, const mecdns_rule_t *rule,
                                               const char *owner)
 {
@@ -172,7 +173,20 @@ static mecdns_store_status_t check_rule_owner(write_txn_t *txn, const mecdns_rul
 		return MECDNS_STORE_OK;
 	}
 	owner_use_t use;
-	mecdns_store_status_t status = store_owner_use(txn->conn, owner, &use);
+	uint16_t type = rule->ip_type == MECDNS_IP_V6 ? 28 : 1;
+	mecdns_store_status_t status = store_owner_use(txn->conn, owner, type, &use);
+	if (status == MECDNS_STORE_OK) {
+		/* This rule's record on top of the others' (counted twice when an
+		 * ACTIVE rule is rewritten in place: 16 bytes of slack). */
+		use.answer_records += 1;
+		use.answer_bytes += type == 28 ? 16 : 4;
+		if (store_check_answer_fits(&use, owner, type) != MECDNS_STORE_OK) {
+			char why[256];
+			snprintf(why, sizeof(why), "%s", mecdns_store_last_error());
+			status = store_fail(MECDNS_STORE_CONFLICT, "rule %s/%s: %s",
+			                    rule->app_instance_id, rule->dns_rule_id, why);
+		}
+	}
 	if (status == MECDNS_STORE_OK && use.cname_records > 0) {
 		status =
 		    store_fail(MECDNS_STORE_CONFLICT,

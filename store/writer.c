@@ -2,6 +2,8 @@
 /*  mecdns store: the writer (savepoints, group commit), change log rows and
  *  CNAME exclusivity (see internal.h). */
 
+#include <inttypes.h>
+
 #include "store/internal.h"
 
 /*** The writer: savepoints and group commit. ***/
@@ -289,19 +291,24 @@ mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const char *zone,
 
 /*** CNAME exclusivity. ***/
 
-mecdns_store_status_t store_owner_use(connection_t *conn, const char *owner, owner_use_t *use)
+mecdns_store_status_t store_owner_use(connection_t *conn, const char *owner, uint16_t type,
+                                      owner_use_t *use)
 {
 	sqlite3_stmt *stmt = store_statement(conn, ST_OWNER_USE);
 	if (stmt == NULL) {
 		return MECDNS_STORE_ERROR;
 	}
 	store_bind_text(stmt, 1, owner);
+	sqlite3_bind_int(stmt, 2, type);
 	int rc = sqlite3_step(stmt);
 	mecdns_store_status_t status = MECDNS_STORE_OK;
 	if (rc == SQLITE_ROW) {
 		use->cname_records = sqlite3_column_int64(stmt, 0);
 		use->other_rrsets = sqlite3_column_int64(stmt, 1);
 		use->active_rules = sqlite3_column_int64(stmt, 2);
+		int64_t rules = sqlite3_column_int64(stmt, 5);
+		use->answer_records = sqlite3_column_int64(stmt, 3) + rules;
+		use->answer_bytes = sqlite3_column_int64(stmt, 4) + rules * (type == 1 ? 4 : 16);
 	} else {
 		status = store_db_fail(conn, rc, "check the records at an owner");
 	}
@@ -309,12 +316,34 @@ mecdns_store_status_t store_owner_use(connection_t *conn, const char *owner, own
 	return status;
 }
 
+/*! \brief INVALID if the answer use describes cannot fit a DNS message. */
+mecdns_store_status_t store_check_answer_fits(const owner_use_t *use, const char *owner,
+                                              uint16_t type)
+{
+	if (mecdns_answer_fits(owner, (uint64_t)use->answer_records, (uint64_t)use->answer_bytes)) {
+		return MECDNS_STORE_OK;
+	}
+	char name[32];
+	knot_rrtype_to_string(type, name, sizeof(name));
+	return store_fail(
+	    MECDNS_STORE_INVALID,
+	    "the answer for %s %s would need %" PRIu64 " bytes for %" PRId64
+	    " records, more than one DNS message holds (%u)",
+	    owner, name,
+	    mecdns_answer_size(owner, (uint64_t)use->answer_records, (uint64_t)use->answer_bytes),
+	    use->answer_records, (unsigned)MECDNS_MESSAGE_MAX);
+}
+
 /*! \brief CONFLICT if owner, as the transaction left it, mixes a CNAME with
- *         anything else (another CNAME record included). */
-mecdns_store_status_t store_check_cname_exclusive(write_txn_t *txn, const char *owner)
+ *         anything else (another CNAME record included); INVALID if its
+ *         records of type no longer fit one answer. */
+mecdns_store_status_t store_check_owner(write_txn_t *txn, const char *owner, uint16_t type)
 {
 	owner_use_t use;
-	mecdns_store_status_t status = store_owner_use(txn->conn, owner, &use);
+	mecdns_store_status_t status = store_owner_use(txn->conn, owner, type, &use);
+	if (status == MECDNS_STORE_OK) {
+		status = store_check_answer_fits(&use, owner, type);
+	}
 	if (status != MECDNS_STORE_OK || use.cname_records == 0) {
 		return status;
 	}

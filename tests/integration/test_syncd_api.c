@@ -411,7 +411,7 @@ START_TEST(test_ambiguous_body_length_is_400)
 	 * Content-Length with chunked: each 400, nothing stored, the request
 	 * "smuggled" in the body never runs. */
 	const char *smuggled = "DELETE /mep/config/A/dns_rules HTTP/1.1\r\nHost: x\r\n\r\n";
-	char *rule = harness_strdupf("%s", RULE_R1);
+	const char *rule = RULE_R1;
 	char *two_lengths =
 	    harness_strdupf("POST " MM5 "/A/dns_rules HTTP/1.1\r\nHost: x\r\n"
 	                    "Content-Type: application/json\r\n"
@@ -438,7 +438,6 @@ START_TEST(test_ambiguous_body_length_is_400)
 	}
 	ck_assert_uint_eq(generation(), before);
 	ck_assert_int_eq(status_of("GET", MM5 "/A/dns_rules/r1", NULL), 200);
-	free(rule);
 	free(two_lengths);
 	free(with_chunked);
 }
@@ -733,6 +732,51 @@ START_TEST(test_rrecord_bulk_put_answers_the_stored_sets)
 	                 400);
 	http_assert_problem(&twice, 400, "t.example.com. A (zone .) is given twice");
 	http_response_free(&twice);
+	ck_assert_uint_eq(generation(), before);
+}
+END_TEST
+
+/*! Bug: sets that no DNS answer can carry were accepted: a TXT set bigger
+ *  than a DNS message (answered TC without records even over TCP), a CNAME
+ *  at its zone's apex, a type the module does not serve. 400, nothing. */
+START_TEST(test_rrecord_sets_that_cannot_be_answered_are_400)
+{
+	/* 300 TXT records of 250 bytes: about 78 kB of answer. */
+	size_t len = 0, cap = 300 * 260 + 256;
+	char *body = malloc(cap);
+	ck_assert_ptr_nonnull(body);
+	len += (size_t)snprintf(body + len, cap - len,
+	                        "[{\"zone\":\".\",\"rr\":[{\"name\":\"big.example.com.\","
+	                        "\"type\":\"TXT\",\"ttl\":30,\"rData\":[");
+	for (int i = 0; i < 300; i++) {
+		len += (size_t)snprintf(body + len, cap - len, "%s\"\\\"%03d", i > 0 ? "," : "", i);
+		memset(body + len, 'x', 247);
+		len += 247;
+		len += (size_t)snprintf(body + len, cap - len, "\\\"\"");
+	}
+	snprintf(body + len, cap - len, "]}]}]");
+	uint64_t before = generation();
+	http_response_t resp;
+	ck_assert_int_eq(call("PUT", RRECORD, body, &resp), 400);
+	http_assert_problem(&resp, 400, "more than one DNS message holds");
+	http_response_free(&resp);
+	free(body);
+
+	ck_assert_int_eq(call("PUT", RRECORD,
+	                      "[{\"zone\":\"example.com.\",\"rr\":[{\"name\":\"example.com.\","
+	                      "\"type\":\"CNAME\",\"ttl\":30,\"rData\":[\"edge.example.net.\"]}]}]",
+	                      &resp),
+	                 400);
+	http_assert_problem(&resp, 400, "apex of zone example.com.");
+	http_response_free(&resp);
+
+	ck_assert_int_eq(call("POST", RRECORD "?zone=.",
+	                      "{\"name\":\"t.example.com.\",\"type\":\"TYPE200\",\"ttl\":30,"
+	                      "\"rData\":[\"\\\\# 1 00\"]}",
+	                      &resp),
+	                 400);
+	http_assert_problem(&resp, 400, "TYPE200");
+	http_response_free(&resp);
 	ck_assert_uint_eq(generation(), before);
 }
 END_TEST
@@ -1163,6 +1207,7 @@ int main(void)
 	tcase_add_test(rrecord, test_rrecord_bulk_put_is_one_generation);
 	tcase_add_test(rrecord, test_rrecord_bulk_put_with_one_bad_record_changes_nothing);
 	tcase_add_test(rrecord, test_rrecord_bulk_put_answers_the_stored_sets);
+	tcase_add_test(rrecord, test_rrecord_sets_that_cannot_be_answered_are_400);
 	tcase_add_test(rrecord, test_rrecord_delete_like_edgegallery);
 	tcase_add_test(rrecord, test_rrecord_single_post_and_put);
 	tcase_add_test(rrecord, test_cname_beside_other_data_is_409);

@@ -61,6 +61,7 @@ static const type_row_t TABLE[] = {
 	{ "NXT", 30, "\\\\# 4 01780040", "01780040", false },
 	{ "TYPE128", 128, "\\\\# 4 c0000201", "c0000201", false },
 	{ "TYPE254", 254, "\\\\# 4 c0000201", "c0000201", false },
+	{ "TYPE200", 200, "\\\\# 4 c0000201", "c0000201", false },
 };
 #define ROWS (sizeof(TABLE) / sizeof(TABLE[0]))
 

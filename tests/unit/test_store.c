@@ -916,6 +916,109 @@ END_TEST
 
 /*** CNAME exclusivity: each refusal is CONFLICT and changes nothing. ***/
 
+/*** Answers that cannot be sent, refused when written. ***/
+
+/*! \brief A heap set of count records of type at owner (zone "."), each
+ *         record len bytes (A: 4 bytes, distinct; TXT: one string). */
+static mecdns_rrset_t big_set(const char *owner, uint16_t type, size_t count, size_t len)
+{
+	mecdns_rrset_t set = {
+		.zone = strdup("."), .owner = strdup(owner), .type = type, .ttl = 60
+	};
+	set.rdata = calloc(count, sizeof(*set.rdata));
+	ck_assert_ptr_nonnull(set.rdata);
+	for (size_t i = 0; i < count; i++) {
+		mecdns_rdata_t *rdata = &set.rdata[i];
+		rdata->wire = calloc(1, len);
+		rdata->wire_len = (uint16_t)len;
+		if (type == TYPE_A) {
+			uint32_t address = htonl(0x0a000000u + (uint32_t)i);
+			memcpy(rdata->wire, &address, 4);
+		} else {
+			rdata->wire[0] = (uint8_t)(len - 1);
+			memset(rdata->wire + 1, 'a' + (int)(i % 26), len - 1);
+			rdata->wire[1] = (uint8_t)('0' + i % 10);
+			rdata->wire[2] = (uint8_t)('0' + i / 10 % 10);
+			rdata->wire[3] = (uint8_t)('0' + i / 100 % 10);
+		}
+		char text[32];
+		snprintf(text, sizeof(text), "r%zu", i);
+		rdata->text = strdup(text);
+	}
+	set.rdata_count = count;
+	return set;
+}
+
+/*! Bug: a TXT set too big for any DNS message was stored, and answered
+ *  with TC and no records even over TCP. The bound counts every record the
+ *  answer would carry: all zones' sets of the owner and type, ACTIVE rules. */
+START_TEST(test_set_whose_answer_cannot_fit_a_message_is_refused)
+{
+	/* 16 + 13 (owner) + 128 + n * (12 + 256): 243 records fit, 244 not. */
+	mecdns_rrset_t fits = big_set("txt.example.", TYPE_TXT, 243, 256);
+	ck_assert_msg(mecdns_store_rrset_replace(store, &fits, 1, NULL) == MECDNS_STORE_OK, "%s",
+	              mecdns_store_last_error());
+	mecdns_rrset_t over = big_set("txt.example.", TYPE_TXT, 244, 256);
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &over, 1, NULL), MECDNS_STORE_INVALID);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "txt.example. TXT"));
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "65535"));
+	/* One more record through an add, or a set of another zone: refused. */
+	mecdns_rrset_t one = big_set("txt.example.", TYPE_TXT, 1, 256);
+	one.rdata[0].wire[1] = 'X'; /* not one of the 243 */
+	ck_assert_int_eq(mecdns_store_rrset_add(store, &one, NULL), MECDNS_STORE_INVALID);
+	free(one.zone);
+	one.zone = strdup("example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &one, 1, NULL), MECDNS_STORE_INVALID);
+	ck_assert_uint_eq(generation(), 1);
+	mecdns_rrset_t got;
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "txt.example.", TYPE_TXT, &got, NULL),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(got.rdata_count, 243);
+	mecdns_rrset_clear(&got);
+
+	/* A: 16 + 13 + 128 + n * 16 <= 65535 for 4086 records; an ACTIVE rule
+	 * on top is one too many (409: it is the name's other records). */
+	mecdns_rrset_t a = big_set("big.example.", TYPE_A, 4086, 4);
+	ck_assert_msg(mecdns_store_rrset_replace(store, &a, 1, NULL) == MECDNS_STORE_OK, "%s",
+	              mecdns_store_last_error());
+	mecdns_rule_t rule = rule_of("app1", "r1", "big.example", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "app1/r1"));
+	rule.active = false; /* INACTIVE rules are not answered: allowed */
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_OK);
+	rule.active = true;
+	ck_assert_int_eq(mecdns_store_rule_update(store, &rule, 0, NULL), MECDNS_STORE_CONFLICT);
+	/* An AAAA rule is another answer: allowed. */
+	mecdns_rule_t v6 = rule_of("app1", "r2", "big.example", "2001:db8::1", true);
+	ck_assert_int_eq(mecdns_store_rule_create(store, &v6, NULL), MECDNS_STORE_OK);
+	mecdns_rrset_clear(&a);
+	mecdns_rrset_clear(&one);
+	mecdns_rrset_clear(&over);
+	mecdns_rrset_clear(&fits);
+}
+END_TEST
+
+START_TEST(test_cname_at_a_zone_apex_is_refused)
+{
+	test_set_t t;
+	set_init(&t, "example.", "example.", TYPE_CNAME, 60);
+	set_add_cname(&t, "edge.example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_INVALID);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "apex of zone example."));
+	ck_assert_int_eq(mecdns_store_rrset_add(store, &t.set, NULL), MECDNS_STORE_INVALID);
+	set_init(&t, ".", ".", TYPE_CNAME, 60);
+	set_add_cname(&t, "edge.example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_INVALID);
+	ck_assert_uint_eq(generation(), 0);
+	/* Below the apex, or an apex name in the root zone: a CNAME is fine. */
+	put_cname("example.", "www.example.", "edge.example.");
+	put_cname(".", "other.", "edge.example.");
+	/* Deleting (no records) is never refused. */
+	set_init(&t, "example.", "example.", TYPE_CNAME, 60);
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_OK);
+}
+END_TEST
+
 START_TEST(test_cname_beside_another_type_is_conflict)
 {
 	put_a(".", "www.example.", "192.0.2.1");
@@ -2181,6 +2284,8 @@ static Suite *store_suite(void)
 	TCase *cname = tcase_create("cname exclusivity");
 	tcase_add_checked_fixture(cname, setup, teardown);
 	tcase_add_test(cname, test_cname_beside_another_type_is_conflict);
+	tcase_add_test(cname, test_cname_at_a_zone_apex_is_refused);
+	tcase_add_test(cname, test_set_whose_answer_cannot_fit_a_message_is_refused);
 	tcase_add_test(cname, test_cname_beside_active_rule_is_conflict);
 	tcase_add_test(cname, test_cname_beside_inactive_rule_is_allowed);
 	tcase_add_test(cname, test_active_rule_at_cname_owner_is_conflict);
