@@ -101,6 +101,13 @@ static mecdns_store_status_t status_from_sqlite(int rc, int extended, bool writi
 	"SELECT s.zone, s.owner, s.type, s.ttl, s.generation, d.text, d.wire FROM rrsets s "       \
 	"LEFT JOIN rdata d ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
 
+#define RRSET_PAGE_SELECT                                                                          \
+	"SELECT s.zone, s.owner, s.type, s.ttl, s.generation, d.text, d.wire FROM "                \
+	"(SELECT zone, owner, type, ttl, generation FROM rrsets "
+#define RRSET_PAGE_JOIN                                                                            \
+	") s LEFT JOIN rdata d ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "      \
+	"ORDER BY s.zone, s.owner, s.type, d.pos"
+
 /* clang-format off */
 static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_BEGIN_READ] = "BEGIN",
@@ -184,6 +191,14 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_RRSET_LIST_ZONE] = RRSET_SELECT
 		"WHERE s.zone = ?1 ORDER BY s.zone, s.owner, s.type, d.pos",
 	[ST_RRSET_LIST_ALL] = RRSET_SELECT "ORDER BY s.zone, s.owner, s.type, d.pos",
+	/* Keyset pages: the sets after (?2, ?3, ?4) in key order, at most ?5
+	 * of them, walked along the primary key (no sort, no scan). */
+	[ST_RRSET_PAGE_ZONE] = RRSET_PAGE_SELECT
+		"WHERE zone = ?1 AND (owner, type) > (?3, ?4) ORDER BY zone, owner, type LIMIT ?5"
+		RRSET_PAGE_JOIN,
+	[ST_RRSET_PAGE_ALL] = RRSET_PAGE_SELECT
+		"WHERE (zone, owner, type) > (?2, ?3, ?4) ORDER BY zone, owner, type LIMIT ?5"
+		RRSET_PAGE_JOIN,
 	/* Zone sync: the rows of answers (filtered by zone in C), the changed
 	 * owners, the ownership table and the cursor. */
 	[ST_ZONE_RULES_ALL] =

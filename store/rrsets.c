@@ -456,12 +456,21 @@ static bool rrset_push_rdata(mecdns_rrset_t *set, size_t *capacity, sqlite3_stmt
 }
 
 /*! \brief Collects RRSET_SELECT rows (ordered by key, pos) into sets. */
+/*! \brief Reads rows of RRSET_SELECT's columns into sets. With a page
+ *         (max_sets, max_bytes; SIZE_MAX for none), stops before the set
+ *         that would pass max_sets or that starts after max_bytes of record
+ *         data were read, and says so in *more. */
 static mecdns_store_status_t rrsets_from_rows(connection_t *conn, sqlite3_stmt *stmt,
-                                              mecdns_rrset_list_t *out)
+                                              mecdns_rrset_list_t *out, size_t max_sets,
+                                              size_t max_bytes, bool *more)
 {
 	size_t capacity = 0;
 	size_t rdata_capacity = 0;
+	size_t bytes = 0;
 	int rc;
+	if (more != NULL) {
+		*more = false;
+	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *zone = (const char *)sqlite3_column_text(stmt, 0);
 		const char *owner = (const char *)sqlite3_column_text(stmt, 1);
@@ -469,6 +478,12 @@ static mecdns_store_status_t rrsets_from_rows(connection_t *conn, sqlite3_stmt *
 		mecdns_rrset_t *set = out->count > 0 ? &out->items[out->count - 1] : NULL;
 		if (set == NULL || set->type != type || strcmp(set->owner, owner) != 0 ||
 		    strcmp(set->zone, zone) != 0) {
+			if (out->count == max_sets || (out->count > 0 && bytes >= max_bytes)) {
+				if (more != NULL) {
+					*more = true;
+				}
+				return MECDNS_STORE_OK;
+			}
 			if (out->count == capacity) {
 				size_t grown = capacity == 0 ? 8 : capacity * 2;
 				mecdns_rrset_t *items = realloc(out->items, grown * sizeof(*items));
@@ -491,9 +506,12 @@ static mecdns_store_status_t rrsets_from_rows(connection_t *conn, sqlite3_stmt *
 				return store_fail(MECDNS_STORE_ERROR, "read rrsets: out of memory");
 			}
 		}
-		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL &&
-		    !rrset_push_rdata(set, &rdata_capacity, stmt)) {
-			return store_fail(MECDNS_STORE_ERROR, "read rrsets: out of memory");
+		if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
+			if (!rrset_push_rdata(set, &rdata_capacity, stmt)) {
+				return store_fail(MECDNS_STORE_ERROR, "read rrsets: out of memory");
+			}
+			bytes += (size_t)sqlite3_column_bytes(stmt, 5) +
+			         (size_t)sqlite3_column_bytes(stmt, 6);
 		}
 	}
 	if (rc != SQLITE_DONE) {
@@ -520,7 +538,7 @@ mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *
 	status = MECDNS_STORE_ERROR;
 	if (stmt != NULL) {
 		bind_rrset_key(stmt, zone, owner, type);
-		status = rrsets_from_rows(conn, stmt, &list);
+		status = rrsets_from_rows(conn, stmt, &list, SIZE_MAX, SIZE_MAX, NULL);
 	}
 	store_read_end(conn);
 	if (status == MECDNS_STORE_OK && list.count == 0) {
@@ -547,10 +565,47 @@ mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char 
 		return status;
 	}
 	store_bind_text(stmt, 1, zone);
-	status = rrsets_from_rows(conn, stmt, out);
+	status = rrsets_from_rows(conn, stmt, out, SIZE_MAX, SIZE_MAX, NULL);
 	store_read_end(conn);
 	if (status != MECDNS_STORE_OK) {
 		mecdns_rrset_list_free(out);
+	}
+	return status;
+}
+
+mecdns_store_status_t mecdns_store_rrset_page(mecdns_store_t *store, const char *zone,
+                                              const mecdns_rrset_key_t *after, size_t max_sets,
+                                              size_t max_bytes, mecdns_rrset_list_t *out,
+                                              bool *more, uint64_t *generation)
+{
+	memset(out, 0, sizeof(*out));
+	*more = false;
+	if (max_sets == 0 || max_sets > INT32_MAX) {
+		return store_fail(MECDNS_STORE_INVALID, "list rrsets: a page holds 1 to %d sets",
+		                  INT32_MAX);
+	}
+	if (after != NULL && (after->zone == NULL || after->owner == NULL)) {
+		return store_fail(MECDNS_STORE_INVALID, "list rrsets: incomplete page key");
+	}
+	connection_t *conn;
+	sqlite3_stmt *stmt;
+	mecdns_store_status_t status = store_read_statement(
+	    store, zone != NULL ? ST_RRSET_PAGE_ZONE : ST_RRSET_PAGE_ALL, &conn, &stmt, generation);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	/* Every key is after ("", "", 0): zones and owners end in a dot. */
+	store_bind_text(stmt, 1, zone);
+	store_bind_text(stmt, 2, after != NULL ? after->zone : "");
+	store_bind_text(stmt, 3, after != NULL ? after->owner : "");
+	sqlite3_bind_int(stmt, 4, after != NULL ? after->type : 0);
+	/* One set more than the page: whether there is a next page. */
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)max_sets + 1);
+	status = rrsets_from_rows(conn, stmt, out, max_sets, max_bytes, more);
+	store_read_end(conn);
+	if (status != MECDNS_STORE_OK) {
+		mecdns_rrset_list_free(out);
+		*more = false;
 	}
 	return status;
 }

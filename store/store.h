@@ -216,6 +216,31 @@ mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *
 mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char *zone,
                                               mecdns_rrset_list_t *out, uint64_t *generation);
 
+/*! The key of a set, where a page of a listing ends. */
+typedef struct {
+	const char *zone;
+	const char *owner;
+	uint16_t type;
+} mecdns_rrset_key_t;
+
+/*!
+ * \brief One page of the sets in key order (zone, owner, type), from one
+ *        read transaction: the sets after *after (NULL: from the first), at
+ *        most max_sets of them, and no set started after max_bytes of
+ *        record data (text and wire) were read (the first set is always
+ *        whole). Memory stays bounded whatever the store holds; each page
+ *        is read by the primary key, so walking all pages is linear.
+ *
+ * \param zone  NULL: every zone; else only that zone's sets (after->zone
+ *              is then ignored).
+ * \param more  Whether sets follow the page (the next page starts after
+ *              its last set).
+ */
+mecdns_store_status_t mecdns_store_rrset_page(mecdns_store_t *store, const char *zone,
+                                              const mecdns_rrset_key_t *after, size_t max_sets,
+                                              size_t max_bytes, mecdns_rrset_list_t *out,
+                                              bool *more, uint64_t *generation);
+
 /*** Change log, generation, D-Bus outbox. ***/
 
 typedef enum {

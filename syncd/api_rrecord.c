@@ -9,7 +9,9 @@
  *    DELETE /rrecord/{fqdn}/{type}   ?zone=Z (default "."), any body ("{}")
  *    POST   /rrecord?zone=Z          one record object: adds to its set
  *    PUT    /rrecord/{fqdn}/{type}?zone=Z  one record object: replaces it
- *    GET    /rrecord[?zone=Z], GET /rrecord/{fqdn}/{type}[?zone=Z]
+ *    GET    /rrecord[?zone=Z][&limit=N][&cursor=C]: one page of the sets in
+ *                                     key order, Link rel="next" to the next
+ *    GET    /rrecord/{fqdn}/{type}[?zone=Z]
  *
  *  Successful writes answer 200 with the stored sets (EdgeGallery's client
  *  expects 200). Record data is parsed by libzscanner (rdata.h).
@@ -28,6 +30,13 @@
 
 /*! Most records in one set. */
 #define RDATA_MAX 1024
+
+/*! Sets of a listing page: by default, and the most a client may ask for. */
+#define PAGE_DEFAULT 1000
+#define PAGE_MAX     10000
+/*! Record data (text and wire) after which a page ends, whatever its
+ *  limit: with SYNCD_MAX_LISTINGS pages at once, what listings can cost. */
+#define PAGE_BYTES (1024 * 1024)
 
 /*! \brief Canonical zone from ?zone= (default "."); NULL + 400 problem. */
 static char *query_zone(const syncd_request_t *req, syncd_response_t *resp)
@@ -379,6 +388,146 @@ void api_rrecord_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 	mecdns_rrset_clear(&key);
 }
 
+/*! A listing's position: after the set (zone, owner, type). */
+typedef struct {
+	char *zone;
+	char *owner;
+	uint16_t type;
+} cursor_t;
+
+/*! \brief The opaque cursor of a key: hex of "zone\nowner\ntype". */
+static char *cursor_encode(const mecdns_rrset_t *set)
+{
+	char *plain = NULL;
+	if (asprintf(&plain, "%s\n%s\n%u", set->zone, set->owner, set->type) < 0) {
+		return NULL;
+	}
+	size_t len = strlen(plain);
+	char *hex = malloc(2 * len + 1);
+	for (size_t i = 0; hex != NULL && i < len; i++) {
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)plain[i]);
+	}
+	if (hex != NULL) {
+		hex[2 * len] = '\0';
+	}
+	free(plain);
+	return hex;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	return -1;
+}
+
+/*! \brief Reads a cursor this server gave; false if it is none. */
+static bool cursor_decode(const char *hex, cursor_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	size_t len = strlen(hex);
+	if (len == 0 || len % 2 != 0 || len > 2 * 600) {
+		return false;
+	}
+	char plain[601];
+	for (size_t i = 0; i < len / 2; i++) {
+		int high = hex_digit(hex[2 * i]);
+		int low = hex_digit(hex[2 * i + 1]);
+		if (high < 0 || low < 0 || (high == 0 && low == 0)) {
+			return false;
+		}
+		plain[i] = (char)(high * 16 + low);
+	}
+	plain[len / 2] = '\0';
+	char *first = strchr(plain, '\n');
+	char *second = first != NULL ? strchr(first + 1, '\n') : NULL;
+	if (second == NULL) {
+		return false;
+	}
+	*first = '\0';
+	*second = '\0';
+	char *end = NULL;
+	unsigned long type = strtoul(second + 1, &end, 10);
+	if (second[1] == '\0' || *end != '\0' || type == 0 || type > 65535) {
+		return false;
+	}
+	/* Canonical names only: a key the store could have given. */
+	out->zone = mecdns_canonical_name(plain);
+	out->owner = mecdns_canonical_name(first + 1);
+	out->type = (uint16_t)type;
+	if (out->zone == NULL || out->owner == NULL || strcmp(out->zone, plain) != 0 ||
+	    strcmp(out->owner, first + 1) != 0) {
+		free(out->zone);
+		free(out->owner);
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	return true;
+}
+
+/*! \brief "&zone=" and text percent-encoded (RFC 3986 unreserved kept),
+ *         "" for NULL; malloc'd, NULL when out of memory. */
+static char *zone_query(const char *text)
+{
+	if (text == NULL) {
+		return strdup("");
+	}
+	char *query = malloc(sizeof("&zone=") + 3 * strlen(text));
+	if (query == NULL) {
+		return NULL;
+	}
+	char *out = query + sprintf(query, "&zone=");
+	for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' || *c == '~') {
+			*out++ = (char)*c;
+		} else {
+			out += sprintf(out, "%%%02X", *c);
+		}
+	}
+	*out = '\0';
+	return query;
+}
+
+/*! \brief Link header value of the page after last: same path, zone and
+ *         limit, the cursor of last. NULL when out of memory. */
+static char *next_link(const syncd_request_t *req, const char *zone, size_t limit,
+                       const mecdns_rrset_t *last)
+{
+	char *cursor = cursor_encode(last);
+	char *zone_part = zone_query(zone);
+	char *link = NULL;
+	if (cursor == NULL || zone_part == NULL ||
+	    asprintf(&link, "<%s?limit=%zu&cursor=%s%s>; rel=\"next\"", req->path, limit, cursor,
+	             zone_part) < 0) {
+		link = NULL;
+	}
+	free(cursor);
+	free(zone_part);
+	return link;
+}
+
+/*! \brief ?limit=: PAGE_DEFAULT when absent; 0 + 400 problem when bad. */
+static size_t query_limit(const syncd_request_t *req, syncd_response_t *resp)
+{
+	const char *text = syncd_request_query(req, "limit");
+	if (text == NULL) {
+		return PAGE_DEFAULT;
+	}
+	char *end = NULL;
+	unsigned long limit = text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+	if (end == NULL || *end != '\0' || limit == 0 || limit > PAGE_MAX) {
+		syncd_problemf(resp, 400, req->path, "limit \"%s\" is not a number from 1 to %d",
+		               text, PAGE_MAX);
+		return 0;
+	}
+	return (size_t)limit;
+}
+
 void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
 	char *zone = NULL;
@@ -388,17 +537,60 @@ void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 			return;
 		}
 	}
+	size_t limit = query_limit(req, resp);
+	cursor_t cursor = { 0 };
+	const char *cursor_text = syncd_request_query(req, "cursor");
+	if (limit == 0) {
+		free(zone);
+		return;
+	}
+	if (cursor_text != NULL && (!cursor_decode(cursor_text, &cursor) ||
+	                            (zone != NULL && strcmp(cursor.zone, zone) != 0))) {
+		syncd_problem(resp, 400,
+		              "cursor is not one this server gave for this listing (take it from "
+		              "the Link header of the previous page)",
+		              req->path);
+		free(cursor.zone);
+		free(cursor.owner);
+		free(zone);
+		return;
+	}
+	if (!syncd_limits_listing_begin(ctx->limits)) {
+		syncd_metrics_refused(ctx->metrics, SYNCD_LIMIT_LISTINGS);
+		syncd_problemf(resp, 503, req->path,
+		               "%d listings are being built; retry in a second",
+		               SYNCD_MAX_LISTINGS);
+		resp->retry_after = 1;
+		free(cursor.zone);
+		free(cursor.owner);
+		free(zone);
+		return;
+	}
+	mecdns_rrset_key_t after = { cursor.zone, cursor.owner, cursor.type };
 	mecdns_rrset_list_t list = { 0 };
 	uint64_t generation = 0;
+	bool more = false;
 	mecdns_store_status_t status =
-	    mecdns_store_rrset_list(ctx->store, zone, &list, &generation);
-	free(zone);
-	if (status != MECDNS_STORE_OK && status != MECDNS_STORE_NOT_FOUND) {
+	    mecdns_store_rrset_page(ctx->store, zone, cursor_text != NULL ? &after : NULL, limit,
+	                            PAGE_BYTES, &list, &more, &generation);
+	free(cursor.zone);
+	free(cursor.owner);
+	if (status != MECDNS_STORE_OK) {
+		syncd_limits_listing_end(ctx->limits);
 		syncd_problem_store(resp, status, "the record sets", req->path);
+		free(zone);
 		return;
 	}
 	syncd_response_json(resp, 200, zones_to_json(list.items, list.count));
+	syncd_limits_listing_end(ctx->limits);
 	syncd_response_generation(resp, generation);
+	if (more && resp->status == 200) {
+		resp->link = next_link(req, zone, limit, &list.items[list.count - 1]);
+		if (resp->link == NULL) {
+			syncd_problem(resp, 500, "out of memory", req->path);
+		}
+	}
+	free(zone);
 	mecdns_rrset_list_free(&list);
 }
 

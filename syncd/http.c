@@ -145,6 +145,9 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, syncd_re
 	if (resp->etag != NULL) {
 		MHD_add_response_header(response, MHD_HTTP_HEADER_ETAG, resp->etag);
 	}
+	if (resp->link != NULL) {
+		MHD_add_response_header(response, "Link", resp->link);
+	}
 	if (resp->location != NULL) {
 		MHD_add_response_header(response, MHD_HTTP_HEADER_LOCATION, resp->location);
 	}

@@ -36,6 +36,7 @@ struct syncd_limits {
 	uint32_t free_list;
 	syncd_limits_conn_t *waiting_head; /*!< Waiting for a header, oldest first. */
 	syncd_limits_conn_t *waiting_tail;
+	unsigned listings; /*!< Listings being built (SYNCD_MAX_LISTINGS). */
 };
 
 const char *syncd_limit_name(syncd_limit_t limit)
@@ -55,6 +56,8 @@ const char *syncd_limit_name(syncd_limit_t limit)
 		return "body";
 	case SYNCD_LIMIT_HEADER_TIMEOUT:
 		return "header_timeout";
+	case SYNCD_LIMIT_LISTINGS:
+		return "listings";
 	default:
 		return "none";
 	}
@@ -77,6 +80,8 @@ int syncd_limit_status(syncd_limit_t limit)
 		return 413;
 	case SYNCD_LIMIT_HEADER_TIMEOUT:
 		return 408; /* Not sent: the connection is cut. */
+	case SYNCD_LIMIT_LISTINGS:
+		return 503;
 	default:
 		return 200;
 	}
@@ -487,4 +492,24 @@ bool syncd_json_depth_ok(const char *text, size_t len, unsigned max, size_t *off
 		}
 	}
 	return true;
+}
+
+bool syncd_limits_listing_begin(syncd_limits_t *limits)
+{
+	pthread_mutex_lock(&limits->lock);
+	bool taken = limits->listings < SYNCD_MAX_LISTINGS;
+	if (taken) {
+		limits->listings++;
+	}
+	pthread_mutex_unlock(&limits->lock);
+	return taken;
+}
+
+void syncd_limits_listing_end(syncd_limits_t *limits)
+{
+	pthread_mutex_lock(&limits->lock);
+	if (limits->listings > 0) {
+		limits->listings--;
+	}
+	pthread_mutex_unlock(&limits->lock);
 }

@@ -32,6 +32,7 @@ typedef enum {
 	SYNCD_LIMIT_JSON_DEPTH,         /*!< max-json-depth: 400. */
 	SYNCD_LIMIT_BODY,               /*!< max-body: 413. */
 	SYNCD_LIMIT_HEADER_TIMEOUT,     /*!< header-timeout: closed, no answer. */
+	SYNCD_LIMIT_LISTINGS,           /*!< SYNCD_MAX_LISTINGS at once: 503. */
 	SYNCD_LIMIT_COUNT
 } syncd_limit_t;
 
@@ -143,6 +144,15 @@ syncd_limit_t syncd_limits_request(syncd_limits_t *limits, const syncd_limits_co
 
 /*! \brief Connections counted in now. */
 unsigned syncd_limits_connections(syncd_limits_t *limits);
+
+/*! Listings (pages of GET /rrecord) built at once; more wait their turn
+ *  as 503 + Retry-After, so that their memory stays bounded. */
+#define SYNCD_MAX_LISTINGS 4
+
+/*! \brief Takes one of the SYNCD_MAX_LISTINGS slots; false when all are
+ *         taken. syncd_limits_listing_end() gives it back. */
+bool syncd_limits_listing_begin(syncd_limits_t *limits);
+void syncd_limits_listing_end(syncd_limits_t *limits);
 
 /*! \brief Clients in the table now (after dropping the expired ones). */
 size_t syncd_limits_clients(syncd_limits_t *limits);

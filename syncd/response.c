@@ -11,8 +11,10 @@ void syncd_response_body(syncd_response_t *resp, int status, const char *content
 	free(resp->body);
 	free(resp->etag);
 	free(resp->location);
+	free(resp->link);
 	resp->etag = NULL;
 	resp->location = NULL;
+	resp->link = NULL;
 	resp->status = status;
 	resp->body = body;
 	resp->body_len = body != NULL ? strlen(body) : 0;
@@ -73,5 +75,6 @@ void syncd_response_clear(syncd_response_t *resp)
 	free(resp->body);
 	free(resp->etag);
 	free(resp->location);
+	free(resp->link);
 	memset(resp, 0, sizeof(*resp));
 }

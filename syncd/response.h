@@ -24,6 +24,7 @@ typedef struct {
 	size_t body_len;
 	char *etag;           /*!< ETag header value (quoted), or NULL. */
 	char *location;       /*!< Location header value, or NULL. */
+	char *link;           /*!< Link header value (next page), or NULL. */
 	const char *allow;    /*!< Allow header (for 405), static, or NULL. */
 	unsigned retry_after; /*!< Retry-After seconds (429, 503), 0: none. */
 	bool close;           /*!< Connection: close after this answer. */

@@ -80,6 +80,23 @@ static syncd_limit_t request(syncd_limits_t *limits, const syncd_limits_conn_t *
 	return syncd_limits_request(limits, conn, retry);
 }
 
+/*! At most SYNCD_MAX_LISTINGS listings at once; a slot given back is free. */
+START_TEST(test_listing_slots_are_bounded)
+{
+	syncd_limits_t *limits = limits_new(10, 4, 0, 0, 16);
+	for (int i = 0; i < SYNCD_MAX_LISTINGS; i++) {
+		ck_assert(syncd_limits_listing_begin(limits));
+	}
+	ck_assert(!syncd_limits_listing_begin(limits));
+	syncd_limits_listing_end(limits);
+	ck_assert(syncd_limits_listing_begin(limits));
+	ck_assert(!syncd_limits_listing_begin(limits));
+	ck_assert_str_eq(syncd_limit_name(SYNCD_LIMIT_LISTINGS), "listings");
+	ck_assert_int_eq(syncd_limit_status(SYNCD_LIMIT_LISTINGS), 503);
+	syncd_limits_free(limits);
+}
+END_TEST
+
 START_TEST(test_bucket_allows_burst_then_refills_at_rate)
 {
 	syncd_limits_t *limits = limits_new(0, 0, 2, 3, 0);
@@ -643,6 +660,7 @@ int main(void)
 	tcase_add_test(tc, test_limit_statuses);
 	tcase_add_test(tc, test_admit_refuses_a_client_at_its_limit);
 	tcase_add_test(tc, test_sweep_shuts_down_connections_past_the_header_deadline);
+	tcase_add_test(tc, test_listing_slots_are_bounded);
 	tcase_add_test(tc, test_config_defaults_and_options);
 	tcase_add_test(tc, test_config_file_items_and_errors);
 	suite_add_tcase(suite, tc);

@@ -916,6 +916,84 @@ END_TEST
 
 /*** CNAME exclusivity: each refusal is CONFLICT and changes nothing. ***/
 
+/*! \brief Walks every page of a listing; returns how many sets it saw
+ *         (checked in key order, none twice) and the pages it took. */
+static size_t walk_pages(const char *zone, size_t max_sets, size_t max_bytes, size_t *pages)
+{
+	mecdns_rrset_list_t page = { 0 };
+	char last_zone[256] = "", last_owner[256] = "";
+	uint16_t last_type = 0;
+	size_t seen = 0;
+	bool more = true;
+	*pages = 0;
+	while (more) {
+		mecdns_rrset_key_t after = { last_zone, last_owner, last_type };
+		ck_assert_int_eq(mecdns_store_rrset_page(store, zone, seen > 0 ? &after : NULL,
+		                                         max_sets, max_bytes, &page, &more, NULL),
+		                 MECDNS_STORE_OK);
+		(*pages)++;
+		ck_assert_uint_le(page.count, max_sets);
+		ck_assert(page.count > 0 || !more);
+		for (size_t i = 0; i < page.count; i++) {
+			const mecdns_rrset_t *set = &page.items[i];
+			int cmp = strcmp(set->zone, last_zone);
+			cmp = cmp != 0 ? cmp : strcmp(set->owner, last_owner);
+			cmp = cmp != 0 ? cmp : (int)set->type - (int)last_type;
+			ck_assert_msg(seen == 0 || cmp > 0, "%s %s not after %s %s", set->zone,
+			              set->owner, last_zone, last_owner);
+			ck_assert(zone == NULL || strcmp(set->zone, zone) == 0);
+			ck_assert_uint_gt(set->rdata_count, 0);
+			snprintf(last_zone, sizeof(last_zone), "%s", set->zone);
+			snprintf(last_owner, sizeof(last_owner), "%s", set->owner);
+			last_type = set->type;
+			seen++;
+		}
+		mecdns_rrset_list_free(&page);
+		ck_assert_uint_lt(*pages, 1000);
+	}
+	return seen;
+}
+
+START_TEST(test_rrset_pages_walk_every_set_once_in_key_order)
+{
+	char owner[64];
+	for (int i = 0; i < 20; i++) {
+		snprintf(owner, sizeof(owner), "n%02d.example.", i);
+		put_a(".", owner, "192.0.2.1");
+		put_a("example.", owner, "192.0.2.2");
+		if (i % 3 == 0) {
+			test_set_t t;
+			set_init(&t, ".", owner, TYPE_TXT, 60);
+			set_add_txt(&t, "\"a\"", "a");
+			set_add_txt(&t, "\"b\"", "b");
+			put_rrset(&t);
+		}
+	}
+	size_t pages = 0;
+	ck_assert_uint_eq(walk_pages(NULL, 7, SIZE_MAX, &pages), 47);
+	ck_assert_uint_eq(pages, 7); /* 47 = 6 * 7 + 5 */
+	ck_assert_uint_eq(walk_pages(NULL, 47, SIZE_MAX, &pages), 47);
+	ck_assert_uint_eq(pages, 1); /* exactly one page: no empty second */
+	ck_assert_uint_eq(walk_pages("example.", 6, SIZE_MAX, &pages), 20);
+	ck_assert_uint_eq(walk_pages(".", 1000, SIZE_MAX, &pages), 27);
+	ck_assert_uint_eq(pages, 1);
+	/* The byte bound ends a page after the set that reaches it. */
+	ck_assert_uint_eq(walk_pages(NULL, 1000, 1, &pages), 47);
+	ck_assert_uint_eq(pages, 47);
+	mecdns_rrset_list_t page;
+	bool more;
+	ck_assert_int_eq(
+	    mecdns_store_rrset_page(store, NULL, NULL, 0, SIZE_MAX, &page, &more, NULL),
+	    MECDNS_STORE_INVALID);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_page(store, "none.", NULL, 5, SIZE_MAX, &page, &more, NULL),
+	    MECDNS_STORE_OK);
+	ck_assert_uint_eq(page.count, 0);
+	ck_assert(!more);
+	mecdns_rrset_list_free(&page);
+}
+END_TEST
+
 /*** Answers that cannot be sent, refused when written. ***/
 
 /*! \brief A heap set of count records of type at owner (zone "."), each
@@ -2334,6 +2412,7 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_cli_adds_lists_and_logs_through_the_store);
 	tcase_add_test(files, test_cli_parses_record_data_as_the_rrecord_api_does);
 	tcase_add_test(files, test_rrset_dedup_keeps_first_records_in_order);
+	tcase_add_test(files, test_rrset_pages_walk_every_set_once_in_key_order);
 	suite_add_tcase(suite, files);
 	return suite;
 }
