@@ -122,6 +122,19 @@ static bool escaped(const char *name, size_t pos)
 	return backslashes % 2 == 1;
 }
 
+const char *mecdns_name_parent(const char *name)
+{
+	if (strcmp(name, ".") == 0) {
+		return NULL;
+	}
+	for (size_t i = 0; name[i] != '\0'; i++) {
+		if (name[i] == '.' && !escaped(name, i)) {
+			return name[i + 1] != '\0' ? name + i + 1 : ".";
+		}
+	}
+	return NULL;
+}
+
 bool mecdns_name_in_zone(const char *owner, const char *zone)
 {
 	if (strcmp(zone, ".") == 0) {

@@ -85,6 +85,13 @@ int mecdns_cname_order(const uint8_t *a, size_t a_len, const uint8_t *b, size_t 
  */
 bool mecdns_name_in_zone(const char *owner, const char *zone);
 
+/*!
+ * \brief The parent of a canonical presentation name, inside it
+ *        ("b.example." of "a.b.example.", "." of "example."), or NULL for
+ *        the root. Escaped dots ("a\\.b.example.") do not end a label.
+ */
+const char *mecdns_name_parent(const char *name);
+
 /*! The largest DNS message (TCP's two-byte length; RFC 1035 4.2.2). */
 #define MECDNS_MESSAGE_MAX 65535
 

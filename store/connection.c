@@ -49,6 +49,7 @@ const char *mecdns_store_strerror(mecdns_store_status_t status)
 	case MECDNS_STORE_READONLY:  return "read-only";
 	case MECDNS_STORE_CORRUPT:   return "corrupt database";
 	case MECDNS_STORE_ERROR:     return "error";
+	case MECDNS_STORE_FORBIDDEN: return "name not granted";
 	}
 	/* clang-format on */
 	return "unknown status";
@@ -152,6 +153,10 @@ static const char *const STATEMENTS[ST_COUNT] = {
 		"WHERE s.owner = ?1 AND s.type = ?2), "
 		"(SELECT count(*) FROM rules WHERE owner = ?1 AND state = 'ACTIVE' AND "
 		"ip_address_type = CASE ?2 WHEN 1 THEN 'IP_V4' WHEN 28 THEN 'IP_V6' END)",
+	[ST_GRANT_FIND] = "SELECT subtree FROM name_grants WHERE app_instance_id = ?1 AND name = ?2",
+	[ST_GRANT_ADD] = "INSERT OR IGNORE INTO name_grants "
+	                 "(app_instance_id, name, subtree, source, created_ms) "
+	                 "VALUES (?1, ?2, 0, 'rule', ?3)",
 	[ST_RULE_GET] = "SELECT " RULE_COLUMNS " FROM rules "
 	                "WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
 	[ST_RULE_LIST] = "SELECT " RULE_COLUMNS " FROM rules "

@@ -196,6 +196,50 @@ static mecdns_store_status_t check_rule_owner(write_txn_t *txn, const mecdns_rul
 	return status;
 }
 
+/*! \brief Name ownership. A tenant's write (rule->tenant) needs a grant of
+ *         owner to its app: of the name itself, or of an ancestor with
+ *         subtree = 1; FORBIDDEN naming the name otherwise. An operator's
+ *         write grants owner to the app (the platform put the name there). */
+static mecdns_store_status_t check_grant(write_txn_t *txn, const mecdns_rule_t *rule,
+                                         const char *owner)
+{
+	if (!rule->tenant) {
+		sqlite3_stmt *stmt = store_statement(txn->conn, ST_GRANT_ADD);
+		if (stmt == NULL) {
+			return MECDNS_STORE_ERROR;
+		}
+		store_bind_text(stmt, 1, rule->app_instance_id);
+		store_bind_text(stmt, 2, owner);
+		sqlite3_bind_int64(stmt, 3, txn->now_ms);
+		int rc = sqlite3_step(stmt);
+		store_statement_done(stmt);
+		return rc == SQLITE_DONE ? MECDNS_STORE_OK
+		                         : store_db_fail(txn->conn, rc, "grant a name");
+	}
+	for (const char *name = owner; name != NULL; name = mecdns_name_parent(name)) {
+		sqlite3_stmt *stmt = store_statement(txn->conn, ST_GRANT_FIND);
+		if (stmt == NULL) {
+			return MECDNS_STORE_ERROR;
+		}
+		store_bind_text(stmt, 1, rule->app_instance_id);
+		store_bind_text(stmt, 2, name);
+		int rc = sqlite3_step(stmt);
+		bool granted =
+		    rc == SQLITE_ROW && (name == owner || sqlite3_column_int(stmt, 0) == 1);
+		store_statement_done(stmt);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			return store_db_fail(txn->conn, rc, "look up a name grant");
+		}
+		if (granted) {
+			return MECDNS_STORE_OK;
+		}
+	}
+	return store_fail(MECDNS_STORE_FORBIDDEN,
+	                  "rule %s/%s: the name %s is not granted to application instance %s "
+	                  "(the MEC platform grants names through Mm5)",
+	                  rule->app_instance_id, rule->dns_rule_id, owner, rule->app_instance_id);
+}
+
 /*! \brief Hands the rule read back in the transaction to the caller. */
 static void rule_output(mecdns_rule_t *stored, mecdns_rule_t *out, mecdns_store_status_t status)
 {
@@ -325,6 +369,9 @@ mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecd
 		status = check_rule_owner(&txn, rule, values.owner);
 	}
 	if (status == MECDNS_STORE_OK) {
+		status = check_grant(&txn, rule, values.owner);
+	}
+	if (status == MECDNS_STORE_OK) {
 		status = write_rule_values(&txn, ST_RULE_INSERT, rule, &values, "insert rule");
 	}
 	if (status == MECDNS_STORE_OK) {
@@ -375,6 +422,9 @@ mecdns_store_status_t mecdns_store_rule_update(mecdns_store_t *store, const mecd
 	}
 	if (status == MECDNS_STORE_OK) {
 		status = check_rule_owner(&txn, rule, values.owner);
+	}
+	if (status == MECDNS_STORE_OK) {
+		status = check_grant(&txn, rule, values.owner);
 	}
 	if (status == MECDNS_STORE_OK) {
 		status = write_rule_values(&txn, ST_RULE_UPDATE, rule, &values, "update rule");

@@ -46,6 +46,8 @@ typedef enum {
 	MECDNS_STORE_READONLY,  /*!< File or directory not writable. (503) */
 	MECDNS_STORE_CORRUPT,   /*!< Not a database / corrupt. (503) */
 	MECDNS_STORE_ERROR,     /*!< Any other fault. (500) */
+	MECDNS_STORE_FORBIDDEN, /*!< A tenant's write to a name not granted to
+	                             its app. (403) */
 } mecdns_store_status_t;
 
 /*! \brief Short English name of a status ("not found", "busy", ...). */
@@ -88,6 +90,10 @@ typedef struct {
 	char *ip_address;    /*!< Canonical text (the store re-formats it). */
 	int64_t ttl;         /*!< -1: not set (module's default-ttl applies). */
 	bool active;         /*!< state ACTIVE (true) or INACTIVE. */
+	bool tenant;         /*!< Input: written by the application itself (its
+	                          app:ID token), which may only use names granted
+	                          to its app (else FORBIDDEN); an operator's write
+	                          (false) grants its name to the app. */
 	uint64_t version;    /*!< ETag source; output only. */
 	int64_t created_ms;  /*!< Output only. */
 	int64_t updated_ms;  /*!< Output only. */

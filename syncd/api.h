@@ -51,6 +51,8 @@ typedef struct syncd_request {
 	const char *body; /*!< NUL-terminated (body_len bytes before). */
 	size_t body_len;
 	void *connection; /*!< The HTTP layer's handle (opaque). */
+	bool tenant;      /*!< Asked as the application itself (app:ID token):
+	                       its writes need name grants (syncd_auth_decide). */
 } syncd_request_t;
 
 /*! \brief A request header (case-insensitive name), or NULL. */

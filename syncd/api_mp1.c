@@ -90,6 +90,7 @@ void api_mp1_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 	if (!api_rule_expected_version(ctx, req, app, id, what, &expected, resp)) {
 		goto out;
 	}
+	rule.tenant = req->tenant; /* the app's own token: its granted names only */
 	mecdns_rule_t stored = { 0 };
 	mecdns_store_status_t status =
 	    mecdns_store_rule_update(ctx->store, &rule, expected, &stored);

@@ -277,6 +277,15 @@ static bool token_allows(const token_t *token, syncd_need_t need, const char *ap
 syncd_auth_result_t syncd_auth_check(const syncd_auth_t *auth, const char *authorization,
                                      syncd_need_t need, const char *app_id)
 {
+	return syncd_auth_decide(auth, authorization, need, app_id, NULL);
+}
+
+syncd_auth_result_t syncd_auth_decide(const syncd_auth_t *auth, const char *authorization,
+                                      syncd_need_t need, const char *app_id, bool *tenant)
+{
+	if (tenant != NULL) {
+		*tenant = false;
+	}
 	if (auth == NULL || need == SYNCD_NEED_NONE) {
 		return SYNCD_AUTH_OK;
 	}
@@ -311,5 +320,12 @@ syncd_auth_result_t syncd_auth_check(const syncd_auth_t *auth, const char *autho
 	if (found == NULL) {
 		return SYNCD_AUTH_UNAUTHORIZED;
 	}
-	return token_allows(found, need, app_id) ? SYNCD_AUTH_OK : SYNCD_AUTH_FORBIDDEN;
+	if (!token_allows(found, need, app_id)) {
+		return SYNCD_AUTH_FORBIDDEN;
+	}
+	if (tenant != NULL) {
+		/* Allowed through app:ID alone: the application itself. */
+		*tenant = need == SYNCD_NEED_APP && (found->scopes & SCOPE_ADMIN) == 0;
+	}
+	return SYNCD_AUTH_OK;
 }

@@ -64,3 +64,13 @@ size_t syncd_auth_count(const syncd_auth_t *auth);
  */
 syncd_auth_result_t syncd_auth_check(const syncd_auth_t *auth, const char *authorization,
                                      syncd_need_t need, const char *app_id);
+
+/*!
+ * \brief syncd_auth_check(), and who is asking: *tenant (unless NULL) is
+ *        true when the request is allowed only as the application itself
+ *        (an app:ID token on an Mp1 route), which may then change only
+ *        names granted to its app (docs/api.md, "Name ownership"); false
+ *        for the operator's tokens (admin, mm5) and without a token file.
+ */
+syncd_auth_result_t syncd_auth_decide(const syncd_auth_t *auth, const char *authorization,
+                                      syncd_need_t need, const char *app_id, bool *tenant);

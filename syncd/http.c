@@ -234,10 +234,10 @@ static void dispatch(syncd_http_t *http, struct MHD_Connection *connection, cons
 		return;
 	}
 	pthread_rwlock_rdlock(&ctx->auth_lock);
-	syncd_auth_result_t auth = syncd_auth_check(
+	syncd_auth_result_t auth = syncd_auth_decide(
 	    ctx->auth,
 	    MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-	    need, need == SYNCD_NEED_APP ? req.params[0] : NULL);
+	    need, need == SYNCD_NEED_APP ? req.params[0] : NULL, &req.tenant);
 	pthread_rwlock_unlock(&ctx->auth_lock);
 	if (auth == SYNCD_AUTH_UNAUTHORIZED) {
 		syncd_problem(resp, 401,

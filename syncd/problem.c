@@ -128,6 +128,8 @@ int syncd_store_http_status(mecdns_store_status_t status)
 		return 507;
 	case MECDNS_STORE_ERROR:
 		return 500;
+	case MECDNS_STORE_FORBIDDEN:
+		return 403;
 	}
 	return 500;
 }
@@ -144,8 +146,8 @@ void syncd_problem_store(syncd_response_t *resp, mecdns_store_status_t status, c
 		syncd_problemf(resp, http, instance, "%s already exists", what);
 		return;
 	case MECDNS_STORE_CONFLICT:
-		syncd_problemf(resp, http, instance,
-		               "%s: a CNAME cannot coexist with other data at the same name", what);
+	case MECDNS_STORE_FORBIDDEN:
+		syncd_problemf(resp, http, instance, "%s: %s", what, mecdns_store_last_error());
 		return;
 	case MECDNS_STORE_STALE:
 		syncd_problemf(resp, http, instance,

@@ -34,7 +34,8 @@
 	"admintoken admin\n"                                                                       \
 	"mepmtoken mm5\n"                                                                          \
 	"meptoken dns-mgmt\n"                                                                      \
-	"apptokenA app:A\n"
+	"apptokenA app:A\n"                                                                        \
+	"apptokenB app:B\n"
 
 typedef struct {
 	harness_proc_t proc;
@@ -1173,6 +1174,75 @@ START_TEST(test_token_without_the_scope_is_403)
 }
 END_TEST
 
+/*! \brief An Mp1 DnsRule body for rule r1 at name with address. */
+static char *mp1_rule(const char *name, const char *address)
+{
+	return harness_strdupf("{\"dnsRuleId\":\"r1\",\"domainName\":\"%s\",\"ipAddressType\":"
+	                       "\"IP_V4\",\"ipAddress\":\"%s\",\"ttl\":30,\"state\":\"ACTIVE\"}",
+	                       name, address);
+}
+
+/*! \brief PUT of r1 by the current token: its status; with 403, the detail
+ *         must name the canonical name refused. */
+static int put_r1_as(const char *name, const char *address, const char *refused)
+{
+	char *body = mp1_rule(name, address);
+	http_response_t resp;
+	int status = call("PUT", MP1 "/A/dns_rules/r1", body, &resp);
+	if (refused != NULL) {
+		http_assert_problem(&resp, 403, refused);
+	}
+	http_response_free(&resp);
+	free(body);
+	return status;
+}
+
+/*! Bug (tenant isolation): an app:A token could point its rule at any name:
+ *  another app's, a public one, a zone's apex. A tenant may use the names
+ *  the platform granted to its app (Mm5 writes grant them), nothing else. */
+START_TEST(test_app_token_may_use_only_names_granted_to_its_app)
+{
+	syncd.token = "mepmtoken";
+	create_r1(); /* www.example.com for A */
+	ck_assert_int_eq(status_of("POST", MM5 "/B/dns_rules",
+	                           "{\"dnsRuleId\":\"b1\",\"domainName\":\"shop.example.com\","
+	                           "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.80\"}"),
+	                 201);
+	uint64_t before = generation();
+
+	syncd.token = "apptokenA";
+	const char *refused[] = { "shop.example.com", "Shop.Example.COM.", "example.com",
+		                  "www.google.com",   "a.www.example.com", "com" };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char *canonical = mecdns_canonical_name(refused[i]);
+		char *named = harness_strdupf("the name %s is not granted", canonical);
+		ck_assert_int_eq(put_r1_as(refused[i], "192.0.2.66", named), 403);
+		free(named);
+		free(canonical);
+	}
+	ck_assert_uint_eq(generation(), before); /* nothing written */
+	mecdns_rule_t rule;
+	ck_assert_int_eq(stored_rule("A", "r1", &rule), MECDNS_STORE_OK);
+	ck_assert_str_eq(rule.owner, "www.example.com.");
+	ck_assert_str_eq(rule.ip_address, "172.16.189.14");
+	mecdns_rule_clear(&rule);
+
+	/* Its own name, however written: address and state are the app's. */
+	ck_assert_int_eq(put_r1_as("WWW.example.com.", "192.0.2.7", NULL), 200);
+	ck_assert_int_eq(status_of("PUT", MP1 "/A/dns_rules/r1", PUT_R1_INACTIVE), 200);
+
+	/* The operator (admin over Mp1, or Mm5) may move it: that grants the
+	 * new name to A, and the old grant stays. */
+	syncd.token = "admintoken";
+	ck_assert_int_eq(put_r1_as("api.example.com", "192.0.2.8", NULL), 200);
+	syncd.token = "apptokenA";
+	ck_assert_int_eq(put_r1_as("www.example.com", "192.0.2.9", NULL), 200);
+	ck_assert_int_eq(put_r1_as("api.example.com", "192.0.2.9", NULL), 200);
+	ck_assert_int_eq(put_r1_as("shop.example.com", "192.0.2.9", "shop.example.com."), 403);
+	syncd.token = NULL;
+}
+END_TEST
+
 START_TEST(test_sighup_reloads_the_token_file)
 {
 	syncd.token = "newtoken";
@@ -1330,6 +1400,7 @@ int main(void)
 	tcase_add_test(auth, test_missing_or_unknown_token_is_401);
 	tcase_add_test(auth, test_routes_are_not_mapped_without_a_token);
 	tcase_add_test(auth, test_token_without_the_scope_is_403);
+	tcase_add_test(auth, test_app_token_may_use_only_names_granted_to_its_app);
 	tcase_add_test(auth, test_sighup_reloads_the_token_file);
 	suite_add_tcase(suite, auth);
 

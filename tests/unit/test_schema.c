@@ -125,6 +125,13 @@ START_TEST(test_version_1_file_migrates_forward_with_its_data)
 	/* Version 2's tables exist and are empty. */
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM zone_sync_owned"), 0);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM zone_sync_state"), 0);
+	/* Version 3: every app owns the names its rules had (they keep working
+	 * for the app's own token), exact names only. */
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM name_grants"), 1);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM name_grants WHERE app_instance_id = "
+	                               "'app1' AND name = 'www.example.com.' AND subtree = 0 "
+	                               "AND source = 'migration' AND created_ms > 0"),
+	                 1);
 	sqlite3_close(db);
 
 	/* Opening again is a no-op, and a reader now accepts the file. */

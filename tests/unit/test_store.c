@@ -22,6 +22,7 @@
 
 #include "schema/schema.h"
 #include "store/store.h"
+#include "common/answer.h"
 #include "common/rdata.h"
 
 #define TYPE_A     1
@@ -991,6 +992,61 @@ START_TEST(test_rrset_pages_walk_every_set_once_in_key_order)
 	ck_assert_uint_eq(page.count, 0);
 	ck_assert(!more);
 	mecdns_rrset_list_free(&page);
+}
+END_TEST
+
+/*** Name ownership. ***/
+
+START_TEST(test_name_parent_walks_labels_not_escaped_dots)
+{
+	ck_assert_str_eq(mecdns_name_parent("a.b.example."), "b.example.");
+	ck_assert_str_eq(mecdns_name_parent("example."), ".");
+	ck_assert_ptr_null(mecdns_name_parent("."));
+	ck_assert_str_eq(mecdns_name_parent("a\\.b.example."), "example.");
+	ck_assert_str_eq(mecdns_name_parent("a\\\\.b.example."), "b.example.");
+}
+END_TEST
+
+/*! \brief Updates rule r1 of app1 as its tenant to name; the status. */
+static mecdns_store_status_t tenant_moves_r1(const char *name)
+{
+	mecdns_rule_t rule = rule_of("app1", "r1", name, "192.0.2.9", true);
+	rule.tenant = true;
+	return mecdns_store_rule_update(store, &rule, 0, NULL);
+}
+
+START_TEST(test_tenant_writes_need_a_name_grant)
+{
+	create_rule("app1", "r1", "www.example", "192.0.2.1", true); /* operator: grants */
+	create_rule("app2", "r1", "shop.example", "192.0.2.2", true);
+	uint64_t before = generation();
+	ck_assert_int_eq(tenant_moves_r1("shop.example"), MECDNS_STORE_FORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "shop.example. is not granted"));
+	ck_assert_int_eq(tenant_moves_r1("x.www.example"), MECDNS_STORE_FORBIDDEN);
+	ck_assert_int_eq(tenant_moves_r1("example"), MECDNS_STORE_FORBIDDEN);
+	ck_assert_uint_eq(generation(), before);
+	ck_assert_int_eq(tenant_moves_r1("WWW.example."), MECDNS_STORE_OK);
+	/* A tenant's create needs a grant too (no API creates as a tenant
+	 * today; the store holds the rule either way). */
+	mecdns_rule_t rule = rule_of("app1", "r2", "new.example", "192.0.2.3", true);
+	rule.tenant = true;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_FORBIDDEN);
+
+	/* A subtree grant covers every name below, not the siblings. */
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "INSERT INTO name_grants VALUES ('app1', 'apps.example.', 1, "
+	                              "'rule', 1)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(tenant_moves_r1("a.b.apps.example"), MECDNS_STORE_OK);
+	ck_assert_int_eq(tenant_moves_r1("apps.example"), MECDNS_STORE_OK);
+	ck_assert_int_eq(tenant_moves_r1("otherapps.example"), MECDNS_STORE_FORBIDDEN);
+	/* app2's operator-made grant is not app1's. */
+	ck_assert_int_eq(tenant_moves_r1("shop.example"), MECDNS_STORE_FORBIDDEN);
 }
 END_TEST
 
@@ -2412,6 +2468,8 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_cli_adds_lists_and_logs_through_the_store);
 	tcase_add_test(files, test_cli_parses_record_data_as_the_rrecord_api_does);
 	tcase_add_test(files, test_rrset_dedup_keeps_first_records_in_order);
+	tcase_add_test(files, test_name_parent_walks_labels_not_escaped_dots);
+	tcase_add_test(files, test_tenant_writes_need_a_name_grant);
 	tcase_add_test(files, test_rrset_pages_walk_every_set_once_in_key_order);
 	suite_add_tcase(suite, files);
 	return suite;
