@@ -105,7 +105,7 @@ static const char MIGRATION_3[] =
     "	app_instance_id TEXT NOT NULL CHECK (length(app_instance_id) BETWEEN 1 AND 256),\n"
     "	name       TEXT NOT NULL CHECK (name = lower(name) AND name LIKE '%.'),\n"
     "	subtree    INTEGER NOT NULL DEFAULT 0 CHECK (subtree IN (0, 1)),\n"
-    "	source     TEXT NOT NULL CHECK (source IN ('rule', 'migration')),\n"
+    "	source     TEXT NOT NULL CHECK (source IN ('rule', 'mm5', 'migration')),\n"
     "	created_ms INTEGER NOT NULL,\n"
     "	PRIMARY KEY (app_instance_id, name)\n"
     ");\n"

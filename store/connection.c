@@ -157,6 +157,13 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_GRANT_ADD] = "INSERT OR IGNORE INTO name_grants "
 	                 "(app_instance_id, name, subtree, source, created_ms) "
 	                 "VALUES (?1, ?2, 0, 'rule', ?3)",
+	[ST_GRANT_SET] = "INSERT INTO name_grants "
+	                 "(app_instance_id, name, subtree, source, created_ms) "
+	                 "VALUES (?1, ?2, ?3, 'mm5', ?4) ON CONFLICT (app_instance_id, name) "
+	                 "DO UPDATE SET subtree = excluded.subtree",
+	[ST_GRANT_DELETE] = "DELETE FROM name_grants WHERE app_instance_id = ?1 AND name = ?2",
+	[ST_GRANT_LIST] = "SELECT name, subtree, source, created_ms FROM name_grants "
+	                  "WHERE app_instance_id = ?1 ORDER BY name",
 	[ST_RULE_GET] = "SELECT " RULE_COLUMNS " FROM rules "
 	                "WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
 	[ST_RULE_LIST] = "SELECT " RULE_COLUMNS " FROM rules "

@@ -552,3 +552,127 @@ mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *
 	store_read_end(conn);
 	return status;
 }
+
+/*** Name grants. ***/
+
+void mecdns_grant_list_free(mecdns_grant_list_t *list)
+{
+	if (list == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i].name);
+		free(list->items[i].source);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+/*! \brief INVALID unless app and name make a grant key. */
+static mecdns_store_status_t check_grant_key(const char *app_instance_id, const char *name)
+{
+	if (app_instance_id == NULL || *app_instance_id == '\0' || name == NULL) {
+		return store_fail(MECDNS_STORE_INVALID, "grant without app instance id or name");
+	}
+	if (!store_name_is_canonical(name)) {
+		return store_fail(MECDNS_STORE_INVALID, "name '%s' is not a canonical domain name",
+		                  name);
+	}
+	return MECDNS_STORE_OK;
+}
+
+mecdns_store_status_t mecdns_store_grant_set(mecdns_store_t *store, const char *app_instance_id,
+                                             const char *name, bool subtree)
+{
+	mecdns_store_status_t status = check_grant_key(app_instance_id, name);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	write_txn_t txn;
+	status = store_write_begin(store, &txn);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	sqlite3_stmt *stmt = store_statement(txn.conn, ST_GRANT_SET);
+	status = MECDNS_STORE_ERROR;
+	if (stmt != NULL) {
+		store_bind_text(stmt, 1, app_instance_id);
+		store_bind_text(stmt, 2, name);
+		sqlite3_bind_int(stmt, 3, subtree ? 1 : 0);
+		sqlite3_bind_int64(stmt, 4, txn.now_ms);
+		status = store_run(txn.conn, stmt, "grant a name");
+	}
+	return store_write_end(&txn, status, NULL);
+}
+
+mecdns_store_status_t mecdns_store_grant_delete(mecdns_store_t *store, const char *app_instance_id,
+                                                const char *name)
+{
+	mecdns_store_status_t status = check_grant_key(app_instance_id, name);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	write_txn_t txn;
+	status = store_write_begin(store, &txn);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	sqlite3_stmt *stmt = store_statement(txn.conn, ST_GRANT_DELETE);
+	status = MECDNS_STORE_ERROR;
+	if (stmt != NULL) {
+		store_bind_text(stmt, 1, app_instance_id);
+		store_bind_text(stmt, 2, name);
+		status = store_run(txn.conn, stmt, "revoke a name");
+		if (status == MECDNS_STORE_OK && sqlite3_changes(txn.conn->db) == 0) {
+			status = store_fail(MECDNS_STORE_NOT_FOUND, "%s is not granted to %s", name,
+			                    app_instance_id);
+		}
+	}
+	return store_write_end(&txn, status, NULL);
+}
+
+mecdns_store_status_t mecdns_store_grant_list(mecdns_store_t *store, const char *app_instance_id,
+                                              mecdns_grant_list_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	connection_t *conn;
+	sqlite3_stmt *stmt;
+	mecdns_store_status_t status =
+	    store_read_statement(store, ST_GRANT_LIST, &conn, &stmt, NULL);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	store_bind_text(stmt, 1, app_instance_id);
+	size_t capacity = 0;
+	int rc = SQLITE_DONE;
+	while (status == MECDNS_STORE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (out->count == capacity) {
+			size_t grown = capacity == 0 ? 8 : capacity * 2;
+			mecdns_grant_t *items = realloc(out->items, grown * sizeof(*items));
+			if (items == NULL) {
+				status =
+				    store_fail(MECDNS_STORE_ERROR, "list grants: out of memory");
+				break;
+			}
+			out->items = items;
+			capacity = grown;
+		}
+		mecdns_grant_t *grant = &out->items[out->count++];
+		grant->name = store_dup_column(stmt, 0);
+		grant->subtree = sqlite3_column_int(stmt, 1) == 1;
+		grant->source = store_dup_column(stmt, 2);
+		grant->created_ms = sqlite3_column_int64(stmt, 3);
+		if (grant->name == NULL || grant->source == NULL) {
+			status = store_fail(MECDNS_STORE_ERROR, "list grants: out of memory");
+		}
+	}
+	if (status == MECDNS_STORE_OK && rc != SQLITE_DONE) {
+		status = store_db_fail(conn, rc, "list grants");
+	}
+	store_read_end(conn);
+	if (status != MECDNS_STORE_OK) {
+		mecdns_grant_list_free(out);
+	}
+	return status;
+}

@@ -222,6 +222,38 @@ mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *
 mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char *zone,
                                               mecdns_rrset_list_t *out, uint64_t *generation);
 
+/*** Name grants (docs/api.md, "Name ownership"). ***/
+
+/*! One name granted to an application instance. */
+typedef struct {
+	char *name;         /*!< Canonical. */
+	bool subtree;       /*!< The name and every name below it. */
+	char *source;       /*!< "rule" (an operator's rule write), "mm5" (the
+	                         grant API), "migration". */
+	int64_t created_ms; /*!< When the grant was made. */
+} mecdns_grant_t;
+
+typedef struct {
+	mecdns_grant_t *items;
+	size_t count;
+} mecdns_grant_list_t;
+
+void mecdns_grant_list_free(mecdns_grant_list_t *list);
+
+/*! \brief Grants name (canonical) to an app instance, or changes whether
+ *         the grant covers its subtree. Not DNS data: no generation. */
+mecdns_store_status_t mecdns_store_grant_set(mecdns_store_t *store, const char *app_instance_id,
+                                             const char *name, bool subtree);
+
+/*! \brief Revokes one grant (the rules stay; the app can no longer point
+ *         them there itself). NOT_FOUND if absent. */
+mecdns_store_status_t mecdns_store_grant_delete(mecdns_store_t *store, const char *app_instance_id,
+                                                const char *name);
+
+/*! \brief An app instance's grants, ordered by name (none: count 0). */
+mecdns_store_status_t mecdns_store_grant_list(mecdns_store_t *store, const char *app_instance_id,
+                                              mecdns_grant_list_t *out);
+
 /*! The key of a set, where a page of a listing ends. */
 typedef struct {
 	const char *zone;

@@ -142,6 +142,9 @@ void api_mm5_create(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 void api_mm5_delete_app(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 void api_mm5_update(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 void api_mm5_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_grants_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_grant_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_grant_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 
 /*** MEP -> DNS rrecord (api_rrecord.c). ***/
 void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);

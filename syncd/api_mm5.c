@@ -8,6 +8,11 @@
  *  rule, merges, and writes with the version it read, retrying a few times
  *  when a concurrent write got in between (or answering 412 when the client
  *  sent If-Match itself).
+ *
+ *  Name grants (/mep/config/{appInstanceId}/dns_names[/{name}]): which
+ *  names the application itself may point its rules at (docs/api.md,
+ *  "Name ownership"). GET lists, PUT {"subtree": bool} grants, DELETE
+ *  revokes.
  */
 
 #include <stdint.h>
@@ -18,6 +23,7 @@
 #include "syncd/api.h"
 #include "syncd/problem.h"
 #include "syncd/rule_json.h"
+#include "syncd/validate.h"
 
 /*! Read-merge-write attempts of a partial PUT before giving up with 409. */
 #define MERGE_ATTEMPTS 5
@@ -184,4 +190,119 @@ void api_mm5_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 	api_committed(ctx);
 	syncd_response_empty(resp, 204);
 	syncd_response_generation(resp, generation);
+}
+
+/*** Name grants. ***/
+
+static cJSON *grant_to_json(const mecdns_grant_t *grant)
+{
+	cJSON *json = cJSON_CreateObject();
+	if (json == NULL || cJSON_AddStringToObject(json, "name", grant->name) == NULL ||
+	    cJSON_AddBoolToObject(json, "subtree", grant->subtree) == NULL ||
+	    cJSON_AddStringToObject(json, "source", grant->source) == NULL) {
+		cJSON_Delete(json);
+		return NULL;
+	}
+	return json;
+}
+
+void api_grants_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	if (!api_check_id(req->params[0], "appInstanceId", req, resp)) {
+		return;
+	}
+	mecdns_grant_list_t list = { 0 };
+	mecdns_store_status_t status = mecdns_store_grant_list(ctx->store, req->params[0], &list);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, "the name grants", req->path);
+		return;
+	}
+	cJSON *array = cJSON_CreateArray();
+	for (size_t i = 0; array != NULL && i < list.count; i++) {
+		cJSON *item = grant_to_json(&list.items[i]);
+		if (item == NULL || !cJSON_AddItemToArray(array, item)) {
+			cJSON_Delete(item);
+			cJSON_Delete(array);
+			array = NULL;
+		}
+	}
+	syncd_response_json(resp, 200, array);
+	mecdns_grant_list_free(&list);
+}
+
+/*! \brief The canonical name of the path's {name}; NULL + 400 problem. */
+static char *grant_path_name(const syncd_request_t *req, syncd_response_t *resp)
+{
+	char err[400];
+	if (!api_check_id(req->params[0], "appInstanceId", req, resp)) {
+		return NULL;
+	}
+	if (!syncd_valid_fqdn(req->params[1], "name", err, sizeof(err))) {
+		syncd_problem(resp, 400, err, req->path);
+		return NULL;
+	}
+	char *name = mecdns_canonical_name(req->params[1]);
+	if (name == NULL) {
+		syncd_problem(resp, 500, "out of memory", req->path);
+	}
+	return name;
+}
+
+void api_grant_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	char *name = grant_path_name(req, resp);
+	if (name == NULL) {
+		return;
+	}
+	bool subtree = false;
+	if (req->body_len > 0) {
+		cJSON *json = api_parse_body(req, resp);
+		if (json == NULL) {
+			free(name);
+			return;
+		}
+		const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, "subtree");
+		bool ok = cJSON_IsObject(json) && (item == NULL || cJSON_IsBool(item));
+		const cJSON *member = NULL;
+		cJSON_ArrayForEach(member, json)
+		{
+			ok = ok && member->string != NULL && strcmp(member->string, "subtree") == 0;
+		}
+		subtree = cJSON_IsTrue(item);
+		cJSON_Delete(json);
+		if (!ok) {
+			syncd_problem(resp, 400,
+			              "the body must be {\"subtree\": true|false} (or empty)",
+			              req->path);
+			free(name);
+			return;
+		}
+	}
+	mecdns_store_status_t status =
+	    mecdns_store_grant_set(ctx->store, req->params[0], name, subtree);
+	if (status != MECDNS_STORE_OK) {
+		syncd_problem_store(resp, status, "the name grant", req->path);
+		free(name);
+		return;
+	}
+	mecdns_grant_t grant = { .name = name, .subtree = subtree, .source = "mm5" };
+	syncd_response_json(resp, 200, grant_to_json(&grant));
+	free(name);
+}
+
+void api_grant_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	char *name = grant_path_name(req, resp);
+	if (name == NULL) {
+		return;
+	}
+	mecdns_store_status_t status = mecdns_store_grant_delete(ctx->store, req->params[0], name);
+	if (status != MECDNS_STORE_OK) {
+		char what[600];
+		snprintf(what, sizeof(what), "the grant of %s to %s", name, req->params[0]);
+		syncd_problem_store(resp, status, what, req->path);
+	} else {
+		syncd_response_empty(resp, 204);
+	}
+	free(name);
 }

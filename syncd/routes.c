@@ -10,6 +10,7 @@
 
 #define MP1     "/mec_app_support/v1/applications/{}/dns_rules"
 #define MM5     "/mep/config/{}/dns_rules"
+#define GRANTS  "/mep/config/{}/dns_names"
 #define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
 
 const syncd_route_t syncd_routes[] = {
@@ -23,6 +24,9 @@ const syncd_route_t syncd_routes[] = {
 	{ "GET", MM5 "/{}", api_rule_get, SYNCD_NEED_MM5, "mm5_dns_rule" },
 	{ "PUT", MM5 "/{}", api_mm5_update, SYNCD_NEED_MM5, "mm5_dns_rule" },
 	{ "DELETE", MM5 "/{}", api_mm5_delete, SYNCD_NEED_MM5, "mm5_dns_rule" },
+	{ "GET", GRANTS, api_grants_list, SYNCD_NEED_MM5, "mm5_dns_names" },
+	{ "PUT", GRANTS "/{}", api_grant_put, SYNCD_NEED_MM5, "mm5_dns_name" },
+	{ "DELETE", GRANTS "/{}", api_grant_delete, SYNCD_NEED_MM5, "mm5_dns_name" },
 
 	{ "GET", RRECORD, api_rrecord_list, SYNCD_NEED_DNS_MGMT, "rrecords" },
 	{ "PUT", RRECORD, api_rrecord_bulk_put, SYNCD_NEED_DNS_MGMT, "rrecords" },

@@ -1243,6 +1243,51 @@ START_TEST(test_app_token_may_use_only_names_granted_to_its_app)
 }
 END_TEST
 
+#define GRANTS MM5 "/A/dns_names"
+
+/*! The platform grants and revokes names through Mm5; a subtree grant lets
+ *  the app use every name below. */
+START_TEST(test_mm5_grants_and_revokes_names)
+{
+	syncd.token = "mepmtoken";
+	create_r1();
+	ck_assert_int_eq(status_of("PUT", GRANTS "/Apps.Example.com", "{\"subtree\":true}"), 200);
+	ck_assert_int_eq(status_of("PUT", GRANTS "/one.example.com.", NULL), 200);
+	http_response_t resp;
+	ck_assert_int_eq(call("GET", GRANTS, NULL, &resp), 200);
+	cJSON *json = cJSON_Parse(resp.body);
+	ck_assert_int_eq(cJSON_GetArraySize(json), 3);
+	cJSON *first = cJSON_GetArrayItem(json, 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(first, "name")->valuestring, "apps.example.com.");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(first, "subtree")));
+	ck_assert_str_eq(cJSON_GetObjectItem(first, "source")->valuestring, "mm5");
+	cJSON *last = cJSON_GetArrayItem(json, 2);
+	ck_assert_str_eq(cJSON_GetObjectItem(last, "name")->valuestring, "www.example.com.");
+	ck_assert_str_eq(cJSON_GetObjectItem(last, "source")->valuestring, "rule");
+	cJSON_Delete(json);
+	http_response_free(&resp);
+	rejected("PUT", GRANTS "/a..b", NULL, 400);
+	rejected("PUT", GRANTS "/x.example.com", "{\"subtree\":1}", 400);
+	rejected("PUT", GRANTS "/x.example.com", "{\"subtree\":true,\"shared\":true}", 400);
+
+	syncd.token = "apptokenA";
+	rejected("GET", GRANTS, NULL, 403); /* the app cannot grant itself */
+	rejected("PUT", GRANTS "/shop.example.com", NULL, 403);
+	ck_assert_int_eq(put_r1_as("a.b.apps.example.com", "192.0.2.5", NULL), 200);
+	ck_assert_int_eq(put_r1_as("apps.example.com", "192.0.2.5", NULL), 200);
+	ck_assert_int_eq(put_r1_as("one.example.com", "192.0.2.5", NULL), 200);
+	ck_assert_int_eq(put_r1_as("x.one.example.com", "192.0.2.5", "x.one.example.com."), 403);
+
+	syncd.token = "mepmtoken";
+	ck_assert_int_eq(status_of("DELETE", GRANTS "/apps.example.com", NULL), 204);
+	rejected("DELETE", GRANTS "/apps.example.com", NULL, 404);
+	/* Revoking stops the app's own changes; the platform's rule stays. */
+	syncd.token = "apptokenA";
+	ck_assert_int_eq(put_r1_as("c.apps.example.com", "192.0.2.5", "c.apps.example.com."), 403);
+	syncd.token = NULL;
+}
+END_TEST
+
 START_TEST(test_sighup_reloads_the_token_file)
 {
 	syncd.token = "newtoken";
@@ -1401,6 +1446,7 @@ int main(void)
 	tcase_add_test(auth, test_routes_are_not_mapped_without_a_token);
 	tcase_add_test(auth, test_token_without_the_scope_is_403);
 	tcase_add_test(auth, test_app_token_may_use_only_names_granted_to_its_app);
+	tcase_add_test(auth, test_mm5_grants_and_revokes_names);
 	tcase_add_test(auth, test_sighup_reloads_the_token_file);
 	suite_add_tcase(suite, auth);
 

@@ -277,6 +277,8 @@ static const struct {
 	{ G_MM5, "GET", MM5 "/A/dns_rules", NULL, 200 },
 	{ G_MM5, "GET", MM5 "/A/dns_rules/r1", NULL, 200 },
 	{ G_MM5, "PUT", MM5 "/A/dns_rules/r1", "{\"state\":\"ACTIVE\"}", 200 },
+	{ G_MM5, "GET", MM5 "/A/dns_names", NULL, 200 },
+	{ G_MM5, "PUT", MM5 "/A/dns_names/www.example.com", "{\"subtree\":false}", 200 },
 	{ G_RRECORD, "PUT", RRECORD, BULK, 200 },
 	{ G_RRECORD, "GET", RRECORD, NULL, 200 },
 	{ G_RRECORD, "GET", RRECORD "/www.example.com./A", NULL, 200 },
