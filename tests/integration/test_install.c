@@ -351,7 +351,8 @@ START_TEST(test_units_run_as_mecdns_and_only_syncd_gets_the_group_knot)
 	ck_assert_msg(strstr(syncd, "ReadWritePaths=") == NULL,
 	              "StateDirectory= is the only writable path");
 
-	ck_assert(has_line(announce, "User=mecdns"));
+	/* Its own user: not the one that may own org.mecdns.syncd (issue 12). */
+	ck_assert(has_line(announce, "User=mecdns-announce"));
 	ck_assert_msg(strstr(announce, "Group=") == NULL, "the announcer is not in the group knot");
 	char *hidden =
 	    harness_strdupf("InaccessiblePaths=-/var/lib/mecdns -%s/mecdns/tokens "
@@ -577,6 +578,22 @@ START_TEST(test_sysusers_adds_a_system_user_mecdns_outside_the_group_knot)
 	char *knot = passwd_line(group, "knot");
 	char *members = field(knot, 3);
 	ck_assert_msg(strstr(members, "mecdns") == NULL, "mecdns is in the group knot: %s", knot);
+	/* mecdns-announce: a system user of its own, in no group of mecdns. */
+	char *announcer = passwd_line(passwd, "mecdns-announce");
+	ck_assert_msg(announcer != NULL, "no user mecdns-announce");
+	char *uid_text = field(announcer, 2);
+	char *gid_text = field(announcer, 3);
+	uid_t uid = (uid_t)strtoul(uid_text, NULL, 10);
+	gid_t gid = (gid_t)strtoul(gid_text, NULL, 10);
+	ck_assert_msg(uid > 0 && uid < 1000 && uid != root.mecdns_uid, "%s", announcer);
+	ck_assert_msg(gid != root.mecdns_gid, "mecdns-announce has the group mecdns: %s",
+	              announcer);
+	char *own_group = field(own, 3);
+	ck_assert_msg(strstr(own_group, "mecdns-announce") == NULL, "in the group mecdns: %s", own);
+	free(own_group);
+	free(uid_text);
+	free(gid_text);
+	free(announcer);
 	free(members);
 	free(knot);
 	free(own);

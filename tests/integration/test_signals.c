@@ -17,6 +17,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <dbus/dbus.h>
+
 #include "store/store.h"
 #include "syncd/signals.h"
 #include "tests/harness/dbus.h"
@@ -606,6 +608,67 @@ START_TEST(test_policy_file_keeps_the_name_for_user_mecdns)
 }
 END_TEST
 
+/*! \brief Sends a forged rule_changed signal as the calling user (not
+ *         mecdns), from a registered connection: what a compromised
+ *         announcer could try. */
+static void forge_signal(void)
+{
+	DBusError err;
+	dbus_error_init(&err);
+	DBusConnection *conn = dbus_connection_open_private(bus.address, &err);
+	ck_assert_msg(conn != NULL, "connect: %s", err.message);
+	ck_assert_msg(dbus_bus_register(conn, &err), "Hello: %s", err.message);
+	DBusMessage *msg =
+	    dbus_message_new_signal("/org/mecdns/syncd", "org.mecdns.syncd.events", "rule_changed");
+	const char *app = "evil", *id = "r1", *name = "www.example.com", *state = "ACTIVE";
+	dbus_uint64_t generation = 99;
+	ck_assert(dbus_message_append_args(msg, DBUS_TYPE_STRING, &app, DBUS_TYPE_STRING, &id,
+	                                   DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &state,
+	                                   DBUS_TYPE_UINT64, &generation, DBUS_TYPE_INVALID));
+	ck_assert(dbus_connection_send(conn, msg, NULL));
+	dbus_connection_flush(conn);
+	/* A round trip: the bus has routed (or dropped) the signal by then. */
+	dbus_bus_get_unique_name(conn);
+	DBusMessage *ping = dbus_message_new_method_call(
+	    "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.Peer", "Ping");
+	DBusMessage *reply = dbus_connection_send_with_reply_and_block(conn, ping, 2000, &err);
+	if (reply != NULL) {
+		dbus_message_unref(reply);
+	}
+	dbus_error_free(&err);
+	dbus_message_unref(ping);
+	dbus_message_unref(msg);
+	dbus_connection_close(conn);
+	dbus_connection_unref(conn);
+}
+
+/*! Issue 12: mecdns-announce runs as its own user (mecdns-announce), and
+ *  the installed policy lets only mecdns (syncd's user) send syncd's
+ *  signals: a forged one from any other user never reaches a listener.
+ *  Control: under an allow-all policy the same forgery is delivered. */
+START_TEST(test_policy_file_keeps_syncd_signals_to_user_mecdns)
+{
+	if (getpwnam("mecdns") != NULL && geteuid() == getpwnam("mecdns")->pw_uid) {
+		fprintf(stderr, "SKIP: the test runs as user mecdns\n");
+		return;
+	}
+	start_bus(NULL);
+	harness_dbus_listener_t *listener = listen_bus();
+	forge_signal();
+	ck_assert_uint_eq(harness_dbus_wait(listener, 1, WAIT_MS), 1);
+	harness_dbus_listener_free(listener);
+	harness_dbus_free(&bus);
+
+	char *policy = system_like_policy();
+	start_bus(policy);
+	free(policy);
+	listener = listen_bus();
+	forge_signal();
+	ck_assert_uint_eq(harness_dbus_wait(listener, 1, 2 * RETRY_MS), 0);
+	harness_dbus_listener_free(listener);
+}
+END_TEST
+
 START_TEST(test_bus_none_emits_nothing_and_keeps_the_cursor)
 {
 	mecdns_signals_t *signals = start_emitter("none");
@@ -655,6 +718,7 @@ static Suite *signals_suite(void)
 	tcase_add_test(tc, test_introspect_ping_and_unknown_method);
 	tcase_add_test(tc, test_name_taken_is_logged_and_retried);
 	tcase_add_test(tc, test_policy_file_keeps_the_name_for_user_mecdns);
+	tcase_add_test(tc, test_policy_file_keeps_syncd_signals_to_user_mecdns);
 	tcase_add_test(tc, test_bus_none_emits_nothing_and_keeps_the_cursor);
 	tcase_add_test(tc, test_bad_bus_value_is_refused);
 	tcase_add_test(tc, test_unreachable_bus_is_retried_not_an_error);
