@@ -122,6 +122,11 @@ static bool escaped(const char *name, size_t pos)
 	return backslashes % 2 == 1;
 }
 
+bool mecdns_zone_apex(const char *owner, const char *zone)
+{
+	return strcmp(owner, zone) == 0;
+}
+
 const char *mecdns_name_parent(const char *name)
 {
 	if (strcmp(name, ".") == 0) {

@@ -86,6 +86,19 @@ int mecdns_cname_order(const uint8_t *a, size_t a_len, const uint8_t *b, size_t 
 bool mecdns_name_in_zone(const char *owner, const char *zone);
 
 /*!
+ * \brief The zone's own names are the operator's: mecdns never answers at
+ *        the apex of a zone knotd serves (its A would sit beside SOA, NS,
+ *        MX, TXT the operator wrote) nor at the targets of the apex NS
+ *        records (the glue of every referral would contradict it). The
+ *        module checks both against the zone knotd holds (module/mecdns.c,
+ *        zone_protected()); zone sync writes nothing at a synced zone's apex
+ *        (NS targets hold the operator's glue there, a conflict it keeps).
+ *
+ * \return Whether owner is zone's apex (both canonical presentation).
+ */
+bool mecdns_zone_apex(const char *owner, const char *zone);
+
+/*!
  * \brief The parent of a canonical presentation name, inside it
  *        ("b.example." of "a.b.example.", "." of "example."), or NULL for
  *        the root. Escaped dots ("a\\.b.example.") do not end a label.

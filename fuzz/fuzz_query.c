@@ -101,6 +101,7 @@ static bool zone_signed;
 static bool zone_without_soa;
 static knot_rrset_t *zone_soa;
 static knot_rrset_t *zone_dnskey;
+static knot_rrset_t *zone_ns; /*!< The apex NS: ns.example.com. (protected). */
 
 void *knotd_mod_ctx(knotd_mod_t *mod)
 {
@@ -229,9 +230,18 @@ knotd_conf_t knotd_conf_check_item(knotd_conf_check_args_t *args, const yp_name_
 	return conf;
 }
 
+const knot_dname_t *knotd_qdata_zone_name(knotd_qdata_t *qdata)
+{
+	(void)qdata;
+	return ZONE;
+}
+
 knot_rrset_t knotd_qdata_zone_apex_rrset(knotd_qdata_t *qdata, uint16_t type)
 {
 	(void)qdata;
+	if (type == KNOT_RRTYPE_NS) {
+		return *zone_ns;
+	}
 	knot_rrset_t none;
 	knot_rrset_init_empty(&none);
 	if (type == KNOT_RRTYPE_SOA && !zone_without_soa) {
@@ -431,6 +441,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	zone_soa = apex_rrset(KNOT_RRTYPE_SOA, soa, (uint16_t)len);
 	static const uint8_t dnskey[] = { 1, 1, 3, 13, 0xab, 0xcd, 0xef, 0x01 };
 	zone_dnskey = apex_rrset(KNOT_RRTYPE_DNSKEY, dnskey, sizeof(dnskey));
+	uint8_t ns[KNOT_DNAME_MAXLEN];
+	zone_ns = apex_rrset(KNOT_RRTYPE_NS, ns, (uint16_t)name_wire("ns.example.com.", ns));
 
 	for (size_t i = 0; i < sizeof(instances) / sizeof(instances[0]); i++) {
 		instances[i].zone = (i % 2 == 1) ? ZONE : NULL;
@@ -532,6 +544,12 @@ static bool should_answer(const case_t *c, const mecdns_owner_t *entry, bool *pr
 	}
 	if (c->mod->zone != NULL &&
 	    (knot_dname_in_bailiwick(qname, c->mod->zone) < 0 || zone_signed)) {
+		return false;
+	}
+	/* The zone's apex and its apex NS target stay the zone's. */
+	uint8_t ns[KNOT_DNAME_MAXLEN];
+	(void)name_wire("ns.example.com.", ns);
+	if (knot_dname_is_case_equal(qname, ZONE) || knot_dname_is_case_equal(qname, ns)) {
 		return false;
 	}
 	return entry != NULL && entry->rrset_count > 0;

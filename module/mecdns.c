@@ -356,6 +356,33 @@ static bool zone_signed(knotd_qdata_t *qdata)
 	return !knot_rrset_empty(&dnskey);
 }
 
+/*!
+ * \brief Names of the zone knotd serves that mecdns never answers for,
+ *        whatever the database holds: the zone's apex (its A beside SOA, NS,
+ *        MX and TXT is the operator's) and the targets of its apex NS
+ *        records (the glue knotd adds to every referral and NS answer would
+ *        contradict a different address). Queries there go to the zone.
+ */
+static bool zone_protected(knotd_qdata_t *qdata, const knot_dname_t *qname)
+{
+	const knot_dname_t *apex = knotd_qdata_zone_name(qdata);
+	if (apex == NULL) {
+		return false;
+	}
+	if (knot_dname_is_case_equal(qname, apex)) {
+		return true;
+	}
+	knot_rrset_t ns = knotd_qdata_zone_apex_rrset(qdata, KNOT_RRTYPE_NS);
+	knot_rdata_t *rdata = ns.rrs.rdata;
+	for (uint16_t i = 0; i < ns.rrs.count; i++) {
+		if (knot_dname_is_case_equal(qname, knot_ns_name(rdata))) {
+			return true;
+		}
+		rdata = knot_rdataset_next(rdata);
+	}
+	return false;
+}
+
 static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt, knotd_qdata_t *qdata,
                                   knotd_mod_t *mod)
 {
@@ -384,7 +411,7 @@ static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt, knotd_qd
 	rcu_read_lock();
 	const mecdns_index_t *index = mecdns_refresh_index(ctx->refresh);
 	const mecdns_owner_t *entry = (index != NULL) ? mecdns_index_find(index, qname) : NULL;
-	if (entry == NULL || entry->rrset_count == 0) {
+	if (entry == NULL || entry->rrset_count == 0 || zone_protected(qdata, qname)) {
 		rcu_read_unlock();
 		knotd_mod_stats_incr(mod, qdata->params->thread_id, CTR_PASSED, 0, 1);
 		return state;

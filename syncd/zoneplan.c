@@ -250,7 +250,7 @@ static bool desired_owner(recs_t *out, const mecdns_zone_record_t *rows, size_t 
 
 /*! \brief The desired view of a snapshot (rows sorted by owner, type). */
 bool zoneplan_desired_from_snapshot(recs_t *out, const mecdns_zone_snapshot_t *snap,
-                                    uint32_t default_ttl)
+                                    const char *zone, uint32_t default_ttl)
 {
 	const mecdns_zone_record_list_t *rows = &snap->records;
 	size_t i = 0;
@@ -259,6 +259,11 @@ bool zoneplan_desired_from_snapshot(recs_t *out, const mecdns_zone_snapshot_t *s
 		while (end < rows->count &&
 		       strcmp(rows->items[end].owner, rows->items[i].owner) == 0) {
 			end++;
+		}
+		/* The apex is the operator's, as in the module (common/answer.h). */
+		if (mecdns_zone_apex(rows->items[i].owner, zone)) {
+			i = end;
+			continue;
 		}
 		if (!desired_owner(out, rows->items + i, end - i, default_ttl)) {
 			return false;

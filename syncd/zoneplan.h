@@ -140,9 +140,10 @@ int zoneplan_compare_names(const void *a, const void *b);
 
 void zoneplan_names_sort_unique(names_t *names);
 
-/*! \brief The desired view of a snapshot (rows sorted by owner, type). */
+/*! \brief The desired view of a snapshot (rows sorted by owner, type) of
+ *         zone: never anything at the apex (mecdns_zone_apex()). */
 bool zoneplan_desired_from_snapshot(recs_t *out, const mecdns_zone_snapshot_t *snap,
-                                    uint32_t default_ttl);
+                                    const char *zone, uint32_t default_ttl);
 
 /*! \brief Reads the zone (owners NULL) or the listed owners from knotd. */
 int zoneplan_read_actual(knotctl_t *ctl, const char *zone, const names_t *owners, recs_t *out);

@@ -288,7 +288,7 @@ static bool read_database(syncd_zonesync_t *zs, zone_t *z, mecdns_zone_snapshot_
 		zone_failed(zs, z, "reading the database", mecdns_store_last_error());
 		return false;
 	}
-	if (!zoneplan_desired_from_snapshot(desired, snap, zs->default_ttl)) {
+	if (!zoneplan_desired_from_snapshot(desired, snap, z->name, zs->default_ttl)) {
 		zone_failed(zs, z, "building the answers", "out of memory");
 		return false;
 	}

@@ -12,6 +12,7 @@
  *  When a test fails, main() prints the log of the knotd it left behind.
  */
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -880,10 +881,54 @@ END_TEST
 
 /*** What the module must not touch. ***/
 
+/*! \brief Whether the answer section holds exactly one A record, addr. */
+static bool answers_only(knot_pkt_t *answer, const char *addr)
+{
+	const knot_rrset_t *a = dns_rrset(answer, KNOT_ANSWER, KNOT_RRTYPE_A);
+	uint8_t want[4];
+	ck_assert_int_eq(inet_pton(AF_INET, addr, want), 1);
+	return a != NULL && a->rrs.count == 1 && knot_rdataset_at(&a->rrs, 0)->len == 4 &&
+	       memcmp(knot_rdataset_at(&a->rrs, 0)->data, want, 4) == 0;
+}
+
+/*! Issue 12: rules at the zone's apex or at its name server never override
+ *  the zone: its A at the apex (here none: NODATA with its SOA) and its
+ *  glue stay the operator's, whatever the database holds. */
+START_TEST(test_zone_apex_and_ns_targets_are_never_overridden)
+{
+	add_rule("app-1", "apex", "example.test", "192.0.2.50");
+	add_rule("app-1", "ns", "NS.example.test", "192.0.2.51");
+	add_rule("app-1", "canary", "canary.example.test", "192.0.2.52");
+	start_scope_and_wait(_i, "canary.example.test.", "192.0.2.52", __func__);
+
+	knot_pkt_t *answer = ask(ZONE, KNOT_RRTYPE_A);
+	expect(answer, knot_wire_get_rcode(answer->wire) == KNOT_RCODE_NOERROR, "the apex exists");
+	expect(answer, dns_rrset(answer, KNOT_ANSWER, KNOT_RRTYPE_A) == NULL,
+	       "no rule address at the apex (the zone has none: NODATA)");
+	expect(answer, dns_rrset(answer, KNOT_AUTHORITY, KNOT_RRTYPE_SOA) != NULL,
+	       "the zone's SOA in the authority section");
+	knot_pkt_free(answer);
+
+	answer = ask("ns.example.test.", KNOT_RRTYPE_A);
+	expect(answer, answers_only(answer, "198.51.100.1"),
+	       "the name server's address is the zone's glue, not the rule's");
+	knot_pkt_free(answer);
+	answer = ask("NS.Example.Test.", KNOT_RRTYPE_A);
+	expect(answer, answers_only(answer, "198.51.100.1"), "in any case of the name");
+	knot_pkt_free(answer);
+
+	/* The module still answers its other names in the zone. */
+	answer = ask("canary.example.test.", KNOT_RRTYPE_A);
+	expect(answer, answers_only(answer, "192.0.2.52"), "the rule below the apex");
+	knot_pkt_free(answer);
+}
+END_TEST
+
 START_TEST(test_apex_soa_and_ns_queries_are_not_touched)
 {
 	add_rule("app-1", "apex", "example.test", "192.0.2.50");
-	start_scope_and_wait(_i, ZONE, "192.0.2.50", __func__);
+	add_rule("app-1", "canary", "canary.example.test", "192.0.2.52");
+	start_scope_and_wait(_i, "canary.example.test.", "192.0.2.52", __func__);
 
 	knot_pkt_t *answer = ask(ZONE, KNOT_RRTYPE_SOA);
 	const knot_rrset_t *soa = dns_rrset(answer, KNOT_ANSWER, KNOT_RRTYPE_SOA);
@@ -907,7 +952,6 @@ START_TEST(test_axfr_does_not_contain_module_data)
 	add_rule("app-1", "apex", "example.test", "192.0.2.50");
 	add_rule("app-1", "www", "www.example.test", "192.0.2.10");
 	start_scope_and_wait(_i, "www.example.test.", "192.0.2.10", __func__);
-	wait_address(ZONE, KNOT_RRTYPE_A, "192.0.2.50");
 
 	char *axfr = dns_axfr(port(), ZONE, 5000);
 	ck_assert_msg(axfr != NULL, "AXFR of %s failed (%s)", ZONE, scope_name(_i));
@@ -1644,6 +1688,8 @@ static Suite *module_suite(void)
 	tcase_set_timeout(untouched, TEST_TIMEOUT_S);
 	tcase_add_loop_test(untouched, test_apex_soa_and_ns_queries_are_not_touched, SCOPE_ZONE,
 	                    SCOPE_GLOBAL + 1);
+	tcase_add_loop_test(untouched, test_zone_apex_and_ns_targets_are_never_overridden,
+	                    SCOPE_ZONE, SCOPE_GLOBAL + 1);
 	tcase_add_loop_test(untouched, test_axfr_does_not_contain_module_data, SCOPE_ZONE,
 	                    SCOPE_GLOBAL + 1);
 	tcase_add_test(untouched, test_notify_and_ch_class_are_not_answered_by_module);

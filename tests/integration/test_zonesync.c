@@ -458,6 +458,18 @@ START_TEST(test_operator_record_at_an_owned_name_is_a_conflict_and_kept)
 }
 END_TEST
 
+/*! Issue 12: the synced zone's apex stays the operator's: a rule there is
+ *  not written into the zone (nor answered by the module). */
+START_TEST(test_rule_at_the_zone_apex_is_not_written_into_the_zone)
+{
+	create_rule("app1", "apex", "sync.test", "IP_V4", "172.16.189.50");
+	create_rule("app1", "apex-marker", "apex-marker.sync.test", "IP_V4", "172.16.189.51");
+	ck_assert_secondary("apex-marker.sync.test.", "A", "172.16.189.51", true);
+	ck_assert_primary("sync.test.", "A", "172.16.189.50", false);
+	ck_assert_secondary("sync.test.", "A", "172.16.189.50", false);
+}
+END_TEST
+
 START_TEST(test_zone_without_required_settings_is_refused_with_a_clear_log_line)
 {
 	ck_assert_msg(
@@ -569,6 +581,7 @@ static Suite *zonesync_suite(void)
 	tcase_add_test(tc, test_deactivated_rule_disappears_from_the_secondary);
 	tcase_add_test(tc, test_rrset_through_rrecord_appears_on_the_secondary);
 	tcase_add_test(tc, test_operator_record_at_an_owned_name_is_a_conflict_and_kept);
+	tcase_add_test(tc, test_rule_at_the_zone_apex_is_not_written_into_the_zone);
 	tcase_add_test(tc, test_zone_without_required_settings_is_refused_with_a_clear_log_line);
 	tcase_add_test(tc, test_burst_of_writes_makes_fewer_serials_than_writes);
 	tcase_add_test(tc, test_changes_made_while_knotd_is_down_are_reconciled_after_its_restart);
