@@ -98,21 +98,28 @@ static const char MIGRATION_2[] =
     ");\n";
 
 /* Name ownership: which application instance may use which names. A grant
- * covers the name, and with subtree = 1 every name below it. Existing
- * databases keep working: every app gets the names its rules have. */
+ * covers the name, and with subtree = 1 every name below it; shared = 1
+ * lets other apps be given the name too. Existing databases keep working:
+ * every app gets the names its rules have, shared where several apps'
+ * rules already share one. */
 static const char MIGRATION_3[] =
     "CREATE TABLE name_grants (\n"
     "	app_instance_id TEXT NOT NULL CHECK (length(app_instance_id) BETWEEN 1 AND 256),\n"
     "	name       TEXT NOT NULL CHECK (name = lower(name) AND name LIKE '%.'),\n"
     "	subtree    INTEGER NOT NULL DEFAULT 0 CHECK (subtree IN (0, 1)),\n"
+    "	shared     INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1)),\n"
     "	source     TEXT NOT NULL CHECK (source IN ('rule', 'mm5', 'migration')),\n"
     "	created_ms INTEGER NOT NULL,\n"
     "	PRIMARY KEY (app_instance_id, name)\n"
     ");\n"
     "CREATE INDEX name_grants_by_name ON name_grants (name);\n"
-    "INSERT OR IGNORE INTO name_grants (app_instance_id, name, subtree, source, created_ms)\n"
-    "	SELECT app_instance_id, owner, 0, 'migration',\n"
-    "	       CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) FROM rules;\n";
+    "INSERT OR IGNORE INTO name_grants\n"
+    "	(app_instance_id, name, subtree, shared, source, created_ms)\n"
+    "	SELECT app_instance_id, owner, 0,\n"
+    "	       (SELECT count(DISTINCT r2.app_instance_id) FROM rules r2\n"
+    "	        WHERE r2.owner = rules.owner) > 1,\n"
+    "	       'migration', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)\n"
+    "	FROM rules;\n";
 
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {

@@ -155,14 +155,22 @@ static const char *const STATEMENTS[ST_COUNT] = {
 		"ip_address_type = CASE ?2 WHEN 1 THEN 'IP_V4' WHEN 28 THEN 'IP_V6' END)",
 	[ST_GRANT_FIND] = "SELECT subtree FROM name_grants WHERE app_instance_id = ?1 AND name = ?2",
 	[ST_GRANT_ADD] = "INSERT OR IGNORE INTO name_grants "
-	                 "(app_instance_id, name, subtree, source, created_ms) "
-	                 "VALUES (?1, ?2, 0, 'rule', ?3)",
+	                 "(app_instance_id, name, subtree, shared, source, created_ms) "
+	                 "VALUES (?1, ?2, 0, ?4, 'rule', ?3)",
+	/* Whether app ?2 holds name ?1, and another app's grant of it that is
+	 * not shared (the first by id), if any. */
+	[ST_GRANT_HOLDERS] =
+		"SELECT (SELECT count(*) FROM name_grants WHERE name = ?1 AND app_instance_id = ?2), "
+		"(SELECT app_instance_id FROM name_grants WHERE name = ?1 "
+		"AND app_instance_id <> ?2 AND shared = 0 ORDER BY app_instance_id LIMIT 1), "
+		"(SELECT count(*) FROM name_grants WHERE name = ?1 AND app_instance_id <> ?2)",
 	[ST_GRANT_SET] = "INSERT INTO name_grants "
-	                 "(app_instance_id, name, subtree, source, created_ms) "
-	                 "VALUES (?1, ?2, ?3, 'mm5', ?4) ON CONFLICT (app_instance_id, name) "
-	                 "DO UPDATE SET subtree = excluded.subtree",
+	                 "(app_instance_id, name, subtree, shared, source, created_ms) "
+	                 "VALUES (?1, ?2, ?3, ?5, 'mm5', ?4) ON CONFLICT (app_instance_id, name) "
+	                 "DO UPDATE SET subtree = excluded.subtree, shared = excluded.shared, "
+	                 "source = excluded.source",
 	[ST_GRANT_DELETE] = "DELETE FROM name_grants WHERE app_instance_id = ?1 AND name = ?2",
-	[ST_GRANT_LIST] = "SELECT name, subtree, source, created_ms FROM name_grants "
+	[ST_GRANT_LIST] = "SELECT name, subtree, source, created_ms, shared FROM name_grants "
 	                  "WHERE app_instance_id = ?1 ORDER BY name",
 	[ST_RULE_GET] = "SELECT " RULE_COLUMNS " FROM rules "
 	                "WHERE app_instance_id = ?1 AND dns_rule_id = ?2",

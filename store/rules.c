@@ -200,10 +200,67 @@ static mecdns_store_status_t check_rule_owner(write_txn_t *txn, const mecdns_rul
  *         owner to its app: of the name itself, or of an ancestor with
  *         subtree = 1; FORBIDDEN naming the name otherwise. An operator's
  *         write grants owner to the app (the platform put the name there). */
+/*! Who holds a name besides an app (ST_GRANT_HOLDERS). */
+typedef struct {
+	bool own;       /*!< The app holds it. */
+	char *unshared; /*!< Another app whose grant of it is not shared. */
+	int64_t others; /*!< How many other apps hold it. */
+} holders_t;
+
+static mecdns_store_status_t grant_holders(connection_t *conn, const char *app, const char *name,
+                                           holders_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *stmt = store_statement(conn, ST_GRANT_HOLDERS);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	store_bind_text(stmt, 1, name);
+	store_bind_text(stmt, 2, app);
+	int rc = sqlite3_step(stmt);
+	mecdns_store_status_t status = MECDNS_STORE_OK;
+	if (rc == SQLITE_ROW) {
+		out->own = sqlite3_column_int64(stmt, 0) > 0;
+		out->unshared =
+		    sqlite3_column_type(stmt, 1) != SQLITE_NULL ? store_dup_column(stmt, 1) : NULL;
+		out->others = sqlite3_column_int64(stmt, 2);
+	} else {
+		status = store_db_fail(conn, rc, "look up the holders of a name");
+	}
+	store_statement_done(stmt);
+	return status;
+}
+
+/*! \brief CONFLICT naming the other holder that does not share name. */
+static mecdns_store_status_t not_shared(const char *app, const char *name, const char *holder)
+{
+	return store_fail(MECDNS_STORE_CONFLICT,
+	                  "the name %s is granted to application instance %s and not shared "
+	                  "(share it first: PUT /mep/config/%s/dns_names/%s {\"shared\": true}), "
+	                  "so it cannot be given to %s",
+	                  name, holder, holder, name, app);
+}
+
 static mecdns_store_status_t check_grant(write_txn_t *txn, const mecdns_rule_t *rule,
                                          const char *owner)
 {
 	if (!rule->tenant) {
+		/* The platform gives the app the name, unless another app holds
+		 * it without sharing it; a name of several apps is shared. */
+		holders_t holders;
+		mecdns_store_status_t status =
+		    grant_holders(txn->conn, rule->app_instance_id, owner, &holders);
+		if (status == MECDNS_STORE_OK && !holders.own && holders.unshared != NULL) {
+			char why[512];
+			(void)not_shared(rule->app_instance_id, owner, holders.unshared);
+			snprintf(why, sizeof(why), "%s", mecdns_store_last_error());
+			status = store_fail(MECDNS_STORE_CONFLICT, "rule %s/%s: %s",
+			                    rule->app_instance_id, rule->dns_rule_id, why);
+		}
+		free(holders.unshared);
+		if (status != MECDNS_STORE_OK || holders.own) {
+			return status;
+		}
 		sqlite3_stmt *stmt = store_statement(txn->conn, ST_GRANT_ADD);
 		if (stmt == NULL) {
 			return MECDNS_STORE_ERROR;
@@ -211,6 +268,7 @@ static mecdns_store_status_t check_grant(write_txn_t *txn, const mecdns_rule_t *
 		store_bind_text(stmt, 1, rule->app_instance_id);
 		store_bind_text(stmt, 2, owner);
 		sqlite3_bind_int64(stmt, 3, txn->now_ms);
+		sqlite3_bind_int(stmt, 4, holders.others > 0 ? 1 : 0);
 		int rc = sqlite3_step(stmt);
 		store_statement_done(stmt);
 		return rc == SQLITE_DONE ? MECDNS_STORE_OK
@@ -583,7 +641,7 @@ static mecdns_store_status_t check_grant_key(const char *app_instance_id, const 
 }
 
 mecdns_store_status_t mecdns_store_grant_set(mecdns_store_t *store, const char *app_instance_id,
-                                             const char *name, bool subtree)
+                                             const char *name, bool subtree, bool shared)
 {
 	mecdns_store_status_t status = check_grant_key(app_instance_id, name);
 	if (status != MECDNS_STORE_OK) {
@@ -594,14 +652,28 @@ mecdns_store_status_t mecdns_store_grant_set(mecdns_store_t *store, const char *
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
-	sqlite3_stmt *stmt = store_statement(txn.conn, ST_GRANT_SET);
-	status = MECDNS_STORE_ERROR;
+	holders_t holders;
+	status = grant_holders(txn.conn, app_instance_id, name, &holders);
+	if (status == MECDNS_STORE_OK && holders.unshared != NULL) {
+		status = not_shared(app_instance_id, name, holders.unshared);
+	} else if (status == MECDNS_STORE_OK && !shared && holders.others > 0) {
+		status = store_fail(MECDNS_STORE_CONFLICT,
+		                    "the name %s is granted to other application instances too: "
+		                    "a name of several apps stays shared (revoke theirs first)",
+		                    name);
+	}
+	free(holders.unshared);
+	sqlite3_stmt *stmt =
+	    status == MECDNS_STORE_OK ? store_statement(txn.conn, ST_GRANT_SET) : NULL;
 	if (stmt != NULL) {
 		store_bind_text(stmt, 1, app_instance_id);
 		store_bind_text(stmt, 2, name);
 		sqlite3_bind_int(stmt, 3, subtree ? 1 : 0);
 		sqlite3_bind_int64(stmt, 4, txn.now_ms);
+		sqlite3_bind_int(stmt, 5, shared ? 1 : 0);
 		status = store_run(txn.conn, stmt, "grant a name");
+	} else if (status == MECDNS_STORE_OK) {
+		status = MECDNS_STORE_ERROR;
 	}
 	return store_write_end(&txn, status, NULL);
 }
@@ -663,6 +735,7 @@ mecdns_store_status_t mecdns_store_grant_list(mecdns_store_t *store, const char 
 		grant->subtree = sqlite3_column_int(stmt, 1) == 1;
 		grant->source = store_dup_column(stmt, 2);
 		grant->created_ms = sqlite3_column_int64(stmt, 3);
+		grant->shared = sqlite3_column_int(stmt, 4) == 1;
 		if (grant->name == NULL || grant->source == NULL) {
 			status = store_fail(MECDNS_STORE_ERROR, "list grants: out of memory");
 		}

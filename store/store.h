@@ -228,6 +228,7 @@ mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char 
 typedef struct {
 	char *name;         /*!< Canonical. */
 	bool subtree;       /*!< The name and every name below it. */
+	bool shared;        /*!< Other apps may be given the name too. */
 	char *source;       /*!< "rule" (an operator's rule write), "mm5" (the
 	                         grant API), "migration". */
 	int64_t created_ms; /*!< When the grant was made. */
@@ -240,10 +241,18 @@ typedef struct {
 
 void mecdns_grant_list_free(mecdns_grant_list_t *list);
 
-/*! \brief Grants name (canonical) to an app instance, or changes whether
- *         the grant covers its subtree. Not DNS data: no generation. */
+/*!
+ * \brief Grants name (canonical) to an app instance, or changes whether the
+ *        grant covers its subtree and whether it is shared. Not DNS data: no
+ *        generation.
+ *
+ * A name is one app's unless shared: CONFLICT when another app holds it
+ * without sharing it, and when it is to be unshared (shared false) while
+ * other apps hold it too. An operator's rule write at a name is the same
+ * as granting it, shared when other apps hold it (CONFLICT as above).
+ */
 mecdns_store_status_t mecdns_store_grant_set(mecdns_store_t *store, const char *app_instance_id,
-                                             const char *name, bool subtree);
+                                             const char *name, bool subtree, bool shared);
 
 /*! \brief Revokes one grant (the rules stay; the app can no longer point
  *         them there itself). NOT_FOUND if absent. */

@@ -199,6 +199,7 @@ static cJSON *grant_to_json(const mecdns_grant_t *grant)
 	cJSON *json = cJSON_CreateObject();
 	if (json == NULL || cJSON_AddStringToObject(json, "name", grant->name) == NULL ||
 	    cJSON_AddBoolToObject(json, "subtree", grant->subtree) == NULL ||
+	    cJSON_AddBoolToObject(json, "shared", grant->shared) == NULL ||
 	    cJSON_AddStringToObject(json, "source", grant->source) == NULL) {
 		cJSON_Delete(json);
 		return NULL;
@@ -255,6 +256,7 @@ void api_grant_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_
 		return;
 	}
 	bool subtree = false;
+	bool shared = false;
 	if (req->body_len > 0) {
 		cJSON *json = api_parse_body(req, resp);
 		if (json == NULL) {
@@ -262,30 +264,38 @@ void api_grant_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_
 			return;
 		}
 		const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, "subtree");
-		bool ok = cJSON_IsObject(json) && (item == NULL || cJSON_IsBool(item));
+		const cJSON *share = cJSON_GetObjectItemCaseSensitive(json, "shared");
+		bool ok = cJSON_IsObject(json) && (item == NULL || cJSON_IsBool(item)) &&
+		          (share == NULL || cJSON_IsBool(share));
 		const cJSON *member = NULL;
 		cJSON_ArrayForEach(member, json)
 		{
-			ok = ok && member->string != NULL && strcmp(member->string, "subtree") == 0;
+			ok = ok && member->string != NULL &&
+			     (strcmp(member->string, "subtree") == 0 ||
+			      strcmp(member->string, "shared") == 0);
 		}
 		subtree = cJSON_IsTrue(item);
+		shared = cJSON_IsTrue(share);
 		cJSON_Delete(json);
 		if (!ok) {
 			syncd_problem(resp, 400,
-			              "the body must be {\"subtree\": true|false} (or empty)",
+			              "the body must be {\"subtree\": true|false, \"shared\": "
+			              "true|false} (each optional, false by default)",
 			              req->path);
 			free(name);
 			return;
 		}
 	}
 	mecdns_store_status_t status =
-	    mecdns_store_grant_set(ctx->store, req->params[0], name, subtree);
+	    mecdns_store_grant_set(ctx->store, req->params[0], name, subtree, shared);
 	if (status != MECDNS_STORE_OK) {
 		syncd_problem_store(resp, status, "the name grant", req->path);
 		free(name);
 		return;
 	}
-	mecdns_grant_t grant = { .name = name, .subtree = subtree, .source = "mm5" };
+	mecdns_grant_t grant = {
+		.name = name, .subtree = subtree, .shared = shared, .source = "mm5"
+	};
 	syncd_response_json(resp, 200, grant_to_json(&grant));
 	free(name);
 }

@@ -440,6 +440,9 @@ END_TEST
 START_TEST(test_rules_of_several_apps_at_one_name_are_all_answered)
 {
 	put_rule("app-1", "rule-1", "shared.edge.test", "192.0.2.1", 300, true);
+	/* The platform shares the name (a name is one app's otherwise). */
+	store_ok(mecdns_store_grant_set(fx.store, "app-1", "shared.edge.test.", false, true),
+	         "share shared.edge.test.");
 	put_rule("app-2", "rule-1", "shared.edge.test", "192.0.2.2", 200, true);
 	put_rule("app-3", "other", "SHARED.edge.test.", "192.0.2.3", 100, true);
 	put_rule("app-4", "dup", "shared.edge.test", "192.0.2.1", 300, true);
@@ -462,6 +465,8 @@ END_TEST
 START_TEST(test_inactive_rule_is_not_answered)
 {
 	put_rule("app-1", "on", "mixed.edge.test", "192.0.2.1", 300, true);
+	store_ok(mecdns_store_grant_set(fx.store, "app-1", "mixed.edge.test.", false, true),
+	         "share mixed.edge.test.");
 	put_rule("app-2", "off", "mixed.edge.test", "192.0.2.2", 300, false);
 	knotd_config_t config = config_for(SCOPE_GLOBAL, false);
 	start_knotd(&config);
@@ -1158,6 +1163,8 @@ static void ask_times(const char *name, uint16_t type, int n)
 START_TEST(test_statistics_count_answers_nodata_and_pass_through)
 {
 	add_rule("app-1", "r1", "stats.edge.test", "192.0.2.90");
+	store_ok(mecdns_store_grant_set(fx.store, "app-1", "stats.edge.test.", false, true),
+	         "share stats.edge.test.");
 	add_rule("app-2", "r1", "stats.edge.test", "192.0.2.91");
 	const char *txt[] = { "\"counted\"", NULL };
 	put_rrset("txt.edge.test.", "TXT", 300, txt);

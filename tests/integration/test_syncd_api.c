@@ -1151,6 +1151,10 @@ START_TEST(test_token_without_the_scope_is_403)
 {
 	syncd.token = "mepmtoken";
 	create_r1();
+	/* B gets A's name too: only once A's grant of it is shared. */
+	rejected("POST", MM5 "/B/dns_rules", RULE_R1, 409);
+	ck_assert_int_eq(status_of("PUT", MM5 "/A/dns_names/www.example.com", "{\"shared\":true}"),
+	                 200);
 	ck_assert_int_eq(status_of("POST", MM5 "/B/dns_rules", RULE_R1), 201);
 	rejected("PUT", RRECORD, BULK, 403);
 	rejected("GET", "/metrics", NULL, 403);
@@ -1268,7 +1272,8 @@ START_TEST(test_mm5_grants_and_revokes_names)
 	http_response_free(&resp);
 	rejected("PUT", GRANTS "/a..b", NULL, 400);
 	rejected("PUT", GRANTS "/x.example.com", "{\"subtree\":1}", 400);
-	rejected("PUT", GRANTS "/x.example.com", "{\"subtree\":true,\"shared\":true}", 400);
+	rejected("PUT", GRANTS "/x.example.com", "{\"subtree\":true,\"owner\":\"B\"}", 400);
+	rejected("PUT", GRANTS "/x.example.com", "{\"shared\":\"yes\"}", 400);
 
 	syncd.token = "apptokenA";
 	rejected("GET", GRANTS, NULL, 403); /* the app cannot grant itself */

@@ -8,10 +8,9 @@
  *  (dns-mgmt) publishes svc.mec.test through rrecord. Then A's own token
  *  tries to point its rule at every kind of name: another app's, an rrecord
  *  name, the zone's apex, its name server, a public name in and outside the
- *  zone, its own and its subtree. Each row checks the HTTP answer and what
- *  knotd answers for the name afterwards: a refused write changes no DNS
- *  answer, and even the operator cannot make mecdns answer at a zone's apex
- *  or name server.
+ *  zone, its own and its subtree (and a name shared by the platform). Each row checks the HTTP
+ * answer and what knotd answers for the name afterwards: a refused write changes no DNS answer, and
+ * even the operator cannot make mecdns answer at a zone's apex or name server.
  */
 
 #include <arpa/inet.h>
@@ -254,11 +253,17 @@ START_TEST(test_not_even_the_operator_overrides_a_zone_apex_or_name_server)
 }
 END_TEST
 
-/*! Two apps the platform gives the same name share it (today's behaviour;
- *  making sharing opt-in per name is open in issue 12). */
-START_TEST(test_a_name_the_platform_gives_two_apps_is_shared)
+/*! A name is one app's until its holder shares it: the platform's rule for
+ *  B at A's name is refused (409) until A's grant is shared; then both are
+ *  answered and each app keeps changing its own rule there. */
+START_TEST(test_a_name_goes_to_a_second_app_only_when_shared)
 {
 	char *b2 = rule_body("b2", "edge-a.mec.test", "192.0.2.22");
+	expect_status("mepmtoken", "POST", MM5 "/B/dns_rules", b2, 409);
+	sync_marker();
+	ck_assert(!answers("edge-a.mec.test.", "192.0.2.22"));
+	expect_status("mepmtoken", "PUT", MM5 "/A/dns_names/edge-a.mec.test", "{\"shared\":true}",
+	              200);
 	expect_status("mepmtoken", "POST", MM5 "/B/dns_rules", b2, 201);
 	free(b2);
 	wait_address("edge-a.mec.test.", "192.0.2.22");
@@ -280,7 +285,7 @@ static Suite *tenants_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_an_app_token_steers_only_names_granted_to_its_app);
 	tcase_add_test(tc, test_not_even_the_operator_overrides_a_zone_apex_or_name_server);
-	tcase_add_test(tc, test_a_name_the_platform_gives_two_apps_is_shared);
+	tcase_add_test(tc, test_a_name_goes_to_a_second_app_only_when_shared);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -143,6 +143,37 @@ START_TEST(test_version_1_file_migrates_forward_with_its_data)
 }
 END_TEST
 
+/*! Version 3 keeps what two apps already shared working: both get the
+ *  name, shared; a name of one app stays that app's alone. */
+START_TEST(test_names_several_apps_had_are_migrated_as_shared_grants)
+{
+	load_fixture("schema-v1.sql");
+	sqlite3 *db = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "INSERT INTO rules VALUES ('app2', 'r1', 'www.example.com', "
+	                              "'www.example.com.', 'IP_V4', '192.0.2.2', 30, 'ACTIVE', 1, "
+	                              "1700000000000, 1700000000000, 1);"
+	                              "INSERT INTO rules VALUES ('app2', 'r2', 'own.example.com', "
+	                              "'own.example.com.', 'IP_V4', '192.0.2.3', 30, 'ACTIVE', 1, "
+	                              "1700000000000, 1700000000000, 1);",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	char err[512] = "";
+	ck_assert_msg(mecdns_db_open(path, MECDNS_DB_WRITER, &db, err, sizeof(err)) == SQLITE_OK,
+	              "migration failed: %s", err);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM name_grants"), 3);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM name_grants WHERE name = "
+	                               "'www.example.com.' AND shared = 1"),
+	                 2);
+	ck_assert_int_eq(query_int(db, "SELECT shared FROM name_grants WHERE name = "
+	                               "'own.example.com.'"),
+	                 0);
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_reader_refuses_an_older_version_without_migrating_it)
 {
 	load_fixture("schema-v1.sql");
@@ -202,6 +233,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_new_file_is_created_at_current_version_in_wal_mode);
 	tcase_add_test(tc, test_version_1_file_migrates_forward_with_its_data);
+	tcase_add_test(tc, test_names_several_apps_had_are_migrated_as_shared_grants);
 	tcase_add_test(tc, test_reader_refuses_an_older_version_without_migrating_it);
 	tcase_add_test(tc, test_newer_unknown_version_is_refused_by_writer_and_reader);
 	tcase_add_test(tc, test_reader_refuses_an_empty_file_and_a_non_database);

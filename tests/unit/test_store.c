@@ -1033,20 +1033,50 @@ START_TEST(test_tenant_writes_need_a_name_grant)
 	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_FORBIDDEN);
 
 	/* A subtree grant covers every name below, not the siblings. */
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_int_eq(sqlite3_exec(db,
-	                              "INSERT INTO name_grants VALUES ('app1', 'apps.example.', 1, "
-	                              "'rule', 1)",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(db);
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app1", "apps.example.", true, false),
+	                 MECDNS_STORE_OK);
 	ck_assert_int_eq(tenant_moves_r1("a.b.apps.example"), MECDNS_STORE_OK);
 	ck_assert_int_eq(tenant_moves_r1("apps.example"), MECDNS_STORE_OK);
 	ck_assert_int_eq(tenant_moves_r1("otherapps.example"), MECDNS_STORE_FORBIDDEN);
 	/* app2's operator-made grant is not app1's. */
 	ck_assert_int_eq(tenant_moves_r1("shop.example"), MECDNS_STORE_FORBIDDEN);
+}
+END_TEST
+
+/*! A name is one app's unless its holder shares it; a name of several apps
+ *  stays shared. */
+START_TEST(test_a_name_goes_to_a_second_app_only_when_shared)
+{
+	create_rule("app1", "r1", "n.example", "192.0.2.1", true);
+	mecdns_rule_t rule = rule_of("app2", "r1", "n.example", "192.0.2.2", true);
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_CONFLICT);
+	const char *why = mecdns_store_last_error();
+	ck_assert_msg(strstr(why, "granted to application instance app1 and not shared") != NULL &&
+	                  strstr(why, "/mep/config/app1/dns_names/n.example.") != NULL,
+	              "%s", why);
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app2", "n.example.", false, true),
+	                 MECDNS_STORE_CONFLICT);
+	ck_assert_uint_eq(generation(), 1);
+
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app1", "n.example.", false, true),
+	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_OK);
+	mecdns_grant_list_t grants;
+	ck_assert_int_eq(mecdns_store_grant_list(store, "app2", &grants), MECDNS_STORE_OK);
+	ck_assert_uint_eq(grants.count, 1);
+	ck_assert_str_eq(grants.items[0].name, "n.example.");
+	ck_assert(grants.items[0].shared);
+	ck_assert_str_eq(grants.items[0].source, "rule");
+	mecdns_grant_list_free(&grants);
+	/* Unsharing while another app holds it: refused. */
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app1", "n.example.", false, false),
+	                 MECDNS_STORE_CONFLICT);
+	/* An operator's move of an app's rule to another app's name, too. */
+	create_rule("app3", "r1", "m.example", "192.0.2.3", true);
+	mecdns_rule_t move = rule_of("app1", "r1", "m.example", "192.0.2.1", true);
+	ck_assert_int_eq(mecdns_store_rule_update(store, &move, 0, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_int_eq(mecdns_store_grant_delete(store, "app3", "m.example."), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_update(store, &move, 0, NULL), MECDNS_STORE_OK);
 }
 END_TEST
 
@@ -1629,7 +1659,9 @@ static void *create_rules_thread(void *arg)
 	snprintf(app, sizeof(app), "app%d", writer);
 	for (int i = 0; i < RULES_PER_WRITER; i++) {
 		snprintf(id, sizeof(id), "r%d", i);
-		mecdns_rule_t rule = rule_of(app, id, "shared.example", "192.0.2.1", true);
+		char name[32];
+		snprintf(name, sizeof(name), "w%d.example", writer); /* a name each */
+		mecdns_rule_t rule = rule_of(app, id, name, "192.0.2.1", true);
 		mecdns_rule_t out;
 		if (mecdns_store_rule_create(store, &rule, &out) != MECDNS_STORE_OK) {
 			return (void *)1;
@@ -2470,6 +2502,7 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_rrset_dedup_keeps_first_records_in_order);
 	tcase_add_test(files, test_name_parent_walks_labels_not_escaped_dots);
 	tcase_add_test(files, test_tenant_writes_need_a_name_grant);
+	tcase_add_test(files, test_a_name_goes_to_a_second_app_only_when_shared);
 	tcase_add_test(files, test_rrset_pages_walk_every_set_once_in_key_order);
 	suite_add_tcase(suite, files);
 	return suite;
