@@ -24,7 +24,7 @@ fuzz_fuzz_rule_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS)
 fuzz_fuzz_rule_json_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rule_json_LDADD = $(libcjson_LIBS) -lm
 
-fuzz_fuzz_index_SOURCES = fuzz/fuzz_index.c module/index.c module/index.h common/answer.c
+fuzz_fuzz_index_SOURCES = fuzz/fuzz_index.c module/index.c module/index.h module/owner.c module/owner_block.h common/answer.c
 fuzz_fuzz_index_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libknot_CFLAGS)
 fuzz_fuzz_index_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_index_LDADD = $(libknot_LIBS)
@@ -51,7 +51,7 @@ fuzz_fuzz_rest_LDADD = $(libcjson_LIBS) $(libzscanner_LIBS) $(libknot_LIBS) $(gn
 
 # The module's refresher on a hostile database written with raw SQL
 # (fuzz_refresh.c includes module/refresh.c to drive it without its thread).
-fuzz_fuzz_refresh_SOURCES = fuzz/fuzz_refresh.c common/answer.c module/index.c module/index.h \
+fuzz_fuzz_refresh_SOURCES = fuzz/fuzz_refresh.c common/answer.c module/index.c module/index.h module/owner.c module/owner_block.h \
 	module/source.c module/rows.c module/refresh.h module/refresh_internal.h \
 	schema/schema.c schema/schema.h
 EXTRA_fuzz_fuzz_refresh_SOURCES = module/refresh.c
@@ -64,7 +64,7 @@ fuzz_fuzz_refresh_LDADD = $(libknot_LIBS) $(sqlite3_LIBS) $(liburcu_LIBS)
 # knotd functions the module calls (see its comment).
 fuzz_fuzz_query_SOURCES = fuzz/fuzz_query.c module/mecdns.c module/refresh.c common/answer.c \
 	module/source.c module/rows.c module/refresh_internal.h \
-	module/refresh.h module/index.c module/index.h schema/schema.c schema/schema.h
+	module/refresh.h module/index.c module/index.h module/owner.c module/owner_block.h schema/schema.c schema/schema.h
 fuzz_fuzz_query_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(knotd_CFLAGS) $(libknot_CFLAGS) \
 	$(sqlite3_CFLAGS) $(liburcu_CFLAGS) -pthread
 fuzz_fuzz_query_LDFLAGS = $(FUZZ_CFLAGS) -pthread

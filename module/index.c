@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/answer.h"
 #include "module/index.h"
+#include "module/owner_block.h"
 
 /*! Hash bits consumed per trie level. */
 #define TRIE_BITS       5
@@ -63,22 +63,14 @@ typedef struct {
 	mecdns_owner_t *entries[];
 } trie_collision_t;
 
-/*! An entry with the storage it needs in one allocation: the owner name and
- *  room for the first rrset, so a single-type owner costs one block plus
- *  its rdata. */
-typedef struct {
-	mecdns_owner_t entry;     /*!< First: the public pointer is the block's. */
-	knot_rrset_t first_rrset; /*!< entry.rrsets points here while it has
-	                               at most one rrset. */
-	bool fresh;               /*!< Set by the open transaction. */
-	uint8_t owner[];
-} owner_block_t;
-
 struct mecdns_index {
-	slot_t root;
+	slot_t root; /*!< Owners with records. */
+	slot_t ents; /*!< Names with owners below them (not the root), each an
+	                  entry without records counting those owners. */
 	uint64_t generation;
 	size_t owners;
 	size_t records;
+	size_t wildcards; /*!< Owners whose first label is "*". */
 };
 
 struct mecdns_index_garbage {
@@ -167,11 +159,6 @@ static uint64_t name_hash(const knot_dname_t *name)
 static bool names_equal(const knot_dname_t *a, const knot_dname_t *b)
 {
 	return knot_dname_is_case_equal(a, b);
-}
-
-static owner_block_t *owner_block(const mecdns_owner_t *entry)
-{
-	return (owner_block_t *)entry;
 }
 
 static unsigned slot_tag(slot_t slot)
@@ -402,15 +389,16 @@ static void txn_retire(mecdns_index_txn_t *txn, slot_t slot)
 	garbage->slots[garbage->count++] = slot;
 }
 
+/* Entries of the non-terminal trie have no records and count as no owner. */
 static void txn_entry_linked(mecdns_index_txn_t *txn, const mecdns_owner_t *entry)
 {
-	txn->next->owners += 1;
+	txn->next->owners += (entry->rrset_count > 0) ? 1 : 0;
 	txn->next->records += mecdns_owner_records(entry);
 }
 
 static void txn_entry_unlinked(mecdns_index_txn_t *txn, mecdns_owner_t *entry)
 {
-	txn->next->owners -= 1;
+	txn->next->owners -= (entry->rrset_count > 0) ? 1 : 0;
 	txn->next->records -= mecdns_owner_records(entry);
 	txn_retire(txn, entry_slot(entry));
 }
@@ -725,258 +713,6 @@ static int trie_remove(mecdns_index_txn_t *txn, slot_t *slot, unsigned shift, ui
 	return KNOT_EOK;
 }
 
-/* Owner entries. */
-
-/*! \brief Whether a wire name fills [name, end) exactly, uncompressed. */
-static bool dname_fills(const uint8_t *name, const uint8_t *end)
-{
-	if (name == NULL || name >= end) {
-		return false;
-	}
-	int size = knot_dname_wire_check(name, end, NULL);
-	return size > 0 && name + size == end;
-}
-
-/*! \brief Whether rdata is one or more character-strings, exactly. */
-static bool txt_valid(const uint8_t *rdata, uint16_t len)
-{
-	size_t pos = 0;
-	while (pos < len) {
-		pos += 1 + rdata[pos];
-	}
-	return len > 0 && pos == len;
-}
-
-/*! \brief Checks the rdata of the types mecdns serves; others pass as they
- *         are (their source already parsed them). */
-static bool rdata_valid(uint16_t type, const uint8_t *rdata, uint16_t len)
-{
-	if (rdata == NULL && len > 0) {
-		return false;
-	}
-
-	switch (type) {
-	case KNOT_RRTYPE_A:
-		return len == 4;
-	case KNOT_RRTYPE_AAAA:
-		return len == 16;
-	case KNOT_RRTYPE_CNAME:
-		return dname_fills(rdata, rdata + len);
-	case KNOT_RRTYPE_SRV:
-		/* Priority, weight, port, then the target name. */
-		return len > 6 && dname_fills(rdata + 6, rdata + len);
-	case KNOT_RRTYPE_TXT:
-		return txt_valid(rdata, len);
-	default:
-		return true;
-	}
-}
-
-mecdns_owner_t *mecdns_owner_new(const knot_dname_t *owner)
-{
-	size_t size = knot_dname_size(owner);
-	if (size == 0) {
-		return NULL;
-	}
-
-	owner_block_t *block = malloc(sizeof(*block) + size);
-	if (block == NULL) {
-		return NULL;
-	}
-	knot_dname_copy_lower(block->owner, owner);
-	knot_rrset_init_empty(&block->first_rrset);
-	block->fresh = false;
-	block->entry = (mecdns_owner_t){
-		.owner = block->owner,
-		.rrsets = &block->first_rrset,
-	};
-	return &block->entry;
-}
-
-/*! \brief Drops every rrset of an entry (the rrset array returns inline). */
-static void owner_clear(mecdns_owner_t *entry)
-{
-	owner_block_t *block = owner_block(entry);
-
-	for (uint16_t i = 0; i < entry->rrset_count; i++) {
-		knot_rdataset_clear(&entry->rrsets[i].rrs, NULL);
-	}
-	if (entry->rrsets != &block->first_rrset) {
-		free(entry->rrsets);
-	}
-	knot_rrset_init_empty(&block->first_rrset);
-	entry->rrsets = &block->first_rrset;
-	entry->rrset_count = 0;
-	entry->cname = false;
-}
-
-void mecdns_owner_free(mecdns_owner_t *entry)
-{
-	if (entry == NULL) {
-		return;
-	}
-	owner_clear(entry);
-	free(owner_block(entry));
-}
-
-/*! \brief Position of a type's rrset, or where it belongs; true if found. */
-static bool owner_rrset_pos(const mecdns_owner_t *entry, uint16_t type, uint16_t *pos)
-{
-	uint16_t i = 0;
-	while (i < entry->rrset_count && entry->rrsets[i].type < type) {
-		i++;
-	}
-	*pos = i;
-	return i < entry->rrset_count && entry->rrsets[i].type == type;
-}
-
-/*! \brief Inserts an empty rrset at pos, keeping the order by type. While an
- *         entry has at most one rrset it lives in the entry's block. */
-static int owner_rrset_insert(mecdns_owner_t *entry, uint16_t pos, uint16_t type, uint32_t ttl)
-{
-	owner_block_t *block = owner_block(entry);
-	uint16_t count = entry->rrset_count;
-
-	if (count == UINT16_MAX) {
-		return KNOT_ESPACE;
-	}
-	if (count > 0) {
-		size_t size = (count + 1) * sizeof(knot_rrset_t);
-		knot_rrset_t *grown;
-		if (entry->rrsets == &block->first_rrset) {
-			grown = malloc(size);
-			if (grown == NULL) {
-				return KNOT_ENOMEM;
-			}
-			grown[0] = block->first_rrset;
-			knot_rrset_init_empty(&block->first_rrset);
-		} else {
-			grown = realloc(entry->rrsets, size);
-			if (grown == NULL) {
-				return KNOT_ENOMEM;
-			}
-		}
-		memmove(&grown[pos + 1], &grown[pos], (count - pos) * sizeof(*grown));
-		entry->rrsets = grown;
-	}
-
-	knot_rrset_init(&entry->rrsets[pos], entry->owner, type, KNOT_CLASS_IN, ttl);
-	entry->rrset_count = count + 1;
-	return KNOT_EOK;
-}
-
-/*! \brief Undoes owner_rrset_insert() of a still empty rrset. */
-static void owner_rrset_remove(mecdns_owner_t *entry, uint16_t pos)
-{
-	assert(entry->rrsets[pos].rrs.count == 0);
-	entry->rrset_count -= 1;
-	memmove(&entry->rrsets[pos], &entry->rrsets[pos + 1],
-	        (entry->rrset_count - pos) * sizeof(knot_rrset_t));
-}
-
-/*!
- * \brief Adds a CNAME. The first one replaces every other type; of several
- *        targets the canonically smallest is kept, so the answer does not
- *        depend on the order the database returns its rows in.
- */
-static int owner_add_cname(mecdns_owner_t *entry, uint32_t ttl, const uint8_t *rdata,
-                           uint16_t rdata_len)
-{
-	/* The target is a validated name, so it fits (with knot's padding). */
-	_Alignas(knot_rdata_t) uint8_t buffer[sizeof(knot_rdata_t) + KNOT_DNAME_MAXLEN + 1];
-	knot_rdata_t *target = (knot_rdata_t *)buffer;
-	assert(rdata_len <= KNOT_DNAME_MAXLEN);
-	knot_rdata_init(target, rdata_len, rdata);
-
-	knot_rrset_t *cname = &entry->rrsets[0];
-	if (entry->cname) {
-		mecdns_answer_ttl_fold(&cname->ttl, ttl);
-		const knot_rdata_t *have = cname->rrs.rdata;
-		if (mecdns_cname_order(rdata, rdata_len, have->data, have->len) >= 0) {
-			return KNOT_EOK;
-		}
-	}
-
-	knot_rdataset_t rrs;
-	knot_rdataset_init(&rrs);
-	int ret = knot_rdataset_add(&rrs, target, NULL);
-	if (ret != KNOT_EOK) {
-		return ret;
-	}
-
-	if (entry->cname) {
-		knot_rdataset_clear(&cname->rrs, NULL);
-		cname->rrs = rrs;
-		return KNOT_EOK;
-	}
-
-	owner_clear(entry);
-	cname = &entry->rrsets[0];
-	knot_rrset_init(cname, entry->owner, KNOT_RRTYPE_CNAME, KNOT_CLASS_IN, ttl);
-	cname->rrs = rrs;
-	entry->rrset_count = 1;
-	entry->cname = true;
-	return KNOT_EOK;
-}
-
-int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl, const uint8_t *rdata,
-                     uint16_t rdata_len)
-{
-	if (entry == NULL || !rdata_valid(type, rdata, rdata_len)) {
-		return KNOT_EINVAL;
-	}
-	if (type == KNOT_RRTYPE_CNAME) {
-		return owner_add_cname(entry, ttl, rdata, rdata_len);
-	}
-	if (entry->cname) {
-		return KNOT_EOK; /* A CNAME excludes every other type. */
-	}
-
-	uint16_t pos;
-	bool found = owner_rrset_pos(entry, type, &pos);
-	if (!found) {
-		int ret = owner_rrset_insert(entry, pos, type, ttl);
-		if (ret != KNOT_EOK) {
-			return ret;
-		}
-	}
-
-	knot_rrset_t *rrset = &entry->rrsets[pos];
-	if (rrset->rrs.count == UINT16_MAX) {
-		return KNOT_ESPACE;
-	}
-	int ret = knot_rrset_add_rdata(rrset, rdata, rdata_len, NULL);
-	if (ret != KNOT_EOK) {
-		if (!found) {
-			owner_rrset_remove(entry, pos);
-		}
-		return ret;
-	}
-	mecdns_answer_ttl_fold(&rrset->ttl, ttl);
-	return KNOT_EOK;
-}
-
-const knot_rrset_t *mecdns_owner_rrset(const mecdns_owner_t *entry, uint16_t type)
-{
-	if (entry == NULL) {
-		return NULL;
-	}
-	uint16_t pos;
-	return owner_rrset_pos(entry, type, &pos) ? &entry->rrsets[pos] : NULL;
-}
-
-size_t mecdns_owner_records(const mecdns_owner_t *entry)
-{
-	if (entry == NULL) {
-		return 0;
-	}
-	size_t records = 0;
-	for (uint16_t i = 0; i < entry->rrset_count; i++) {
-		records += entry->rrsets[i].rrs.count;
-	}
-	return records;
-}
-
 /* Versions and transactions. */
 
 mecdns_index_t *mecdns_index_new(void)
@@ -990,6 +726,7 @@ void mecdns_index_free(mecdns_index_t *index)
 		return;
 	}
 	trie_free(index->root, false, true);
+	trie_free(index->ents, false, true);
 	free(index);
 }
 
@@ -999,6 +736,37 @@ const mecdns_owner_t *mecdns_index_find(const mecdns_index_t *index, const knot_
 		return NULL;
 	}
 	return trie_find(index->root, name, name_hash(name));
+}
+
+/*! \brief Whether a name exists in the index: an owner or a non-terminal. */
+static bool index_has_name(const mecdns_index_t *index, const knot_dname_t *name)
+{
+	uint64_t hash = name_hash(name);
+	return trie_find(index->root, name, hash) != NULL ||
+	       trie_find(index->ents, name, hash) != NULL;
+}
+
+const mecdns_owner_t *mecdns_index_wildcard(const mecdns_index_t *index, const knot_dname_t *name)
+{
+	if (index == NULL || name == NULL || index->wildcards == 0 || *name == '\0' ||
+	    index_has_name(index, name)) {
+		return NULL;
+	}
+
+	const knot_dname_t *encloser = knot_wire_next_label(name, NULL);
+	while (*encloser != '\0' && !index_has_name(index, encloser)) {
+		encloser = knot_wire_next_label(encloser, NULL);
+	}
+
+	size_t size = knot_dname_size(encloser);
+	uint8_t source[KNOT_DNAME_MAXLEN];
+	if (size + 2 > sizeof(source)) {
+		return NULL;
+	}
+	source[0] = 1;
+	source[1] = '*';
+	memcpy(source + 2, encloser, size);
+	return trie_find(index->root, source, name_hash(source));
 }
 
 uint64_t mecdns_index_generation(const mecdns_index_t *index)
@@ -1044,6 +812,51 @@ mecdns_index_txn_t *mecdns_index_begin(const mecdns_index_t *base)
 	return txn;
 }
 
+/*!
+ * \brief Adds delta (1 or -1) to the owners counted below every proper
+ *        ancestor of owner but the root (which always exists): the empty
+ *        non-terminals that wildcard matching must see.
+ */
+static int ents_adjust(mecdns_index_txn_t *txn, const knot_dname_t *owner, int delta)
+{
+	slot_t *root = &txn->next->ents;
+	if (*owner == '\0') {
+		return KNOT_EOK;
+	}
+	for (const knot_dname_t *name = knot_wire_next_label(owner, NULL); *name != '\0';
+	     name = knot_wire_next_label(name, NULL)) {
+		if (garbage_reserve(txn->garbage, RETIRED_PER_CHANGE) != KNOT_EOK) {
+			return KNOT_ENOMEM;
+		}
+		uint64_t hash = name_hash(name);
+		mecdns_owner_t *ent = trie_find(*root, name, hash);
+		int64_t below = (int64_t)(ent != NULL ? ent->below : 0) + delta;
+		assert(below >= 0);
+
+		int ret = KNOT_EOK;
+		if (below == 0) {
+			ret = trie_remove(txn, root, 0, hash, name);
+		} else if (ent != NULL && owner_block(ent)->fresh) {
+			ent->below = (uint32_t)below; /* Not published yet. */
+		} else {
+			mecdns_owner_t *next = mecdns_owner_new(name);
+			if (next == NULL) {
+				return KNOT_ENOMEM;
+			}
+			next->below = (uint32_t)below;
+			owner_block(next)->fresh = true;
+			ret = trie_insert(txn, root, 0, hash, next);
+			if (ret != KNOT_EOK) {
+				mecdns_owner_free(next);
+			}
+		}
+		if (ret != KNOT_EOK) {
+			return ret;
+		}
+	}
+	return KNOT_EOK;
+}
+
 int mecdns_index_set(mecdns_index_txn_t *txn, const knot_dname_t *owner, mecdns_owner_t *entry)
 {
 	if (txn == NULL || owner == NULL || (entry != NULL && !names_equal(entry->owner, owner))) {
@@ -1060,22 +873,37 @@ int mecdns_index_set(mecdns_index_txn_t *txn, const knot_dname_t *owner, mecdns_
 		return KNOT_ENOMEM;
 	}
 
+	/* The caller's owner may live in the entry this change replaces. */
+	uint8_t name[KNOT_DNAME_MAXLEN];
+	memcpy(name, owner, knot_dname_size(owner));
+	owner = name;
+
 	uint64_t hash = name_hash(owner);
 	slot_t *root = &txn->next->root;
+	bool was = trie_find(*root, owner, hash) != NULL;
+	bool now = entry != NULL;
+	int ret;
 
-	if (entry == NULL) {
-		if (trie_find(*root, owner, hash) == NULL) {
+	if (!now) {
+		if (!was) {
 			return KNOT_EOK;
 		}
-		return trie_remove(txn, root, 0, hash, owner);
+		ret = trie_remove(txn, root, 0, hash, owner);
+	} else {
+		owner_block(entry)->fresh = true;
+		ret = trie_insert(txn, root, 0, hash, entry);
+		if (ret != KNOT_EOK) {
+			mecdns_owner_free(entry);
+		}
+	}
+	if (ret != KNOT_EOK || was == now) {
+		return ret;
 	}
 
-	owner_block(entry)->fresh = true;
-	int ret = trie_insert(txn, root, 0, hash, entry);
-	if (ret != KNOT_EOK) {
-		mecdns_owner_free(entry);
+	if (name[0] == 1 && name[1] == '*') {
+		txn->next->wildcards += now ? 1 : -1;
 	}
-	return ret;
+	return ents_adjust(txn, name, now ? 1 : -1);
 }
 
 mecdns_index_t *mecdns_index_commit(mecdns_index_txn_t *txn, uint64_t generation,
@@ -1088,6 +916,7 @@ mecdns_index_t *mecdns_index_commit(mecdns_index_txn_t *txn, uint64_t generation
 
 	mecdns_index_t *next = txn->next;
 	trie_seal(next->root);
+	trie_seal(next->ents);
 	next->generation = generation;
 	txn->garbage->version = txn->base;
 	*garbage = txn->garbage;
@@ -1101,6 +930,7 @@ void mecdns_index_abort(mecdns_index_txn_t *txn)
 		return;
 	}
 	trie_free(txn->next->root, true, true);
+	trie_free(txn->next->ents, true, true);
 	free(txn->next);
 	free(txn->garbage->slots);
 	free(txn->garbage);

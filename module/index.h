@@ -30,7 +30,9 @@ typedef struct {
 	knot_rrset_t *rrsets; /*!< One rrset per type, ordered by type; rdata
 	                           deduplicated; TTL the smallest contributed. */
 	uint16_t rrset_count;
-	bool cname; /*!< The only rrset is a CNAME. */
+	bool cname;     /*!< The only rrset is a CNAME. */
+	uint32_t below; /*!< Index-private: owners strictly below this name
+	                     (kept for empty non-terminals only). */
 } mecdns_owner_t;
 
 /*! \brief New empty entry for owner (copied and lower-cased). NULL on ENOMEM. */
@@ -82,6 +84,25 @@ void mecdns_index_free(mecdns_index_t *index);
  * \param name  Lower-case wire name.
  */
 const mecdns_owner_t *mecdns_index_find(const mecdns_index_t *index, const knot_dname_t *name);
+
+/*!
+ * \brief The source of wildcard synthesis for a name that has no entry of
+ *        its own (RFC 4592 over the owners of this index).
+ *
+ * The closest encloser is the longest ancestor of name that exists in the
+ * index: an owner, or an empty non-terminal (a name with owners below it).
+ * Its wildcard child "*.<closest encloser>" answers in name's place. Nothing
+ * is synthesized where name itself exists (an empty non-terminal, e.g. the
+ * parent of a wildcard) or where the closest encloser has no wildcard child,
+ * so an owner below a wildcard's parent shields everything under it.
+ *
+ * Lock-free, same contract as mecdns_index_find(); costs nothing while the
+ * index has no wildcard owner.
+ *
+ * \param name  Lower-case wire name without an entry in index.
+ * \return The wildcard owner's entry, or NULL.
+ */
+const mecdns_owner_t *mecdns_index_wildcard(const mecdns_index_t *index, const knot_dname_t *name);
 
 uint64_t mecdns_index_generation(const mecdns_index_t *index);
 size_t mecdns_index_owners(const mecdns_index_t *index);

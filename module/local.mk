@@ -3,7 +3,8 @@
 
 # index
 noinst_LTLIBRARIES += module/libmecdns-index.la
-module_libmecdns_index_la_SOURCES = module/index.c module/index.h
+module_libmecdns_index_la_SOURCES = module/index.c module/index.h module/owner.c \
+	module/owner_block.h
 module_libmecdns_index_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS)
 module_libmecdns_index_la_LIBADD = common/libmecdns-answer.la $(libknot_LIBS)
 

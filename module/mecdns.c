@@ -312,10 +312,13 @@ static int put_negative_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata, const mecdns_
  *        CNAME for any type; for ANY the first rrset, RFC 8482), else NODATA.
  *        Index data is put by reference; the caller holds the RCU lock and
  *        Knot's own RCU section outlives every use of the packet.
+ *
+ * \param synthesized  entry is a wildcard answering in the query name's
+ *                     place: its rrsets go out with the query name as owner.
  */
 static knotd_state_t answer_owned(knot_pkt_t *pkt, knotd_qdata_t *qdata, knotd_mod_t *mod,
                                   const mecdns_ctx_t *ctx, const mecdns_index_t *index,
-                                  const mecdns_owner_t *entry)
+                                  const mecdns_owner_t *entry, bool synthesized)
 {
 	uint16_t qtype = knot_pkt_qtype(qdata->query);
 	const knot_rrset_t *rrset = NULL;
@@ -329,6 +332,12 @@ static knotd_state_t answer_owned(knot_pkt_t *pkt, knotd_qdata_t *qdata, knotd_m
 
 	int ret;
 	unsigned counter;
+	knot_rrset_t synth;
+	if (rrset != NULL && synthesized) {
+		synth = *rrset; /* Shallow: the records stay the index's. */
+		synth.owner = (knot_dname_t *)knot_pkt_qname(qdata->query);
+		rrset = &synth;
+	}
 	if (rrset != NULL) {
 		uint16_t rotate = ctx->rotate ? knot_wire_get_id(qdata->query->wire) : 0;
 		ret = knot_pkt_put_rotate(pkt, KNOT_COMPR_HINT_QNAME, rrset, rotate, 0);
@@ -411,6 +420,14 @@ static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt, knotd_qd
 	rcu_read_lock();
 	const mecdns_index_t *index = mecdns_refresh_index(ctx->refresh);
 	const mecdns_owner_t *entry = (index != NULL) ? mecdns_index_find(index, qname) : NULL;
+	/* Wildcards only where no zone of knotd's is asked: the zone's own names
+	 * would have to stop synthesis (RFC 4592), and a BEGIN hook cannot see
+	 * them. In synced zones, knotd applies the wildcards zone sync wrote. */
+	bool synthesized = false;
+	if (entry == NULL && knotd_qdata_zone_name(qdata) == NULL) {
+		entry = mecdns_index_wildcard(index, qname);
+		synthesized = entry != NULL;
+	}
 	if (entry == NULL || entry->rrset_count == 0 || zone_protected(qdata, qname)) {
 		rcu_read_unlock();
 		knotd_mod_stats_incr(mod, qdata->params->thread_id, CTR_PASSED, 0, 1);
@@ -425,7 +442,7 @@ static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt, knotd_qd
 		}
 		return state;
 	}
-	knotd_state_t next = answer_owned(pkt, qdata, mod, ctx, index, entry);
+	knotd_state_t next = answer_owned(pkt, qdata, mod, ctx, index, entry, synthesized);
 	rcu_read_unlock();
 	return next;
 }

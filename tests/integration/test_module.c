@@ -617,6 +617,74 @@ START_TEST(test_name_nothing_serves_is_refused)
 }
 END_TEST
 
+/*** Wildcards (RFC 4592 over the database's names). ***/
+
+static bool answers_only(knot_pkt_t *answer, const char *addr);
+
+static void expect_refused(const char *name, const char *why)
+{
+	knot_pkt_t *answer = ask(name, KNOT_RRTYPE_A);
+	expect(answer, dns_rcode(answer) == KNOT_RCODE_REFUSED, why);
+	knot_pkt_free(answer);
+}
+
+START_TEST(test_wildcard_rule_answers_below_its_closest_encloser)
+{
+	add_rule("app-1", "wild", "*.wild.test", "192.0.2.60");
+	add_rule("app-1", "exact", "b.wild.test", "192.0.2.61");
+	const char *below_d[] = { "\"below d\"", NULL };
+	put_rrset("c.d.wild.test.", "TXT", 60, below_d);
+	add_rule("app-1", "in-zone", "*.example.test", "192.0.2.62");
+	knotd_config_t config = config_for(SCOPE_GLOBAL, true);
+	start_knotd(&config);
+	wait_loaded();
+
+	const char *synthesized[] = { "a.wild.test.", "p.q.Wild.TEST.", "*.wild.test." };
+	for (size_t i = 0; i < sizeof(synthesized) / sizeof(synthesized[0]); i++) {
+		knot_pkt_t *answer = ask(synthesized[i], KNOT_RRTYPE_A);
+		expect(answer, dns_rcode(answer) == KNOT_RCODE_NOERROR && dns_aa(answer),
+		       "NOERROR, AA from the wildcard");
+		expect(answer, answers_only(answer, "192.0.2.60"), synthesized[i]);
+		char *owner = dns_wire_owner(answer, KNOT_ANSWER, KNOT_RRTYPE_A);
+		expect(answer, owner != NULL && strcmp(owner, synthesized[i]) == 0,
+		       "the synthesized owner is the query name, in its case");
+		free(owner);
+		knot_pkt_free(answer);
+	}
+
+	knot_pkt_t *answer = ask("a.wild.test.", KNOT_RRTYPE_AAAA);
+	expect(answer, dns_rcode(answer) == KNOT_RCODE_NOERROR,
+	       "a type the wildcard lacks: NODATA");
+	expect(answer, dns_section_records(answer, KNOT_ANSWER) == 0, "no answer records");
+	expect(answer, dns_rrset(answer, KNOT_AUTHORITY, KNOT_RRTYPE_SOA) != NULL, "with an SOA");
+	knot_pkt_free(answer);
+
+	answer = ask("b.wild.test.", KNOT_RRTYPE_A);
+	expect(answer, answers_only(answer, "192.0.2.61"), "a name that exists answers itself");
+	knot_pkt_free(answer);
+	expect_refused("z.b.wild.test.", "closest encloser b.wild.test. has no wildcard child");
+	expect_refused("d.wild.test.", "an empty non-terminal exists: no synthesis");
+	expect_refused("e.d.wild.test.", "closest encloser d.wild.test. has no wildcard child");
+	expect_refused("wild.test.", "the wildcard's parent exists: no synthesis");
+
+	/* In a zone knotd serves, the zone decides (its names must stop
+	 * synthesis, and the module cannot see them before knotd looks). */
+	answer = ask("www.example.test.", KNOT_RRTYPE_A);
+	expect(answer, answers_only(answer, "198.51.100.10"), "the zone's own name");
+	knot_pkt_free(answer);
+	answer = ask("nothing.example.test.", KNOT_RRTYPE_A);
+	expect(answer, dns_rcode(answer) == KNOT_RCODE_NXDOMAIN, "the zone's NXDOMAIN");
+	knot_pkt_free(answer);
+
+	/* The wildcard goes: so does every answer it gave, in one generation. */
+	delete_rule("app-1", "wild");
+	wait_rcode("a.wild.test.", KNOT_RRTYPE_A, KNOT_RCODE_REFUSED);
+	answer = ask("b.wild.test.", KNOT_RRTYPE_A);
+	expect(answer, answers_only(answer, "192.0.2.61"), "the exact name stays");
+	knot_pkt_free(answer);
+}
+END_TEST
+
 /*** Case, transport, truncation, rotation. ***/
 
 START_TEST(test_match_is_case_insensitive_and_keeps_query_case)
@@ -1678,6 +1746,7 @@ static Suite *module_suite(void)
 	                    SCOPE_GLOBAL + 1);
 	tcase_add_loop_test(answers, test_rule_overrides_zone_record, SCOPE_ZONE, SCOPE_GLOBAL + 1);
 	tcase_add_test(answers, test_name_nothing_serves_is_refused);
+	tcase_add_test(answers, test_wildcard_rule_answers_below_its_closest_encloser);
 	tcase_add_test(answers, test_match_is_case_insensitive_and_keeps_query_case);
 	tcase_add_test(answers, test_tcp_query_is_answered);
 	tcase_add_test(answers, test_udp_answer_too_large_is_truncated_and_complete_over_tcp);

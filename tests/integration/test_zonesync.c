@@ -470,6 +470,22 @@ START_TEST(test_rule_at_the_zone_apex_is_not_written_into_the_zone)
 }
 END_TEST
 
+/*! Issue 12: a wildcard rule is written as the zone's wildcard; knotd and
+ *  the secondary synthesize from it (RFC 4592 with the zone's own names),
+ *  and an exact name below its parent answers itself. */
+START_TEST(test_wildcard_rule_becomes_the_zones_wildcard)
+{
+	create_rule("app1", "wild", "*.wild.sync.test", "IP_V4", "172.16.189.60");
+	create_rule("app1", "wild-exact", "b.wild.sync.test", "IP_V4", "172.16.189.61");
+	ck_assert_secondary("a.wild.sync.test.", "A", "172.16.189.60", true);
+	ck_assert_secondary("x.y.wild.sync.test.", "A", "172.16.189.60", true);
+	ck_assert_secondary("b.wild.sync.test.", "A", "172.16.189.61", true);
+	ck_assert_secondary("b.wild.sync.test.", "A", "172.16.189.60", false);
+	ck_assert_primary("a.wild.sync.test.", "A", "172.16.189.60", true);
+	ck_assert_primary("b.wild.sync.test.", "A", "172.16.189.61", true);
+}
+END_TEST
+
 START_TEST(test_zone_without_required_settings_is_refused_with_a_clear_log_line)
 {
 	ck_assert_msg(
@@ -582,6 +598,7 @@ static Suite *zonesync_suite(void)
 	tcase_add_test(tc, test_rrset_through_rrecord_appears_on_the_secondary);
 	tcase_add_test(tc, test_operator_record_at_an_owned_name_is_a_conflict_and_kept);
 	tcase_add_test(tc, test_rule_at_the_zone_apex_is_not_written_into_the_zone);
+	tcase_add_test(tc, test_wildcard_rule_becomes_the_zones_wildcard);
 	tcase_add_test(tc, test_zone_without_required_settings_is_refused_with_a_clear_log_line);
 	tcase_add_test(tc, test_burst_of_writes_makes_fewer_serials_than_writes);
 	tcase_add_test(tc, test_changes_made_while_knotd_is_down_are_reconciled_after_its_restart);

@@ -976,6 +976,253 @@ START_TEST(test_1m_owners_then_single_change)
 }
 END_TEST
 
+/*
+ * Wildcards (RFC 4592 over the index's owners). Names are kept as text in
+ * the tests; the reference decides existence and the closest encloser by
+ * comparing label suffixes.
+ */
+
+/*! \brief An entry at a text name with one A record. */
+static mecdns_owner_t *text_entry(const char *name, uint8_t last)
+{
+	knot_dname_storage_t owner;
+	ck_assert_ptr_nonnull(knot_dname_from_str(owner, name, sizeof(owner)));
+	mecdns_owner_t *entry = mecdns_owner_new(owner);
+	ck_assert_ptr_nonnull(entry);
+	uint8_t a[4] = { 192, 0, 2, last };
+	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_A, 60, a, sizeof(a)), KNOT_EOK);
+	return entry;
+}
+
+static void txn_text_set(mecdns_index_txn_t *txn, const char *name, bool present)
+{
+	knot_dname_storage_t owner;
+	ck_assert_ptr_nonnull(knot_dname_from_str(owner, name, sizeof(owner)));
+	ck_assert_int_eq(mecdns_index_set(txn, owner, present ? text_entry(name, 1) : NULL),
+	                 KNOT_EOK);
+}
+
+/*! \brief The owner (text) of the wildcard answering name, or "-". */
+static const char *wildcard_of(const mecdns_index_t *index, const char *name)
+{
+	static knot_dname_txt_storage_t text;
+	knot_dname_storage_t query;
+	ck_assert_ptr_nonnull(knot_dname_from_str(query, name, sizeof(query)));
+	const mecdns_owner_t *source = mecdns_index_wildcard(index, query);
+	if (source == NULL) {
+		return "-";
+	}
+	ck_assert_ptr_nonnull(knot_dname_to_str(text, source->owner, sizeof(text)));
+	return text;
+}
+
+static mecdns_index_t *commit_text(mecdns_index_t *base, const char *const *names, bool present,
+                                   uint64_t generation)
+{
+	mecdns_index_txn_t *txn = mecdns_index_begin(base);
+	ck_assert_ptr_nonnull(txn);
+	for (const char *const *name = names; *name != NULL; name++) {
+		txn_text_set(txn, *name, present);
+	}
+	mecdns_index_garbage_t *garbage = NULL;
+	mecdns_index_t *next = mecdns_index_commit(txn, generation, &garbage);
+	ck_assert_ptr_nonnull(next);
+	mecdns_index_garbage_free(garbage);
+	return next;
+}
+
+START_TEST(test_wildcard_closest_encloser)
+{
+	static const char *const names[] = {
+		"*.wild.test.",   "b.wild.test.", "c.d.wild.test.",
+		"*.x.wild.test.", "x.wild.test.", NULL,
+	};
+	mecdns_index_t *index = commit_text(mecdns_index_new(), names, true, 1);
+	ck_assert_uint_eq(mecdns_index_owners(index), 5);
+
+	static const struct {
+		const char *query;
+		const char *source;
+	} cases[] = {
+		{ "a.wild.test.", "*.wild.test." },     /* Encloser wild.test. */
+		{ "p.q.wild.test.", "*.wild.test." },   /* Any depth below it. */
+		{ "A.WILD.TEST.", "*.wild.test." },     /* Case-insensitive. */
+		{ "z.b.wild.test.", "-" },              /* Encloser b: no *.b. */
+		{ "d.wild.test.", "-" },                /* Exists (non-terminal). */
+		{ "e.d.wild.test.", "-" },              /* Encloser d: no *.d. */
+		{ "wild.test.", "-" },                  /* Exists (parent of *). */
+		{ "y.x.wild.test.", "*.x.wild.test." }, /* Nearer wildcard wins. */
+		{ "other.test.", "-" },                 /* Encloser test.: no *.test. */
+		{ "*.b.wild.test.", "-" },              /* A literal "*" label. */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(strcmp(wildcard_of(index, cases[i].query), cases[i].source) == 0,
+		              "%s: got %s, want %s", cases[i].query,
+		              wildcard_of(index, cases[i].query), cases[i].source);
+	}
+
+	/* Removing the owner below d makes d vanish: *.wild.test. then covers it;
+	 * the base version still answers as before. */
+	static const char *const cd[] = { "c.d.wild.test.", NULL };
+	mecdns_index_txn_t *txn = mecdns_index_begin(index);
+	ck_assert_ptr_nonnull(txn);
+	txn_text_set(txn, cd[0], false);
+	mecdns_index_garbage_t *garbage = NULL;
+	mecdns_index_t *next = mecdns_index_commit(txn, 2, &garbage);
+	ck_assert_ptr_nonnull(next);
+	ck_assert_str_eq(wildcard_of(index, "e.d.wild.test."), "-");
+	ck_assert_str_eq(wildcard_of(next, "e.d.wild.test."), "*.wild.test.");
+	ck_assert_str_eq(wildcard_of(next, "d.wild.test."), "*.wild.test.");
+	mecdns_index_garbage_free(garbage);
+
+	/* Without wildcards nothing is synthesized, and the non-terminals go
+	 * with their owners. */
+	static const char *const stars[] = { "*.wild.test.", "*.x.wild.test.", NULL };
+	mecdns_index_t *plain = commit_text(next, stars, false, 3);
+	ck_assert_str_eq(wildcard_of(plain, "a.wild.test."), "-");
+	static const char *const rest[] = { "b.wild.test.", "x.wild.test.", NULL };
+	mecdns_index_t *empty = commit_text(plain, rest, false, 4);
+	ck_assert_uint_eq(mecdns_index_owners(empty), 0);
+	static const char *const again[] = { "*.test.", NULL };
+	mecdns_index_t *top = commit_text(empty, again, true, 5);
+	ck_assert_str_eq(wildcard_of(top, "a.wild.test."), "*.test.");
+	mecdns_index_free(top);
+}
+END_TEST
+
+/* The random check: names of up to three labels from {a, b, *} below w.test. */
+#define WILD_LABELS 3
+#define WILD_DEPTH  3
+#define WILD_NAMES  (3 + 9 + 27)
+
+static void wild_name(unsigned i, char *out, size_t size)
+{
+	static const char *const labels[WILD_LABELS] = { "a", "b", "*" };
+	unsigned depth = (i < 3) ? 1 : (i < 12) ? 2 : 3;
+	unsigned code = i - ((depth == 1) ? 0 : (depth == 2) ? 3 : 12);
+	out[0] = '\0';
+	for (unsigned d = 0; d < depth; d++) {
+		size_t len = strlen(out);
+		snprintf(out + len, size - len, "%s.", labels[code % WILD_LABELS]);
+		code /= WILD_LABELS;
+	}
+	size_t len = strlen(out);
+	snprintf(out + len, size - len, "w.test.");
+}
+
+/*! \brief Whether text name below ends with ".above" or equals it. */
+static bool text_at_or_below(const char *below, const char *above)
+{
+	size_t lb = strlen(below), la = strlen(above);
+	if (lb == la) {
+		return strcmp(below, above) == 0;
+	}
+	return lb > la && strcmp(below + lb - la, above) == 0 && below[lb - la - 1] == '.';
+}
+
+static bool ref_exists(const bool *present, const char *name)
+{
+	char owner[64];
+	for (unsigned i = 0; i < WILD_NAMES; i++) {
+		wild_name(i, owner, sizeof(owner));
+		if (present[i] && text_at_or_below(owner, name)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool ref_present(const bool *present, const char *name)
+{
+	char owner[64];
+	for (unsigned i = 0; i < WILD_NAMES; i++) {
+		wild_name(i, owner, sizeof(owner));
+		if (present[i] && strcmp(owner, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*! \brief The reference answer for a query (text) without an own entry. */
+static void ref_wildcard(const bool *present, const char *query, char *out, size_t size)
+{
+	snprintf(out, size, "-");
+	if (ref_exists(present, query)) {
+		return;
+	}
+	const char *encloser = strchr(query, '.') + 1;
+	while (*encloser != '\0' && !ref_exists(present, encloser)) {
+		encloser = strchr(encloser, '.') + 1;
+	}
+	char source[80];
+	snprintf(source, sizeof(source), "*.%s", encloser);
+	if (ref_present(present, source)) {
+		snprintf(out, size, "%s", source);
+	}
+}
+
+static void check_wildcards_random(unsigned bits, uint64_t seed)
+{
+	mecdns_index_test_hash_bits(bits);
+	bool present[WILD_NAMES] = { false };
+	mecdns_index_t *index = mecdns_index_new();
+	ck_assert_ptr_nonnull(index);
+	uint64_t state = seed;
+
+	for (unsigned round = 0; round < 300; round++) {
+		mecdns_index_txn_t *txn = mecdns_index_begin(index);
+		ck_assert_ptr_nonnull(txn);
+		unsigned changes = 1 + next_random(&state) % 4;
+		for (unsigned c = 0; c < changes; c++) {
+			unsigned i = next_random(&state) % WILD_NAMES;
+			char name[64];
+			wild_name(i, name, sizeof(name));
+			present[i] = !present[i];
+			txn_text_set(txn, name, present[i]);
+		}
+		mecdns_index_garbage_t *garbage = NULL;
+		mecdns_index_t *next = mecdns_index_commit(txn, round + 1, &garbage);
+		ck_assert_ptr_nonnull(next);
+		mecdns_index_garbage_free(garbage);
+		index = next;
+
+		size_t owners = 0;
+		for (unsigned q = 0; q < WILD_NAMES; q++) {
+			char name[64], want[80];
+			wild_name(q, name, sizeof(name));
+			owners += present[q];
+			/* Queries: every name, and one label deeper (c.<name>). */
+			for (int deeper = 0; deeper < 2; deeper++) {
+				char query[72];
+				snprintf(query, sizeof(query), "%s%s", deeper ? "c." : "", name);
+				if (ref_present(present, query)) {
+					continue;
+				}
+				ref_wildcard(present, query, want, sizeof(want));
+				const char *got = wildcard_of(index, query);
+				ck_assert_msg(strcmp(got, want) == 0,
+				              "round %u, %s: got %s, want %s", round, query, got,
+				              want);
+			}
+		}
+		ck_assert_uint_eq(mecdns_index_owners(index), owners);
+	}
+	mecdns_index_free(index);
+}
+
+START_TEST(test_wildcards_match_reference)
+{
+	check_wildcards_random(64, 0x77696c64);
+}
+END_TEST
+
+START_TEST(test_wildcards_with_one_hash_match_reference)
+{
+	check_wildcards_random(0, 0x2a2e7774);
+}
+END_TEST
+
 static Suite *index_suite(void)
 {
 	Suite *suite = suite_create("index");
@@ -1007,6 +1254,9 @@ static Suite *index_suite(void)
 	tcase_add_test(versions, test_random_operations_with_short_hashes_match_reference_model);
 	tcase_add_test(versions, test_random_operations_with_one_hash_match_reference_model);
 	tcase_add_test(versions, test_allocation_failures_leave_base_untouched);
+	tcase_add_test(versions, test_wildcard_closest_encloser);
+	tcase_add_test(versions, test_wildcards_match_reference);
+	tcase_add_test(versions, test_wildcards_with_one_hash_match_reference);
 	suite_add_tcase(suite, versions);
 
 	TCase *scale = tcase_create("scale");

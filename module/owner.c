@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*  mod-mecdns index: owner entries (what is answered at one name), built by
+ *  the refresher and immutable once a transaction holds them. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/answer.h"
+#include "module/index.h"
+#include "module/owner_block.h"
+
+/*! \brief Whether a wire name fills [name, end) exactly, uncompressed. */
+static bool dname_fills(const uint8_t *name, const uint8_t *end)
+{
+	if (name == NULL || name >= end) {
+		return false;
+	}
+	int size = knot_dname_wire_check(name, end, NULL);
+	return size > 0 && name + size == end;
+}
+
+/*! \brief Whether rdata is one or more character-strings, exactly. */
+static bool txt_valid(const uint8_t *rdata, uint16_t len)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		pos += 1 + rdata[pos];
+	}
+	return len > 0 && pos == len;
+}
+
+/*! \brief Checks the rdata of the types mecdns serves; others pass as they
+ *         are (their source already parsed them). */
+static bool rdata_valid(uint16_t type, const uint8_t *rdata, uint16_t len)
+{
+	if (rdata == NULL && len > 0) {
+		return false;
+	}
+
+	switch (type) {
+	case KNOT_RRTYPE_A:
+		return len == 4;
+	case KNOT_RRTYPE_AAAA:
+		return len == 16;
+	case KNOT_RRTYPE_CNAME:
+		return dname_fills(rdata, rdata + len);
+	case KNOT_RRTYPE_SRV:
+		/* Priority, weight, port, then the target name. */
+		return len > 6 && dname_fills(rdata + 6, rdata + len);
+	case KNOT_RRTYPE_TXT:
+		return txt_valid(rdata, len);
+	default:
+		return true;
+	}
+}
+
+mecdns_owner_t *mecdns_owner_new(const knot_dname_t *owner)
+{
+	size_t size = knot_dname_size(owner);
+	if (size == 0) {
+		return NULL;
+	}
+
+	owner_block_t *block = malloc(sizeof(*block) + size);
+	if (block == NULL) {
+		return NULL;
+	}
+	knot_dname_copy_lower(block->owner, owner);
+	knot_rrset_init_empty(&block->first_rrset);
+	block->fresh = false;
+	block->entry = (mecdns_owner_t){
+		.owner = block->owner,
+		.rrsets = &block->first_rrset,
+	};
+	return &block->entry;
+}
+
+/*! \brief Drops every rrset of an entry (the rrset array returns inline). */
+static void owner_clear(mecdns_owner_t *entry)
+{
+	owner_block_t *block = owner_block(entry);
+
+	for (uint16_t i = 0; i < entry->rrset_count; i++) {
+		knot_rdataset_clear(&entry->rrsets[i].rrs, NULL);
+	}
+	if (entry->rrsets != &block->first_rrset) {
+		free(entry->rrsets);
+	}
+	knot_rrset_init_empty(&block->first_rrset);
+	entry->rrsets = &block->first_rrset;
+	entry->rrset_count = 0;
+	entry->cname = false;
+}
+
+void mecdns_owner_free(mecdns_owner_t *entry)
+{
+	if (entry == NULL) {
+		return;
+	}
+	owner_clear(entry);
+	free(owner_block(entry));
+}
+
+/*! \brief Position of a type's rrset, or where it belongs; true if found. */
+static bool owner_rrset_pos(const mecdns_owner_t *entry, uint16_t type, uint16_t *pos)
+{
+	uint16_t i = 0;
+	while (i < entry->rrset_count && entry->rrsets[i].type < type) {
+		i++;
+	}
+	*pos = i;
+	return i < entry->rrset_count && entry->rrsets[i].type == type;
+}
+
+/*! \brief Inserts an empty rrset at pos, keeping the order by type. While an
+ *         entry has at most one rrset it lives in the entry's block. */
+static int owner_rrset_insert(mecdns_owner_t *entry, uint16_t pos, uint16_t type, uint32_t ttl)
+{
+	owner_block_t *block = owner_block(entry);
+	uint16_t count = entry->rrset_count;
+
+	if (count == UINT16_MAX) {
+		return KNOT_ESPACE;
+	}
+	if (count > 0) {
+		size_t size = (count + 1) * sizeof(knot_rrset_t);
+		knot_rrset_t *grown;
+		if (entry->rrsets == &block->first_rrset) {
+			grown = malloc(size);
+			if (grown == NULL) {
+				return KNOT_ENOMEM;
+			}
+			grown[0] = block->first_rrset;
+			knot_rrset_init_empty(&block->first_rrset);
+		} else {
+			grown = realloc(entry->rrsets, size);
+			if (grown == NULL) {
+				return KNOT_ENOMEM;
+			}
+		}
+		memmove(&grown[pos + 1], &grown[pos], (count - pos) * sizeof(*grown));
+		entry->rrsets = grown;
+	}
+
+	knot_rrset_init(&entry->rrsets[pos], entry->owner, type, KNOT_CLASS_IN, ttl);
+	entry->rrset_count = count + 1;
+	return KNOT_EOK;
+}
+
+/*! \brief Undoes owner_rrset_insert() of a still empty rrset. */
+static void owner_rrset_remove(mecdns_owner_t *entry, uint16_t pos)
+{
+	assert(entry->rrsets[pos].rrs.count == 0);
+	entry->rrset_count -= 1;
+	memmove(&entry->rrsets[pos], &entry->rrsets[pos + 1],
+	        (entry->rrset_count - pos) * sizeof(knot_rrset_t));
+}
+
+/*!
+ * \brief Adds a CNAME. The first one replaces every other type; of several
+ *        targets the canonically smallest is kept, so the answer does not
+ *        depend on the order the database returns its rows in.
+ */
+static int owner_add_cname(mecdns_owner_t *entry, uint32_t ttl, const uint8_t *rdata,
+                           uint16_t rdata_len)
+{
+	/* The target is a validated name, so it fits (with knot's padding). */
+	_Alignas(knot_rdata_t) uint8_t buffer[sizeof(knot_rdata_t) + KNOT_DNAME_MAXLEN + 1];
+	knot_rdata_t *target = (knot_rdata_t *)buffer;
+	assert(rdata_len <= KNOT_DNAME_MAXLEN);
+	knot_rdata_init(target, rdata_len, rdata);
+
+	knot_rrset_t *cname = &entry->rrsets[0];
+	if (entry->cname) {
+		mecdns_answer_ttl_fold(&cname->ttl, ttl);
+		const knot_rdata_t *have = cname->rrs.rdata;
+		if (mecdns_cname_order(rdata, rdata_len, have->data, have->len) >= 0) {
+			return KNOT_EOK;
+		}
+	}
+
+	knot_rdataset_t rrs;
+	knot_rdataset_init(&rrs);
+	int ret = knot_rdataset_add(&rrs, target, NULL);
+	if (ret != KNOT_EOK) {
+		return ret;
+	}
+
+	if (entry->cname) {
+		knot_rdataset_clear(&cname->rrs, NULL);
+		cname->rrs = rrs;
+		return KNOT_EOK;
+	}
+
+	owner_clear(entry);
+	cname = &entry->rrsets[0];
+	knot_rrset_init(cname, entry->owner, KNOT_RRTYPE_CNAME, KNOT_CLASS_IN, ttl);
+	cname->rrs = rrs;
+	entry->rrset_count = 1;
+	entry->cname = true;
+	return KNOT_EOK;
+}
+
+int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                     uint16_t rdata_len)
+{
+	if (entry == NULL || !rdata_valid(type, rdata, rdata_len)) {
+		return KNOT_EINVAL;
+	}
+	if (type == KNOT_RRTYPE_CNAME) {
+		return owner_add_cname(entry, ttl, rdata, rdata_len);
+	}
+	if (entry->cname) {
+		return KNOT_EOK; /* A CNAME excludes every other type. */
+	}
+
+	uint16_t pos;
+	bool found = owner_rrset_pos(entry, type, &pos);
+	if (!found) {
+		int ret = owner_rrset_insert(entry, pos, type, ttl);
+		if (ret != KNOT_EOK) {
+			return ret;
+		}
+	}
+
+	knot_rrset_t *rrset = &entry->rrsets[pos];
+	if (rrset->rrs.count == UINT16_MAX) {
+		return KNOT_ESPACE;
+	}
+	int ret = knot_rrset_add_rdata(rrset, rdata, rdata_len, NULL);
+	if (ret != KNOT_EOK) {
+		if (!found) {
+			owner_rrset_remove(entry, pos);
+		}
+		return ret;
+	}
+	mecdns_answer_ttl_fold(&rrset->ttl, ttl);
+	return KNOT_EOK;
+}
+
+const knot_rrset_t *mecdns_owner_rrset(const mecdns_owner_t *entry, uint16_t type)
+{
+	if (entry == NULL) {
+		return NULL;
+	}
+	uint16_t pos;
+	return owner_rrset_pos(entry, type, &pos) ? &entry->rrsets[pos] : NULL;
+}
+
+size_t mecdns_owner_records(const mecdns_owner_t *entry)
+{
+	if (entry == NULL) {
+		return 0;
+	}
+	size_t records = 0;
+	for (uint16_t i = 0; i < entry->rrset_count; i++) {
+		records += entry->rrsets[i].rrs.count;
+	}
+	return records;
+}
