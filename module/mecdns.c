@@ -3,7 +3,9 @@
  *
  *  A name with at least one answerable record in the mecdns database is
  *  owned by the module: queries for it get the records of their type, or
- *  NOERROR/NODATA with an SOA; everything else passes through to Knot's
+ *  NOERROR/NODATA with an SOA; outside the zones knotd serves, a wildcard
+ *  owner answers the names below its closest encloser (RFC 4592, see
+ *  mecdns_index_wildcard()); everything else passes through to Knot's
  *  zones (or mod-dnsproxy). Answers come from an in-memory index kept current
  *  by a background thread (refresh.c); the query path never touches SQLite.
  *
