@@ -41,7 +41,7 @@ fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_m
 	common/rdata.c common/rdata.h common/answer.c syncd/response.c syncd/response.h syncd/rule_json.c \
 	syncd/rule_json.h syncd/validate.c syncd/validate.h syncd/json_input.c syncd/json_input.h \
 	common/log.c common/log.h common/utf8.c common/utf8.h common/config_file.c common/config_file.h \
-	store/connection.c store/writer.c store/rules.c store/rrsets.c store/changes.c \
+	store/connection.c store/writer.c store/rules.c store/grants.c store/rrsets.c store/changes.c \
 	store/zone_rows.c store/names.c store/store.h store/internal.h schema/schema.c schema/schema.h
 fuzz_fuzz_rest_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
 	$(libzscanner_CFLAGS) $(gnutls_CFLAGS) $(sqlite3_CFLAGS) -pthread

@@ -121,11 +121,31 @@ static const char MIGRATION_3[] =
     "	       'migration', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)\n"
     "	FROM rules;\n";
 
+/* Grants from syncd's name-grants file (source 'config'): the table is
+ * rebuilt with the wider CHECK, every grant kept. */
+static const char MIGRATION_4[] =
+    "CREATE TABLE name_grants_4 (\n"
+    "	app_instance_id TEXT NOT NULL CHECK (length(app_instance_id) BETWEEN 1 AND 256),\n"
+    "	name       TEXT NOT NULL CHECK (name = lower(name) AND name LIKE '%.'),\n"
+    "	subtree    INTEGER NOT NULL DEFAULT 0 CHECK (subtree IN (0, 1)),\n"
+    "	shared     INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1)),\n"
+    "	source     TEXT NOT NULL CHECK (source IN ('rule', 'mm5', 'migration', 'config')),\n"
+    "	created_ms INTEGER NOT NULL,\n"
+    "	PRIMARY KEY (app_instance_id, name)\n"
+    ");\n"
+    "INSERT INTO name_grants_4\n"
+    "	(app_instance_id, name, subtree, shared, source, created_ms)\n"
+    "	SELECT app_instance_id, name, subtree, shared, source, created_ms FROM name_grants;\n"
+    "DROP TABLE name_grants;\n"
+    "ALTER TABLE name_grants_4 RENAME TO name_grants;\n"
+    "CREATE INDEX name_grants_by_name ON name_grants (name);\n";
+
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
 	MIGRATION_1,
 	MIGRATION_2,
 	MIGRATION_3,
+	MIGRATION_4,
 };
 
 _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,

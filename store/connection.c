@@ -153,23 +153,26 @@ static const char *const STATEMENTS[ST_COUNT] = {
 		"WHERE s.owner = ?1 AND s.type = ?2), "
 		"(SELECT count(*) FROM rules WHERE owner = ?1 AND state = 'ACTIVE' AND "
 		"ip_address_type = CASE ?2 WHEN 1 THEN 'IP_V4' WHEN 28 THEN 'IP_V6' END)",
-	[ST_GRANT_FIND] = "SELECT subtree FROM name_grants WHERE app_instance_id = ?1 AND name = ?2",
+	/* Every grant at one name (name_grants_by_name). */
+	[ST_GRANT_AT] = "SELECT app_instance_id, subtree, shared, source FROM name_grants "
+	                "WHERE name = ?1 ORDER BY app_instance_id",
 	[ST_GRANT_ADD] = "INSERT OR IGNORE INTO name_grants "
 	                 "(app_instance_id, name, subtree, shared, source, created_ms) "
 	                 "VALUES (?1, ?2, 0, ?4, 'rule', ?3)",
-	/* Whether app ?2 holds name ?1, and another app's grant of it that is
-	 * not shared (the first by id), if any. */
-	[ST_GRANT_HOLDERS] =
-		"SELECT (SELECT count(*) FROM name_grants WHERE name = ?1 AND app_instance_id = ?2), "
-		"(SELECT app_instance_id FROM name_grants WHERE name = ?1 "
-		"AND app_instance_id <> ?2 AND shared = 0 ORDER BY app_instance_id LIMIT 1), "
-		"(SELECT count(*) FROM name_grants WHERE name = ?1 AND app_instance_id <> ?2)",
+	/* Another app's grant strictly below ?1 that a new grant of ?1's
+	 * subtree to app ?2 would cover: any when the new one is not shared
+	 * (?3 = 0), else those not shared. Not indexed: grants are rare. */
+	[ST_GRANT_BELOW] = "SELECT app_instance_id, name FROM name_grants "
+	                   "WHERE app_instance_id <> ?2 AND (shared = 0 OR ?3 = 0) AND name <> ?1 "
+	                   "AND (?1 = '.' OR substr(name, -length(?1) - 1) = '.' || ?1) "
+	                   "ORDER BY name, app_instance_id LIMIT 1",
 	[ST_GRANT_SET] = "INSERT INTO name_grants "
 	                 "(app_instance_id, name, subtree, shared, source, created_ms) "
-	                 "VALUES (?1, ?2, ?3, ?5, 'mm5', ?4) ON CONFLICT (app_instance_id, name) "
+	                 "VALUES (?1, ?2, ?3, ?5, ?6, ?4) ON CONFLICT (app_instance_id, name) "
 	                 "DO UPDATE SET subtree = excluded.subtree, shared = excluded.shared, "
 	                 "source = excluded.source",
 	[ST_GRANT_DELETE] = "DELETE FROM name_grants WHERE app_instance_id = ?1 AND name = ?2",
+	[ST_GRANT_DELETE_SOURCE] = "DELETE FROM name_grants WHERE source = ?1",
 	[ST_GRANT_LIST] = "SELECT name, subtree, source, created_ms, shared FROM name_grants "
 	                  "WHERE app_instance_id = ?1 ORDER BY name",
 	[ST_RULE_GET] = "SELECT " RULE_COLUMNS " FROM rules "
@@ -447,6 +450,22 @@ mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out, 
 	}
 	*out = store;
 	return MECDNS_STORE_OK;
+}
+
+void mecdns_store_set_guard(mecdns_store_t *store, mecdns_store_guard_cb guard, void *ctx)
+{
+	store->guard = guard;
+	store->guard_ctx = ctx;
+}
+
+mecdns_store_status_t store_guard(mecdns_store_t *store, const char *owner, const char *zone)
+{
+	char why[512] = "";
+	if (store->guard == NULL || store->guard(store->guard_ctx, owner, zone, why, sizeof(why))) {
+		return MECDNS_STORE_OK;
+	}
+	return store_fail(MECDNS_STORE_FORBIDDEN, "%s",
+	                  why[0] != '\0' ? why : "the operator does not allow data there");
 }
 
 void mecdns_store_close(mecdns_store_t *store)

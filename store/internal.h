@@ -74,11 +74,12 @@ typedef enum {
 	ST_PRUNE,
 	ST_PRUNED_THROUGH,
 	ST_OWNER_USE,
-	ST_GRANT_FIND,
+	ST_GRANT_AT,
 	ST_GRANT_ADD,
-	ST_GRANT_HOLDERS,
+	ST_GRANT_BELOW,
 	ST_GRANT_SET,
 	ST_GRANT_DELETE,
+	ST_GRANT_DELETE_SOURCE,
 	ST_GRANT_LIST,
 	ST_RULE_GET,
 	ST_RULE_LIST,
@@ -142,6 +143,8 @@ struct mecdns_store {
 	pthread_mutex_t group_lock;
 	pthread_cond_t group_done; /*!< Signalled when a group ends. */
 	bool cond_ready;
+	mecdns_store_guard_cb guard; /*!< mecdns_store_set_guard(), or NULL. */
+	void *guard_ctx;
 };
 
 /*! One write transaction in progress. */
@@ -269,6 +272,18 @@ mecdns_store_status_t store_check_answer_fits(const owner_use_t *use, const char
                                               uint16_t type);
 
 char *store_dup_column(sqlite3_stmt *stmt, int column);
+
+/*! \brief FORBIDDEN (with the guard's reason) unless the store's guard lets
+ *         data be written at owner (canonical; zone: the rrset's, NULL for
+ *         an ACTIVE rule). Called before the write begins, no lock held. */
+mecdns_store_status_t store_guard(mecdns_store_t *store, const char *owner, const char *zone);
+
+/*! \brief Name ownership of a rule write (store/grants.c): a tenant's
+ *         write (rule->tenant) needs a grant covering owner; an operator's
+ *         write grants owner to the rule's app. FORBIDDEN or CONFLICT
+ *         naming the name and the app that holds it otherwise. */
+mecdns_store_status_t store_check_grant(write_txn_t *txn, const mecdns_rule_t *rule,
+                                        const char *owner);
 
 /*! \brief Whether name is canonical (as mecdns_canonical_name() makes it). */
 bool store_name_is_canonical(const char *name);

@@ -343,6 +343,9 @@ mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store, const me
 	}
 	for (size_t i = 0; i < count; i++) {
 		mecdns_store_status_t status = check_rrset(&sets[i]);
+		if (status == MECDNS_STORE_OK && sets[i].rdata_count > 0) {
+			status = store_guard(store, sets[i].owner, sets[i].zone);
+		}
 		if (status != MECDNS_STORE_OK) {
 			return status;
 		}
@@ -380,6 +383,10 @@ mecdns_store_status_t mecdns_store_rrset_add(mecdns_store_t *store, const mecdns
 	if (set->rdata_count == 0) {
 		return store_fail(MECDNS_STORE_INVALID, "add rrset %s: no records given",
 		                  set->owner);
+	}
+	status = store_guard(store, set->owner, set->zone);
+	if (status != MECDNS_STORE_OK) {
+		return status;
 	}
 	write_txn_t txn;
 	status = store_write_begin(store, &txn);

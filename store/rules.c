@@ -196,108 +196,6 @@ static mecdns_store_status_t check_rule_owner(write_txn_t *txn, const mecdns_rul
 	return status;
 }
 
-/*! \brief Name ownership. A tenant's write (rule->tenant) needs a grant of
- *         owner to its app: of the name itself, or of an ancestor with
- *         subtree = 1; FORBIDDEN naming the name otherwise. An operator's
- *         write grants owner to the app (the platform put the name there). */
-/*! Who holds a name besides an app (ST_GRANT_HOLDERS). */
-typedef struct {
-	bool own;       /*!< The app holds it. */
-	char *unshared; /*!< Another app whose grant of it is not shared. */
-	int64_t others; /*!< How many other apps hold it. */
-} holders_t;
-
-static mecdns_store_status_t grant_holders(connection_t *conn, const char *app, const char *name,
-                                           holders_t *out)
-{
-	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *stmt = store_statement(conn, ST_GRANT_HOLDERS);
-	if (stmt == NULL) {
-		return MECDNS_STORE_ERROR;
-	}
-	store_bind_text(stmt, 1, name);
-	store_bind_text(stmt, 2, app);
-	int rc = sqlite3_step(stmt);
-	mecdns_store_status_t status = MECDNS_STORE_OK;
-	if (rc == SQLITE_ROW) {
-		out->own = sqlite3_column_int64(stmt, 0) > 0;
-		out->unshared =
-		    sqlite3_column_type(stmt, 1) != SQLITE_NULL ? store_dup_column(stmt, 1) : NULL;
-		out->others = sqlite3_column_int64(stmt, 2);
-	} else {
-		status = store_db_fail(conn, rc, "look up the holders of a name");
-	}
-	store_statement_done(stmt);
-	return status;
-}
-
-/*! \brief CONFLICT naming the other holder that does not share name. */
-static mecdns_store_status_t not_shared(const char *app, const char *name, const char *holder)
-{
-	return store_fail(MECDNS_STORE_CONFLICT,
-	                  "the name %s is granted to application instance %s and not shared "
-	                  "(share it first: PUT /mep/config/%s/dns_names/%s {\"shared\": true}), "
-	                  "so it cannot be given to %s",
-	                  name, holder, holder, name, app);
-}
-
-static mecdns_store_status_t check_grant(write_txn_t *txn, const mecdns_rule_t *rule,
-                                         const char *owner)
-{
-	if (!rule->tenant) {
-		/* The platform gives the app the name, unless another app holds
-		 * it without sharing it; a name of several apps is shared. */
-		holders_t holders;
-		mecdns_store_status_t status =
-		    grant_holders(txn->conn, rule->app_instance_id, owner, &holders);
-		if (status == MECDNS_STORE_OK && !holders.own && holders.unshared != NULL) {
-			char why[512];
-			(void)not_shared(rule->app_instance_id, owner, holders.unshared);
-			snprintf(why, sizeof(why), "%s", mecdns_store_last_error());
-			status = store_fail(MECDNS_STORE_CONFLICT, "rule %s/%s: %s",
-			                    rule->app_instance_id, rule->dns_rule_id, why);
-		}
-		free(holders.unshared);
-		if (status != MECDNS_STORE_OK || holders.own) {
-			return status;
-		}
-		sqlite3_stmt *stmt = store_statement(txn->conn, ST_GRANT_ADD);
-		if (stmt == NULL) {
-			return MECDNS_STORE_ERROR;
-		}
-		store_bind_text(stmt, 1, rule->app_instance_id);
-		store_bind_text(stmt, 2, owner);
-		sqlite3_bind_int64(stmt, 3, txn->now_ms);
-		sqlite3_bind_int(stmt, 4, holders.others > 0 ? 1 : 0);
-		int rc = sqlite3_step(stmt);
-		store_statement_done(stmt);
-		return rc == SQLITE_DONE ? MECDNS_STORE_OK
-		                         : store_db_fail(txn->conn, rc, "grant a name");
-	}
-	for (const char *name = owner; name != NULL; name = mecdns_name_parent(name)) {
-		sqlite3_stmt *stmt = store_statement(txn->conn, ST_GRANT_FIND);
-		if (stmt == NULL) {
-			return MECDNS_STORE_ERROR;
-		}
-		store_bind_text(stmt, 1, rule->app_instance_id);
-		store_bind_text(stmt, 2, name);
-		int rc = sqlite3_step(stmt);
-		bool granted =
-		    rc == SQLITE_ROW && (name == owner || sqlite3_column_int(stmt, 0) == 1);
-		store_statement_done(stmt);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			return store_db_fail(txn->conn, rc, "look up a name grant");
-		}
-		if (granted) {
-			return MECDNS_STORE_OK;
-		}
-	}
-	return store_fail(MECDNS_STORE_FORBIDDEN,
-	                  "rule %s/%s: the name %s is not granted to application instance %s "
-	                  "(the MEC platform grants names through Mm5)",
-	                  rule->app_instance_id, rule->dns_rule_id, owner, rule->app_instance_id);
-}
-
 /*! \brief Hands the rule read back in the transaction to the caller. */
 static void rule_output(mecdns_rule_t *stored, mecdns_rule_t *out, mecdns_store_status_t status)
 {
@@ -397,6 +295,9 @@ static mecdns_store_status_t rule_write_begin(mecdns_store_t *store, const mecdn
                                               rule_values_t *values, write_txn_t *txn)
 {
 	mecdns_store_status_t status = rule_values(rule, values);
+	if (status == MECDNS_STORE_OK && rule->active) {
+		status = store_guard(store, values->owner, NULL);
+	}
 	if (status == MECDNS_STORE_OK) {
 		status = store_write_begin(store, txn);
 	}
@@ -427,7 +328,7 @@ mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecd
 		status = check_rule_owner(&txn, rule, values.owner);
 	}
 	if (status == MECDNS_STORE_OK) {
-		status = check_grant(&txn, rule, values.owner);
+		status = store_check_grant(&txn, rule, values.owner);
 	}
 	if (status == MECDNS_STORE_OK) {
 		status = write_rule_values(&txn, ST_RULE_INSERT, rule, &values, "insert rule");
@@ -482,7 +383,7 @@ mecdns_store_status_t mecdns_store_rule_update(mecdns_store_t *store, const mecd
 		status = check_rule_owner(&txn, rule, values.owner);
 	}
 	if (status == MECDNS_STORE_OK) {
-		status = check_grant(&txn, rule, values.owner);
+		status = store_check_grant(&txn, rule, values.owner);
 	}
 	if (status == MECDNS_STORE_OK) {
 		status = write_rule_values(&txn, ST_RULE_UPDATE, rule, &values, "update rule");
@@ -608,144 +509,5 @@ mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *
 		status = store_db_fail(conn, rc, "count rules");
 	}
 	store_read_end(conn);
-	return status;
-}
-
-/*** Name grants. ***/
-
-void mecdns_grant_list_free(mecdns_grant_list_t *list)
-{
-	if (list == NULL) {
-		return;
-	}
-	for (size_t i = 0; i < list->count; i++) {
-		free(list->items[i].name);
-		free(list->items[i].source);
-	}
-	free(list->items);
-	list->items = NULL;
-	list->count = 0;
-}
-
-/*! \brief INVALID unless app and name make a grant key. */
-static mecdns_store_status_t check_grant_key(const char *app_instance_id, const char *name)
-{
-	if (app_instance_id == NULL || *app_instance_id == '\0' || name == NULL) {
-		return store_fail(MECDNS_STORE_INVALID, "grant without app instance id or name");
-	}
-	if (!store_name_is_canonical(name)) {
-		return store_fail(MECDNS_STORE_INVALID, "name '%s' is not a canonical domain name",
-		                  name);
-	}
-	return MECDNS_STORE_OK;
-}
-
-mecdns_store_status_t mecdns_store_grant_set(mecdns_store_t *store, const char *app_instance_id,
-                                             const char *name, bool subtree, bool shared)
-{
-	mecdns_store_status_t status = check_grant_key(app_instance_id, name);
-	if (status != MECDNS_STORE_OK) {
-		return status;
-	}
-	write_txn_t txn;
-	status = store_write_begin(store, &txn);
-	if (status != MECDNS_STORE_OK) {
-		return status;
-	}
-	holders_t holders;
-	status = grant_holders(txn.conn, app_instance_id, name, &holders);
-	if (status == MECDNS_STORE_OK && holders.unshared != NULL) {
-		status = not_shared(app_instance_id, name, holders.unshared);
-	} else if (status == MECDNS_STORE_OK && !shared && holders.others > 0) {
-		status = store_fail(MECDNS_STORE_CONFLICT,
-		                    "the name %s is granted to other application instances too: "
-		                    "a name of several apps stays shared (revoke theirs first)",
-		                    name);
-	}
-	free(holders.unshared);
-	sqlite3_stmt *stmt =
-	    status == MECDNS_STORE_OK ? store_statement(txn.conn, ST_GRANT_SET) : NULL;
-	if (stmt != NULL) {
-		store_bind_text(stmt, 1, app_instance_id);
-		store_bind_text(stmt, 2, name);
-		sqlite3_bind_int(stmt, 3, subtree ? 1 : 0);
-		sqlite3_bind_int64(stmt, 4, txn.now_ms);
-		sqlite3_bind_int(stmt, 5, shared ? 1 : 0);
-		status = store_run(txn.conn, stmt, "grant a name");
-	} else if (status == MECDNS_STORE_OK) {
-		status = MECDNS_STORE_ERROR;
-	}
-	return store_write_end(&txn, status, NULL);
-}
-
-mecdns_store_status_t mecdns_store_grant_delete(mecdns_store_t *store, const char *app_instance_id,
-                                                const char *name)
-{
-	mecdns_store_status_t status = check_grant_key(app_instance_id, name);
-	if (status != MECDNS_STORE_OK) {
-		return status;
-	}
-	write_txn_t txn;
-	status = store_write_begin(store, &txn);
-	if (status != MECDNS_STORE_OK) {
-		return status;
-	}
-	sqlite3_stmt *stmt = store_statement(txn.conn, ST_GRANT_DELETE);
-	status = MECDNS_STORE_ERROR;
-	if (stmt != NULL) {
-		store_bind_text(stmt, 1, app_instance_id);
-		store_bind_text(stmt, 2, name);
-		status = store_run(txn.conn, stmt, "revoke a name");
-		if (status == MECDNS_STORE_OK && sqlite3_changes(txn.conn->db) == 0) {
-			status = store_fail(MECDNS_STORE_NOT_FOUND, "%s is not granted to %s", name,
-			                    app_instance_id);
-		}
-	}
-	return store_write_end(&txn, status, NULL);
-}
-
-mecdns_store_status_t mecdns_store_grant_list(mecdns_store_t *store, const char *app_instance_id,
-                                              mecdns_grant_list_t *out)
-{
-	memset(out, 0, sizeof(*out));
-	connection_t *conn;
-	sqlite3_stmt *stmt;
-	mecdns_store_status_t status =
-	    store_read_statement(store, ST_GRANT_LIST, &conn, &stmt, NULL);
-	if (status != MECDNS_STORE_OK) {
-		return status;
-	}
-	store_bind_text(stmt, 1, app_instance_id);
-	size_t capacity = 0;
-	int rc = SQLITE_DONE;
-	while (status == MECDNS_STORE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (out->count == capacity) {
-			size_t grown = capacity == 0 ? 8 : capacity * 2;
-			mecdns_grant_t *items = realloc(out->items, grown * sizeof(*items));
-			if (items == NULL) {
-				status =
-				    store_fail(MECDNS_STORE_ERROR, "list grants: out of memory");
-				break;
-			}
-			out->items = items;
-			capacity = grown;
-		}
-		mecdns_grant_t *grant = &out->items[out->count++];
-		grant->name = store_dup_column(stmt, 0);
-		grant->subtree = sqlite3_column_int(stmt, 1) == 1;
-		grant->source = store_dup_column(stmt, 2);
-		grant->created_ms = sqlite3_column_int64(stmt, 3);
-		grant->shared = sqlite3_column_int(stmt, 4) == 1;
-		if (grant->name == NULL || grant->source == NULL) {
-			status = store_fail(MECDNS_STORE_ERROR, "list grants: out of memory");
-		}
-	}
-	if (status == MECDNS_STORE_OK && rc != SQLITE_DONE) {
-		status = store_db_fail(conn, rc, "list grants");
-	}
-	store_read_end(conn);
-	if (status != MECDNS_STORE_OK) {
-		mecdns_grant_list_free(out);
-	}
 	return status;
 }

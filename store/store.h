@@ -46,9 +46,21 @@ typedef enum {
 	MECDNS_STORE_READONLY,  /*!< File or directory not writable. (503) */
 	MECDNS_STORE_CORRUPT,   /*!< Not a database / corrupt. (503) */
 	MECDNS_STORE_ERROR,     /*!< Any other fault. (500) */
-	MECDNS_STORE_FORBIDDEN, /*!< A tenant's write to a name not granted to
-	                             its app. (403) */
+	MECDNS_STORE_FORBIDDEN, /*!< A tenant's write to a name not granted to its
+	                             app, or data the guard refuses. (403) */
 } mecdns_store_status_t;
+
+/*!
+ * \brief Where data may be written (mecdns-syncd's zone guard: the zones
+ *        knotd serves are the operator's). Called with the canonical owner
+ *        of every ACTIVE rule and of every rrset with records that a write
+ *        creates or changes (zone: the rrset's zone, NULL for a rule), before
+ *        the write begins and without any store lock: fast, no I/O. False
+ *        refuses the write with FORBIDDEN and the reason written into why.
+ *        Deletes and deactivations are never asked.
+ */
+typedef bool (*mecdns_store_guard_cb)(void *ctx, const char *owner, const char *zone, char *why,
+                                      size_t why_len);
 
 /*! \brief Short English name of a status ("not found", "busy", ...). */
 const char *mecdns_store_strerror(mecdns_store_status_t status);
@@ -69,6 +81,10 @@ mecdns_store_status_t mecdns_store_open(const char *path, mecdns_store_t **out, 
                                         size_t err_len);
 
 void mecdns_store_close(mecdns_store_t *store);
+
+/*! \brief Installs the guard (NULL: none, the default). Call before the
+ *         store is shared between threads. */
+void mecdns_store_set_guard(mecdns_store_t *store, mecdns_store_guard_cb guard, void *ctx);
 
 /*! Message of the last failed operation of the calling thread (or ""). */
 const char *mecdns_store_last_error(void);
@@ -226,12 +242,14 @@ mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char 
 
 /*! One name granted to an application instance. */
 typedef struct {
-	char *name;         /*!< Canonical. */
-	bool subtree;       /*!< The name and every name below it. */
-	bool shared;        /*!< Other apps may be given the name too. */
-	char *source;       /*!< "rule" (an operator's rule write), "mm5" (the
-	                         grant API), "migration". */
-	int64_t created_ms; /*!< When the grant was made. */
+	char *app_instance_id; /*!< Whose grant (filled by every function). */
+	char *name;            /*!< Canonical. */
+	bool subtree;          /*!< The name and every name below it. */
+	bool shared;           /*!< Other apps may be given the name too. */
+	char *source;          /*!< "rule" (an operator's rule write), "mm5" (the
+	                            grant API), "migration", "config" (syncd's
+	                            name-grants file). */
+	int64_t created_ms;    /*!< When the grant was made. */
 } mecdns_grant_t;
 
 typedef struct {
@@ -246,16 +264,32 @@ void mecdns_grant_list_free(mecdns_grant_list_t *list);
  *        grant covers its subtree and whether it is shared. Not DNS data: no
  *        generation.
  *
- * A name is one app's unless shared: CONFLICT when another app holds it
- * without sharing it, and when it is to be unshared (shared false) while
- * other apps hold it too. An operator's rule write at a name is the same
- * as granting it, shared when other apps hold it (CONFLICT as above).
+ * A name is one app's unless shared: CONFLICT when another app's grant
+ * that is not shared covers it (of the name, or of an ancestor's subtree),
+ * when it is to be unshared (shared false) while other apps hold it too,
+ * and for a subtree grant, when another app holds a name below it (one not
+ * shared, or any when the new grant is not shared). An operator's rule
+ * write at a name is the same as granting the name, shared when other apps
+ * hold it (CONFLICT as above). CONFLICT for a grant of source "config":
+ * the name-grants file owns it.
  */
 mecdns_store_status_t mecdns_store_grant_set(mecdns_store_t *store, const char *app_instance_id,
                                              const char *name, bool subtree, bool shared);
 
+/*!
+ * \brief Replaces every grant of source "config" by items (each with
+ *        app_instance_id, canonical name, subtree, shared; source ignored),
+ *        in one transaction: on any CONFLICT or INVALID (as
+ *        mecdns_store_grant_set() would answer, the message naming the
+ *        item) nothing changes. An item replaces an API grant of the same
+ *        app and name.
+ */
+mecdns_store_status_t mecdns_store_grants_configure(mecdns_store_t *store,
+                                                    const mecdns_grant_t *items, size_t count);
+
 /*! \brief Revokes one grant (the rules stay; the app can no longer point
- *         them there itself). NOT_FOUND if absent. */
+ *         them there itself). NOT_FOUND if absent, CONFLICT if the
+ *         name-grants file made it. */
 mecdns_store_status_t mecdns_store_grant_delete(mecdns_store_t *store, const char *app_instance_id,
                                                 const char *name);
 

@@ -132,6 +132,20 @@ START_TEST(test_version_1_file_migrates_forward_with_its_data)
 	                               "'app1' AND name = 'www.example.com.' AND subtree = 0 "
 	                               "AND source = 'migration' AND created_ms > 0"),
 	                 1);
+	/* Version 4: the name-grants file's grants have a source of their own. */
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "INSERT INTO name_grants VALUES ('app9', 'cfg.example.', 1, "
+	                              "0, 'config', 1)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_ne(sqlite3_exec(db,
+	                              "INSERT INTO name_grants VALUES ('app9', 'x.example.', 1, "
+	                              "0, 'elsewhere', 1)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+	                               "AND name = 'name_grants_by_name'"),
+	                 1);
 	sqlite3_close(db);
 
 	/* Opening again is a no-op, and a reader now accepts the file. */

@@ -1080,6 +1080,116 @@ START_TEST(test_a_name_goes_to_a_second_app_only_when_shared)
 }
 END_TEST
 
+/*! A subtree grant not shared keeps every other app out of the names below
+ *  it, in both orders, and a tenant's subtree grant stops at another app's
+ *  name below it. */
+START_TEST(test_a_subtree_grant_keeps_other_apps_out_below_it)
+{
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app1", "apps.example.", true, false),
+	                 MECDNS_STORE_OK);
+	/* An operator cannot give app2 a name below app1's subtree... */
+	mecdns_rule_t rule = rule_of("app2", "r1", "x.y.apps.example", "192.0.2.2", true);
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_CONFLICT);
+	const char *why = mecdns_store_last_error();
+	ck_assert_msg(strstr(why, "below apps.example., whose subtree is granted to application "
+	                          "instance app1") != NULL,
+	              "%s", why);
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app2", "y.apps.example.", false, false),
+	                 MECDNS_STORE_CONFLICT);
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app2", "example.", true, true),
+	                 MECDNS_STORE_CONFLICT); /* a subtree over app1's */
+	rule.tenant = true;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_FORBIDDEN);
+	ck_assert_ptr_null(strstr(mecdns_store_last_error(), "app1")); /* tenants learn nothing */
+	ck_assert_uint_eq(generation(), 0);
+	/* ...until app1 shares it. */
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app1", "apps.example.", true, true),
+	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_FORBIDDEN);
+	rule.tenant = false;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_OK);
+
+	/* The other order: app3 holds a name, a subtree above it cannot go to
+	 * app4 unless app3 shares it, nor unshared at all. */
+	create_rule("app3", "r1", "svc.edge.example", "192.0.2.3", true);
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app4", "edge.example.", true, true),
+	                 MECDNS_STORE_CONFLICT);
+	why = mecdns_store_last_error();
+	ck_assert_msg(strstr(why, "app3 holds svc.edge.example. below it") != NULL, "%s", why);
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app4", "edge.example.", false, false),
+	                 MECDNS_STORE_OK); /* the name alone covers nothing below */
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app3", "svc.edge.example.", false, true),
+	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app4", "edge.example.", true, false),
+	                 MECDNS_STORE_CONFLICT); /* unshared over another app's name */
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app4", "edge.example.", true, true),
+	                 MECDNS_STORE_OK);
+	/* A tenant's subtree does not reach into another app's unshared name. */
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app3", "own.edge.example.", false, false),
+	                 MECDNS_STORE_OK);
+	mecdns_rule_t steer = rule_of("app4", "r1", "own.edge.example", "192.0.2.4", true);
+	steer.tenant = true;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &steer, NULL), MECDNS_STORE_FORBIDDEN);
+	steer.tenant = false;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &steer, NULL), MECDNS_STORE_CONFLICT);
+	mecdns_rule_t fine = rule_of("app4", "r2", "new.edge.example", "192.0.2.4", true);
+	fine.tenant = true;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &fine, NULL), MECDNS_STORE_OK);
+}
+END_TEST
+
+/*! The name-grants file's grants: replaced as a whole, all or nothing,
+ *  listed with source "config", not changed through the API. */
+START_TEST(test_config_grants_replace_each_other_all_or_nothing)
+{
+	mecdns_grant_t items[] = {
+		{ .app_instance_id = "app1", .name = "a.example.", .subtree = true },
+		{ .app_instance_id = "app2",
+		  .name = "b.example.",
+		  .subtree = true,
+		  .shared = true },
+	};
+	ck_assert_int_eq(mecdns_store_grants_configure(store, items, 2), MECDNS_STORE_OK);
+	mecdns_rule_t rule = rule_of("app1", "r1", "www.a.example", "192.0.2.1", true);
+	rule.tenant = true;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &rule, NULL), MECDNS_STORE_OK);
+	mecdns_grant_list_t grants;
+	ck_assert_int_eq(mecdns_store_grant_list(store, "app1", &grants), MECDNS_STORE_OK);
+	ck_assert_uint_eq(grants.count, 1);
+	ck_assert_str_eq(grants.items[0].source, "config");
+	ck_assert_str_eq(grants.items[0].app_instance_id, "app1");
+	ck_assert(grants.items[0].subtree);
+	mecdns_grant_list_free(&grants);
+	ck_assert_int_eq(mecdns_store_grant_delete(store, "app1", "a.example."),
+	                 MECDNS_STORE_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "name-grants file"));
+	ck_assert_int_eq(mecdns_store_grant_set(store, "app1", "a.example.", false, false),
+	                 MECDNS_STORE_CONFLICT);
+
+	/* A conflicting file changes nothing: app3 cannot get app1's subtree. */
+	mecdns_grant_t bad[] = {
+		{ .app_instance_id = "app1", .name = "a.example.", .subtree = true },
+		{ .app_instance_id = "app3", .name = "x.a.example.", .subtree = false },
+	};
+	ck_assert_int_eq(mecdns_store_grants_configure(store, bad, 2), MECDNS_STORE_CONFLICT);
+	ck_assert_msg(strstr(mecdns_store_last_error(), "grant of x.a.example. to app3") != NULL,
+	              "%s", mecdns_store_last_error());
+	ck_assert_int_eq(mecdns_store_grant_list(store, "app2", &grants), MECDNS_STORE_OK);
+	ck_assert_uint_eq(grants.count, 1); /* app2's grant survived the failed replace */
+	mecdns_grant_list_free(&grants);
+
+	/* A new file drops what it no longer names; the rules stay. */
+	ck_assert_int_eq(mecdns_store_grants_configure(store, items + 1, 1), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_grant_list(store, "app1", &grants), MECDNS_STORE_OK);
+	ck_assert_uint_eq(grants.count, 0);
+	mecdns_grant_list_free(&grants);
+	mecdns_rule_t again = rule_of("app1", "r2", "mail.a.example", "192.0.2.1", true);
+	again.tenant = true;
+	ck_assert_int_eq(mecdns_store_rule_create(store, &again, NULL), MECDNS_STORE_FORBIDDEN);
+	ck_assert_uint_eq(generation(), 1);
+}
+END_TEST
+
 /*** Answers that cannot be sent, refused when written. ***/
 
 /*! \brief A heap set of count records of type at owner (zone "."), each
@@ -2503,6 +2613,8 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_name_parent_walks_labels_not_escaped_dots);
 	tcase_add_test(files, test_tenant_writes_need_a_name_grant);
 	tcase_add_test(files, test_a_name_goes_to_a_second_app_only_when_shared);
+	tcase_add_test(files, test_a_subtree_grant_keeps_other_apps_out_below_it);
+	tcase_add_test(files, test_config_grants_replace_each_other_all_or_nothing);
 	tcase_add_test(files, test_rrset_pages_walk_every_set_once_in_key_order);
 	suite_add_tcase(suite, files);
 	return suite;
