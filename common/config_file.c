@@ -273,3 +273,32 @@ char *mecdns_read_text_file(const char *path, const char *what, size_t *size, ch
 	}
 	return text;
 }
+
+char *mecdns_next_line(char **cursor, size_t *line_no)
+{
+	/* strtok_r would merge empty lines and miscount; walk by hand. */
+	while (*cursor != NULL) {
+		char *line = *cursor;
+		(*line_no)++;
+		*cursor = strchr(line, '\n');
+		if (*cursor != NULL) {
+			*(*cursor)++ = '\0';
+		}
+		char *hash = strchr(line, '#');
+		if (hash != NULL) {
+			*hash = '\0';
+		}
+		while (*line == ' ' || *line == '\t' || *line == '\r') {
+			line++;
+		}
+		size_t len = strlen(line);
+		while (len > 0 &&
+		       (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r')) {
+			line[--len] = '\0';
+		}
+		if (*line != '\0') {
+			return line;
+		}
+	}
+	return NULL;
+}

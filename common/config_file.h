@@ -40,6 +40,14 @@ bool mecdns_config_read_file(const char *path, const char *section, mecdns_confi
 char *mecdns_read_text_file(const char *path, const char *what, size_t *size, char *err,
                             size_t err_len);
 
+/*!
+ * \brief The next line of a line file (a token list, name grants) that has
+ *        something on it: '#' starts a comment, blanks around are cut.
+ *        Writes into the text; *line_no counts every line (for messages).
+ * \return The line, or NULL at the end of the text.
+ */
+char *mecdns_next_line(char **cursor, size_t *line_no);
+
 bool mecdns_config_set_string(char **dst, const char *value);
 
 /*! \brief Parses an unsigned decimal number within [min, max]. */

@@ -33,6 +33,7 @@ typedef struct {
 	mecdns_signals_t *signals;
 	kstate_t *kstate;           /*!< NULL: no knot socket configured. */
 	syncd_zonesync_t *zonesync; /*!< NULL: no synced zones. */
+	zoneguard_t *zoneguard;     /*!< NULL: no knot socket configured. */
 	syncd_metrics_t *metrics;
 	syncd_limits_t *limits;     /*!< Connection and rate limits (http.c). */
 	pthread_rwlock_t auth_lock; /*!< Guards auth (swapped on SIGHUP). */

@@ -175,30 +175,8 @@ syncd_auth_t *syncd_auth_parse(const char *text, const char *name, char *err, si
 	}
 
 	size_t line_no = 0;
-	char *save = NULL;
-	/* strtok_r would merge empty lines and miscount; walk by hand. */
-	for (char *line = copy; line != NULL; line = save) {
-		line_no++;
-		save = strchr(line, '\n');
-		if (save != NULL) {
-			*save++ = '\0';
-		}
-		char *hash = strchr(line, '#');
-		if (hash != NULL) {
-			*hash = '\0';
-		}
-		char *p = line;
-		while (*p == ' ' || *p == '\t' || *p == '\r') {
-			p++;
-		}
-		size_t len = strlen(p);
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r')) {
-			p[--len] = '\0';
-		}
-		if (*p == '\0') {
-			continue;
-		}
-
+	char *cursor = copy;
+	for (char *p; (p = mecdns_next_line(&cursor, &line_no)) != NULL;) {
 		char where[512];
 		snprintf(where, sizeof(where), "%s:%zu", name, line_no);
 		token_t *tokens = realloc(auth->tokens, (auth->count + 1) * sizeof(*tokens));

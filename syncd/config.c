@@ -40,6 +40,8 @@ enum {
 	OPT_QUERY_RATE_THRESHOLD,
 	OPT_SYNC_ZONE,
 	OPT_SYNC_DEFAULT_TTL,
+	OPT_ALLOW_ZONE,
+	OPT_NAME_GRANTS,
 };
 
 static const struct option long_options[] = {
@@ -70,6 +72,8 @@ static const struct option long_options[] = {
 	{ "query-rate-threshold", required_argument, NULL, OPT_QUERY_RATE_THRESHOLD },
 	{ "sync-zone", required_argument, NULL, OPT_SYNC_ZONE },
 	{ "sync-default-ttl", required_argument, NULL, OPT_SYNC_DEFAULT_TTL },
+	{ "allow-zone", required_argument, NULL, OPT_ALLOW_ZONE },
+	{ "name-grants", required_argument, NULL, OPT_NAME_GRANTS },
 	MECDNS_CONFIG_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -98,6 +102,11 @@ static void print_help(void)
 	       "                             zone (repeatable; needs --knot-socket)\n"
 	       "      --sync-default-ttl S   TTL of rules without one in synced zones\n"
 	       "                             (default 60, as mod-mecdns's default-ttl)\n"
+	       "      --allow-zone ZONE      let rules and rrecord sets go below ZONE, a zone\n"
+	       "                             knotd serves (repeatable; synced zones are\n"
+	       "                             allowed; apex, delegations, NS targets never)\n"
+	       "      --name-grants FILE     names granted to apps (APP NAME [shared] lines,\n"
+	       "                             each NAME with everything below it)\n"
 	       "      --tokens FILE          bearer token file (TOKEN SCOPE[,SCOPE...])\n"
 	       "      --tls-cert FILE        serve HTTPS with this PEM certificate chain\n"
 	       "      --tls-key FILE         and this PEM private key\n"
@@ -124,7 +133,7 @@ static void print_help(void)
 	       "  -h, --help                 this help\n"
 	       "  -V, --version              version\n"
 	       "\n"
-	       "SIGHUP reloads the token file and the TLS files.\n",
+	       "SIGHUP reloads the token file, the name-grants file and the TLS files.\n",
 	       SYNCD_DEFAULT_LISTEN, SYNCD_DEFAULT_DATABASE, SYNCD_DEFAULT_KNOT_SOCKET,
 	       SYNCD_DEFAULT_KNOT_POLL_MS, SYNCD_DEFAULT_MAX_LAG_MS, SYNCD_DEFAULT_MAX_BODY,
 	       SYNCD_DEFAULT_THREADS, SYNCD_DEFAULT_MAX_HEADERS, SYNCD_DEFAULT_MAX_JSON_DEPTH,
@@ -194,6 +203,7 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 		{ "knot-socket", &config->knot_socket },
 		{ "knot-dbus", &config->knot_dbus },
 		{ "tokens", &config->tokens },
+		{ "name-grants", &config->name_grants },
 		{ "tls-cert", &config->tls_cert },
 		{ "tls-key", &config->tls_key },
 		{ "tls-client-ca", &config->tls_client_ca },
@@ -250,21 +260,22 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 			return false;
 		}
 		config->query_rate_threshold = rate;
-	} else if (strcmp(name, "sync-zone") == 0) {
+	} else if (strcmp(name, "sync-zone") == 0 || strcmp(name, "allow-zone") == 0) {
 		/* Repeatable: every value adds a zone. */
-		char **zones =
-		    realloc(config->sync_zones, (config->sync_zone_count + 1) * sizeof(*zones));
+		bool sync = strcmp(name, "sync-zone") == 0;
+		char ***list = sync ? &config->sync_zones : &config->allow_zones;
+		size_t *count = sync ? &config->sync_zone_count : &config->allow_zone_count;
+		char **zones = realloc(*list, (*count + 1) * sizeof(*zones));
 		char *zone = strdup(value);
+		if (zones != NULL) {
+			*list = zones;
+		}
 		if (zones == NULL || zone == NULL) {
 			free(zone);
-			if (zones != NULL) {
-				config->sync_zones = zones;
-			}
 			snprintf(err, err_len, "%s: out of memory", where);
 			return false;
 		}
-		config->sync_zones = zones;
-		config->sync_zones[config->sync_zone_count++] = zone;
+		zones[(*count)++] = zone;
 	} else if (strcmp(name, "sync-default-ttl") == 0) {
 		if (!mecdns_config_apply_range(name, value, where, 0, INT32_MAX, "seconds", &number,
 		                               err, err_len)) {
@@ -363,6 +374,11 @@ bool syncd_config_check(syncd_config_t *config, char *err, size_t err_len)
 		         config->sync_zones[0]);
 		return false;
 	}
+	if (config->allow_zone_count > 0 && config->knot_socket == NULL) {
+		snprintf(err, err_len, "allow-zone %s needs knot-socket (knotd's control socket)",
+		         config->allow_zones[0]);
+		return false;
+	}
 	if (config->tokens == NULL && !config->insecure_no_auth &&
 	    !syncd_addr_is_loopback(&config->listen_addr)) {
 		snprintf(err, err_len,
@@ -447,6 +463,11 @@ void syncd_config_free(syncd_config_t *config)
 	}
 	free(config->sync_zones);
 	free(config->tokens);
+	free(config->name_grants);
+	for (size_t i = 0; i < config->allow_zone_count; i++) {
+		free(config->allow_zones[i]);
+	}
+	free(config->allow_zones);
 	free(config->tls_cert);
 	free(config->tls_key);
 	free(config->tls_client_ca);

@@ -48,6 +48,7 @@ typedef struct {
 	                        NULL: not configured, no Knot state. */
 	char *knot_dbus;   /*!< knotd's bus: system, an address or none. */
 	char *tokens;      /*!< Token file, or NULL (no auth, loopback only). */
+	char *name_grants; /*!< Name-grants file (syncd/grants_file.h), or NULL. */
 	char *tls_cert;
 	char *tls_key;
 	char *tls_client_ca;   /*!< Requires and verifies client certificates. */
@@ -71,6 +72,9 @@ typedef struct {
 	char **sync_zones; /*!< sync-zone values (repeatable), as given. */
 	size_t sync_zone_count;
 	uint32_t sync_default_ttl; /*!< TTL of rules without one in synced zones. */
+	/* The operator's zones (syncd/zoneguard.h). */
+	char **allow_zones; /*!< allow-zone values (repeatable), as given. */
+	size_t allow_zone_count;
 } syncd_config_t;
 
 typedef enum {

@@ -29,6 +29,7 @@
 #include "syncd/kevents.h"
 #include "syncd/kstate.h"
 #include "syncd/knotctl.h"
+#include "syncd/zoneguard.h"
 
 #define DEFAULT_POLL_MS    500
 #define DEFAULT_TIMEOUT_MS 1000
@@ -82,6 +83,7 @@ struct kstate {
 	double threshold;
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
+	zoneguard_t *guard;
 	mecdns_log_cb log;
 	void *log_ctx;
 
@@ -246,6 +248,36 @@ static int read_module(kstate_t *state, knotctl_t *ctl, module_counters_t *count
 	return KNOT_EOK;
 }
 
+/*! \brief Hands the zones knotd has to the zone guard, which reads the
+ *         delegations of those data may go into. */
+static void feed_guard(kstate_t *state, knotctl_t *ctl)
+{
+	if (state->guard == NULL) {
+		return;
+	}
+	const char **names = calloc(state->zone_count + 1, sizeof(*names));
+	if (names == NULL) {
+		return;
+	}
+	size_t count = 0;
+	for (size_t i = 0; i < state->zone_count; i++) {
+		if (state->zones[i].configured) {
+			names[count++] = state->zones[i].name;
+		}
+	}
+	zoneguard_set_zones(state->guard, names, count);
+	free(names);
+	for (size_t i = 0; i < state->zone_count && !knotctl_broken(ctl); i++) {
+		const zone_entry_t *zone = &state->zones[i];
+		if (zone->configured &&
+		    zoneguard_poll_zone(state->guard, ctl, zone->name, zone->loaded,
+		                        zone->knot_serial) != KNOT_EOK) {
+			state_log(state, LOG_WARNING, "zone %s: cannot read its delegations: %s",
+			          zone->name, knotctl_error(ctl));
+		}
+	}
+}
+
 /*! \brief One control session: status, zone-status, module counters. */
 static poll_outcome_t poll_knotd(kstate_t *state, module_counters_t *counters)
 {
@@ -267,6 +299,7 @@ static poll_outcome_t poll_knotd(kstate_t *state, module_counters_t *counters)
 		ret = knotctl_zone_status(ctl, NULL, on_zone_status, state);
 	}
 	if (ret == KNOT_EOK) {
+		feed_guard(state, ctl);
 		ret = read_module(state, ctl, counters);
 		if (ret == KNOT_ENOENT) {
 			ret = KNOT_EOK; /* No instance: counters->found stays false. */
@@ -701,6 +734,7 @@ kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len)
 	state->threshold = config->query_rate_threshold > 0 ? config->query_rate_threshold : 0;
 	state->store = config->store;
 	state->signals = config->signals;
+	state->guard = config->guard;
 	state->log = config->log;
 	state->log_ctx = config->log_ctx;
 	snprintf(state->down_reason, sizeof(state->down_reason), "not polled yet");

@@ -43,6 +43,7 @@
 
 #include "store/store.h"
 #include "syncd/signals.h"
+#include "syncd/zoneguard.h"
 
 typedef struct {
 	const char *socket;            /*!< knotd control socket path. */
@@ -57,6 +58,8 @@ typedef struct {
 	size_t sync_zone_count;
 	mecdns_store_t *store;     /*!< For the database generation. */
 	mecdns_signals_t *signals; /*!< Where the conditions go (may be NULL). */
+	zoneguard_t *guard;        /*!< Told knotd's zones after every poll that
+	                                reached it (may be NULL). */
 	mecdns_log_cb log;         /*!< NULL: stderr. */
 	void *log_ctx;
 } kstate_config_t;

@@ -10,6 +10,7 @@ noinst_LTLIBRARIES += syncd/libmecdns-syncd.la
 syncd_libmecdns_syncd_la_SOURCES = \
 	syncd/auth.c syncd/auth.h \
 	syncd/config.c syncd/config.h \
+	syncd/grants_file.c syncd/grants_file.h \
 	syncd/json_input.c syncd/json_input.h \
 	syncd/limits.c syncd/limits.h \
 	common/config_file.c common/config_file.h \
@@ -66,7 +67,8 @@ include $(srcdir)/syncd/knotctl.mk
 # the control-socket client.
 syncd_mecdns_syncd_SOURCES += \
 	syncd/kstate.c syncd/kstate.h \
-	syncd/kevents.c syncd/kevents.h
+	syncd/kevents.c syncd/kevents.h \
+	syncd/zoneguard.c syncd/zoneguard.h
 syncd_mecdns_syncd_LDADD += syncd/libmecdns-knotctl.la
 
 # Zone sync (zonesync.c): mirrors mecdns's answers under the synced zones

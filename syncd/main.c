@@ -7,7 +7,8 @@
  *  stops, then HTTP, then zone sync (syncd/zonesync.h), then the D-Bus
  *  emitter flushes what is pending, then
  *  the database closes),
- *  SIGHUP reloads the token file and the TLS files (syncd/http.h), and
+ *  SIGHUP reloads the token file, the name-grants file and the TLS files
+ *  (syncd/http.h), and
  *  every minute it prunes the change
  *  log (keeping what is not signalled yet).
  */
@@ -25,7 +26,9 @@
 #include "syncd/api.h"
 #include "syncd/config.h"
 #include "syncd/http.h"
+#include "syncd/grants_file.h"
 #include "syncd/kstate.h"
+#include "syncd/zoneguard.h"
 #include "common/log.h"
 
 /*! Seconds between change log prunes. */
@@ -54,6 +57,12 @@ static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
 		           "does not follow serving");
 		return true;
 	}
+	ctx->zoneguard = zoneguard_new(config->allow_zones, config->allow_zone_count,
+	                               config->sync_zones, config->sync_zone_count, err, err_len);
+	if (ctx->zoneguard == NULL) {
+		return false;
+	}
+	mecdns_store_set_guard(ctx->store, zoneguard_allows, ctx->zoneguard);
 	kstate_config_t state_config = {
 		.socket = config->knot_socket,
 		.knot_dbus = config->knot_dbus,
@@ -64,6 +73,7 @@ static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
 		.sync_zone_count = config->sync_zone_count,
 		.store = ctx->store,
 		.signals = ctx->signals,
+		.guard = ctx->zoneguard,
 		.log = kstate_log,
 	};
 	ctx->kstate = kstate_start(&state_config, err, err_len);
@@ -130,6 +140,32 @@ static void reload_tokens(syncd_ctx_t *ctx)
 	syncd_auth_free(old);
 }
 
+/*! \brief Replaces the name-grants file's grants in the database by the
+ *         file's (config name-grants); false (logged) when it does not
+ *         parse or conflicts, the previous grants staying. */
+static bool load_name_grants(syncd_ctx_t *ctx)
+{
+	const char *path = ctx->config->name_grants;
+	if (path == NULL) {
+		return true;
+	}
+	char err[600];
+	syncd_grants_file_t file;
+	if (!syncd_grants_load(path, &file, err, sizeof(err))) {
+		log_error("%s", err);
+		return false;
+	}
+	mecdns_store_status_t status =
+	    mecdns_store_grants_configure(ctx->store, file.items, file.count);
+	if (status != MECDNS_STORE_OK) {
+		log_error("name-grants file %s: %s", path, mecdns_store_last_error());
+	} else {
+		log_info("granted %zu name(s) from %s", file.count, path);
+	}
+	syncd_grants_file_free(&file);
+	return status == MECDNS_STORE_OK;
+}
+
 /*! \brief Prunes old, signalled change log rows. */
 static void prune(syncd_ctx_t *ctx)
 {
@@ -166,6 +202,9 @@ static void run(syncd_ctx_t *ctx, syncd_http_t *http, const sigset_t *set)
 		}
 		if (sig == SIGHUP) {
 			reload_tokens(ctx);
+			if (!load_name_grants(ctx)) {
+				log_error("SIGHUP: keeping the previous name grants");
+			}
 			syncd_http_reload(http);
 		} else if (sig < 0 && errno == EAGAIN) {
 			prune(ctx);
@@ -232,6 +271,9 @@ int main(int argc, char *argv[])
 		}
 		goto out;
 	}
+	if (!load_name_grants(&ctx)) {
+		goto out;
+	}
 	ctx.metrics = syncd_metrics_new(syncd_route_count);
 	syncd_limits_config_t limits_config = {
 		.max_connections = config.max_connections,
@@ -280,6 +322,7 @@ out:
 	kstate_stop(ctx.kstate);
 	syncd_http_stop(http);
 	syncd_zonesync_stop(ctx.zonesync); /* After HTTP: handlers notify it. */
+	zoneguard_free(ctx.zoneguard);     /* After HTTP and kstate: both use it. */
 	if (ctx.signals != NULL) {
 		mecdns_signals_stop(ctx.signals);
 	}

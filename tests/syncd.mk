@@ -22,6 +22,12 @@ tests_unit_test_auth_LDADD = $(SYNCD_UNIT_LDADD)
 tests_unit_test_rdata_SOURCES = tests/unit/test_rdata.c
 tests_unit_test_rdata_CFLAGS = $(SYNCD_UNIT_CFLAGS)
 tests_unit_test_rdata_LDADD = $(SYNCD_UNIT_LDADD)
+# The zone guard is part of the daemon: its source is compiled in.
+check_PROGRAMS += tests/unit/test_zoneguard
+TESTS += tests/unit/test_zoneguard
+tests_unit_test_zoneguard_SOURCES = tests/unit/test_zoneguard.c syncd/zoneguard.c
+tests_unit_test_zoneguard_CFLAGS = $(SYNCD_UNIT_CFLAGS)
+tests_unit_test_zoneguard_LDADD = syncd/libmecdns-knotctl.la $(SYNCD_UNIT_LDADD) -lpthread
 
 # A tiny HTTP/1.1 client for integration tests (no libcurl needed).
 check_LTLIBRARIES += tests/harness/libharness-http.la

@@ -5,10 +5,11 @@ check_PROGRAMS += tests/integration/test_tenants
 TESTS += tests/integration/test_tenants
 tests_integration_test_tenants_SOURCES = tests/integration/test_tenants.c
 tests_integration_test_tenants_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS) $(libcjson_CFLAGS) \
-	$(libknot_CFLAGS)
+	$(libknot_CFLAGS) $(sqlite3_CFLAGS)
 tests_integration_test_tenants_LDADD = tests/harness/libharness-syncd.la \
 	tests/harness/libharness-http.la tests/harness/libharness-dns.la \
-	tests/harness/libharness.la $(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS)
+	tests/harness/libharness.la store/libmecdns-store.la schema/libmecdns-schema.la \
+	$(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS) $(sqlite3_LIBS)
 # The test runs the built daemon and loads the built module.
 EXTRA_tests_integration_test_tenants_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT) \
 	module/mecdns.la

@@ -9,4 +9,5 @@ tests_integration_test_zonesync_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS)
 tests_integration_test_zonesync_LDADD = tests/harness/libharness-syncd.la \
 	tests/harness/libharness-http.la \
 	tests/harness/libharness.la $(check_LIBS)
-EXTRA_tests_integration_test_zonesync_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT)
+EXTRA_tests_integration_test_zonesync_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT) \
+	tools/mecdns-db$(EXEEXT)

@@ -66,23 +66,16 @@ static void syncd_start(state_stack_t *s, const char *threshold)
 {
 	char *socket = harness_strdupf("%s/knot.sock", s->knotd.dir);
 	char *log = harness_strdupf("%s/syncd.log", s->dir);
-	const char *args[] = { "--database",
-		               s->db,
-		               "--dbus",
-		               s->bus.address,
-		               "--knot-socket",
-		               socket,
-		               "--knot-dbus",
-		               s->bus.address,
-		               "--knot-poll",
-		               POLL_MS,
-		               "--max-lag",
-		               MAX_LAG_MS,
-		               "--log-level",
-		               "debug",
-		               threshold != NULL ? "--query-rate-threshold" : NULL,
-		               threshold,
-		               NULL };
+	const char *args[] = { "--database",    s->db,
+		               "--dbus",        s->bus.address,
+		               "--knot-socket", socket,
+		               "--knot-dbus",   s->bus.address,
+		               "--knot-poll",   POLL_MS,
+		               "--max-lag",     MAX_LAG_MS,
+		               "--allow-zone", /* the tests' rules live in it */
+		               "example.test",  "--log-level",
+		               "debug",         threshold != NULL ? "--query-rate-threshold" : NULL,
+		               threshold,       NULL };
 	ck_assert_msg(harness_syncd_start(&s->syncd, ADDR, &s->http_port, args, NULL, log, 10000) ==
 	                  0,
 	              "mecdns-syncd did not start listening");

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  Tenant isolation (issue 12): the real mecdns-syncd with a token file and
- *  the real knotd with mod-mecdns (global) serving the operator's zone
- *  op.test., on one SQLite file.
+/*  Tenant isolation (issue 12): the real knotd with mod-mecdns (global)
+ *  serving the operator's zone op.test. and the zone open.test. (which the
+ *  operator opens for mecdns data with allow-zone), and the real
+ *  mecdns-syncd with a token file, a name-grants file and knotd's control
+ *  socket, on one SQLite file.
  *
  *  The platform (mm5 token) gives application A the name edge-a.mec.test and
  *  the subtree apps-a.mec.test, application B edge-b.mec.test; the MEP
@@ -11,10 +13,13 @@
  *  zone, its own and its subtree (and a name shared by the platform). Each row checks the HTTP
  * answer and what knotd answers for the name afterwards: a refused write changes no DNS answer, and
  * even the operator cannot make mecdns answer at a zone's apex or name server.
+ * The operator's zones refuse every write (rules and rrecord, any token);
+ * an allowed zone takes data except at its apex, delegations and NS targets.
  */
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,7 @@
 #include <cjson/cJSON.h>
 #include <libknot/libknot.h>
 
+#include "store/store.h"
 #include "tests/harness/dns.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
@@ -43,10 +49,25 @@ static const char ZONE_TEXT[] = "$TTL 300\n"
                                 "ns   A    198.51.100.1\n"
                                 "www  A    198.51.100.10\n";
 
+/*! The zone the operator opens for mecdns data (allow-zone). */
+static const char OPEN_TEXT[] =
+    "$TTL 300\n"
+    "@    SOA  ns.open.test. hostmaster.open.test. 1 3600 600 86400 60\n"
+    "@    NS   ns\n"
+    "ns   A    198.51.100.2\n"
+    "child NS  ns.child\n"
+    "ns.child A 198.51.100.3\n"
+    "www  A    198.51.100.20\n";
+
+/*! The operator's name-grants file: app C gets cfg.mec.test and below. */
+static const char GRANTS[] = "# APP NAME [shared]\n"
+                             "C cfg.mec.test\n";
+
 static struct {
 	char *dir;
 	char *db;
 	char *log;
+	char *grants;
 	harness_proc_t syncd;
 	int port;
 	knotd_t knotd;
@@ -57,7 +78,8 @@ static const char *TOKENS = "admintoken admin\n"
                             "mepmtoken mm5\n"
                             "meptoken dns-mgmt\n"
                             "apptokenA app:A\n"
-                            "apptokenB app:B\n";
+                            "apptokenB app:B\n"
+                            "apptokenC app:C\n";
 
 static int call(const char *token, const char *method, const char *path, const char *body,
                 http_response_t *resp)
@@ -125,6 +147,17 @@ static void sync_marker(void)
 	free(id);
 }
 
+static int ready_status(void)
+{
+	http_response_t resp;
+	if (http_request(ADDR, fx.port, "GET", "/readyz", NULL, NULL, 0, &resp) != 0) {
+		return 0;
+	}
+	int status = resp.status;
+	http_response_free(&resp);
+	return status;
+}
+
 static void setup(void)
 {
 	memset(&fx, 0, sizeof(fx));
@@ -136,21 +169,39 @@ static void setup(void)
 	fx.log = harness_strdupf("%s/syncd.log", fx.dir);
 	char *tokens = harness_strdupf("%s/tokens", fx.dir);
 	ck_assert_int_eq(harness_write_file(tokens, TOKENS), 0);
-	const char *args[] = { "--database", fx.db,         "--dbus", "none", "--tokens",
-		               tokens,       "--log-level", "debug",  NULL };
-	ck_assert_msg(
-	    harness_syncd_start(&fx.syncd, ADDR, &fx.port, args, NULL, fx.log, EVENTUALLY_MS) == 0,
-	    "mecdns-syncd did not start");
-	free(tokens);
+	fx.grants = harness_strdupf("%s/name-grants", fx.dir);
+	ck_assert_int_eq(harness_write_file(fx.grants, GRANTS), 0);
+	/* knotd first: syncd's --knot-socket is in knotd's directory. The
+	 * module waits for the database, which syncd creates. */
 	knotd_config_t config = {
 		.tag = "tenants",
 		.database = fx.db,
 		.global_module = true,
 		.refresh_interval_ms = 50,
-		.zones = { { "op.test.", ZONE_TEXT, false } },
+		.zones = { { "op.test.", ZONE_TEXT, false }, { "open.test.", OPEN_TEXT, false } },
 	};
 	ck_assert_msg(knotd_start(&fx.knotd, &config) == 0, "knotd did not start");
 	fx.knotd_running = true;
+	char *sock = harness_strdupf("%s/knot.sock", fx.knotd.dir);
+	const char *args[] = {
+		"--database",  fx.db,           "--dbus",       "none",        "--tokens",
+		tokens,        "--knot-socket", sock,           "--knot-dbus", "none",
+		"--knot-poll", "100",           "--allow-zone", "Open.Test",   "--name-grants",
+		fx.grants,     "--log-level",   "debug",        NULL
+	};
+	ck_assert_msg(
+	    harness_syncd_start(&fx.syncd, ADDR, &fx.port, args, NULL, fx.log, EVENTUALLY_MS) == 0,
+	    "mecdns-syncd did not start");
+	free(sock);
+	free(tokens);
+	/* Ready: syncd polled knotd, so it knows the zones (and read the
+	 * allowed zone's delegations in the same poll). */
+	long long until = harness_now_ms() + EVENTUALLY_MS;
+	int ready = 0;
+	while ((ready = ready_status()) != 200 && harness_now_ms() < until) {
+		harness_sleep_ms(50);
+	}
+	ck_assert_msg(ready == 200, "mecdns-syncd never ready (%d)", ready);
 
 	/* The platform's decisions. */
 	char *a1 = rule_body("a1", "edge-a.mec.test", "192.0.2.1");
@@ -178,6 +229,7 @@ static void teardown(void)
 	harness_syncd_stop(&fx.syncd, 5000);
 	free(fx.db);
 	free(fx.log);
+	free(fx.grants);
 	free(fx.dir);
 }
 
@@ -186,20 +238,25 @@ typedef struct {
 	const char *kind;
 	const char *name;  /*!< Where A's own token tries to move rule a1. */
 	int status;        /*!< Its HTTP answer. */
+	const char *why;   /*!< What a refusal says. */
 	const char *keeps; /*!< An address name must still answer, or NULL. */
 	bool answers_evil; /*!< Whether knotd then answers EVIL at name. */
 } row_t;
 
 static const row_t ROWS[] = {
-	{ "another app's name", "edge-b.mec.test", 403, "192.0.2.2", false },
-	{ "an rrecord name", "svc.mec.test", 403, "192.0.2.3", false },
-	{ "the zone's apex", "op.test", 403, NULL, false },
-	{ "the zone's name server", "ns.op.test", 403, "198.51.100.1", false },
-	{ "a public name in the zone", "www.op.test", 403, "198.51.100.10", false },
-	{ "a public name elsewhere", "www.example.org", 403, NULL, false },
-	{ "below its own name", "x.edge-a.mec.test", 403, NULL, false },
-	{ "its subtree grant", "x.apps-a.mec.test", 200, NULL, true },
-	{ "its own name", "edge-a.mec.test", 200, NULL, true },
+	{ "another app's name", "edge-b.mec.test", 403, "is not granted", "192.0.2.2", false },
+	{ "an rrecord name", "svc.mec.test", 403, "is not granted", "192.0.2.3", false },
+	{ "the zone's apex", "op.test", 403, "which knotd serves", NULL, false },
+	{ "the zone's name server", "ns.op.test", 403, "which knotd serves", "198.51.100.1",
+	  false },
+	{ "a public name in the zone", "www.op.test", 403, "which knotd serves", "198.51.100.10",
+	  false },
+	{ "a public name elsewhere", "www.example.org", 403, "is not granted", NULL, false },
+	{ "below its own name", "x.edge-a.mec.test", 403, "is not granted", NULL, false },
+	{ "a name in the allowed zone", "app.open.test", 403, "is not granted", NULL, false },
+	{ "the allowed zone's apex", "open.test", 403, "apex", NULL, false },
+	{ "its subtree grant", "x.apps-a.mec.test", 200, NULL, NULL, true },
+	{ "its own name", "edge-a.mec.test", 200, NULL, NULL, true },
 };
 
 START_TEST(test_an_app_token_steers_only_names_granted_to_its_app)
@@ -212,8 +269,8 @@ START_TEST(test_an_app_token_steers_only_names_granted_to_its_app)
 		ck_assert_msg(resp.status == row->status, "%s (%s): %d, expected %d: %s", row->kind,
 		              row->name, resp.status, row->status, resp.body);
 		if (row->status == 403) {
-			ck_assert_msg(strstr(resp.body, "is not granted") != NULL, "%s: %s",
-			              row->kind, resp.body);
+			ck_assert_msg(strstr(resp.body, row->why) != NULL, "%s: %s", row->kind,
+			              resp.body);
 		}
 		http_response_free(&resp);
 		free(body);
@@ -235,21 +292,158 @@ START_TEST(test_an_app_token_steers_only_names_granted_to_its_app)
 }
 END_TEST
 
-/*! The operator may put a rule anywhere, but mecdns never answers for the
- *  zone's own names: apex and name server stay the zone's. */
+/*! The zones knotd serves are the operator's: no token writes a rule or an
+ *  rrecord set there, and in a zone the operator opened (allow-zone) the
+ *  apex, the delegation and the name servers stay the zone's. */
+START_TEST(test_the_operators_zones_refuse_data_the_allowed_zone_keeps_its_own_names)
+{
+	static const struct {
+		const char *name;
+		int status;
+		const char *why;
+	} rows[] = {
+		{ "www.op.test", 403, "which knotd serves" },
+		{ "deep.below.op.test", 403, "which knotd serves" },
+		{ "open.test", 403, "is the apex of zone open.test." },
+		{ "ns.open.test", 403, "is a name server" },
+		{ "child.open.test", 403, "delegation child.open.test." },
+		{ "ns.child.open.test", 403, "delegation child.open.test." },
+		{ "x.y.child.open.test", 403, "delegation child.open.test." },
+		{ "app.open.test", 200, NULL },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *body = rule_body("a1", rows[i].name, EVIL);
+		http_response_t resp;
+		call("admintoken", "PUT", MP1 "/A/dns_rules/a1", body, &resp);
+		ck_assert_msg(resp.status == rows[i].status, "rule at %s: %d, expected %d: %s",
+		              rows[i].name, resp.status, rows[i].status, resp.body);
+		ck_assert_msg(rows[i].why == NULL || strstr(resp.body, rows[i].why) != NULL,
+		              "rule at %s: %s", rows[i].name, resp.body);
+		http_response_free(&resp);
+		free(body);
+		char *rr = harness_strdupf("{\"name\":\"%s.\",\"type\":\"A\",\"ttl\":30,"
+		                           "\"rData\":[\"%s\"]}",
+		                           rows[i].name, EVIL);
+		call("meptoken", "POST", "/mep/dns_server_mgmt/v1/rrecord?zone=.", rr, &resp);
+		ck_assert_msg(resp.status == rows[i].status, "rrecord at %s: %d: %s", rows[i].name,
+		              resp.status, resp.body);
+		http_response_free(&resp);
+		/* Bulk PUT: one set at a closed name refuses the whole body. */
+		char *bulk = harness_strdupf("[{\"zone\":\".\",\"rr\":[{\"name\":\"svc.mec.test.\","
+		                             "\"type\":\"A\",\"ttl\":30,\"rData\":[\"192.0.2.3\"]},"
+		                             "{\"name\":\"%s.\",\"type\":\"TXT\",\"ttl\":30,"
+		                             "\"rData\":[\"\\\"x\\\"\"]}]}]",
+		                             rows[i].name);
+		call("meptoken", "PUT", "/mep/dns_server_mgmt/v1/rrecord", bulk, &resp);
+		ck_assert_msg(resp.status == rows[i].status, "bulk rrecord at %s: %d: %s",
+		              rows[i].name, resp.status, resp.body);
+		http_response_free(&resp);
+		free(bulk);
+		free(rr);
+	}
+	sync_marker();
+	ck_assert(answers("app.open.test.", EVIL));
+	ck_assert(!answers("www.op.test.", EVIL));
+	ck_assert(answers("www.op.test.", "198.51.100.10"));
+	ck_assert(answers("ns.open.test.", "198.51.100.2"));
+	ck_assert(!answers("open.test.", EVIL));
+	/* Deactivating or deleting is never refused: the operator may always
+	 * take data away. */
+	char *off = harness_strdupf("{\"dnsRuleId\":\"a1\",\"domainName\":\"www.op.test\","
+	                            "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"%s\","
+	                            "\"ttl\":30,\"state\":\"INACTIVE\"}",
+	                            EVIL);
+	expect_status("admintoken", "PUT", MP1 "/A/dns_rules/a1", off, 200);
+	free(off);
+}
+END_TEST
+
+/*! Rules at a zone's apex or name server that got into the database
+ *  without syncd's guard (written before knotd served the zone, or with
+ *  another tool) are still never answered there. */
 START_TEST(test_not_even_the_operator_overrides_a_zone_apex_or_name_server)
 {
+	mecdns_store_t *store = NULL;
+	char err[256];
+	ck_assert_int_eq(mecdns_store_open(fx.db, &store, err, sizeof(err)), MECDNS_STORE_OK);
 	const char *names[] = { "op.test", "ns.op.test" };
 	for (size_t i = 0; i < 2; i++) {
-		char *body = rule_body("a1", names[i], EVIL);
-		expect_status("admintoken", "PUT", MP1 "/A/dns_rules/a1", body, 200);
-		free(body);
-		sync_marker();
+		char *id = harness_strdupf("x%zu", i);
+		mecdns_rule_t rule = {
+			.app_instance_id = "A",
+			.dns_rule_id = id,
+			.domain_name = (char *)names[i],
+			.ip_type = MECDNS_IP_V4,
+			.ip_address = EVIL,
+			.ttl = 30,
+			.active = true,
+		};
+		ck_assert_msg(mecdns_store_rule_create(store, &rule, NULL) == MECDNS_STORE_OK, "%s",
+		              mecdns_store_last_error());
+		free(id);
+	}
+	mecdns_store_close(store);
+	sync_marker();
+	for (size_t i = 0; i < 2; i++) {
 		char *fqdn = harness_strdupf("%s.", names[i]);
 		ck_assert_msg(!answers(fqdn, EVIL), "%s answers the rule's address", fqdn);
 		free(fqdn);
 	}
 	ck_assert(answers("ns.op.test.", "198.51.100.1"));
+}
+END_TEST
+
+/*! The name-grants file: app C's token may steer names below cfg.mec.test
+ *  (and nothing else), the grant is listed with source "config" and
+ *  cannot be revoked through the API; SIGHUP replaces it as a whole and a
+ *  file that conflicts keeps the previous grants. */
+START_TEST(test_the_name_grants_file_grants_suffixes_and_reloads_on_sighup)
+{
+	char *c1 = rule_body("c1", "edge-c.mec.test", "192.0.2.30");
+	expect_status("mepmtoken", "POST", MM5 "/C/dns_rules", c1, 201);
+	free(c1);
+	char *in = rule_body("c1", "x.cfg.mec.test", "192.0.2.31");
+	expect_status("apptokenC", "PUT", MP1 "/C/dns_rules/c1", in, 200);
+	wait_address("x.cfg.mec.test.", "192.0.2.31");
+	char *out = rule_body("c1", "edge-b.mec.test", "192.0.2.31");
+	expect_status("apptokenC", "PUT", MP1 "/C/dns_rules/c1", out, 403);
+	http_response_t resp;
+	call("mepmtoken", "GET", MM5 "/C/dns_names", NULL, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_msg(strstr(resp.body, "\"cfg.mec.test.\"") != NULL &&
+	                  strstr(resp.body, "\"config\"") != NULL,
+	              "%s", resp.body);
+	http_response_free(&resp);
+	expect_status("mepmtoken", "DELETE", MM5 "/C/dns_names/cfg.mec.test", NULL, 409);
+	/* B cannot be given a name inside C's suffix (not shared). */
+	char *b9 = rule_body("b9", "y.cfg.mec.test", "192.0.2.32");
+	expect_status("mepmtoken", "POST", MM5 "/B/dns_rules", b9, 409);
+	free(b9);
+
+	/* A file that conflicts (A already holds edge-a.mec.test) changes
+	 * nothing: C keeps its suffix. */
+	ck_assert_int_eq(harness_write_file(fx.grants, "C cfg.mec.test\nC edge-a.mec.test\n"), 0);
+	ck_assert_int_eq(harness_signal(&fx.syncd, SIGHUP), 0);
+	sync_marker();
+	expect_status("apptokenC", "PUT", MP1 "/C/dns_rules/c1", in, 200);
+	/* A file without C's line takes the grant away (the rule stays). */
+	ck_assert_int_eq(harness_write_file(fx.grants, "# nothing granted\n"), 0);
+	ck_assert_int_eq(harness_signal(&fx.syncd, SIGHUP), 0);
+	long long until = harness_now_ms() + EVENTUALLY_MS;
+	int status = 0;
+	while (harness_now_ms() < until) {
+		call("apptokenC", "PUT", MP1 "/C/dns_rules/c1", in, &resp);
+		status = resp.status;
+		http_response_free(&resp);
+		if (status == 403) {
+			break;
+		}
+		harness_sleep_ms(50);
+	}
+	ck_assert_int_eq(status, 403);
+	ck_assert(answers("x.cfg.mec.test.", "192.0.2.31"));
+	free(in);
+	free(out);
 }
 END_TEST
 
@@ -285,6 +479,9 @@ static Suite *tenants_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_an_app_token_steers_only_names_granted_to_its_app);
 	tcase_add_test(tc, test_not_even_the_operator_overrides_a_zone_apex_or_name_server);
+	tcase_add_test(tc,
+	               test_the_operators_zones_refuse_data_the_allowed_zone_keeps_its_own_names);
+	tcase_add_test(tc, test_the_name_grants_file_grants_suffixes_and_reloads_on_sighup);
 	tcase_add_test(tc, test_a_name_goes_to_a_second_app_only_when_shared);
 	suite_add_tcase(s, tc);
 	return s;

@@ -462,7 +462,24 @@ END_TEST
  *  not written into the zone (nor answered by the module). */
 START_TEST(test_rule_at_the_zone_apex_is_not_written_into_the_zone)
 {
-	create_rule("app1", "apex", "sync.test", "IP_V4", "172.16.189.50");
+	/* syncd refuses it (the zone's apex stays the zone's)... */
+	char *body = harness_strdupf("{\"dnsRuleId\":\"apex\",\"domainName\":\"sync.test\","
+	                             "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"172.16.189.50\","
+	                             "\"ttl\":30}");
+	ck_assert_int_eq(rest("POST", MM5 "/app1/dns_rules", body), 403);
+	free(body);
+	/* ...and one that got into the database by other means (mecdns-db,
+	 * no guard) is not written into the zone either. */
+	char *db_tool = harness_build_path("tools/mecdns-db");
+	char *db = harness_strdupf("%s/mecdns.db", dir);
+	char *argv[] = { db_tool,         "-d", db, "rule-add", "app1", "apex", "sync.test",
+		         "172.16.189.50", NULL };
+	char *output = NULL;
+	ck_assert_msg(harness_run(argv, NULL, &output, 10000) == 0, "mecdns-db: %s",
+	              output != NULL ? output : "");
+	free(output);
+	free(db);
+	free(db_tool);
 	create_rule("app1", "apex-marker", "apex-marker.sync.test", "IP_V4", "172.16.189.51");
 	ck_assert_secondary("apex-marker.sync.test.", "A", "172.16.189.51", true);
 	ck_assert_primary("sync.test.", "A", "172.16.189.50", false);
