@@ -10,10 +10,11 @@ common_libmecdns_bus_la_CFLAGS = $(AM_CFLAGS) $(dbus_CFLAGS)
 common_libmecdns_bus_la_LIBADD = $(dbus_LIBS)
 
 # libmecdns-answer.la: the answer rules (answer.h: types served, CNAME and
-# TTL precedence, name-in-zone) for the module, the store, the API, zone
-# sync and mecdns-db. No dependencies, so every part can link it.
+# TTL precedence, name-in-zone; subnet.h: client-subnet scopes) for the
+# module, the store, the API, zone sync and mecdns-db. No dependencies, so
+# every part can link it.
 noinst_LTLIBRARIES += common/libmecdns-answer.la
-common_libmecdns_answer_la_SOURCES = common/answer.c common/answer.h
+common_libmecdns_answer_la_SOURCES = common/answer.c common/answer.h common/subnet.c common/subnet.h
 
 # libmecdns-rdata.la: record data, presentation <-> wire (libzscanner), for
 # the rrecord API, zone sync and mecdns-db, which reads record text exactly

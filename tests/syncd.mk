@@ -22,6 +22,12 @@ tests_unit_test_auth_LDADD = $(SYNCD_UNIT_LDADD)
 tests_unit_test_rdata_SOURCES = tests/unit/test_rdata.c
 tests_unit_test_rdata_CFLAGS = $(SYNCD_UNIT_CFLAGS)
 tests_unit_test_rdata_LDADD = $(SYNCD_UNIT_LDADD)
+# Client-subnet scopes (common/subnet.h).
+check_PROGRAMS += tests/unit/test_subnet
+TESTS += tests/unit/test_subnet
+tests_unit_test_subnet_SOURCES = tests/unit/test_subnet.c
+tests_unit_test_subnet_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS)
+tests_unit_test_subnet_LDADD = common/libmecdns-answer.la $(check_LIBS)
 # The zone guard is part of the daemon: its source is compiled in.
 check_PROGRAMS += tests/unit/test_zoneguard
 TESTS += tests/unit/test_zoneguard
