@@ -17,12 +17,12 @@ static const char *const SQL_TEXT[SQL_COUNT] = {
 	    "SELECT prev_owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
 	    "AND prev_owner IS NOT NULL",
 	[SQL_OWNER_RULES] = "SELECT ip_address_type, ip_address, ttl FROM rules "
-	                    "WHERE owner = ?1 AND state = 'ACTIVE'",
+	                    "WHERE owner = ?1 AND state = 'ACTIVE' AND client_subnets IS NULL",
 	[SQL_OWNER_RDATA] = "SELECT s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
 	                    "ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
 	                    "WHERE s.owner = ?1",
 	[SQL_ALL_RULES] = "SELECT owner, ip_address_type, ip_address, ttl FROM rules "
-	                  "WHERE state = 'ACTIVE' ORDER BY owner",
+	                  "WHERE state = 'ACTIVE' AND client_subnets IS NULL ORDER BY owner",
 	[SQL_ALL_RDATA] = "SELECT s.owner, s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
 	                  "ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
 	                  "ORDER BY s.owner",

@@ -140,12 +140,16 @@ static const char MIGRATION_4[] =
     "ALTER TABLE name_grants_4 RENAME TO name_grants;\n"
     "CREATE INDEX name_grants_by_name ON name_grants (name);\n";
 
+/* Client-subnet scopes (issue 13): a rule answers only clients inside one
+ * of its subnets (common/subnet.h, canonical list text); NULL, as for
+ * every existing rule, answers every client. */
+static const char MIGRATION_5[] =
+    "ALTER TABLE rules ADD COLUMN client_subnets TEXT\n"
+    "	CHECK (client_subnets IS NULL OR length(client_subnets) BETWEEN 9 AND 2048);\n";
+
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
-	MIGRATION_1,
-	MIGRATION_2,
-	MIGRATION_3,
-	MIGRATION_4,
+	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
 };
 
 _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,

@@ -95,7 +95,7 @@ static mecdns_store_status_t status_from_sqlite(int rc, int extended, bool writi
 /*! Columns of a rule, in the order rule_from_row() reads them. */
 #define RULE_COLUMNS                                                                               \
 	"app_instance_id, dns_rule_id, domain_name, owner, ip_address_type, ip_address, ttl, "     \
-	"state, version, created_ms, updated_ms, generation"
+	"state, version, created_ms, updated_ms, generation, client_subnets"
 
 /*! An rrset joined with its rdata rows, in the order rrsets_from_rows() reads. */
 #define RRSET_SELECT                                                                               \
@@ -181,11 +181,12 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	                 "WHERE app_instance_id = ?1 ORDER BY dns_rule_id",
 	[ST_RULE_INSERT] =
 		"INSERT INTO rules (" RULE_COLUMNS ") "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10)",
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10, ?11)",
 	[ST_RULE_UPDATE] =
 		"UPDATE rules SET domain_name = ?3, owner = ?4, ip_address_type = ?5, "
 		"ip_address = ?6, ttl = ?7, state = ?8, version = version + 1, updated_ms = ?9, "
-		"generation = ?10 WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
+		"generation = ?10, client_subnets = CASE WHEN ?12 THEN client_subnets ELSE ?11 END "
+		"WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
 	[ST_RULE_DELETE] = "DELETE FROM rules WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
 	[ST_RULE_LOG_DELETE_APP] =
 		"INSERT INTO changes (generation, committed_ms, kind, owner, app_instance_id, "
@@ -225,13 +226,14 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	/* Zone sync: the rows of answers (filtered by zone in C), the changed
 	 * owners, the ownership table and the cursor. */
 	[ST_ZONE_RULES_ALL] =
-		"SELECT owner, ip_address_type, ip_address, ttl FROM rules WHERE state = 'ACTIVE'",
+		"SELECT owner, ip_address_type, ip_address, ttl FROM rules WHERE state = 'ACTIVE' "
+		"AND client_subnets IS NULL",
 	[ST_ZONE_RDATA_ALL] =
 		"SELECT s.owner, s.type, s.ttl, d.text, d.wire FROM rrsets s JOIN rdata d "
 		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type",
 	[ST_ZONE_RULES_OWNER] =
 		"SELECT owner, ip_address_type, ip_address, ttl FROM rules "
-		"WHERE owner = ?1 AND state = 'ACTIVE'",
+		"WHERE owner = ?1 AND state = 'ACTIVE' AND client_subnets IS NULL",
 	[ST_ZONE_RDATA_OWNER] =
 		"SELECT s.owner, s.type, s.ttl, d.text, d.wire FROM rrsets s JOIN rdata d "
 		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type WHERE s.owner = ?1",

@@ -50,6 +50,7 @@
 #include <sqlite3.h>
 
 #include "common/answer.h"
+#include "common/subnet.h"
 #include "schema/schema.h"
 #include "store/store.h"
 

@@ -21,6 +21,7 @@ void mecdns_rule_clear(mecdns_rule_t *rule)
 	free(rule->domain_name);
 	free(rule->owner);
 	free(rule->ip_address);
+	free(rule->client_subnets);
 	memset(rule, 0, sizeof(*rule));
 }
 
@@ -57,8 +58,11 @@ static mecdns_store_status_t rule_from_row(sqlite3_stmt *stmt, mecdns_rule_t *ru
 	rule->created_ms = sqlite3_column_int64(stmt, 9);
 	rule->updated_ms = sqlite3_column_int64(stmt, 10);
 	rule->generation = (uint64_t)sqlite3_column_int64(stmt, 11);
+	bool scoped = sqlite3_column_type(stmt, 12) != SQLITE_NULL;
+	rule->client_subnets = scoped ? store_dup_column(stmt, 12) : NULL;
 	if (rule->app_instance_id == NULL || rule->dns_rule_id == NULL ||
-	    rule->domain_name == NULL || rule->owner == NULL || rule->ip_address == NULL) {
+	    rule->domain_name == NULL || rule->owner == NULL || rule->ip_address == NULL ||
+	    (scoped && rule->client_subnets == NULL)) {
 		mecdns_rule_clear(rule);
 		return store_fail(MECDNS_STORE_ERROR, "read rule: out of memory");
 	}
@@ -135,6 +139,13 @@ static mecdns_store_status_t rule_values(const mecdns_rule_t *rule, rule_values_
 		                  rule->app_instance_id, rule->dns_rule_id, rule->ip_address,
 		                  family == AF_INET ? "IPv4" : "IPv6");
 	}
+	mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
+	if (rule->client_subnets != NULL && !rule->keep_client_subnets &&
+	    mecdns_subnets_parse_list(rule->client_subnets, subnets) == 0) {
+		return store_fail(MECDNS_STORE_INVALID,
+		                  "rule %s/%s: '%s' is not a canonical list of client subnets",
+		                  rule->app_instance_id, rule->dns_rule_id, rule->client_subnets);
+	}
 	values->owner = mecdns_canonical_name(rule->domain_name);
 	if (values->owner == NULL) {
 		return store_fail(MECDNS_STORE_INVALID,
@@ -144,7 +155,8 @@ static mecdns_store_status_t rule_values(const mecdns_rule_t *rule, rule_values_
 	return MECDNS_STORE_OK;
 }
 
-/*! \brief Binds the mutable columns ?3..?10 of ST_RULE_INSERT / ST_RULE_UPDATE. */
+/*! \brief Binds the mutable columns ?3..?12 of ST_RULE_INSERT / ST_RULE_UPDATE
+ *         (?12, keep the stored scope, only in the update). */
 static void bind_rule_values(sqlite3_stmt *stmt, const write_txn_t *txn, const mecdns_rule_t *rule,
                              const rule_values_t *values)
 {
@@ -162,6 +174,8 @@ static void bind_rule_values(sqlite3_stmt *stmt, const write_txn_t *txn, const m
 	store_bind_text(stmt, 8, rule->active ? "ACTIVE" : "INACTIVE");
 	sqlite3_bind_int64(stmt, 9, txn->now_ms);
 	store_bind_u64(stmt, 10, txn->generation);
+	store_bind_text(stmt, 11, rule->client_subnets); /* NULL: every client */
+	sqlite3_bind_int(stmt, 12, rule->keep_client_subnets ? 1 : 0);
 }
 
 /*! \brief An ACTIVE rule may not join a CNAME, nor make its name's answer

@@ -103,17 +103,22 @@ typedef struct {
 	char *owner;       /*!< Canonical (lower case, trailing dot). Filled by the
 	                        store from domain_name; ignored on input. */
 	mecdns_ip_type_t ip_type;
-	char *ip_address;    /*!< Canonical text (the store re-formats it). */
-	int64_t ttl;         /*!< -1: not set (module's default-ttl applies). */
-	bool active;         /*!< state ACTIVE (true) or INACTIVE. */
-	bool tenant;         /*!< Input: written by the application itself (its
-	                          app:ID token), which may only use names granted
-	                          to its app (else FORBIDDEN); an operator's write
-	                          (false) grants its name to the app. */
-	uint64_t version;    /*!< ETag source; output only. */
-	int64_t created_ms;  /*!< Output only. */
-	int64_t updated_ms;  /*!< Output only. */
-	uint64_t generation; /*!< Generation of the last change; output only. */
+	char *ip_address;         /*!< Canonical text (the store re-formats it). */
+	int64_t ttl;              /*!< -1: not set (module's default-ttl applies). */
+	bool active;              /*!< state ACTIVE (true) or INACTIVE. */
+	char *client_subnets;     /*!< The scope: canonical subnet list
+	                               (common/subnet.h), or NULL: every client. */
+	bool keep_client_subnets; /*!< Input of an update: keep the stored scope
+	                               whatever client_subnets says (Mp1, whose
+	                               DnsRule has no scope). */
+	bool tenant;              /*!< Input: written by the application itself (its
+	                               app:ID token), which may only use names granted
+	                               to its app (else FORBIDDEN); an operator's write
+	                               (false) grants its name to the app. */
+	uint64_t version;         /*!< ETag source; output only. */
+	int64_t created_ms;       /*!< Output only. */
+	int64_t updated_ms;       /*!< Output only. */
+	uint64_t generation;      /*!< Generation of the last change; output only. */
 } mecdns_rule_t;
 
 /*! \brief Frees the strings of a rule filled by the store (not the struct). */

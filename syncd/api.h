@@ -116,11 +116,18 @@ bool api_rule_written(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 /*! \brief Tells the signal emitter that a write committed. */
 void api_committed(syncd_ctx_t *ctx);
 
+/*! \brief Whether the request's answers show mecdns's DnsRule extensions
+ *         (clientSubnets): on Mm5 (/mep/config/...), never on Mp1, whose
+ *         answers stay exactly ETSI's DnsRule. */
+bool api_extensions(const syncd_request_t *req);
+
 /*! \brief Answers one rule (200/201) with its ETag. */
-void api_rule_answer(syncd_response_t *resp, int status, const mecdns_rule_t *rule);
+void api_rule_answer(const syncd_request_t *req, syncd_response_t *resp, int status,
+                     const mecdns_rule_t *rule);
 
 /*! \brief Answers a rule list as a JSON array. */
-void api_rule_list_answer(syncd_response_t *resp, const mecdns_rule_list_t *list);
+void api_rule_list_answer(const syncd_request_t *req, syncd_response_t *resp,
+                          const mecdns_rule_list_t *list);
 
 /*!
  * \brief Turns an If-Match header into the version the store must find

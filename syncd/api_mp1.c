@@ -36,7 +36,7 @@ void api_rules_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response
 		syncd_problem_store(resp, status, "the DNS rules", req->path);
 		return;
 	}
-	api_rule_list_answer(resp, &list);
+	api_rule_list_answer(req, resp, &list);
 	syncd_response_generation(resp, generation);
 	mecdns_rule_list_free(&list);
 }
@@ -59,7 +59,7 @@ void api_rule_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t
 		syncd_problem_store(resp, status, what, req->path);
 		return;
 	}
-	api_rule_answer(resp, 200, &rule);
+	api_rule_answer(req, resp, 200, &rule);
 	syncd_response_generation(resp, generation);
 	mecdns_rule_clear(&rule);
 }

@@ -119,7 +119,7 @@ bool api_rule_written(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 		return false;
 	}
 	api_committed(ctx);
-	api_rule_answer(resp, code, stored);
+	api_rule_answer(req, resp, code, stored);
 	syncd_response_generation(resp, stored->generation);
 	return true;
 }
@@ -132,9 +132,16 @@ void api_committed(syncd_ctx_t *ctx)
 	syncd_zonesync_notify(ctx->zonesync); /* NULL without synced zones. */
 }
 
-void api_rule_answer(syncd_response_t *resp, int status, const mecdns_rule_t *rule)
+bool api_extensions(const syncd_request_t *req)
 {
-	if (syncd_response_json(resp, status, syncd_rule_to_json(rule)) != 0) {
+	return strncmp(req->path, "/mep/config/", strlen("/mep/config/")) == 0;
+}
+
+void api_rule_answer(const syncd_request_t *req, syncd_response_t *resp, int status,
+                     const mecdns_rule_t *rule)
+{
+	if (syncd_response_json(resp, status, syncd_rule_to_json_as(rule, api_extensions(req))) !=
+	    0) {
 		return;
 	}
 	char etag[32];
@@ -142,11 +149,13 @@ void api_rule_answer(syncd_response_t *resp, int status, const mecdns_rule_t *ru
 	resp->etag = strdup(etag); /* Without memory, the answer goes without ETag. */
 }
 
-void api_rule_list_answer(syncd_response_t *resp, const mecdns_rule_list_t *list)
+void api_rule_list_answer(const syncd_request_t *req, syncd_response_t *resp,
+                          const mecdns_rule_list_t *list)
 {
+	bool extensions = api_extensions(req);
 	cJSON *array = cJSON_CreateArray();
 	for (size_t i = 0; array != NULL && i < list->count; i++) {
-		cJSON *item = syncd_rule_to_json(&list->items[i]);
+		cJSON *item = syncd_rule_to_json_as(&list->items[i], extensions);
 		if (item == NULL) {
 			cJSON_Delete(array);
 			array = NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/subnet.h"
 #include "syncd/rule_json.h"
 #include "syncd/validate.h"
 
@@ -79,6 +80,51 @@ static int take_ttl(const cJSON *json, int64_t *ttl, char *err, size_t err_len)
 		return -1;
 	}
 	*ttl = (int64_t)item->valuedouble;
+	return 1;
+}
+
+/*! \brief Reads the clientSubnets member (Mm5, docs/api.md "Client
+ *         subnets"): an array of CIDR strings into the canonical scope,
+ *         null for every client; absent 0, set 1, error -1. */
+static int take_scope(const cJSON *json, char **scope, char *err, size_t err_len)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, "clientSubnets");
+	if (item == NULL) {
+		return 0;
+	}
+	char *canonical = NULL;
+	if (!cJSON_IsNull(item)) {
+		if (!cJSON_IsArray(item)) {
+			fail(err, err_len, "%s must be an array of IPv4/IPv6 CIDR strings or null",
+			     "clientSubnets");
+			return -1;
+		}
+		const char *texts[MECDNS_SUBNETS_MAX + 1];
+		size_t count = 0;
+		const cJSON *element;
+		cJSON_ArrayForEach(element, item)
+		{
+			if (!cJSON_IsString(element)) {
+				snprintf(err, err_len,
+				         "clientSubnets[%zu] must be a string (\"10.45.0.0/16\")",
+				         count);
+				return -1;
+			}
+			if (count <= MECDNS_SUBNETS_MAX) {
+				texts[count] = element->valuestring;
+			}
+			count++;
+		}
+		char why[300];
+		canonical = mecdns_subnets_canonical(texts, count, why, sizeof(why));
+		if (canonical == NULL) {
+			/* why is "[I] reason" for one item, else the reason. */
+			snprintf(err, err_len, "clientSubnets%s%s", why[0] == '[' ? "" : ": ", why);
+			return -1;
+		}
+	}
+	free(*scope);
+	*scope = canonical;
 	return 1;
 }
 
@@ -163,6 +209,12 @@ bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule
 		return false;
 	}
 
+	/* Mp1's DnsRule has no scope: an Mp1 PUT keeps the stored one. */
+	rule->keep_client_subnets = mode == SYNCD_RULE_FULL;
+	if (mode != SYNCD_RULE_FULL && take_scope(json, &rule->client_subnets, err, err_len) < 0) {
+		return false;
+	}
+
 	return syncd_rule_validate(rule, err, err_len);
 }
 
@@ -200,6 +252,32 @@ bool syncd_rule_validate(mecdns_rule_t *rule, char *err, size_t err_len)
 
 cJSON *syncd_rule_to_json(const mecdns_rule_t *rule)
 {
+	return syncd_rule_to_json_as(rule, false);
+}
+
+/*! \brief The scope as a JSON array into json (nothing when unscoped). */
+static bool add_scope(cJSON *json, const char *scope)
+{
+	if (scope == NULL) {
+		return true;
+	}
+	mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
+	size_t count = mecdns_subnets_parse_list(scope, subnets);
+	cJSON *array = cJSON_AddArrayToObject(json, "clientSubnets");
+	for (size_t i = 0; array != NULL && i < count; i++) {
+		char text[64];
+		mecdns_subnet_format(&subnets[i], text, sizeof(text));
+		cJSON *item = cJSON_CreateString(text);
+		if (item == NULL || !cJSON_AddItemToArray(array, item)) {
+			cJSON_Delete(item);
+			return false;
+		}
+	}
+	return array != NULL;
+}
+
+cJSON *syncd_rule_to_json_as(const mecdns_rule_t *rule, bool extensions)
+{
 	cJSON *json = cJSON_CreateObject();
 	if (json == NULL) {
 		return NULL;
@@ -211,7 +289,8 @@ cJSON *syncd_rule_to_json(const mecdns_rule_t *rule)
 	        NULL &&
 	    cJSON_AddStringToObject(json, "ipAddress", rule->ip_address) != NULL &&
 	    (rule->ttl < 0 || cJSON_AddNumberToObject(json, "ttl", (double)rule->ttl) != NULL) &&
-	    cJSON_AddStringToObject(json, "state", syncd_state_name(rule->active)) != NULL;
+	    cJSON_AddStringToObject(json, "state", syncd_state_name(rule->active)) != NULL &&
+	    (!extensions || add_scope(json, rule->client_subnets));
 	if (!ok) {
 		cJSON_Delete(json);
 		return NULL;

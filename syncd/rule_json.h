@@ -3,7 +3,9 @@
  *  the ETag of a rule.
  *
  *  A DnsRule is {"dnsRuleId", "domainName", "ipAddressType", "ipAddress",
- *  "ttl" (optional integer), "state"}. Unknown members are ignored (forward
+ *  "ttl" (optional integer), "state"}, and on Mm5 the extension
+ *  "clientSubnets" (array of CIDR strings, null: every client; Mp1 neither
+ *  reads nor shows it and keeps the stored scope). Unknown members are ignored (forward
  *  compatibility); a known member of the wrong JSON type is an error. The
  *  domainName is kept as sent (the store derives the canonical owner), the
  *  ipAddress is re-formatted canonically.
@@ -49,8 +51,13 @@ bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule
  *         matching its type, ttl) and canonicalises ip_address in place. */
 bool syncd_rule_validate(mecdns_rule_t *rule, char *err, size_t err_len);
 
-/*! \brief The DnsRule object of a rule (ttl omitted when unset), or NULL. */
+/*! \brief The DnsRule object of a rule (ttl omitted when unset), or NULL:
+ *         exactly ETSI's DnsRule (Mp1). */
 cJSON *syncd_rule_to_json(const mecdns_rule_t *rule);
+
+/*! \brief As syncd_rule_to_json(), with extensions (Mm5): clientSubnets
+ *         when the rule is scoped. */
+cJSON *syncd_rule_to_json_as(const mecdns_rule_t *rule, bool extensions);
 
 /*! \brief The ETag of a rule version: "\"<version>\"" into out. */
 void syncd_rule_etag(uint64_t version, char *out, size_t out_len);

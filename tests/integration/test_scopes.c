@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*  Client-subnet scopes (issue 13): the real mecdns-syncd and the real knotd
+ *  with mod-mecdns (global) on one SQLite file. A rule's clientSubnets are
+ *  accepted, stored in their one canonical form and shown on Mm5, never on
+ *  Mp1 (whose PUT keeps them); bad scopes are a 400 naming the member and
+ *  change nothing. Scoped rules are not written into synced zones.
+ */
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <libknot/libknot.h>
+
+#include "store/store.h"
+#include "tests/harness/dns.h"
+#include "tests/harness/harness.h"
+#include "tests/harness/http.h"
+#include "tests/harness/knotd.h"
+#include "tests/harness/problem.h"
+#include "tests/harness/syncd.h"
+
+#define ADDR "127.0.0.1"
+#define MP1  "/mec_app_support/v1/applications"
+#define MM5  "/mep/config"
+
+#define EVENTUALLY_MS 15000
+
+static struct {
+	char *dir;
+	char *db;
+	char *log;
+	harness_proc_t syncd;
+	int port;
+	knotd_t knotd;
+	bool knotd_running;
+} fx;
+
+static int call(const char *method, const char *path, const char *body, http_response_t *resp)
+{
+	const char *headers[] = { "Content-Type: application/json", NULL };
+	int ret = http_request(ADDR, fx.port, method, path, headers, body,
+	                       body != NULL ? strlen(body) : 0, resp);
+	ck_assert_msg(ret == 0, "%s %s: no connection to mecdns-syncd (%d)", method, path, ret);
+	return resp->status;
+}
+
+/*! \brief The answer's JSON body (the caller frees it). */
+static cJSON *call_json(const char *method, const char *path, const char *body, int status)
+{
+	http_response_t resp;
+	call(method, path, body, &resp);
+	ck_assert_msg(resp.status == status, "%s %s: %d (expected %d): %s", method, path,
+	              resp.status, status, resp.body);
+	cJSON *json = cJSON_Parse(resp.body);
+	http_response_free(&resp);
+	ck_assert_ptr_nonnull(json);
+	return json;
+}
+
+/*! \brief The clientSubnets of a rule object joined by commas, or NULL. */
+static char *scope_of(const cJSON *rule)
+{
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(rule, "clientSubnets");
+	if (array == NULL) {
+		return NULL;
+	}
+	ck_assert(cJSON_IsArray(array));
+	char *out = harness_strdupf("%s", "");
+	const cJSON *item;
+	cJSON_ArrayForEach(item, array)
+	{
+		ck_assert(cJSON_IsString(item));
+		char *next =
+		    harness_strdupf("%s%s%s", out, *out != '\0' ? "," : "", item->valuestring);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static uint64_t generation(void)
+{
+	mecdns_store_t *store = NULL;
+	char err[512];
+	ck_assert_int_eq(mecdns_store_open(fx.db, &store, err, sizeof(err)), MECDNS_STORE_OK);
+	uint64_t gen = 0;
+	ck_assert_int_eq(mecdns_store_state(store, &gen, NULL, NULL), MECDNS_STORE_OK);
+	mecdns_store_close(store);
+	return gen;
+}
+
+static void setup(void)
+{
+	memset(&fx, 0, sizeof(fx));
+	fx.dir = harness_tmpdir("scopes");
+	ck_assert_ptr_nonnull(fx.dir);
+	harness_cleanup_dir(fx.dir);
+	fx.db = harness_strdupf("%s/mecdns.db", fx.dir);
+	fx.log = harness_strdupf("%s/syncd.log", fx.dir);
+	const char *args[] = {
+		"--database", fx.db, "--dbus", "none", "--log-level", "debug", NULL
+	};
+	ck_assert_msg(
+	    harness_syncd_start(&fx.syncd, ADDR, &fx.port, args, NULL, fx.log, EVENTUALLY_MS) == 0,
+	    "mecdns-syncd did not start");
+	knotd_config_t config = {
+		.tag = "scopes",
+		.database = fx.db,
+		.global_module = true,
+		.refresh_interval_ms = 50,
+	};
+	ck_assert_msg(knotd_start(&fx.knotd, &config) == 0, "knotd did not start");
+	fx.knotd_running = true;
+}
+
+static void teardown(void)
+{
+	if (fx.knotd_running) {
+		knotd_stop(&fx.knotd);
+	}
+	harness_syncd_stop(&fx.syncd, 5000);
+	free(fx.db);
+	free(fx.log);
+	free(fx.dir);
+}
+
+static char *scoped_rule(const char *id, const char *name, const char *address,
+                         const char *subnets_json)
+{
+	return harness_strdupf("{\"dnsRuleId\":\"%s\",\"domainName\":\"%s\",\"ipAddressType\":"
+	                       "\"IP_V4\",\"ipAddress\":\"%s\",\"ttl\":30%s%s}",
+	                       id, name, address, subnets_json != NULL ? ",\"clientSubnets\":" : "",
+	                       subnets_json != NULL ? subnets_json : "");
+}
+
+START_TEST(test_a_scope_is_stored_canonically_shown_on_mm5_and_kept_by_mp1)
+{
+	char *body = scoped_rule("r1", "app.mec.test", "192.0.2.1",
+	                         "[\"2001:DB8:45:0::/48\",\"10.45.0.0/16\"]");
+	cJSON *created = call_json("POST", MM5 "/A/dns_rules", body, 201);
+	free(body);
+	char *scope = scope_of(created);
+	ck_assert_str_eq(scope, "10.45.0.0/16,2001:db8:45::/48");
+	free(scope);
+	cJSON_Delete(created);
+
+	/* Mp1 answers stay ETSI's DnsRule: no clientSubnets. */
+	cJSON *mp1 = call_json("GET", MP1 "/A/dns_rules/r1", NULL, 200);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(mp1, "clientSubnets"));
+	cJSON_Delete(mp1);
+	cJSON *mp1_list = call_json("GET", MP1 "/A/dns_rules", NULL, 200);
+	ck_assert_ptr_null(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(mp1_list, 0), "clientSubnets"));
+	cJSON_Delete(mp1_list);
+
+	/* An Mp1 PUT (which cannot see the scope) keeps it, even when the body
+	 * carries a clientSubnets member (unknown to ETSI, ignored). */
+	char *put = harness_strdupf("{\"dnsRuleId\":\"r1\",\"domainName\":\"app.mec.test\","
+	                            "\"ipAddressType\":\"IP_V4\",\"ipAddress\":\"192.0.2.2\","
+	                            "\"ttl\":30,\"state\":\"ACTIVE\",\"clientSubnets\":null}");
+	cJSON_Delete(call_json("PUT", MP1 "/A/dns_rules/r1", put, 200));
+	free(put);
+	cJSON *mm5 = call_json("GET", MM5 "/A/dns_rules/r1", NULL, 200);
+	scope = scope_of(mm5);
+	ck_assert_str_eq(scope, "10.45.0.0/16,2001:db8:45::/48");
+	free(scope);
+	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(mm5, "ipAddress")->valuestring,
+	                 "192.0.2.2");
+	cJSON_Delete(mm5);
+	cJSON *mm5_list = call_json("GET", MM5 "/A/dns_rules", NULL, 200);
+	scope = scope_of(cJSON_GetArrayItem(mm5_list, 0));
+	ck_assert_str_eq(scope, "10.45.0.0/16,2001:db8:45::/48");
+	free(scope);
+	cJSON_Delete(mm5_list);
+
+	/* Mm5 partial PUT: another scope, then null for every client. */
+	cJSON *moved =
+	    call_json("PUT", MM5 "/A/dns_rules/r1", "{\"clientSubnets\":[\"10.46.0.0/15\"]}", 200);
+	scope = scope_of(moved);
+	ck_assert_str_eq(scope, "10.46.0.0/15");
+	free(scope);
+	cJSON_Delete(moved);
+	cJSON *state = call_json("PUT", MM5 "/A/dns_rules/r1", "{\"state\":\"INACTIVE\"}", 200);
+	scope = scope_of(state);
+	ck_assert_str_eq(scope, "10.46.0.0/15"); /* untouched by a partial PUT without it */
+	free(scope);
+	cJSON_Delete(state);
+	cJSON *all = call_json("PUT", MM5 "/A/dns_rules/r1", "{\"clientSubnets\":null}", 200);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(all, "clientSubnets"));
+	cJSON_Delete(all);
+}
+END_TEST
+
+START_TEST(test_a_bad_scope_is_400_naming_the_member_and_changes_nothing)
+{
+	static const struct {
+		const char *subnets;
+		const char *detail;
+	} rows[] = {
+		{ "[\"10.45.0.1/16\"]", "clientSubnets[0] \"10.45.0.1/16\" has host bits set" },
+		{ "[\"10.0.0.0/8\",\"::/129\"]", "clientSubnets[1] \"::/129\": /129 is longer" },
+		{ "[\"10.0.0.0/8\",\"10.0.0.0/8\"]",
+		  "clientSubnets[1] \"10.0.0.0/8\" is given twice" },
+		{ "[\"10.0.0.0\"]", "clientSubnets[0] \"10.0.0.0\" is not ADDRESS/LENGTH" },
+		{ "[]", "clientSubnets: no subnet given" },
+		{ "[7]", "clientSubnets[0] must be a string" },
+		{ "\"10.0.0.0/8\"", "clientSubnets must be an array" },
+		{ "[\"1.0.0.0/8\",\"2.0.0.0/8\",\"3.0.0.0/8\",\"4.0.0.0/8\",\"5.0.0.0/8\","
+		  "\"6.0.0.0/8\",\"7.0.0.0/8\",\"8.0.0.0/8\",\"9.0.0.0/8\",\"10.0.0.0/8\","
+		  "\"11.0.0.0/8\",\"12.0.0.0/8\",\"13.0.0.0/8\",\"14.0.0.0/8\",\"15.0.0.0/8\","
+		  "\"16.0.0.0/8\",\"17.0.0.0/8\",\"18.0.0.0/8\",\"19.0.0.0/8\",\"20.0.0.0/8\","
+		  "\"21.0.0.0/8\",\"22.0.0.0/8\",\"23.0.0.0/8\",\"24.0.0.0/8\",\"25.0.0.0/8\","
+		  "\"26.0.0.0/8\",\"27.0.0.0/8\",\"28.0.0.0/8\",\"29.0.0.0/8\",\"30.0.0.0/8\","
+		  "\"31.0.0.0/8\",\"32.0.0.0/8\",\"33.0.0.0/8\"]",
+		  "clientSubnets: 33 subnets, at most 32" },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint64_t before = generation();
+		char *body = scoped_rule("r1", "app.mec.test", "192.0.2.1", rows[i].subnets);
+		http_response_t resp;
+		call("POST", MM5 "/A/dns_rules", body, &resp);
+		http_assert_problem(&resp, 400, rows[i].detail);
+		http_response_free(&resp);
+		free(body);
+		ck_assert_uint_eq(generation(), before);
+	}
+	/* The same on a partial PUT of an existing rule. */
+	char *body = scoped_rule("r1", "app.mec.test", "192.0.2.1", NULL);
+	cJSON_Delete(call_json("POST", MM5 "/A/dns_rules", body, 201));
+	free(body);
+	uint64_t before = generation();
+	http_response_t resp;
+	call("PUT", MM5 "/A/dns_rules/r1", "{\"clientSubnets\":[\"10.45.0.1/16\"]}", &resp);
+	http_assert_problem(&resp, 400, "host bits set");
+	http_response_free(&resp);
+	ck_assert_uint_eq(generation(), before);
+}
+END_TEST
+
+static Suite *scopes_suite(void)
+{
+	Suite *s = suite_create("scopes");
+	TCase *api = tcase_create("api");
+	tcase_add_unchecked_fixture(api, harness_cleanup_begin, harness_cleanup_end);
+	tcase_add_checked_fixture(api, setup, teardown);
+	tcase_set_timeout(api, 120);
+	tcase_add_test(api, test_a_scope_is_stored_canonically_shown_on_mm5_and_kept_by_mp1);
+	tcase_add_test(api, test_a_bad_scope_is_400_naming_the_member_and_changes_nothing);
+	suite_add_tcase(s, api);
+	return s;
+}
+
+int main(void)
+{
+	knotd_track_begin();
+	SRunner *runner = srunner_create(scopes_suite());
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	if (knotd_track_end() != 0) {
+		failed++;
+	}
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
