@@ -24,7 +24,7 @@ fuzz_fuzz_rule_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS)
 fuzz_fuzz_rule_json_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rule_json_LDADD = $(libcjson_LIBS) -lm
 
-fuzz_fuzz_index_SOURCES = fuzz/fuzz_index.c module/index.c module/index.h module/owner.c module/owner_block.h common/answer.c
+fuzz_fuzz_index_SOURCES = fuzz/fuzz_index.c module/index.c module/index.h module/owner.c module/owner_block.h common/answer.c common/subnet.c
 fuzz_fuzz_index_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libknot_CFLAGS)
 fuzz_fuzz_index_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_index_LDADD = $(libknot_LIBS)
@@ -38,7 +38,7 @@ fuzz_fuzz_canonical_name_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_mp1.c \
 	syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c syncd/metrics.c syncd/metrics.h \
 	syncd/limits.c syncd/limits.h syncd/auth.c syncd/auth.h syncd/problem.c syncd/problem.h \
-	common/rdata.c common/rdata.h common/answer.c syncd/response.c syncd/response.h syncd/rule_json.c \
+	common/rdata.c common/rdata.h common/answer.c common/subnet.c syncd/response.c syncd/response.h syncd/rule_json.c \
 	syncd/rule_json.h syncd/validate.c syncd/validate.h syncd/json_input.c syncd/json_input.h \
 	common/log.c common/log.h common/utf8.c common/utf8.h common/config_file.c common/config_file.h \
 	store/connection.c store/writer.c store/rules.c store/grants.c store/rrsets.c store/changes.c \
@@ -51,7 +51,7 @@ fuzz_fuzz_rest_LDADD = $(libcjson_LIBS) $(libzscanner_LIBS) $(libknot_LIBS) $(gn
 
 # The module's refresher on a hostile database written with raw SQL
 # (fuzz_refresh.c includes module/refresh.c to drive it without its thread).
-fuzz_fuzz_refresh_SOURCES = fuzz/fuzz_refresh.c common/answer.c module/index.c module/index.h module/owner.c module/owner_block.h \
+fuzz_fuzz_refresh_SOURCES = fuzz/fuzz_refresh.c common/answer.c common/subnet.c module/index.c module/index.h module/owner.c module/owner_block.h \
 	module/source.c module/rows.c module/refresh.h module/refresh_internal.h \
 	schema/schema.c schema/schema.h
 EXTRA_fuzz_fuzz_refresh_SOURCES = module/refresh.c
@@ -62,7 +62,7 @@ fuzz_fuzz_refresh_LDADD = $(libknot_LIBS) $(sqlite3_LIBS) $(liburcu_LIBS)
 
 # The module's BEGIN hook on DNS messages; fuzz_query.c stands in for the
 # knotd functions the module calls (see its comment).
-fuzz_fuzz_query_SOURCES = fuzz/fuzz_query.c module/mecdns.c module/refresh.c common/answer.c \
+fuzz_fuzz_query_SOURCES = fuzz/fuzz_query.c module/mecdns.c module/refresh.c common/answer.c common/subnet.c \
 	module/source.c module/rows.c module/refresh_internal.h \
 	module/refresh.h module/index.c module/index.h module/owner.c module/owner_block.h schema/schema.c schema/schema.h
 fuzz_fuzz_query_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(knotd_CFLAGS) $(libknot_CFLAGS) \

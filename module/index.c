@@ -392,13 +392,13 @@ static void txn_retire(mecdns_index_txn_t *txn, slot_t slot)
 /* Entries of the non-terminal trie have no records and count as no owner. */
 static void txn_entry_linked(mecdns_index_txn_t *txn, const mecdns_owner_t *entry)
 {
-	txn->next->owners += (entry->rrset_count > 0) ? 1 : 0;
+	txn->next->owners += mecdns_owner_has_data(entry) ? 1 : 0;
 	txn->next->records += mecdns_owner_records(entry);
 }
 
 static void txn_entry_unlinked(mecdns_index_txn_t *txn, mecdns_owner_t *entry)
 {
-	txn->next->owners -= (entry->rrset_count > 0) ? 1 : 0;
+	txn->next->owners -= mecdns_owner_has_data(entry) ? 1 : 0;
 	txn->next->records -= mecdns_owner_records(entry);
 	txn_retire(txn, entry_slot(entry));
 }
@@ -864,7 +864,7 @@ int mecdns_index_set(mecdns_index_txn_t *txn, const knot_dname_t *owner, mecdns_
 		return KNOT_EINVAL;
 	}
 	/* An entry without records answers nothing: the owner is not ours. */
-	if (entry != NULL && entry->rrset_count == 0) {
+	if (entry != NULL && !mecdns_owner_has_data(entry)) {
 		mecdns_owner_free(entry);
 		entry = NULL;
 	}

@@ -23,6 +23,10 @@
 
 #include <libknot/libknot.h>
 
+#include "common/subnet.h"
+
+struct mecdns_scoped;
+
 /*! Everything the module answers at one owner name. Immutable once added to
  *  a transaction. */
 typedef struct {
@@ -30,10 +34,34 @@ typedef struct {
 	knot_rrset_t *rrsets; /*!< One rrset per type, ordered by type; rdata
 	                           deduplicated; TTL the smallest contributed. */
 	uint16_t rrset_count;
-	bool cname;     /*!< The only rrset is a CNAME. */
-	uint32_t below; /*!< Index-private: owners strictly below this name
-	                     (kept for empty non-terminals only). */
+	bool cname; /*!< The only rrset is a CNAME. */
+	uint16_t scoped_count;
+	struct mecdns_scoped *scoped; /*!< Records for clients inside a subnet
+	                                   (client-subnet scopes), most specific
+	                                   subnet first; NULL when none. */
+	uint32_t below;               /*!< Index-private: owners strictly below this name
+	                                   (kept for empty non-terminals only). */
 } mecdns_owner_t;
+
+/*! The records an owner answers to the clients inside one subnet. */
+typedef struct mecdns_scoped {
+	mecdns_subnet_t subnet;
+	mecdns_owner_t *entry; /*!< Its own records (owned), same owner name. */
+} mecdns_scoped_t;
+
+/*! Who asks: the client's address as far as it is known. */
+typedef struct {
+	int family;   /*!< 4, 6, or 0: unknown (no scope applies). */
+	uint8_t bits; /*!< Leading bits of addr that are known (ECS source
+	                   prefix length, or the whole source address). */
+	uint8_t addr[16];
+} mecdns_client_t;
+
+/*! \brief Whether the entry answers anything (unscoped or scoped). */
+static inline bool mecdns_owner_has_data(const mecdns_owner_t *entry)
+{
+	return entry->rrset_count > 0 || entry->scoped_count > 0;
+}
 
 /*! \brief New empty entry for owner (copied and lower-cased). NULL on ENOMEM. */
 mecdns_owner_t *mecdns_owner_new(const knot_dname_t *owner);
@@ -52,8 +80,27 @@ mecdns_owner_t *mecdns_owner_new(const knot_dname_t *owner);
 int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl, const uint8_t *rdata,
                      uint16_t rdata_len);
 
+/*!
+ * \brief Adds one record for the clients inside subnet (as
+ *        mecdns_owner_add(), into the subnet's own records; records of
+ *        several rules with one subnet are one set, their union).
+ */
+int mecdns_owner_add_scoped(mecdns_owner_t *entry, const mecdns_subnet_t *subnet, uint16_t type,
+                            uint32_t ttl, const uint8_t *rdata, uint16_t rdata_len);
+
 /*! \brief The entry's rrset of a type, or NULL. */
 const knot_rrset_t *mecdns_owner_rrset(const mecdns_owner_t *entry, uint16_t type);
+
+/*!
+ * \brief What the entry answers a client for qtype (KNOT_RRTYPE_ANY: one
+ *        rrset): the records of the most specific subnet that contains the
+ *        client and has that type, else the unscoped ones; a CNAME answers
+ *        every client. NULL: NODATA.
+ * \param scope_len  The prefix length that decided (0: unscoped), for the
+ *                   ECS SCOPE PREFIX-LENGTH of the answer (RFC 7871).
+ */
+const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qtype,
+                                        const mecdns_client_t *client, uint8_t *scope_len);
 
 /*! \brief Number of records (rdata items) in the entry. */
 size_t mecdns_owner_records(const mecdns_owner_t *entry);

@@ -40,6 +40,7 @@
  */
 
 #include <dlfcn.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,50 @@ static int put_negative_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata, const mecdns_
 }
 
 /*!
+ * \brief Who asks, for client-subnet scopes: the address of the query's ECS
+ *        option (RFC 7871) when knotd parsed one (server edns-client-subnet
+ *        on; as many bits as its SOURCE PREFIX-LENGTH), else the source
+ *        address (an IPv4-mapped IPv6 source as IPv4).
+ */
+static void client_of(const knotd_qdata_t *qdata, mecdns_client_t *client)
+{
+	memset(client, 0, sizeof(*client));
+	const knot_edns_client_subnet_t *ecs = qdata->ecs;
+	if (ecs != NULL) {
+		unsigned max = ecs->family == KNOT_ADDR_FAMILY_IPV4   ? 32
+		               : ecs->family == KNOT_ADDR_FAMILY_IPV6 ? 128
+		                                                      : 0;
+		if (max > 0 && ecs->source_len <= max) {
+			client->family = max == 32 ? 4 : 6;
+			client->bits = ecs->source_len;
+			memcpy(client->addr, ecs->address, max / 8);
+		}
+		return;
+	}
+	const struct sockaddr_storage *remote = qdata->params->remote;
+	if (remote == NULL) {
+		return;
+	}
+	if (remote->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)remote;
+		client->family = 4;
+		client->bits = 32;
+		memcpy(client->addr, &in->sin_addr, 4);
+	} else if (remote->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)remote;
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			client->family = 4;
+			client->bits = 32;
+			memcpy(client->addr, &in6->sin6_addr.s6_addr[12], 4);
+		} else {
+			client->family = 6;
+			client->bits = 128;
+			memcpy(client->addr, &in6->sin6_addr, 16);
+		}
+	}
+}
+
+/*!
  * \brief Answers a query for an owned name: its rrset of the query type (a
  *        CNAME for any type; for ANY the first rrset, RFC 8482), else NODATA.
  *        Index data is put by reference; the caller holds the RCU lock and
@@ -323,11 +368,16 @@ static knotd_state_t answer_owned(knot_pkt_t *pkt, knotd_qdata_t *qdata, knotd_m
                                   const mecdns_owner_t *entry, bool synthesized)
 {
 	uint16_t qtype = knot_pkt_qtype(qdata->query);
-	const knot_rrset_t *rrset = NULL;
-	if (qtype == KNOT_RRTYPE_ANY || entry->cname) {
-		rrset = &entry->rrsets[0];
-	} else {
-		rrset = mecdns_owner_rrset(entry, qtype);
+	mecdns_client_t client = { 0 };
+	if (entry->scoped_count > 0) {
+		client_of(qdata, &client);
+	}
+	uint8_t scope_len = 0;
+	const knot_rrset_t *rrset = mecdns_owner_answer(entry, qtype, &client, &scope_len);
+	if (qdata->ecs != NULL) {
+		/* RFC 7871 7.2.1: the prefix length that decided (knotd writes
+		 * the option into the answer). */
+		qdata->ecs->scope_len = scope_len;
 	}
 
 	set_authoritative(pkt, qdata);
@@ -430,7 +480,7 @@ static knotd_state_t mecdns_begin(knotd_state_t state, knot_pkt_t *pkt, knotd_qd
 		entry = mecdns_index_wildcard(index, qname);
 		synthesized = entry != NULL;
 	}
-	if (entry == NULL || entry->rrset_count == 0 || zone_protected(qdata, qname)) {
+	if (entry == NULL || !mecdns_owner_has_data(entry) || zone_protected(qdata, qname)) {
 		rcu_read_unlock();
 		knotd_mod_stats_incr(mod, qdata->params->thread_id, CTR_PASSED, 0, 1);
 		return state;

@@ -97,6 +97,10 @@ void mecdns_owner_free(mecdns_owner_t *entry)
 	if (entry == NULL) {
 		return;
 	}
+	for (uint16_t i = 0; i < entry->scoped_count; i++) {
+		mecdns_owner_free(entry->scoped[i].entry);
+	}
+	free(entry->scoped);
 	owner_clear(entry);
 	free(owner_block(entry));
 }
@@ -256,5 +260,89 @@ size_t mecdns_owner_records(const mecdns_owner_t *entry)
 	for (uint16_t i = 0; i < entry->rrset_count; i++) {
 		records += entry->rrsets[i].rrs.count;
 	}
+	for (uint16_t i = 0; i < entry->scoped_count; i++) {
+		records += mecdns_owner_records(entry->scoped[i].entry);
+	}
 	return records;
+}
+
+/*** Client-subnet scopes. ***/
+
+/*! \brief Order of scopes: most specific first, then by family and address
+ *         (so an entry's scopes have one order whatever the rows' order). */
+static int scope_order(const mecdns_subnet_t *a, const mecdns_subnet_t *b)
+{
+	if (a->length != b->length) {
+		return a->length > b->length ? -1 : 1;
+	}
+	if (a->family != b->family) {
+		return a->family < b->family ? -1 : 1;
+	}
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+int mecdns_owner_add_scoped(mecdns_owner_t *entry, const mecdns_subnet_t *subnet, uint16_t type,
+                            uint32_t ttl, const uint8_t *rdata, uint16_t rdata_len)
+{
+	if (entry == NULL || subnet == NULL) {
+		return KNOT_EINVAL;
+	}
+	uint16_t pos = 0;
+	int cmp = 1;
+	while (pos < entry->scoped_count &&
+	       (cmp = scope_order(&entry->scoped[pos].subnet, subnet)) < 0) {
+		pos++;
+	}
+	if (pos == entry->scoped_count || cmp != 0) {
+		if (entry->scoped_count == UINT16_MAX) {
+			return KNOT_ESPACE;
+		}
+		mecdns_owner_t *scoped = mecdns_owner_new(entry->owner);
+		mecdns_scoped_t *grown =
+		    realloc(entry->scoped, (entry->scoped_count + 1) * sizeof(*grown));
+		if (scoped == NULL || grown == NULL) {
+			mecdns_owner_free(scoped);
+			if (grown != NULL) {
+				entry->scoped = grown;
+			}
+			return KNOT_ENOMEM;
+		}
+		memmove(&grown[pos + 1], &grown[pos], (entry->scoped_count - pos) * sizeof(*grown));
+		grown[pos] = (mecdns_scoped_t){ .subnet = *subnet, .entry = scoped };
+		entry->scoped = grown;
+		entry->scoped_count++;
+	}
+	return mecdns_owner_add(entry->scoped[pos].entry, type, ttl, rdata, rdata_len);
+}
+
+/*! \brief The rrset an entry's own records answer for qtype, or NULL. */
+static const knot_rrset_t *own_answer(const mecdns_owner_t *entry, uint16_t qtype)
+{
+	if (qtype == KNOT_RRTYPE_ANY || entry->cname) {
+		return entry->rrset_count > 0 ? &entry->rrsets[0] : NULL;
+	}
+	return mecdns_owner_rrset(entry, qtype);
+}
+
+const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qtype,
+                                        const mecdns_client_t *client, uint8_t *scope_len)
+{
+	*scope_len = 0;
+	if (entry->cname) {
+		return &entry->rrsets[0];
+	}
+	for (uint16_t i = 0; client != NULL && client->family != 0 && i < entry->scoped_count;
+	     i++) {
+		const mecdns_scoped_t *scope = &entry->scoped[i];
+		if (scope->subnet.length > client->bits ||
+		    !mecdns_subnet_contains(&scope->subnet, client->family, client->addr)) {
+			continue;
+		}
+		const knot_rrset_t *rrset = own_answer(scope->entry, qtype);
+		if (rrset != NULL) {
+			*scope_len = scope->subnet.length;
+			return rrset;
+		}
+	}
+	return own_answer(entry, qtype);
 }

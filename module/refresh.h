@@ -132,11 +132,14 @@ int mecdns_owner_parse(const char *text, knot_dname_storage_t out);
  * \param ip           Address text; must parse as the family of ip_type.
  * \param has_ttl      False for a NULL ttl column (then default_ttl).
  * \param ttl          Row TTL, 0..2147483647.
+ * \param scope        The client_subnets column (canonical scope,
+ *                     common/subnet.h): the record answers clients inside
+ *                     those subnets only; NULL: every client.
  *
  * \return KNOT_EOK, KNOT_EINVAL (hostile row), KNOT_ENOMEM.
  */
 int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char *ip, bool has_ttl,
-                          int64_t ttl, uint32_t default_ttl);
+                          int64_t ttl, uint32_t default_ttl, const char *scope);
 
 /*!
  * \brief Adds one rdata row of an rrset to an entry. The wire rdata must be

@@ -32,7 +32,7 @@ int mecdns_owner_parse(const char *text, knot_dname_storage_t out)
 }
 
 int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char *ip, bool has_ttl,
-                          int64_t ttl, uint32_t default_ttl)
+                          int64_t ttl, uint32_t default_ttl, const char *scope)
 {
 	if (entry == NULL || ip_type == NULL || ip == NULL) {
 		return KNOT_EINVAL;
@@ -60,7 +60,22 @@ int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char
 		return KNOT_EINVAL;
 	}
 
-	return mecdns_owner_add(entry, type, has_ttl ? (uint32_t)ttl : default_ttl, addr, len);
+	uint32_t rule_ttl = has_ttl ? (uint32_t)ttl : default_ttl;
+	if (scope == NULL) {
+		return mecdns_owner_add(entry, type, rule_ttl, addr, len);
+	}
+	mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
+	size_t count = mecdns_subnets_parse_list(scope, subnets);
+	if (count == 0) {
+		return KNOT_EINVAL; /* Not a scope the store writes. */
+	}
+	for (size_t i = 0; i < count; i++) {
+		int ret = mecdns_owner_add_scoped(entry, &subnets[i], type, rule_ttl, addr, len);
+		if (ret != KNOT_EOK) {
+			return ret;
+		}
+	}
+	return KNOT_EOK;
 }
 
 /*! \brief Whether wire is exactly one uncompressed rdata of the type: libknot

@@ -16,13 +16,14 @@ static const char *const SQL_TEXT[SQL_COUNT] = {
 	    "UNION "
 	    "SELECT prev_owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
 	    "AND prev_owner IS NOT NULL",
-	[SQL_OWNER_RULES] = "SELECT ip_address_type, ip_address, ttl FROM rules "
-	                    "WHERE owner = ?1 AND state = 'ACTIVE' AND client_subnets IS NULL",
+	[SQL_OWNER_RULES] = "SELECT ip_address_type, ip_address, ttl, client_subnets FROM rules "
+	                    "WHERE owner = ?1 AND state = 'ACTIVE'",
 	[SQL_OWNER_RDATA] = "SELECT s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
 	                    "ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
 	                    "WHERE s.owner = ?1",
-	[SQL_ALL_RULES] = "SELECT owner, ip_address_type, ip_address, ttl FROM rules "
-	                  "WHERE state = 'ACTIVE' AND client_subnets IS NULL ORDER BY owner",
+	[SQL_ALL_RULES] =
+	    "SELECT owner, ip_address_type, ip_address, ttl, client_subnets FROM rules "
+	    "WHERE state = 'ACTIVE' ORDER BY owner",
 	[SQL_ALL_RDATA] = "SELECT s.owner, s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
 	                  "ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
 	                  "ORDER BY s.owner",
@@ -161,8 +162,8 @@ int refresh_read_begin(mecdns_refresher_t *r, db_state_t *state, char *problem, 
 
 /*** Building entries from rows. ***/
 
-/*! \brief Adds one rule row (ip_address_type, ip_address, ttl from column
- *         col) to an entry; skips a hostile row. */
+/*! \brief Adds one rule row (ip_address_type, ip_address, ttl,
+ *         client_subnets from column col) to an entry; skips a hostile row. */
 static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_stmt *stmt, int col,
                         const char *owner)
 {
@@ -170,20 +171,22 @@ static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_st
 	const char *ip = (const char *)sqlite3_column_text(stmt, col + 1);
 	int ttl_type = sqlite3_column_type(stmt, col + 2);
 	int64_t ttl = sqlite3_column_int64(stmt, col + 2);
+	const char *scope = (const char *)sqlite3_column_text(stmt, col + 3);
 
 	int ret = KNOT_EINVAL;
 	if (ttl_type == SQLITE_NULL || ttl_type == SQLITE_INTEGER) {
 		ret = mecdns_entry_add_rule(entry, ip_type, ip, ttl_type != SQLITE_NULL, ttl,
-		                            r->default_ttl);
+		                            r->default_ttl, scope);
 	}
 	if (ret == KNOT_EINVAL) {
 		char ttl_text[24] = "NULL";
 		if (ttl_type != SQLITE_NULL) {
 			(void)snprintf(ttl_text, sizeof(ttl_text), "%lld", (long long)ttl);
 		}
-		refresh_skip_row(&r->src, "rule of '%.80s': %.16s address '%.48s', ttl %s", owner,
-		                 ip_type != NULL ? ip_type : "NULL", ip != NULL ? ip : "NULL",
-		                 ttl_text);
+		refresh_skip_row(&r->src, "rule of '%.80s': %.16s address '%.48s', ttl %s%s%.80s",
+		                 owner, ip_type != NULL ? ip_type : "NULL",
+		                 ip != NULL ? ip : "NULL", ttl_text,
+		                 scope != NULL ? ", scope " : "", scope != NULL ? scope : "");
 		return KNOT_EOK;
 	}
 	return ret;

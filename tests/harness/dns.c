@@ -33,6 +33,70 @@ static uint16_t random_id(void)
 	return id;
 }
 
+/*! \brief Parses "ADDRESS/LENGTH" into an ECS option's content. */
+static int parse_ecs(const char *text, knot_edns_client_subnet_t *ecs)
+{
+	char address[INET6_ADDRSTRLEN];
+	const char *slash = strchr(text, '/');
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(address)) {
+		return KNOT_EINVAL;
+	}
+	memcpy(address, text, (size_t)(slash - text));
+	address[slash - text] = '\0';
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, address, &in->sin_addr) == 1) {
+		ss.ss_family = AF_INET;
+	} else if (inet_pton(AF_INET6, address, &in6->sin6_addr) == 1) {
+		ss.ss_family = AF_INET6;
+	} else {
+		return KNOT_EINVAL;
+	}
+	memset(ecs, 0, sizeof(*ecs));
+	int ret = knot_edns_client_subnet_set_addr(ecs, &ss);
+	ecs->source_len = (uint8_t)atoi(slash + 1);
+	return ret;
+}
+
+/*! \brief Adds an ECS option (text "ADDRESS/LENGTH") to an OPT record. */
+static int add_ecs(knot_rrset_t *opt, const char *text)
+{
+	knot_edns_client_subnet_t ecs;
+	int ret = parse_ecs(text, &ecs);
+	if (ret != KNOT_EOK) {
+		fprintf(stderr, "dns: bad ECS \"%s\"\n", text);
+		return ret;
+	}
+	uint8_t data[KNOT_EDNS_CLIENT_SUBNET_ADDRESS_MAXLEN + 4];
+	uint16_t size = knot_edns_client_subnet_size(&ecs);
+	ret = knot_edns_client_subnet_write(data, sizeof(data), &ecs);
+	if (ret != KNOT_EOK) {
+		return ret;
+	}
+	return knot_edns_add_option(opt, KNOT_EDNS_OPTION_CLIENT_SUBNET, size, data, NULL);
+}
+
+int dns_ecs_scope(const knot_pkt_t *answer, const char *ecs)
+{
+	if (answer == NULL || answer->opt_rr == NULL) {
+		return -1;
+	}
+	uint8_t *option =
+	    knot_edns_get_option(answer->opt_rr, KNOT_EDNS_OPTION_CLIENT_SUBNET, NULL);
+	if (option == NULL) {
+		return -1;
+	}
+	knot_edns_client_subnet_t got, sent;
+	if (knot_edns_client_subnet_parse(&got, knot_edns_opt_get_data(option),
+	                                  knot_edns_opt_get_length(option)) != KNOT_EOK ||
+	    ecs == NULL || parse_ecs(ecs, &sent) != KNOT_EOK || got.family != sent.family ||
+	    got.source_len != sent.source_len) {
+		return -2;
+	}
+	return got.scope_len;
+}
+
 /*! \brief Builds the query message; NULL on error. */
 static knot_pkt_t *build_query(const char *name, uint16_t type, const dns_opts_t *opts, uint16_t id)
 {
@@ -54,9 +118,13 @@ static knot_pkt_t *build_query(const char *name, uint16_t type, const dns_opts_t
 	uint16_t qclass = opts->qclass != 0 ? opts->qclass : KNOT_CLASS_IN;
 	int ret = knot_pkt_put_question(query, qname, qclass, type);
 	knot_dname_free(qname, NULL);
-	if (ret == KNOT_EOK && opts->edns_payload != 0) {
+	if (ret == KNOT_EOK && (opts->edns_payload != 0 || opts->ecs != NULL)) {
 		knot_rrset_t opt;
-		ret = knot_edns_init(&opt, opts->edns_payload, 0, 0, NULL);
+		ret = knot_edns_init(&opt, opts->edns_payload != 0 ? opts->edns_payload : 1232, 0,
+		                     0, NULL);
+		if (ret == KNOT_EOK && opts->ecs != NULL) {
+			ret = add_ecs(&opt, opts->ecs);
+		}
 		if (ret == KNOT_EOK) {
 			ret = knot_pkt_begin(query, KNOT_ADDITIONAL);
 		}
@@ -94,14 +162,25 @@ static knot_pkt_t *parse_answer(const uint8_t *wire, size_t len)
 	return answer;
 }
 
-/*! \brief A socket of the given type connected to 127.0.0.1:port, or -1. */
-static int connect_loopback(int port, int type)
+/*! \brief A socket of the given type connected to 127.0.0.1:port (from
+ *         source, a loopback address, unless NULL), or -1. */
+static int connect_loopback(int port, int type, const char *source)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port) };
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		return -1;
+	}
+	if (source != NULL) {
+		struct sockaddr_in local = { .sin_family = AF_INET };
+		if (inet_pton(AF_INET, source, &local.sin_addr) != 1 ||
+		    (ntohl(local.sin_addr.s_addr) >> 24) != 127 ||
+		    bind(fd, (struct sockaddr *)&local, sizeof(local)) != 0) {
+			fprintf(stderr, "dns: cannot send from %s\n", source);
+			close(fd);
+			return -1;
+		}
 	}
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
 		close(fd);
@@ -174,10 +253,10 @@ static ssize_t tcp_recv(int fd, uint8_t *buf, long long deadline)
 }
 
 /*! \brief Sends a query and receives the answer with the same id. */
-static ssize_t exchange(int port, const knot_pkt_t *query, bool tcp, uint8_t *buf,
-                        long long deadline)
+static ssize_t exchange(int port, const knot_pkt_t *query, bool tcp, const char *source,
+                        uint8_t *buf, long long deadline)
 {
-	int fd = connect_loopback(port, tcp ? SOCK_STREAM : SOCK_DGRAM);
+	int fd = connect_loopback(port, tcp ? SOCK_STREAM : SOCK_DGRAM, source);
 	if (fd < 0) {
 		return -1;
 	}
@@ -225,7 +304,8 @@ knot_pkt_t *dns_query(int port, const char *name, uint16_t type, const dns_opts_
 		return NULL;
 	}
 	int timeout = opts->timeout_ms > 0 ? opts->timeout_ms : 2000;
-	ssize_t len = exchange(port, query, opts->tcp, buf, harness_now_ms() + timeout);
+	ssize_t len =
+	    exchange(port, query, opts->tcp, opts->source, buf, harness_now_ms() + timeout);
 	knot_pkt_t *answer = len > 0 ? parse_answer(buf, (size_t)len) : NULL;
 	free(buf);
 	knot_pkt_free(query);
@@ -311,7 +391,7 @@ char *dns_axfr(int port, const char *zone, int timeout_ms)
 {
 	dns_opts_t opts = { .tcp = true };
 	knot_pkt_t *query = build_query(zone, KNOT_RRTYPE_AXFR, &opts, random_id());
-	int fd = query != NULL ? connect_loopback(port, SOCK_STREAM) : -1;
+	int fd = query != NULL ? connect_loopback(port, SOCK_STREAM, NULL) : -1;
 	uint8_t *buf = malloc(DNS_MAX_MESSAGE);
 	char *text = calloc(1, 1);
 	bool ok = fd >= 0 && buf != NULL && text != NULL && tcp_send(fd, query->wire, query->size);

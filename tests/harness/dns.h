@@ -34,6 +34,11 @@ typedef struct {
 	uint8_t opcode;        /*!< 0: QUERY; KNOT_OPCODE_NOTIFY, ... */
 	uint16_t id;           /*!< 0: a random id. */
 	int timeout_ms;        /*!< 0: 2000. */
+	const char *source;    /*!< Local address to send from ("127.0.0.2");
+	                            NULL: the kernel's choice (127.0.0.1). */
+	const char *ecs;       /*!< EDNS Client Subnet option (RFC 7871) of the
+	                            query, "ADDRESS/SOURCE-LENGTH"; implies EDNS
+	                            (payload 1232 unless edns_payload is set). */
 } dns_opts_t;
 
 /*!
@@ -48,6 +53,13 @@ typedef struct {
  *         (the cause is printed to stderr).
  */
 knot_pkt_t *dns_query(int port, const char *name, uint16_t type, const dns_opts_t *opts);
+
+/*!
+ * \brief The SCOPE PREFIX-LENGTH of the answer's ECS option, -1 when the
+ *        answer has none; the option's address family and source length
+ *        must be the query's (ecs as in dns_opts_t), else -2.
+ */
+int dns_ecs_scope(const knot_pkt_t *answer, const char *ecs);
 
 /*! Condition on an answer for dns_poll(); answer may be NULL (no answer). */
 typedef bool (*dns_match_fn)(const knot_pkt_t *answer, const void *ctx);

@@ -106,6 +106,9 @@ static char *build_conf(const knotd_t *knotd, const knotd_config_t *config)
 	        "    background-workers: 1\n"
 	        "    answer-rotation: %s\n",
 	        knotd->dir, knotd->port, config->answer_rotation ? "on" : "off");
+	if (config->edns_client_subnet) {
+		fprintf(out, "    edns-client-subnet: on\n");
+	}
 	if (config->user != NULL) {
 		fprintf(out, "    user: %s\n", config->user);
 	}

@@ -44,6 +44,7 @@ typedef struct {
 	const char *soa_mname;               /*!< `soa-mname`; NULL: not set. */
 	const char *soa_rname;               /*!< `soa-rname`; NULL: not set. */
 	bool answer_rotation;                /*!< `server: answer-rotation: on`. */
+	bool edns_client_subnet;             /*!< `server: edns-client-subnet: on`. */
 	const char *user;                    /*!< `server: user:` ("knot:knot"); NULL: root.
 	                                          The private directory is then given to
 	                                          that user. */

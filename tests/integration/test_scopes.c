@@ -3,7 +3,10 @@
  *  with mod-mecdns (global) on one SQLite file. A rule's clientSubnets are
  *  accepted, stored in their one canonical form and shown on Mm5, never on
  *  Mp1 (whose PUT keeps them); bad scopes are a 400 naming the member and
- *  change nothing. Scoped rules are not written into synced zones.
+ *  change nothing. knotd answers each device (the ECS address when the
+ *  query carries one and edns-client-subnet is on, else its source address)
+ *  from the most specific subnet it is in, unscoped rules the fallback, and
+ *  the answer's ECS SCOPE is the prefix length that decided.
  */
 
 #include <check.h>
@@ -92,6 +95,9 @@ static uint64_t generation(void)
 	return gen;
 }
 
+/*! Whether knotd runs with `edns-client-subnet: on` (set per tcase). */
+static bool ecs_on;
+
 static void setup(void)
 {
 	memset(&fx, 0, sizeof(fx));
@@ -111,6 +117,7 @@ static void setup(void)
 		.database = fx.db,
 		.global_module = true,
 		.refresh_interval_ms = 50,
+		.edns_client_subnet = ecs_on,
 	};
 	ck_assert_msg(knotd_start(&fx.knotd, &config) == 0, "knotd did not start");
 	fx.knotd_running = true;
@@ -240,6 +247,180 @@ START_TEST(test_a_bad_scope_is_400_naming_the_member_and_changes_nothing)
 }
 END_TEST
 
+/*** Answers. ***/
+
+static void post_rule(const char *id, const char *name, const char *type, const char *address,
+                      const char *subnets_json)
+{
+	char *body = harness_strdupf(
+	    "{\"dnsRuleId\":\"%s\",\"domainName\":\"%s\","
+	    "\"ipAddressType\":\"%s\",\"ipAddress\":\"%s\",\"ttl\":30%s%s}",
+	    id, name, type, address, subnets_json != NULL ? ",\"clientSubnets\":" : "",
+	    subnets_json != NULL ? subnets_json : "");
+	cJSON_Delete(call_json("POST", MM5 "/A/dns_rules", body, 201));
+	free(body);
+}
+
+/*! \brief The answer's addresses, sorted, joined by commas ("" for none). */
+static char *addresses(const knot_pkt_t *pkt)
+{
+	char found[16][DNS_ADDR_LEN];
+	size_t count = dns_addresses(pkt, found, 16);
+	ck_assert_uint_le(count, 16);
+	qsort(found, count, sizeof(found[0]), (int (*)(const void *, const void *))strcmp);
+	char *out = harness_strdupf("%s", "");
+	for (size_t i = 0; i < count; i++) {
+		char *next = harness_strdupf("%s%s%s", out, i > 0 ? "," : "", found[i]);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/*! \brief Asks name (type) as a device would; checks its addresses and, for
+ *         an ECS query, the SCOPE of the answer (-1: no ECS expected). */
+static void expect_answer(const char *name, uint16_t type, const dns_opts_t *opts, const char *want,
+                          int scope)
+{
+	knot_pkt_t *answer = dns_query(fx.knotd.port, name, type, opts);
+	ck_assert_msg(answer != NULL, "no answer for %s", name);
+	ck_assert_int_eq(dns_rcode(answer), KNOT_RCODE_NOERROR);
+	char *got = addresses(answer);
+	const char *how = opts->ecs != NULL ? opts->ecs : opts->source != NULL ? opts->source : "-";
+	ck_assert_msg(strcmp(got, want) == 0, "%s %s from %s%s: [%s], expected [%s]", name,
+	              type == KNOT_RRTYPE_AAAA ? "AAAA" : "A", how, opts->tcp ? " (TCP)" : "", got,
+	              want);
+	if (want[0] == '\0') {
+		ck_assert_msg(dns_authority_soa(answer) != NULL, "%s NODATA without SOA", name);
+	}
+	int got_scope = dns_ecs_scope(answer, opts->ecs);
+	ck_assert_msg(got_scope == scope, "%s from %s: ECS scope %d, expected %d", name, how,
+	              got_scope, scope);
+	free(got);
+	knot_pkt_free(answer);
+}
+
+/*! \brief Waits until the module serves the last write (a marker rule). */
+static void wait_served(void)
+{
+	static int markers;
+	char *id = harness_strdupf("marker%d", ++markers);
+	char *name = harness_strdupf("%s.mec.test", id);
+	post_rule(id, name, "IP_V4", "192.0.2.250", NULL);
+	char *fqdn = harness_strdupf("%s.", name);
+	bool matched = false;
+	knot_pkt_t *last = dns_poll(fx.knotd.port, fqdn, KNOT_RRTYPE_A, NULL, dns_match_address,
+	                            "192.0.2.250", EVENTUALLY_MS, &matched);
+	knot_pkt_free(last);
+	ck_assert_msg(matched, "the module never served %s", fqdn);
+	free(fqdn);
+	free(name);
+	free(id);
+}
+
+/*! The rules of the answer tests: a central answer, site A (IPv4 and IPv6
+ *  pools, two rules), a cell inside site A, one loopback source, an
+ *  unscoped AAAA, and a name only site A gets. */
+static void post_sites(void)
+{
+	post_rule("central", "app.mec.test", "IP_V4", "192.0.2.1", NULL);
+	post_rule("site-a", "app.mec.test", "IP_V4", "192.0.2.10",
+	          "[\"10.45.0.0/16\",\"2001:db8:45::/48\"]");
+	post_rule("site-a2", "app.mec.test", "IP_V4", "192.0.2.12", "[\"10.45.0.0/16\"]");
+	post_rule("cell", "app.mec.test", "IP_V4", "192.0.2.11", "[\"10.45.7.0/24\"]");
+	post_rule("lo2", "app.mec.test", "IP_V4", "192.0.2.20", "[\"127.0.0.2/32\"]");
+	post_rule("central6", "app.mec.test", "IP_V6", "2001:db8::1", NULL);
+	post_rule("only-a", "only.mec.test", "IP_V4", "192.0.2.30", "[\"10.45.0.0/16\"]");
+	wait_served();
+}
+
+START_TEST(test_a_device_gets_the_answer_of_the_most_specific_subnet_it_is_in)
+{
+	post_sites();
+	static const struct {
+		const char *ecs;
+		const char *want;
+		int scope;
+	} rows[] = {
+		{ "10.45.7.0/24", "192.0.2.11", 24 },
+		{ "10.45.7.128/25", "192.0.2.11", 24 },
+		{ "10.45.8.0/24", "192.0.2.10,192.0.2.12", 16 },
+		{ "10.45.0.0/16", "192.0.2.10,192.0.2.12", 16 }, /* /24 needs 24 known bits */
+		{ "10.46.0.0/24", "192.0.2.1", 0 },
+		{ "2001:db8:45:1::/64", "192.0.2.10", 48 },
+		{ "2001:db8:46::/64", "192.0.2.1", 0 },
+		{ "0.0.0.0/0", "192.0.2.1", 0 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		dns_opts_t opts = { .ecs = rows[i].ecs };
+		expect_answer("app.mec.test.", KNOT_RRTYPE_A, &opts, rows[i].want, rows[i].scope);
+		opts.tcp = true;
+		expect_answer("app.mec.test.", KNOT_RRTYPE_A, &opts, rows[i].want, rows[i].scope);
+	}
+	/* Without ECS the source address decides. */
+	dns_opts_t lo2 = { .source = "127.0.0.2" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &lo2, "192.0.2.20", -1);
+	lo2.tcp = true;
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &lo2, "192.0.2.20", -1);
+	dns_opts_t lo3 = { .source = "127.0.0.3" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &lo3, "192.0.2.1", -1);
+	/* With ECS, the ECS address, not the source, is the device. */
+	dns_opts_t both = { .source = "127.0.0.2", .ecs = "10.46.0.0/24" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &both, "192.0.2.1", 0);
+	/* Per type: the cell has no AAAA, the unscoped AAAA answers. */
+	dns_opts_t cell = { .ecs = "10.45.7.0/24" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_AAAA, &cell, "2001:db8::1", 0);
+	/* A name only site A has: NODATA (with its SOA) for everyone else. */
+	dns_opts_t site = { .ecs = "10.45.1.0/24" };
+	expect_answer("only.mec.test.", KNOT_RRTYPE_A, &site, "192.0.2.30", 16);
+	dns_opts_t other = { .ecs = "10.46.1.0/24" };
+	expect_answer("only.mec.test.", KNOT_RRTYPE_A, &other, "", 0);
+}
+END_TEST
+
+/*! A rule moved from one scope to another changes both answers in one
+ *  generation: once the new subnet sees it, the old one does not. */
+START_TEST(test_a_rule_moved_to_another_scope_moves_in_one_generation)
+{
+	post_sites();
+	cJSON_Delete(call_json("PUT", MM5 "/A/dns_rules/cell",
+	                       "{\"clientSubnets\":[\"10.46.0.0/16\"]}", 200));
+	dns_opts_t moved = { .ecs = "10.46.3.0/24" };
+	bool matched = false;
+	knot_pkt_t *last = dns_poll(fx.knotd.port, "app.mec.test.", KNOT_RRTYPE_A, &moved,
+	                            dns_match_address, "192.0.2.11", EVENTUALLY_MS, &matched);
+	knot_pkt_free(last);
+	ck_assert_msg(matched, "the moved rule never answered its new subnet");
+	dns_opts_t old = { .ecs = "10.45.7.0/24" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &old, "192.0.2.10,192.0.2.12", 16);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &moved, "192.0.2.11", 16);
+}
+END_TEST
+
+/*! Without knotd's edns-client-subnet, the ECS option is not trusted (and
+ *  not answered): the source address decides. */
+START_TEST(test_without_edns_client_subnet_the_source_address_decides)
+{
+	post_sites();
+	dns_opts_t ecs = { .ecs = "10.45.7.0/24" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &ecs, "192.0.2.1", -1);
+	dns_opts_t lo2 = { .source = "127.0.0.2", .ecs = "10.45.7.0/24" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &lo2, "192.0.2.20", -1);
+}
+END_TEST
+
+static void setup_ecs(void)
+{
+	ecs_on = true;
+	setup();
+}
+
+static void setup_no_ecs(void)
+{
+	ecs_on = false;
+	setup();
+}
+
 static Suite *scopes_suite(void)
 {
 	Suite *s = suite_create("scopes");
@@ -250,6 +431,19 @@ static Suite *scopes_suite(void)
 	tcase_add_test(api, test_a_scope_is_stored_canonically_shown_on_mm5_and_kept_by_mp1);
 	tcase_add_test(api, test_a_bad_scope_is_400_naming_the_member_and_changes_nothing);
 	suite_add_tcase(s, api);
+	TCase *answers = tcase_create("answers");
+	tcase_add_unchecked_fixture(answers, harness_cleanup_begin, harness_cleanup_end);
+	tcase_add_checked_fixture(answers, setup_ecs, teardown);
+	tcase_set_timeout(answers, 120);
+	tcase_add_test(answers, test_a_device_gets_the_answer_of_the_most_specific_subnet_it_is_in);
+	tcase_add_test(answers, test_a_rule_moved_to_another_scope_moves_in_one_generation);
+	suite_add_tcase(s, answers);
+	TCase *no_ecs = tcase_create("ecs off");
+	tcase_add_unchecked_fixture(no_ecs, harness_cleanup_begin, harness_cleanup_end);
+	tcase_add_checked_fixture(no_ecs, setup_no_ecs, teardown);
+	tcase_set_timeout(no_ecs, 120);
+	tcase_add_test(no_ecs, test_without_edns_client_subnet_the_source_address_decides);
+	suite_add_tcase(s, no_ecs);
 	return s;
 }
 

@@ -260,11 +260,11 @@ END_TEST
 START_TEST(test_rules_become_a_and_aaaa_with_default_and_smallest_ttl)
 {
 	mecdns_owner_t *entry = mecdns_owner_new(WWW_EXAMPLE);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.14", false, 0, 60),
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.14", false, 0, 60, NULL),
 	                 KNOT_EOK);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.15", true, 30, 60),
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.15", true, 30, 60, NULL),
 	                 KNOT_EOK);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V6", "2001:db8::14", true, 120, 60),
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V6", "2001:db8::14", true, 120, 60, NULL),
 	                 KNOT_EOK);
 
 	const knot_rrset_t *a = mecdns_owner_rrset(entry, KNOT_RRTYPE_A);
@@ -282,20 +282,24 @@ END_TEST
 START_TEST(test_hostile_rule_rows_are_rejected)
 {
 	mecdns_owner_t *entry = mecdns_owner_new((const uint8_t *)"\x01x\x00");
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.256", false, 0, 60),
+	ck_assert_int_eq(
+	    mecdns_entry_add_rule(entry, "IP_V4", "172.16.189.256", false, 0, 60, NULL),
+	    KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "2001:db8::1", false, 0, 60, NULL),
 	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "2001:db8::1", false, 0, 60),
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V6", "10.0.0.1", false, 0, 60, NULL),
 	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V6", "10.0.0.1", false, 0, 60),
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IPV4", "10.0.0.1", false, 0, 60, NULL),
 	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IPV4", "10.0.0.1", false, 0, 60),
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "10.0.0.1", true, -1, 60, NULL),
 	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "10.0.0.1", true, -1, 60),
+	ck_assert_int_eq(
+	    mecdns_entry_add_rule(entry, "IP_V4", "10.0.0.1", true, 1LL << 31, 60, NULL),
+	    KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, NULL, "10.0.0.1", false, 0, 60, NULL),
 	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "10.0.0.1", true, 1LL << 31, 60),
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", NULL, false, 0, 60, NULL),
 	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, NULL, "10.0.0.1", false, 0, 60), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", NULL, false, 0, 60), KNOT_EINVAL);
 	ck_assert_int_eq(mecdns_owner_records(entry), 0);
 	mecdns_owner_free(entry);
 }
