@@ -274,10 +274,14 @@ static void add_rule(const char *owner, const char *ip_type, const char *ip, int
 	if (ttl >= 0) {
 		snprintf(ttl_text, sizeof(ttl_text), "%d", ttl);
 	}
+	/* Every third rule is scoped (client subnets), so the scoped answer
+	 * path is fuzzed too. */
 	snprintf(text, sizeof(text),
 	         "INSERT INTO rules VALUES ('app', 'r%u', '%s', '%s', '%s', '%s', %s, 'ACTIVE', "
-	         "1, 0, 0, 1)",
-	         id++, owner, owner, ip_type, ip, ttl_text);
+	         "1, 0, 0, 1, %s)",
+	         id, owner, owner, ip_type, ip, ttl_text,
+	         id % 3 == 0 ? "'10.0.0.0/8,127.0.0.0/8'" : "NULL");
+	id++;
 	sql(text);
 }
 
@@ -552,7 +556,7 @@ static bool should_answer(const case_t *c, const mecdns_owner_t *entry, bool *pr
 	if (knot_dname_is_case_equal(qname, ZONE) || knot_dname_is_case_equal(qname, ns)) {
 		return false;
 	}
-	return entry != NULL && entry->rrset_count > 0;
+	return entry != NULL && mecdns_owner_has_data(entry);
 }
 
 /*! \brief Whether rdata (one record of the parsed answer) is in set. */

@@ -19,7 +19,8 @@ fuzz_fuzz_rdata_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rdata_LDADD = $(libzscanner_LIBS) $(libknot_LIBS)
 
 fuzz_fuzz_rule_json_SOURCES = fuzz/fuzz_rule_json.c syncd/rule_json.c syncd/rule_json.h \
-	syncd/validate.c syncd/validate.h store/names.c store/store.h
+	syncd/validate.c syncd/validate.h store/names.c store/store.h common/subnet.c \
+	common/subnet.h
 fuzz_fuzz_rule_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS)
 fuzz_fuzz_rule_json_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rule_json_LDADD = $(libcjson_LIBS) -lm
