@@ -718,7 +718,8 @@ START_TEST(test_prefix_follows_the_serving_signal)
 
 	/* A clean stop withdraws first and exits 0. */
 	ck_assert_int_eq(announcer_stop(&announcer), 0);
-	ck_assert(!peer_has_prefix(&pair));
+	/* The peer learns the withdrawal over BGP: eventually, not at once. */
+	ASSERT_PREFIX(&announcer, &pair, false, WAIT_MS, "not withdrawn after the stop");
 	fake_syncd_stop(fake);
 }
 END_TEST
@@ -731,7 +732,8 @@ START_TEST(test_announcer_started_last_announces_from_get_state)
 	ck_assert_uint_ge(atomic_load(&fake->get_state_calls), 1);
 	ck_assert(announcer_log_contains(&announcer, "serving (GetState)"));
 	ck_assert_int_eq(announcer_stop(&announcer), 0);
-	ck_assert(!peer_has_prefix(&pair));
+	/* The peer learns the withdrawal over BGP: eventually, not at once. */
+	ASSERT_PREFIX(&announcer, &pair, false, WAIT_MS, "not withdrawn after the stop");
 	fake_syncd_stop(fake);
 }
 END_TEST
@@ -990,7 +992,8 @@ START_TEST(test_config_file_drives_the_bird_profile)
 	ASSERT_PREFIX(&announcer, &pair, true, WAIT_MS, "config file: not announced");
 	ck_assert(announcer_log_contains(&announcer, "hold-down 100 ms"));
 	ck_assert_int_eq(announcer_stop(&announcer), 0);
-	ck_assert(!peer_has_prefix(&pair));
+	/* The peer learns the withdrawal over BGP: eventually, not at once. */
+	ASSERT_PREFIX(&announcer, &pair, false, WAIT_MS, "not withdrawn after the stop");
 	free(binary);
 	free(text);
 	free(conf);
