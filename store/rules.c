@@ -175,7 +175,9 @@ static void bind_rule_values(sqlite3_stmt *stmt, const write_txn_t *txn, const m
 	sqlite3_bind_int64(stmt, 9, txn->now_ms);
 	store_bind_u64(stmt, 10, txn->generation);
 	store_bind_text(stmt, 11, rule->client_subnets); /* NULL: every client */
-	sqlite3_bind_int(stmt, 12, rule->keep_client_subnets ? 1 : 0);
+	if (sqlite3_bind_parameter_count(stmt) >= 12) {  /* the update only */
+		sqlite3_bind_int(stmt, 12, rule->keep_client_subnets ? 1 : 0);
+	}
 }
 
 /*! \brief An ACTIVE rule may not join a CNAME, nor make its name's answer

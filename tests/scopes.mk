@@ -13,4 +13,4 @@ tests_integration_test_scopes_LDADD = tests/harness/libharness-syncd.la \
 	$(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS) $(sqlite3_LIBS)
 # The test runs the built daemon and loads the built module.
 EXTRA_tests_integration_test_scopes_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT) \
-	module/mecdns.la
+	module/mecdns.la tools/mecdns-db$(EXEEXT)

@@ -165,9 +165,10 @@ static void print_rule(const mecdns_rule_t *rule)
 	if (rule->ttl >= 0) {
 		snprintf(ttl, sizeof(ttl), "%" PRId64, rule->ttl);
 	}
-	printf("%s\t%s\t%s\t%s\t%s\t%s\t%" PRIu64 "\n", rule->dns_rule_id, rule->domain_name,
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%" PRIu64 "\t%s\n", rule->dns_rule_id, rule->domain_name,
 	       rule->ip_type == MECDNS_IP_V6 ? "IP_V6" : "IP_V4", rule->ip_address, ttl,
-	       rule->active ? "ACTIVE" : "INACTIVE", rule->version);
+	       rule->active ? "ACTIVE" : "INACTIVE", rule->version,
+	       rule->client_subnets != NULL ? rule->client_subnets : "-");
 }
 
 static int cmd_rule_add(const cli_t *cli, mecdns_store_t *store)

@@ -153,6 +153,15 @@ START_TEST(test_a_scope_is_stored_canonically_shown_on_mm5_and_kept_by_mp1)
 	ck_assert_str_eq(scope, "10.45.0.0/16,2001:db8:45::/48");
 	free(scope);
 	cJSON_Delete(created);
+	/* mecdns-db shows the scope as stored. */
+	char *db_tool = harness_build_path("tools/mecdns-db");
+	char *argv[] = { db_tool, "-d", fx.db, "rule-list", "A", NULL };
+	char *output = NULL;
+	ck_assert_int_eq(harness_run(argv, NULL, &output, 10000), 0);
+	ck_assert_msg(output != NULL && strstr(output, "\t10.45.0.0/16,2001:db8:45::/48\n") != NULL,
+	              "mecdns-db rule-list: %s", output != NULL ? output : "");
+	free(output);
+	free(db_tool);
 
 	/* Mp1 answers stay ETSI's DnsRule: no clientSubnets. */
 	cJSON *mp1 = call_json("GET", MP1 "/A/dns_rules/r1", NULL, 200);

@@ -2133,7 +2133,7 @@ START_TEST(test_cli_adds_lists_and_logs_through_the_store)
 	    run_tool(tool, "rule-add app1 r1 WWW.Example.com 192.0.2.10 60", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "1\n");
 	ck_assert_int_eq(run_tool(tool, "rule-list app1", out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "r1\tWWW.Example.com\tIP_V4\t192.0.2.10\t60\tACTIVE\t1\n");
+	ck_assert_str_eq(out, "r1\tWWW.Example.com\tIP_V4\t192.0.2.10\t60\tACTIVE\t1\t-\n");
 	ck_assert_int_eq(run_tool(tool, "rule-state app1 r1 INACTIVE", out, sizeof(out)), 0);
 	ck_assert_int_eq(run_tool(tool,
 	                          "rrset-set example.com mail.example.com MX 300 "
