@@ -599,9 +599,14 @@ static void check_answer(const case_t *c, const knot_pkt_t *resp, const mecdns_o
 		}
 		return;
 	}
-	const knot_rrset_t *expected = (qtype == KNOT_RRTYPE_ANY || entry->cname)
-	                                   ? &entry->rrsets[0]
-	                                   : mecdns_owner_rrset(entry, qtype);
+	/* The stub's client is unknown, so scoped records never answer: the
+	 * unscoped ones (none for a scoped-only name: NODATA). */
+	const knot_rrset_t *expected = NULL;
+	if (qtype == KNOT_RRTYPE_ANY || entry->cname) {
+		expected = entry->rrset_count > 0 ? &entry->rrsets[0] : NULL;
+	} else {
+		expected = mecdns_owner_rrset(entry, qtype);
+	}
 	if (expected == NULL) {
 		if (answer->count != 0 || authority->count != 1 ||
 		    knot_pkt_rr(authority, 0)->type != KNOT_RRTYPE_SOA) {
