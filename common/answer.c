@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  The answer rules of mecdns (see answer.h). */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/answer.h"
@@ -156,6 +157,25 @@ bool mecdns_name_in_zone(const char *owner, const char *zone)
 	/* The zone must start at a label: after a dot that is not "\.". */
 	size_t dot = owner_len - zone_len - 1;
 	return owner[dot] == '.' && !escaped(owner, dot);
+}
+
+char *mecdns_name_lower_absolute(const char *name)
+{
+	size_t len = strlen(name);
+	bool dot = len > 0 && name[len - 1] == '.';
+	char *out = malloc(len + 2);
+	if (out == NULL) {
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	if (!dot) {
+		out[len++] = '.';
+	}
+	out[len] = '\0';
+	return out;
 }
 
 /*! Header (12) and the question's type and class (4). */

@@ -86,6 +86,14 @@ int mecdns_cname_order(const uint8_t *a, size_t a_len, const uint8_t *b, size_t 
 bool mecdns_name_in_zone(const char *owner, const char *zone);
 
 /*!
+ * \brief A name as knotd and the store spell it: ASCII letters lower-cased,
+ *        a trailing dot added where it is missing. No other check (see
+ *        mecdns_canonical_name() for validation). malloc'd; NULL without
+ *        memory.
+ */
+char *mecdns_name_lower_absolute(const char *name);
+
+/*!
  * \brief The zone's own names are the operator's: mecdns never answers at
  *        the apex of a zone knotd serves (its A would sit beside SOA, NS,
  *        MX, TXT the operator wrote) nor at the targets of the apex NS

@@ -12,6 +12,7 @@
  *  migration ("migration").
  */
 
+#include "common/array.h"
 #include "store/internal.h"
 
 /*! What covers one name for one app (claim_read). */
@@ -165,17 +166,17 @@ mecdns_store_status_t store_check_grant(write_txn_t *txn, const mecdns_rule_t *r
 
 void mecdns_grant_list_free(mecdns_grant_list_t *list)
 {
-	if (list == NULL) {
-		return;
+	if (list != NULL) {
+		for (mecdns_grant_t *grant = list->items; grant < list->items + list->count;
+		     grant++) {
+			free(grant->app_instance_id);
+			free(grant->name);
+			free(grant->source);
+		}
+		free(list->items);
+		list->items = NULL;
+		list->count = 0;
 	}
-	for (size_t i = 0; i < list->count; i++) {
-		free(list->items[i].app_instance_id);
-		free(list->items[i].name);
-		free(list->items[i].source);
-	}
-	free(list->items);
-	list->items = NULL;
-	list->count = 0;
 }
 
 /*! \brief INVALID unless app and name make a grant key. */
@@ -315,12 +316,11 @@ mecdns_store_status_t mecdns_store_grants_configure(mecdns_store_t *store,
 mecdns_store_status_t mecdns_store_grant_delete(mecdns_store_t *store, const char *app_instance_id,
                                                 const char *name)
 {
-	mecdns_store_status_t status = check_grant_key(app_instance_id, name);
-	if (status != MECDNS_STORE_OK) {
-		return status;
-	}
 	write_txn_t txn;
-	status = store_write_begin(store, &txn);
+	mecdns_store_status_t status = check_grant_key(app_instance_id, name);
+	if (status == MECDNS_STORE_OK) {
+		status = store_write_begin(store, &txn);
+	}
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
@@ -363,17 +363,13 @@ mecdns_store_status_t mecdns_store_grant_list(mecdns_store_t *store, const char 
 	size_t capacity = 0;
 	int rc = SQLITE_DONE;
 	while (status == MECDNS_STORE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (out->count == capacity) {
-			size_t grown = capacity == 0 ? 8 : capacity * 2;
-			mecdns_grant_t *items = realloc(out->items, grown * sizeof(*items));
-			if (items == NULL) {
-				status =
-				    store_fail(MECDNS_STORE_ERROR, "list grants: out of memory");
-				break;
-			}
-			out->items = items;
-			capacity = grown;
+		mecdns_grant_t *items =
+		    mecdns_array_room(out->items, out->count, &capacity, sizeof(*items), 8);
+		if (items == NULL) {
+			status = store_fail(MECDNS_STORE_ERROR, "list grants: out of memory");
+			break;
 		}
+		out->items = items;
 		mecdns_grant_t *grant = &out->items[out->count++];
 		grant->app_instance_id = strdup(app_instance_id);
 		grant->name = store_dup_column(stmt, 0);

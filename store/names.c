@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/answer.h"
 #include "store/store.h"
 
 /*! Longest name in presentation format without the trailing dot. */
@@ -80,15 +81,5 @@ char *mecdns_canonical_name(const char *name)
 		return NULL; /* Ends with an empty label ("a.." or similar). */
 	}
 
-	char *out = malloc(len + 2);
-	if (out == NULL) {
-		return NULL;
-	}
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	out[len] = '.';
-	out[len + 1] = '\0';
-	return out;
+	return mecdns_name_lower_absolute(name);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns store: resource record sets (see store.h). */
 
+#include "common/array.h"
 #include "store/internal.h"
 
 /*** Resource record sets. ***/
@@ -411,12 +412,11 @@ mecdns_store_status_t mecdns_store_rrset_delete(mecdns_store_t *store, const cha
                                                 const char *owner, uint16_t type,
                                                 uint64_t *generation)
 {
-	mecdns_store_status_t status = check_rrset_key(zone, owner, type);
-	if (status != MECDNS_STORE_OK) {
-		return status;
-	}
 	write_txn_t txn;
-	status = store_write_begin(store, &txn);
+	mecdns_store_status_t status = check_rrset_key(zone, owner, type);
+	if (status == MECDNS_STORE_OK) {
+		status = store_write_begin(store, &txn);
+	}
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
@@ -435,15 +435,12 @@ mecdns_store_status_t mecdns_store_rrset_delete(mecdns_store_t *store, const cha
 /*! \brief Appends one rdata row (text, wire columns) to a set being read. */
 static bool rrset_push_rdata(mecdns_rrset_t *set, size_t *capacity, sqlite3_stmt *stmt)
 {
-	if (set->rdata_count == *capacity) {
-		size_t grown = *capacity == 0 ? 4 : *capacity * 2;
-		mecdns_rdata_t *rdata = realloc(set->rdata, grown * sizeof(*rdata));
-		if (rdata == NULL) {
-			return false;
-		}
-		set->rdata = rdata;
-		*capacity = grown;
+	mecdns_rdata_t *room =
+	    mecdns_array_room(set->rdata, set->rdata_count, capacity, sizeof(*room), 4);
+	if (room == NULL) {
+		return false;
 	}
+	set->rdata = room;
 	mecdns_rdata_t *rdata = &set->rdata[set->rdata_count];
 	int len = sqlite3_column_bytes(stmt, 6);
 	const void *wire = sqlite3_column_blob(stmt, 6);
@@ -491,16 +488,12 @@ static mecdns_store_status_t rrsets_from_rows(connection_t *conn, sqlite3_stmt *
 				}
 				return MECDNS_STORE_OK;
 			}
-			if (out->count == capacity) {
-				size_t grown = capacity == 0 ? 8 : capacity * 2;
-				mecdns_rrset_t *items = realloc(out->items, grown * sizeof(*items));
-				if (items == NULL) {
-					return store_fail(MECDNS_STORE_ERROR,
-					                  "read rrsets: out of memory");
-				}
-				out->items = items;
-				capacity = grown;
+			mecdns_rrset_t *items =
+			    mecdns_array_room(out->items, out->count, &capacity, sizeof(*items), 8);
+			if (items == NULL) {
+				return store_fail(MECDNS_STORE_ERROR, "read rrsets: out of memory");
 			}
+			out->items = items;
 			set = &out->items[out->count++];
 			memset(set, 0, sizeof(*set));
 			rdata_capacity = 0;

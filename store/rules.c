@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns store: MEC DNS rules (see store.h). */
 
+#include "common/array.h"
 #include "store/internal.h"
 
 /*** Rules. ***/
@@ -262,17 +263,13 @@ mecdns_store_status_t mecdns_store_rule_list(mecdns_store_t *store, const char *
 	size_t capacity = 0;
 	int rc = SQLITE_DONE;
 	while (status == MECDNS_STORE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (out->count == capacity) {
-			size_t grown = capacity == 0 ? 8 : capacity * 2;
-			mecdns_rule_t *items = realloc(out->items, grown * sizeof(*items));
-			if (items == NULL) {
-				status =
-				    store_fail(MECDNS_STORE_ERROR, "list rules: out of memory");
-				break;
-			}
-			out->items = items;
-			capacity = grown;
+		mecdns_rule_t *items =
+		    mecdns_array_room(out->items, out->count, &capacity, sizeof(*items), 8);
+		if (items == NULL) {
+			status = store_fail(MECDNS_STORE_ERROR, "list rules: out of memory");
+			break;
 		}
+		out->items = items;
 		status = rule_from_row(stmt, &out->items[out->count]);
 		if (status == MECDNS_STORE_OK) {
 			out->count++;

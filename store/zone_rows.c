@@ -2,6 +2,7 @@
 /*  mecdns store: zone sync rows -- answer rows under a zone, ownership,
  *  cursor (see store.h). */
 
+#include "common/array.h"
 #include "store/internal.h"
 
 /*** Zone sync: answer rows under a zone, ownership, cursor. ***/
@@ -45,15 +46,12 @@ static bool record_push(record_builder_t *b, const char *owner, uint16_t type, i
                         const char *text, const void *wire, size_t wire_len)
 {
 	mecdns_zone_record_list_t *list = b->list;
-	if (list->count == b->capacity) {
-		size_t grown = b->capacity == 0 ? 16 : b->capacity * 2;
-		mecdns_zone_record_t *items = realloc(list->items, grown * sizeof(*items));
-		if (items == NULL) {
-			return false;
-		}
-		list->items = items;
-		b->capacity = grown;
+	mecdns_zone_record_t *items =
+	    mecdns_array_room(list->items, list->count, &b->capacity, sizeof(*items), 16);
+	if (items == NULL) {
+		return false;
 	}
+	list->items = items;
 	mecdns_zone_record_t *record = &list->items[list->count];
 	record->owner = strdup(owner);
 	record->text = strdup(text);
@@ -185,17 +183,14 @@ static mecdns_store_status_t zone_changed_owners(connection_t *conn, const char 
 		if (owner == NULL || !mecdns_name_in_zone(owner, zone)) {
 			continue;
 		}
-		if (out->owner_count == capacity) {
-			size_t grown = capacity == 0 ? 16 : capacity * 2;
-			char **owners = realloc(out->owners, grown * sizeof(*owners));
-			if (owners == NULL) {
-				status = store_fail(MECDNS_STORE_ERROR,
-				                    "read changed owners: out of memory");
-				break;
-			}
-			out->owners = owners;
-			capacity = grown;
+		char **owners = mecdns_array_room(out->owners, out->owner_count, &capacity,
+		                                  sizeof(*owners), 16);
+		if (owners == NULL) {
+			status =
+			    store_fail(MECDNS_STORE_ERROR, "read changed owners: out of memory");
+			break;
 		}
+		out->owners = owners;
 		out->owners[out->owner_count] = strdup(owner);
 		if (out->owners[out->owner_count] == NULL) {
 			status =

@@ -60,27 +60,6 @@ static void names_free(names_t *names)
 	names->count = 0;
 }
 
-/*! \brief Lower case with a trailing dot (as knotd and the store spell
- *         names), malloc'd; NULL without memory. */
-static char *lower_absolute(const char *name)
-{
-	size_t len = strlen(name);
-	bool dot = len > 0 && name[len - 1] == '.';
-	char *out = malloc(len + 2);
-	if (out == NULL) {
-		return NULL;
-	}
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	if (!dot) {
-		out[len++] = '.';
-	}
-	out[len] = '\0';
-	return out;
-}
-
 /*! \brief A sorted, duplicate-free copy of names (lower-cased, absolute). */
 static bool names_set(names_t *out, const char *const *names, size_t count)
 {
@@ -93,7 +72,7 @@ static bool names_set(names_t *out, const char *const *names, size_t count)
 		return false;
 	}
 	for (size_t i = 0; i < count; i++) {
-		out->items[out->count] = lower_absolute(names[i]);
+		out->items[out->count] = mecdns_name_lower_absolute(names[i]);
 		if (out->items[out->count] == NULL) {
 			names_free(out);
 			return false;
@@ -279,7 +258,7 @@ static bool push_name(char ***items, size_t *count, const char *name)
 		return false;
 	}
 	*items = grown;
-	grown[*count] = lower_absolute(name);
+	grown[*count] = mecdns_name_lower_absolute(name);
 	if (grown[*count] == NULL) {
 		return false;
 	}
@@ -304,8 +283,8 @@ static int on_ns_record(const knotctl_record_t *record, void *ctx)
 	if (strcmp(record->type, "NS") != 0 || record->rdata == NULL) {
 		return 0;
 	}
-	char *owner = lower_absolute(record->owner);
-	char *target = lower_absolute(record->rdata);
+	char *owner = mecdns_name_lower_absolute(record->owner);
+	char *target = mecdns_name_lower_absolute(record->rdata);
 	bool ok = owner != NULL && target != NULL;
 	if (ok && strcmp(owner, read->zone) != 0) {
 		ok = push_name(&read->cuts, &read->cut_count, owner);

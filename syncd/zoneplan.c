@@ -4,6 +4,7 @@
  *  and the changes that turn one into the other. Pure: no thread, no socket
  *  (see zoneplan.h). */
 
+#include "common/array.h"
 #include "syncd/zoneplan.h"
 
 /*** Small helpers. ***/
@@ -29,15 +30,12 @@ void zoneplan_recs_free(recs_t *recs)
 bool zoneplan_recs_push(recs_t *recs, const char *owner, uint16_t type, uint32_t ttl,
                         const char *text, const uint8_t *wire, uint16_t wire_len)
 {
-	if (recs->count == recs->capacity) {
-		size_t grown = recs->capacity == 0 ? 16 : recs->capacity * 2;
-		rec_t *items = realloc(recs->items, grown * sizeof(*items));
-		if (items == NULL) {
-			return false;
-		}
-		recs->items = items;
-		recs->capacity = grown;
+	rec_t *items =
+	    mecdns_array_room(recs->items, recs->count, &recs->capacity, sizeof(*items), 16);
+	if (items == NULL) {
+		return false;
 	}
+	recs->items = items;
 	rec_t *rec = &recs->items[recs->count];
 	memset(rec, 0, sizeof(*rec));
 	rec->owner = strdup(owner);
@@ -138,15 +136,12 @@ static bool span_equal(span_t actual, span_t desired)
 
 bool zoneplan_names_push(names_t *names, char *name)
 {
-	if (names->count == names->capacity) {
-		size_t grown = names->capacity == 0 ? 16 : names->capacity * 2;
-		char **items = realloc(names->items, grown * sizeof(*items));
-		if (items == NULL) {
-			return false;
-		}
-		names->items = items;
-		names->capacity = grown;
+	char **items =
+	    mecdns_array_room(names->items, names->count, &names->capacity, sizeof(*items), 16);
+	if (items == NULL) {
+		return false;
 	}
+	names->items = items;
 	names->items[names->count++] = name;
 	return true;
 }
@@ -340,15 +335,11 @@ int zoneplan_read_actual(knotctl_t *ctl, const char *zone, const names_t *owners
 
 static bool ops_push(ops_t *ops, const char *owner, uint16_t type, uint32_t ttl, const char *text)
 {
-	if (ops->count == ops->capacity) {
-		size_t grown = ops->capacity == 0 ? 16 : ops->capacity * 2;
-		op_t *items = realloc(ops->items, grown * sizeof(*items));
-		if (items == NULL) {
-			return false;
-		}
-		ops->items = items;
-		ops->capacity = grown;
+	op_t *items = mecdns_array_room(ops->items, ops->count, &ops->capacity, sizeof(*items), 16);
+	if (items == NULL) {
+		return false;
 	}
+	ops->items = items;
 	ops->items[ops->count++] = (op_t){ owner, type, ttl, text };
 	return true;
 }
