@@ -147,9 +147,14 @@ static const char MIGRATION_5[] =
     "ALTER TABLE rules ADD COLUMN client_subnets TEXT\n"
     "	CHECK (client_subnets IS NULL OR length(client_subnets) BETWEEN 9 AND 2048);\n";
 
+/* The scope of a rule change travels with its change row, so the D-Bus
+ * rule_changed signal can carry it (also for a deleted rule); NULL for
+ * an unscoped rule, for rrset rows and for every row written before. */
+static const char MIGRATION_6[] = "ALTER TABLE changes ADD COLUMN client_subnets TEXT;\n";
+
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
-	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
+	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
 };
 
 _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,

@@ -16,6 +16,7 @@ static void change_free(mecdns_change_t *change)
 	free((char *)change->state);
 	free((char *)change->zone);
 	free((char *)change->rrtype);
+	free((char *)change->client_subnets);
 }
 
 /*! \brief Copies one changes row (strings malloc'd). */
@@ -38,6 +39,7 @@ static bool change_from_row(sqlite3_stmt *stmt, mecdns_change_t *change)
 	change->zone = store_dup_column(stmt, 10);
 	change->rrtype = store_dup_column(stmt, 11);
 	change->rdata_count = (uint32_t)sqlite3_column_int64(stmt, 12);
+	change->client_subnets = store_dup_column(stmt, 13);
 	/* Only owner is NOT NULL in the schema; a NULL elsewhere is no error. */
 	return change->owner != NULL;
 }

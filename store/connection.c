@@ -123,11 +123,16 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_STATE_SET_GENERATION] = "UPDATE state SET generation = ?1 WHERE id = 1",
 	[ST_CHANGE_INSERT] =
 		"INSERT INTO changes (generation, committed_ms, kind, owner, prev_owner, "
-		"app_instance_id, dns_rule_id, domain_name, state, zone, rrtype, rdata_count) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		"app_instance_id, dns_rule_id, domain_name, state, zone, rrtype, rdata_count, "
+		"client_subnets) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+		/* A rule's scope as written (a deleted rule's is bound). */
+		"coalesce(?13, (SELECT client_subnets FROM rules "
+		"WHERE ?3 = 'rule' AND app_instance_id = ?6 AND dns_rule_id = ?7)))",
 	[ST_CHANGES_AFTER] =
 		"SELECT seq, generation, committed_ms, kind, owner, prev_owner, app_instance_id, "
-		"dns_rule_id, domain_name, state, zone, rrtype, rdata_count FROM changes "
+		"dns_rule_id, domain_name, state, zone, rrtype, rdata_count, client_subnets "
+		"FROM changes "
 		"WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 	/* Never back, never past the last sequence number handed out. */
 	[ST_SET_SIGNALLED] =

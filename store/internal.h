@@ -254,7 +254,7 @@ mecdns_store_status_t store_write_end(write_txn_t *txn, mecdns_store_status_t st
 mecdns_store_status_t store_log_rule_change(write_txn_t *txn, const char *owner,
                                             const char *prev_owner, const char *app_instance_id,
                                             const char *dns_rule_id, const char *domain_name,
-                                            const char *state);
+                                            const char *state, const char *client_subnets);
 
 mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const char *zone, const char *owner,
                                              uint16_t type, size_t rdata_count);

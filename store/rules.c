@@ -349,7 +349,7 @@ mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecd
 	if (status == MECDNS_STORE_OK) {
 		status = store_log_rule_change(&txn, values.owner, NULL, rule->app_instance_id,
 		                               rule->dns_rule_id, rule->domain_name,
-		                               rule->active ? "ACTIVE" : "INACTIVE");
+		                               rule->active ? "ACTIVE" : "INACTIVE", NULL);
 	}
 	if (status == MECDNS_STORE_OK && out != NULL) {
 		status = rule_read(txn.conn, rule->app_instance_id, rule->dns_rule_id, &stored);
@@ -403,9 +403,10 @@ mecdns_store_status_t mecdns_store_rule_update(mecdns_store_t *store, const mecd
 	}
 	if (status == MECDNS_STORE_OK) {
 		bool moved = strcmp(old_owner, values.owner) != 0;
-		status = store_log_rule_change(
-		    &txn, values.owner, moved ? old_owner : NULL, rule->app_instance_id,
-		    rule->dns_rule_id, rule->domain_name, rule->active ? "ACTIVE" : "INACTIVE");
+		status = store_log_rule_change(&txn, values.owner, moved ? old_owner : NULL,
+		                               rule->app_instance_id, rule->dns_rule_id,
+		                               rule->domain_name,
+		                               rule->active ? "ACTIVE" : "INACTIVE", NULL);
 	}
 	if (status == MECDNS_STORE_OK && out != NULL) {
 		status = rule_read(txn.conn, rule->app_instance_id, rule->dns_rule_id, &stored);
@@ -445,8 +446,9 @@ mecdns_store_status_t mecdns_store_rule_delete(mecdns_store_t *store, const char
 		}
 	}
 	if (status == MECDNS_STORE_OK) {
-		status = store_log_rule_change(&txn, stored.owner, NULL, app_instance_id,
-		                               dns_rule_id, stored.domain_name, "DELETED");
+		status =
+		    store_log_rule_change(&txn, stored.owner, NULL, app_instance_id, dns_rule_id,
+		                          stored.domain_name, "DELETED", stored.client_subnets);
 	}
 	status = store_write_end(&txn, status, generation);
 	mecdns_rule_clear(&stored);

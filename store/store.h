@@ -346,7 +346,8 @@ typedef struct {
 	const char *app_instance_id;
 	const char *dns_rule_id;
 	const char *domain_name;
-	const char *state; /*!< "ACTIVE", "INACTIVE" or "DELETED". */
+	const char *state;          /*!< "ACTIVE", "INACTIVE" or "DELETED". */
+	const char *client_subnets; /*!< The rule's scope (subnet.h list); NULL unscoped. */
 	/* kind RRSET */
 	const char *zone;
 	const char *rrtype; /*!< Mnemonic ("A", "AAAA", ...). */

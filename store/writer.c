@@ -241,8 +241,8 @@ mecdns_store_status_t store_write_end(write_txn_t *txn, mecdns_store_status_t st
 static mecdns_store_status_t log_change(write_txn_t *txn, bool rule, const char *owner,
                                         const char *prev_owner, const char *app_instance_id,
                                         const char *dns_rule_id, const char *domain_name,
-                                        const char *state, const char *zone, uint16_t type,
-                                        size_t rdata_count)
+                                        const char *state, const char *client_subnets,
+                                        const char *zone, uint16_t type, size_t rdata_count)
 {
 	sqlite3_stmt *stmt = store_statement(txn->conn, ST_CHANGE_INSERT);
 	if (stmt == NULL) {
@@ -258,6 +258,7 @@ static mecdns_store_status_t log_change(write_txn_t *txn, bool rule, const char 
 	store_bind_text(stmt, 8, domain_name);
 	store_bind_text(stmt, 9, state);
 	store_bind_text(stmt, 10, zone);
+	store_bind_text(stmt, 13, client_subnets);
 	if (!rule) {
 		char rrtype[32];
 		if (knot_rrtype_to_string(type, rrtype, sizeof(rrtype)) < 0) {
@@ -277,16 +278,17 @@ static mecdns_store_status_t log_change(write_txn_t *txn, bool rule, const char 
 mecdns_store_status_t store_log_rule_change(write_txn_t *txn, const char *owner,
                                             const char *prev_owner, const char *app_instance_id,
                                             const char *dns_rule_id, const char *domain_name,
-                                            const char *state)
+                                            const char *state, const char *client_subnets)
 {
 	return log_change(txn, true, owner, prev_owner, app_instance_id, dns_rule_id, domain_name,
-	                  state, NULL, 0, 0);
+	                  state, client_subnets, NULL, 0, 0);
 }
 
 mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const char *zone, const char *owner,
                                              uint16_t type, size_t rdata_count)
 {
-	return log_change(txn, false, owner, NULL, NULL, NULL, NULL, NULL, zone, type, rdata_count);
+	return log_change(txn, false, owner, NULL, NULL, NULL, NULL, NULL, NULL, zone, type,
+	                  rdata_count);
 }
 
 /*** CNAME exclusivity. ***/

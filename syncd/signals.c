@@ -541,9 +541,12 @@ static DBusMessage *change_signal(const mecdns_change_t *change)
 		const char *id = arg_string(change->dns_rule_id);
 		const char *domain = arg_string(change->domain_name);
 		const char *state = arg_string(change->state);
+		/* Last, so listeners reading the first five arguments still work. */
+		const char *scope = arg_string(change->client_subnets);
 		ok = dbus_message_append_args(msg, DBUS_TYPE_STRING, &app, DBUS_TYPE_STRING, &id,
 		                              DBUS_TYPE_STRING, &domain, DBUS_TYPE_STRING, &state,
-		                              DBUS_TYPE_UINT64, &generation, DBUS_TYPE_INVALID);
+		                              DBUS_TYPE_UINT64, &generation, DBUS_TYPE_STRING,
+		                              &scope, DBUS_TYPE_INVALID);
 	} else {
 		const char *zone = arg_string(change->zone);
 		const char *owner = arg_string(change->owner);

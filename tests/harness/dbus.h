@@ -70,7 +70,7 @@ typedef struct {
 	char *sender;
 	/*! "member(arg, arg, ...)" with strings quoted ('x'), integers in
 	 *  decimal, booleans true/false, e.g.
-	 *  rule_changed('app-1', 'r1', 'www.example.com', 'ACTIVE', 3). */
+	 *  rule_changed('app-1', 'r1', 'www.example.com', 'ACTIVE', 3, ''). */
 	char *text;
 	size_t argc;
 	char *args[8]; /*!< Each argument alone, unquoted ("app-1", "3"). */

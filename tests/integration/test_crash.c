@@ -798,7 +798,7 @@ static void signals_take(void)
 		} else {
 			continue;
 		}
-		if (sig->argc != 5) {
+		if (sig->argc != (kind == 'R' ? 6u : 5u)) {
 			fprintf(stderr, "crash: signal with %zu arguments: %s\n", sig->argc,
 			        sig->text);
 			signals_foreign++;

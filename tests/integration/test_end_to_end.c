@@ -321,10 +321,12 @@ static const harness_dbus_signal_t *expect_member(const char *member, size_t ind
 	return nth_member(member, index);
 }
 
-/*! \brief Generation (last argument, t) of a rule_changed / rrset_changed. */
+/*! \brief Generation (fifth argument, t) of a rule_changed (six arguments,
+ *         the scope last) / rrset_changed (five). */
 static uint64_t signal_generation(const harness_dbus_signal_t *sig)
 {
-	expect(sig->argc == 5, "%s: %zu arguments, expected 5", sig->text, sig->argc);
+	size_t want = strcmp(sig->member, "rule_changed") == 0 ? 6 : 5;
+	expect(sig->argc == want, "%s: %zu arguments, expected %zu", sig->text, sig->argc, want);
 	return strtoull(sig->args[4], NULL, 10);
 }
 
@@ -335,7 +337,7 @@ static uint64_t check_rule_changed(const harness_dbus_signal_t *sig, const char 
 {
 	expect(strcmp(sig->interface, IFACE) == 0 && strcmp(sig->path, PATH) == 0, "%s on %s %s",
 	       sig->text, sig->path, sig->interface);
-	expect(sig->argc == 5 && strcmp(sig->args[0], APP) == 0 && strcmp(sig->args[1], id) == 0 &&
+	expect(sig->argc == 6 && strcmp(sig->args[0], APP) == 0 && strcmp(sig->args[1], id) == 0 &&
 	           strcmp(sig->args[2], domain) == 0 && strcmp(sig->args[3], state) == 0,
 	       "got %s, expected rule_changed('%s', '%s', '%s', '%s', <generation>)", sig->text,
 	       APP, id, domain, state);

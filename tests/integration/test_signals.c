@@ -197,6 +197,26 @@ static void rule_update(const char *app, const char *id, const char *domain, con
 	ck_assert_msg(ret == MECDNS_STORE_OK, "rule update: %s", mecdns_store_last_error());
 }
 
+/*! \brief Writes a rule with a scope (NULL: unscoped; keep: the stored one). */
+static void rule_scoped(const char *app, const char *id, const char *subnets, bool keep,
+                        bool create)
+{
+	mecdns_rule_t rule = {
+		.app_instance_id = (char *)app,
+		.dns_rule_id = (char *)id,
+		.domain_name = (char *)"scoped.example.com",
+		.ip_type = MECDNS_IP_V4,
+		.ip_address = (char *)"192.0.2.7",
+		.ttl = 30,
+		.active = true,
+		.client_subnets = (char *)subnets,
+		.keep_client_subnets = keep,
+	};
+	mecdns_store_status_t ret = create ? mecdns_store_rule_create(store, &rule, NULL)
+	                                   : mecdns_store_rule_update(store, &rule, 0, NULL);
+	ck_assert_msg(ret == MECDNS_STORE_OK, "rule write: %s", mecdns_store_last_error());
+}
+
 static void rule_delete(const char *app, const char *id)
 {
 	mecdns_store_status_t ret = mecdns_store_rule_delete(store, app, id, 0, NULL);
@@ -242,19 +262,50 @@ START_TEST(test_rule_changes_are_signalled_in_commit_order)
 	mecdns_signals_notify(signals);
 
 	const char *const expected[] = {
-		"rule_changed('app-1', 'rule-1', 'www.example.com', 'ACTIVE', 1)",
-		"rule_changed('app-1', 'rule-1', 'www.example.com', 'INACTIVE', 2)",
-		"rule_changed('app-1', 'rule-1', 'Edge.Example.COM', 'ACTIVE', 3)",
-		"rule_changed('app-2', 'rule-9', 'api.example.org.', 'ACTIVE', 4)",
-		"rule_changed('app-1', 'rule-1', 'Edge.Example.COM', 'DELETED', 5)",
+		"rule_changed('app-1', 'rule-1', 'www.example.com', 'ACTIVE', 1, '')",
+		"rule_changed('app-1', 'rule-1', 'www.example.com', 'INACTIVE', 2, '')",
+		"rule_changed('app-1', 'rule-1', 'Edge.Example.COM', 'ACTIVE', 3, '')",
+		"rule_changed('app-2', 'rule-9', 'api.example.org.', 'ACTIVE', 4, '')",
+		"rule_changed('app-1', 'rule-1', 'Edge.Example.COM', 'DELETED', 5, '')",
 	};
 	expect_signals(listener, expected, 5);
 	const harness_dbus_signal_t *first = harness_dbus_signal(listener, 0);
-	ck_assert_uint_eq(first->argc, 5);
+	ck_assert_uint_eq(first->argc, 6);
 	ck_assert_str_eq(first->args[3], "ACTIVE");
 	ck_assert(wait_signalled(5, WAIT_MS));
 	ck_assert_uint_eq(mecdns_signals_outbox_depth(signals), 0);
 	ck_assert(mecdns_signals_connected(signals));
+
+	mecdns_signals_stop(signals);
+	harness_dbus_listener_free(listener);
+}
+END_TEST
+
+START_TEST(test_rule_changed_carries_the_scope)
+{
+	start_bus(NULL);
+	harness_dbus_listener_t *listener = listen_bus();
+	mecdns_signals_t *signals = start_emitter_ready(listener);
+
+	rule_scoped("app-1", "s1", "10.45.0.0/16,2001:db8:45::/48", false, true);
+	/* An update that keeps the stored scope (as an Mp1 PUT does) signals it. */
+	rule_scoped("app-1", "s1", NULL, true, false);
+	rule_scoped("app-1", "s1", "10.46.0.0/16", false, false);
+	rule_delete("app-1", "s1");
+	rule_scoped("app-1", "s2", NULL, false, true);
+	mecdns_signals_notify(signals);
+
+	const char *const expected[] = {
+		"rule_changed('app-1', 's1', 'scoped.example.com', 'ACTIVE', 1, "
+		"'10.45.0.0/16,2001:db8:45::/48')",
+		"rule_changed('app-1', 's1', 'scoped.example.com', 'ACTIVE', 2, "
+		"'10.45.0.0/16,2001:db8:45::/48')",
+		"rule_changed('app-1', 's1', 'scoped.example.com', 'ACTIVE', 3, '10.46.0.0/16')",
+		/* A deleted rule's scope is the one it had. */
+		"rule_changed('app-1', 's1', 'scoped.example.com', 'DELETED', 4, '10.46.0.0/16')",
+		"rule_changed('app-1', 's2', 'scoped.example.com', 'ACTIVE', 5, '')",
+	};
+	expect_signals(listener, expected, 5);
 
 	mecdns_signals_stop(signals);
 	harness_dbus_listener_free(listener);
@@ -402,9 +453,9 @@ START_TEST(test_changes_while_the_bus_is_down_arrive_after_it_returns)
 	ck_assert_int_eq(harness_dbus_set_policy(&bus, NULL), 0);
 
 	const char *const expected[] = {
-		"rule_changed('app-1', 'down-1', 'down.example.com', 'ACTIVE', 2)",
-		"rule_changed('app-1', 'down-2', 'down.example.com', 'ACTIVE', 3)",
-		"rule_changed('app-1', 'down-3', 'down.example.com', 'ACTIVE', 4)",
+		"rule_changed('app-1', 'down-1', 'down.example.com', 'ACTIVE', 2, '')",
+		"rule_changed('app-1', 'down-2', 'down.example.com', 'ACTIVE', 3, '')",
+		"rule_changed('app-1', 'down-3', 'down.example.com', 'ACTIVE', 4, '')",
 	};
 	expect_signals(listener, expected, 3);
 	ck_assert(wait_signalled(4, WAIT_MS));
@@ -430,8 +481,8 @@ START_TEST(test_outbox_written_without_emitter_is_emitted_at_start)
 	harness_dbus_listener_t *listener = listen_bus();
 	mecdns_signals_t *signals = start_emitter(bus.address);
 	const char *const expected[] = {
-		"rule_changed('app-1', 'r2', 'two.example.com', 'ACTIVE', 2)",
-		"rule_changed('app-1', 'r1', 'one.example.com', 'DELETED', 3)",
+		"rule_changed('app-1', 'r2', 'two.example.com', 'ACTIVE', 2, '')",
+		"rule_changed('app-1', 'r1', 'one.example.com', 'DELETED', 3, '')",
 	};
 	expect_signals(listener, expected, 2);
 	ck_assert(wait_signalled(3, WAIT_MS));
@@ -453,7 +504,7 @@ START_TEST(test_stop_emits_what_is_pending)
 	mecdns_signals_stop(signals);
 
 	const char *const expected[] = {
-		"rule_changed('app-1', 'last', 'last.example.com', 'ACTIVE', 1)",
+		"rule_changed('app-1', 'last', 'last.example.com', 'ACTIVE', 1, '')",
 	};
 	expect_signals(listener, expected, 1);
 	ck_assert_uint_eq(signalled_seq(), 1);
@@ -545,7 +596,7 @@ START_TEST(test_name_taken_is_logged_and_retried)
 
 	ck_assert_int_eq(harness_dbus_release_name(listener, NAME), 0);
 	const char *const expected[] = {
-		"rule_changed('app-1', 'r1', 'one.example.com', 'ACTIVE', 1)",
+		"rule_changed('app-1', 'r1', 'one.example.com', 'ACTIVE', 1, '')",
 	};
 	expect_signals(listener, expected, 1);
 	ck_assert(mecdns_signals_connected(signals));
@@ -710,6 +761,7 @@ static Suite *signals_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rule_changes_are_signalled_in_commit_order);
+	tcase_add_test(tc, test_rule_changed_carries_the_scope);
 	tcase_add_test(tc, test_signals_come_from_the_well_known_name_owner);
 	tcase_add_test(tc, test_bulk_rrset_replace_signals_each_set_with_its_count);
 	tcase_add_test(tc, test_changes_while_the_bus_is_down_arrive_after_it_returns);

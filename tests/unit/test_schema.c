@@ -146,6 +146,12 @@ START_TEST(test_version_1_file_migrates_forward_with_its_data)
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
 	                               "AND name = 'name_grants_by_name'"),
 	                 1);
+	/* Version 5: existing rules stay unscoped. Version 6: the change rows
+	 * are kept, without a scope. */
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rules WHERE client_subnets IS NULL"),
+	                 1);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM changes WHERE client_subnets IS NULL"),
+	                 2);
 	sqlite3_close(db);
 
 	/* Opening again is a no-op, and a reader now accepts the file. */
