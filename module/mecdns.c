@@ -75,6 +75,9 @@
 #define MOD_ANSWER_ROTATION                                                                        \
 	"\x0F"                                                                                     \
 	"answer-rotation"
+#define MOD_ECS_TRUSTED                                                                            \
+	"\x0B"                                                                                     \
+	"ecs-trusted"
 
 /*! Knot's own items the module reads. */
 #define KNOT_SERVER                                                                                \
@@ -134,6 +137,7 @@ static const yp_item_t mecdns_conf[] = {
 	                DEFAULT_SOA_RNAME, NULL, NULL } },
 	{ MOD_NEGATIVE_TTL, YP_TINT, YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
 	{ MOD_ANSWER_ROTATION, YP_TBOOL, YP_VNONE },
+	{ MOD_ECS_TRUSTED, YP_TNET, YP_VNONE, YP_FMULTI },
 	{ .name = NULL }
 };
 /* clang-format on */
@@ -187,6 +191,8 @@ typedef struct {
 	bool rotate;
 	bool warned_signed; /*!< The signed-zone warning was logged. */
 	uint32_t negative_ttl;
+	/*! Sources whose ECS option is believed (ranges; count 0: every source). */
+	knotd_conf_t ecs_trusted;
 	uint16_t soa_names_len;
 	uint8_t soa_names[2 * KNOT_DNAME_MAXLEN]; /*!< MNAME then RNAME (wire). */
 } mecdns_ctx_t;
@@ -311,16 +317,33 @@ static int put_negative_soa(knot_pkt_t *pkt, knotd_qdata_t *qdata, const mecdns_
 }
 
 /*!
- * \brief Who asks, for client-subnet scopes: the address of the query's ECS
- *        option (RFC 7871) when knotd parsed one (server edns-client-subnet
- *        on; as many bits as its SOURCE PREFIX-LENGTH), else the source
- *        address (an IPv4-mapped IPv6 source as IPv4).
+ * \brief Whether the query's ECS option speaks for the client: knotd parsed
+ *        one (server edns-client-subnet on) and ecs-trusted is unset or
+ *        holds the query's source address.
  */
-static void client_of(const knotd_qdata_t *qdata, mecdns_client_t *client)
+static bool ecs_trusted(const mecdns_ctx_t *ctx, const knotd_qdata_t *qdata)
+{
+	if (qdata->ecs == NULL) {
+		return false;
+	}
+	if (ctx->ecs_trusted.count == 0) {
+		return true;
+	}
+	const struct sockaddr_storage *remote = qdata->params->remote;
+	return remote != NULL && knotd_conf_addr_range_match(&ctx->ecs_trusted, remote);
+}
+
+/*!
+ * \brief Who asks, for client-subnet scopes: the address of the query's ECS
+ *        option (RFC 7871) when it is trusted (ecs_trusted(); as many bits as
+ *        its SOURCE PREFIX-LENGTH), else the source address (an IPv4-mapped
+ *        IPv6 source as IPv4).
+ */
+static void client_of(const knotd_qdata_t *qdata, bool use_ecs, mecdns_client_t *client)
 {
 	memset(client, 0, sizeof(*client));
 	const knot_edns_client_subnet_t *ecs = qdata->ecs;
-	if (ecs != NULL) {
+	if (use_ecs) {
 		unsigned max = ecs->family == KNOT_ADDR_FAMILY_IPV4   ? 32
 		               : ecs->family == KNOT_ADDR_FAMILY_IPV6 ? 128
 		                                                      : 0;
@@ -369,15 +392,18 @@ static knotd_state_t answer_owned(knot_pkt_t *pkt, knotd_qdata_t *qdata, knotd_m
 {
 	uint16_t qtype = knot_pkt_qtype(qdata->query);
 	mecdns_client_t client = { 0 };
+	bool use_ecs = false;
 	if (entry->scoped_count > 0) {
-		client_of(qdata, &client);
+		use_ecs = ecs_trusted(ctx, qdata);
+		client_of(qdata, use_ecs, &client);
 	}
 	uint8_t scope_len = 0;
 	const knot_rrset_t *rrset = mecdns_owner_answer(entry, qtype, &client, &scope_len);
 	if (qdata->ecs != NULL) {
 		/* RFC 7871 7.2.1: the prefix length that decided (knotd writes
-		 * the option into the answer). */
-		qdata->ecs->scope_len = scope_len;
+		 * the option into the answer); 0 when the option was not used (an
+		 * untrusted source: the answer does not depend on its subnet). */
+		qdata->ecs->scope_len = use_ecs ? scope_len : 0;
 	}
 
 	set_authoritative(pkt, qdata);
@@ -633,6 +659,8 @@ static int mecdns_load(knotd_mod_t *mod)
 		free(ctx);
 		return ret;
 	}
+	/* Before load returns, so before the first query. */
+	ctx->ecs_trusted = knotd_conf_mod(mod, MOD_ECS_TRUSTED);
 	return KNOT_EOK;
 }
 
@@ -646,6 +674,7 @@ static void mecdns_unload(knotd_mod_t *mod)
 	 * still runs this instance's hook. */
 	mecdns_refresh_detach(ctx->refresh);
 	knotd_mod_ctx_set(mod, NULL);
+	knotd_conf_free(&ctx->ecs_trusted);
 	free(ctx);
 }
 

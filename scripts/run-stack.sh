@@ -78,6 +78,7 @@ server:
     rundir: "$run"
     listen: 127.0.0.1@$dns_port
     answer-rotation: on
+    edns-client-subnet: on
 
 control:
     listen: "$run/knot.sock"

@@ -155,6 +155,9 @@ static char *build_conf(const knotd_t *knotd, const knotd_config_t *config)
 		if (config->soa_rname != NULL) {
 			fprintf(out, "    soa-rname: %s\n", config->soa_rname);
 		}
+		if (config->ecs_trusted != NULL) {
+			fprintf(out, "    ecs-trusted: %s\n", config->ecs_trusted);
+		}
 	}
 	fprintf(out, "template:\n  - id: default\n    storage: %s\n", knotd->dir);
 	if (config->database != NULL && config->global_module) {

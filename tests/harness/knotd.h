@@ -45,6 +45,8 @@ typedef struct {
 	const char *soa_rname;               /*!< `soa-rname`; NULL: not set. */
 	bool answer_rotation;                /*!< `server: answer-rotation: on`. */
 	bool edns_client_subnet;             /*!< `server: edns-client-subnet: on`. */
+	const char *ecs_trusted;             /*!< mod-mecdns `ecs-trusted` value, e.g.
+	                                          "[127.0.0.2, ::1]"; NULL: not set. */
 	const char *user;                    /*!< `server: user:` ("knot:knot"); NULL: root.
 	                                          The private directory is then given to
 	                                          that user. */

@@ -97,6 +97,7 @@ static uint64_t generation(void)
 
 /*! Whether knotd runs with `edns-client-subnet: on` (set per tcase). */
 static bool ecs_on;
+static const char *ecs_trusted; /*!< mod-mecdns ecs-trusted; NULL: unset. */
 
 static void setup(void)
 {
@@ -118,6 +119,7 @@ static void setup(void)
 		.global_module = true,
 		.refresh_interval_ms = 50,
 		.edns_client_subnet = ecs_on,
+		.ecs_trusted = ecs_trusted,
 	};
 	ck_assert_msg(knotd_start(&fx.knotd, &config) == 0, "knotd did not start");
 	fx.knotd_running = true;
@@ -418,15 +420,52 @@ START_TEST(test_without_edns_client_subnet_the_source_address_decides)
 }
 END_TEST
 
+/*! With ecs-trusted, only the listed sources' ECS option speaks for the
+ *  device; any other source is the device itself, and its answer's SCOPE
+ *  is 0 (the answer does not depend on the subnet it claimed). */
+START_TEST(test_only_trusted_sources_steer_by_ecs)
+{
+	post_sites();
+	dns_opts_t trusted = { .source = "127.0.0.2", .ecs = "10.45.7.0/24" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &trusted, "192.0.2.11", 24);
+	trusted.tcp = true;
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &trusted, "192.0.2.11", 24);
+	dns_opts_t trusted_out = { .source = "127.0.0.2", .ecs = "10.46.0.0/24" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &trusted_out, "192.0.2.1", 0);
+	/* 127.0.0.1 is not trusted: its ECS is ignored, the source decides. */
+	dns_opts_t untrusted = { .ecs = "10.45.7.0/24" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &untrusted, "192.0.2.1", 0);
+	untrusted.tcp = true;
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &untrusted, "192.0.2.1", 0);
+	/* A forged ECS naming a trusted address steers nothing either. */
+	dns_opts_t forged = { .source = "127.0.0.3", .ecs = "127.0.0.2/32" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &forged, "192.0.2.1", 0);
+	dns_opts_t site = { .source = "127.0.0.3", .ecs = "10.45.1.0/24" };
+	expect_answer("only.mec.test.", KNOT_RRTYPE_A, &site, "", 0);
+	/* Without ECS the trusted source is a device like any other. */
+	dns_opts_t lo2 = { .source = "127.0.0.2" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &lo2, "192.0.2.20", -1);
+}
+END_TEST
+
+static void setup_trusted(void)
+{
+	ecs_on = true;
+	ecs_trusted = "[127.0.0.2, ::1]";
+	setup();
+}
+
 static void setup_ecs(void)
 {
 	ecs_on = true;
+	ecs_trusted = NULL;
 	setup();
 }
 
 static void setup_no_ecs(void)
 {
 	ecs_on = false;
+	ecs_trusted = NULL;
 	setup();
 }
 
@@ -453,6 +492,12 @@ static Suite *scopes_suite(void)
 	tcase_set_timeout(no_ecs, 120);
 	tcase_add_test(no_ecs, test_without_edns_client_subnet_the_source_address_decides);
 	suite_add_tcase(s, no_ecs);
+	TCase *trusted = tcase_create("ecs trusted");
+	tcase_add_unchecked_fixture(trusted, harness_cleanup_begin, harness_cleanup_end);
+	tcase_add_checked_fixture(trusted, setup_trusted, teardown);
+	tcase_set_timeout(trusted, 120);
+	tcase_add_test(trusted, test_only_trusted_sources_steer_by_ecs);
+	suite_add_tcase(s, trusted);
 	return s;
 }
 
