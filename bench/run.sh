@@ -3,12 +3,12 @@
 # mecdns benchmarks (issue 6): one command runs every compared system one after
 # another on the same data and writes bench/results/<timestamp>/.
 #
-#   bench/run.sh [--quick] [--sizes "1000 100000 1000000"] [--parts "1 4 3 2 5"]
+#   bench/run.sh [--quick] [--sizes "1000 100000 1000000"] [--parts "1 4 3 2 5 6"]
 #                [--publish] [--no-callgrind]
 #
 #   --quick         sizes 1k and 100k, short runs (about 3 minutes)
 #   --sizes LIST    rule counts to run (default 1000 100000 1000000)
-#   --parts LIST    issue 6 parts to run (default: all that are implemented)
+#   --parts LIST    parts to run (default: all; 6 is issue 13's client-subnet scopes)
 #   --publish       copy the report and charts to docs/benchmarks.md and
 #                   docs/benchmarks-*.png
 #   --no-callgrind  skip the callgrind instructions-per-query runs
@@ -25,7 +25,7 @@ top=$(cd "$here/.." && pwd)
 
 quick=0
 sizes=
-parts="1 4 3 2 5"
+parts="1 4 3 2 5 6"
 publish=0
 callgrind=1
 while [ $# -gt 0 ]; do
@@ -96,7 +96,8 @@ DBTOOL="$BUILD_DIR/tools/mecdns-db"
 SYNCD="$BUILD_DIR/syncd/mecdns-syncd"
 "$here/peers/build.sh" "$BUILD_DIR/peers" || { log "building mapdns failed"; exit 1; }
 MAPDNS="$BUILD_DIR/peers/mapdns"
-export MODULE_SO DBTOOL MAPDNS
+PEERS="$BUILD_DIR/peers"
+export MODULE_SO DBTOOL MAPDNS PEERS
 
 # --- machine -------------------------------------------------------------------
 {
@@ -274,6 +275,7 @@ fi
 # part 5 (D-Bus) is measured inside part 2's load
 if want_part 3; then . "$here/lib/part3.sh"; fi
 if want_part 2 || want_part 5; then . "$here/lib/part2.sh"; fi
+if want_part 6; then . "$here/lib/part6.sh"; fi
 
 # --- report ------------------------------------------------------------------
 echo "load after run: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"

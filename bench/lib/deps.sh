@@ -5,7 +5,7 @@
 # Usage: bench/lib/deps.sh   (as root; a no-op when everything is present)
 set -euo pipefail
 
-want=(dnsperf pdns-server pdns-backend-sqlite3 golang-go golang-github-miekg-dns-dev
+want=(dnsperf knot-module-geoip pdns-server pdns-backend-sqlite3 golang-go golang-github-miekg-dns-dev
       gnuplot-nox sqlite3 knot knot-dnsutils valgrind)
 missing=()
 for p in "${want[@]}"; do

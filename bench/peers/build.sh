@@ -13,6 +13,8 @@ export GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
 for tool in mapdns mecload; do
 	(cd "$here/$tool" && go build -o "$out/$tool" main.go)
 done
+# the ECS query load of part 6 (C, no library)
+gcc -O2 -Wall -o "$out/ecsload" "$here/ecsload.c"
 # the D-Bus signal listener (C, libdbus-1 as syncd uses)
 if pkg-config --exists dbus-1; then
 	gcc -O2 -Wall -o "$out/dbuslat" "$here/dbuslat.c" $(pkg-config --cflags --libs dbus-1)
