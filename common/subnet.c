@@ -182,3 +182,24 @@ bool mecdns_subnet_contains(const mecdns_subnet_t *subnet, int family, const uin
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
 	return (subnet->addr[full] & mask) == (addr[full] & mask);
 }
+
+unsigned mecdns_subnet_common_bits(const mecdns_subnet_t *subnet, const uint8_t *addr, unsigned max)
+{
+	unsigned limit = subnet->length < max ? subnet->length : max;
+	unsigned bits = 0;
+	while (bits < limit) {
+		uint8_t diff = (uint8_t)(subnet->addr[bits / 8] ^ addr[bits / 8]);
+		if (diff == 0) {
+			bits += 8 - bits % 8;
+			continue;
+		}
+		/* The first differing bit of this byte, from bits % 8 on. */
+		diff = (uint8_t)(diff << (bits % 8));
+		while ((diff & 0x80) == 0) {
+			diff = (uint8_t)(diff << 1);
+			bits++;
+		}
+		break;
+	}
+	return bits < limit ? bits : limit;
+}

@@ -51,3 +51,8 @@ size_t mecdns_subnets_parse_list(const char *text, mecdns_subnet_t *out);
 
 /*! \brief Whether the address (family 4 or 6, 4 or 16 bytes) is inside subnet. */
 bool mecdns_subnet_contains(const mecdns_subnet_t *subnet, int family, const uint8_t *addr);
+
+/*! \brief How many leading bits of addr (of subnet's family) equal the
+ *         subnet's address, at most max and at most the subnet's length. */
+unsigned mecdns_subnet_common_bits(const mecdns_subnet_t *subnet, const uint8_t *addr,
+                                   unsigned max);

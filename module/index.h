@@ -96,8 +96,11 @@ const knot_rrset_t *mecdns_owner_rrset(const mecdns_owner_t *entry, uint16_t typ
  *        rrset): the records of the most specific subnet that contains the
  *        client and has that type, else the unscoped ones; a CNAME answers
  *        every client. NULL: NODATA.
- * \param scope_len  The prefix length that decided (0: unscoped), for the
- *                   ECS SCOPE PREFIX-LENGTH of the answer (RFC 7871).
+ * \param scope_len  The ECS SCOPE PREFIX-LENGTH of the answer (RFC 7871):
+ *                   the prefix length that decided (0: unscoped), lengthened
+ *                   until the client's prefix of that length holds no more
+ *                   specific scope with the type (whose devices get another
+ *                   answer); 0 for a CNAME and where no scope has the type.
  */
 const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qtype,
                                         const mecdns_client_t *client, uint8_t *scope_len);

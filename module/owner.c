@@ -331,18 +331,36 @@ const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qt
 	if (entry->cname) {
 		return &entry->rrsets[0];
 	}
+	/* Scopes come most specific first: the first that holds the client and
+	 * has the type decides. Every scope with the type passed on the way is
+	 * more specific (or as specific and disjoint) and gives other clients
+	 * another answer: SCOPE grows until the client's prefix of that length
+	 * holds none of them, so a resolver's cache never hands this answer to
+	 * their devices (RFC 7871 7.2.1; longer than the ECS source when the
+	 * source was too short to tell). */
+	unsigned cover = 0;
 	for (uint16_t i = 0; client != NULL && client->family != 0 && i < entry->scoped_count;
 	     i++) {
 		const mecdns_scoped_t *scope = &entry->scoped[i];
-		if (scope->subnet.length > client->bits ||
-		    !mecdns_subnet_contains(&scope->subnet, client->family, client->addr)) {
+		if (scope->subnet.family != client->family) {
 			continue;
 		}
 		const knot_rrset_t *rrset = own_answer(scope->entry, qtype);
-		if (rrset != NULL) {
-			*scope_len = scope->subnet.length;
+		if (rrset == NULL) {
+			continue;
+		}
+		if (scope->subnet.length <= client->bits &&
+		    mecdns_subnet_contains(&scope->subnet, client->family, client->addr)) {
+			unsigned decided = scope->subnet.length;
+			*scope_len = (uint8_t)(cover > decided ? cover : decided);
 			return rrset;
 		}
+		unsigned common =
+		    mecdns_subnet_common_bits(&scope->subnet, client->addr, client->bits);
+		if (common + 1 > cover) {
+			cover = common + 1;
+		}
 	}
+	*scope_len = (uint8_t)cover;
 	return own_answer(entry, qtype);
 }

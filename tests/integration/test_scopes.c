@@ -355,12 +355,20 @@ START_TEST(test_a_device_gets_the_answer_of_the_most_specific_subnet_it_is_in)
 	} rows[] = {
 		{ "10.45.7.0/24", "192.0.2.11", 24 },
 		{ "10.45.7.128/25", "192.0.2.11", 24 },
-		{ "10.45.8.0/24", "192.0.2.10,192.0.2.12", 16 },
-		{ "10.45.0.0/16", "192.0.2.10,192.0.2.12", 16 }, /* /24 needs 24 known bits */
-		{ "10.46.0.0/24", "192.0.2.1", 0 },
+		/* SCOPE covers only what gets this answer: the cell's 10.45.7.0/24
+		 * lies inside site A's /16, so the /16 answer holds for 10.45.8.0/21
+		 * and no wider (a resolver must not hand it to the cell). */
+		{ "10.45.8.0/24", "192.0.2.10,192.0.2.12", 21 },
+		{ "10.45.0.0/16", "192.0.2.10,192.0.2.12", 17 }, /* /24 needs 24 known bits */
+		/* The central answer holds for 10.46.0.0/15, not for site A's /16. */
+		{ "10.46.0.0/24", "192.0.2.1", 15 },
 		{ "2001:db8:45:1::/64", "192.0.2.10", 48 },
-		{ "2001:db8:46::/64", "192.0.2.1", 0 },
-		{ "0.0.0.0/0", "192.0.2.1", 0 },
+		{ "2001:db8:46::/64", "192.0.2.1", 47 },
+		/* No address bits known: too short to tell (SCOPE > SOURCE). */
+		{ "0.0.0.0/0", "192.0.2.1", 1 },
+		/* The scopes all lie in 0.0.0.0/1: the central answer holds for the
+		 * whole of 128.0.0.0/1. */
+		{ "192.168.1.0/24", "192.0.2.1", 1 },
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		dns_opts_t opts = { .ecs = rows[i].ecs };
@@ -377,7 +385,7 @@ START_TEST(test_a_device_gets_the_answer_of_the_most_specific_subnet_it_is_in)
 	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &lo3, "192.0.2.1", -1);
 	/* With ECS, the ECS address, not the source, is the device. */
 	dns_opts_t both = { .source = "127.0.0.2", .ecs = "10.46.0.0/24" };
-	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &both, "192.0.2.1", 0);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &both, "192.0.2.1", 15);
 	/* Per type: the cell has no AAAA, the unscoped AAAA answers. */
 	dns_opts_t cell = { .ecs = "10.45.7.0/24" };
 	expect_answer("app.mec.test.", KNOT_RRTYPE_AAAA, &cell, "2001:db8::1", 0);
@@ -385,7 +393,10 @@ START_TEST(test_a_device_gets_the_answer_of_the_most_specific_subnet_it_is_in)
 	dns_opts_t site = { .ecs = "10.45.1.0/24" };
 	expect_answer("only.mec.test.", KNOT_RRTYPE_A, &site, "192.0.2.30", 16);
 	dns_opts_t other = { .ecs = "10.46.1.0/24" };
-	expect_answer("only.mec.test.", KNOT_RRTYPE_A, &other, "", 0);
+	expect_answer("only.mec.test.", KNOT_RRTYPE_A, &other, "", 15);
+	/* A name without scopes of the family: SCOPE 0. */
+	dns_opts_t v6 = { .ecs = "2001:db8:45::/48" };
+	expect_answer("only.mec.test.", KNOT_RRTYPE_A, &v6, "", 0);
 }
 END_TEST
 
@@ -431,7 +442,7 @@ START_TEST(test_only_trusted_sources_steer_by_ecs)
 	trusted.tcp = true;
 	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &trusted, "192.0.2.11", 24);
 	dns_opts_t trusted_out = { .source = "127.0.0.2", .ecs = "10.46.0.0/24" };
-	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &trusted_out, "192.0.2.1", 0);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &trusted_out, "192.0.2.1", 15);
 	/* 127.0.0.1 is not trusted: its ECS is ignored, the source decides. */
 	dns_opts_t untrusted = { .ecs = "10.45.7.0/24" };
 	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &untrusted, "192.0.2.1", 0);

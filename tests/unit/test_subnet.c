@@ -112,6 +112,40 @@ START_TEST(test_an_address_is_inside_when_its_first_length_bits_match)
 }
 END_TEST
 
+START_TEST(test_common_bits_stop_at_the_first_difference_and_the_limits)
+{
+	static const struct {
+		const char *subnet;
+		const char *addr;
+		unsigned max;
+		unsigned want;
+	} rows[] = {
+		{ "10.45.7.0/24", "10.45.8.1", 32, 20 }, /* 7 = 00000111, 8 = 00001000 */
+		{ "10.45.0.0/16", "10.46.0.0", 32, 14 }, /* 45 = 00101101, 46 = 00101110 */
+		{ "10.45.7.0/24", "10.45.7.9", 32, 24 }, /* inside: the subnet's length */
+		{ "10.45.7.0/24", "10.45.7.0", 20, 20 }, /* the caller's limit */
+		{ "127.0.0.2/32", "10.0.0.0", 32, 1 },   /* 0111... against 0000... */
+		{ "128.0.0.0/1", "10.0.0.0", 32, 0 },    /* differs in the first bit */
+		{ "0.0.0.0/0", "10.0.0.0", 32, 0 },
+		{ "2001:db8:45::/48", "2001:db8:46::1", 128, 46 },
+		{ "2001:db8::/32", "2001:db8:ffff::", 128, 32 },
+		{ "2001:db8:1:2:3:4:5:6/128", "2001:db8:1:2:3:4:5:7", 128, 127 },
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		mecdns_subnet_t subnet;
+		char err[128];
+		ck_assert_msg(mecdns_subnet_parse(rows[i].subnet, &subnet, err, sizeof(err)), "%s",
+		              err);
+		uint8_t addr[16] = { 0 };
+		ck_assert(inet_pton(subnet.family == 4 ? AF_INET : AF_INET6, rows[i].addr, addr) ==
+		          1);
+		unsigned got = mecdns_subnet_common_bits(&subnet, addr, rows[i].max);
+		ck_assert_msg(got == rows[i].want, "%s ~ %s (max %u): %u bits, expected %u",
+		              rows[i].subnet, rows[i].addr, rows[i].max, got, rows[i].want);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("subnet");
@@ -119,6 +153,7 @@ int main(void)
 	tcase_add_test(tc, test_a_subnet_is_an_address_without_host_bits_and_a_length);
 	tcase_add_test(tc, test_a_scope_has_one_canonical_spelling);
 	tcase_add_test(tc, test_an_address_is_inside_when_its_first_length_bits_match);
+	tcase_add_test(tc, test_common_bits_stop_at_the_first_difference_and_the_limits);
 	suite_add_tcase(s, tc);
 	SRunner *runner = srunner_create(s);
 	srunner_run_all(runner, CK_NORMAL);
