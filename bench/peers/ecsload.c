@@ -89,7 +89,7 @@ static bool build_query(query_t *q, const char *name, const char *type, const ch
 	w[at++] = 0;
 	w[at++] = 1; /* IN */
 	w[11] = 1;   /* ARCOUNT: OPT */
-	uint8_t option[4 + 4 + 16];
+	uint8_t option[4 + 4 + 16] = { 0 };
 	size_t option_len = 0;
 	if (strcmp(ecs, "-") != 0) {
 		char addr_text[64];
@@ -199,18 +199,34 @@ int main(int argc, char **argv)
 	bool check = false;
 	while ((opt = getopt(argc, argv, "s:p:f:l:q:cn:")) != -1) {
 		switch (opt) {
-		case 's': server = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'f': file = optarg; break;
-		case 'l': seconds = atoi(optarg); break;
-		case 'q': outstanding = atoi(optarg); break;
-		case 'c': check = true; break;
-		case 'n': count = atol(optarg); break;
-		default: return 2;
+		case 's':
+			server = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'l':
+			seconds = atoi(optarg);
+			break;
+		case 'q':
+			outstanding = atoi(optarg);
+			break;
+		case 'c':
+			check = true;
+			break;
+		case 'n':
+			count = atol(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (port <= 0 || file == NULL || outstanding < 1 || outstanding > 4096) {
-		fprintf(stderr, "usage: ecsload -p PORT -f FILE [-s ADDR] [-l S] [-q N] [-c] [-n N]\n");
+		fprintf(stderr,
+		        "usage: ecsload -p PORT -f FILE [-s ADDR] [-l S] [-q N] [-c] [-n N]\n");
 		return 2;
 	}
 	FILE *in = fopen(file, "r");
@@ -228,8 +244,13 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (nq == cap) {
+			query_t *grown = realloc(queries, 2 * cap * sizeof(*queries));
+			if (grown == NULL) {
+				fprintf(stderr, "ecsload: out of memory\n");
+				return 2;
+			}
+			queries = grown;
 			cap *= 2;
-			queries = realloc(queries, cap * sizeof(*queries));
 		}
 		if (queries == NULL || !build_query(&queries[nq], name, type, ecs)) {
 			fprintf(stderr, "ecsload: bad line: %s", line);
@@ -317,11 +338,13 @@ int main(int argc, char **argv)
 				if (q->expected[0] != '\0') {
 					char addr[64];
 					int scope;
-					read_answer(answer, (size_t)got, addr, sizeof(addr), &scope);
+					read_answer(answer, (size_t)got, addr, sizeof(addr),
+					            &scope);
 					if (strcmp(addr, q->expected) != 0) {
 						mismatches++;
 						if (check) {
-							printf("mismatch: line %zu: got %s (scope %d), "
+							printf("mismatch: line %zu: got %s (scope "
+							       "%d), "
 							       "expected %s\n",
 							       slots[s].query + 1, addr, scope,
 							       q->expected);
