@@ -11,7 +11,7 @@ PACKAGES=(
 	libsqlite3-dev sqlite3 libcjson-dev libdbus-1-dev dbus-daemon dbus-bin
 	libmicrohttpd-dev libgnutls28-dev check curl openssl
 	nsd bird2
-	python3 python3-yaml python3-jsonschema
+	python3 python3-yaml python3-jsonschema python3-dnspython
 	systemd libxml2-utils
 	clang libclang-rt-14-dev clang-format cppcheck
 	${MECDNS_EXTRA_PACKAGES:-}

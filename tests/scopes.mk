@@ -11,6 +11,7 @@ tests_integration_test_scopes_LDADD = tests/harness/libharness-syncd.la \
 	tests/harness/libharness-http.la tests/harness/libharness-dns.la \
 	tests/harness/libharness.la store/libmecdns-store.la schema/libmecdns-schema.la \
 	$(check_LIBS) $(libcjson_LIBS) $(libknot_LIBS) $(sqlite3_LIBS)
+EXTRA_DIST += tests/integration/scopes_model.py
 # The test runs the built daemon and loads the built module.
 EXTRA_tests_integration_test_scopes_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT) \
 	module/mecdns.la tools/mecdns-db$(EXEEXT)

@@ -493,3 +493,30 @@ char *harness_src_path(const char *rel)
 	const char *top = getenv("MECDNS_SRCDIR");
 	return harness_strdupf("%s/%s", top != NULL ? top : ".", rel);
 }
+
+char *harness_python3(void)
+{
+	const char *env = getenv("MECDNS_PYTHON3");
+	if (env != NULL && env[0] != '\0') {
+		return harness_strdupf("%s", env);
+	}
+	/* Debian's interpreter first: its python3-yaml and python3-jsonschema
+	 * are the dependencies (scripts/deps.sh), whatever else is on PATH. */
+	if (access("/usr/bin/python3", X_OK) == 0) {
+		return harness_strdupf("/usr/bin/python3");
+	}
+	const char *path = getenv("PATH");
+	char *copy = harness_strdupf("%s", path != NULL ? path : "/usr/bin:/bin");
+	char *found = NULL;
+	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir != NULL && found == NULL;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *candidate = harness_strdupf("%s/python3", dir);
+		if (access(candidate, X_OK) == 0) {
+			found = candidate;
+		} else {
+			free(candidate);
+		}
+	}
+	free(copy);
+	return found != NULL ? found : harness_strdupf("python3");
+}

@@ -152,3 +152,9 @@ char *harness_build_path(const char *rel);
 
 /*! \brief Path of a source file: $(top_srcdir)/rel (from MECDNS_SRCDIR). */
 char *harness_src_path(const char *rel);
+
+/*! \brief The python3 that runs the tests' Python helpers (malloc'd):
+ *         $MECDNS_PYTHON3, else Debian's /usr/bin/python3 (whose
+ *         python3-yaml, python3-jsonschema and python3-dnspython
+ *         scripts/deps.sh installs), else the first on PATH. */
+char *harness_python3(void);

@@ -43,34 +43,6 @@ typedef struct {
 static syncd_t syncd;
 static int body_seq; /*!< Numbers the body files of one test. */
 
-/*! \brief The python3 that runs the validator (malloc'd). */
-static char *python3_path(void)
-{
-	const char *env = getenv("MECDNS_PYTHON3");
-	if (env != NULL && env[0] != '\0') {
-		return harness_strdupf("%s", env);
-	}
-	/* Debian's interpreter first: its python3-yaml and python3-jsonschema
-	 * are the dependencies (scripts/deps.sh), whatever else is on PATH. */
-	if (access("/usr/bin/python3", X_OK) == 0) {
-		return harness_strdupf("/usr/bin/python3");
-	}
-	const char *path = getenv("PATH");
-	char *copy = harness_strdupf("%s", path != NULL ? path : "/usr/bin:/bin");
-	char *found = NULL;
-	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir != NULL && found == NULL;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char *candidate = harness_strdupf("%s/python3", dir);
-		if (access(candidate, X_OK) == 0) {
-			found = candidate;
-		} else {
-			free(candidate);
-		}
-	}
-	free(copy);
-	return found != NULL ? found : harness_strdupf("python3");
-}
-
 static void setup(void)
 {
 	memset(&syncd, 0, sizeof(syncd));
@@ -113,7 +85,7 @@ static int validate(const char *schema, const char *json, char **output)
 {
 	char *body = harness_strdupf("%s/body-%d.json", syncd.dir, ++body_seq);
 	ck_assert_int_eq(harness_write_file(body, json), 0);
-	char *python = python3_path();
+	char *python = harness_python3();
 	char *script = harness_src_path("tests/integration/validate_etsi.py");
 	char *spec = harness_src_path("tests/data/etsi/MecAppSupportApi.yaml");
 	char *argv[] = { python, script, "--spec", spec, "--schema", (char *)schema, body, NULL };

@@ -459,6 +459,46 @@ START_TEST(test_only_trusted_sources_steer_by_ecs)
 }
 END_TEST
 
+/*! The differential check (scopes_model.py, dnspython): random rules through
+ *  Mm5, random devices asking, every answer, NODATA and SCOPE against an
+ *  independent model of the documented rules, over rounds of changes.
+ *  MECDNS_SCOPES_SEED replays a run (the seed is printed). */
+START_TEST(test_answers_agree_with_a_reference_model)
+{
+	char *python = harness_python3();
+	char *script = harness_src_path("tests/integration/scopes_model.py");
+	char *url = harness_strdupf("http://%s:%d", ADDR, fx.port);
+	char *dns_port = harness_strdupf("%d", fx.knotd.port);
+	const char *seed = getenv("MECDNS_SCOPES_SEED");
+	char *argv[] = { python,
+		         script,
+		         "--syncd",
+		         url,
+		         "--dns-port",
+		         dns_port,
+		         "--rounds",
+		         "6",
+		         "--queries",
+		         "400",
+		         seed != NULL ? "--seed" : NULL,
+		         (char *)seed,
+		         NULL };
+	char *output = NULL;
+	int rc = harness_run(argv, NULL, &output, 240000);
+	fprintf(stderr, "%s", output != NULL ? output : "");
+	ck_assert_msg(rc == 0, "the answers differ from the model (exit %d):\n%s", rc,
+	              output != NULL ? output : "");
+	/* It asked what it was told to ask: 6 rounds of 400. */
+	ck_assert_msg(output != NULL && strstr(output, "checked 2400 queries") != NULL,
+	              "the check did not run to its end: %s", output != NULL ? output : "");
+	free(output);
+	free(dns_port);
+	free(url);
+	free(script);
+	free(python);
+}
+END_TEST
+
 static void setup_trusted(void)
 {
 	ecs_on = true;
@@ -496,6 +536,7 @@ static Suite *scopes_suite(void)
 	tcase_set_timeout(answers, 120);
 	tcase_add_test(answers, test_a_device_gets_the_answer_of_the_most_specific_subnet_it_is_in);
 	tcase_add_test(answers, test_a_rule_moved_to_another_scope_moves_in_one_generation);
+	tcase_add_test(answers, test_answers_agree_with_a_reference_model);
 	suite_add_tcase(s, answers);
 	TCase *no_ecs = tcase_create("ecs off");
 	tcase_add_unchecked_fixture(no_ecs, harness_cleanup_begin, harness_cleanup_end);
