@@ -20,7 +20,7 @@ fuzz_fuzz_rdata_LDADD = $(libzscanner_LIBS) $(libknot_LIBS)
 
 fuzz_fuzz_rule_json_SOURCES = fuzz/fuzz_rule_json.c syncd/rule_json.c syncd/rule_json.h \
 	syncd/validate.c syncd/validate.h store/names.c store/store.h common/subnet.c \
-	common/subnet.h
+	common/subnet.h common/answer.c common/answer.h
 fuzz_fuzz_rule_json_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS)
 fuzz_fuzz_rule_json_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_rule_json_LDADD = $(libcjson_LIBS) -lm
@@ -30,7 +30,8 @@ fuzz_fuzz_index_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libknot_CFLAGS)
 fuzz_fuzz_index_LDFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_index_LDADD = $(libknot_LIBS)
 
-fuzz_fuzz_canonical_name_SOURCES = fuzz/fuzz_canonical_name.c store/names.c store/store.h
+fuzz_fuzz_canonical_name_SOURCES = fuzz/fuzz_canonical_name.c store/names.c store/store.h \
+	common/answer.c common/answer.h
 fuzz_fuzz_canonical_name_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS)
 fuzz_fuzz_canonical_name_LDFLAGS = $(FUZZ_CFLAGS)
 

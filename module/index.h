@@ -34,7 +34,8 @@ typedef struct {
 	knot_rrset_t *rrsets; /*!< One rrset per type, ordered by type; rdata
 	                           deduplicated; TTL the smallest contributed. */
 	uint16_t rrset_count;
-	bool cname; /*!< The only rrset is a CNAME. */
+	bool cname;           /*!< The only rrset is a CNAME. */
+	uint8_t scoped_types; /*!< Types in scopes: 1 A, 2 AAAA, 4 any other. */
 	uint16_t scoped_count;
 	struct mecdns_scoped *scoped; /*!< Records for clients inside a subnet
 	                                   (client-subnet scopes), most specific

@@ -281,38 +281,65 @@ static int scope_order(const mecdns_subnet_t *a, const mecdns_subnet_t *b)
 	return memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
+/*! \brief The first scope at or after subnet in scope_order (count if none). */
+static uint16_t scope_search(const mecdns_scoped_t *scoped, uint16_t count,
+                             const mecdns_subnet_t *subnet)
+{
+	uint16_t lo = 0, hi = count;
+	while (lo < hi) {
+		uint16_t mid = (uint16_t)(lo + (hi - lo) / 2);
+		if (scope_order(&scoped[mid].subnet, subnet) < 0) {
+			lo = (uint16_t)(mid + 1);
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
+/*! \brief Bit of a type in mecdns_owner_t.scoped_types. */
+static uint8_t scoped_type_bit(uint16_t type)
+{
+	return type == KNOT_RRTYPE_A ? 1 : type == KNOT_RRTYPE_AAAA ? 2 : 4;
+}
+
 int mecdns_owner_add_scoped(mecdns_owner_t *entry, const mecdns_subnet_t *subnet, uint16_t type,
                             uint32_t ttl, const uint8_t *rdata, uint16_t rdata_len)
 {
 	if (entry == NULL || subnet == NULL) {
 		return KNOT_EINVAL;
 	}
-	uint16_t pos = 0;
-	int cmp = 1;
-	while (pos < entry->scoped_count &&
-	       (cmp = scope_order(&entry->scoped[pos].subnet, subnet)) < 0) {
-		pos++;
-	}
-	if (pos == entry->scoped_count || cmp != 0) {
-		if (entry->scoped_count == UINT16_MAX) {
+	uint16_t count = entry->scoped_count;
+	uint16_t pos = scope_search(entry->scoped, count, subnet);
+	if (pos == count || scope_order(&entry->scoped[pos].subnet, subnet) != 0) {
+		if (count == UINT16_MAX) {
 			return KNOT_ESPACE;
 		}
 		mecdns_owner_t *scoped = mecdns_owner_new(entry->owner);
-		mecdns_scoped_t *grown =
-		    realloc(entry->scoped, (entry->scoped_count + 1) * sizeof(*grown));
-		if (scoped == NULL || grown == NULL) {
-			mecdns_owner_free(scoped);
-			if (grown != NULL) {
-				entry->scoped = grown;
-			}
+		if (scoped == NULL) {
 			return KNOT_ENOMEM;
 		}
-		memmove(&grown[pos + 1], &grown[pos], (entry->scoped_count - pos) * sizeof(*grown));
-		grown[pos] = (mecdns_scoped_t){ .subnet = *subnet, .entry = scoped };
-		entry->scoped = grown;
+		/* The array doubles: its capacity is count rounded up to a power
+		 * of two, so it grows when count is one (or 0). */
+		if ((count & (count - 1)) == 0) {
+			size_t room = count == 0 ? 1 : 2 * (size_t)count;
+			mecdns_scoped_t *grown = realloc(entry->scoped, room * sizeof(*grown));
+			if (grown == NULL) {
+				mecdns_owner_free(scoped);
+				return KNOT_ENOMEM;
+			}
+			entry->scoped = grown;
+		}
+		memmove(&entry->scoped[pos + 1], &entry->scoped[pos],
+		        (size_t)(count - pos) * sizeof(*entry->scoped));
+		entry->scoped[pos] = (mecdns_scoped_t){ .subnet = *subnet, .entry = scoped };
 		entry->scoped_count++;
 	}
-	return mecdns_owner_add(entry->scoped[pos].entry, type, ttl, rdata, rdata_len);
+	int ret = mecdns_owner_add(entry->scoped[pos].entry, type, ttl, rdata, rdata_len);
+	if (ret == KNOT_EOK) {
+		entry->scoped_types |= scoped_type_bit(type);
+	}
+	return ret;
 }
 
 /*! \brief The rrset an entry's own records answer for qtype, or NULL. */
@@ -324,6 +351,41 @@ static const knot_rrset_t *own_answer(const mecdns_owner_t *entry, uint16_t qtyp
 	return mecdns_owner_rrset(entry, qtype);
 }
 
+/*! \brief Whether a scope answers qtype (so it decides, or matters to SCOPE). */
+static bool scope_has(const mecdns_scoped_t *scope, uint16_t qtype)
+{
+	return own_answer(scope->entry, qtype) != NULL;
+}
+
+/*!
+ * \brief Longest common prefix, in bits (at most the client's known bits),
+ *        of the client and the scopes of [from, to) that answer qtype,
+ *        around position at (their addresses are sorted: the longest common
+ *        prefix is found next to where the client would stand). -1 when
+ *        none of them answers qtype.
+ */
+static int nearest_common(const mecdns_scoped_t *scoped, uint16_t from, uint16_t to, uint16_t at,
+                          uint16_t qtype, const mecdns_client_t *client)
+{
+	int best = -1;
+	for (uint16_t i = at; i > from; i--) {
+		if (scope_has(&scoped[i - 1], qtype)) {
+			best = (int)mecdns_subnet_common_bits(&scoped[i - 1].subnet, client->addr,
+			                                      client->bits);
+			break;
+		}
+	}
+	for (uint16_t i = at; i < to; i++) {
+		if (scope_has(&scoped[i], qtype)) {
+			int common = (int)mecdns_subnet_common_bits(&scoped[i].subnet, client->addr,
+			                                            client->bits);
+			best = common > best ? common : best;
+			break;
+		}
+	}
+	return best;
+}
+
 const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qtype,
                                         const mecdns_client_t *client, uint8_t *scope_len)
 {
@@ -331,35 +393,58 @@ const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qt
 	if (entry->cname) {
 		return &entry->rrsets[0];
 	}
-	/* Scopes come most specific first: the first that holds the client and
-	 * has the type decides. Every scope with the type passed on the way is
-	 * more specific (or as specific and disjoint) and gives other clients
-	 * another answer: SCOPE grows until the client's prefix of that length
-	 * holds none of them, so a resolver's cache never hands this answer to
-	 * their devices (RFC 7871 7.2.1; longer than the ECS source when the
-	 * source was too short to tell). */
+	uint8_t bit = qtype == KNOT_RRTYPE_ANY ? 0xff : scoped_type_bit(qtype);
+	if (client == NULL || client->family == 0 || (entry->scoped_types & bit) == 0) {
+		return own_answer(entry, qtype);
+	}
+	/* Scopes come most specific first, in runs of one length and family,
+	 * each sorted by address: per run, a binary search finds the one
+	 * subnet that may hold the client. The first that holds it and has
+	 * the type decides. The runs passed on the way are more specific and
+	 * give other clients another answer: SCOPE grows until the client's
+	 * prefix of that length overlaps none of their subnets with the type,
+	 * so a resolver's cache never hands this answer to their devices
+	 * (RFC 7871 7.2.1; longer than the ECS source when the source was too
+	 * short to tell). */
+	const mecdns_scoped_t *scoped = entry->scoped;
+	uint16_t count = entry->scoped_count;
 	unsigned cover = 0;
-	for (uint16_t i = 0; client != NULL && client->family != 0 && i < entry->scoped_count;
-	     i++) {
-		const mecdns_scoped_t *scope = &entry->scoped[i];
-		if (scope->subnet.family != client->family) {
+	for (uint16_t run = 0; run < count;) {
+		mecdns_subnet_t key = scoped[run].subnet;
+		/* The run's end: the first scope ordered after every subnet of
+		 * this length and family (the all-ones address). */
+		mecdns_subnet_t last = key;
+		memset(last.addr, 0xff, sizeof(last.addr));
+		uint16_t end = scope_search(scoped, count, &last);
+		while (end < count && scope_order(&scoped[end].subnet, &last) == 0) {
+			end++;
+		}
+		if (key.family != client->family) {
+			run = end;
 			continue;
 		}
-		const knot_rrset_t *rrset = own_answer(scope->entry, qtype);
-		if (rrset == NULL) {
-			continue;
+		/* The client's address cut to the run's length (or to the bits
+		 * it has), where it stands among the run's subnets. */
+		unsigned cut = key.length < client->bits ? key.length : client->bits;
+		memset(key.addr, 0, sizeof(key.addr));
+		memcpy(key.addr, client->addr, (cut + 7) / 8);
+		if (cut % 8 != 0) {
+			key.addr[cut / 8] &= (uint8_t)(0xff << (8 - cut % 8));
 		}
-		if (scope->subnet.length <= client->bits &&
-		    mecdns_subnet_contains(&scope->subnet, client->family, client->addr)) {
-			unsigned decided = scope->subnet.length;
+		uint16_t at =
+		    (uint16_t)(run + scope_search(scoped + run, (uint16_t)(end - run), &key));
+		if (key.length <= client->bits && at < end &&
+		    memcmp(scoped[at].subnet.addr, key.addr, sizeof(key.addr)) == 0 &&
+		    scope_has(&scoped[at], qtype)) {
+			unsigned decided = key.length;
 			*scope_len = (uint8_t)(cover > decided ? cover : decided);
-			return rrset;
+			return own_answer(scoped[at].entry, qtype);
 		}
-		unsigned common =
-		    mecdns_subnet_common_bits(&scope->subnet, client->addr, client->bits);
-		if (common + 1 > cover) {
-			cover = common + 1;
+		int common = nearest_common(scoped, run, end, at, qtype, client);
+		if (common >= 0 && (unsigned)common + 1 > cover) {
+			cover = (unsigned)common + 1;
 		}
+		run = end;
 	}
 	*scope_len = (uint8_t)cover;
 	return own_answer(entry, qtype);

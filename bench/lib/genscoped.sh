@@ -6,8 +6,9 @@
 # Name i (0 <= i < NAMES) is svc<i>.mec.example.: everyone gets the central
 # address 10.200.<i>>8>.<i&255>, except the devices of site j (0 <= j < SITES)
 # of that name, in the /24 of prefix p = i*SITES + j, 10.<p>>8>.<p&255>.0/24,
-# who get 10.<100+j>.<i>>8>.<i&255>. NAMES*SITES distinct prefixes, one
-# scoped rule each (10k with the defaults 1000 x 10).
+# who get 10.<128+(p>>16)>.<(p>>8)&255>.<p&255>. NAMES*SITES distinct prefixes,
+# one scoped rule each (10k with the defaults 1000 x 10; 1 x 10000 puts them
+# all on one name).
 # Files in DIR:
 #   zone-apex.zone     mec.example. SOA + NS + ns A (mecdns: the module answers)
 #   zone-central.zone  the apex + every name's central A (static: the ceiling,
@@ -26,7 +27,6 @@ dir=${3:?usage}
 tool=${4:?usage}
 qlines=${QLINES:-200000}
 [ $((names * sites)) -le 65536 ] || { echo "genscoped: NAMES*SITES must be <= 65536" >&2; exit 2; }
-[ "$sites" -le 100 ] || { echo "genscoped: SITES must be <= 100" >&2; exit 2; }
 mkdir -p "$dir"
 cd "$dir"
 
@@ -47,7 +47,7 @@ if [ ! -s geoip.conf ]; then
 	awk -v n="$names" -v s="$sites" 'BEGIN { for (i = 0; i < n; i++) {
 		printf "svc%d.mec.example:\n", i
 		for (j = 0; j < s; j++) { p = i * s + j
-			printf "  - net: 10.%d.%d.0/24\n    A: 10.%d.%d.%d\n", int(p / 256), p % 256, 100 + j, int(i / 256), i % 256 } } }' >geoip.tmp
+			printf "  - net: 10.%d.%d.0/24\n    A: 10.%d.%d.%d\n", int(p / 256), p % 256, 128 + int(p / 65536), int(p / 256) % 256, p % 256 } } }' >geoip.tmp
 	mv geoip.tmp geoip.conf
 fi
 if [ ! -s queries.txt ]; then
@@ -58,7 +58,7 @@ if [ ! -s queries.txt ]; then
 			printf "svc%d.mec.example. A 172.16.%d.0/24 10.200.%d.%d\n", i, int(r / 256) % 16, int(i / 256), i % 256
 		} else {
 			j = int(rand() * s); p = i * s + j
-			printf "svc%d.mec.example. A 10.%d.%d.0/24 10.%d.%d.%d\n", i, int(p / 256), p % 256, 100 + j, int(i / 256), i % 256
+			printf "svc%d.mec.example. A 10.%d.%d.0/24 10.%d.%d.%d\n", i, int(p / 256), p % 256, 128 + int(p / 65536), int(p / 256) % 256, p % 256
 		} } }' >queries.tmp
 	mv queries.tmp queries.txt
 fi
@@ -83,7 +83,7 @@ INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, ip_address_
                    client_subnets)
  SELECT 'bench', 's' || p, 'svc' || (p / $sites) || '.mec.example',
         'svc' || (p / $sites) || '.mec.example.', 'IP_V4',
-        '10.' || (100 + p % $sites) || '.' || ((p / $sites) >> 8) || '.' || ((p / $sites) & 255),
+        '10.' || (128 + (p >> 16)) || '.' || ((p >> 8) & 255) || '.' || (p & 255),
         60, 'ACTIVE', 1, $now, $now, 1, '10.' || (p >> 8) || '.' || (p & 255) || '.0/24' FROM c;
 INSERT INTO changes (generation, committed_ms, kind, owner, app_instance_id, dns_rule_id,
                      domain_name, state)

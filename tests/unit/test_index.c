@@ -302,6 +302,107 @@ static int model_txn_set(mecdns_index_txn_t *txn, unsigned i, uint32_t value)
 
 /* Entries. */
 
+/*! \brief A random subnet near base (NULL: anywhere) of a family. */
+static mecdns_subnet_t random_subnet(int family, const uint8_t *base)
+{
+	mecdns_subnet_t s = { .family = (uint8_t)family };
+	unsigned max = family == 4 ? 32 : 128;
+	s.length = (uint8_t)(random() % (max + 1));
+	for (unsigned i = 0; i < max / 8; i++) {
+		s.addr[i] =
+		    base != NULL && (unsigned)(random() % 4) != 0 ? base[i] : (uint8_t)random();
+	}
+	for (unsigned bit = s.length; bit < max; bit++) {
+		s.addr[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
+	}
+	return s;
+}
+
+/*! \brief The documented answer, by brute force over every scope: the most
+ *         specific subnet holding the client's known bits with the type
+ *         decides (index, or -1: the unscoped records); SCOPE is that
+ *         length, grown past every more specific subnet with the type. */
+static int reference_answer(const mecdns_owner_t *entry, uint16_t qtype,
+                            const mecdns_client_t *client, unsigned *scope)
+{
+	int best = -1;
+	for (uint16_t i = 0; i < entry->scoped_count; i++) {
+		const mecdns_subnet_t *s = &entry->scoped[i].subnet;
+		if (s->family == client->family && s->length <= client->bits &&
+		    mecdns_subnet_contains(s, client->family, client->addr) &&
+		    mecdns_owner_rrset(entry->scoped[i].entry, qtype) != NULL &&
+		    (best < 0 || s->length > entry->scoped[best].subnet.length)) {
+			best = i;
+		}
+	}
+	unsigned decided = best < 0 ? 0 : entry->scoped[best].subnet.length;
+	*scope = decided;
+	for (uint16_t i = 0; i < entry->scoped_count; i++) {
+		const mecdns_subnet_t *s = &entry->scoped[i].subnet;
+		if (s->family != client->family || s->length <= decided ||
+		    mecdns_owner_rrset(entry->scoped[i].entry, qtype) == NULL) {
+			continue;
+		}
+		unsigned common = mecdns_subnet_common_bits(s, client->addr, client->bits);
+		if (common + 1 > *scope) {
+			*scope = common + 1;
+		}
+	}
+	return best;
+}
+
+/*! Random scopes (nested, both families, A or AAAA each) on one owner, and
+ *  random clients around them: the index's per-length binary searches
+ *  give the brute-force answer and SCOPE every time. */
+START_TEST(test_scoped_answers_match_a_brute_force_reference)
+{
+	srandom(1300 + (unsigned)_i);
+	mecdns_owner_t *entry = mecdns_owner_new(wire("app.example.com."));
+	ck_assert_ptr_nonnull(entry);
+	ck_assert_int_eq(mecdns_owner_add(entry, KNOT_RRTYPE_A, 60, ADDRESS_1, 4), KNOT_EOK);
+	unsigned scopes = _i == 0 ? 6 : _i == 1 ? 60 : 3000;
+	mecdns_subnet_t made[3000];
+	for (unsigned k = 0; k < scopes; k++) {
+		int family = random() % 3 == 0 ? 6 : 4;
+		const uint8_t *near = NULL;
+		if (k > 0 && made[k - 1].family == family && random() % 2 == 0) {
+			near = made[random() % k].addr;
+		}
+		made[k] = random_subnet(family, near);
+		uint8_t rdata[16] = { 10, (uint8_t)(k >> 8), (uint8_t)k, 1 };
+		uint16_t type = random() % 3 == 0 ? KNOT_RRTYPE_AAAA : KNOT_RRTYPE_A;
+		ck_assert_int_eq(mecdns_owner_add_scoped(entry, &made[k], type, 60, rdata,
+		                                         type == KNOT_RRTYPE_A ? 4 : 16),
+		                 KNOT_EOK);
+	}
+	for (unsigned q = 0; q < 20000; q++) {
+		mecdns_client_t client = { .family = random() % 3 == 0 ? 6 : 4 };
+		unsigned max = client.family == 4 ? 32 : 128;
+		mecdns_subnet_t at = random_subnet(client.family, made[random() % scopes].addr);
+		memcpy(client.addr, at.addr, sizeof(client.addr));
+		client.bits = (uint8_t)(random() % (max + 1));
+		for (unsigned bit = client.bits; bit < max; bit++) {
+			client.addr[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
+		}
+		uint16_t qtype = random() % 2 == 0 ? KNOT_RRTYPE_A : KNOT_RRTYPE_AAAA;
+		unsigned want_scope;
+		int want = reference_answer(entry, qtype, &client, &want_scope);
+		const knot_rrset_t *want_rrset =
+		    want < 0 ? mecdns_owner_rrset(entry, qtype)
+		             : mecdns_owner_rrset(entry->scoped[want].entry, qtype);
+		uint8_t scope = 0xff;
+		const knot_rrset_t *got = mecdns_owner_answer(entry, qtype, &client, &scope);
+		ck_assert_msg(
+		    got == want_rrset && scope == want_scope,
+		    "query %u (family %d, %u bits, type %u): answer %p scope %u, expected "
+		    "%p (scope %d) scope %u",
+		    q, client.family, client.bits, qtype, (const void *)got, scope,
+		    (const void *)want_rrset, want, want_scope);
+	}
+	mecdns_owner_free(entry);
+}
+END_TEST
+
 START_TEST(test_duplicate_rdata_kept_once)
 {
 	mecdns_owner_t *entry = mecdns_owner_new(wire("www.example.com."));
@@ -1235,6 +1336,7 @@ static Suite *index_suite(void)
 	tcase_add_test(entries, test_cname_excludes_other_types);
 	tcase_add_test(entries, test_bad_a_rdata_rejected);
 	tcase_add_test(entries, test_owner_add_reports_allocation_failure);
+	tcase_add_loop_test(entries, test_scoped_answers_match_a_brute_force_reference, 0, 3);
 	suite_add_tcase(suite, entries);
 
 	TCase *versions = tcase_create("versions");
