@@ -88,7 +88,7 @@ srctop=$("$top/scripts/source-tree.sh" "$BUILD_DIR") || { log "no source tree to
 		"$srctop/configure" >configure.out 2>&1
 	fi
 	targets="module/mecdns.la tools/mecdns-db"
-	case " $parts " in *" 2 "* | *" 3 "* | *" 5 "*) targets="$targets syncd/mecdns-syncd" ;; esac
+	case " $parts " in *" 2 "* | *" 3 "* | *" 5 "* | *" 6 "*) targets="$targets syncd/mecdns-syncd" ;; esac
 	make -j2 $targets >make.out 2>&1
 ) || { log "build failed, see $BUILD_DIR/make.out"; tail -20 "$BUILD_DIR/make.out"; exit 1; }
 MODULE_SO="$BUILD_DIR/module/.libs/mecdns.so"

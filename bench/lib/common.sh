@@ -77,6 +77,7 @@ wait_answer() {
 
 # knot_conf DIR PORT ZONEFILE [MODULE_SO DB]: writes DIR/knot.conf.
 # One UDP and one TCP worker: every server gets exactly one core.
+# KNOT_ECS=on adds `edns-client-subnet: on` (part 6's scope changes).
 knot_conf() {
 	local dir=$1 port=$2 zone=$3 so=${4:-} db=${5:-}
 	mkdir -p "$dir/knot-db"
@@ -88,6 +89,7 @@ server:
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
+    edns-client-subnet: ${KNOT_ECS:-off}
 
 control:
     listen: "$dir/knot.sock"

@@ -15,7 +15,13 @@
 # interleaved max-rate rounds of SCOPE_SECONDS; q/CPU-s from the server's
 # schedstat. Memory: knotd RSS after start, against knotd with the apex zone
 # and an empty database: bytes per rule = delta / rules.
-# Output: $out/part6/{scopes.tsv,memory.tsv,answers.txt}, $out/part6.md.
+# Propagation of a scope change: the full mecdns stack (lib/writes.sh) at
+# SCOPE_PROP_SIZE (100000, else the run's largest size) rules, `mecload prop
+# -scope`: SCOPE_PROP_SAMPLES rules, each created for one client /32
+# (untimed, until answered there), then moved to another by an Mm5 PUT of
+# clientSubnets while a poller asks with ECS from the new one; PROP_BG (500)
+# background rule writes per second all along.
+# Output: $out/part6/{scopes.tsv,memory.tsv,answers.txt,prop.txt}, $out/part6.md.
 s6names=${SCOPE_NAMES:-1000}
 s6sites=${SCOPE_SITES:-10}
 s6secs=${SCOPE_SECONDS:-$([ "$quick" = 1 ] && echo 4 || echo 8)}
@@ -177,4 +183,22 @@ END {
 	if (("mecdns-scoped" in rss) && ("empty" in rss) && rules["mecdns-scoped"] > 0)
 		printf "Memory: %.0f bytes per rule (knotd RSS with the %d rules minus knotd with the module and an empty database, %s KiB, over the rules).\n", (rss["mecdns-scoped"] - rss["empty"]) * 1024 / rules["mecdns-scoped"], rules["mecdns-scoped"], rss["empty"]
 }' "$w6/memory.tsv" "$w6/scopes.tsv" >"$out/part6.md"
+. "$here/lib/writes.sh"
+s6pn=${SCOPE_PROP_SIZE:-100000}
+case " $sizes " in *" $s6pn "*) ;; *) s6pn=$(echo "$sizes" | awk '{ print $NF }') ;; esac
+s6ps=${SCOPE_PROP_SAMPLES:-$([ "$quick" = 1 ] && echo 100 || echo 300)}
+s6bg=${PROP_BG:-500}
+log "part 6: propagation of a scope change at $s6pn rules, $s6bg background writes/s"
+if "$here/lib/gendata.sh" "$s6pn" "$BENCH_DATA/$s6pn" "$DBTOOL" && KNOT_ECS=on stack_mecdns "$s6pn" "$w6/prop"; then
+	taskset -c "$CLIENT_CPU" "$PEERS/mecload" prop -scope -target mecdns -url "http://127.0.0.1:$HTTP_PORT" \
+		-dns "127.0.0.1:$DNS_PORT" -n "$s6ps" -bg "$s6bg" -bgc 8 -tag scope- -maxd "${PROP_MAXD:-40}s" \
+		>"$w6/prop.txt" 2>&1 || true
+	log "part 6: scope change: $(tail -1 "$w6/prop.txt")"
+	tail -1 "$w6/prop.txt" | tr ' ' '\n' | awk -F= -v n="$s6pn" -v bg="$s6bg" '
+		{ v[$1] = $2 }
+		END {
+			printf "Propagation of a scope change (a rule moved from one client subnet to another by an Mm5 PUT of `clientSubnets`, polled with ECS from the new one) at %d rules under %d background writes/s: request → first answer in the new subnet p50 %s ms, p99 %s ms, max %s ms (%s samples, %s missing); after the 2xx p50 %s ms, p99 %s ms.\n", n, bg, v["e2e_p50_ms"], v["e2e_p99_ms"], v["e2e_max_ms"], v["samples"], v["missing"], v["after2xx_p50_ms"], v["after2xx_p99_ms"]
+		}' >>"$out/part6.md"
+fi
+stack_stop
 cat "$out/part6.md"

@@ -132,8 +132,9 @@ func pdnsBody(name string, i int) []byte {
 }
 
 // dnsWait queries name A over UDP back to back until the answer holds want;
-// returns the time the first such answer arrived.
-func dnsWait(server, name, want string, limit time.Duration, stop <-chan struct{}) (time.Time, bool) {
+// returns the time the first such answer arrived. ecs, when not empty
+// ("172.16.1.0/24"), is sent as the EDNS Client Subnet option of every query.
+func dnsWait(server, name, want, ecs string, limit time.Duration, stop <-chan struct{}) (time.Time, bool) {
 	conn, err := net.Dial("udp", server)
 	if err != nil {
 		return time.Time{}, false
@@ -142,6 +143,18 @@ func dnsWait(server, name, want string, limit time.Duration, stop <-chan struct{
 	c := &dns.Conn{Conn: conn}
 	m := new(dns.Msg)
 	m.SetQuestion(name, dns.TypeA)
+	if ecs != "" {
+		_, subnet, err := net.ParseCIDR(ecs)
+		if err != nil {
+			return time.Time{}, false
+		}
+		bits, _ := subnet.Mask.Size()
+		o := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
+		o.SetUDPSize(1232)
+		o.Option = append(o.Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 1,
+			SourceNetmask: uint8(bits), Address: subnet.IP.To4()})
+		m.Extra = append(m.Extra, o)
+	}
 	end := time.Now().Add(limit)
 	for time.Now().Before(end) {
 		select {
@@ -196,6 +209,9 @@ func main() {
 	gap := fs.Duration("gap", 20*time.Millisecond, "prop: pause between samples")
 	maxd := fs.Duration("maxd", 60*time.Second, "prop: stop taking samples after this long")
 	logPath := fs.String("log", "", "prop: write 'id send_ns reply_ns status' per write to this file")
+	scope := fs.Bool("scope", false, "prop (mecdns): time a scope change instead: each sample's rule is "+
+		"first created for one client subnet (untimed, until answered there), then moved to another "+
+		"(Mm5 PUT clientSubnets), polled with ECS from the new subnet")
 	fs.Parse(os.Args[2:])
 	pdnsHdr := map[string]string{"X-API-Key": *key}
 	pdnsZoneURL := *url + "/api/v1/servers/localhost/zones/" + *zone
@@ -330,17 +346,41 @@ func main() {
 			id := fmt.Sprintf("%sp%d", *tag, s)
 			name := fmt.Sprintf("%s.prop.%s", id, *zone)
 			want := ip(900000 + s)
+			ecsNew := ""
+			if *scope {
+				// The rule first answers 172.16.x.y/24 only; the timed
+				// write moves it to 172.17.x.y/24.
+				oldNet := fmt.Sprintf("172.16.%d.%d/32", (s>>8)&255, s&255)
+				ecsNew = fmt.Sprintf("172.17.%d.%d/32", (s>>8)&255, s&255)
+				body := fmt.Sprintf(`{"dnsRuleId":%q,"domainName":%q,"ipAddressType":"IP_V4","ipAddress":%q,"ttl":60,"clientSubnets":[%q]}`,
+					id, name, want, oldNet)
+				r := do("POST", fmt.Sprintf("%s/mep/config/%sapp/dns_rules", *url, *tag), []byte(body), nil)
+				if r.err != nil || r.status != 201 {
+					missing++
+					continue
+				}
+				if _, ok := dnsWait(*dnsAddr, name, want, oldNet, 10*time.Second, nil); !ok {
+					missing++
+					continue
+				}
+			}
 			done := make(chan time.Time, 1)
 			stopPoll := make(chan struct{})
 			start := time.Now()
 			go func() {
-				t, ok := dnsWait(*dnsAddr, name, want, 10*time.Second, stopPoll)
+				t, ok := dnsWait(*dnsAddr, name, want, ecsNew, 10*time.Second, stopPoll)
 				if !ok {
 					t = time.Time{}
 				}
 				done <- t
 			}()
-			r := write(name, id, 900000+s)
+			var r result
+			if *scope {
+				body := fmt.Sprintf(`{"clientSubnets":[%q]}`, ecsNew)
+				r = do("PUT", fmt.Sprintf("%s/mep/config/%sapp/dns_rules/%s", *url, *tag, id), []byte(body), nil)
+			} else {
+				r = write(name, id, 900000+s)
+			}
 			t2xx := time.Now()
 			logWrite(id, start, t2xx, r.status)
 			if r.err != nil || r.status < 200 || r.status >= 300 {
@@ -362,10 +402,10 @@ func main() {
 		el := time.Since(t0).Seconds()
 		close(stop)
 		wg.Wait()
-		fmt.Printf("target=%s retries=%d samples=%d missing=%d seconds=%.2f bg_ok=%d bg_failed=%d bg_rate=%.1f "+
+		fmt.Printf("target=%s scope_change=%v retries=%d samples=%d missing=%d seconds=%.2f bg_ok=%d bg_failed=%d bg_rate=%.1f "+
 			"e2e_p50_ms=%.3f e2e_p99_ms=%.3f e2e_max_ms=%.3f after2xx_p50_ms=%.3f after2xx_p99_ms=%.3f after2xx_max_ms=%.3f "+
 			"write_p50_ms=%.3f write_p99_ms=%.3f\n",
-			*target, retries, len(e2e), missing, el, bgOK, bgBad, float64(bgOK)/(el+1),
+			*target, *scope, retries, len(e2e), missing, el, bgOK, bgBad, float64(bgOK)/(el+1),
 			pct(e2e, 0.5), pct(e2e, 0.99), pct(e2e, 1), pct(after, 0.5), pct(after, 0.99), pct(after, 1),
 			pct(wlat, 0.5), pct(wlat, 0.99))
 	default:
