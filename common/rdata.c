@@ -90,8 +90,10 @@ static char *dump_canonical(const char *owner, uint16_t type, const uint8_t *wir
 	return out;
 }
 
-bool mecdns_rdata_parse(const char *owner, uint16_t type, const char *text, uint8_t **wire,
-                        uint16_t *wire_len, char **canonical, char *err, size_t err_len)
+/*! \brief One parse of text into wire and canonical text (see
+ *         mecdns_rdata_parse(), which also checks the canonical text). */
+static bool parse_once(const char *owner, uint16_t type, const char *text, uint8_t **wire,
+                       uint16_t *wire_len, char **canonical, char *err, size_t err_len)
 {
 	*wire = NULL;
 	*canonical = NULL;
@@ -162,6 +164,42 @@ out:
 	if (!ok) {
 		free(*wire);
 		*wire = NULL;
+		return false;
+	}
+	return true;
+}
+
+bool mecdns_rdata_parse(const char *owner, uint16_t type, const char *text, uint8_t **wire,
+                        uint16_t *wire_len, char **canonical, char *err, size_t err_len)
+{
+	if (!parse_once(owner, type, text, wire, wire_len, canonical, err, err_len)) {
+		return false;
+	}
+	if (strcmp(*canonical, text) == 0) {
+		return true; /* Its own canonical form: it reads back as it did. */
+	}
+	/* What is stored and shown must read back as the same record (the
+	 * scanner takes some texts, such as a CAA tag "a(", that the printer
+	 * writes in a form the scanner reads otherwise). */
+	uint8_t *again = NULL;
+	uint16_t again_len = 0;
+	char *again_text = NULL;
+	char again_err[256];
+	bool stable = parse_once(owner, type, *canonical, &again, &again_len, &again_text,
+	                         again_err, sizeof(again_err)) &&
+	              again_len == *wire_len && memcmp(again, *wire, *wire_len) == 0 &&
+	              strcmp(again_text, *canonical) == 0;
+	free(again);
+	free(again_text);
+	if (!stable) {
+		snprintf(err, err_len,
+		         "record data \"%s\" has no presentation form that reads back "
+		         "as the same record (it prints as \"%s\")",
+		         text, *canonical);
+		free(*wire);
+		free(*canonical);
+		*wire = NULL;
+		*canonical = NULL;
 		return false;
 	}
 	return true;

@@ -84,6 +84,9 @@ START_TEST(test_bad_record_data_is_refused)
 	parse_fails(KNOT_RRTYPE_AAAA, "1.2.3.4");
 	parse_fails(KNOT_RRTYPE_SRV, "10 5 sip.example.com.");
 	parse_fails(KNOT_RRTYPE_CNAME, "a..b.");
+	/* Found by fuzz_rdata: the scanner takes the CAA tag "iJ(" but the
+	 * printed form `0 iJ( "#c)"` reads back otherwise; refused. */
+	parse_fails(KNOT_RRTYPE_CAA, "0 iJ(#c)");
 }
 END_TEST
 
