@@ -739,6 +739,12 @@ static bool retired_done(http_daemon_t *d, long long now)
 }
 
 /*! \brief Milliseconds of the monotonic clock. */
+/*! \brief Counts one connection cut at header-timeout (before its cut). */
+static void count_header_cut(void *metrics)
+{
+	syncd_metrics_refused(metrics, SYNCD_LIMIT_HEADER_TIMEOUT);
+}
+
 /*! \brief Thread: stops retired daemons once their connections are gone
  *         (all of them when the server stops), and, with header-timeout,
  *         cuts the connections past it (syncd_limits_sweep()). */
@@ -767,11 +773,8 @@ static void *reaper(void *arg)
 			continue;
 		}
 		if (sweep) {
-			unsigned cut = syncd_limits_sweep(http->ctx->limits);
-			for (unsigned i = 0; i < cut; i++) {
-				syncd_metrics_refused(http->ctx->metrics,
-				                      SYNCD_LIMIT_HEADER_TIMEOUT);
-			}
+			unsigned cut = syncd_limits_sweep(http->ctx->limits, count_header_cut,
+			                                  http->ctx->metrics);
 			if (cut > 0) {
 				log_debug("http: cut %u connection%s past header-timeout %u s", cut,
 				          cut == 1 ? "" : "s", http->ctx->config->header_timeout);

@@ -364,7 +364,7 @@ void syncd_limits_header_done(syncd_limits_t *limits, syncd_limits_conn_t *conn)
 	pthread_mutex_unlock(&limits->lock);
 }
 
-unsigned syncd_limits_sweep(syncd_limits_t *limits)
+unsigned syncd_limits_sweep(syncd_limits_t *limits, void (*on_cut)(void *data), void *data)
 {
 	if (limits->config.header_timeout_ms == 0) {
 		return 0;
@@ -375,6 +375,9 @@ unsigned syncd_limits_sweep(syncd_limits_t *limits)
 	while (limits->waiting_head != NULL && now >= limits->waiting_head->header_since_ms &&
 	       now - limits->waiting_head->header_since_ms >= limits->config.header_timeout_ms) {
 		syncd_limits_conn_t *conn = limits->waiting_head;
+		if (on_cut != NULL) {
+			on_cut(data);
+		}
 		(void)shutdown(conn->fd, SHUT_RDWR);
 		unwait(limits, conn);
 		cut++;

@@ -124,9 +124,12 @@ void syncd_limits_header_done(syncd_limits_t *limits, syncd_limits_conn_t *conn)
  *        still the connection's: syncd_limits_close() runs before it is
  *        closed, under the same lock.
  *
+ * \param on_cut  If not NULL, called (under the lock, so it must not call
+ *                back into limits) before each socket is shut down: what it
+ *                counts is counted before the client can see the cut.
  * \return How many were shut down.
  */
-unsigned syncd_limits_sweep(syncd_limits_t *limits);
+unsigned syncd_limits_sweep(syncd_limits_t *limits, void (*on_cut)(void *data), void *data);
 
 /*! \brief Counts a connection out and frees it (NULL: no-op). */
 void syncd_limits_close(syncd_limits_t *limits, syncd_limits_conn_t *conn);

@@ -284,6 +284,12 @@ static bool peer_shut(int peer)
 	return recv(peer, &byte, 1, MSG_DONTWAIT) == 0;
 }
 
+/*! \brief Sweep callback of the test: counts the cuts it is told of. */
+static void count_cut(void *data)
+{
+	(*(unsigned *)data)++;
+}
+
 START_TEST(test_sweep_shuts_down_connections_past_the_header_deadline)
 {
 	fake_now = 1000;
@@ -304,24 +310,26 @@ START_TEST(test_sweep_shuts_down_connections_past_the_header_deadline)
 	syncd_limits_header_done(limits, cc); /* Its header came in time. */
 
 	fake_now = 2999;
-	ck_assert_uint_eq(syncd_limits_sweep(limits), 0);
+	ck_assert_uint_eq(syncd_limits_sweep(limits, NULL, NULL), 0);
 	fake_now = 3000; /* a: 2000 ms waited. */
-	ck_assert_uint_eq(syncd_limits_sweep(limits), 1);
+	unsigned counted = 0;
+	ck_assert_uint_eq(syncd_limits_sweep(limits, count_cut, &counted), 1);
+	ck_assert_uint_eq(counted, 1); /* Counted (before the shutdown). */
 	ck_assert(peer_shut(a[1]));
 	ck_assert(!peer_shut(b[1]));
-	ck_assert_uint_eq(syncd_limits_sweep(limits), 0); /* Once only. */
+	ck_assert_uint_eq(syncd_limits_sweep(limits, NULL, NULL), 0); /* Once only. */
 
 	/* b answered a request and waits again: the deadline starts over. */
 	syncd_limits_header_done(limits, cb);
 	fake_now = 3500;
 	syncd_limits_header_wait(limits, cb, b[0]);
 	fake_now = 5000;
-	ck_assert_uint_eq(syncd_limits_sweep(limits), 0);
+	ck_assert_uint_eq(syncd_limits_sweep(limits, NULL, NULL), 0);
 	fake_now = 10000;
 	ck_assert(!peer_shut(c[1])); /* Not waiting: never cut. */
 	/* A closed connection is off the list, whatever its wait. */
 	syncd_limits_close(limits, cb);
-	ck_assert_uint_eq(syncd_limits_sweep(limits), 0);
+	ck_assert_uint_eq(syncd_limits_sweep(limits, NULL, NULL), 0);
 	ck_assert(!peer_shut(b[1]));
 	syncd_limits_close(limits, ca);
 	syncd_limits_close(limits, cc);
@@ -338,7 +346,7 @@ START_TEST(test_sweep_shuts_down_connections_past_the_header_deadline)
 	ca = open_from(limits, "192.0.2.1", SYNCD_LIMIT_NONE);
 	syncd_limits_header_wait(limits, ca, a[0]);
 	fake_now += 1000000;
-	ck_assert_uint_eq(syncd_limits_sweep(limits), 0);
+	ck_assert_uint_eq(syncd_limits_sweep(limits, NULL, NULL), 0);
 	ck_assert(!peer_shut(a[1]));
 	syncd_limits_close(limits, ca);
 	syncd_limits_free(limits);
