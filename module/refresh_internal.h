@@ -79,8 +79,6 @@ typedef struct {
 	int inotify_fd;              /*!< -1 without inotify. */
 	int watch;                   /*!< Directory watch, -1 when not watching. */
 	bool inotify_failed;         /*!< inotify_init1() failed (logged once). */
-	bool release_cache;          /*!< A full build read the whole file: give
-	                                  SQLite's page cache back at its end. */
 } source_t;
 
 typedef struct mecdns_refresher mecdns_refresher_t;

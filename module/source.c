@@ -108,13 +108,6 @@ void refresh_read_end(source_t *src)
 {
 	statements_reset(src);
 	(void)sqlite3_exec(src->db, "COMMIT", NULL, NULL, NULL);
-	if (src->release_cache) {
-		/* Every page a full build read stays in the connection's cache
-		 * (up to 2 MB) and in knotd's RSS for nothing: the index holds
-		 * the data; the small incremental reads come from the OS cache. */
-		(void)sqlite3_db_release_memory(src->db);
-		src->release_cache = false;
-	}
 }
 
 /*! \brief Starts a read transaction and reads the schema version and state. */
@@ -313,7 +306,6 @@ static bool cursor_at(const cursor_t *c, const char *owner, bool bad)
 static int build_full(mecdns_refresher_t *r, mecdns_index_txn_t *txn, int *sql_ret)
 {
 	source_t *src = &r->src;
-	src->release_cache = true;
 	cursor_t rules = { .stmt = src->stmt[SQL_ALL_RULES] };
 	cursor_t rdata = { .stmt = src->stmt[SQL_ALL_RDATA] };
 	cursor_step(&rules);
