@@ -13,7 +13,7 @@ PACKAGES=(
 	nsd bird2
 	python3 python3-yaml python3-jsonschema python3-dnspython
 	systemd libxml2-utils
-	clang libclang-rt-14-dev clang-format cppcheck
+	clang libclang-rt-14-dev clang-format cppcheck mandoc
 	${MECDNS_EXTRA_PACKAGES:-}
 )
 

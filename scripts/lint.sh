@@ -5,7 +5,8 @@
 #   - cppcheck --enable=warning,style finds nothing in production code
 #     (tests and fuzz targets are checked by the compiler with -Werror and run
 #     under ASan + UBSan instead: cppcheck cannot see through Check's macros);
-#   - every source file carries an SPDX licence line near its top.
+#   - every source file carries an SPDX licence line near its top;
+#   - the man pages pass `mandoc -T lint` (style level: nothing reported).
 # Fix formatting with:  git ls-files '*.c' '*.h' | xargs clang-format -i
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,5 +44,13 @@ while read -r f; do
 	fi
 done < <(git ls-files)
 
-[ $status -eq 0 ] && echo "mecdns: lint clean (clang-format, cppcheck, SPDX)"
+mapfile -t man_pages < <(git ls-files 'man/*.[1-8]')
+if ! mandoc -T lint -W style "${man_pages[@]}" >/tmp/mecdns-mandoc.$$ 2>&1 ||
+	[ -s /tmp/mecdns-mandoc.$$ ]; then
+	sed 's/^/lint: /' /tmp/mecdns-mandoc.$$ >&2
+	status=1
+fi
+rm -f /tmp/mecdns-mandoc.$$
+
+[ $status -eq 0 ] && echo "mecdns: lint clean (clang-format, cppcheck, SPDX, mandoc)"
 exit $status

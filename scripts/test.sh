@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Builds mecdns and runs every test (unit and integration against real knotd,
 # dbus-daemon and SQLite files). Installs missing Debian packages first and
-# runs the static checks (scripts/lint.sh: clang-format, cppcheck, SPDX).
+# runs the static checks (scripts/lint.sh: clang-format, cppcheck, SPDX, mandoc).
 #   scripts/test.sh            build + make check
 #   CI=true scripts/test.sh    also make distcheck, a short fuzzing run of
 #                              every target (fuzz/ci.sh) and the whole suite
