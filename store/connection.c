@@ -202,6 +202,9 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_RULE_COUNTS] =
 		"SELECT coalesce(sum(state = 'ACTIVE'), 0), coalesce(sum(state = 'INACTIVE'), 0) "
 		"FROM rules",
+	[ST_COUNTS] =
+		"SELECT coalesce(sum(state = 'ACTIVE'), 0), coalesce(sum(state = 'INACTIVE'), 0), "
+		"(SELECT count(*) FROM rrsets) FROM rules",
 	[ST_RRSET_UPSERT] =
 		"INSERT INTO rrsets (zone, owner, type, ttl, generation, updated_ms) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (zone, owner, type) DO UPDATE SET "

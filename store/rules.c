@@ -502,12 +502,12 @@ mecdns_store_status_t mecdns_store_rule_delete_app(mecdns_store_t *store,
 }
 
 mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *active,
-                                               uint64_t *inactive)
+                                               uint64_t *inactive, uint64_t *rrsets)
 {
 	connection_t *conn;
 	sqlite3_stmt *stmt;
-	mecdns_store_status_t status =
-	    store_read_statement(store, ST_RULE_COUNTS, &conn, &stmt, NULL);
+	mecdns_store_status_t status = store_read_statement(
+	    store, rrsets != NULL ? ST_COUNTS : ST_RULE_COUNTS, &conn, &stmt, NULL);
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
@@ -518,6 +518,9 @@ mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *
 		}
 		if (inactive != NULL) {
 			*inactive = (uint64_t)sqlite3_column_int64(stmt, 1);
+		}
+		if (rrsets != NULL) {
+			*rrsets = (uint64_t)sqlite3_column_int64(stmt, 2);
 		}
 		status = MECDNS_STORE_OK;
 	} else {

@@ -384,9 +384,10 @@ mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t
  */
 mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms, size_t *deleted);
 
-/*! \brief Counts rules by state (for /metrics). */
+/*! \brief Counts rules by state (for /metrics) and, if rrsets is not NULL,
+ *         the rrecord sets (for syncd's start line). */
 mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *active,
-                                               uint64_t *inactive);
+                                               uint64_t *inactive, uint64_t *rrsets);
 
 /*** Zone sync (syncd/zonesync.h): the answerable records under a zone, and
  *   the records mecdns-syncd owns in Knot zones. Writing the ownership and

@@ -233,7 +233,8 @@ static void print_requests(FILE *out, const syncd_ctx_t *ctx)
 void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
 	uint64_t active = 0, inactive = 0, generation = 0;
-	mecdns_store_status_t status = mecdns_store_rule_counts(ctx->store, &active, &inactive);
+	mecdns_store_status_t status =
+	    mecdns_store_rule_counts(ctx->store, &active, &inactive, NULL);
 	if (status == MECDNS_STORE_OK) {
 		status = mecdns_store_state(ctx->store, &generation, NULL, NULL);
 	}

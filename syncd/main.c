@@ -14,6 +14,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -212,6 +213,40 @@ static void run(syncd_ctx_t *ctx, syncd_http_t *http, const sigset_t *set)
 	}
 }
 
+/*! \brief The one start line: where it serves, how it authorises, what the
+ *         database holds, where it signals and whom it watches. */
+static void log_start_summary(const syncd_ctx_t *ctx)
+{
+	const syncd_config_t *config = ctx->config;
+	uint64_t generation = 0, active = 0, inactive = 0, rrsets = 0;
+	bool counted =
+	    mecdns_store_state(ctx->store, &generation, NULL, NULL) == MECDNS_STORE_OK &&
+	    mecdns_store_rule_counts(ctx->store, &active, &inactive, &rrsets) == MECDNS_STORE_OK;
+	char auth[256];
+	if (config->tokens != NULL) {
+		snprintf(auth, sizeof(auth), "%zu tokens from %s", syncd_auth_count(ctx->auth),
+		         config->tokens);
+	} else {
+		snprintf(auth, sizeof(auth), "none (loopback only)");
+	}
+	char data[160];
+	if (counted) {
+		snprintf(data, sizeof(data),
+		         "generation %" PRIu64 ", %" PRIu64 " active + %" PRIu64
+		         " inactive rules, %" PRIu64 " rrsets",
+		         generation, active, inactive, rrsets);
+	} else {
+		snprintf(data, sizeof(data), "counts unavailable (%s)", mecdns_store_last_error());
+	}
+	log_notice("serving HTTP%s on %s%s; auth: %s; database %s: %s; bus %s; knot %s; "
+	           "%zu synced zone(s)",
+	           config->tls_cert != NULL ? "S" : "", config->listen,
+	           config->tls_client_ca != NULL ? " (client certificates required)" : "", auth,
+	           config->database, data, config->dbus,
+	           config->knot_socket != NULL ? config->knot_socket : "not watched",
+	           config->sync_zone_count);
+}
+
 int main(int argc, char *argv[])
 {
 	/* The database directory is shared with knotd's group: files are
@@ -309,8 +344,7 @@ int main(int argc, char *argv[])
 		log_error("%s", err);
 		goto out;
 	}
-	log_notice("serving HTTP%s on %s, database %s, bus %s", config.tls_cert != NULL ? "S" : "",
-	           config.listen, config.database, config.dbus);
+	log_start_summary(&ctx);
 
 	run(&ctx, http, &set);
 	exit_code = EXIT_SUCCESS;

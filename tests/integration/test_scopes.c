@@ -145,6 +145,22 @@ static char *scoped_rule(const char *id, const char *name, const char *address,
 	                       subnets_json != NULL ? subnets_json : "");
 }
 
+/*! syncd's start line says where it serves, how it authorises, what the
+ *  database holds and what it watches (issue 16), in one line. */
+START_TEST(test_syncd_says_in_one_line_what_it_serves)
+{
+	char *log = harness_read_file(fx.log);
+	ck_assert_ptr_nonnull(log);
+	char *want = harness_strdupf("serving HTTP on %s:%d; auth: none (loopback only); database "
+	                             "%s: generation 0, 0 active + 0 inactive rules, 0 rrsets; "
+	                             "bus none; knot not watched; 0 synced zone(s)\n",
+	                             ADDR, fx.port, fx.db);
+	ck_assert_msg(strstr(log, want) != NULL, "no start line \"%s\" in:\n%s", want, log);
+	free(want);
+	free(log);
+}
+END_TEST
+
 START_TEST(test_a_scope_is_stored_canonically_shown_on_mm5_and_kept_by_mp1)
 {
 	char *body = scoped_rule("r1", "app.mec.test", "192.0.2.1",
@@ -527,6 +543,7 @@ static Suite *scopes_suite(void)
 	tcase_add_unchecked_fixture(api, harness_cleanup_begin, harness_cleanup_end);
 	tcase_add_checked_fixture(api, setup, teardown);
 	tcase_set_timeout(api, 120);
+	tcase_add_test(api, test_syncd_says_in_one_line_what_it_serves);
 	tcase_add_test(api, test_a_scope_is_stored_canonically_shown_on_mm5_and_kept_by_mp1);
 	tcase_add_test(api, test_a_bad_scope_is_400_naming_the_member_and_changes_nothing);
 	suite_add_tcase(s, api);

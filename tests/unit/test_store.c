@@ -653,9 +653,18 @@ START_TEST(test_rule_counts_by_state)
 	create_rule("app2", "r1", "c.example", "192.0.2.3", false);
 	uint64_t active = 0;
 	uint64_t inactive = 0;
-	ck_assert_int_eq(mecdns_store_rule_counts(store, &active, &inactive), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rule_counts(store, &active, &inactive, NULL),
+	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(active, 2);
 	ck_assert_uint_eq(inactive, 1);
+	/* With the rrsets too (another statement): the same rule counts. */
+	uint64_t rrsets = 99;
+	active = inactive = 0;
+	ck_assert_int_eq(mecdns_store_rule_counts(store, &active, &inactive, &rrsets),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(active, 2);
+	ck_assert_uint_eq(inactive, 1);
+	ck_assert_uint_eq(rrsets, 0);
 }
 END_TEST
 
