@@ -303,9 +303,33 @@ static bool cursor_at(const cursor_t *c, const char *owner, bool bad)
  * \brief Builds a whole new version from every ACTIVE rule and every rrset,
  *        merging the two owner-ordered streams into one entry per owner.
  */
+/*! A full load logs its progress every this many names (large databases
+ *  only), and every LOAD_PROGRESS_MS whatever the count. */
+#define LOAD_PROGRESS_NAMES 250000
+#define LOAD_PROGRESS_MS    5000
+
+/*! \brief Logs how far a full load is, now and then (see above). */
+static void load_progress(mecdns_refresher_t *r, size_t names, int64_t start, int64_t *last)
+{
+	bool by_count = names % LOAD_PROGRESS_NAMES == 0;
+	if (!by_count && names % 4096 != 0) {
+		return; /* The clock is read every 4096 names only. */
+	}
+	int64_t now = mecdns_monotonic_ms();
+	if (!by_count && now - *last < LOAD_PROGRESS_MS) {
+		return;
+	}
+	*last = now;
+	int64_t ms = now - start > 0 ? now - start : 1;
+	refresh_log(r, LOG_INFO, "loading '%s': %zu names so far, %.0f names/s, %lld ms", r->path,
+	            names, (double)names * 1000.0 / (double)ms, (long long)ms);
+}
+
 static int build_full(mecdns_refresher_t *r, mecdns_index_txn_t *txn, int *sql_ret)
 {
 	source_t *src = &r->src;
+	size_t names = 0;
+	int64_t start = mecdns_monotonic_ms(), last = start;
 	cursor_t rules = { .stmt = src->stmt[SQL_ALL_RULES] };
 	cursor_t rdata = { .stmt = src->stmt[SQL_ALL_RDATA] };
 	cursor_step(&rules);
@@ -355,6 +379,7 @@ static int build_full(mecdns_refresher_t *r, mecdns_index_txn_t *txn, int *sql_r
 				mecdns_owner_free(entry);
 			}
 		}
+		load_progress(r, ++names, start, &last);
 	}
 
 	if (ret == KNOT_EOK && (rules.ret != SQLITE_DONE || rdata.ret != SQLITE_DONE)) {

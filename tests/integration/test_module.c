@@ -1557,6 +1557,30 @@ static void exec_sql(const char *sql)
 	sqlite3_close(db);
 }
 
+/*! A large database's full load says how far it is, with its rate, and
+ *  then answers its last rule (issue 16: load progress). */
+START_TEST(test_a_large_database_logs_its_load_progress)
+{
+	exec_sql("BEGIN;"
+	         "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 259999) "
+	         "INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, "
+	         "ip_address_type, ip_address, ttl, state, version, created_ms, updated_ms, "
+	         "generation) SELECT 'big', 'r' || i, 'n' || i || '.big.test', "
+	         "'n' || i || '.big.test.', 'IP_V4', '10.' || ((i >> 16) & 255) || '.' || "
+	         "((i >> 8) & 255) || '.' || (i & 255), 60, 'ACTIVE', 1, 1, 1, 1 FROM c;"
+	         "UPDATE state SET generation = 1 WHERE id = 1;"
+	         "COMMIT;");
+	knotd_config_t config = config_for(SCOPE_GLOBAL, true);
+	start_knotd(&config);
+	ck_assert_msg(knotd_wait_log(&fx.knotd, "names so far", DNS_EVENTUALLY_MS),
+	              "no load progress line for 260,000 names");
+	ck_assert(knotd_wait_log(&fx.knotd, "loading '", 1000));
+	ck_assert(knotd_wait_log(&fx.knotd, "250000 names so far", 1000));
+	ck_assert(knotd_wait_log(&fx.knotd, "names/s", 1000));
+	wait_address("n259999.big.test.", KNOT_RRTYPE_A, "10.3.247.159");
+}
+END_TEST
+
 START_TEST(test_malformed_rows_do_not_break_other_answers)
 {
 	add_rule("app-1", "r1", "before.edge.test", "192.0.2.120");
@@ -1791,6 +1815,7 @@ static Suite *module_suite(void)
 	tcase_add_test(robust, test_corrupt_database_at_start_is_tolerated_then_replaced);
 	tcase_add_test(robust, test_missing_database_at_start_is_tolerated_then_loaded);
 	tcase_add_test(robust, test_malformed_rows_do_not_break_other_answers);
+	tcase_add_test(robust, test_a_large_database_logs_its_load_progress);
 	tcase_add_test(robust, test_unknown_schema_version_is_refused_and_last_data_kept);
 	tcase_add_test(robust, test_knotd_as_knot_user_reads_database_written_by_root);
 	suite_add_tcase(s, robust);
