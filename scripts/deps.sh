@@ -12,6 +12,7 @@ PACKAGES=(
 	libmicrohttpd-dev libgnutls28-dev check curl openssl
 	nsd bird2
 	python3 python3-yaml python3-jsonschema python3-dnspython
+	prometheus
 	systemd libxml2-utils
 	clang libclang-rt-14-dev clang-format cppcheck mandoc
 	${MECDNS_EXTRA_PACKAGES:-}
