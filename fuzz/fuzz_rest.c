@@ -151,6 +151,12 @@ bool kstate_serving(kstate_t *state)
 	return true;
 }
 
+void kstate_module(kstate_t *state, kstate_module_t *out)
+{
+	(void)state;
+	memset(out, 0, sizeof(*out));
+}
+
 /*** The process-wide context. ***/
 
 static syncd_config_t config;

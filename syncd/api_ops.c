@@ -230,6 +230,43 @@ static void print_requests(FILE *out, const syncd_ctx_t *ctx)
 	}
 }
 
+/*! \brief mod-mecdns's counters from knotd (with a knot socket only). */
+static void print_module(FILE *out, const syncd_ctx_t *ctx, uint64_t db_generation)
+{
+	if (ctx->kstate == NULL) {
+		return;
+	}
+	kstate_module_t m;
+	kstate_module(ctx->kstate, &m);
+	uint64_t lag = db_generation > m.generation ? db_generation - m.generation : 0;
+	fprintf(
+	    out,
+	    "# HELP mecdns_module_up Whether knotd answers with mod-mecdns loaded (last poll).\n"
+	    "# TYPE mecdns_module_up gauge\n"
+	    "mecdns_module_up %d\n"
+	    "# HELP mecdns_module_queries_total Queries mod-mecdns saw in knotd, by result "
+	    "(knotd's counters: they restart with knotd).\n"
+	    "# TYPE mecdns_module_queries_total counter\n"
+	    "mecdns_module_queries_total{result=\"answered\"} %" PRIu64 "\n"
+	    "mecdns_module_queries_total{result=\"nodata\"} %" PRIu64 "\n"
+	    "mecdns_module_queries_total{result=\"passed\"} %" PRIu64 "\n"
+	    "# HELP mecdns_module_queries_per_second Queries per second over the last second.\n"
+	    "# TYPE mecdns_module_queries_per_second gauge\n"
+	    "mecdns_module_queries_per_second %.3f\n"
+	    "# HELP mecdns_module_records Records the module has loaded.\n"
+	    "# TYPE mecdns_module_records gauge\n"
+	    "mecdns_module_records %" PRIu64 "\n"
+	    "# HELP mecdns_module_generation Database generation the module serves.\n"
+	    "# TYPE mecdns_module_generation gauge\n"
+	    "mecdns_module_generation %" PRIu64 "\n"
+	    "# HELP mecdns_module_generation_lag Committed generations the module does not "
+	    "serve yet.\n"
+	    "# TYPE mecdns_module_generation_lag gauge\n"
+	    "mecdns_module_generation_lag %" PRIu64 "\n",
+	    m.found ? 1 : 0, m.answered, m.nodata, m.passed, m.queries_per_s, m.records,
+	    m.generation, lag);
+}
+
 void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
 	uint64_t active = 0, inactive = 0, generation = 0;
@@ -251,6 +288,7 @@ void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 		return;
 	}
 	print_requests(out, ctx);
+	print_module(out, ctx, generation);
 	syncd_metrics_print_limits(ctx->metrics, ctx->limits, out);
 	syncd_zonesync_print_metrics(ctx->zonesync, out);
 	fprintf(

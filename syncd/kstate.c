@@ -92,6 +92,8 @@ struct kstate {
 	pthread_t thread;
 	atomic_bool stopping;
 	atomic_bool serving_shared;
+	pthread_mutex_t module_lock; /*!< Guards module_shared. */
+	kstate_module_t module_shared;
 
 	/* State thread only. */
 	bool poll_now;
@@ -190,6 +192,8 @@ typedef struct {
 	bool found;
 	uint64_t generation; /*!< Smallest generation of all instances. */
 	uint64_t queries;    /*!< answered + nodata + passed of all instances. */
+	uint64_t answered, nodata, passed;
+	uint64_t records; /*!< Largest of all instances (they share an index). */
 } module_counters_t;
 
 /*! \brief zone-status callback: marks the zone configured, notes load/serial. */
@@ -220,9 +224,17 @@ static int on_module_counter(const knotctl_counter_t *counter, void *ctx)
 			counters->generation = counter->value;
 		}
 		counters->found = true;
-	} else if (strcmp(counter->item, "answered") == 0 || strcmp(counter->item, "nodata") == 0 ||
-	           strcmp(counter->item, "passed") == 0) {
+	} else if (strcmp(counter->item, "answered") == 0) {
+		counters->answered += counter->value;
 		counters->queries += counter->value;
+	} else if (strcmp(counter->item, "nodata") == 0) {
+		counters->nodata += counter->value;
+		counters->queries += counter->value;
+	} else if (strcmp(counter->item, "passed") == 0) {
+		counters->passed += counter->value;
+		counters->queries += counter->value;
+	} else if (strcmp(counter->item, "records") == 0 && counter->value > counters->records) {
+		counters->records = counter->value;
 	}
 	return 0;
 }
@@ -387,6 +399,10 @@ static void observe_down(kstate_t *state)
 		state->zones[i].loaded = false;
 		state->zones[i].knot_serial = 0;
 	}
+	pthread_mutex_lock(&state->module_lock);
+	state->module_shared.found = false; /* The last counters stay. */
+	state->module_shared.queries_per_s = 0;
+	pthread_mutex_unlock(&state->module_lock);
 }
 
 /*! \brief Applies one poll's outcome to the observations. */
@@ -416,6 +432,17 @@ static void observe_poll(kstate_t *state, poll_outcome_t outcome, const module_c
 	} else if (state->module_missing_since == 0) {
 		state->module_missing_since = now;
 	}
+	pthread_mutex_lock(&state->module_lock);
+	state->module_shared = (kstate_module_t){
+		.found = counters->found,
+		.answered = counters->answered,
+		.nodata = counters->nodata,
+		.passed = counters->passed,
+		.records = counters->records,
+		.generation = counters->generation,
+		.queries_per_s = state->qps,
+	};
+	pthread_mutex_unlock(&state->module_lock);
 }
 
 /*** Conditions. ***/
@@ -698,6 +725,7 @@ static void state_free(kstate_t *state)
 	}
 	free(state->zones);
 	free(state->socket);
+	pthread_mutex_destroy(&state->module_lock);
 	free(state);
 }
 
@@ -721,6 +749,7 @@ kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len)
 		return NULL;
 	}
 	state->wake_fd = -1;
+	pthread_mutex_init(&state->module_lock, NULL);
 	state->poll_ms = config->poll_ms > 0 ? config->poll_ms : DEFAULT_POLL_MS;
 	state->timeout_ms = config->timeout_ms > 0 ? config->timeout_ms : DEFAULT_TIMEOUT_MS;
 	state->max_lag_ms = config->max_lag_ms > 0 ? config->max_lag_ms : DEFAULT_MAX_LAG_MS;
@@ -776,6 +805,17 @@ kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len)
 bool kstate_serving(kstate_t *state)
 {
 	return state != NULL && atomic_load(&state->serving_shared);
+}
+
+void kstate_module(kstate_t *state, kstate_module_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (state == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&state->module_lock);
+	*out = state->module_shared;
+	pthread_mutex_unlock(&state->module_lock);
 }
 
 void kstate_stop(kstate_t *state)

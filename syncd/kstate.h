@@ -73,5 +73,19 @@ kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len)
 /*! \brief The serving condition as last signalled (any thread). */
 bool kstate_serving(kstate_t *state);
 
+/*! mod-mecdns's counters as the last poll that reached knotd read them. */
+typedef struct {
+	bool found;           /*!< knotd answered and the module is loaded. */
+	uint64_t answered;    /*!< Queries answered, summed over instances. */
+	uint64_t nodata;      /*!< NODATA answers. */
+	uint64_t passed;      /*!< Queries passed through to knotd. */
+	uint64_t records;     /*!< Records loaded (largest of the instances). */
+	uint64_t generation;  /*!< Loaded generation (smallest of the instances). */
+	double queries_per_s; /*!< answered + nodata + passed, last second. */
+} kstate_module_t;
+
+/*! \brief The module's counters (any thread; for /metrics). */
+void kstate_module(kstate_t *state, kstate_module_t *out);
+
 /*! \brief Stops the thread (no signal after it returns) and frees. */
 void kstate_stop(kstate_t *state);

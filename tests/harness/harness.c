@@ -520,3 +520,18 @@ char *harness_python3(void)
 	free(copy);
 	return found != NULL ? found : harness_strdupf("python3");
 }
+
+int harness_promtool_check(const char *dir, const char *text, char **output)
+{
+	char *path = harness_strdupf("%s/metrics-%d.txt", dir, (int)getpid());
+	int rc = harness_write_file(path, text);
+	if (rc == 0) {
+		char *cmd = harness_strdupf("promtool check metrics < '%s'", path);
+		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+		rc = harness_run(argv, NULL, output, 30000);
+		free(cmd);
+	}
+	unlink(path);
+	free(path);
+	return rc;
+}

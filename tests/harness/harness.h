@@ -158,3 +158,8 @@ char *harness_src_path(const char *rel);
  *         python3-yaml, python3-jsonschema and python3-dnspython
  *         scripts/deps.sh installs), else the first on PATH. */
 char *harness_python3(void);
+
+/*! \brief Runs Prometheus's linter (`promtool check metrics`) on an
+ *         exposition text, written to a file in dir. Returns its exit code
+ *         (0: clean); *output (malloc'd, may be NULL) holds what it said. */
+int harness_promtool_check(const char *dir, const char *text, char **output);

@@ -347,6 +347,57 @@ START_TEST(test_serving_state_is_answered_by_get_state_and_readyz)
 }
 END_TEST
 
+/*! \brief The value of one sample line of /metrics (-1: absent). */
+static double metric(const char *body, const char *sample)
+{
+	char *key = harness_strdupf("\n%s ", sample);
+	const char *at = strstr(body, key);
+	double value = at != NULL ? strtod(at + strlen(key), NULL) : -1;
+	free(key);
+	return value;
+}
+
+/*! /metrics carries mod-mecdns's counters from knotd (issue 16: what the
+ *  dashboard shows), in a form Prometheus's linter accepts. */
+START_TEST(test_metrics_show_the_module_counters_from_knotd)
+{
+	create_rule(&stack, "metrics", "192.0.2.77");
+	dns_opts_t opts = { .timeout_ms = 500 };
+	for (int i = 0; i < 5; i++) {
+		knot_pkt_free(dns_query(stack.knotd.port, "www." ZONE, KNOT_RRTYPE_A, &opts));
+	}
+	bool seen = false;
+	char *body = NULL;
+	long long deadline = harness_now_ms() + 10000;
+	while (!seen && harness_now_ms() < deadline) {
+		knot_pkt_free(dns_query(stack.knotd.port, "metrics." ZONE, KNOT_RRTYPE_A, &opts));
+		http_response_t resp;
+		ck_assert_int_eq(
+		    http_request(ADDR, stack.http_port, "GET", "/metrics", NULL, NULL, 0, &resp),
+		    0);
+		free(body);
+		body = harness_strdupf("%s", resp.body != NULL ? resp.body : "");
+		http_response_free(&resp);
+		seen = metric(body, "mecdns_module_up") == 1 &&
+		       metric(body, "mecdns_module_queries_total{result=\"answered\"}") >= 1 &&
+		       metric(body, "mecdns_module_queries_total{result=\"passed\"}") >= 5 &&
+		       metric(body, "mecdns_module_generation_lag") == 0 &&
+		       metric(body, "mecdns_module_records") >= 1;
+		if (!seen) {
+			harness_sleep_ms(200);
+		}
+	}
+	ck_assert_msg(seen, "the module's counters never showed in /metrics:\n%s", body);
+	ck_assert(metric(body, "mecdns_module_generation") == metric(body, "mecdns_generation"));
+	char *output = NULL;
+	int rc = harness_promtool_check(stack.dir, body, &output);
+	ck_assert_msg(rc == 0 && (output == NULL || output[0] == '\0'),
+	              "promtool check metrics: exit %d:\n%s", rc, output != NULL ? output : "");
+	free(output);
+	free(body);
+}
+END_TEST
+
 START_TEST(test_knotd_stop_and_start_are_signalled_both_ways)
 {
 	knotd_halt(&stack.knotd, SIGTERM);
@@ -605,6 +656,7 @@ static Suite *state_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_serving_state_is_answered_by_get_state_and_readyz);
+	tcase_add_test(tc, test_metrics_show_the_module_counters_from_knotd);
 	tcase_add_test(tc, test_knotd_stop_and_start_are_signalled_both_ways);
 	tcase_add_test(tc, test_a_crashed_knotd_is_not_running);
 	tcase_add_test(tc, test_a_removed_zone_is_no_longer_ready_and_comes_back);

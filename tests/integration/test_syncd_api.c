@@ -1100,17 +1100,11 @@ START_TEST(test_health_ready_and_metrics)
 	                             "\"mm5_dns_rules\",method=\"POST\",code=\"201\"} 1"));
 	/* The exposition format as Prometheus's own linter reads it
 	 * (promtool, Debian's prometheus package: scripts/deps.sh). */
-	char *path = harness_strdupf("%s/metrics.txt", syncd.dir);
-	ck_assert_int_eq(harness_write_file(path, resp.body), 0);
-	char *cmd = harness_strdupf("promtool check metrics < '%s'", path);
-	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	char *output = NULL;
-	int rc = harness_run(argv, NULL, &output, 30000);
+	int rc = harness_promtool_check(syncd.dir, resp.body, &output);
 	ck_assert_msg(rc == 0 && (output == NULL || output[0] == '\0'),
 	              "promtool check metrics: exit %d:\n%s", rc, output != NULL ? output : "");
 	free(output);
-	free(cmd);
-	free(path);
 	http_response_free(&resp);
 }
 END_TEST
