@@ -394,6 +394,24 @@ START_TEST(test_metrics_show_the_module_counters_from_knotd)
 	ck_assert_msg(rc == 0 && (output == NULL || output[0] == '\0'),
 	              "promtool check metrics: exit %d:\n%s", rc, output != NULL ? output : "");
 	free(output);
+
+	/* The Grafana dashboard asks only for metrics syncd exports. */
+	char *path = harness_src_path("docs/grafana/mecdns.json");
+	char *dashboard = harness_read_file(path);
+	ck_assert_msg(dashboard != NULL, "cannot read %s", path);
+	size_t names = 0;
+	for (const char *at = strstr(dashboard, "mecdns_"); at != NULL;
+	     at = strstr(at + 1, "mecdns_")) {
+		size_t len = strspn(at, "abcdefghijklmnopqrstuvwxyz_");
+		char *type = harness_strdupf("# TYPE %.*s ", (int)len, at);
+		ck_assert_msg(strstr(body, type) != NULL, "the dashboard asks for %.*s, not in /metrics",
+		              (int)len, at);
+		free(type);
+		names++;
+	}
+	ck_assert_uint_ge(names, 10);
+	free(dashboard);
+	free(path);
 	free(body);
 }
 END_TEST
