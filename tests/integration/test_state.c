@@ -404,8 +404,8 @@ START_TEST(test_metrics_show_the_module_counters_from_knotd)
 	     at = strstr(at + 1, "mecdns_")) {
 		size_t len = strspn(at, "abcdefghijklmnopqrstuvwxyz_");
 		char *type = harness_strdupf("# TYPE %.*s ", (int)len, at);
-		ck_assert_msg(strstr(body, type) != NULL, "the dashboard asks for %.*s, not in /metrics",
-		              (int)len, at);
+		ck_assert_msg(strstr(body, type) != NULL,
+		              "the dashboard asks for %.*s, not in /metrics", (int)len, at);
 		free(type);
 		names++;
 	}
