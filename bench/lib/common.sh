@@ -77,7 +77,8 @@ wait_answer() {
 
 # knot_conf DIR PORT ZONEFILE [MODULE_SO DB]: writes DIR/knot.conf.
 # One UDP and one TCP worker: every server gets exactly one core.
-# KNOT_ECS=on adds `edns-client-subnet: on` (part 6's scope changes).
+# KNOT_ECS=on adds `edns-client-subnet: on`; KNOT_GEOIP_CONF=FILE puts Knot's
+# mod-geoip (subnet mode, views from FILE) on the zone (part 6).
 knot_conf() {
 	local dir=$1 port=$2 zone=$3 so=${4:-} db=${5:-}
 	mkdir -p "$dir/knot-db"
@@ -100,6 +101,18 @@ database:
 log:
   - target: stderr
     any: info
+EOF
+		if [ -n "${KNOT_GEOIP_CONF:-}" ]; then
+			cat <<EOF
+
+mod-geoip:
+  - id: bench
+    config-file: "$KNOT_GEOIP_CONF"
+    ttl: 60
+    mode: subnet
+EOF
+		fi
+		cat <<EOF
 
 zone:
   - domain: mec.example.
@@ -107,6 +120,7 @@ zone:
     zonefile-sync: -1
     journal-content: none
 EOF
+		if [ -n "${KNOT_GEOIP_CONF:-}" ]; then echo "    module: mod-geoip/bench"; fi
 		if [ -n "$so" ]; then
 			cat <<EOF
 

@@ -21,6 +21,7 @@
 #                        j % 10 == 9, else a hit app<r>.mec.example. A, r uniform
 #                        random in [0, N) (awk srand(42): same file every time)
 set -euo pipefail
+. "$(cd "$(dirname "$0")" && pwd)/dataset.sh"
 n=${1:?usage: gendata.sh N DIR [mecdns-db]}
 dir=${2:?usage: gendata.sh N DIR [mecdns-db]}
 tool=${3:-}
@@ -28,13 +29,6 @@ qlines=${QLINES:-1000000}
 mkdir -p "$dir"
 cd "$dir"
 
-soa='mec.example. 3600 IN SOA ns.mec.example. hostmaster.mec.example. 1 3600 600 604800 60'
-apex() {
-	echo '$ORIGIN mec.example.'
-	echo "$soa"
-	echo 'mec.example. 3600 IN NS ns.mec.example.'
-	echo 'ns.mec.example. 3600 IN A 127.0.0.1'
-}
 if [ ! -s zone-apex.zone ]; then apex >zone-apex.zone; fi
 if [ ! -s zone-full.zone ]; then
 	{ apex; awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
@@ -80,31 +74,13 @@ SQL
 	mv pdns.sqlite.tmp pdns.sqlite
 fi
 
-# A cached database is migrated forward by the tool (as syncd would on start);
-# one it cannot open (newer, broken) is generated again.
-if [ -n "$tool" ] && [ -s mecdns.db ] && ! "$tool" -d mecdns.db init >/dev/null 2>&1; then
-	rm -f mecdns.db mecdns.db-wal mecdns.db-shm
-fi
-if [ -n "$tool" ] && [ ! -s mecdns.db ]; then
-	rm -f mecdns.db.tmp mecdns.db.tmp-wal mecdns.db.tmp-shm
-	"$tool" -d mecdns.db.tmp init >/dev/null
+if [ -n "$tool" ]; then
 	now=$(date +%s%3N)
-	sqlite3 mecdns.db.tmp >/dev/null <<SQL
-PRAGMA synchronous = OFF;
-BEGIN IMMEDIATE;
+	make_mecdns_db "$tool" <<SQL
 $cte INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, ip_address_type,
                         ip_address, ttl, state, version, created_ms, updated_ms, generation)
  SELECT 'bench' || (i / 1000), 'r' || i, 'app' || i || '.mec.example', 'app' || i || '.mec.example.',
         'IP_V4', $ipexpr, 60, 'ACTIVE', 1, $now, $now, 1 FROM c;
-INSERT INTO changes (generation, committed_ms, kind, owner, app_instance_id, dns_rule_id,
-                     domain_name, state)
- SELECT 1, $now, 'rule', owner, app_instance_id, dns_rule_id, domain_name, 'ACTIVE'
- FROM rules ORDER BY rowid;
-UPDATE state SET generation = 1, signalled_seq = (SELECT max(seq) FROM changes) WHERE id = 1;
-COMMIT;
-PRAGMA wal_checkpoint(TRUNCATE);
 SQL
-	mv mecdns.db.tmp mecdns.db
-	for s in -wal -shm; do [ -e "mecdns.db.tmp$s" ] && mv "mecdns.db.tmp$s" "mecdns.db$s"; done
 fi
 exit 0

@@ -21,6 +21,7 @@
 #                      its /24, ECS source /24), 1 in 10 from 172.16.x.0/24
 #                      (no site: the central answer); awk srand(43)
 set -euo pipefail
+. "$(cd "$(dirname "$0")" && pwd)/dataset.sh"
 names=${1:?usage: genscoped.sh NAMES SITES DIR MECDNS_DB_TOOL}
 sites=${2:?usage}
 dir=${3:?usage}
@@ -30,13 +31,6 @@ qlines=${QLINES:-200000}
 mkdir -p "$dir"
 cd "$dir"
 
-soa='mec.example. 3600 IN SOA ns.mec.example. hostmaster.mec.example. 1 3600 600 604800 60'
-apex() {
-	echo '$ORIGIN mec.example.'
-	echo "$soa"
-	echo 'mec.example. 3600 IN NS ns.mec.example.'
-	echo 'ns.mec.example. 3600 IN A 127.0.0.1'
-}
 [ -s zone-apex.zone ] || apex >zone-apex.zone
 if [ ! -s zone-central.zone ]; then
 	{ apex; awk -v n="$names" 'BEGIN { for (i = 0; i < n; i++)
@@ -62,16 +56,8 @@ if [ ! -s queries.txt ]; then
 		} } }' >queries.tmp
 	mv queries.tmp queries.txt
 fi
-if [ -s mecdns.db ] && ! "$tool" -d mecdns.db init >/dev/null 2>&1; then
-	rm -f mecdns.db mecdns.db-wal mecdns.db-shm
-fi
-if [ ! -s mecdns.db ]; then
-	rm -f mecdns.db.tmp mecdns.db.tmp-wal mecdns.db.tmp-shm
-	"$tool" -d mecdns.db.tmp init >/dev/null
-	now=$(date +%s%3N)
-	sqlite3 mecdns.db.tmp >/dev/null <<SQL
-PRAGMA synchronous = OFF;
-BEGIN IMMEDIATE;
+now=$(date +%s%3N)
+make_mecdns_db "$tool" <<SQL
 WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i + 1 < $names)
 INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, ip_address_type,
                    ip_address, ttl, state, version, created_ms, updated_ms, generation)
@@ -85,15 +71,5 @@ INSERT INTO rules (app_instance_id, dns_rule_id, domain_name, owner, ip_address_
         'svc' || (p / $sites) || '.mec.example.', 'IP_V4',
         '10.' || (128 + (p >> 16)) || '.' || ((p >> 8) & 255) || '.' || (p & 255),
         60, 'ACTIVE', 1, $now, $now, 1, '10.' || (p >> 8) || '.' || (p & 255) || '.0/24' FROM c;
-INSERT INTO changes (generation, committed_ms, kind, owner, app_instance_id, dns_rule_id,
-                     domain_name, state)
- SELECT 1, $now, 'rule', owner, app_instance_id, dns_rule_id, domain_name, 'ACTIVE'
- FROM rules ORDER BY rowid;
-UPDATE state SET generation = 1, signalled_seq = (SELECT max(seq) FROM changes) WHERE id = 1;
-COMMIT;
-PRAGMA wal_checkpoint(TRUNCATE);
 SQL
-	mv mecdns.db.tmp mecdns.db
-	for s in -wal -shm; do [ -e "mecdns.db.tmp$s" ] && mv "mecdns.db.tmp$s" "mecdns.db$s"; done
-fi
 exit 0

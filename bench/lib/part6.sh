@@ -32,65 +32,15 @@ mkdir -p "$w6"
 log "part 6: client-subnet scopes, $s6names names x $s6sites sites"
 "$here/lib/genscoped.sh" "$s6names" "$s6sites" "$s6data" "$DBTOOL"
 
-# scoped_conf DIR PORT SYSTEM: knot.conf of one part-6 system.
+# scoped_conf DIR PORT SYSTEM: knot.conf of one part-6 system (lib/common.sh).
 scoped_conf() {
-	local dir=$1 port=$2 sys=$3 zone=zone-central.zone
-	case $sys in mecdns-scoped | empty) zone=zone-apex.zone ;; esac
-	mkdir -p "$dir/knot-db"
-	{
-		cat <<EOF
-server:
-    rundir: "$dir"
-    listen: 127.0.0.1@$port
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-    edns-client-subnet: on
-
-database:
-    storage: "$dir/knot-db"
-
-log:
-  - target: stderr
-    any: info
-EOF
-		case $sys in
-		mecdns-scoped | empty)
-			cat <<EOF
-
-module:
-  - id: mod-mecdns
-    file: "$MODULE_SO"
-
-mod-mecdns:
-  - id: bench
-    database: "$([ "$sys" = empty ] && echo "$BENCH_DATA/0/mecdns.db" || echo "$s6data/mecdns.db")"
-    refresh-interval: 1000
-
-template:
-  - id: default
-    global-module: mod-mecdns/bench
-EOF
-			;;
-		geoip)
-			cat <<EOF
-
-mod-geoip:
-  - id: bench
-    config-file: "$s6data/geoip.conf"
-    ttl: 60
-    mode: subnet
-EOF
-			;;
-		esac
-		echo
-		echo "zone:"
-		echo "  - domain: mec.example."
-		echo "    file: \"$s6data/$zone\""
-		echo "    zonefile-sync: -1"
-		echo "    journal-content: none"
-		if [ "$sys" = geoip ]; then echo "    module: mod-geoip/bench"; fi
-	} >"$dir/knot.conf"
+	local dir=$1 port=$2 sys=$3
+	case $sys in
+	empty) KNOT_ECS=on knot_conf "$dir" "$port" "$s6data/zone-apex.zone" "$MODULE_SO" "$BENCH_DATA/0/mecdns.db" ;;
+	mecdns-scoped) KNOT_ECS=on knot_conf "$dir" "$port" "$s6data/zone-apex.zone" "$MODULE_SO" "$s6data/mecdns.db" ;;
+	static) KNOT_ECS=on knot_conf "$dir" "$port" "$s6data/zone-central.zone" ;;
+	geoip) KNOT_ECS=on KNOT_GEOIP_CONF="$s6data/geoip.conf" knot_conf "$dir" "$port" "$s6data/zone-central.zone" ;;
+	esac
 }
 
 mkdir -p "$BENCH_DATA/0"
