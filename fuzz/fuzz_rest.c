@@ -134,6 +134,15 @@ bool mecdns_signals_connected(mecdns_signals_t *signals)
 	return false;
 }
 
+void mecdns_signals_read_state(mecdns_signals_t *signals,
+                               void (*read)(const mecdns_signals_state_t *state, void *data),
+                               void *data)
+{
+	(void)signals;
+	(void)read;
+	(void)data;
+}
+
 void syncd_zonesync_notify(syncd_zonesync_t *zonesync)
 {
 	(void)zonesync;
@@ -344,6 +353,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	atexit(cleanup);
 
 	config.dbus = "none";
+	config.database = db_path;
 	config.max_body = SYNCD_DEFAULT_MAX_BODY;
 	config.max_json_depth = SYNCD_DEFAULT_MAX_JSON_DEPTH;
 	ctx.config = &config;

@@ -38,7 +38,9 @@ fuzz_fuzz_canonical_name_LDFLAGS = $(FUZZ_CFLAGS)
 # The REST path: routes, handlers, validation and the store on a real
 # SQLite file; fuzz_rest.c stands in for http.c (see its comment).
 fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_mp1.c \
-	syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c syncd/metrics.c syncd/metrics.h \
+	syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c syncd/api_ctl.c syncd/paging.c syncd/paging.h \
+	module/index.c module/index.h module/owner.c module/owner_block.h module/rows.c \
+	store/lookup.c store/backup.c syncd/metrics.c syncd/metrics.h \
 	syncd/limits.c syncd/limits.h syncd/auth.c syncd/auth.h syncd/problem.c syncd/problem.h \
 	common/rdata.c common/rdata.h common/answer.c common/subnet.c syncd/response.c syncd/response.h syncd/rule_json.c \
 	syncd/rule_json.h syncd/validate.c syncd/validate.h syncd/json_input.c syncd/json_input.h \
@@ -46,7 +48,7 @@ fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_m
 	store/connection.c store/writer.c store/rules.c store/grants.c store/rrsets.c store/changes.c \
 	store/zone_rows.c store/names.c store/store.h store/internal.h schema/schema.c schema/schema.h
 fuzz_fuzz_rest_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
-	$(libzscanner_CFLAGS) $(gnutls_CFLAGS) $(sqlite3_CFLAGS) -pthread
+	$(liburcu_CFLAGS) $(libzscanner_CFLAGS) $(gnutls_CFLAGS) $(sqlite3_CFLAGS) -pthread
 fuzz_fuzz_rest_LDFLAGS = $(FUZZ_CFLAGS) -pthread
 fuzz_fuzz_rest_LDADD = $(libcjson_LIBS) $(libzscanner_LIBS) $(libknot_LIBS) $(gnutls_LIBS) \
 	$(sqlite3_LIBS) -lm

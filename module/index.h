@@ -106,6 +106,13 @@ const knot_rrset_t *mecdns_owner_rrset(const mecdns_owner_t *entry, uint16_t typ
 const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qtype,
                                         const mecdns_client_t *client, uint8_t *scope_len);
 
+/*! \brief mecdns_owner_answer(), and the scope that decided in *decided
+ *         (NULL: the unscoped records, a CNAME, or NODATA); for explaining
+ *         an answer (syncd's lookup). */
+const knot_rrset_t *mecdns_owner_decide(const mecdns_owner_t *entry, uint16_t qtype,
+                                        const mecdns_client_t *client, uint8_t *scope_len,
+                                        const mecdns_subnet_t **decided);
+
 /*! \brief Number of records (rdata items) in the entry. */
 size_t mecdns_owner_records(const mecdns_owner_t *entry);
 

@@ -12,8 +12,17 @@ module_libmecdns_index_la_LIBADD = common/libmecdns-answer.la $(libknot_LIBS)
 # The refresher is a convenience library so that tests/unit/test_refresh can
 # link it without knotd; only knotd_mod_api is exported from mecdns.so.
 noinst_LTLIBRARIES += module/libmecdns-refresh.la
-module_libmecdns_refresh_la_SOURCES = module/refresh.c module/source.c module/rows.c \
+module_libmecdns_refresh_la_SOURCES = module/refresh.c module/source.c \
 	module/refresh.h module/refresh_internal.h
+module_libmecdns_refresh_la_LIBADD = module/libmecdns-rows.la
+
+# Row conversion (the columns of a rule or rrset row into index entries),
+# also used by mecdns-syncd's lookup to explain answers exactly as the
+# module builds them.
+noinst_LTLIBRARIES += module/libmecdns-rows.la
+module_libmecdns_rows_la_SOURCES = module/rows.c module/refresh.h module/refresh_internal.h
+module_libmecdns_rows_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS) $(sqlite3_CFLAGS) \
+	$(liburcu_CFLAGS)
 module_libmecdns_refresh_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS) $(sqlite3_CFLAGS) \
 	$(liburcu_CFLAGS) -pthread
 

@@ -389,7 +389,17 @@ static int nearest_common(const mecdns_scoped_t *scoped, uint16_t from, uint16_t
 const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qtype,
                                         const mecdns_client_t *client, uint8_t *scope_len)
 {
+	return mecdns_owner_decide(entry, qtype, client, scope_len, NULL);
+}
+
+const knot_rrset_t *mecdns_owner_decide(const mecdns_owner_t *entry, uint16_t qtype,
+                                        const mecdns_client_t *client, uint8_t *scope_len,
+                                        const mecdns_subnet_t **decided)
+{
 	*scope_len = 0;
+	if (decided != NULL) {
+		*decided = NULL;
+	}
 	if (entry->cname) {
 		return &entry->rrsets[0];
 	}
@@ -436,8 +446,10 @@ const knot_rrset_t *mecdns_owner_answer(const mecdns_owner_t *entry, uint16_t qt
 		if (key.length <= client->bits && at < end &&
 		    memcmp(scoped[at].subnet.addr, key.addr, sizeof(key.addr)) == 0 &&
 		    scope_has(&scoped[at], qtype)) {
-			unsigned decided = key.length;
-			*scope_len = (uint8_t)(cover > decided ? cover : decided);
+			*scope_len = (uint8_t)(cover > key.length ? cover : key.length);
+			if (decided != NULL) {
+				*decided = &scoped[at].subnet;
+			}
 			return own_answer(scoped[at].entry, qtype);
 		}
 		int common = nearest_common(scoped, run, end, at, qtype, client);

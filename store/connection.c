@@ -231,6 +231,14 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_RRSET_PAGE_ALL] = RRSET_PAGE_SELECT
 		"WHERE (zone, owner, type) > (?2, ?3, ?4) ORDER BY zone, owner, type LIMIT ?5"
 		RRSET_PAGE_JOIN,
+	/* Keyset pages of every app's rules, along the primary key. */
+	[ST_RULE_PAGE] = "SELECT " RULE_COLUMNS " FROM rules "
+	                 "WHERE (app_instance_id, dns_rule_id) > (?1, ?2) "
+	                 "ORDER BY app_instance_id, dns_rule_id LIMIT ?3",
+	/* Everything stored at one name (lookup). */
+	[ST_NAME_RULES] = "SELECT " RULE_COLUMNS " FROM rules WHERE owner = ?1 "
+	                  "ORDER BY app_instance_id, dns_rule_id",
+	[ST_NAME_RRSETS] = RRSET_SELECT "WHERE s.owner = ?1 ORDER BY s.zone, s.owner, s.type, d.pos",
 	/* Zone sync: the rows of answers (filtered by zone in C), the changed
 	 * owners, the ownership table and the cursor. */
 	[ST_ZONE_RULES_ALL] =

@@ -102,6 +102,9 @@ typedef enum {
 	ST_RRSET_LIST_ALL,
 	ST_RRSET_PAGE_ZONE,
 	ST_RRSET_PAGE_ALL,
+	ST_NAME_RULES,
+	ST_RULE_PAGE,
+	ST_NAME_RRSETS,
 	ST_ZONE_RULES_ALL,
 	ST_ZONE_RDATA_ALL,
 	ST_ZONE_RULES_OWNER,
@@ -217,6 +220,19 @@ mecdns_store_status_t store_read_statement(mecdns_store_t *store, statement_id_t
 
 /*! \brief Ends a read transaction and unlocks the reader. */
 void store_read_end(connection_t *conn);
+
+/*! \brief Appends the rows of a RULE_COLUMNS statement to out (rules.c). */
+mecdns_store_status_t store_rules_from_rows(connection_t *conn, sqlite3_stmt *stmt,
+                                            mecdns_rule_list_t *out);
+
+/*! \brief Reads rows of RRSET_SELECT's columns (ordered by key, pos) into
+ *         sets (rrsets.c). With a page (max_sets, max_bytes; SIZE_MAX for
+ *         none), stops before the set that would pass max_sets or that
+ *         starts after max_bytes of record data were read, and says so in
+ *         *more (NULL without a page). */
+mecdns_store_status_t store_rrsets_from_rows(connection_t *conn, sqlite3_stmt *stmt,
+                                             mecdns_rrset_list_t *out, size_t max_sets,
+                                             size_t max_bytes, bool *more);
 
 /*!
  * \brief Locks the writer, joins (or opens, with BEGIN IMMEDIATE) the

@@ -459,14 +459,10 @@ static bool rrset_push_rdata(mecdns_rrset_t *set, size_t *capacity, sqlite3_stmt
 	return true;
 }
 
-/*! \brief Collects RRSET_SELECT rows (ordered by key, pos) into sets. */
-/*! \brief Reads rows of RRSET_SELECT's columns into sets. With a page
- *         (max_sets, max_bytes; SIZE_MAX for none), stops before the set
- *         that would pass max_sets or that starts after max_bytes of record
- *         data were read, and says so in *more. */
-static mecdns_store_status_t rrsets_from_rows(connection_t *conn, sqlite3_stmt *stmt,
-                                              mecdns_rrset_list_t *out, size_t max_sets,
-                                              size_t max_bytes, bool *more)
+/* Contract in internal.h. */
+mecdns_store_status_t store_rrsets_from_rows(connection_t *conn, sqlite3_stmt *stmt,
+                                             mecdns_rrset_list_t *out, size_t max_sets,
+                                             size_t max_bytes, bool *more)
 {
 	size_t capacity = 0;
 	size_t rdata_capacity = 0;
@@ -538,7 +534,7 @@ mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *
 	status = MECDNS_STORE_ERROR;
 	if (stmt != NULL) {
 		bind_rrset_key(stmt, zone, owner, type);
-		status = rrsets_from_rows(conn, stmt, &list, SIZE_MAX, SIZE_MAX, NULL);
+		status = store_rrsets_from_rows(conn, stmt, &list, SIZE_MAX, SIZE_MAX, NULL);
 	}
 	store_read_end(conn);
 	if (status == MECDNS_STORE_OK && list.count == 0) {
@@ -565,7 +561,7 @@ mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char 
 		return status;
 	}
 	store_bind_text(stmt, 1, zone);
-	status = rrsets_from_rows(conn, stmt, out, SIZE_MAX, SIZE_MAX, NULL);
+	status = store_rrsets_from_rows(conn, stmt, out, SIZE_MAX, SIZE_MAX, NULL);
 	store_read_end(conn);
 	if (status != MECDNS_STORE_OK) {
 		mecdns_rrset_list_free(out);
@@ -601,7 +597,7 @@ mecdns_store_status_t mecdns_store_rrset_page(mecdns_store_t *store, const char 
 	sqlite3_bind_int(stmt, 4, after != NULL ? after->type : 0);
 	/* One set more than the page: whether there is a next page. */
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)max_sets + 1);
-	status = rrsets_from_rows(conn, stmt, out, max_sets, max_bytes, more);
+	status = store_rrsets_from_rows(conn, stmt, out, max_sets, max_bytes, more);
 	store_read_end(conn);
 	if (status != MECDNS_STORE_OK) {
 		mecdns_rrset_list_free(out);

@@ -242,24 +242,10 @@ mecdns_store_status_t mecdns_store_rule_get(mecdns_store_t *store, const char *a
 	return status;
 }
 
-mecdns_store_status_t mecdns_store_rule_list(mecdns_store_t *store, const char *app_instance_id,
-                                             mecdns_rule_list_t *out, uint64_t *generation)
+mecdns_store_status_t store_rules_from_rows(connection_t *conn, sqlite3_stmt *stmt,
+                                            mecdns_rule_list_t *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (app_instance_id == NULL) {
-		return store_fail(MECDNS_STORE_INVALID, "rule list without app instance id");
-	}
-	connection_t *conn;
-	mecdns_store_status_t status = store_read_begin(store, &conn, generation);
-	if (status != MECDNS_STORE_OK) {
-		return status;
-	}
-	sqlite3_stmt *stmt = store_statement(conn, ST_RULE_LIST);
-	if (stmt == NULL) {
-		store_read_end(conn);
-		return MECDNS_STORE_ERROR;
-	}
-	store_bind_text(stmt, 1, app_instance_id);
+	mecdns_store_status_t status = MECDNS_STORE_OK;
 	size_t capacity = 0;
 	int rc = SQLITE_DONE;
 	while (status == MECDNS_STORE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -278,6 +264,68 @@ mecdns_store_status_t mecdns_store_rule_list(mecdns_store_t *store, const char *
 	if (status == MECDNS_STORE_OK && rc != SQLITE_DONE) {
 		status = store_db_fail(conn, rc, "list rules");
 	}
+	return status;
+}
+
+mecdns_store_status_t mecdns_store_rule_page(mecdns_store_t *store, const char *after_app,
+                                             const char *after_id, size_t max_rules,
+                                             mecdns_rule_list_t *out, bool *more,
+                                             uint64_t *generation)
+{
+	memset(out, 0, sizeof(*out));
+	*more = false;
+	if (max_rules == 0 || max_rules > INT32_MAX) {
+		return store_fail(MECDNS_STORE_INVALID, "list rules: a page holds 1 to %d rules",
+		                  INT32_MAX);
+	}
+	if ((after_app == NULL) != (after_id == NULL)) {
+		return store_fail(MECDNS_STORE_INVALID, "list rules: incomplete page key");
+	}
+	connection_t *conn;
+	sqlite3_stmt *stmt;
+	mecdns_store_status_t status =
+	    store_read_statement(store, ST_RULE_PAGE, &conn, &stmt, generation);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	/* Every key is after ("", ""): ids are at least one character. */
+	store_bind_text(stmt, 1, after_app != NULL ? after_app : "");
+	store_bind_text(stmt, 2, after_id != NULL ? after_id : "");
+	/* One rule more than the page: whether there is a next page. */
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)max_rules + 1);
+	status = store_rules_from_rows(conn, stmt, out);
+	store_read_end(conn);
+	if (status != MECDNS_STORE_OK) {
+		mecdns_rule_list_free(out);
+		return status;
+	}
+	if (out->count > max_rules) {
+		*more = true;
+		mecdns_rule_clear(&out->items[max_rules]);
+		out->count = max_rules;
+	}
+	return MECDNS_STORE_OK;
+}
+
+mecdns_store_status_t mecdns_store_rule_list(mecdns_store_t *store, const char *app_instance_id,
+                                             mecdns_rule_list_t *out, uint64_t *generation)
+{
+	memset(out, 0, sizeof(*out));
+	if (app_instance_id == NULL) {
+		return store_fail(MECDNS_STORE_INVALID, "rule list without app instance id");
+	}
+	connection_t *conn;
+	mecdns_store_status_t status = store_read_begin(store, &conn, generation);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	sqlite3_stmt *stmt = store_statement(conn, ST_RULE_LIST);
+	if (stmt == NULL) {
+		store_read_end(conn);
+		return MECDNS_STORE_ERROR;
+	}
+	store_bind_text(stmt, 1, app_instance_id);
+	status = store_rules_from_rows(conn, stmt, out);
 	store_read_end(conn);
 	if (status == MECDNS_STORE_OK && out->count == 0) {
 		status = store_fail(MECDNS_STORE_NOT_FOUND, "app instance %s has no rules",

@@ -143,6 +143,18 @@ mecdns_store_status_t mecdns_store_rule_get(mecdns_store_t *store, const char *a
 mecdns_store_status_t mecdns_store_rule_list(mecdns_store_t *store, const char *app_instance_id,
                                              mecdns_rule_list_t *out, uint64_t *generation);
 
+/*!
+ * \brief One page of every app instance's rules in key order (app, rule
+ *        id), from one read transaction: the rules after (after_app,
+ *        after_id) (NULL: from the first), at most max_rules of them, read
+ *        along the primary key (walking all pages is linear).
+ * \param more  Whether rules follow the page.
+ */
+mecdns_store_status_t mecdns_store_rule_page(mecdns_store_t *store, const char *after_app,
+                                             const char *after_id, size_t max_rules,
+                                             mecdns_rule_list_t *out, bool *more,
+                                             uint64_t *generation);
+
 /*! \brief Creates a rule (version 1). EXISTS if the key exists.
  *         On success *out (if not NULL) holds the stored rule. */
 mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecdns_rule_t *rule,
@@ -242,6 +254,21 @@ mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *
 /*! \brief Lists sets, ordered by zone, owner, type; zone NULL = every zone. */
 mecdns_store_status_t mecdns_store_rrset_list(mecdns_store_t *store, const char *zone,
                                               mecdns_rrset_list_t *out, uint64_t *generation);
+
+/*! \brief Everything stored at one canonical owner name, read in one
+ *         transaction: every application instance's rules at it (any
+ *         state, ordered by app, rule id) and every zone's sets at it
+ *         (ordered by zone, type). Both empty is OK (nothing stored). */
+mecdns_store_status_t mecdns_store_name_get(mecdns_store_t *store, const char *owner,
+                                            mecdns_rule_list_t *rules, mecdns_rrset_list_t *rrsets,
+                                            uint64_t *generation);
+
+/*! \brief Copies the whole database into dest_path (an empty or new file)
+ *         with SQLite's online backup: one consistent snapshot while
+ *         writes go on, a self-contained file (journal mode DELETE).
+ *         *generation (unless NULL): the generation the copy holds. */
+mecdns_store_status_t mecdns_store_backup(mecdns_store_t *store, const char *dest_path,
+                                          uint64_t *generation);
 
 /*** Name grants (docs/api.md, "Name ownership"). ***/
 

@@ -113,6 +113,10 @@ bool api_rule_written(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
                       mecdns_store_status_t status, const char *what, int code,
                       const mecdns_rule_t *stored);
 
+/*! \brief Whether syncd is ready (/readyz: database, bus, serving); why
+ *         names what is missing ("ready" when nothing is). */
+bool api_ready(syncd_ctx_t *ctx, char *why, size_t why_len);
+
 /*! \brief Tells the signal emitter that a write committed. */
 void api_committed(syncd_ctx_t *ctx);
 
@@ -163,6 +167,12 @@ void api_rrecord_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 void api_rrecord_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 
 /*** Operations (api_ops.c). ***/
+/* Operator endpoints (api_ctl.c, docs/api.md "Operator endpoints"). */
+void api_status(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_rules_page(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_lookup(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_backup(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+
 void api_healthz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);

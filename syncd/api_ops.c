@@ -184,25 +184,35 @@ void api_healthz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
  * condition holds (kstate.h). Without a knot socket Knot's state is
  * unknown and readiness is about syncd alone.
  */
-void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+bool api_ready(syncd_ctx_t *ctx, char *why, size_t why_len)
 {
 	mecdns_store_status_t status = mecdns_store_state(ctx->store, NULL, NULL, NULL);
 	if (status != MECDNS_STORE_OK) {
-		syncd_problemf(resp, 503, req->path, "database %s: %s",
-		               mecdns_store_strerror(status), mecdns_store_last_error());
-		return;
+		snprintf(why, why_len, "database %s: %s", mecdns_store_strerror(status),
+		         mecdns_store_last_error());
+		return false;
 	}
 	bool bus_none = strcmp(ctx->config->dbus, "none") == 0;
 	if (!bus_none && (ctx->signals == NULL || !mecdns_signals_connected(ctx->signals))) {
-		syncd_problemf(resp, 503, req->path, "not connected to the D-Bus bus \"%s\"",
-		               ctx->config->dbus);
-		return;
+		snprintf(why, why_len, "not connected to the D-Bus bus \"%s\"", ctx->config->dbus);
+		return false;
 	}
 	if (ctx->kstate != NULL && !kstate_serving(ctx->kstate)) {
-		syncd_problemf(resp, 503, req->path,
-		               "not serving: knotd (%s) is not running with mod-mecdns, a zone is "
-		               "not ready, or the module lags the database",
-		               ctx->config->knot_socket);
+		snprintf(why, why_len,
+		         "not serving: knotd (%s) is not running with mod-mecdns, a zone is "
+		         "not ready, or the module lags the database",
+		         ctx->config->knot_socket);
+		return false;
+	}
+	snprintf(why, why_len, "ready");
+	return true;
+}
+
+void api_readyz(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
+{
+	char why[512];
+	if (!api_ready(ctx, why, sizeof(why))) {
+		syncd_problem(resp, 503, why, req->path);
 		return;
 	}
 	syncd_response_text(resp, 200, "text/plain; charset=utf-8", "ready\n", 6);

@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "syncd/api.h"
+#include "syncd/paging.h"
 #include "syncd/problem.h"
 #include "common/answer.h"
 #include "common/rdata.h"
@@ -31,9 +32,6 @@
 /*! Most records in one set. */
 #define RDATA_MAX 1024
 
-/*! Sets of a listing page: by default, and the most a client may ask for. */
-#define PAGE_DEFAULT 1000
-#define PAGE_MAX     10000
 /*! Record data (text and wire) after which a page ends, whatever its
  *  limit: with SYNCD_MAX_LISTINGS pages at once, what listings can cost. */
 #define PAGE_BYTES (1024 * 1024)
@@ -398,69 +396,32 @@ typedef struct {
 /*! \brief The opaque cursor of a key: hex of "zone\nowner\ntype". */
 static char *cursor_encode(const mecdns_rrset_t *set)
 {
-	char *plain = NULL;
-	if (asprintf(&plain, "%s\n%s\n%u", set->zone, set->owner, set->type) < 0) {
-		return NULL;
-	}
-	size_t len = strlen(plain);
-	char *hex = malloc(2 * len + 1);
-	for (size_t i = 0; hex != NULL && i < len; i++) {
-		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)plain[i]);
-	}
-	if (hex != NULL) {
-		hex[2 * len] = '\0';
-	}
-	free(plain);
-	return hex;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	return -1;
+	char type[8];
+	snprintf(type, sizeof(type), "%u", set->type);
+	const char *fields[] = { set->zone, set->owner, type };
+	return syncd_cursor_encode(fields, 3);
 }
 
 /*! \brief Reads a cursor this server gave; false if it is none. */
 static bool cursor_decode(const char *hex, cursor_t *out)
 {
 	memset(out, 0, sizeof(*out));
-	size_t len = strlen(hex);
-	if (len == 0 || len % 2 != 0 || len > 2 * 600) {
+	char plain[SYNCD_CURSOR_MAX + 1];
+	const char *fields[3];
+	if (!syncd_cursor_decode(hex, plain, fields, 3)) {
 		return false;
 	}
-	char plain[601];
-	for (size_t i = 0; i < len / 2; i++) {
-		int high = hex_digit(hex[2 * i]);
-		int low = hex_digit(hex[2 * i + 1]);
-		if (high < 0 || low < 0 || (high == 0 && low == 0)) {
-			return false;
-		}
-		plain[i] = (char)(high * 16 + low);
-	}
-	plain[len / 2] = '\0';
-	char *first = strchr(plain, '\n');
-	char *second = first != NULL ? strchr(first + 1, '\n') : NULL;
-	if (second == NULL) {
-		return false;
-	}
-	*first = '\0';
-	*second = '\0';
 	char *end = NULL;
-	unsigned long type = strtoul(second + 1, &end, 10);
-	if (second[1] == '\0' || *end != '\0' || type == 0 || type > 65535) {
+	unsigned long type = strtoul(fields[2], &end, 10);
+	if (fields[2][0] == '\0' || *end != '\0' || type == 0 || type > 65535) {
 		return false;
 	}
 	/* Canonical names only: a key the store could have given. */
-	out->zone = mecdns_canonical_name(plain);
-	out->owner = mecdns_canonical_name(first + 1);
+	out->zone = mecdns_canonical_name(fields[0]);
+	out->owner = mecdns_canonical_name(fields[1]);
 	out->type = (uint16_t)type;
-	if (out->zone == NULL || out->owner == NULL || strcmp(out->zone, plain) != 0 ||
-	    strcmp(out->owner, first + 1) != 0) {
+	if (out->zone == NULL || out->owner == NULL || strcmp(out->zone, fields[0]) != 0 ||
+	    strcmp(out->owner, fields[1]) != 0) {
 		free(out->zone);
 		free(out->owner);
 		memset(out, 0, sizeof(*out));
@@ -469,63 +430,17 @@ static bool cursor_decode(const char *hex, cursor_t *out)
 	return true;
 }
 
-/*! \brief "&zone=" and text percent-encoded (RFC 3986 unreserved kept),
- *         "" for NULL; malloc'd, NULL when out of memory. */
-static char *zone_query(const char *text)
-{
-	if (text == NULL) {
-		return strdup("");
-	}
-	char *query = malloc(sizeof("&zone=") + 3 * strlen(text));
-	if (query == NULL) {
-		return NULL;
-	}
-	char *out = query + sprintf(query, "&zone=");
-	for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' || *c == '~') {
-			*out++ = (char)*c;
-		} else {
-			out += sprintf(out, "%%%02X", *c);
-		}
-	}
-	*out = '\0';
-	return query;
-}
-
 /*! \brief Link header value of the page after last: same path, zone and
  *         limit, the cursor of last. NULL when out of memory. */
 static char *next_link(const syncd_request_t *req, const char *zone, size_t limit,
                        const mecdns_rrset_t *last)
 {
 	char *cursor = cursor_encode(last);
-	char *zone_part = zone_query(zone);
-	char *link = NULL;
-	if (cursor == NULL || zone_part == NULL ||
-	    asprintf(&link, "<%s?limit=%zu&cursor=%s%s>; rel=\"next\"", req->path, limit, cursor,
-	             zone_part) < 0) {
-		link = NULL;
-	}
+	char *zone_part = syncd_query_part("zone", zone);
+	char *link = syncd_next_link(req->path, limit, cursor, zone_part);
 	free(cursor);
 	free(zone_part);
 	return link;
-}
-
-/*! \brief ?limit=: PAGE_DEFAULT when absent; 0 + 400 problem when bad. */
-static size_t query_limit(const syncd_request_t *req, syncd_response_t *resp)
-{
-	const char *text = syncd_request_query(req, "limit");
-	if (text == NULL) {
-		return PAGE_DEFAULT;
-	}
-	char *end = NULL;
-	unsigned long limit = text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
-	if (end == NULL || *end != '\0' || limit == 0 || limit > PAGE_MAX) {
-		syncd_problemf(resp, 400, req->path, "limit \"%s\" is not a number from 1 to %d",
-		               text, PAGE_MAX);
-		return 0;
-	}
-	return (size_t)limit;
 }
 
 void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
@@ -537,7 +452,7 @@ void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 			return;
 		}
 	}
-	size_t limit = query_limit(req, resp);
+	size_t limit = syncd_page_limit(req, resp);
 	cursor_t cursor = { 0 };
 	const char *cursor_text = syncd_request_query(req, "cursor");
 	if (limit == 0) {

@@ -127,7 +127,13 @@ static void collect_body(request_state_t *state, const char *data, size_t size, 
 static enum MHD_Result send_response(struct MHD_Connection *connection, syncd_response_t *resp)
 {
 	struct MHD_Response *response = NULL;
-	if (resp->body != NULL) {
+	if (resp->has_file) {
+		/* MHD closes the descriptor with the response. */
+		response = MHD_create_response_from_fd64(resp->file_size, resp->file_fd);
+		if (response != NULL) {
+			resp->has_file = false;
+		}
+	} else if (resp->body != NULL) {
 		response = MHD_create_response_from_buffer(resp->body_len, resp->body,
 		                                           MHD_RESPMEM_MUST_FREE);
 		if (response != NULL) {

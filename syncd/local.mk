@@ -29,12 +29,14 @@ sbin_PROGRAMS += syncd/mecdns-syncd
 syncd_mecdns_syncd_SOURCES = \
 	syncd/main.c \
 	syncd/api.h syncd/api_mp1.c syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c \
+	syncd/api_ctl.c syncd/paging.c syncd/paging.h \
 	syncd/http.c syncd/http.h \
 	syncd/metrics.c syncd/metrics.h \
 	syncd/routes.c
 syncd_mecdns_syncd_CFLAGS = $(AM_CFLAGS) $(libmicrohttpd_CFLAGS) $(libcjson_CFLAGS) \
-	$(libknot_CFLAGS) $(gnutls_CFLAGS) $(dbus_CFLAGS) $(sqlite3_CFLAGS) -pthread
+	$(libknot_CFLAGS) $(liburcu_CFLAGS) $(gnutls_CFLAGS) $(dbus_CFLAGS) $(sqlite3_CFLAGS) -pthread
 syncd_mecdns_syncd_LDADD = syncd/libmecdns-syncd.la syncd/libmecdns-signals.la \
+	module/libmecdns-rows.la module/libmecdns-index.la \
 	store/libmecdns-store.la schema/libmecdns-schema.la \
 	$(libmicrohttpd_LIBS) $(libcjson_LIBS) $(libzscanner_LIBS) $(libknot_LIBS) \
 	$(dbus_LIBS) $(gnutls_LIBS) $(sqlite3_LIBS) -lpthread

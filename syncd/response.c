@@ -3,11 +3,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "syncd/response.h"
 
+static void drop_file(syncd_response_t *resp);
+
 void syncd_response_body(syncd_response_t *resp, int status, const char *content_type, char *body)
 {
+	drop_file(resp);
 	free(resp->body);
 	free(resp->etag);
 	free(resp->location);
@@ -70,8 +74,28 @@ void syncd_response_generation(syncd_response_t *resp, uint64_t generation)
 	resp->generation = generation;
 }
 
+static void drop_file(syncd_response_t *resp)
+{
+	if (resp->has_file) {
+		close(resp->file_fd);
+		resp->has_file = false;
+		resp->file_fd = -1;
+	}
+}
+
+void syncd_response_file(syncd_response_t *resp, int status, const char *content_type, int fd,
+                         uint64_t size)
+{
+	syncd_response_body(resp, status, NULL, NULL);
+	resp->content_type = content_type;
+	resp->has_file = true;
+	resp->file_fd = fd;
+	resp->file_size = size;
+}
+
 void syncd_response_clear(syncd_response_t *resp)
 {
+	drop_file(resp);
 	free(resp->body);
 	free(resp->etag);
 	free(resp->location);

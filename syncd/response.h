@@ -31,6 +31,9 @@ typedef struct {
 	bool has_generation;  /*!< Send X-Mecdns-Generation (2xx only). */
 	uint64_t generation;  /*!< Its value: the generation a write committed,
 	                           or the one a read was read at. */
+	bool has_file;        /*!< The body is file_size bytes of file_fd (owned). */
+	int file_fd;
+	uint64_t file_size;
 } syncd_response_t;
 
 /*! \brief Replaces body, ETag and Location (other headers such as Allow
@@ -45,6 +48,11 @@ int syncd_response_json(syncd_response_t *resp, int status, cJSON *json);
  *         -1 (a bare 500 instead) when out of memory. */
 int syncd_response_text(syncd_response_t *resp, int status, const char *content_type,
                         const char *text, size_t len);
+
+/*! \brief A body read from an open file (fd, size bytes), which the
+ *         response takes: large downloads without a copy in memory. */
+void syncd_response_file(syncd_response_t *resp, int status, const char *content_type, int fd,
+                         uint64_t size);
 
 /*! \brief A status without body (204, ...). */
 void syncd_response_empty(syncd_response_t *resp, int status);

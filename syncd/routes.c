@@ -35,6 +35,11 @@ const syncd_route_t syncd_routes[] = {
 	{ "PUT", RRECORD "/{}/{}", api_rrecord_put, SYNCD_NEED_DNS_MGMT, "rrecord" },
 	{ "DELETE", RRECORD "/{}/{}", api_rrecord_delete, SYNCD_NEED_DNS_MGMT, "rrecord" },
 
+	{ "GET", "/mecdns/v1/status", api_status, SYNCD_NEED_METRICS, "status" },
+	{ "GET", "/mecdns/v1/dns_rules", api_rules_page, SYNCD_NEED_MM5, "all_dns_rules" },
+	{ "GET", "/mecdns/v1/lookup", api_lookup, SYNCD_NEED_MM5, "lookup" },
+	{ "GET", "/mecdns/v1/backup", api_backup, SYNCD_NEED_ADMIN, "backup" },
+
 	{ "GET", "/healthz", api_healthz, SYNCD_NEED_NONE, "healthz" },
 	{ "GET", "/readyz", api_readyz, SYNCD_NEED_NONE, "readyz" },
 	{ "GET", "/metrics", api_metrics, SYNCD_NEED_METRICS, "metrics" },

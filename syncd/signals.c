@@ -965,6 +965,18 @@ void mecdns_signals_stop(mecdns_signals_t *signals)
 
 /*** Knot state (see signals.h). ***/
 
+void mecdns_signals_read_state(mecdns_signals_t *signals,
+                               void (*read)(const mecdns_signals_state_t *state, void *data),
+                               void *data)
+{
+	if (signals == NULL || read == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&signals->state_lock);
+	read(&signals->state, data);
+	pthread_mutex_unlock(&signals->state_lock);
+}
+
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state)
 {
 	if (signals == NULL || state == NULL) {

@@ -108,6 +108,13 @@ typedef struct {
 /*! \brief Replaces the state GetState answers (deep copy). */
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state);
 
+/*! \brief Calls read with the state GetState answers, under the state lock
+ *         (read must not call back into signals); the REST status shows
+ *         what D-Bus listeners see. Nothing happens with NULL signals. */
+void mecdns_signals_read_state(mecdns_signals_t *signals,
+                               void (*read)(const mecdns_signals_state_t *state, void *data),
+                               void *data);
+
 /*! \brief Queues server_running(b running). */
 void mecdns_signals_emit_server_running(mecdns_signals_t *signals, bool running);
 
