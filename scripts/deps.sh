@@ -9,7 +9,7 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	knot knot-dnsutils libknot-dev liburcu-dev
 	libsqlite3-dev sqlite3 libcjson-dev libdbus-1-dev dbus-daemon dbus-bin
-	libmicrohttpd-dev libgnutls28-dev check curl openssl
+	libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev check curl openssl
 	nsd bird2
 	python3 python3-yaml python3-jsonschema python3-dnspython
 	prometheus

@@ -6,3 +6,18 @@ tools_mecdns_db_SOURCES = tools/mecdns-db.c
 tools_mecdns_db_CFLAGS = $(AM_CFLAGS) $(sqlite3_CFLAGS) $(libknot_CFLAGS)
 tools_mecdns_db_LDADD = common/libmecdns-rdata.la store/libmecdns-store.la $(libzscanner_LIBS) $(libknot_LIBS)
 dist_man_MANS += man/mecdns-db.1
+
+# mecdnsctl: the operator's CLI over syncd's REST API (libcurl), with its
+# own DNS questions (libknot) and the backup reader (schema, SQLite).
+bin_PROGRAMS += tools/mecdnsctl
+tools_mecdnsctl_SOURCES = tools/ctl/main.c tools/ctl/ctl.h tools/ctl/client.c \
+	tools/ctl/client.h tools/ctl/rules.c tools/ctl/ops.c tools/ctl/dns.c \
+	tools/ctl/transfer.c common/config_file.c common/config_file.h common/log.c common/log.h
+tools_mecdnsctl_CFLAGS = $(AM_CFLAGS) $(libcurl_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
+	$(libzscanner_CFLAGS) $(sqlite3_CFLAGS)
+tools_mecdnsctl_LDADD = schema/libmecdns-schema.la $(libcurl_LIBS) $(libcjson_LIBS) \
+	$(libzscanner_LIBS) $(libknot_LIBS) $(sqlite3_LIBS)
+dist_man_MANS += man/mecdnsctl.8
+EXTRA_DIST += tools/mecdnsctl.conf.example
+bashcompletiondir = $(datadir)/bash-completion/completions
+dist_bashcompletion_DATA = tools/completion/mecdnsctl
