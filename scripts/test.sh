@@ -4,7 +4,8 @@
 # dbus-daemon and SQLite files). Installs missing Debian packages first and
 # runs the static checks (scripts/lint.sh: clang-format, cppcheck, SPDX, mandoc).
 #   scripts/test.sh            build + make check
-#   CI=true scripts/test.sh    also make distcheck, a short fuzzing run of
+#   CI=true scripts/test.sh    also make distcheck, the Debian packages
+#                              (scripts/debcheck.sh), a short fuzzing run of
 #                              every target (fuzz/ci.sh) and the whole suite
 #                              under ASan + UBSan (scripts/sanitize.sh)
 set -euo pipefail
@@ -46,6 +47,12 @@ if [ "${CI:-}" = "true" ]; then
 		exit 1
 	}
 	echo "mecdns: distcheck passed"
+	# The Debian packages: built, lintian, installed into a clean chroot
+	# and run there (knotd loads the module from the package).
+	scripts/debcheck.sh || {
+		echo "mecdns: the Debian package check failed" >&2
+		exit 1
+	}
 	# Every libFuzzer target for a few seconds over its seed corpus (clang,
 	# ASan + UBSan); any crash or broken invariant fails CI.
 	FUZZ_SECONDS=5 fuzz/ci.sh . || {
