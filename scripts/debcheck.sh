@@ -179,8 +179,69 @@ grep -q "answered NOERROR: A 192.0.2.10" "$work/lookup2.log" ||
 	fail "knotd does not answer the restored rule"
 step "knotd + mod-mecdns + mecdns-syncd + mecdnsctl from the packages: rule, wait, lookup, backup, restore"
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+for pid in "${pids[@]}"; do
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && fail "pid $pid still runs 10 s after SIGTERM"
+done
 wait 2>/dev/null || true
 pids=()
+
+# 5b. The container image's entrypoint (container/entrypoint.sh) on the same
+# packages: it must bring up knotd and syncd, serve, and stop both cleanly
+# on SIGTERM (the image itself is built where a container engine runs:
+# docs/container.md).
+dns_port=$(free_port)
+http_port=$(free_port)
+install -m 0755 "$src/container/entrypoint.sh" "$root/usr/local/sbin/mecdns-container"
+chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
+	MECDNS_DNS_LISTEN="127.0.0.1@$dns_port" MECDNS_HTTP_LISTEN="127.0.0.1:$http_port" \
+	MECDNS_KNOT_CONF=/etc/knot/container-test.conf \
+	/usr/local/sbin/mecdns-container >"$work/container.log" 2>&1 &
+entry_pid=$!
+pids+=($entry_pid)
+ready=0
+for _ in $(seq 100); do
+	if in_root mecdnsctl -q -u "http://127.0.0.1:$http_port" status >/dev/null 2>&1; then
+		ready=1
+		break
+	fi
+	sleep 0.1
+done
+[ $ready = 1 ] || fail "the container entrypoint did not become ready"
+ctl() { in_root mecdnsctl -u "http://127.0.0.1:$http_port" -s "127.0.0.1@$dns_port" "$@"; }
+ctl wait --timeout 10 >>"$work/ctl.log" 2>&1 || fail "entrypoint: knotd does not serve"
+ctl lookup www.example.com A --client 192.0.2.99 >"$work/lookup3.log" 2>&1 ||
+	fail "entrypoint: lookup failed"
+grep -q "answered NOERROR: A 192.0.2.10" "$work/lookup3.log" ||
+	fail "entrypoint: knotd does not answer the database on the volume"
+kill -TERM "$entry_pid"
+for _ in $(seq 100); do kill -0 "$entry_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$entry_pid" 2>/dev/null && fail "entrypoint: still running 10 s after SIGTERM"
+wait "$entry_pid" || fail "entrypoint: exit status $? after SIGTERM (0 expected)"
+pgrep -f "knotd -c /etc/knot/container-test.conf" >/dev/null && fail "entrypoint: knotd left running"
+pgrep -f "mecdns-syncd --listen 127.0.0.1:$http_port" >/dev/null && fail "entrypoint: syncd left running"
+pids=()
+# syncd killed (-9): the container ends, non-zero, and takes knotd along.
+chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
+	MECDNS_DNS_LISTEN="127.0.0.1@$dns_port" MECDNS_HTTP_LISTEN="127.0.0.1:$http_port" \
+	MECDNS_KNOT_CONF=/etc/knot/container-test.conf \
+	/usr/local/sbin/mecdns-container >>"$work/container.log" 2>&1 &
+entry_pid=$!
+pids+=($entry_pid)
+for _ in $(seq 100); do
+	in_root mecdnsctl -q -u "http://127.0.0.1:$http_port" status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+syncd_pid=$(pgrep -f "mecdns-syncd --listen 127.0.0.1:$http_port") || fail "entrypoint: no syncd"
+kill -9 "$syncd_pid"
+for _ in $(seq 100); do kill -0 "$entry_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$entry_pid" 2>/dev/null && fail "entrypoint: still running 10 s after syncd died"
+status=0
+wait "$entry_pid" || status=$?
+[ "$status" -ne 0 ] || fail "entrypoint: exit status 0 after syncd died (non-zero expected)"
+pgrep -f "knotd -c /etc/knot/container-test.conf" >/dev/null && fail "entrypoint: knotd left running"
+pids=()
+step "container entrypoint: knotd + syncd up, serving the volume's database, both stopped on SIGTERM; syncd killed -9 ends the container (status $status) with knotd"
 
 # 6. Remove and purge.
 in_root sh -c 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq knot-module-mecdns \

@@ -36,6 +36,7 @@ while read -r f; do
 	case "$f" in
 	fuzz/corpus/* | tests/data/*) continue ;;
 	*.c | *.h | *.sh | *.mk | *.am | *.ac | *.py | *.go | .ci/run) ;;
+	*/Dockerfile | docs/k8s/*.yaml | debian/rules | debian/*.postinst | debian/*.postrm) ;;
 	*) continue ;;
 	esac
 	if ! head -n 3 "$f" | grep -q 'SPDX-License-Identifier: GPL-3.0-or-later'; then
@@ -43,6 +44,24 @@ while read -r f; do
 		status=1
 	fi
 done < <(git ls-files)
+
+# Shell scripts parse; the Kubernetes sample is YAML of Kubernetes objects.
+while read -r f; do
+	case "$(head -n 1 "$f")" in
+	*bash*) bash -n "$f" || status=1 ;;
+	*/sh*) sh -n "$f" || status=1 ;;
+	esac
+done < <(git ls-files '*.sh' 'debian/*.postinst' 'debian/*.postrm')
+py=python3; [ -x /usr/bin/python3 ] && py=/usr/bin/python3
+if ! "$py" - $(git ls-files 'docs/k8s/*.yaml') <<'PY'; then
+import sys, yaml
+for path in sys.argv[1:]:
+    for doc in yaml.safe_load_all(open(path)):
+        if not isinstance(doc, dict) or "apiVersion" not in doc or "kind" not in doc:
+            sys.exit(f"lint: {path}: a document without apiVersion and kind")
+PY
+	status=1
+fi
 
 mapfile -t man_pages < <(git ls-files 'man/*.[1-8]')
 if ! mandoc -T lint -W style "${man_pages[@]}" >/tmp/mecdns-mandoc.$$ 2>&1 ||
@@ -52,5 +71,5 @@ if ! mandoc -T lint -W style "${man_pages[@]}" >/tmp/mecdns-mandoc.$$ 2>&1 ||
 fi
 rm -f /tmp/mecdns-mandoc.$$
 
-[ $status -eq 0 ] && echo "mecdns: lint clean (clang-format, cppcheck, SPDX, mandoc)"
+[ $status -eq 0 ] && echo "mecdns: lint clean (clang-format, cppcheck, SPDX, mandoc, shell syntax, k8s YAML)"
 exit $status
