@@ -122,6 +122,12 @@ void mecdns_signals_notify(mecdns_signals_t *signals)
 	(void)signals;
 }
 
+void mecdns_signals_print_lag(mecdns_signals_t *signals, FILE *out)
+{
+	(void)signals;
+	(void)out;
+}
+
 uint64_t mecdns_signals_outbox_depth(mecdns_signals_t *signals)
 {
 	(void)signals;

@@ -39,6 +39,7 @@ fuzz_fuzz_canonical_name_LDFLAGS = $(FUZZ_CFLAGS)
 # SQLite file; fuzz_rest.c stands in for http.c (see its comment).
 fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_mp1.c \
 	syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c syncd/api_ctl.c syncd/paging.c syncd/paging.h \
+	syncd/histogram.c syncd/histogram.h \
 	module/index.c module/index.h module/owner.c module/owner_block.h module/rows.c \
 	store/lookup.c store/backup.c syncd/metrics.c syncd/metrics.h \
 	syncd/limits.c syncd/limits.h syncd/auth.c syncd/auth.h syncd/problem.c syncd/problem.h \

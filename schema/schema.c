@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "schema/schema.h"
 
 /*! Version 1: rules, rrsets with their rdata, the change log and the state row. */
@@ -162,9 +163,7 @@ _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSI
 
 int64_t mecdns_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)mecdns_realtime_ms();
 }
 
 static void set_err(char *err, size_t err_len, const char *fmt, const char *a, const char *b)

@@ -235,6 +235,10 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_RULE_PAGE] = "SELECT " RULE_COLUMNS " FROM rules "
 	                 "WHERE (app_instance_id, dns_rule_id) > (?1, ?2) "
 	                 "ORDER BY app_instance_id, dns_rule_id LIMIT ?3",
+	/* Rules per app instance (/metrics), along the primary key. */
+	[ST_APP_COUNTS] = "SELECT app_instance_id, coalesce(sum(state = 'ACTIVE'), 0), "
+	                  "coalesce(sum(state = 'INACTIVE'), 0) FROM rules "
+	                  "GROUP BY app_instance_id ORDER BY app_instance_id",
 	/* Everything stored at one name (lookup). */
 	[ST_NAME_RULES] = "SELECT " RULE_COLUMNS " FROM rules WHERE owner = ?1 "
 	                  "ORDER BY app_instance_id, dns_rule_id",

@@ -307,6 +307,34 @@ mecdns_store_status_t mecdns_store_rule_page(mecdns_store_t *store, const char *
 	return MECDNS_STORE_OK;
 }
 
+mecdns_store_status_t mecdns_store_app_counts(mecdns_store_t *store,
+                                              bool (*count)(const char *app, uint64_t active,
+                                                            uint64_t inactive, void *ctx),
+                                              void *ctx)
+{
+	connection_t *conn;
+	sqlite3_stmt *stmt;
+	mecdns_store_status_t status =
+	    store_read_statement(store, ST_APP_COUNTS, &conn, &stmt, NULL);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *app = (const char *)sqlite3_column_text(stmt, 0);
+		if (!count(app != NULL ? app : "", (uint64_t)sqlite3_column_int64(stmt, 1),
+		           (uint64_t)sqlite3_column_int64(stmt, 2), ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		status = store_db_fail(conn, rc, "rules per app");
+	}
+	store_read_end(conn);
+	return status;
+}
+
 mecdns_store_status_t mecdns_store_rule_list(mecdns_store_t *store, const char *app_instance_id,
                                              mecdns_rule_list_t *out, uint64_t *generation)
 {

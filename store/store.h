@@ -155,6 +155,14 @@ mecdns_store_status_t mecdns_store_rule_page(mecdns_store_t *store, const char *
                                              mecdns_rule_list_t *out, bool *more,
                                              uint64_t *generation);
 
+/*! \brief Calls count for each app instance with rules, in id order, with
+ *         its ACTIVE and INACTIVE rule counts (one read transaction); stops
+ *         when count returns false. */
+mecdns_store_status_t mecdns_store_app_counts(mecdns_store_t *store,
+                                              bool (*count)(const char *app, uint64_t active,
+                                                            uint64_t inactive, void *ctx),
+                                              void *ctx);
+
 /*! \brief Creates a rule (version 1). EXISTS if the key exists.
  *         On success *out (if not NULL) holds the stored rule. */
 mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecdns_rule_t *rule,

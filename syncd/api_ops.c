@@ -277,6 +277,48 @@ static void print_module(FILE *out, const syncd_ctx_t *ctx, uint64_t db_generati
 	    m.generation, lag);
 }
 
+/*! Most app instances /metrics lists one by one (their series). */
+#define METRICS_APPS_MAX 1000
+
+typedef struct {
+	FILE *out;
+	size_t apps;
+	uint64_t omitted;
+} app_print_t;
+
+/*! \brief Prints a label value escaped as the text format wants it. */
+static void print_label(FILE *out, const char *value)
+{
+	for (const char *c = value; *c != '\0'; c++) {
+		if (*c == '\\' || *c == '"') {
+			fputc('\\', out);
+			fputc(*c, out);
+		} else if (*c == '\n') {
+			fputs("\\n", out);
+		} else {
+			fputc(*c, out);
+		}
+	}
+}
+
+static bool print_app(const char *app, uint64_t active, uint64_t inactive, void *ctx)
+{
+	app_print_t *p = ctx;
+	if (p->apps == METRICS_APPS_MAX) {
+		p->omitted++;
+		return true;
+	}
+	p->apps++;
+	const char *states[] = { "ACTIVE", "INACTIVE" };
+	uint64_t counts[] = { active, inactive };
+	for (int i = 0; i < 2; i++) {
+		fputs("mecdns_app_rules{app=\"", p->out);
+		print_label(p->out, app);
+		fprintf(p->out, "\",state=\"%s\"} %" PRIu64 "\n", states[i], counts[i]);
+	}
+	return true;
+}
+
 void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp)
 {
 	uint64_t active = 0, inactive = 0, generation = 0;
@@ -298,7 +340,27 @@ void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 		return;
 	}
 	print_requests(out, ctx);
+	syncd_metrics_print_writes(ctx->metrics, out);
+	mecdns_signals_print_lag(ctx->signals, out);
 	print_module(out, ctx, generation);
+	fprintf(out,
+	        "# HELP mecdns_app_rules DNS rules of each application instance, by state "
+	        "(the first %d instances by id).\n"
+	        "# TYPE mecdns_app_rules gauge\n",
+	        METRICS_APPS_MAX);
+	app_print_t apps = { .out = out };
+	if (mecdns_store_app_counts(ctx->store, print_app, &apps) != MECDNS_STORE_OK) {
+		fclose(out);
+		free(text);
+		syncd_problem_store(resp, MECDNS_STORE_ERROR, "metrics", req->path);
+		return;
+	}
+	fprintf(out,
+	        "# HELP mecdns_app_rules_omitted_apps Application instances with rules that "
+	        "mecdns_app_rules leaves out.\n"
+	        "# TYPE mecdns_app_rules_omitted_apps gauge\n"
+	        "mecdns_app_rules_omitted_apps %" PRIu64 "\n",
+	        apps.omitted);
 	syncd_metrics_print_limits(ctx->metrics, ctx->limits, out);
 	syncd_zonesync_print_metrics(ctx->zonesync, out);
 	fprintf(

@@ -463,6 +463,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	size_t route = SIZE_MAX;
 	dispatch(http, connection, method, url, state, &resp, &route);
 	syncd_metrics_count(http->ctx->metrics, route, resp.status);
+	if (resp.has_generation && resp.status >= 200 && resp.status < 300 &&
+	    strcmp(method, "GET") != 0) {
+		syncd_metrics_write(http->ctx->metrics, elapsed_ms(&state->start) / 1000.0);
+	}
 	if (mecdns_log_enabled(LOG_DEBUG)) {
 		log_debug("%s %s %s -> %d (%zu bytes in, %.1f ms)", method, url, version,
 		          resp.status, state->len, elapsed_ms(&state->start));

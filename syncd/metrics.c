@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "syncd/histogram.h"
 #include "syncd/metrics.h"
 
 /*! Statuses 100..599 are counted; the rest fall into slot 0. */
@@ -13,6 +14,7 @@ struct syncd_metrics {
 	size_t route_count;
 	uint64_t *counters;                  /*!< (route_count + 1) * STATUS_SLOTS. */
 	uint64_t refused[SYNCD_LIMIT_COUNT]; /*!< By limit. */
+	syncd_histogram_t writes;            /*!< Latency of committed writes. */
 };
 
 syncd_metrics_t *syncd_metrics_new(size_t route_count)
@@ -84,4 +86,16 @@ void syncd_metrics_print_limits(const syncd_metrics_t *metrics, syncd_limits_t *
 	        "# TYPE mecdns_syncd_http_clients gauge\n"
 	        "mecdns_syncd_http_clients %zu\n",
 	        syncd_limits_connections(limits), syncd_limits_clients(limits));
+}
+
+void syncd_metrics_write(syncd_metrics_t *metrics, double seconds)
+{
+	syncd_histogram_observe(&metrics->writes, seconds);
+}
+
+void syncd_metrics_print_writes(const syncd_metrics_t *metrics, FILE *out)
+{
+	syncd_histogram_print(&metrics->writes, out, "mecdns_syncd_write_seconds",
+	                      "Latency of committed writes (2xx with a generation), from the "
+	                      "request to its answer, in seconds.");
 }

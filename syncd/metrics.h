@@ -25,6 +25,13 @@ void syncd_metrics_count(syncd_metrics_t *metrics, size_t route, int status);
 /*! \brief Reads a counter. */
 uint64_t syncd_metrics_get(const syncd_metrics_t *metrics, size_t route, int status);
 
+/*! \brief Records the latency of one committed write (request received
+ *         to answer ready: validation, the durable commit, signalling). */
+void syncd_metrics_write(syncd_metrics_t *metrics, double seconds);
+
+/*! \brief Prints the write latency histogram. */
+void syncd_metrics_print_writes(const syncd_metrics_t *metrics, FILE *out);
+
 /*! \brief Counts one request refused by a limit (syncd/limits.h). */
 void syncd_metrics_refused(syncd_metrics_t *metrics, syncd_limit_t limit);
 

@@ -45,6 +45,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/bus.h"
+#include "syncd/histogram.h"
 #include "syncd/signals.h"
 
 #define SIGNALS_NAME         "org.mecdns.syncd"
@@ -104,6 +105,8 @@ struct mecdns_signals {
 	uint64_t queued_seq;    /*!< State signals queued so far. */
 	uint64_t handled_seq;   /*!< ... of which sent or dropped. */
 	uint64_t delivered_seq; /*!< Last one of a batch sent and flushed. */
+
+	syncd_histogram_t lag; /*!< Commit to hand-over to the bus, per change. */
 };
 
 /*** Logging. ***/
@@ -568,6 +571,8 @@ typedef struct {
 	size_t sent;
 	uint64_t last_seq;
 	bool failed;
+	syncd_histogram_t *lag;
+	int64_t now_ms; /*!< Wall clock of the batch (committed_ms's clock). */
 } batch_t;
 
 /*! \brief mecdns_store_changes() callback: queues one signal. */
@@ -585,6 +590,8 @@ static bool queue_change(const mecdns_change_t *change, void *ctx)
 	dbus_message_unref(msg);
 	batch->sent++;
 	batch->last_seq = change->seq;
+	syncd_histogram_observe(batch->lag,
+	                        (double)(batch->now_ms - change->committed_ms) / 1000.0);
 	return true;
 }
 
@@ -663,7 +670,9 @@ static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 		return;
 	}
 	for (;;) {
-		batch_t batch = { .conn = signals->bus.conn };
+		batch_t batch = { .conn = signals->bus.conn,
+			          .lag = &signals->lag,
+			          .now_ms = mecdns_realtime_ms() };
 		uint64_t after = atomic_load(&signals->cursor);
 		mecdns_store_status_t ret =
 		    mecdns_store_changes(signals->store, after, BATCH_SIZE, queue_change, &batch);
@@ -924,6 +933,15 @@ static bool count_change(const mecdns_change_t *change, void *ctx)
 {
 	(*(uint64_t *)ctx)++;
 	return true;
+}
+
+void mecdns_signals_print_lag(mecdns_signals_t *signals, FILE *out)
+{
+	syncd_histogram_t none = { 0 };
+	syncd_histogram_print(signals != NULL ? &signals->lag : &none, out,
+	                      "mecdns_signals_lag_seconds",
+	                      "Time from a change's commit to its D-Bus signal handed to the bus, "
+	                      "in seconds.");
 }
 
 uint64_t mecdns_signals_outbox_depth(mecdns_signals_t *signals)

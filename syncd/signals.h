@@ -38,6 +38,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,6 +105,10 @@ typedef struct {
 	const mecdns_signals_zone_t *zones; /*!< Expected zones. */
 	size_t zone_count;
 } mecdns_signals_state_t;
+
+/*! \brief Prints the histogram of signal lag (commit to bus) for /metrics;
+ *         an empty one with NULL signals. */
+void mecdns_signals_print_lag(mecdns_signals_t *signals, FILE *out);
 
 /*! \brief Replaces the state GetState answers (deep copy). */
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state);

@@ -2,7 +2,8 @@
 # syncd/signals: the D-Bus emitter (signals.c), its introspection XML and the
 # system bus policy. Included from syncd/local.mk.
 noinst_LTLIBRARIES += syncd/libmecdns-signals.la
-syncd_libmecdns_signals_la_SOURCES = syncd/signals.c syncd/signals.h
+syncd_libmecdns_signals_la_SOURCES = syncd/signals.c syncd/signals.h \
+	syncd/histogram.c syncd/histogram.h
 nodist_syncd_libmecdns_signals_la_SOURCES = syncd/signals-introspect.h
 syncd_libmecdns_signals_la_CFLAGS = $(AM_CFLAGS) $(dbus_CFLAGS) $(sqlite3_CFLAGS) -pthread
 syncd_libmecdns_signals_la_LIBADD = common/libmecdns-bus.la $(dbus_LIBS) -lpthread

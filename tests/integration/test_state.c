@@ -389,6 +389,27 @@ START_TEST(test_metrics_show_the_module_counters_from_knotd)
 	}
 	ck_assert_msg(seen, "the module's counters never showed in /metrics:\n%s", body);
 	ck_assert(metric(body, "mecdns_module_generation") == metric(body, "mecdns_generation"));
+	/* Write latency, signal lag (the rule's signal went over the real bus)
+	 * and rules per app instance. */
+	ck_assert(metric(body, "mecdns_syncd_write_seconds_count") >= 1);
+	ck_assert(metric(body, "mecdns_syncd_write_seconds_bucket{le=\"+Inf\"}") ==
+	          metric(body, "mecdns_syncd_write_seconds_count"));
+	deadline = harness_now_ms() + 10000;
+	while (metric(body, "mecdns_signals_lag_seconds_count") < 1 &&
+	       harness_now_ms() < deadline) {
+		harness_sleep_ms(100);
+		http_response_t again;
+		ck_assert_int_eq(
+		    http_request(ADDR, stack.http_port, "GET", "/metrics", NULL, NULL, 0, &again),
+		    0);
+		free(body);
+		body = harness_strdupf("%s", again.body != NULL ? again.body : "");
+		http_response_free(&again);
+	}
+	ck_assert_msg(metric(body, "mecdns_signals_lag_seconds_count") >= 1, "no signal lag:\n%s",
+	              body);
+	ck_assert(metric(body, "mecdns_app_rules{app=\"app-1\",state=\"ACTIVE\"}") >= 1);
+	ck_assert(metric(body, "mecdns_app_rules_omitted_apps") == 0);
 	char *output = NULL;
 	int rc = harness_promtool_check(stack.dir, body, &output);
 	ck_assert_msg(rc == 0 && (output == NULL || output[0] == '\0'),
@@ -403,6 +424,15 @@ START_TEST(test_metrics_show_the_module_counters_from_knotd)
 	for (const char *at = strstr(dashboard, "mecdns_"); at != NULL;
 	     at = strstr(at + 1, "mecdns_")) {
 		size_t len = strspn(at, "abcdefghijklmnopqrstuvwxyz_");
+		/* A histogram's series are NAME_bucket, _sum, _count. */
+		const char *suffixes[] = { "_bucket", "_sum", "_count" };
+		for (size_t i = 0; i < 3; i++) {
+			size_t n = strlen(suffixes[i]);
+			if (len > n && strncmp(at + len - n, suffixes[i], n) == 0) {
+				len -= n;
+				break;
+			}
+		}
 		char *type = harness_strdupf("# TYPE %.*s ", (int)len, at);
 		ck_assert_msg(strstr(body, type) != NULL,
 		              "the dashboard asks for %.*s, not in /metrics", (int)len, at);
