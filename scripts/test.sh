@@ -53,6 +53,12 @@ if [ "${CI:-}" = "true" ]; then
 		echo "mecdns: the Debian package check failed" >&2
 		exit 1
 	}
+	# Every panel of the Grafana dashboard answered by a real Prometheus
+	# scraping the real stack.
+	scripts/dashboard-picture.sh --check || {
+		echo "mecdns: a dashboard panel gets no data" >&2
+		exit 1
+	}
 	# Every libFuzzer target for a few seconds over its seed corpus (clang,
 	# ASan + UBSan); any crash or broken invariant fails CI.
 	FUZZ_SECONDS=5 fuzz/ci.sh . || {

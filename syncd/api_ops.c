@@ -241,14 +241,16 @@ static void print_requests(FILE *out, const syncd_ctx_t *ctx)
 }
 
 /*! \brief mod-mecdns's counters from knotd (with a knot socket only). */
-static void print_module(FILE *out, const syncd_ctx_t *ctx, uint64_t db_generation)
+static void print_module(FILE *out, const syncd_ctx_t *ctx)
 {
 	if (ctx->kstate == NULL) {
 		return;
 	}
 	kstate_module_t m;
 	kstate_module(ctx->kstate, &m);
-	uint64_t lag = db_generation > m.generation ? db_generation - m.generation : 0;
+	/* Against the database as it was when that poll asked knotd: writes
+	 * committed since are not lag yet. */
+	uint64_t lag = m.db_generation > m.generation ? m.db_generation - m.generation : 0;
 	fprintf(
 	    out,
 	    "# HELP mecdns_module_up Whether knotd answers with mod-mecdns loaded (last poll).\n"
@@ -272,9 +274,13 @@ static void print_module(FILE *out, const syncd_ctx_t *ctx, uint64_t db_generati
 	    "# HELP mecdns_module_generation_lag Committed generations the module does not "
 	    "serve yet.\n"
 	    "# TYPE mecdns_module_generation_lag gauge\n"
-	    "mecdns_module_generation_lag %" PRIu64 "\n",
+	    "mecdns_module_generation_lag %" PRIu64 "\n"
+	    "# HELP mecdns_module_lag_seconds How long the oldest committed generation the "
+	    "module does not serve has been committed (0: current).\n"
+	    "# TYPE mecdns_module_lag_seconds gauge\n"
+	    "mecdns_module_lag_seconds %.3f\n",
 	    m.found ? 1 : 0, m.answered, m.nodata, m.passed, m.queries_per_s, m.records,
-	    m.generation, lag);
+	    m.generation, lag, (double)m.lag_ms / 1000.0);
 }
 
 /*! Most app instances /metrics lists one by one (their series). */
@@ -342,7 +348,7 @@ void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 	print_requests(out, ctx);
 	syncd_metrics_print_writes(ctx->metrics, out);
 	mecdns_signals_print_lag(ctx->signals, out);
-	print_module(out, ctx, generation);
+	print_module(out, ctx);
 	fprintf(out,
 	        "# HELP mecdns_app_rules DNS rules of each application instance, by state "
 	        "(the first %d instances by id).\n"

@@ -108,6 +108,7 @@ struct kstate {
 	zone_entry_t *zones;
 	size_t zone_count;
 	pending_generation_t pending[MAX_PENDING_GENERATIONS];
+	uint64_t db_generation_polled; /*!< db_generation before the last poll. */
 	size_t pending_count;
 	uint64_t db_generation;
 	rate_sample_t samples[MAX_RATE_SAMPLES];
@@ -432,8 +433,17 @@ static void observe_poll(kstate_t *state, poll_outcome_t outcome, const module_c
 	} else if (state->module_missing_since == 0) {
 		state->module_missing_since = now;
 	}
+	long long lag_ms = 0;
+	for (size_t i = 0; i < state->pending_count; i++) {
+		if (state->pending[i].generation > state->module_generation) {
+			lag_ms = now - state->pending[i].seen_ms;
+			break;
+		}
+	}
 	pthread_mutex_lock(&state->module_lock);
 	state->module_shared = (kstate_module_t){
+		.db_generation = state->db_generation_polled,
+		.lag_ms = counters->found ? lag_ms : 0,
 		.found = counters->found,
 		.answered = counters->answered,
 		.nodata = counters->nodata,
@@ -699,6 +709,8 @@ static void *state_thread(void *arg)
 		if (state->poll_now || now >= state->next_poll_ms) {
 			state->poll_now = false;
 			module_counters_t counters = { 0 };
+			observe_database(state, now);
+			state->db_generation_polled = state->db_generation;
 			poll_outcome_t outcome = poll_knotd(state, &counters);
 			now = mecdns_monotonic_ms();
 			state->next_poll_ms = now + state->poll_ms;

@@ -75,13 +75,19 @@ bool kstate_serving(kstate_t *state);
 
 /*! mod-mecdns's counters as the last poll that reached knotd read them. */
 typedef struct {
-	bool found;           /*!< knotd answered and the module is loaded. */
-	uint64_t answered;    /*!< Queries answered, summed over instances. */
-	uint64_t nodata;      /*!< NODATA answers. */
-	uint64_t passed;      /*!< Queries passed through to knotd. */
-	uint64_t records;     /*!< Records loaded (largest of the instances). */
-	uint64_t generation;  /*!< Loaded generation (smallest of the instances). */
-	double queries_per_s; /*!< answered + nodata + passed, last second. */
+	bool found;             /*!< knotd answered and the module is loaded. */
+	uint64_t answered;      /*!< Queries answered, summed over instances. */
+	uint64_t nodata;        /*!< NODATA answers. */
+	uint64_t passed;        /*!< Queries passed through to knotd. */
+	uint64_t records;       /*!< Records loaded (largest of the instances). */
+	uint64_t generation;    /*!< Loaded generation (smallest of the instances). */
+	double queries_per_s;   /*!< answered + nodata + passed, last second. */
+	uint64_t db_generation; /*!< The database's generation read just before
+	                             that poll asked knotd (so a write landing
+	                             during the poll is no lag). */
+	long long lag_ms;       /*!< How long the oldest committed generation the
+	                             module does not serve has been committed (as
+	                             syncd saw it); 0 when current. */
 } kstate_module_t;
 
 /*! \brief The module's counters (any thread; for /metrics). */
