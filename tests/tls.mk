@@ -19,5 +19,5 @@ tests_integration_test_tls_LDADD = tests/harness/libharness-syncd.la \
 	tests/harness/libharness-http.la \
 	tests/harness/libharness.la $(check_LIBS) $(libcjson_LIBS) $(gnutls_LIBS) -lpthread
 EXTRA_DIST += tests/integration/tls_pki.sh
-# The test runs the built daemon.
-EXTRA_tests_integration_test_tls_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT)
+# The test runs the built daemon and mecdnsctl.
+EXTRA_tests_integration_test_tls_DEPENDENCIES = syncd/mecdns-syncd$(EXEEXT) tools/mecdnsctl$(EXEEXT)

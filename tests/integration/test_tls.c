@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
@@ -373,6 +374,78 @@ static void assert_refused_client(const client_files_t *client)
 	}
 }
 
+/*! \brief Runs the built mecdnsctl over HTTPS with the client's files and
+ *         a token file; its exit code, *output its stdout and stderr. */
+static int mecdnsctl(const client_files_t *client, const char *token, char **output,
+                     const char *const *args)
+{
+	char *bin = harness_build_path("tools/mecdnsctl");
+	char *url = harness_strdupf("https://" ADDR ":%d", srv.port);
+	char *token_path = harness_strdupf("%s/ctl.token", srv.dir);
+	char *line = harness_strdupf("%s\n", token);
+	ck_assert_int_eq(harness_write_file(token_path, line), 0);
+	ck_assert_int_eq(chmod(token_path, 0600), 0);
+	char *ca = pki_path(client->ca);
+	char *cert = client->cert != NULL ? pki_path(client->cert) : NULL;
+	char *key = client->key != NULL ? pki_path(client->key) : NULL;
+	const char *argv[32] = { bin, "-u", url, "-t", token_path, "--ca-file", ca };
+	size_t n = 7;
+	if (cert != NULL) {
+		argv[n++] = "--cert-file";
+		argv[n++] = cert;
+		argv[n++] = "--key-file";
+		argv[n++] = key;
+	}
+	for (size_t i = 0; args[i] != NULL && n < 31; i++) {
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	int ret = harness_run((char *const *)argv, NULL, output, 30000);
+	free(bin);
+	free(url);
+	free(token_path);
+	free(line);
+	free(ca);
+	free(cert);
+	free(key);
+	return ret;
+}
+
+/*! mecdnsctl over mutual TLS (issue 16): with the client certificate it
+ *  reads and writes; without one, or trusting another CA, it fails naming
+ *  what failed (403 from syncd; a TLS error before any request). */
+START_TEST(test_mecdnsctl_over_mutual_tls)
+{
+	char *out = NULL;
+	const char *list[] = { "rule", "list", "A", NULL };
+	ck_assert_int_eq(mecdnsctl(&CLIENT_A, "mm5token", &out, list), 0);
+	ck_assert_msg(strstr(out, "A    r1  www.example.com  172.16.189.14  30") != NULL, "%s",
+	              out);
+	free(out);
+	const char *add[] = { "rule", "add", "A", "r2", "two.example.com", "192.0.2.2", NULL };
+	ck_assert_int_eq(mecdnsctl(&CLIENT_A, "mm5token", &out, add), 0);
+	free(out);
+	const char *backup_path_args[] = { "backup", NULL, NULL };
+	char *backup = harness_strdupf("%s/backup.db", srv.dir);
+	backup_path_args[1] = backup;
+	ck_assert_int_eq(mecdnsctl(&CLIENT_A, "admintoken", &out, backup_path_args), 0);
+	ck_assert_msg(strstr(out, "written to ") != NULL, "%s", out);
+	free(out);
+	free(backup);
+
+	ck_assert_int_eq(mecdnsctl(&NO_CERT, "mm5token", &out, list), 1);
+	ck_assert_msg(strstr(out, "403") != NULL && strstr(out, "client certificate") != NULL, "%s",
+	              out);
+	free(out);
+	ck_assert_int_eq(mecdnsctl(&CLIENT_B, "mm5token", &out, list), 1);
+	free(out);
+	/* Not trusting syncd's certificate: no request is made at all. */
+	ck_assert_int_eq(mecdnsctl(&WRONG_TRUST, "mm5token", &out, list), 3);
+	ck_assert_msg(strstr(out, "cannot reach mecdns-syncd") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_client_without_certificate_is_403)
 {
 	assert_refused_client(&NO_CERT);
@@ -691,6 +764,7 @@ static Suite *tls_suite(void)
 	tcase_add_checked_fixture(edges, setup, teardown);
 	tcase_add_test(edges, test_plain_http_to_the_tls_port_gets_no_answer);
 	tcase_add_test(edges, test_client_without_certificate_is_403);
+	tcase_add_test(edges, test_mecdnsctl_over_mutual_tls);
 	tcase_add_test(edges, test_client_certificate_of_another_ca_is_403);
 	tcase_add_test(edges, test_client_certificate_without_client_purpose_is_403);
 	tcase_add_test(edges, test_client_trusting_another_ca_refuses_the_server);
