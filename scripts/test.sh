@@ -53,6 +53,22 @@ if [ "${CI:-}" = "true" ]; then
 		echo "mecdns: the Debian package check failed" >&2
 		exit 1
 	}
+	# The container image, where a container engine runs (else said so).
+	scripts/container-check.sh || {
+		echo "mecdns: the container image check failed" >&2
+		exit 1
+	}
+	# docs/openapi.yaml with a real OpenAPI linter (Redocly CLI, from npm).
+	if command -v npx >/dev/null; then
+		npx --yes @redocly/cli@2.77.0 lint --format stylish docs/openapi.yaml >openapi-lint.log 2>&1 || {
+			tail -n 30 openapi-lint.log >&2
+			echo "mecdns: docs/openapi.yaml does not lint clean (openapi-lint.log)" >&2
+			exit 1
+		}
+		echo "mecdns: docs/openapi.yaml lints clean (Redocly CLI 2.77.0)"
+	else
+		echo "mecdns: npx not found; OpenAPI lint skipped" >&2
+	fi
 	# Every panel of the Grafana dashboard answered by a real Prometheus
 	# scraping the real stack.
 	scripts/dashboard-picture.sh --check || {
