@@ -6,6 +6,7 @@
  *  knotd then answers. */
 
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static struct {
 	char *mm5;
 	char *metrics;
 	char *wrong;
+	char *tenant; /*!< app:A: an edge app's own token. */
 	harness_proc_t syncd;
 	int port;
 	knotd_t knotd;
@@ -61,12 +63,14 @@ static void setup(void)
 	char *tokens = harness_strdupf("%s/tokens", fx.dir);
 	ck_assert_int_eq(harness_write_file(tokens, "admin-secret admin\n"
 	                                            "mm5-secret mm5\n"
-	                                            "metrics-secret metrics\n"),
+	                                            "metrics-secret metrics\n"
+	                                            "tenant-secret app:A\n"),
 	                 0);
 	fx.admin = token_file("admin", "admin-secret");
 	fx.mm5 = token_file("mm5", "mm5-secret");
 	fx.metrics = token_file("metrics", "metrics-secret");
 	fx.wrong = token_file("wrong", "not-a-token");
+	fx.tenant = token_file("tenant", "tenant-secret");
 
 	knotd_config_t config = {
 		.tag = "ctl",
@@ -105,6 +109,7 @@ static void teardown(void)
 	free(fx.mm5);
 	free(fx.metrics);
 	free(fx.wrong);
+	free(fx.tenant);
 	free(fx.dir);
 }
 
@@ -369,6 +374,23 @@ START_TEST(test_errors_name_what_failed_and_change_nothing)
 	ck_assert_int_eq(CTL(NULL, false, &out, "status"), 1);
 	assert_contains(out, "401");
 	free(out);
+	/* An edge app's own token sees nothing of the operator's tools: no
+	 * lookup (it would show other apps' rules), no listing, no backup. */
+	ck_assert_int_eq(CTL(fx.tenant, false, &out, "lookup", "www.example.com"), 1);
+	assert_contains(out, "403");
+	free(out);
+	ck_assert_int_eq(CTL(fx.tenant, false, &out, "rule", "list"), 1);
+	assert_contains(out, "403");
+	free(out);
+	char *tenant_backup = harness_strdupf("%s/tenant.db", fx.dir);
+	ck_assert_int_eq(CTL(fx.tenant, false, &out, "backup", tenant_backup), 1);
+	assert_contains(out, "403");
+	free(out);
+	ck_assert_int_eq(access(tenant_backup, F_OK), -1);
+	char *part = harness_strdupf("%s.part", tenant_backup);
+	ck_assert_int_eq(access(part, F_OK), -1);
+	free(part);
+	free(tenant_backup);
 	ck_assert_int_eq(
 	    CTL(fx.mm5, false, &out, "rule", "add", "A", "r1", "x.example.com", "192.0.2.300"), 2);
 	assert_contains(out, "address 192.0.2.300 is not an IPv4 or IPv6 address");
@@ -581,6 +603,71 @@ START_TEST(test_export_import_round_trip_resumes_and_prunes)
 }
 END_TEST
 
+/*! An import killed (-9) in the middle leaves what it wrote; running it
+ *  again finishes it, and the result is exactly the file. */
+START_TEST(test_an_import_killed_midway_is_finished_by_running_it_again)
+{
+	char *file = harness_strdupf("%s/big.json", fx.dir);
+	FILE *f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{\"mecdnsExport\": 1, \"generation\": 0, \"rrsets\": [], \"rules\": [");
+	const int rules = 3000;
+	for (int i = 0; i < rules; i++) {
+		fprintf(f,
+		        "%s{\"appInstanceId\":\"app%d\",\"dnsRuleId\":\"r%d\",\"domainName\":"
+		        "\"n%d.example.com\",\"ipAddressType\":\"IP_V4\",\"ipAddress\":"
+		        "\"10.0.%d.%d\",\"state\":\"ACTIVE\"}",
+		        i > 0 ? "," : "", i % 7, i, i, i / 250, i % 250 + 1);
+	}
+	fprintf(f, "]}\n");
+	ck_assert_int_eq(fclose(f), 0);
+
+	char *bin = harness_build_path("tools/mecdnsctl");
+	char *log = harness_strdupf("%s/import.log", fx.dir);
+	char *home = harness_strdupf("HOME=%s", fx.dir);
+	char *env[] = { home, NULL };
+	char *argv[] = { bin, "-u", fx.url, "-t", fx.admin, "import", file, NULL };
+	harness_proc_t import;
+	ck_assert_int_eq(harness_spawn(&import, "import", argv, env, log), 0);
+	/* Kill it once some rules are in, long before it is done. */
+	long long deadline = harness_now_ms() + 20000;
+	int active = 0;
+	while (active < 200 && harness_now_ms() < deadline) {
+		harness_sleep_ms(20);
+		cJSON *now = CTL_JSON(fx.mm5, "rule", "list");
+		active = cJSON_GetArraySize(now);
+		cJSON_Delete(now);
+	}
+	ck_assert_int_eq(harness_signal(&import, SIGKILL), 0);
+	harness_wait_exit(&import, 5000);
+	cJSON *midway = CTL_JSON(fx.mm5, "rule", "list");
+	int done = cJSON_GetArraySize(midway);
+	cJSON_Delete(midway);
+	ck_assert_msg(done >= 200 && done < rules, "%d of %d rules in when killed", done, rules);
+
+	/* A POST in flight when the client died may still commit: what was
+	 * already in is at least what the listing showed. */
+	char *out = CTL_OK(fx.admin, false, "import", "--resume", file);
+	int created = -1, updated = -1, unchanged = -1;
+	const char *line = strstr(out, "rules:  ");
+	ck_assert_msg(line != NULL && sscanf(line, "rules:  %d created, %d updated, %d unchanged",
+	                                     &created, &updated, &unchanged) == 3,
+	              "%s", out);
+	ck_assert_int_eq(updated, 0);
+	ck_assert_int_ge(unchanged, done);
+	ck_assert_int_eq(created + unchanged, rules);
+	assert_contains(out, "0 deleted, 0 failed");
+	free(out);
+	cJSON *all = CTL_JSON(fx.mm5, "rule", "list");
+	ck_assert_int_eq(cJSON_GetArraySize(all), rules);
+	cJSON_Delete(all);
+	free(home);
+	free(log);
+	free(bin);
+	free(file);
+}
+END_TEST
+
 static Suite *ctl_suite(void)
 {
 	Suite *s = suite_create("mecdnsctl");
@@ -595,6 +682,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(tc, test_errors_name_what_failed_and_change_nothing);
 	tcase_add_test(tc, test_backup_and_restore_while_syncd_serves);
 	tcase_add_test(tc, test_export_import_round_trip_resumes_and_prunes);
+	tcase_add_test(tc, test_an_import_killed_midway_is_finished_by_running_it_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
