@@ -235,9 +235,11 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_RULE_PAGE] = "SELECT " RULE_COLUMNS " FROM rules "
 	                 "WHERE (app_instance_id, dns_rule_id) > (?1, ?2) "
 	                 "ORDER BY app_instance_id, dns_rule_id LIMIT ?3",
-	/* Rules per app instance (/metrics), along the primary key. */
+	/* Rules per app instance (/metrics): one sequential scan grouped in a
+	 * temporary b-tree; along the primary key, every row would be a random
+	 * read (1.1 s against 0.26 s at 1M rules). */
 	[ST_APP_COUNTS] = "SELECT app_instance_id, coalesce(sum(state = 'ACTIVE'), 0), "
-	                  "coalesce(sum(state = 'INACTIVE'), 0) FROM rules "
+	                  "coalesce(sum(state = 'INACTIVE'), 0) FROM rules NOT INDEXED "
 	                  "GROUP BY app_instance_id ORDER BY app_instance_id",
 	/* Everything stored at one name (lookup). */
 	[ST_NAME_RULES] = "SELECT " RULE_COLUMNS " FROM rules WHERE owner = ?1 "
