@@ -25,6 +25,7 @@ include $(srcdir)/tests/e2e.mk
 include $(srcdir)/tests/tenants.mk
 include $(srcdir)/tests/scopes.mk
 include $(srcdir)/tests/ctl.mk
+include $(srcdir)/tests/place.mk
 include $(srcdir)/tests/announce.mk
 include $(srcdir)/tests/state.mk
 include $(srcdir)/tests/zonesync.mk

@@ -21,3 +21,13 @@ dist_man_MANS += man/mecdnsctl.8
 EXTRA_DIST += tools/mecdnsctl.conf.example
 bashcompletiondir = $(datadir)/bash-completion/completions
 dist_bashcompletion_DATA = tools/completion/mecdnsctl
+
+# mecdns-place: anycast placement planning (which hosts serve and announce).
+noinst_LTLIBRARIES += tools/libmecdns-place.la
+tools_libmecdns_place_la_SOURCES = tools/place/solve.c tools/place/solve.h
+tools_libmecdns_place_la_LIBADD = -lm
+bin_PROGRAMS += tools/mecdns-place
+tools_mecdns_place_SOURCES = tools/place/place.c
+tools_mecdns_place_CFLAGS = $(AM_CFLAGS) $(libcjson_CFLAGS)
+tools_mecdns_place_LDADD = tools/libmecdns-place.la $(libcjson_LIBS) -lm
+dist_man_MANS += man/mecdns-place.1

@@ -323,6 +323,19 @@ static char *read_token(const char *path, char *err, size_t err_len)
 	return token;
 }
 
+static void settings_free(settings_t *s)
+{
+	free(s->url);
+	free(s->token);
+	free(s->token_file);
+	free(s->ca_file);
+	free(s->cert_file);
+	free(s->key_file);
+	free(s->server);
+	free(s->timeout);
+	memset(s, 0, sizeof(*s));
+}
+
 typedef int (*command_fn)(ctl_t *ctl, int argc, char **argv);
 
 static const struct {
@@ -413,6 +426,8 @@ int main(int argc, char **argv)
 	if (path != NULL && (must_exist || access(path, F_OK) == 0) &&
 	    !mecdns_config_read_file(path, "mecdnsctl", apply_setting, &s, err, sizeof(err))) {
 		fprintf(stderr, CTL_PROGRAM ": config: %s\n", err);
+		free(path);
+		settings_free(&s);
 		return CTL_USAGE;
 	}
 	free(path);
@@ -435,18 +450,24 @@ int main(int argc, char **argv)
 			s.token = read_token(s.token_file, err, sizeof(err));
 			if (s.token == NULL) {
 				fprintf(stderr, CTL_PROGRAM ": %s\n", err);
+				settings_free(&s);
 				return CTL_USAGE;
 			}
 		}
+	}
+	if (s.url == NULL && !mecdns_config_set_string(&s.url, DEFAULT_URL)) {
+		settings_free(&s);
+		return CTL_LOCAL;
 	}
 	unsigned long long timeout = DEFAULT_TIMEOUT;
 	if (s.timeout != NULL && !mecdns_config_parse_number(s.timeout, 0, 86400, &timeout)) {
 		fprintf(stderr, CTL_PROGRAM ": timeout \"%s\" is not a number of seconds\n",
 		        s.timeout);
+		settings_free(&s);
 		return CTL_USAGE;
 	}
 	ctl_client_config_t client_config = {
-		.url = s.url != NULL ? s.url : DEFAULT_URL,
+		.url = s.url,
 		.token = s.token,
 		.ca_file = s.ca_file,
 		.cert_file = s.cert_file,
@@ -463,6 +484,7 @@ int main(int argc, char **argv)
 	ctl.client = ctl_client_new(&client_config);
 	if (ctl.client == NULL) {
 		fprintf(stderr, CTL_PROGRAM ": cannot set up the HTTP client\n");
+		settings_free(&s);
 		return CTL_LOCAL;
 	}
 
@@ -482,13 +504,6 @@ int main(int argc, char **argv)
 		ret = CTL_USAGE;
 	}
 	ctl_client_free(ctl.client);
-	free(s.url);
-	free(s.token);
-	free(s.token_file);
-	free(s.ca_file);
-	free(s.cert_file);
-	free(s.key_file);
-	free(s.server);
-	free(s.timeout);
+	settings_free(&s);
 	return ret;
 }
