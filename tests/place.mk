@@ -10,7 +10,8 @@ tests_unit_test_place_LDADD = tools/libmecdns-place.la $(check_LIBS) -lm
 check_PROGRAMS += tests/integration/test_place_cli
 TESTS += tests/integration/test_place_cli
 tests_integration_test_place_cli_SOURCES = tests/integration/test_place_cli.c
-tests_integration_test_place_cli_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS)
-tests_integration_test_place_cli_LDADD = tests/harness/libharness.la $(check_LIBS)
+tests_integration_test_place_cli_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS) $(libknot_CFLAGS)
+tests_integration_test_place_cli_LDADD = tests/harness/libharness-dns.la tests/harness/libharness.la \
+	$(check_LIBS) $(libknot_LIBS)
 EXTRA_tests_integration_test_place_cli_DEPENDENCIES = tools/mecdns-place$(EXEEXT) \
-	announce/mecdns-announce$(EXEEXT)
+	announce/mecdns-announce$(EXEEXT) module/mecdns.la tools/mecdns-db$(EXEEXT)

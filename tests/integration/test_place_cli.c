@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tests/harness/harness.h"
+#include "tests/harness/knotd.h"
 
 static char *dir;
 
@@ -177,6 +178,54 @@ START_TEST(test_bad_input_names_file_and_line)
 }
 END_TEST
 
+/*! measure asks a real knotd with mod-mecdns (its generation probe) and
+ *  leaves out an address where nothing answers; the lines plan as rtt.csv. */
+START_TEST(test_measure_asks_real_servers)
+{
+	char *db = harness_strdupf("%s/mecdns.db", dir);
+	char *db_tool = harness_build_path("tools/mecdns-db");
+	char *init[] = { db_tool, "-d", db, "init", NULL };
+	char *out = NULL;
+	ck_assert_int_eq(harness_run(init, NULL, &out, 10000), 0);
+	free(out);
+	knotd_config_t config = { .tag = "place", .database = db, .global_module = true };
+	knotd_t knotd;
+	ck_assert_int_eq(knotd_start(&knotd, &config), 0);
+	int dead = harness_free_port("127.0.0.1");
+	char *served = harness_strdupf("edge-a=127.0.0.1@%d", knotd.port);
+	char *silent = harness_strdupf("edge-b=127.0.0.1@%d", dead);
+	ck_assert_int_eq(PLACE(&out, "measure", "--group", "city-a", "--count", "5", "--timeout-ms",
+	                       "300", served, silent),
+	                 0);
+	knotd_stop(&knotd);
+	double ms = -1;
+	const char *line = strstr(out, "city-a,edge-a,");
+	ck_assert_msg(line != NULL && sscanf(line, "city-a,edge-a,%lf", &ms) == 1, "%s", out);
+	ck_assert_msg(ms > 0 && ms < 300, "RTT %f ms", ms);
+	ck_assert_msg(strstr(out, "city-a,edge-b,") == NULL, "%s", out);
+	ck_assert_msg(strstr(out, "edge-b answered none of 5 queries") != NULL, "%s", out);
+	/* The measured line is rtt.csv input. */
+	char *hosts = file("hosts.csv", "edge-a,1\nedge-b,1\n");
+	char *groups = file("groups.csv", "city-a,10\n");
+	char *rtt = file("rtt.csv", strstr(out, "city-a,edge-a,"));
+	free(out);
+	ck_assert_int_eq(
+	    PLACE(&out, "--hosts", hosts, "--groups", groups, "--rtt", rtt, "--budget", "1"), 0);
+	ck_assert_msg(strstr(out, "chosen (exact, ") != NULL && strstr(out, " edge-a\n") != NULL,
+	              "%s", out);
+	free(out);
+	ck_assert_int_eq(PLACE(&out, "measure", "--group", "g", "bad=not-an-address"), 2);
+	free(out);
+	free(hosts);
+	free(groups);
+	free(rtt);
+	free(served);
+	free(silent);
+	free(db_tool);
+	free(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mecdns-place");
@@ -186,10 +235,15 @@ int main(void)
 	tcase_add_test(tc, test_the_worked_example);
 	tcase_add_test(tc, test_json_input_chooses_as_csv_and_the_heuristic_agrees);
 	tcase_add_test(tc, test_bad_input_names_file_and_line);
+	tcase_add_test(tc, test_measure_asks_real_servers);
 	suite_add_tcase(s, tc);
+	knotd_track_begin();
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	if (knotd_track_end() != 0) {
+		failed++;
+	}
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

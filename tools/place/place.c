@@ -17,10 +17,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "config.h"
+#include "tools/place/measure.h"
 #include "tools/place/solve.h"
 
 #define PROGRAM "mecdns-place"
@@ -75,7 +77,14 @@ static void usage(FILE *out)
 	        "  --json             print the result as JSON\n"
 	        "  --announce-dir DIR write DIR/HOST.conf (mecdns-announce) per chosen host\n"
 	        "  --prefix P/LEN     the service prefix those configurations announce\n"
-	        "  --profile NAME     their BGP profile: bird, exabgp or gobgp (default bird)\n",
+	        "  --profile NAME     their BGP profile: bird, exabgp or gobgp (default bird)\n"
+	        "\n"
+	        "       " PROGRAM " measure --group GROUP [--count N] [--timeout-ms MS]\n"
+	        "                    [--qname NAME] HOST=ADDR[@PORT]...\n"
+	        "\n"
+	        "Measures this host's RTTs (this host is in GROUP) to the candidates by DNS\n"
+	        "(default CH TXT generation.mecdns., N = 5 queries each, the median) and\n"
+	        "prints rtt.csv lines; a host that never answers is left out.\n",
 	        PLACE_EXACT_MAX);
 }
 
@@ -384,8 +393,52 @@ static void write_announce(const input_t *in, const bool *chosen, const char *di
 	}
 }
 
+/*! \brief mecdns-place measure --group G HOST=ADDR[@PORT]...: rtt.csv lines. */
+static int measure_main(int argc, char **argv)
+{
+	const char *group = NULL, *qname = "generation.mecdns.";
+	int count = 5, timeout = 1000;
+	place_target_t targets[1024];
+	size_t n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--group") == 0 && i + 1 < argc) {
+			group = argv[++i];
+		} else if (strcmp(argv[i], "--qname") == 0 && i + 1 < argc) {
+			qname = argv[++i];
+		} else if (strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
+			count = (int)number(argv[++i], "--count");
+		} else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc) {
+			timeout = (int)number(argv[++i], "--timeout-ms");
+		} else if (strchr(argv[i], '=') != NULL && argv[i][0] != '-' && n < 1024) {
+			char *eq = strchr(argv[i], '=');
+			*eq = '\0';
+			targets[n].name = argv[i];
+			if (argv[i][0] == '\0' ||
+			    !place_parse_address(eq + 1, &targets[n].addr, &targets[n].len)) {
+				die("\"%s=%s\" is not HOST=ADDR[@PORT]", argv[i], eq + 1);
+			}
+			n++;
+		} else {
+			die("measure: unknown argument \"%s\" (see " PROGRAM " --help)", argv[i]);
+		}
+	}
+	if (group == NULL || n == 0 || count < 1 || count > 1000 || timeout < 1) {
+		die("usage: " PROGRAM " measure --group GROUP [--count N] [--timeout-ms MS] "
+		    "[--qname NAME] HOST=ADDR[@PORT]...");
+	}
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	int ret = place_measure(group, targets, n, qname, count, timeout, stdout);
+	if (ret < 0) {
+		die(ret == -2 ? "--qname %s is not a domain name" : "measure failed (%s)", qname);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "measure") == 0) {
+		return measure_main(argc - 2, argv + 2);
+	}
 	static const struct option options[] = {
 		{ "hosts", required_argument, NULL, 'H' },
 		{ "groups", required_argument, NULL, 'G' },
