@@ -44,6 +44,9 @@ static void add_knot_state(const mecdns_signals_state_t *state, void *data)
 	cJSON_AddNumberToObject(knot, "qps", state->qps);
 	cJSON_AddNumberToObject(knot, "qpsThreshold", state->qps_threshold);
 	cJSON_AddBoolToObject(knot, "qpsExceeded", state->qps_exceeded);
+	cJSON_AddNumberToObject(knot, "qpsIncrease", state->qps_increase);
+	cJSON_AddNumberToObject(knot, "qpsIncreaseThreshold", state->qps_increase_threshold);
+	cJSON_AddBoolToObject(knot, "qpsIncreaseExceeded", state->qps_increase_exceeded);
 	cJSON *zones = cJSON_AddArrayToObject(knot, "zones");
 	for (size_t i = 0; zones != NULL && i < state->zone_count; i++) {
 		cJSON *zone = cJSON_CreateObject();

@@ -265,6 +265,10 @@ static void print_module(FILE *out, const syncd_ctx_t *ctx)
 	    "# HELP mecdns_module_queries_per_second Queries per second over the last second.\n"
 	    "# TYPE mecdns_module_queries_per_second gauge\n"
 	    "mecdns_module_queries_per_second %.3f\n"
+	    "# HELP mecdns_module_queries_per_second_increase How fast the query rate grew: "
+	    "its change over the last second, per second.\n"
+	    "# TYPE mecdns_module_queries_per_second_increase gauge\n"
+	    "mecdns_module_queries_per_second_increase %.3f\n"
 	    "# HELP mecdns_module_records Records the module has loaded.\n"
 	    "# TYPE mecdns_module_records gauge\n"
 	    "mecdns_module_records %" PRIu64 "\n"
@@ -279,8 +283,8 @@ static void print_module(FILE *out, const syncd_ctx_t *ctx)
 	    "module does not serve has been committed (0: current).\n"
 	    "# TYPE mecdns_module_lag_seconds gauge\n"
 	    "mecdns_module_lag_seconds %.3f\n",
-	    m.found ? 1 : 0, m.answered, m.nodata, m.passed, m.queries_per_s, m.records,
-	    m.generation, lag, (double)m.lag_ms / 1000.0);
+	    m.found ? 1 : 0, m.answered, m.nodata, m.passed, m.queries_per_s,
+	    m.queries_per_s_increase, m.records, m.generation, lag, (double)m.lag_ms / 1000.0);
 }
 
 /*! Most app instances /metrics lists one by one (their series). */

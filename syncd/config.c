@@ -38,6 +38,7 @@ enum {
 	OPT_KNOT_POLL,
 	OPT_MAX_LAG,
 	OPT_QUERY_RATE_THRESHOLD,
+	OPT_QUERY_RATE_INCREASE_THRESHOLD,
 	OPT_SYNC_ZONE,
 	OPT_SYNC_DEFAULT_TTL,
 	OPT_ALLOW_ZONE,
@@ -70,6 +71,8 @@ static const struct option long_options[] = {
 	{ "knot-poll", required_argument, NULL, OPT_KNOT_POLL },
 	{ "max-lag", required_argument, NULL, OPT_MAX_LAG },
 	{ "query-rate-threshold", required_argument, NULL, OPT_QUERY_RATE_THRESHOLD },
+	{ "query-rate-increase-threshold", required_argument, NULL,
+	  OPT_QUERY_RATE_INCREASE_THRESHOLD },
 	{ "sync-zone", required_argument, NULL, OPT_SYNC_ZONE },
 	{ "sync-default-ttl", required_argument, NULL, OPT_SYNC_DEFAULT_TTL },
 	{ "allow-zone", required_argument, NULL, OPT_ALLOW_ZONE },
@@ -98,6 +101,8 @@ static void print_help(void)
 	       "      --knot-poll MS         Knot state poll interval (default %d)\n"
 	       "      --max-lag MS           module lag before not serving (default %d)\n"
 	       "      --query-rate-threshold QPS  signal query_rate around it (0: off)\n"
+	       "      --query-rate-increase-threshold QPS/S  signal query_rate_increase\n"
+	       "                             around it (0: off)\n"
 	       "      --sync-zone ZONE       mirror mecdns's answers under ZONE into that Knot\n"
 	       "                             zone (repeatable; needs --knot-socket)\n"
 	       "      --sync-default-ttl S   TTL of rules without one in synced zones\n"
@@ -247,19 +252,20 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 		}
 		*(strcmp(name, "max-lag") == 0 ? &config->max_lag_ms : &config->knot_poll_ms) =
 		    (int)number;
-	} else if (strcmp(name, "query-rate-threshold") == 0) {
+	} else if (strcmp(name, "query-rate-threshold") == 0 ||
+	           strcmp(name, "query-rate-increase-threshold") == 0) {
+		bool increase = strcmp(name, "query-rate-increase-threshold") == 0;
 		char *end = NULL;
 		errno = 0;
 		double rate = strtod(value, &end);
 		if (errno != 0 || end == value || *end != '\0' || !(rate >= 0 && rate <= 1e9)) {
-			snprintf(
-			    err, err_len,
-			    "%s: query-rate-threshold must be 0..1000000000 queries per second, "
-			    "not \"%s\"",
-			    where, value);
+			snprintf(err, err_len,
+			         "%s: %s must be 0..1000000000 queries per second%s, not \"%s\"",
+			         where, name, increase ? " per second" : "", value);
 			return false;
 		}
-		config->query_rate_threshold = rate;
+		*(increase ? &config->query_rate_increase_threshold
+		           : &config->query_rate_threshold) = rate;
 	} else if (strcmp(name, "sync-zone") == 0 || strcmp(name, "allow-zone") == 0) {
 		/* Repeatable: every value adds a zone. */
 		bool sync = strcmp(name, "sync-zone") == 0;

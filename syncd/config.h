@@ -55,19 +55,20 @@ typedef struct {
 	bool insecure_no_auth; /*!< Allows a non-loopback listen without tokens. */
 	int log_level;         /*!< syslog priority. */
 	bool syslog;
-	size_t max_body;                     /*!< Request body limit in bytes (413 past it). */
-	unsigned threads;                    /*!< HTTP worker threads. */
-	unsigned max_headers;                /*!< Request header fields (431 past it); 0: off. */
-	unsigned max_json_depth;             /*!< JSON body nesting (400 past it); 0: off. */
-	unsigned max_connections;            /*!< Open connections (503 past it); 0: off. */
-	unsigned max_connections_per_client; /*!< Per address (closed at accept); 0: off. */
-	unsigned header_timeout;             /*!< Seconds to send a request header; 0: off. */
-	double rate_limit;                   /*!< Requests/s per address (429); 0: off. */
-	unsigned rate_burst;                 /*!< Token bucket size; 0: rate_limit rounded up. */
-	int64_t changes_keep_ms;             /*!< Change log retention before pruning. */
-	int knot_poll_ms;                    /*!< Knot state poll interval. */
-	int max_lag_ms;                      /*!< Module lag before "serving" drops. */
-	double query_rate_threshold;         /*!< query_rate signal; 0: off. */
+	size_t max_body;                      /*!< Request body limit in bytes (413 past it). */
+	unsigned threads;                     /*!< HTTP worker threads. */
+	unsigned max_headers;                 /*!< Request header fields (431 past it); 0: off. */
+	unsigned max_json_depth;              /*!< JSON body nesting (400 past it); 0: off. */
+	unsigned max_connections;             /*!< Open connections (503 past it); 0: off. */
+	unsigned max_connections_per_client;  /*!< Per address (closed at accept); 0: off. */
+	unsigned header_timeout;              /*!< Seconds to send a request header; 0: off. */
+	double rate_limit;                    /*!< Requests/s per address (429); 0: off. */
+	unsigned rate_burst;                  /*!< Token bucket size; 0: rate_limit rounded up. */
+	int64_t changes_keep_ms;              /*!< Change log retention before pruning. */
+	int knot_poll_ms;                     /*!< Knot state poll interval. */
+	int max_lag_ms;                       /*!< Module lag before "serving" drops. */
+	double query_rate_threshold;          /*!< query_rate signal; 0: off. */
+	double query_rate_increase_threshold; /*!< query_rate_increase; 0: off. */
 	/* Zone sync (syncd/zonesync.h). */
 	char **sync_zones; /*!< sync-zone values (repeatable), as given. */
 	size_t sync_zone_count;

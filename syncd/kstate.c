@@ -67,6 +67,11 @@ typedef struct {
 	uint64_t queries;
 } rate_sample_t;
 
+typedef struct {
+	long long at_ms;
+	double qps;
+} qps_sample_t;
+
 typedef enum {
 	POLL_OK = 0,  /*!< knotd answered everything asked. */
 	POLL_DOWN,    /*!< Nobody listens on the control socket. */
@@ -81,6 +86,7 @@ struct kstate {
 	int max_lag_ms;
 	int settle_ms;
 	double threshold;
+	double increase_threshold;
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
 	zoneguard_t *guard;
@@ -114,12 +120,16 @@ struct kstate {
 	rate_sample_t samples[MAX_RATE_SAMPLES];
 	size_t sample_count;
 	double qps;
+	qps_sample_t qps_samples[MAX_RATE_SAMPLES];
+	size_t qps_sample_count;
+	double increase; /*!< qps change per second over the last second. */
 
 	/* Conditions as last signalled. */
 	bool running;
 	bool all_ready;
 	bool serving;
 	bool exceeded;
+	bool increase_exceeded;
 	long long lag_since;  /*!< 0: the module is current. */
 	long long good_since; /*!< 0: not every condition holds. */
 	char down_reason[KNOTCTL_ERROR_LEN];
@@ -358,6 +368,34 @@ static void forget_reached(kstate_t *state)
 	state->pending_count = keep;
 }
 
+/*! \brief Adds a sample of qps and updates its increase per second: the
+ *         change since the newest sample at least a window old (else the
+ *         oldest), over the time between. */
+static void observe_qps(kstate_t *state, long long now)
+{
+	if (state->qps_sample_count == MAX_RATE_SAMPLES) {
+		memmove(state->qps_samples, state->qps_samples + 1,
+		        (MAX_RATE_SAMPLES - 1) * sizeof(state->qps_samples[0]));
+		state->qps_sample_count--;
+	}
+	state->qps_samples[state->qps_sample_count++] =
+	    (qps_sample_t){ .at_ms = now, .qps = state->qps };
+	size_t base = 0;
+	for (size_t i = 0; i < state->qps_sample_count; i++) {
+		if (now - state->qps_samples[i].at_ms >= RATE_WINDOW_MS) {
+			base = i;
+		}
+	}
+	if (base > 0) {
+		memmove(state->qps_samples, state->qps_samples + base,
+		        (state->qps_sample_count - base) * sizeof(state->qps_samples[0]));
+		state->qps_sample_count -= base;
+	}
+	long long span = now - state->qps_samples[0].at_ms;
+	state->increase =
+	    span > 0 ? (state->qps - state->qps_samples[0].qps) * 1000.0 / (double)span : 0;
+}
+
 /*! \brief Adds a sample of the module's query counter and updates qps. */
 static void observe_queries(kstate_t *state, uint64_t queries, long long now)
 {
@@ -386,6 +424,7 @@ static void observe_queries(kstate_t *state, uint64_t queries, long long now)
 	if (span > 0) {
 		state->qps = (double)(queries - state->samples[0].queries) * 1000.0 / (double)span;
 	}
+	observe_qps(state, now);
 }
 
 /*! \brief knotd is gone: nothing is served, rates restart. */
@@ -396,6 +435,8 @@ static void observe_down(kstate_t *state)
 	state->module_missing_since = 0;
 	state->sample_count = 0;
 	state->qps = 0;
+	state->qps_sample_count = 0;
+	state->increase = 0;
 	for (size_t i = 0; i < state->zone_count; i++) {
 		state->zones[i].loaded = false;
 		state->zones[i].knot_serial = 0;
@@ -451,6 +492,7 @@ static void observe_poll(kstate_t *state, poll_outcome_t outcome, const module_c
 		.records = counters->records,
 		.generation = counters->generation,
 		.queries_per_s = state->qps,
+		.queries_per_s_increase = state->increase,
 	};
 	pthread_mutex_unlock(&state->module_lock);
 }
@@ -475,6 +517,9 @@ static void publish(kstate_t *state)
 		.qps = state->qps,
 		.qps_threshold = state->threshold,
 		.qps_exceeded = state->exceeded,
+		.qps_increase = state->increase,
+		.qps_increase_threshold = state->increase_threshold,
+		.qps_increase_exceeded = state->increase_exceeded,
 		.zones = zones,
 		.zone_count = state->zone_count,
 	};
@@ -638,6 +683,7 @@ static void evaluate(kstate_t *state, long long now)
 
 	if (!state->reachable || !state->module_found) {
 		state->qps = 0;
+		state->increase = 0;
 	}
 	if (state->threshold > 0) {
 		bool exceeded = state->exceeded ? state->qps >= state->threshold * RATE_HYSTERESIS
@@ -650,6 +696,21 @@ static void evaluate(kstate_t *state, long long now)
 			publish(state);
 			mecdns_signals_emit_query_rate(state->signals, state->qps, state->threshold,
 			                               exceeded);
+		}
+	}
+	if (state->increase_threshold > 0) {
+		bool exceeded = state->increase_exceeded
+		                    ? state->increase >= state->increase_threshold * RATE_HYSTERESIS
+		                    : state->increase > state->increase_threshold;
+		if (exceeded != state->increase_exceeded) {
+			state->increase_exceeded = exceeded;
+			state_log(state, LOG_NOTICE,
+			          "query rate increase %.1f/s per second %s the threshold %.1f",
+			          state->increase, exceeded ? "exceeds" : "is back under",
+			          state->increase_threshold);
+			publish(state);
+			mecdns_signals_emit_query_rate_increase(
+			    state->signals, state->increase, state->increase_threshold, exceeded);
 		}
 	}
 }
@@ -773,6 +834,8 @@ kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len)
 		state->settle_ms = state->poll_ms;
 	}
 	state->threshold = config->query_rate_threshold > 0 ? config->query_rate_threshold : 0;
+	state->increase_threshold =
+	    config->query_rate_increase_threshold > 0 ? config->query_rate_increase_threshold : 0;
 	state->store = config->store;
 	state->signals = config->signals;
 	state->guard = config->guard;

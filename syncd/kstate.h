@@ -34,6 +34,11 @@
  *  - query_rate: the module's queries (answered + nodata + passed) per
  *    second over the last second crossed query_rate_threshold: exceeded
  *    when above it, back when below 90 % of it. Off when the threshold is 0.
+ *  - query_rate_increase (draft-grubto-dnsop-dns-out-of-protocol-signalling
+ *    section 3.10): how fast that rate grows, its change over the last
+ *    second per second, crossed query_rate_increase_threshold: exceeded
+ *    when above it, back when below 90 % of it (so a steady high rate, or a
+ *    falling one, clears it). Off when the threshold is 0.
  */
 
 #pragma once
@@ -46,15 +51,17 @@
 #include "syncd/zoneguard.h"
 
 typedef struct {
-	const char *socket;            /*!< knotd control socket path. */
-	const char *knot_dbus;         /*!< knotd's bus: "system" (also NULL), an
-	                                    address, or "none". */
-	int poll_ms;                   /*!< Poll interval (0: 500). */
-	int timeout_ms;                /*!< Control socket timeout (0: 1000). */
-	int max_lag_ms;                /*!< Module lag allowed (0: 2000). */
-	double query_rate_threshold;   /*!< Queries per second; 0: off. */
-	const char *const *sync_zones; /*!< Synced zones (expected even when
-	                                    knotd lacks them). */
+	const char *socket;                   /*!< knotd control socket path. */
+	const char *knot_dbus;                /*!< knotd's bus: "system" (also NULL), an
+	                                           address, or "none". */
+	int poll_ms;                          /*!< Poll interval (0: 500). */
+	int timeout_ms;                       /*!< Control socket timeout (0: 1000). */
+	int max_lag_ms;                       /*!< Module lag allowed (0: 2000). */
+	double query_rate_threshold;          /*!< Queries per second; 0: off. */
+	double query_rate_increase_threshold; /*!< Queries per second, per
+	                                           second; 0: off. */
+	const char *const *sync_zones;        /*!< Synced zones (expected even when
+	                                           knotd lacks them). */
 	size_t sync_zone_count;
 	mecdns_store_t *store;     /*!< For the database generation. */
 	mecdns_signals_t *signals; /*!< Where the conditions go (may be NULL). */
@@ -75,19 +82,20 @@ bool kstate_serving(kstate_t *state);
 
 /*! mod-mecdns's counters as the last poll that reached knotd read them. */
 typedef struct {
-	bool found;             /*!< knotd answered and the module is loaded. */
-	uint64_t answered;      /*!< Queries answered, summed over instances. */
-	uint64_t nodata;        /*!< NODATA answers. */
-	uint64_t passed;        /*!< Queries passed through to knotd. */
-	uint64_t records;       /*!< Records loaded (largest of the instances). */
-	uint64_t generation;    /*!< Loaded generation (smallest of the instances). */
-	double queries_per_s;   /*!< answered + nodata + passed, last second. */
-	uint64_t db_generation; /*!< The database's generation read just before
-	                             that poll asked knotd (so a write landing
-	                             during the poll is no lag). */
-	long long lag_ms;       /*!< How long the oldest committed generation the
-	                             module does not serve has been committed (as
-	                             syncd saw it); 0 when current. */
+	bool found;                    /*!< knotd answered and the module is loaded. */
+	uint64_t answered;             /*!< Queries answered, summed over instances. */
+	uint64_t nodata;               /*!< NODATA answers. */
+	uint64_t passed;               /*!< Queries passed through to knotd. */
+	uint64_t records;              /*!< Records loaded (largest of the instances). */
+	uint64_t generation;           /*!< Loaded generation (smallest of the instances). */
+	double queries_per_s;          /*!< answered + nodata + passed, last second. */
+	double queries_per_s_increase; /*!< Its change per second, last second. */
+	uint64_t db_generation;        /*!< The database's generation read just before
+	                                    that poll asked knotd (so a write landing
+	                                    during the poll is no lag). */
+	long long lag_ms;              /*!< How long the oldest committed generation the
+	                                    module does not serve has been committed (as
+	                                    syncd saw it); 0 when current. */
 } kstate_module_t;
 
 /*! \brief The module's counters (any thread; for /metrics). */

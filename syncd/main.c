@@ -70,6 +70,7 @@ static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
 		.poll_ms = config->knot_poll_ms,
 		.max_lag_ms = config->max_lag_ms,
 		.query_rate_threshold = config->query_rate_threshold,
+		.query_rate_increase_threshold = config->query_rate_increase_threshold,
 		.sync_zones = (const char *const *)config->sync_zones,
 		.sync_zone_count = config->sync_zone_count,
 		.store = ctx->store,

@@ -248,6 +248,8 @@ static bool append_state(DBusMessageIter *dict, const mecdns_signals_state_t *st
 	dbus_bool_t tracking = state->tracking, running = state->server_running;
 	dbus_bool_t all_ready = state->all_zones_ready, serving = state->serving;
 	dbus_bool_t exceeded = state->qps_exceeded;
+	dbus_bool_t increase_exceeded = state->qps_increase_exceeded;
+	double increase = state->qps_increase, increase_threshold = state->qps_increase_threshold;
 	dbus_uint64_t db_gen = db_generation, module_gen = state->module_generation;
 	double qps = state->qps, threshold = state->qps_threshold;
 	return dict_add(dict, "knot_tracking", DBUS_TYPE_BOOLEAN, &tracking) &&
@@ -260,7 +262,10 @@ static bool append_state(DBusMessageIter *dict, const mecdns_signals_state_t *st
 	       dict_add_zones(dict, "zone_serials", state, true) &&
 	       dict_add(dict, "qps", DBUS_TYPE_DOUBLE, &qps) &&
 	       dict_add(dict, "qps_threshold", DBUS_TYPE_DOUBLE, &threshold) &&
-	       dict_add(dict, "qps_exceeded", DBUS_TYPE_BOOLEAN, &exceeded);
+	       dict_add(dict, "qps_exceeded", DBUS_TYPE_BOOLEAN, &exceeded) &&
+	       dict_add(dict, "qps_increase", DBUS_TYPE_DOUBLE, &increase) &&
+	       dict_add(dict, "qps_increase_threshold", DBUS_TYPE_DOUBLE, &increase_threshold) &&
+	       dict_add(dict, "qps_increase_exceeded", DBUS_TYPE_BOOLEAN, &increase_exceeded);
 }
 
 /*! \brief org.mecdns.syncd.state.GetState: the current state as a{sv}. */
@@ -1115,6 +1120,15 @@ void mecdns_signals_emit_query_rate(mecdns_signals_t *signals, double qps, doubl
 	dbus_bool_t value = exceeded;
 	queue_state_signal(signals, "query_rate", DBUS_TYPE_DOUBLE, &qps, DBUS_TYPE_DOUBLE,
 	                   &threshold, DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
+}
+
+void mecdns_signals_emit_query_rate_increase(mecdns_signals_t *signals, double increase,
+                                             double threshold, bool exceeded)
+{
+	dbus_bool_t value = exceeded;
+	queue_state_signal(signals, "query_rate_increase", DBUS_TYPE_DOUBLE, &increase,
+	                   DBUS_TYPE_DOUBLE, &threshold, DBUS_TYPE_BOOLEAN, &value,
+	                   DBUS_TYPE_INVALID);
 }
 
 bool mecdns_signals_emit_shutting_down(mecdns_signals_t *signals, int timeout_ms)

@@ -102,6 +102,9 @@ typedef struct {
 	                           nodata + passed). */
 	double qps_threshold; /*!< 0: query_rate is not signalled. */
 	bool qps_exceeded;
+	double qps_increase;           /*!< qps change per second. */
+	double qps_increase_threshold; /*!< 0: query_rate_increase is not signalled. */
+	bool qps_increase_exceeded;
 	const mecdns_signals_zone_t *zones; /*!< Expected zones. */
 	size_t zone_count;
 } mecdns_signals_state_t;
@@ -109,6 +112,10 @@ typedef struct {
 /*! \brief Prints the histogram of signal lag (commit to bus) for /metrics;
  *         an empty one with NULL signals. */
 void mecdns_signals_print_lag(mecdns_signals_t *signals, FILE *out);
+
+/*! \brief query_rate_increase(d increase, d threshold, b exceeded). */
+void mecdns_signals_emit_query_rate_increase(mecdns_signals_t *signals, double increase,
+                                             double threshold, bool exceeded);
 
 /*! \brief Replaces the state GetState answers (deep copy). */
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state);

@@ -61,21 +61,29 @@ typedef struct {
 
 static state_stack_t stack;
 
+/*! --query-rate-increase-threshold of the next syncd_start(); NULL: off. */
+static const char *increase_threshold;
+
 /*! \brief Starts mecdns-syncd against the stack's knotd and bus. */
 static void syncd_start(state_stack_t *s, const char *threshold)
 {
 	char *socket = harness_strdupf("%s/knot.sock", s->knotd.dir);
 	char *log = harness_strdupf("%s/syncd.log", s->dir);
-	const char *args[] = { "--database",    s->db,
-		               "--dbus",        s->bus.address,
-		               "--knot-socket", socket,
-		               "--knot-dbus",   s->bus.address,
-		               "--knot-poll",   POLL_MS,
-		               "--max-lag",     MAX_LAG_MS,
-		               "--allow-zone", /* the tests' rules live in it */
-		               "example.test",  "--log-level",
-		               "debug",         threshold != NULL ? "--query-rate-threshold" : NULL,
-		               threshold,       NULL };
+	const char *args[24] = { "--database",    s->db,         "--dbus",      s->bus.address,
+		                 "--knot-socket", socket,        "--knot-dbus", s->bus.address,
+		                 "--knot-poll",   POLL_MS,       "--max-lag",   MAX_LAG_MS,
+		                 "--allow-zone", /* the tests' rules live in it */
+		                 "example.test",  "--log-level", "debug" };
+	size_t n = 16;
+	if (threshold != NULL) {
+		args[n++] = "--query-rate-threshold";
+		args[n++] = threshold;
+	}
+	if (increase_threshold != NULL) {
+		args[n++] = "--query-rate-increase-threshold";
+		args[n++] = increase_threshold;
+	}
+	args[n] = NULL;
 	ck_assert_msg(harness_syncd_start(&s->syncd, ADDR, &s->http_port, args, NULL, log, 10000) ==
 	                  0,
 	              "mecdns-syncd did not start listening");
@@ -175,6 +183,8 @@ typedef struct {
 	unsigned long long db_generation;
 	unsigned long long module_generation;
 	char zones[512]; /*!< "zone=true zone=false " in answer order. */
+	double qps_increase_threshold;
+	bool has_qps_increase; /*!< qps_increase was in the answer. */
 } state_t;
 
 /*! \brief Reads one a{sb} into text. */
@@ -240,6 +250,10 @@ static state_t get_state(state_stack_t *s)
 			state.module_generation = t;
 		} else if (strcmp(key, "zones") == 0) {
 			zones_text(&value, state.zones, sizeof(state.zones));
+		} else if (strcmp(key, "qps_increase_threshold") == 0) {
+			dbus_message_iter_get_basic(&value, &state.qps_increase_threshold);
+		} else if (strcmp(key, "qps_increase") == 0) {
+			state.has_qps_increase = true;
 		}
 	}
 	dbus_message_unref(reply);
@@ -326,6 +340,14 @@ static void setup(void)
 static void setup_with_threshold(void)
 {
 	stack_start(&stack, "20");
+	expect_signal(&stack, "serving(true)");
+}
+
+static void setup_with_increase_threshold(void)
+{
+	increase_threshold = "30";
+	stack_start(&stack, NULL);
+	increase_threshold = NULL;
 	expect_signal(&stack, "serving(true)");
 }
 
@@ -697,6 +719,29 @@ START_TEST(test_query_rate_crossing_the_threshold_is_signalled_both_ways)
 }
 END_TEST
 
+/*! Section 3.10 of the signalling draft: a fast rise of the query rate is
+ *  signalled, and a steady rate (however high) clears it. */
+START_TEST(test_a_fast_rise_of_the_query_rate_is_signalled_both_ways)
+{
+	query_for(&stack, 3000, 100);
+	expect_signal(&stack, "query_rate_increase(*");
+	const harness_dbus_signal_t *up = harness_dbus_signal(stack.listener, stack.seen - 1);
+	ck_assert_uint_eq(up->argc, 3);
+	ck_assert_double_gt(strtod(up->args[0], NULL), 30);
+	ck_assert_str_eq(up->args[1], "30");
+	ck_assert_str_eq(up->args[2], "true");
+	/* The rate stays (about 100/s): no increase any more. */
+	expect_signal(&stack, "query_rate_increase(*");
+	const harness_dbus_signal_t *down = harness_dbus_signal(stack.listener, stack.seen - 1);
+	ck_assert_double_lt(strtod(down->args[0], NULL), 30);
+	ck_assert_str_eq(down->args[2], "false");
+	/* GetState carries it. */
+	state_t state = get_state(&stack);
+	ck_assert(state.has_qps_increase);
+	ck_assert_double_eq(state.qps_increase_threshold, 30);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
 	Suite *suite = suite_create("kstate");
@@ -722,6 +767,12 @@ static Suite *state_suite(void)
 	tcase_set_timeout(rate, 60);
 	tcase_add_test(rate, test_query_rate_crossing_the_threshold_is_signalled_both_ways);
 	suite_add_tcase(suite, rate);
+
+	TCase *increase = tcase_create("query_rate_increase");
+	tcase_add_checked_fixture(increase, setup_with_increase_threshold, teardown);
+	tcase_set_timeout(increase, 60);
+	tcase_add_test(increase, test_a_fast_rise_of_the_query_rate_is_signalled_both_ways);
+	suite_add_tcase(suite, increase);
 	return suite;
 }
 
