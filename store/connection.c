@@ -241,6 +241,10 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_APP_COUNTS] = "SELECT app_instance_id, coalesce(sum(state = 'ACTIVE'), 0), "
 	                  "coalesce(sum(state = 'INACTIVE'), 0) FROM rules NOT INDEXED "
 	                  "GROUP BY app_instance_id ORDER BY app_instance_id",
+	/* Whether one set is all an owner holds (no other set, no ACTIVE rule):
+	 * two index probes, the common case of a bulk of new names. */
+	[ST_OWNER_ALONE] = "SELECT (SELECT count(*) FROM rrsets WHERE owner = ?1) = 1 AND NOT EXISTS "
+	                   "(SELECT 1 FROM rules WHERE owner = ?1 AND state = 'ACTIVE')",
 	/* Everything stored at one name (lookup). */
 	[ST_NAME_RULES] = "SELECT " RULE_COLUMNS " FROM rules WHERE owner = ?1 "
 	                  "ORDER BY app_instance_id, dns_rule_id",

@@ -336,6 +336,40 @@ static mecdns_store_status_t rrset_replace_one(write_txn_t *txn, const mecdns_rr
 	return status;
 }
 
+/*!
+ * \brief store_check_owner() for a set just written, cheaper when the set
+ *        is all its owner holds: then no CNAME can conflict unless the set
+ *        is a CNAME of several records, and the answer is the set's own, at
+ *        most its records as given (the store keeps duplicates once). Any
+ *        doubt falls back to the full check on the stored state.
+ */
+static mecdns_store_status_t check_written(write_txn_t *txn, const mecdns_rrset_t *set)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < set->rdata_count; i++) {
+		bytes += set->rdata[i].wire_len;
+	}
+	bool simple = (set->type != KNOT_RRTYPE_CNAME || set->rdata_count == 1) &&
+	              mecdns_answer_fits(set->owner, set->rdata_count, bytes);
+	if (simple) {
+		sqlite3_stmt *stmt = store_statement(txn->conn, ST_OWNER_ALONE);
+		if (stmt == NULL) {
+			return MECDNS_STORE_ERROR;
+		}
+		store_bind_text(stmt, 1, set->owner);
+		int rc = sqlite3_step(stmt);
+		bool alone = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 1;
+		store_statement_done(stmt);
+		if (rc != SQLITE_ROW) {
+			return store_db_fail(txn->conn, rc, "check the records at an owner");
+		}
+		if (alone) {
+			return MECDNS_STORE_OK;
+		}
+	}
+	return store_check_owner(txn, set->owner, set->type);
+}
+
 mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store, const mecdns_rrset_t *sets,
                                                  size_t count, uint64_t *generation)
 {
@@ -365,7 +399,7 @@ mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store, const me
 	/* The CNAME rule holds for the final state of the whole batch. */
 	for (size_t i = 0; status == MECDNS_STORE_OK && i < count; i++) {
 		if (sets[i].rdata_count > 0) {
-			status = store_check_owner(&txn, sets[i].owner, sets[i].type);
+			status = check_written(&txn, &sets[i]);
 		}
 	}
 	return store_write_end(&txn, status, generation);

@@ -43,6 +43,24 @@ typedef struct {
 	double *rtt;
 } input_t;
 
+/*! The input and the JSON document being read: file-scope, so that what
+ *  die() leaves behind is still referenced at exit. */
+static input_t input;
+static cJSON *json_doc;
+
+static void table_free(table_t *t)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		free(t->names[i]);
+		free(t->addresses[i]);
+	}
+	free(t->names);
+	free(t->addresses);
+	free(t->values);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
 {
@@ -290,8 +308,9 @@ static void read_json(const char *path, input_t *in)
 	}
 	text[size] = '\0';
 	fclose(f);
-	cJSON *doc = cJSON_Parse(text);
+	json_doc = cJSON_Parse(text);
 	free(text);
+	cJSON *doc = json_doc;
 	if (doc == NULL) {
 		die("%s is not JSON", path);
 	}
@@ -334,6 +353,7 @@ static void read_json(const char *path, input_t *in)
 		set_rtt(in, g->valuestring, h->valuestring, ms->valuedouble, path);
 	}
 	cJSON_Delete(doc);
+	json_doc = NULL;
 }
 
 /*** The result. ***/
@@ -456,7 +476,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *hosts = NULL, *groups = NULL, *rtt = NULL, *input = NULL;
+	const char *hosts = NULL, *groups = NULL, *rtt = NULL, *input_path = NULL;
 	const char *method = "auto", *announce_dir = NULL, *prefix = NULL, *profile = "bird";
 	double budget = NAN, fallback = 200, time_limit = 8;
 	bool json = false;
@@ -473,7 +493,7 @@ int main(int argc, char **argv)
 			rtt = optarg;
 			break;
 		case 'i':
-			input = optarg;
+			input_path = optarg;
 			break;
 		case 'b':
 			budget = number(optarg, "--budget");
@@ -511,7 +531,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (isnan(budget) || budget < 0 || optind != argc ||
-	    (input == NULL && (hosts == NULL || groups == NULL || rtt == NULL))) {
+	    (input_path == NULL && (hosts == NULL || groups == NULL || rtt == NULL))) {
 		usage(stderr);
 		return 2;
 	}
@@ -526,21 +546,20 @@ int main(int argc, char **argv)
 		die("--fallback-ms must be a number >= 0");
 	}
 
-	input_t in = { 0 };
-	if (input != NULL) {
-		read_json(input, &in);
+	if (input_path != NULL) {
+		read_json(input_path, &input);
 	} else {
-		read_csv(hosts, 2, host_row, &in.hosts);
-		read_csv(groups, 2, group_row, &in.groups);
-		alloc_rtt(&in);
-		read_csv(rtt, 3, rtt_row, &in);
+		read_csv(hosts, 2, host_row, &input.hosts);
+		read_csv(groups, 2, group_row, &input.groups);
+		alloc_rtt(&input);
+		read_csv(rtt, 3, rtt_row, &input);
 	}
 	place_problem_t p = {
-		.hosts = in.hosts.count,
-		.groups = in.groups.count,
-		.cost = in.hosts.values,
-		.queries = in.groups.values,
-		.rtt = in.rtt,
+		.hosts = input.hosts.count,
+		.groups = input.groups.count,
+		.cost = input.hosts.values,
+		.queries = input.groups.values,
+		.rtt = input.rtt,
 		.fallback = fallback,
 		.budget = budget,
 	};
@@ -598,7 +617,8 @@ int main(int argc, char **argv)
 		cJSON *chosen = cJSON_AddArrayToObject(out, "chosen");
 		for (size_t h = 0; h < p.hosts; h++) {
 			if (sol.chosen[h]) {
-				cJSON_AddItemToArray(chosen, cJSON_CreateString(in.hosts.names[h]));
+				cJSON_AddItemToArray(chosen,
+				                     cJSON_CreateString(input.hosts.names[h]));
 			}
 		}
 		cJSON_AddStringToObject(out, "method", exact ? "exact" : "greedy");
@@ -613,7 +633,7 @@ int main(int argc, char **argv)
 		cJSON_AddNumberToObject(out, "seconds", seconds);
 		if (next < p.hosts) {
 			cJSON *n = cJSON_AddObjectToObject(out, "next");
-			cJSON_AddStringToObject(n, "host", in.hosts.names[next]);
+			cJSON_AddStringToObject(n, "host", input.hosts.names[next]);
 			cJSON_AddNumberToObject(n, "cost", p.cost[next]);
 			cJSON_AddNumberToObject(n, "meanMs", (sol.total - gains[next]) / queries);
 		}
@@ -626,7 +646,7 @@ int main(int argc, char **argv)
 		       sol.timed_out ? ", time limit reached" : "", seconds);
 		for (size_t h = 0; h < p.hosts; h++) {
 			if (sol.chosen[h]) {
-				printf(" %s", in.hosts.names[h]);
+				printf(" %s", input.hosts.names[h]);
 			}
 		}
 		printf("\ncost:    %g of budget %g\n", sol.cost, budget);
@@ -641,17 +661,20 @@ int main(int argc, char **argv)
 		}
 		if (next < p.hosts) {
 			printf("next:    %s (cost %g) would bring the mean to %.2f ms\n",
-			       in.hosts.names[next], p.cost[next],
+			       input.hosts.names[next], p.cost[next],
 			       (sol.total - gains[next]) / queries);
 		} else {
 			printf("next:    no other host would lower the latency\n");
 		}
 	}
 	if (announce_dir != NULL) {
-		write_announce(&in, sol.chosen, announce_dir, prefix, profile);
+		write_announce(&input, sol.chosen, announce_dir, prefix, profile);
 	}
 	free(samples);
 	free(gains);
 	place_solution_free(&sol);
+	table_free(&input.hosts);
+	table_free(&input.groups);
+	free(input.rtt);
 	return 0;
 }
