@@ -38,6 +38,7 @@ static void add_knot_state(const mecdns_signals_state_t *state, void *data)
 	cJSON *knot = data;
 	cJSON_AddBoolToObject(knot, "tracking", state->tracking);
 	cJSON_AddBoolToObject(knot, "serverRunning", state->server_running);
+	cJSON_AddBoolToObject(knot, "serverCrashed", state->server_crashed);
 	cJSON_AddBoolToObject(knot, "allZonesReady", state->all_zones_ready);
 	cJSON_AddBoolToObject(knot, "serving", state->serving);
 	cJSON_AddNumberToObject(knot, "moduleGeneration", (double)state->module_generation);

@@ -130,6 +130,8 @@ struct kstate {
 	bool serving;
 	bool exceeded;
 	bool increase_exceeded;
+	bool crashed;         /*!< server_crashed as last signalled. */
+	bool stopped_seen;    /*!< knotd signalled stopped() since it last ran. */
 	long long lag_since;  /*!< 0: the module is current. */
 	long long good_since; /*!< 0: not every condition holds. */
 	char down_reason[KNOTCTL_ERROR_LEN];
@@ -520,6 +522,7 @@ static void publish(kstate_t *state)
 		.qps_increase = state->increase,
 		.qps_increase_threshold = state->increase_threshold,
 		.qps_increase_exceeded = state->increase_exceeded,
+		.server_crashed = state->crashed,
 		.zones = zones,
 		.zone_count = state->zone_count,
 	};
@@ -637,8 +640,25 @@ static void evaluate(kstate_t *state, long long now)
 			state_log(state, LOG_NOTICE, "knotd is running with mod-mecdns (%s)",
 			          state->socket);
 		}
+		/* Crashed (draft section 3.3): gone without its clean stop's
+		 * stopped() on its bus; only knowable while syncd hears that bus. */
+		bool crashed = !running && state->events != NULL && !state->stopped_seen;
+		bool crash_changed = running ? state->crashed : crashed;
+		if (running) {
+			state->stopped_seen = false;
+		}
+		if (crash_changed) {
+			state->crashed = !running;
+			if (state->crashed) {
+				state_log(state, LOG_WARNING,
+				          "knotd crashed: it went away without signalling stopped");
+			}
+		}
 		publish(state);
 		mecdns_signals_emit_server_running(state->signals, running);
+		if (crash_changed) {
+			mecdns_signals_emit_server_crashed(state->signals, state->crashed);
+		}
 	}
 	if (!running) {
 		log_not_running(state);
@@ -725,6 +745,7 @@ static void on_knot_event(const kevent_t *event, void *ctx)
 	kstate_t *state = ctx;
 	switch (event->kind) {
 	case KEVENT_STOPPED:
+		state->stopped_seen = true;
 		snprintf(state->down_reason, sizeof(state->down_reason), "knotd signalled stopped");
 		observe_down(state);
 		state->stalled_since = 0;

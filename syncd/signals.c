@@ -249,6 +249,7 @@ static bool append_state(DBusMessageIter *dict, const mecdns_signals_state_t *st
 	dbus_bool_t all_ready = state->all_zones_ready, serving = state->serving;
 	dbus_bool_t exceeded = state->qps_exceeded;
 	dbus_bool_t increase_exceeded = state->qps_increase_exceeded;
+	dbus_bool_t crashed = state->server_crashed;
 	double increase = state->qps_increase, increase_threshold = state->qps_increase_threshold;
 	dbus_uint64_t db_gen = db_generation, module_gen = state->module_generation;
 	double qps = state->qps, threshold = state->qps_threshold;
@@ -265,7 +266,8 @@ static bool append_state(DBusMessageIter *dict, const mecdns_signals_state_t *st
 	       dict_add(dict, "qps_exceeded", DBUS_TYPE_BOOLEAN, &exceeded) &&
 	       dict_add(dict, "qps_increase", DBUS_TYPE_DOUBLE, &increase) &&
 	       dict_add(dict, "qps_increase_threshold", DBUS_TYPE_DOUBLE, &increase_threshold) &&
-	       dict_add(dict, "qps_increase_exceeded", DBUS_TYPE_BOOLEAN, &increase_exceeded);
+	       dict_add(dict, "qps_increase_exceeded", DBUS_TYPE_BOOLEAN, &increase_exceeded) &&
+	       dict_add(dict, "server_crashed", DBUS_TYPE_BOOLEAN, &crashed);
 }
 
 /*! \brief org.mecdns.syncd.state.GetState: the current state as a{sv}. */
@@ -1120,6 +1122,12 @@ void mecdns_signals_emit_query_rate(mecdns_signals_t *signals, double qps, doubl
 	dbus_bool_t value = exceeded;
 	queue_state_signal(signals, "query_rate", DBUS_TYPE_DOUBLE, &qps, DBUS_TYPE_DOUBLE,
 	                   &threshold, DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
+}
+
+void mecdns_signals_emit_server_crashed(mecdns_signals_t *signals, bool crashed)
+{
+	dbus_bool_t value = crashed;
+	queue_state_signal(signals, "server_crashed", DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
 }
 
 void mecdns_signals_emit_query_rate_increase(mecdns_signals_t *signals, double increase,

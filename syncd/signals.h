@@ -105,6 +105,7 @@ typedef struct {
 	double qps_increase;           /*!< qps change per second. */
 	double qps_increase_threshold; /*!< 0: query_rate_increase is not signalled. */
 	bool qps_increase_exceeded;
+	bool server_crashed;                /*!< knotd went away without stopped(). */
 	const mecdns_signals_zone_t *zones; /*!< Expected zones. */
 	size_t zone_count;
 } mecdns_signals_state_t;
@@ -112,6 +113,9 @@ typedef struct {
 /*! \brief Prints the histogram of signal lag (commit to bus) for /metrics;
  *         an empty one with NULL signals. */
 void mecdns_signals_print_lag(mecdns_signals_t *signals, FILE *out);
+
+/*! \brief server_crashed(b crashed). */
+void mecdns_signals_emit_server_crashed(mecdns_signals_t *signals, bool crashed);
 
 /*! \brief query_rate_increase(d increase, d threshold, b exceeded). */
 void mecdns_signals_emit_query_rate_increase(mecdns_signals_t *signals, double increase,

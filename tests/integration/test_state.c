@@ -163,6 +163,19 @@ static void expect_signal(state_stack_t *s, const char *text)
 	ck_abort_msg("no signal %s within %d ms", text, SIGNAL_MS);
 }
 
+/*! \brief Whether any signal so far starts with prefix. */
+static bool signalled(state_stack_t *s, const char *prefix)
+{
+	size_t count = harness_dbus_count(s->listener);
+	for (size_t i = 0; i < count; i++) {
+		if (strncmp(harness_dbus_signal(s->listener, i)->text, prefix, strlen(prefix)) ==
+		    0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /*! \brief ck_assert that shows the signals and syncd's log when it fails. */
 #define ck_assert_state(s, cond)                                                                   \
 	do {                                                                                       \
@@ -185,6 +198,7 @@ typedef struct {
 	char zones[512]; /*!< "zone=true zone=false " in answer order. */
 	double qps_increase_threshold;
 	bool has_qps_increase; /*!< qps_increase was in the answer. */
+	bool server_crashed;
 } state_t;
 
 /*! \brief Reads one a{sb} into text. */
@@ -254,6 +268,9 @@ static state_t get_state(state_stack_t *s)
 			dbus_message_iter_get_basic(&value, &state.qps_increase_threshold);
 		} else if (strcmp(key, "qps_increase") == 0) {
 			state.has_qps_increase = true;
+		} else if (strcmp(key, "server_crashed") == 0) {
+			dbus_message_iter_get_basic(&value, &b);
+			state.server_crashed = b;
 		}
 	}
 	dbus_message_unref(reply);
@@ -482,6 +499,7 @@ START_TEST(test_knotd_stop_and_start_are_signalled_both_ways)
 	ck_assert_ptr_nonnull(strstr(state.zones, ZONE "=false "));
 	ck_assert_int_eq(readyz(&stack), 503);
 
+	ck_assert_msg(!signalled(&stack, "server_crashed("), "a clean stop signalled a crash");
 	ck_assert_int_eq(knotd_restart(&stack.knotd, &stack.knot_config), 0);
 	expect_signal(&stack, "server_running(true)");
 	size_t after_start = stack.seen;
@@ -496,12 +514,21 @@ START_TEST(test_knotd_stop_and_start_are_signalled_both_ways)
 }
 END_TEST
 
+/*! A crash (signalling draft 3.3): knotd gone without stopped() on its
+ *  bus is server_crashed(true) besides server_running(false), cleared when
+ *  it runs again; a clean stop (test above) signals no crash. */
 START_TEST(test_a_crashed_knotd_is_not_running)
 {
 	knotd_halt(&stack.knotd, SIGKILL);
 	expect_signal(&stack, "server_running(false)");
+	expect_signal(&stack, "server_crashed(true)");
 	expect_signal(&stack, "serving(false)");
-	ck_assert_state(&stack, !get_state(&stack).server_running);
+	state_t state = get_state(&stack);
+	ck_assert_state(&stack, !state.server_running && state.server_crashed);
+	ck_assert_int_eq(knotd_restart(&stack.knotd, &stack.knot_config), 0);
+	expect_signal(&stack, "server_running(true)");
+	expect_signal(&stack, "server_crashed(false)");
+	ck_assert_state(&stack, !get_state(&stack).server_crashed);
 }
 END_TEST
 
