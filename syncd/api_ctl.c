@@ -48,6 +48,9 @@ static void add_knot_state(const mecdns_signals_state_t *state, void *data)
 	cJSON_AddNumberToObject(knot, "qpsIncrease", state->qps_increase);
 	cJSON_AddNumberToObject(knot, "qpsIncreaseThreshold", state->qps_increase_threshold);
 	cJSON_AddBoolToObject(knot, "qpsIncreaseExceeded", state->qps_increase_exceeded);
+	cJSON_AddNumberToObject(knot, "zoneExpiryPeriod", (double)state->zone_expiry_period);
+	cJSON_AddNumberToObject(knot, "signatureExpiryPeriod",
+	                        (double)state->signature_expiry_period);
 	cJSON *zones = cJSON_AddArrayToObject(knot, "zones");
 	for (size_t i = 0; zones != NULL && i < state->zone_count; i++) {
 		cJSON *zone = cJSON_CreateObject();
@@ -58,6 +61,18 @@ static void add_knot_state(const mecdns_signals_state_t *state, void *data)
 		cJSON_AddStringToObject(zone, "zone", state->zones[i].zone);
 		cJSON_AddBoolToObject(zone, "ready", state->zones[i].ready);
 		cJSON_AddNumberToObject(zone, "serial", state->zones[i].serial);
+		const mecdns_signals_zone_t *from = &state->zones[i];
+		cJSON_AddBoolToObject(zone, "expiring", from->expiring);
+		cJSON_AddBoolToObject(zone, "signaturesExpiring", from->signatures_expiring);
+		if (from->expiring) {
+			cJSON_AddNumberToObject(zone, "expiresIn", (double)from->expiring_left);
+		}
+		if (from->signatures_expiring) {
+			cJSON *sig = cJSON_AddObjectToObject(zone, "signatureExpiring");
+			cJSON_AddStringToObject(sig, "owner", from->signature_owner);
+			cJSON_AddStringToObject(sig, "type", from->signature_type);
+			cJSON_AddNumberToObject(sig, "expiresIn", (double)from->signatures_left);
+		}
 	}
 }
 

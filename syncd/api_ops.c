@@ -200,7 +200,7 @@ bool api_ready(syncd_ctx_t *ctx, char *why, size_t why_len)
 	if (ctx->kstate != NULL && !kstate_serving(ctx->kstate)) {
 		snprintf(why, why_len,
 		         "not serving: knotd (%s) is not running with mod-mecdns, a zone is "
-		         "not ready, or the module lags the database",
+		         "not ready or about to expire, or the module lags the database",
 		         ctx->config->knot_socket);
 		return false;
 	}
@@ -311,6 +311,40 @@ static void print_label(FILE *out, const char *value)
 	}
 }
 
+/*! \brief The zones' conditions as GetState has them (for print_zones). */
+static void print_zone_state(const mecdns_signals_state_t *state, void *data)
+{
+	FILE *out = data;
+	static const char *const NAMES[] = { "ready", "expiring", "signatures_expiring" };
+	static const char *const HELP[] = {
+		"Whether knotd serves the zone (zone_ready).",
+		"Whether the secondary zone is about to expire or expired (zone_expiring).",
+		"Whether the zone's earliest RRSIG is about to expire or expired "
+		"(signatures_expiring).",
+	};
+	for (size_t n = 0; n < sizeof(NAMES) / sizeof(NAMES[0]); n++) {
+		fprintf(out, "# HELP mecdns_zone_%s %s\n# TYPE mecdns_zone_%s gauge\n", NAMES[n],
+		        HELP[n], NAMES[n]);
+		for (size_t i = 0; i < state->zone_count; i++) {
+			const mecdns_signals_zone_t *zone = &state->zones[i];
+			bool value = n == 0   ? zone->ready
+			             : n == 1 ? zone->expiring
+			                      : zone->signatures_expiring;
+			fprintf(out, "mecdns_zone_%s{zone=\"", NAMES[n]);
+			print_label(out, zone->zone);
+			fprintf(out, "\"} %d\n", value ? 1 : 0);
+		}
+	}
+}
+
+/*! \brief The expected zones' conditions (with a knot socket only). */
+static void print_zones(FILE *out, const syncd_ctx_t *ctx)
+{
+	if (ctx->kstate != NULL) {
+		mecdns_signals_read_state(ctx->signals, print_zone_state, out);
+	}
+}
+
 static bool print_app(const char *app, uint64_t active, uint64_t inactive, void *ctx)
 {
 	app_print_t *p = ctx;
@@ -353,6 +387,7 @@ void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 	syncd_metrics_print_writes(ctx->metrics, out);
 	mecdns_signals_print_lag(ctx->signals, out);
 	print_module(out, ctx);
+	print_zones(out, ctx);
 	fprintf(out,
 	        "# HELP mecdns_app_rules DNS rules of each application instance, by state "
 	        "(the first %d instances by id).\n"

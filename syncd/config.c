@@ -39,6 +39,8 @@ enum {
 	OPT_MAX_LAG,
 	OPT_QUERY_RATE_THRESHOLD,
 	OPT_QUERY_RATE_INCREASE_THRESHOLD,
+	OPT_ZONE_EXPIRY_PERIOD,
+	OPT_SIGNATURE_EXPIRY_PERIOD,
 	OPT_SYNC_ZONE,
 	OPT_SYNC_DEFAULT_TTL,
 	OPT_ALLOW_ZONE,
@@ -73,6 +75,8 @@ static const struct option long_options[] = {
 	{ "query-rate-threshold", required_argument, NULL, OPT_QUERY_RATE_THRESHOLD },
 	{ "query-rate-increase-threshold", required_argument, NULL,
 	  OPT_QUERY_RATE_INCREASE_THRESHOLD },
+	{ "zone-expiry-period", required_argument, NULL, OPT_ZONE_EXPIRY_PERIOD },
+	{ "signature-expiry-period", required_argument, NULL, OPT_SIGNATURE_EXPIRY_PERIOD },
 	{ "sync-zone", required_argument, NULL, OPT_SYNC_ZONE },
 	{ "sync-default-ttl", required_argument, NULL, OPT_SYNC_DEFAULT_TTL },
 	{ "allow-zone", required_argument, NULL, OPT_ALLOW_ZONE },
@@ -103,6 +107,10 @@ static void print_help(void)
 	       "      --query-rate-threshold QPS  signal query_rate around it (0: off)\n"
 	       "      --query-rate-increase-threshold QPS/S  signal query_rate_increase\n"
 	       "                             around it (0: off)\n"
+	       "      --zone-expiry-period S|off  signal zone_expiring S seconds before a\n"
+	       "                             secondary zone expires (default 0: when it does)\n"
+	       "      --signature-expiry-period S|off  signal signatures_expiring S seconds\n"
+	       "                             before a zone's first RRSIG expires (default off)\n"
 	       "      --sync-zone ZONE       mirror mecdns's answers under ZONE into that Knot\n"
 	       "                             zone (repeatable; needs --knot-socket)\n"
 	       "      --sync-default-ttl S   TTL of rules without one in synced zones\n"
@@ -266,6 +274,19 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 		}
 		*(increase ? &config->query_rate_increase_threshold
 		           : &config->query_rate_threshold) = rate;
+	} else if (strcmp(name, "zone-expiry-period") == 0 ||
+	           strcmp(name, "signature-expiry-period") == 0) {
+		int64_t *period = strcmp(name, "zone-expiry-period") == 0
+		                      ? &config->zone_expiry_period
+		                      : &config->signature_expiry_period;
+		if (strcmp(value, "off") == 0) {
+			*period = -1;
+		} else if (mecdns_config_apply_range(name, value, where, 0, INT32_MAX,
+		                                     "seconds or off", &number, err, err_len)) {
+			*period = (int64_t)number;
+		} else {
+			return false;
+		}
 	} else if (strcmp(name, "sync-zone") == 0 || strcmp(name, "allow-zone") == 0) {
 		/* Repeatable: every value adds a zone. */
 		bool sync = strcmp(name, "sync-zone") == 0;
@@ -411,6 +432,8 @@ static bool set_defaults(syncd_config_t *config)
 	config->changes_keep_ms = 24LL * 3600 * 1000;
 	config->knot_poll_ms = SYNCD_DEFAULT_KNOT_POLL_MS;
 	config->max_lag_ms = SYNCD_DEFAULT_MAX_LAG_MS;
+	config->zone_expiry_period = 0;
+	config->signature_expiry_period = -1;
 	config->sync_default_ttl = SYNCD_DEFAULT_SYNC_TTL;
 	return mecdns_config_set_string(&config->listen, SYNCD_DEFAULT_LISTEN) &&
 	       mecdns_config_set_string(&config->database, SYNCD_DEFAULT_DATABASE) &&

@@ -69,6 +69,8 @@ typedef struct {
 	int max_lag_ms;                       /*!< Module lag before "serving" drops. */
 	double query_rate_threshold;          /*!< query_rate signal; 0: off. */
 	double query_rate_increase_threshold; /*!< query_rate_increase; 0: off. */
+	int64_t zone_expiry_period;           /*!< zone_expiring, s; -1: off (default 0). */
+	int64_t signature_expiry_period;      /*!< signatures_expiring, s; -1: off (default). */
 	/* Zone sync (syncd/zonesync.h). */
 	char **sync_zones; /*!< sync-zone values (repeatable), as given. */
 	size_t sync_zone_count;

@@ -23,8 +23,8 @@
 
 #include "syncd/knotctl.h"
 
-/*! zone-status filter: role, serial, transaction, freeze (no event timers). */
-#define ZONE_STATUS_FILTER "rstf"
+/*! zone-status filter: role, serial, transaction, freeze, event timers. */
+#define ZONE_STATUS_FILTER "rstfe"
 /*! zone-status answer for a value that is not there ("-"). */
 #define STATUS_EMPTY "-"
 
@@ -331,6 +331,7 @@ static int zone_status_unit(knot_ctl_data_t *data, void *ctx)
 			.flags = acc->flags,
 			.loaded = strchr(acc->flags, 'e') == NULL,
 			.secondary = strchr(acc->flags, 's') != NULL,
+			.expires_in = -1,
 		};
 		acc->pending = true;
 	}
@@ -343,8 +344,55 @@ static int zone_status_unit(knot_ctl_data_t *data, void *ctx)
 		acc->status.transaction_open = strcmp(value, "open") == 0;
 	} else if (strcmp(field, "freeze") == 0) {
 		acc->status.frozen = strcmp(value, "yes") == 0;
+	} else if (strcmp(field, "expiration") == 0) {
+		acc->status.expires_in = knotctl_event_seconds(value);
 	}
 	return 0;
+}
+
+int64_t knotctl_event_seconds(const char *text)
+{
+	if (text == NULL) {
+		return -1;
+	}
+	if (strcmp(text, "pending") == 0 || strcmp(text, "running") == 0 ||
+	    strcmp(text, "frozen") == 0) {
+		return 0;
+	}
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} UNITS[] = { { 'Y', 365 * 86400 }, { 'M', 30 * 86400 }, { 'D', 86400 },
+		      { 'h', 3600 },        { 'm', 60 },         { 's', 1 } };
+	if (*text != '+') {
+		return -1;
+	}
+	const char *p = text + 1;
+	int64_t total = 0;
+	size_t next_unit = 0; /* Units come in order, each at most once. */
+	while (*p != '\0') {
+		if (*p < '0' || *p > '9') {
+			return -1;
+		}
+		int64_t number = 0;
+		for (; *p >= '0' && *p <= '9'; p++) {
+			if (number > INT32_MAX) {
+				return -1;
+			}
+			number = number * 10 + (*p - '0');
+		}
+		size_t u = next_unit;
+		while (u < sizeof(UNITS) / sizeof(UNITS[0]) && UNITS[u].unit != *p) {
+			u++;
+		}
+		if (u == sizeof(UNITS) / sizeof(UNITS[0])) {
+			return -1;
+		}
+		total += number * UNITS[u].seconds;
+		next_unit = u + 1;
+		p++;
+	}
+	return p == text + 1 ? -1 : total;
 }
 
 int knotctl_zone_status(knotctl_t *ctl, const char *zone, knotctl_zone_status_cb cb, void *cb_ctx)

@@ -69,6 +69,9 @@ typedef struct {
 	bool secondary;        /*!< Role "slave" (a secondary of another server). */
 	bool transaction_open; /*!< A control transaction is open (anyone's). */
 	bool frozen;           /*!< zone-freeze in effect (events postponed). */
+	int64_t expires_in;    /*!< A secondary's expiration event: seconds from
+	                            now (0 when due); -1 when none is scheduled
+	                            (a primary, or an expired secondary). */
 	const char *flags;     /*!< Raw zone flags of knotd: "e" empty, "s"
 	                            slave, "m" catalog member. */
 } knotctl_zone_status_t;
@@ -137,12 +140,22 @@ bool knotctl_broken(const knotctl_t *ctl);
 int knotctl_status(knotctl_t *ctl);
 
 /*!
- * \brief `zone-status` (role, serial, transaction, freeze): cb once per zone.
+ * \brief `zone-status` (role, serial, transaction, freeze, the expiration
+ *        event): cb once per zone.
  *
  * \param zone  One zone, or NULL for every zone knotd has configured. An
  *              unknown zone gives KNOT_ENOZONE.
  */
 int knotctl_zone_status(knotctl_t *ctl, const char *zone, knotctl_zone_status_cb cb, void *cb_ctx);
+
+/*!
+ * \brief Reads a time of zone-status's events as knotd prints it: "+1D2h3s"
+ *        (Y = 365 days, M = 30 days, D, h, m, s) from now.
+ *
+ * \return Seconds; 0 for "pending", "running" or "frozen" (due now); -1
+ *         for "not scheduled" or text that is no such time.
+ */
+int64_t knotctl_event_seconds(const char *text);
 
 /*!
  * \brief `stats [SECTION[.ITEM]]`: global counters, cb once per value.

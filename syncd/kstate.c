@@ -48,12 +48,13 @@
 /*! One expected zone. */
 typedef struct {
 	char *name;
-	bool ready;           /*!< As last signalled. */
-	uint32_t serial;      /*!< As last signalled (0 when not ready). */
-	bool configured;      /*!< knotd has it in its configuration (last poll). */
-	bool loaded;          /*!< knotd serves it (last poll). */
-	uint32_t knot_serial; /*!< Its serial in knotd (last poll). */
-	bool synced;          /*!< A synced zone: expected even when knotd lacks it. */
+	bool ready;            /*!< As last signalled. */
+	uint32_t serial;       /*!< As last signalled (0 when not ready). */
+	bool configured;       /*!< knotd has it in its configuration (last poll). */
+	bool loaded;           /*!< knotd serves it (last poll). */
+	uint32_t knot_serial;  /*!< Its serial in knotd (last poll). */
+	bool synced;           /*!< A synced zone: expected even when knotd lacks it. */
+	kexpiry_zone_t expiry; /*!< zone_expiring, signatures_expiring. */
 } zone_entry_t;
 
 /*! A database generation syncd saw and the module has not reached yet. */
@@ -87,6 +88,7 @@ struct kstate {
 	int settle_ms;
 	double threshold;
 	double increase_threshold;
+	kexpiry_config_t expiry;
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
 	zoneguard_t *guard;
@@ -178,6 +180,7 @@ static zone_entry_t *zone_get(kstate_t *state, const char *name)
 	state->zones = zones;
 	zone = &zones[state->zone_count];
 	*zone = (zone_entry_t){ .name = strdup(name) };
+	kexpiry_init(&zone->expiry);
 	if (zone->name == NULL) {
 		return NULL;
 	}
@@ -222,6 +225,7 @@ static int on_zone_status(const knotctl_zone_status_t *status, void *ctx)
 	zone->configured = true;
 	zone->loaded = status->loaded;
 	zone->knot_serial = status->loaded ? status->serial : 0;
+	kexpiry_observe(&zone->expiry, status, mecdns_monotonic_ms());
 	return 0;
 }
 
@@ -303,6 +307,21 @@ static void feed_guard(kstate_t *state, knotctl_t *ctl)
 	}
 }
 
+/*! \brief Reads the RRSIGs of the zones whose serial moved (kexpiry.h). */
+static void read_signatures(kstate_t *state, knotctl_t *ctl)
+{
+	long long now = mecdns_monotonic_ms();
+	for (size_t i = 0; i < state->zone_count && !knotctl_broken(ctl); i++) {
+		zone_entry_t *zone = &state->zones[i];
+		if (zone->configured &&
+		    kexpiry_read_signatures(&zone->expiry, &state->expiry, ctl, zone->name,
+		                            zone->knot_serial, now) != KNOT_EOK) {
+			state_log(state, LOG_WARNING, "zone %s: cannot read its signatures: %s",
+			          zone->name, knotctl_error(ctl));
+		}
+	}
+}
+
 /*! \brief One control session: status, zone-status, module counters. */
 static poll_outcome_t poll_knotd(kstate_t *state, module_counters_t *counters)
 {
@@ -317,6 +336,8 @@ static poll_outcome_t poll_knotd(kstate_t *state, module_counters_t *counters)
 	}
 	for (size_t i = 0; i < state->zone_count; i++) {
 		state->zones[i].configured = false;
+		state->zones[i].expiry.secondary = false; /* Until zone-status says. */
+		state->zones[i].expiry.loaded = false;
 	}
 	poll_outcome_t outcome = POLL_OK;
 	ret = knotctl_status(ctl);
@@ -325,6 +346,7 @@ static poll_outcome_t poll_knotd(kstate_t *state, module_counters_t *counters)
 	}
 	if (ret == KNOT_EOK) {
 		feed_guard(state, ctl);
+		read_signatures(state, ctl);
 		ret = read_module(state, ctl, counters);
 		if (ret == KNOT_ENOENT) {
 			ret = KNOT_EOK; /* No instance: counters->found stays false. */
@@ -506,9 +528,19 @@ static void publish(kstate_t *state)
 {
 	mecdns_signals_zone_t zones[state->zone_count + 1];
 	for (size_t i = 0; i < state->zone_count; i++) {
-		zones[i] = (mecdns_signals_zone_t){ .zone = state->zones[i].name,
-			                            .ready = state->zones[i].ready,
-			                            .serial = state->zones[i].serial };
+		const zone_entry_t *zone = &state->zones[i];
+		const kexpiry_zone_t *expiry = &zone->expiry;
+		zones[i] = (mecdns_signals_zone_t){
+			.zone = zone->name,
+			.ready = zone->ready,
+			.serial = zone->serial,
+			.expiring = expiry->expiring,
+			.expiring_left = expiry->expiring_left,
+			.signatures_expiring = expiry->sig_expiring,
+			.signatures_left = expiry->sig_left,
+			.signature_owner = expiry->sig_expiring ? expiry->sig_owner : NULL,
+			.signature_type = expiry->sig_expiring ? expiry->sig_type : NULL,
+		};
 	}
 	mecdns_signals_state_t snapshot = {
 		.tracking = true,
@@ -523,10 +555,75 @@ static void publish(kstate_t *state)
 		.qps_increase_threshold = state->increase_threshold,
 		.qps_increase_exceeded = state->increase_exceeded,
 		.server_crashed = state->crashed,
+		.zone_expiry_period = state->expiry.zone_period_s,
+		.signature_expiry_period = state->expiry.signature_period_s,
 		.zones = zones,
 		.zone_count = state->zone_count,
 	};
 	mecdns_signals_set_state(state->signals, &snapshot);
+}
+
+/*! \brief Logs and signals the expiry conditions that changed. */
+static void signal_expiry(kstate_t *state, const zone_entry_t *zone, unsigned changed)
+{
+	const kexpiry_zone_t *expiry = &zone->expiry;
+	if (changed == 0) {
+		return;
+	}
+	publish(state);
+	if (changed & KEXPIRY_ZONE_CHANGED) {
+		if (expiry->expiring) {
+			state_log(state, LOG_WARNING, "zone %s %s", zone->name,
+			          expiry->expiring_left == 0 ? "expired" : "is about to expire");
+		} else {
+			state_log(state, LOG_NOTICE, "zone %s no longer about to expire",
+			          zone->name);
+		}
+		mecdns_signals_emit_zone_expiring(state->signals, zone->name, expiry->expiring_left,
+		                                  state->expiry.zone_period_s, expiry->expiring);
+	}
+	if (changed & KEXPIRY_SIGNATURES_CHANGED) {
+		if (expiry->sig_expiring) {
+			state_log(state, LOG_WARNING,
+			          "zone %s: the signature of %s %s %s in %" PRId64 " s", zone->name,
+			          expiry->sig_owner, expiry->sig_type,
+			          expiry->sig_left == 0 ? "expired" : "expires", expiry->sig_left);
+		} else {
+			state_log(state, LOG_NOTICE,
+			          "zone %s: signatures no longer about to expire", zone->name);
+		}
+		mecdns_signals_emit_signatures_expiring(
+		    state->signals, zone->name, expiry->sig_expiring ? expiry->sig_owner : "",
+		    expiry->sig_expiring ? expiry->sig_type : "", expiry->sig_left,
+		    state->expiry.signature_period_s, expiry->sig_expiring);
+	}
+}
+
+/*! \brief Clears both conditions of a zone nobody expects any more. */
+static unsigned clear_expiry(kexpiry_zone_t *expiry)
+{
+	unsigned changed = (expiry->expiring ? KEXPIRY_ZONE_CHANGED : 0) |
+	                   (expiry->sig_expiring ? KEXPIRY_SIGNATURES_CHANGED : 0);
+	expiry->expiring = expiry->sig_expiring = false;
+	expiry->expiring_left = expiry->sig_left = -1;
+	return changed;
+}
+
+/*! \brief Evaluates the expiry conditions of every zone (after a poll that
+ *         reached knotd); true when one holds for some zone. */
+static bool evaluate_expiry(kstate_t *state, long long now)
+{
+	bool any = false;
+	int64_t now_s = mecdns_realtime_ms() / 1000;
+	for (size_t i = 0; i < state->zone_count; i++) {
+		zone_entry_t *zone = &state->zones[i];
+		if (state->reachable) {
+			signal_expiry(state, zone,
+			              kexpiry_evaluate(&zone->expiry, &state->expiry, now, now_s));
+		}
+		any = any || zone->expiry.expiring || zone->expiry.sig_expiring;
+	}
+	return any;
 }
 
 /*! \brief Signals zone readiness and serial changes; drops zones nobody
@@ -557,6 +654,7 @@ static void evaluate_zones(kstate_t *state)
 		/* A zone that left knotd's configuration stays known only while
 		 * knotd is unreachable (it may come back with it). */
 		if (!expected && state->reachable) {
+			signal_expiry(state, zone, clear_expiry(&zone->expiry));
 			free(zone->name);
 			continue;
 		}
@@ -588,7 +686,7 @@ static bool module_lags(kstate_t *state, long long now)
 }
 
 /*! \brief The reason why not serving, for the log. */
-static void not_serving_reason(kstate_t *state, bool lags, char *buf, size_t len)
+static void not_serving_reason(kstate_t *state, bool lags, bool expiring, char *buf, size_t len)
 {
 	if (!state->reachable) {
 		snprintf(buf, len, "knotd is not running (%s)", state->down_reason);
@@ -596,6 +694,8 @@ static void not_serving_reason(kstate_t *state, bool lags, char *buf, size_t len
 		snprintf(buf, len, "knotd runs without mod-mecdns");
 	} else if (!state->all_ready) {
 		snprintf(buf, len, "not every expected zone is ready");
+	} else if (expiring) {
+		snprintf(buf, len, "a zone or its signatures are about to expire (or expired)");
 	} else if (lags) {
 		snprintf(buf, len,
 		         "mod-mecdns lags: its generation %" PRIu64 " is behind the database's "
@@ -676,8 +776,9 @@ static void evaluate(kstate_t *state, long long now)
 		mecdns_signals_emit_all_zones_ready(state->signals, all_ready);
 	}
 
+	bool expiring = evaluate_expiry(state, now);
 	bool lags = module_lags(state, now);
-	bool good = running && all_ready && !lags;
+	bool good = running && all_ready && !lags && !expiring;
 	if (!good) {
 		state->good_since = 0;
 	} else if (state->good_since == 0) {
@@ -693,7 +794,7 @@ static void evaluate(kstate_t *state, long long now)
 			          "generation %" PRIu64,
 			          state->zone_count, state->module_generation);
 		} else {
-			not_serving_reason(state, lags, state->last_reason,
+			not_serving_reason(state, lags, expiring, state->last_reason,
 			                   sizeof(state->last_reason));
 			state_log(state, LOG_WARNING, "not serving: %s", state->last_reason);
 		}
@@ -857,6 +958,10 @@ kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len)
 	state->threshold = config->query_rate_threshold > 0 ? config->query_rate_threshold : 0;
 	state->increase_threshold =
 	    config->query_rate_increase_threshold > 0 ? config->query_rate_increase_threshold : 0;
+	state->expiry = (kexpiry_config_t){
+		.zone_period_s = config->zone_expiry_period,
+		.signature_period_s = config->signature_expiry_period,
+	};
 	state->store = config->store;
 	state->signals = config->signals;
 	state->guard = config->guard;

@@ -39,6 +39,11 @@
  *    second per second, crossed query_rate_increase_threshold: exceeded
  *    when above it, back when below 90 % of it (so a steady high rate, or a
  *    falling one, clears it). Off when the threshold is 0.
+ *  - zone_expiring(zone) and signatures_expiring(zone) (draft sections 3.7
+ *    and 3.8; kexpiry.h): a secondary zone's expiration, or the earliest
+ *    RRSIG expiration of a zone, at most its period away (or passed).
+ *    serving also needs neither to hold, so mecdns-announce withdraws as
+ *    the draft's Action says.
  */
 
 #pragma once
@@ -47,6 +52,7 @@
 #include <stddef.h>
 
 #include "store/store.h"
+#include "syncd/kexpiry.h"
 #include "syncd/signals.h"
 #include "syncd/zoneguard.h"
 
@@ -60,6 +66,10 @@ typedef struct {
 	double query_rate_threshold;          /*!< Queries per second; 0: off. */
 	double query_rate_increase_threshold; /*!< Queries per second, per
 	                                           second; 0: off. */
+	int64_t zone_expiry_period;           /*!< zone_expiring (kexpiry.h), seconds;
+	                                           < 0: off. */
+	int64_t signature_expiry_period;      /*!< signatures_expiring, seconds;
+	                                           < 0: off. */
 	const char *const *sync_zones;        /*!< Synced zones (expected even when
 	                                           knotd lacks them). */
 	size_t sync_zone_count;

@@ -47,6 +47,7 @@
 #include "common/bus.h"
 #include "syncd/histogram.h"
 #include "syncd/signals.h"
+#include "syncd/signals_internal.h"
 
 #define SIGNALS_NAME         "org.mecdns.syncd"
 #define SIGNALS_PATH         "/org/mecdns/syncd"
@@ -186,90 +187,6 @@ static DBusHandlerResult handle_introspect(mecdns_signals_t *signals, DBusConnec
 	                               : DBUS_HANDLER_RESULT_NEED_MEMORY;
 }
 
-/*! \brief Appends one "key: variant" entry of a basic type to an a{sv}. */
-static bool dict_add(DBusMessageIter *dict, const char *key, int type, const void *value)
-{
-	const char sig[2] = { (char)type, '\0' };
-	DBusMessageIter entry, variant;
-	if (!dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry)) {
-		return false;
-	}
-	bool ok = dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
-	          dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, sig, &variant);
-	if (ok) {
-		ok = dbus_message_iter_append_basic(&variant, type, value);
-		ok = dbus_message_iter_close_container(&entry, &variant) && ok;
-	}
-	return dbus_message_iter_close_container(dict, &entry) && ok;
-}
-
-/*! \brief Appends "key: a{sX}" built from the zones (X: b ready or u serial). */
-static bool dict_add_zones(DBusMessageIter *dict, const char *key,
-                           const mecdns_signals_state_t *state, bool serials)
-{
-	const char *variant_sig = serials ? "a{su}" : "a{sb}";
-	DBusMessageIter entry, variant, array;
-	if (!dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry)) {
-		return false;
-	}
-	bool ok =
-	    dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
-	    dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, variant_sig, &variant);
-	if (ok) {
-		ok = dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, variant_sig + 1,
-		                                      &array);
-		for (size_t i = 0; ok && i < state->zone_count; i++) {
-			const mecdns_signals_zone_t *zone = &state->zones[i];
-			DBusMessageIter pair;
-			dbus_bool_t ready = zone->ready;
-			dbus_uint32_t serial = zone->serial;
-			ok = dbus_message_iter_open_container(&array, DBUS_TYPE_DICT_ENTRY, NULL,
-			                                      &pair);
-			if (ok) {
-				ok = dbus_message_iter_append_basic(&pair, DBUS_TYPE_STRING,
-				                                    &zone->zone) &&
-				     (serials ? dbus_message_iter_append_basic(
-				                    &pair, DBUS_TYPE_UINT32, &serial)
-				              : dbus_message_iter_append_basic(
-				                    &pair, DBUS_TYPE_BOOLEAN, &ready));
-				ok = dbus_message_iter_close_container(&array, &pair) && ok;
-			}
-		}
-		ok = dbus_message_iter_close_container(&variant, &array) && ok;
-		ok = dbus_message_iter_close_container(&entry, &variant) && ok;
-	}
-	return dbus_message_iter_close_container(dict, &entry) && ok;
-}
-
-/*! \brief Fills the a{sv} of GetState from the state copy (state_lock held). */
-static bool append_state(DBusMessageIter *dict, const mecdns_signals_state_t *state,
-                         uint64_t db_generation)
-{
-	dbus_bool_t tracking = state->tracking, running = state->server_running;
-	dbus_bool_t all_ready = state->all_zones_ready, serving = state->serving;
-	dbus_bool_t exceeded = state->qps_exceeded;
-	dbus_bool_t increase_exceeded = state->qps_increase_exceeded;
-	dbus_bool_t crashed = state->server_crashed;
-	double increase = state->qps_increase, increase_threshold = state->qps_increase_threshold;
-	dbus_uint64_t db_gen = db_generation, module_gen = state->module_generation;
-	double qps = state->qps, threshold = state->qps_threshold;
-	return dict_add(dict, "knot_tracking", DBUS_TYPE_BOOLEAN, &tracking) &&
-	       dict_add(dict, "server_running", DBUS_TYPE_BOOLEAN, &running) &&
-	       dict_add(dict, "all_zones_ready", DBUS_TYPE_BOOLEAN, &all_ready) &&
-	       dict_add(dict, "serving", DBUS_TYPE_BOOLEAN, &serving) &&
-	       dict_add(dict, "db_generation", DBUS_TYPE_UINT64, &db_gen) &&
-	       dict_add(dict, "module_generation", DBUS_TYPE_UINT64, &module_gen) &&
-	       dict_add_zones(dict, "zones", state, false) &&
-	       dict_add_zones(dict, "zone_serials", state, true) &&
-	       dict_add(dict, "qps", DBUS_TYPE_DOUBLE, &qps) &&
-	       dict_add(dict, "qps_threshold", DBUS_TYPE_DOUBLE, &threshold) &&
-	       dict_add(dict, "qps_exceeded", DBUS_TYPE_BOOLEAN, &exceeded) &&
-	       dict_add(dict, "qps_increase", DBUS_TYPE_DOUBLE, &increase) &&
-	       dict_add(dict, "qps_increase_threshold", DBUS_TYPE_DOUBLE, &increase_threshold) &&
-	       dict_add(dict, "qps_increase_exceeded", DBUS_TYPE_BOOLEAN, &increase_exceeded) &&
-	       dict_add(dict, "server_crashed", DBUS_TYPE_BOOLEAN, &crashed);
-}
-
 /*! \brief org.mecdns.syncd.state.GetState: the current state as a{sv}. */
 static DBusHandlerResult handle_get_state(mecdns_signals_t *signals, DBusConnection *conn,
                                           DBusMessage *call)
@@ -293,7 +210,7 @@ static DBusHandlerResult handle_get_state(mecdns_signals_t *signals, DBusConnect
 	bool ok = dbus_message_iter_open_container(&args, DBUS_TYPE_ARRAY, "{sv}", &dict);
 	if (ok) {
 		pthread_mutex_lock(&signals->state_lock);
-		ok = append_state(&dict, &signals->state, db_generation);
+		ok = mecdns_signals_append_state(&dict, &signals->state, db_generation);
 		pthread_mutex_unlock(&signals->state_lock);
 		ok = dbus_message_iter_close_container(&args, &dict) && ok;
 	}
@@ -527,7 +444,7 @@ static void try_request_name(mecdns_signals_t *signals)
 
 /*! \brief A string for a signal argument: "" for NULL, and a placeholder
  *         for invalid UTF-8 (libdbus aborts the process on it). */
-static const char *arg_string(const char *value)
+const char *mecdns_signals_arg_string(const char *value)
 {
 	if (value == NULL) {
 		return "";
@@ -547,20 +464,20 @@ static DBusMessage *change_signal(const mecdns_change_t *change)
 	dbus_uint64_t generation = change->generation;
 	dbus_bool_t ok;
 	if (rule) {
-		const char *app = arg_string(change->app_instance_id);
-		const char *id = arg_string(change->dns_rule_id);
-		const char *domain = arg_string(change->domain_name);
-		const char *state = arg_string(change->state);
+		const char *app = mecdns_signals_arg_string(change->app_instance_id);
+		const char *id = mecdns_signals_arg_string(change->dns_rule_id);
+		const char *domain = mecdns_signals_arg_string(change->domain_name);
+		const char *state = mecdns_signals_arg_string(change->state);
 		/* Last, so listeners reading the first five arguments still work. */
-		const char *scope = arg_string(change->client_subnets);
+		const char *scope = mecdns_signals_arg_string(change->client_subnets);
 		ok = dbus_message_append_args(msg, DBUS_TYPE_STRING, &app, DBUS_TYPE_STRING, &id,
 		                              DBUS_TYPE_STRING, &domain, DBUS_TYPE_STRING, &state,
 		                              DBUS_TYPE_UINT64, &generation, DBUS_TYPE_STRING,
 		                              &scope, DBUS_TYPE_INVALID);
 	} else {
-		const char *zone = arg_string(change->zone);
-		const char *owner = arg_string(change->owner);
-		const char *type = arg_string(change->rrtype);
+		const char *zone = mecdns_signals_arg_string(change->zone);
+		const char *owner = mecdns_signals_arg_string(change->owner);
+		const char *type = mecdns_signals_arg_string(change->rrtype);
 		dbus_uint32_t count = change->rdata_count;
 		ok = dbus_message_append_args(
 		    msg, DBUS_TYPE_STRING, &zone, DBUS_TYPE_STRING, &owner, DBUS_TYPE_STRING, &type,
@@ -853,6 +770,8 @@ static void state_clear(mecdns_signals_state_t *state)
 {
 	for (size_t i = 0; i < state->zone_count; i++) {
 		free((char *)state->zones[i].zone);
+		free((char *)state->zones[i].signature_owner);
+		free((char *)state->zones[i].signature_type);
 	}
 	free((mecdns_signals_zone_t *)state->zones);
 	memset(state, 0, sizeof(*state));
@@ -1012,12 +931,18 @@ void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_st
 	copy.zone_count = 0;
 	mecdns_signals_zone_t *zones = calloc(state->zone_count + 1, sizeof(*zones));
 	for (size_t i = 0; zones != NULL && i < state->zone_count; i++) {
-		zones[i] = state->zones[i];
-		zones[i].zone = strdup(state->zones[i].zone != NULL ? state->zones[i].zone : "");
-		if (zones[i].zone == NULL) {
-			copy.zones = zones;
-			copy.zone_count = i;
-			state_clear(&copy);
+		const mecdns_signals_zone_t *from = &state->zones[i];
+		zones[i] = *from;
+		zones[i].zone = strdup(from->zone != NULL ? from->zone : "");
+		zones[i].signature_owner =
+		    from->signature_owner != NULL ? strdup(from->signature_owner) : NULL;
+		zones[i].signature_type =
+		    from->signature_type != NULL ? strdup(from->signature_type) : NULL;
+		if (zones[i].zone == NULL ||
+		    (from->signature_owner != NULL && zones[i].signature_owner == NULL) ||
+		    (from->signature_type != NULL && zones[i].signature_type == NULL)) {
+			mecdns_signals_state_t partial = { .zones = zones, .zone_count = i + 1 };
+			state_clear(&partial);
 			zones = NULL;
 		}
 	}
@@ -1044,8 +969,7 @@ void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_st
  *        dbus_message_append_args() takes them; returns its sequence
  *        number, or 0 when nothing was queued (bus none, out of memory).
  */
-static uint64_t queue_state_signal(mecdns_signals_t *signals, const char *member, int first_type,
-                                   ...)
+uint64_t mecdns_signals_queue(mecdns_signals_t *signals, const char *member, int first_type, ...)
 {
 	if (signals == NULL || signals->wake_fd < 0) {
 		return 0;
@@ -1079,69 +1003,9 @@ static uint64_t queue_state_signal(mecdns_signals_t *signals, const char *member
 	return seq;
 }
 
-void mecdns_signals_emit_server_running(mecdns_signals_t *signals, bool running)
-{
-	dbus_bool_t value = running;
-	queue_state_signal(signals, "server_running", DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
-}
-
-void mecdns_signals_emit_zone_ready(mecdns_signals_t *signals, const char *zone, bool ready,
-                                    uint32_t serial)
-{
-	const char *name = arg_string(zone);
-	dbus_bool_t value = ready;
-	dbus_uint32_t number = serial;
-	queue_state_signal(signals, "zone_ready", DBUS_TYPE_STRING, &name, DBUS_TYPE_BOOLEAN,
-	                   &value, DBUS_TYPE_UINT32, &number, DBUS_TYPE_INVALID);
-}
-
-void mecdns_signals_emit_zone_updated(mecdns_signals_t *signals, const char *zone, uint32_t serial)
-{
-	const char *name = arg_string(zone);
-	dbus_uint32_t number = serial;
-	queue_state_signal(signals, "zone_updated", DBUS_TYPE_STRING, &name, DBUS_TYPE_UINT32,
-	                   &number, DBUS_TYPE_INVALID);
-}
-
-void mecdns_signals_emit_all_zones_ready(mecdns_signals_t *signals, bool ready)
-{
-	dbus_bool_t value = ready;
-	queue_state_signal(signals, "all_zones_ready", DBUS_TYPE_BOOLEAN, &value,
-	                   DBUS_TYPE_INVALID);
-}
-
-void mecdns_signals_emit_serving(mecdns_signals_t *signals, bool serving)
-{
-	dbus_bool_t value = serving;
-	queue_state_signal(signals, "serving", DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
-}
-
-void mecdns_signals_emit_query_rate(mecdns_signals_t *signals, double qps, double threshold,
-                                    bool exceeded)
-{
-	dbus_bool_t value = exceeded;
-	queue_state_signal(signals, "query_rate", DBUS_TYPE_DOUBLE, &qps, DBUS_TYPE_DOUBLE,
-	                   &threshold, DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
-}
-
-void mecdns_signals_emit_server_crashed(mecdns_signals_t *signals, bool crashed)
-{
-	dbus_bool_t value = crashed;
-	queue_state_signal(signals, "server_crashed", DBUS_TYPE_BOOLEAN, &value, DBUS_TYPE_INVALID);
-}
-
-void mecdns_signals_emit_query_rate_increase(mecdns_signals_t *signals, double increase,
-                                             double threshold, bool exceeded)
-{
-	dbus_bool_t value = exceeded;
-	queue_state_signal(signals, "query_rate_increase", DBUS_TYPE_DOUBLE, &increase,
-	                   DBUS_TYPE_DOUBLE, &threshold, DBUS_TYPE_BOOLEAN, &value,
-	                   DBUS_TYPE_INVALID);
-}
-
 bool mecdns_signals_emit_shutting_down(mecdns_signals_t *signals, int timeout_ms)
 {
-	uint64_t seq = queue_state_signal(signals, "shutting_down", DBUS_TYPE_INVALID);
+	uint64_t seq = mecdns_signals_queue(signals, "shutting_down", DBUS_TYPE_INVALID);
 	if (seq == 0) {
 		return false;
 	}

@@ -85,9 +85,17 @@ bool mecdns_signals_connected(mecdns_signals_t *signals);
 
 /*! One zone of the state. */
 typedef struct {
-	const char *zone; /*!< "example.test." */
-	bool ready;       /*!< Loaded and served by knotd. */
-	uint32_t serial;  /*!< SOA serial; 0 when not ready. */
+	const char *zone;            /*!< "example.test." */
+	bool ready;                  /*!< Loaded and served by knotd. */
+	uint32_t serial;             /*!< SOA serial; 0 when not ready. */
+	bool expiring;               /*!< zone_expiring (a secondary about to expire
+	                                  or expired). */
+	int64_t expiring_left;       /*!< Its seconds left (0: expired); -1: not expiring. */
+	bool signatures_expiring;    /*!< signatures_expiring. */
+	int64_t signatures_left;     /*!< Seconds left of the earliest RRSIG (0:
+	                                  expired); -1: not expiring. */
+	const char *signature_owner; /*!< Owner of that RRSIG (NULL: none). */
+	const char *signature_type;  /*!< Type it covers (NULL: none). */
 } mecdns_signals_zone_t;
 
 /*! The state that GetState answers (copied by mecdns_signals_set_state()). */
@@ -106,6 +114,8 @@ typedef struct {
 	double qps_increase_threshold; /*!< 0: query_rate_increase is not signalled. */
 	bool qps_increase_exceeded;
 	bool server_crashed;                /*!< knotd went away without stopped(). */
+	int64_t zone_expiry_period;         /*!< zone_expiring's period, s; -1: off. */
+	int64_t signature_expiry_period;    /*!< signatures_expiring's period, s; -1: off. */
 	const mecdns_signals_zone_t *zones; /*!< Expected zones. */
 	size_t zone_count;
 } mecdns_signals_state_t;
@@ -120,6 +130,18 @@ void mecdns_signals_emit_server_crashed(mecdns_signals_t *signals, bool crashed)
 /*! \brief query_rate_increase(d increase, d threshold, b exceeded). */
 void mecdns_signals_emit_query_rate_increase(mecdns_signals_t *signals, double increase,
                                              double threshold, bool exceeded);
+
+/*! \brief zone_expiring(s zone, x seconds_left, x period, b expiring)
+ *         (draft section 3.7; seconds_left 0: expired, -1 when cleared). */
+void mecdns_signals_emit_zone_expiring(mecdns_signals_t *signals, const char *zone,
+                                       int64_t seconds_left, int64_t period, bool expiring);
+
+/*! \brief signatures_expiring(s zone, s owner, s type, x seconds_left,
+ *         x period, b expiring) (draft section 3.8: the zone's earliest
+ *         RRSIG; seconds_left 0: expired, -1 when cleared). */
+void mecdns_signals_emit_signatures_expiring(mecdns_signals_t *signals, const char *zone,
+                                             const char *owner, const char *type,
+                                             int64_t seconds_left, int64_t period, bool expiring);
 
 /*! \brief Replaces the state GetState answers (deep copy). */
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state);

@@ -3,6 +3,7 @@
 # system bus policy. Included from syncd/local.mk.
 noinst_LTLIBRARIES += syncd/libmecdns-signals.la
 syncd_libmecdns_signals_la_SOURCES = syncd/signals.c syncd/signals.h \
+	syncd/signals_state.c syncd/signals_internal.h \
 	syncd/histogram.c syncd/histogram.h
 nodist_syncd_libmecdns_signals_la_SOURCES = syncd/signals-introspect.h
 syncd_libmecdns_signals_la_CFLAGS = $(AM_CFLAGS) $(dbus_CFLAGS) $(sqlite3_CFLAGS) -pthread

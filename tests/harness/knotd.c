@@ -159,7 +159,26 @@ static char *build_conf(const knotd_t *knotd, const knotd_config_t *config)
 			fprintf(out, "    ecs-trusted: %s\n", config->ecs_trusted);
 		}
 	}
+	if (config->extra_conf != NULL) {
+		fprintf(out, "%s", config->extra_conf);
+	}
+	bool secondaries = false;
+	for (size_t i = 0; i < KNOTD_MAX_ZONES && config->zones[i].domain != NULL; i++) {
+		if (config->zones[i].primary != NULL) {
+			if (!secondaries) {
+				fprintf(out, "remote:\n");
+				secondaries = true;
+			}
+			fprintf(out, "  - id: primary-%zu\n    address: %s\n", i,
+			        config->zones[i].primary);
+		}
+	}
 	fprintf(out, "template:\n  - id: default\n    storage: %s\n", knotd->dir);
+	if (secondaries) {
+		fprintf(out, "    refresh-min-interval: 2\n"
+		             "    retry-min-interval: 1\n"
+		             "    expire-min-interval: 3\n");
+	}
 	if (config->database != NULL && config->global_module) {
 		fprintf(out, "    global-module: mod-mecdns/default\n");
 	}
@@ -177,6 +196,13 @@ static char *build_conf(const knotd_t *knotd, const knotd_config_t *config)
 		        "    journal-content: none\n"
 		        "    acl: transfer-loopback\n",
 		        zone->domain, knotd->dir, zone->domain);
+		if (zone->primary != NULL) {
+			fprintf(out, "    master: primary-%zu\n", i);
+		}
+		if (zone->dnssec_policy != NULL) {
+			fprintf(out, "    dnssec-signing: on\n    dnssec-policy: %s\n",
+			        zone->dnssec_policy);
+		}
 		if (zone->module && config->database != NULL) {
 			fprintf(out, "    module: mod-mecdns/default\n");
 		}
@@ -233,6 +259,9 @@ static int prepare_dir(knotd_t *knotd, const knotd_config_t *config)
 	free(storage);
 	for (size_t i = 0; ret == 0 && i < KNOTD_MAX_ZONES && config->zones[i].domain != NULL;
 	     i++) {
+		if (config->zones[i].content == NULL) {
+			continue; /* A secondary: knotd gets it from its primary. */
+		}
 		char *path = write_zone_file(knotd->dir, &config->zones[i]);
 		ret = path != NULL ? 0 : -1;
 		if (ret == 0 && config->user != NULL) {

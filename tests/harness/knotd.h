@@ -27,9 +27,15 @@
 
 /*! A zone knotd serves from a zone file. */
 typedef struct {
-	const char *domain;  /*!< "example.test." */
-	const char *content; /*!< Zone file text ($ORIGIN is the domain). */
-	bool module;         /*!< Use mod-mecdns as a zone module of this zone. */
+	const char *domain;        /*!< "example.test." */
+	const char *content;       /*!< Zone file text ($ORIGIN is the domain). */
+	bool module;               /*!< Use mod-mecdns as a zone module of this zone. */
+	const char *primary;       /*!< "127.0.0.1@PORT": a secondary zone of that
+	                                server (content is then NULL; refresh, retry
+	                                and expire follow the primary's SOA down to
+	                                2, 1 and 3 s). */
+	const char *dnssec_policy; /*!< knotd signs the zone with this policy
+	                                (defined in extra_conf); NULL: unsigned. */
 } knotd_zone_t;
 
 /*! What knotd_start() puts into knot.conf. Zero values mean "not set". */
@@ -55,6 +61,8 @@ typedef struct {
 	const char *dbus_event;              /*!< `server: dbus-event:` value, e.g.
 	                                          "[running, zone-updated]" (with
 	                                          `dbus-init-delay: 0`); NULL: not set. */
+	const char *extra_conf;              /*!< Sections added to knot.conf before
+	                                          template: (e.g. policy:); NULL: none. */
 	char *const *env;                    /*!< Extra environment of knotd ("NAME=VALUE",
 	                                          NULL-terminated), e.g. the
 	                                          DBUS_SYSTEM_BUS_ADDRESS of a private bus. */

@@ -247,7 +247,9 @@ static knotd_config_t config_for(int scope, bool with_zone)
 {
 	knotd_config_t config = { .global_module = scope == SCOPE_GLOBAL };
 	if (with_zone) {
-		config.zones[0] = (knotd_zone_t){ ZONE, ZONE_TEXT, scope == SCOPE_ZONE };
+		config.zones[0] = (knotd_zone_t){ .domain = ZONE,
+			                          .content = ZONE_TEXT,
+			                          .module = scope == SCOPE_ZONE };
 	}
 	return config;
 }

@@ -178,7 +178,8 @@ static void setup(void)
 		.database = fx.db,
 		.global_module = true,
 		.refresh_interval_ms = 50,
-		.zones = { { "op.test.", ZONE_TEXT, false }, { "open.test.", OPEN_TEXT, false } },
+		.zones = { { .domain = "op.test.", .content = ZONE_TEXT },
+		           { .domain = "open.test.", .content = OPEN_TEXT } },
 	};
 	ck_assert_msg(knotd_start(&fx.knotd, &config) == 0, "knotd did not start");
 	fx.knotd_running = true;
