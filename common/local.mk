@@ -24,5 +24,6 @@ common_libmecdns_rdata_la_SOURCES = common/rdata.c common/rdata.h
 common_libmecdns_rdata_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS) $(libzscanner_CFLAGS)
 common_libmecdns_rdata_la_LIBADD = common/libmecdns-answer.la $(libzscanner_LIBS) $(libknot_LIBS)
 
-# Header-only pieces: the monotonic clock and the error-message convention.
-noinst_HEADERS += common/clock.h common/error.h
+# Header-only pieces: the monotonic clock, the error-message convention and
+# the slots of mod-mecdns's Extended DNS Error counter.
+noinst_HEADERS += common/clock.h common/error.h common/ede.h

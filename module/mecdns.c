@@ -50,6 +50,7 @@
 #include <libknot/libknot.h>
 
 #include "common/answer.h"
+#include "common/ede.h"
 #include "module/index.h"
 #include "module/refresh.h"
 
@@ -171,6 +172,8 @@ enum {
 	CTR_RECORDS,        /*!< Gauge: records loaded (thread slot 0). */
 	CTR_REFRESH_ERRORS, /*!< Failed refresh attempts (thread slot 0). */
 	CTR_SKIPPED_ROWS,   /*!< Invalid database rows skipped (thread slot 0). */
+	CTR_EDE,            /*!< Responses with an Extended DNS Error (RFC 8914),
+	                         indexed by INFO-CODE (global instances only). */
 	CTR_COUNT
 };
 
@@ -182,7 +185,39 @@ static const char *const CTR_NAMES[CTR_COUNT] = {
 	[CTR_RECORDS] = "records",
 	[CTR_REFRESH_ERRORS] = "refresh-errors",
 	[CTR_SKIPPED_ROWS] = "skipped-rows",
+	[CTR_EDE] = "ede",
 };
+
+/*! \brief Names the EDE counter's slots by their INFO-CODE (knotd frees). */
+static char *ede_slot_name(uint32_t idx, uint32_t idx_count)
+{
+	(void)idx_count;
+	char buf[16];
+	if (idx >= MECDNS_EDE_OTHER) {
+		snprintf(buf, sizeof(buf), "other");
+	} else {
+		snprintf(buf, sizeof(buf), "%u", idx);
+	}
+	return strdup(buf);
+}
+
+/*!
+ * \brief After every query (global instances): counts the Extended DNS
+ *        Error knotd gave the response. END hooks run after knotd finished
+ *        the answer (its OPT record, error answers included), so this sees
+ *        every code knotd settled on; the option itself reaches only the
+ *        clients that sent EDNS.
+ */
+static knotd_state_t mecdns_end(knotd_state_t state, knot_pkt_t *pkt, knotd_qdata_t *qdata,
+                                knotd_mod_t *mod)
+{
+	(void)pkt;
+	if (qdata->rcode_ede >= 0) {
+		knotd_mod_stats_incr(mod, qdata->params->thread_id, CTR_EDE,
+		                     mecdns_ede_slot((unsigned)qdata->rcode_ede), 1);
+	}
+	return state;
+}
 
 typedef struct {
 	knotd_mod_t *mod;
@@ -608,7 +643,9 @@ static int mecdns_load(knotd_mod_t *mod)
 	load_soa_names(mod, ctx);
 
 	for (unsigned i = 0; i < CTR_COUNT; i++) {
-		int ret = knotd_mod_stats_add(mod, CTR_NAMES[i], 1, NULL);
+		int ret = i == CTR_EDE ? knotd_mod_stats_add(mod, CTR_NAMES[i], MECDNS_EDE_SLOTS,
+		                                             ede_slot_name)
+		                       : knotd_mod_stats_add(mod, CTR_NAMES[i], 1, NULL);
 		if (ret != KNOT_EOK) {
 			free(ctx);
 			return ret;
@@ -653,6 +690,9 @@ static int mecdns_load(knotd_mod_t *mod)
 	}
 
 	ret = knotd_mod_hook(mod, KNOTD_STAGE_BEGIN, mecdns_begin);
+	if (ret == KNOT_EOK && !ctx->zone_scope) {
+		ret = knotd_mod_hook(mod, KNOTD_STAGE_END, mecdns_end);
+	}
 	if (ret != KNOT_EOK) {
 		mecdns_refresh_detach(ctx->refresh);
 		knotd_mod_ctx_set(mod, NULL);

@@ -51,6 +51,19 @@ static void add_knot_state(const mecdns_signals_state_t *state, void *data)
 	cJSON_AddNumberToObject(knot, "zoneExpiryPeriod", (double)state->zone_expiry_period);
 	cJSON_AddNumberToObject(knot, "signatureExpiryPeriod",
 	                        (double)state->signature_expiry_period);
+	cJSON *codes = cJSON_AddArrayToObject(knot, "edeCodes");
+	cJSON *occurring = cJSON_AddArrayToObject(knot, "edeOccurring");
+	for (unsigned i = 0; codes != NULL && occurring != NULL && i < MECDNS_EDE_SLOTS; i++) {
+		if (state->ede_watched[i]) {
+			cJSON_AddItemToArray(codes, cJSON_CreateNumber(mecdns_signals_ede_code(i)));
+		}
+		cJSON *item = state->ede_occurring[i] ? cJSON_CreateObject() : NULL;
+		if (item != NULL && cJSON_AddItemToArray(occurring, item)) {
+			cJSON_AddNumberToObject(item, "code", mecdns_signals_ede_code(i));
+			cJSON_AddStringToObject(item, "name", mecdns_ede_name(i));
+			cJSON_AddNumberToObject(item, "count", (double)state->ede_count[i]);
+		}
+	}
 	cJSON *zones = cJSON_AddArrayToObject(knot, "zones");
 	for (size_t i = 0; zones != NULL && i < state->zone_count; i++) {
 		cJSON *zone = cJSON_CreateObject();

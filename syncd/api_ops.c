@@ -285,6 +285,16 @@ static void print_module(FILE *out, const syncd_ctx_t *ctx)
 	    "mecdns_module_lag_seconds %.3f\n",
 	    m.found ? 1 : 0, m.answered, m.nodata, m.passed, m.queries_per_s,
 	    m.queries_per_s_increase, m.records, m.generation, lag, (double)m.lag_ms / 1000.0);
+	fprintf(out, "# HELP mecdns_module_ede_total Responses with an Extended DNS Error (RFC "
+	             "8914), by INFO-CODE (global mod-mecdns instances; knotd's counters).\n"
+	             "# TYPE mecdns_module_ede_total counter\n");
+	for (unsigned i = 0; i < MECDNS_EDE_SLOTS; i++) {
+		if (m.ede[i] > 0) {
+			fprintf(out,
+			        "mecdns_module_ede_total{code=\"%s%u\",name=\"%s\"} %" PRIu64 "\n",
+			        i == MECDNS_EDE_OTHER ? ">=" : "", i, mecdns_ede_name(i), m.ede[i]);
+		}
+	}
 }
 
 /*! Most app instances /metrics lists one by one (their series). */

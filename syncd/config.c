@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "syncd/config.h"
+#include "syncd/kede.h"
 #include "common/config_file.h"
 #include "common/log.h"
 
@@ -41,6 +42,8 @@ enum {
 	OPT_QUERY_RATE_INCREASE_THRESHOLD,
 	OPT_ZONE_EXPIRY_PERIOD,
 	OPT_SIGNATURE_EXPIRY_PERIOD,
+	OPT_EDE_CODES,
+	OPT_EDE_QUIET,
 	OPT_SYNC_ZONE,
 	OPT_SYNC_DEFAULT_TTL,
 	OPT_ALLOW_ZONE,
@@ -77,6 +80,8 @@ static const struct option long_options[] = {
 	  OPT_QUERY_RATE_INCREASE_THRESHOLD },
 	{ "zone-expiry-period", required_argument, NULL, OPT_ZONE_EXPIRY_PERIOD },
 	{ "signature-expiry-period", required_argument, NULL, OPT_SIGNATURE_EXPIRY_PERIOD },
+	{ "ede-codes", required_argument, NULL, OPT_EDE_CODES },
+	{ "ede-quiet", required_argument, NULL, OPT_EDE_QUIET },
 	{ "sync-zone", required_argument, NULL, OPT_SYNC_ZONE },
 	{ "sync-default-ttl", required_argument, NULL, OPT_SYNC_DEFAULT_TTL },
 	{ "allow-zone", required_argument, NULL, OPT_ALLOW_ZONE },
@@ -111,6 +116,11 @@ static void print_help(void)
 	       "                             secondary zone expires (default 0: when it does)\n"
 	       "      --signature-expiry-period S|off  signal signatures_expiring S seconds\n"
 	       "                             before a zone's first RRSIG expires (default off)\n"
+	       "      --ede-codes all|off|CODE[,CODE...]  signal extended_error while\n"
+	       "                             responses carry these Extended DNS Errors\n"
+	       "                             (default off)\n"
+	       "      --ede-quiet MS         extended_error clears after this long without\n"
+	       "                             its code (default 10000)\n"
 	       "      --sync-zone ZONE       mirror mecdns's answers under ZONE into that Knot\n"
 	       "                             zone (repeatable; needs --knot-socket)\n"
 	       "      --sync-default-ttl S   TTL of rules without one in synced zones\n"
@@ -287,6 +297,14 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 		} else {
 			return false;
 		}
+	} else if (strcmp(name, "ede-codes") == 0) {
+		return kede_parse_codes(value, config->ede_codes, where, err, err_len);
+	} else if (strcmp(name, "ede-quiet") == 0) {
+		if (!mecdns_config_apply_range(name, value, where, 100, 3600 * 1000, "milliseconds",
+		                               &number, err, err_len)) {
+			return false;
+		}
+		config->ede_quiet_ms = (int)number;
 	} else if (strcmp(name, "sync-zone") == 0 || strcmp(name, "allow-zone") == 0) {
 		/* Repeatable: every value adds a zone. */
 		bool sync = strcmp(name, "sync-zone") == 0;
@@ -434,6 +452,7 @@ static bool set_defaults(syncd_config_t *config)
 	config->max_lag_ms = SYNCD_DEFAULT_MAX_LAG_MS;
 	config->zone_expiry_period = 0;
 	config->signature_expiry_period = -1;
+	config->ede_quiet_ms = 10000;
 	config->sync_default_ttl = SYNCD_DEFAULT_SYNC_TTL;
 	return mecdns_config_set_string(&config->listen, SYNCD_DEFAULT_LISTEN) &&
 	       mecdns_config_set_string(&config->database, SYNCD_DEFAULT_DATABASE) &&

@@ -14,6 +14,8 @@
 
 #pragma once
 
+#include "common/ede.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,6 +73,8 @@ typedef struct {
 	double query_rate_increase_threshold; /*!< query_rate_increase; 0: off. */
 	int64_t zone_expiry_period;           /*!< zone_expiring, s; -1: off (default 0). */
 	int64_t signature_expiry_period;      /*!< signatures_expiring, s; -1: off (default). */
+	bool ede_codes[MECDNS_EDE_SLOTS];     /*!< extended_error's codes (default none). */
+	int ede_quiet_ms;                     /*!< extended_error clears after this. */
 	/* Zone sync (syncd/zonesync.h). */
 	char **sync_zones; /*!< sync-zone values (repeatable), as given. */
 	size_t sync_zone_count;

@@ -89,6 +89,7 @@ struct kstate {
 	double threshold;
 	double increase_threshold;
 	kexpiry_config_t expiry;
+	kede_config_t ede_config;
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
 	zoneguard_t *guard;
@@ -125,6 +126,9 @@ struct kstate {
 	qps_sample_t qps_samples[MAX_RATE_SAMPLES];
 	size_t qps_sample_count;
 	double increase; /*!< qps change per second over the last second. */
+	kede_t ede;
+	uint64_t ede_counts[MECDNS_EDE_SLOTS]; /*!< Of the last poll that reached knotd. */
+	bool ede_fresh;                        /*!< ... not yet handed to kede. */
 
 	/* Conditions as last signalled. */
 	bool running;
@@ -209,7 +213,8 @@ typedef struct {
 	uint64_t generation; /*!< Smallest generation of all instances. */
 	uint64_t queries;    /*!< answered + nodata + passed of all instances. */
 	uint64_t answered, nodata, passed;
-	uint64_t records; /*!< Largest of all instances (they share an index). */
+	uint64_t records;               /*!< Largest of all instances (they share an index). */
+	uint64_t ede[MECDNS_EDE_SLOTS]; /*!< Summed over the instances. */
 } module_counters_t;
 
 /*! \brief zone-status callback: marks the zone configured, notes load/serial. */
@@ -252,6 +257,11 @@ static int on_module_counter(const knotctl_counter_t *counter, void *ctx)
 		counters->queries += counter->value;
 	} else if (strcmp(counter->item, "records") == 0 && counter->value > counters->records) {
 		counters->records = counter->value;
+	} else if (strcmp(counter->item, "ede") == 0) {
+		int slot = mecdns_ede_slot_of(counter->id);
+		if (slot >= 0) {
+			counters->ede[slot] += counter->value;
+		}
 	}
 	return 0;
 }
@@ -495,6 +505,8 @@ static void observe_poll(kstate_t *state, poll_outcome_t outcome, const module_c
 		state->module_missing_since = 0;
 		state->module_generation = counters->generation;
 		observe_queries(state, counters->queries, now);
+		memcpy(state->ede_counts, counters->ede, sizeof(state->ede_counts));
+		state->ede_fresh = true;
 	} else if (state->module_missing_since == 0) {
 		state->module_missing_since = now;
 	}
@@ -518,6 +530,7 @@ static void observe_poll(kstate_t *state, poll_outcome_t outcome, const module_c
 		.queries_per_s = state->qps,
 		.queries_per_s_increase = state->increase,
 	};
+	memcpy(state->module_shared.ede, counters->ede, sizeof(counters->ede));
 	pthread_mutex_unlock(&state->module_lock);
 }
 
@@ -560,6 +573,9 @@ static void publish(kstate_t *state)
 		.zones = zones,
 		.zone_count = state->zone_count,
 	};
+	memcpy(snapshot.ede_watched, state->ede_config.watched, sizeof(snapshot.ede_watched));
+	memcpy(snapshot.ede_occurring, state->ede.occurring, sizeof(snapshot.ede_occurring));
+	memcpy(snapshot.ede_count, state->ede.count, sizeof(snapshot.ede_count));
 	mecdns_signals_set_state(state->signals, &snapshot);
 }
 
@@ -725,6 +741,35 @@ static void log_not_running(kstate_t *state)
 	state_log(state, LOG_WARNING, "%s; polling every %d ms", line, state->poll_ms);
 }
 
+/*! \brief Signals the Extended DNS Error conditions that changed. */
+static void evaluate_ede(kstate_t *state, long long now)
+{
+	if (!kede_enabled(&state->ede_config)) {
+		return;
+	}
+	bool changed[MECDNS_EDE_SLOTS];
+	kede_observe(&state->ede, &state->ede_config, state->ede_fresh ? state->ede_counts : NULL,
+	             now, changed);
+	state->ede_fresh = false;
+	bool published = false;
+	for (unsigned i = 0; i < MECDNS_EDE_SLOTS; i++) {
+		if (!changed[i]) {
+			continue;
+		}
+		if (!published) {
+			publish(state);
+			published = true;
+		}
+		bool occurring = state->ede.occurring[i];
+		state_log(state, occurring ? LOG_WARNING : LOG_NOTICE,
+		          "extended DNS error %u (%s) %s (%" PRIu64 " responses so far)",
+		          (unsigned)mecdns_signals_ede_code(i), mecdns_ede_name(i),
+		          occurring ? "occurs" : "no longer occurs", state->ede.count[i]);
+		mecdns_signals_emit_extended_error(state->signals, i, state->ede.count[i],
+		                                   occurring);
+	}
+}
+
 /*! \brief Turns the observations into conditions; signals each change. */
 static void evaluate(kstate_t *state, long long now)
 {
@@ -819,6 +864,7 @@ static void evaluate(kstate_t *state, long long now)
 			                               exceeded);
 		}
 	}
+	evaluate_ede(state, now);
 	if (state->increase_threshold > 0) {
 		bool exceeded = state->increase_exceeded
 		                    ? state->increase >= state->increase_threshold * RATE_HYSTERESIS
@@ -962,6 +1008,10 @@ kstate_t *kstate_start(const kstate_config_t *config, char *err, size_t err_len)
 		.zone_period_s = config->zone_expiry_period,
 		.signature_period_s = config->signature_expiry_period,
 	};
+	for (size_t i = 0; config->ede_codes != NULL && i < MECDNS_EDE_SLOTS; i++) {
+		state->ede_config.watched[i] = config->ede_codes[i];
+	}
+	state->ede_config.quiet_ms = config->ede_quiet_ms > 0 ? config->ede_quiet_ms : 10000;
 	state->store = config->store;
 	state->signals = config->signals;
 	state->guard = config->guard;

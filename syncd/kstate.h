@@ -44,6 +44,9 @@
  *    RRSIG expiration of a zone, at most its period away (or passed).
  *    serving also needs neither to hold, so mecdns-announce withdraws as
  *    the draft's Action says.
+ *  - extended_error(code) (draft section 3.11; kede.h): responses with a
+ *    watched Extended DNS Error code (mod-mecdns's ede counter) occurred
+ *    within the last ede_quiet_ms. Not part of serving.
  */
 
 #pragma once
@@ -52,6 +55,7 @@
 #include <stddef.h>
 
 #include "store/store.h"
+#include "syncd/kede.h"
 #include "syncd/kexpiry.h"
 #include "syncd/signals.h"
 #include "syncd/zoneguard.h"
@@ -70,6 +74,10 @@ typedef struct {
 	                                           < 0: off. */
 	int64_t signature_expiry_period;      /*!< signatures_expiring, seconds;
 	                                           < 0: off. */
+	const bool *ede_codes;                /*!< MECDNS_EDE_SLOTS flags: the codes
+	                                           extended_error watches; NULL: off. */
+	int ede_quiet_ms;                     /*!< extended_error clears after this
+	                                           long without one (0: 10000). */
 	const char *const *sync_zones;        /*!< Synced zones (expected even when
 	                                           knotd lacks them). */
 	size_t sync_zone_count;
@@ -92,20 +100,22 @@ bool kstate_serving(kstate_t *state);
 
 /*! mod-mecdns's counters as the last poll that reached knotd read them. */
 typedef struct {
-	bool found;                    /*!< knotd answered and the module is loaded. */
-	uint64_t answered;             /*!< Queries answered, summed over instances. */
-	uint64_t nodata;               /*!< NODATA answers. */
-	uint64_t passed;               /*!< Queries passed through to knotd. */
-	uint64_t records;              /*!< Records loaded (largest of the instances). */
-	uint64_t generation;           /*!< Loaded generation (smallest of the instances). */
-	double queries_per_s;          /*!< answered + nodata + passed, last second. */
-	double queries_per_s_increase; /*!< Its change per second, last second. */
-	uint64_t db_generation;        /*!< The database's generation read just before
-	                                    that poll asked knotd (so a write landing
-	                                    during the poll is no lag). */
-	long long lag_ms;              /*!< How long the oldest committed generation the
-	                                    module does not serve has been committed (as
-	                                    syncd saw it); 0 when current. */
+	bool found;                     /*!< knotd answered and the module is loaded. */
+	uint64_t answered;              /*!< Queries answered, summed over instances. */
+	uint64_t nodata;                /*!< NODATA answers. */
+	uint64_t passed;                /*!< Queries passed through to knotd. */
+	uint64_t records;               /*!< Records loaded (largest of the instances). */
+	uint64_t generation;            /*!< Loaded generation (smallest of the instances). */
+	double queries_per_s;           /*!< answered + nodata + passed, last second. */
+	double queries_per_s_increase;  /*!< Its change per second, last second. */
+	uint64_t ede[MECDNS_EDE_SLOTS]; /*!< Responses with each Extended DNS Error
+	                                     (global instances; common/ede.h). */
+	uint64_t db_generation;         /*!< The database's generation read just before
+	                                     that poll asked knotd (so a write landing
+	                                     during the poll is no lag). */
+	long long lag_ms;               /*!< How long the oldest committed generation the
+	                                     module does not serve has been committed (as
+	                                     syncd saw it); 0 when current. */
 } kstate_module_t;
 
 /*! \brief The module's counters (any thread; for /metrics). */

@@ -5,13 +5,14 @@
 
 # libmecdns-syncd.la holds what unit tests exercise without a running
 # daemon: validation, DnsRule JSON, ProblemDetails, tokens, record data,
-# configuration.
+# configuration, the Extended DNS Error conditions.
 noinst_LTLIBRARIES += syncd/libmecdns-syncd.la
 syncd_libmecdns_syncd_la_SOURCES = \
 	syncd/auth.c syncd/auth.h \
 	syncd/config.c syncd/config.h \
 	syncd/grants_file.c syncd/grants_file.h \
 	syncd/json_input.c syncd/json_input.h \
+	syncd/kede.c syncd/kede.h \
 	syncd/limits.c syncd/limits.h \
 	common/config_file.c common/config_file.h \
 	common/log.c common/log.h \

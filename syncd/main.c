@@ -73,6 +73,8 @@ static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
 		.query_rate_increase_threshold = config->query_rate_increase_threshold,
 		.zone_expiry_period = config->zone_expiry_period,
 		.signature_expiry_period = config->signature_expiry_period,
+		.ede_codes = config->ede_codes,
+		.ede_quiet_ms = config->ede_quiet_ms,
 		.sync_zones = (const char *const *)config->sync_zones,
 		.sync_zone_count = config->sync_zone_count,
 		.store = ctx->store,

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/ede.h"
 #include "common/log.h"
 #include "store/store.h"
 
@@ -113,10 +114,13 @@ typedef struct {
 	double qps_increase;           /*!< qps change per second. */
 	double qps_increase_threshold; /*!< 0: query_rate_increase is not signalled. */
 	bool qps_increase_exceeded;
-	bool server_crashed;                /*!< knotd went away without stopped(). */
-	int64_t zone_expiry_period;         /*!< zone_expiring's period, s; -1: off. */
-	int64_t signature_expiry_period;    /*!< signatures_expiring's period, s; -1: off. */
-	const mecdns_signals_zone_t *zones; /*!< Expected zones. */
+	bool server_crashed;                  /*!< knotd went away without stopped(). */
+	int64_t zone_expiry_period;           /*!< zone_expiring's period, s; -1: off. */
+	int64_t signature_expiry_period;      /*!< signatures_expiring's period, s; -1: off. */
+	bool ede_watched[MECDNS_EDE_SLOTS];   /*!< extended_error's codes (common/ede.h slots). */
+	bool ede_occurring[MECDNS_EDE_SLOTS]; /*!< extended_error holds. */
+	uint64_t ede_count[MECDNS_EDE_SLOTS]; /*!< knotd's counts (last poll). */
+	const mecdns_signals_zone_t *zones;   /*!< Expected zones. */
 	size_t zone_count;
 } mecdns_signals_state_t;
 
@@ -142,6 +146,15 @@ void mecdns_signals_emit_zone_expiring(mecdns_signals_t *signals, const char *zo
 void mecdns_signals_emit_signatures_expiring(mecdns_signals_t *signals, const char *zone,
                                              const char *owner, const char *type,
                                              int64_t seconds_left, int64_t period, bool expiring);
+
+/*! \brief extended_error(q code, s name, t count, b occurring) (draft
+ *         section 3.11) for a slot of common/ede.h (code 65535, name
+ *         "other", for the slot of codes from 31 on). */
+void mecdns_signals_emit_extended_error(mecdns_signals_t *signals, unsigned slot, uint64_t count,
+                                        bool occurring);
+
+/*! \brief The code a slot stands for in signals and GetState. */
+uint16_t mecdns_signals_ede_code(unsigned slot);
 
 /*! \brief Replaces the state GetState answers (deep copy). */
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state);

@@ -120,6 +120,47 @@ static bool dict_add_expiring(DBusMessageIter *dict, const mecdns_signals_state_
 	return dbus_message_iter_close_container(dict, &entry) && ok;
 }
 
+/*! \brief Appends "ede_codes: aq" (the watched codes) and
+ *         "ede_occurring: a{qt}" (code: knotd's count, where it holds). */
+static bool dict_add_ede(DBusMessageIter *dict, const mecdns_signals_state_t *state)
+{
+	bool ok = true;
+	for (int pass = 0; ok && pass < 2; pass++) {
+		const char *key = pass == 0 ? "ede_codes" : "ede_occurring";
+		const char *variant_sig = pass == 0 ? "aq" : "a{qt}";
+		DBusMessageIter entry, variant, array;
+		if (!dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry)) {
+			return false;
+		}
+		ok = dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key) &&
+		     dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, variant_sig,
+		                                      &variant) &&
+		     dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, variant_sig + 1,
+		                                      &array);
+		for (unsigned i = 0; ok && i < MECDNS_EDE_SLOTS; i++) {
+			dbus_uint16_t code = mecdns_signals_ede_code(i);
+			dbus_uint64_t count = state->ede_count[i];
+			if (pass == 0 && state->ede_watched[i]) {
+				ok =
+				    dbus_message_iter_append_basic(&array, DBUS_TYPE_UINT16, &code);
+			} else if (pass == 1 && state->ede_occurring[i]) {
+				DBusMessageIter pair;
+				ok = dbus_message_iter_open_container(&array, DBUS_TYPE_DICT_ENTRY,
+				                                      NULL, &pair) &&
+				     dbus_message_iter_append_basic(&pair, DBUS_TYPE_UINT16,
+				                                    &code) &&
+				     dbus_message_iter_append_basic(&pair, DBUS_TYPE_UINT64,
+				                                    &count) &&
+				     dbus_message_iter_close_container(&array, &pair);
+			}
+		}
+		ok = ok && dbus_message_iter_close_container(&variant, &array) &&
+		     dbus_message_iter_close_container(&entry, &variant);
+		ok = dbus_message_iter_close_container(dict, &entry) && ok;
+	}
+	return ok;
+}
+
 /*! \brief Fills the a{sv} of GetState from the state copy (state_lock held). */
 bool mecdns_signals_append_state(DBusMessageIter *dict, const mecdns_signals_state_t *state,
                                  uint64_t db_generation)
@@ -152,7 +193,7 @@ bool mecdns_signals_append_state(DBusMessageIter *dict, const mecdns_signals_sta
 	       dict_add(dict, "zone_expiry_period", DBUS_TYPE_INT64, &zone_period) &&
 	       dict_add_expiring(dict, state, false) &&
 	       dict_add(dict, "signature_expiry_period", DBUS_TYPE_INT64, &signature_period) &&
-	       dict_add_expiring(dict, state, true);
+	       dict_add_expiring(dict, state, true) && dict_add_ede(dict, state);
 }
 
 /*** Signals. ***/
@@ -243,4 +284,21 @@ void mecdns_signals_emit_signatures_expiring(mecdns_signals_t *signals, const ch
 	                     DBUS_TYPE_STRING, &rr_owner, DBUS_TYPE_STRING, &rr_type,
 	                     DBUS_TYPE_INT64, &left, DBUS_TYPE_INT64, &span, DBUS_TYPE_BOOLEAN,
 	                     &value, DBUS_TYPE_INVALID);
+}
+
+uint16_t mecdns_signals_ede_code(unsigned slot)
+{
+	return slot < MECDNS_EDE_OTHER ? (uint16_t)slot : UINT16_MAX;
+}
+
+void mecdns_signals_emit_extended_error(mecdns_signals_t *signals, unsigned slot, uint64_t count,
+                                        bool occurring)
+{
+	dbus_uint16_t code = mecdns_signals_ede_code(slot);
+	const char *name = mecdns_ede_name(slot);
+	dbus_uint64_t total = count;
+	dbus_bool_t value = occurring;
+	mecdns_signals_queue(signals, "extended_error", DBUS_TYPE_UINT16, &code, DBUS_TYPE_STRING,
+	                     &name, DBUS_TYPE_UINT64, &total, DBUS_TYPE_BOOLEAN, &value,
+	                     DBUS_TYPE_INVALID);
 }

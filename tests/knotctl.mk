@@ -13,9 +13,10 @@ tests_integration_test_knotctl_LDADD = \
 	tests/harness/libharness-dns.la tests/harness/libharness.la \
 	$(libknot_LIBS) $(check_LIBS)
 
-# Unit tests of the times knotd prints and the expiry conditions (kexpiry.c).
-check_PROGRAMS += tests/unit/test_kexpiry
-TESTS += tests/unit/test_kexpiry
-tests_unit_test_kexpiry_SOURCES = tests/unit/test_kexpiry.c
-tests_unit_test_kexpiry_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS) $(libknot_CFLAGS)
-tests_unit_test_kexpiry_LDADD = syncd/libmecdns-knotctl.la $(libknot_LIBS) $(check_LIBS)
+# Unit tests of the times knotd prints and the draft's conditions kept
+# outside kstate.c: expiry (kexpiry.c) and Extended DNS Errors (kede.c).
+check_PROGRAMS += tests/unit/test_conditions
+TESTS += tests/unit/test_conditions
+tests_unit_test_conditions_SOURCES = tests/unit/test_conditions.c syncd/kede.c syncd/kede.h
+tests_unit_test_conditions_CFLAGS = $(AM_CFLAGS) $(check_CFLAGS) $(libknot_CFLAGS)
+tests_unit_test_conditions_LDADD = syncd/libmecdns-knotctl.la $(libknot_LIBS) $(check_LIBS)

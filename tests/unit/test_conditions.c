@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  Unit tests of syncd/kexpiry.c and knotctl_event_seconds(): the times
- *  knotd prints (zone-status events, RRSIG rdata) and the two conditions'
- *  thresholds and hysteresis. The real knotd runs in test_expiry. */
+/*  Unit tests of syncd/kexpiry.c, syncd/kede.c and knotctl_event_seconds():
+ *  the times knotd prints (zone-status events, RRSIG rdata), the expiry
+ *  conditions' thresholds and hysteresis, the ede-codes setting and the
+ *  extended_error condition. The real knotd runs in test_conditions. */
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "syncd/kede.h"
 #include "syncd/kexpiry.h"
 #include "syncd/knotctl.h"
 
@@ -143,15 +145,81 @@ START_TEST(test_signatures_expiring_follows_the_earliest_rrsig)
 }
 END_TEST
 
+START_TEST(test_ede_codes_setting)
+{
+	bool watched[MECDNS_EDE_SLOTS];
+	char err[256];
+	ck_assert(kede_parse_codes("20,24", watched, "test", err, sizeof(err)));
+	for (unsigned i = 0; i < MECDNS_EDE_SLOTS; i++) {
+		ck_assert_int_eq(watched[i], i == 20 || i == 24);
+	}
+	ck_assert(kede_parse_codes("49152", watched, "test", err, sizeof(err)));
+	ck_assert(watched[MECDNS_EDE_OTHER] && !watched[0]);
+	ck_assert(kede_parse_codes("all", watched, "test", err, sizeof(err)));
+	ck_assert(watched[0] && watched[MECDNS_EDE_OTHER]);
+	ck_assert(kede_parse_codes("off", watched, "test", err, sizeof(err)));
+	ck_assert(!watched[0] && !watched[20]);
+	/* Bad values change nothing. */
+	ck_assert(kede_parse_codes("7", watched, "test", err, sizeof(err)));
+	static const char *const BAD[] = {
+		"", "20,", ",20", "20,,24", "-1", "65536", "x", "20 24"
+	};
+	for (size_t i = 0; i < sizeof(BAD) / sizeof(BAD[0]); i++) {
+		ck_assert_msg(!kede_parse_codes(BAD[i], watched, "test", err, sizeof(err)), "%s",
+		              BAD[i]);
+		ck_assert_ptr_nonnull(strstr(err, "ede-codes"));
+		ck_assert(watched[7] && !watched[20]);
+	}
+	ck_assert_str_eq(mecdns_ede_name(24), "Invalid Data");
+	ck_assert_str_eq(mecdns_ede_name(MECDNS_EDE_OTHER), "other");
+	ck_assert_int_eq(mecdns_ede_slot_of("20"), 20);
+	ck_assert_int_eq(mecdns_ede_slot_of("other"), MECDNS_EDE_OTHER);
+	ck_assert_int_eq(mecdns_ede_slot_of("31"), -1);
+	ck_assert_int_eq(mecdns_ede_slot_of("2x"), -1);
+}
+END_TEST
+
+START_TEST(test_extended_error_rises_with_the_count_and_clears_when_quiet)
+{
+	kede_config_t config = { .quiet_ms = 1000 };
+	config.watched[24] = true;
+	kede_t ede = { 0 };
+	bool changed[MECDNS_EDE_SLOTS];
+	uint64_t counts[MECDNS_EDE_SLOTS] = { 0 };
+	/* Counts there at the first poll raise nothing. */
+	counts[24] = 7;
+	counts[20] = 3;
+	kede_observe(&ede, &config, counts, 1000, changed);
+	ck_assert(!changed[24] && !ede.occurring[24]);
+	counts[24] = 8;
+	counts[20] = 9; /* Not watched. */
+	kede_observe(&ede, &config, counts, 1100, changed);
+	ck_assert(changed[24] && ede.occurring[24]);
+	ck_assert(!changed[20] && !ede.occurring[20]);
+	/* Still within the quiet time, also without a poll. */
+	kede_observe(&ede, &config, NULL, 2000, changed);
+	ck_assert(!changed[24] && ede.occurring[24]);
+	kede_observe(&ede, &config, counts, 2100, changed);
+	ck_assert(changed[24] && !ede.occurring[24]);
+	/* knotd restarted: a lower count, but above zero, is new. */
+	counts[24] = 1;
+	kede_observe(&ede, &config, counts, 3000, changed);
+	ck_assert(changed[24] && ede.occurring[24]);
+	ck_assert_uint_eq(ede.count[24], 1);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *suite = suite_create("kexpiry");
+	Suite *suite = suite_create("conditions");
 	TCase *tc = tcase_create("kexpiry");
 	tcase_add_test(tc, test_event_times_as_knotd_prints_them);
 	tcase_add_test(tc, test_rrsig_expiration_in_both_formats);
 	tcase_add_test(tc, test_zone_expiring_raises_at_the_period_and_clears_above_it);
 	tcase_add_test(tc, test_zone_expiring_needs_a_secondary_served_once_and_can_be_off);
 	tcase_add_test(tc, test_signatures_expiring_follows_the_earliest_rrsig);
+	tcase_add_test(tc, test_ede_codes_setting);
+	tcase_add_test(tc, test_extended_error_rises_with_the_count_and_clears_when_quiet);
 	suite_add_tcase(suite, tc);
 	SRunner *runner = srunner_create(suite);
 	srunner_run_all(runner, CK_NORMAL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  Integration tests of zone and signature expiry (syncd/kexpiry.c, the
- *  conditions of draft-grubto-dnsop-dns-out-of-protocol-signalling
- *  sections 3.7 and 3.8): the real mecdns-syncd tracking a real knotd with
- *  the built mod-mecdns, on a private dbus-daemon.
+/*  Integration tests of the conditions of draft-grubto-dnsop-dns-out-of-
+ *  protocol-signalling sections 3.7 and 3.8 (zone and signature expiry,
+ *  syncd/kexpiry.c) and 3.11 (Extended DNS Errors, syncd/kede.c): the real
+ *  mecdns-syncd tracking a real knotd with the built mod-mecdns, on a
+ *  private dbus-daemon.
  *
  *  - A secondary zone whose primary (a second real knotd) goes away: SOA
  *    expire 12 s, refresh 2 s; zone_expiring is raised with the period
@@ -11,6 +12,10 @@
  *  - A zone knotd signs itself with RRSIGs living an hour, watched with a
  *    period of two hours: signatures_expiring names the owner and type of
  *    the earliest RRSIG; re-signing with a 30-day lifetime clears it.
+ *  - Extended DNS Errors: only code 24 is watched; queries outside every
+ *    zone (EDE 20, Not Authoritative) are counted but not signalled, a
+ *    query into an expired zone (EDE 24, Invalid Data) raises
+ *    extended_error, which clears after --ede-quiet without one.
  */
 
 #include <check.h>
@@ -23,6 +28,7 @@
 #include <dbus/dbus.h>
 
 #include "tests/harness/dbus.h"
+#include "tests/harness/dns.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/http.h"
 #include "tests/harness/knotd.h"
@@ -68,11 +74,11 @@ typedef struct {
 	harness_dbus_listener_t *listener;
 	size_t seen;
 	char primary_addr[64];
-} expiry_stack_t;
+} cond_stack_t;
 
-static expiry_stack_t stack;
+static cond_stack_t stack;
 
-static void dump(expiry_stack_t *s)
+static void dump(cond_stack_t *s)
 {
 	harness_dbus_dump(s->listener);
 	harness_dump_log(&s->syncd);
@@ -81,7 +87,7 @@ static void dump(expiry_stack_t *s)
 
 /*! \brief Waits for the next signal matching text (a trailing '*' makes it
  *         a prefix); returns it. */
-static const harness_dbus_signal_t *expect_signal(expiry_stack_t *s, const char *text)
+static const harness_dbus_signal_t *expect_signal(cond_stack_t *s, const char *text)
 {
 	size_t len = strlen(text);
 	bool prefix = len > 0 && text[len - 1] == '*';
@@ -108,7 +114,7 @@ static const harness_dbus_signal_t *expect_signal(expiry_stack_t *s, const char 
 }
 
 /*! \brief Whether a signal after the matched ones starts with prefix. */
-static bool signalled_since(expiry_stack_t *s, const char *prefix)
+static bool signalled_since(cond_stack_t *s, const char *prefix)
 {
 	size_t count = harness_dbus_count(s->listener);
 	for (size_t i = s->seen; i < count; i++) {
@@ -121,15 +127,15 @@ static bool signalled_since(expiry_stack_t *s, const char *prefix)
 }
 
 /*! \brief The directory and database (syncd's, which the module reads). */
-static void stack_prepare(expiry_stack_t *s)
+static void stack_prepare(cond_stack_t *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->dir = harness_tmpdir("expiry");
+	s->dir = harness_tmpdir("conditions");
 	s->db = harness_strdupf("%s/mecdns.db", s->dir);
 }
 
 /*! \brief Bus, knotd (knot_config), syncd with extra_args and a listener. */
-static void stack_start(expiry_stack_t *s, const char *const extra_args[])
+static void stack_start(cond_stack_t *s, const char *const extra_args[])
 {
 	ck_assert_int_eq(harness_dbus_start(&s->bus, NULL), 0);
 	ck_assert_int_eq(knotd_start(&s->knotd, &s->knot_config), 0);
@@ -167,7 +173,7 @@ static void teardown(void)
 }
 
 /*! \brief GET of an operator endpoint; the parsed JSON body. */
-static cJSON *get_json(expiry_stack_t *s, const char *path)
+static cJSON *get_json(cond_stack_t *s, const char *path)
 {
 	http_response_t resp;
 	ck_assert_int_eq(http_request(ADDR, s->http_port, "GET", path, NULL, NULL, 0, &resp), 0);
@@ -195,7 +201,7 @@ static cJSON *status_zone(cJSON *status, const char *zone)
 
 /*! \brief GetState's entry key (a{sx} or a{s(ssx)}) as "zone=left " or
  *         "zone=owner/type/left " text. */
-static char *get_state_expiring(expiry_stack_t *s, const char *key)
+static char *get_state_expiring(cond_stack_t *s, const char *key)
 {
 	DBusError err;
 	dbus_error_init(&err);
@@ -259,7 +265,7 @@ static char *get_state_expiring(expiry_stack_t *s, const char *key)
 }
 
 /*! \brief Value of one /metrics sample, -1 when absent. */
-static double metric(expiry_stack_t *s, const char *sample)
+static double metric(cond_stack_t *s, const char *sample)
 {
 	http_response_t resp;
 	ck_assert_int_eq(http_request(ADDR, s->http_port, "GET", "/metrics", NULL, NULL, 0, &resp),
@@ -414,9 +420,97 @@ START_TEST(test_signatures_about_to_expire_are_signalled_until_re_signed)
 }
 END_TEST
 
-static Suite *expiry_suite(void)
+/*** Extended DNS Errors (section 3.11). ***/
+
+#define OTHER "other.test."
+static const char OTHER_TEXT[] = "@ 60 SOA ns.other.test. h.other.test. 3 60 60 600 60\n"
+                                 "@ 60 NS ns\n"
+                                 "ns 60 A 192.0.2.56\n";
+
+static void setup_ede(void)
 {
-	Suite *suite = suite_create("expiry");
+	stack_prepare(&stack);
+	stack.knot_config = (knotd_config_t){
+		.tag = "ede",
+		.database = stack.db,
+		.global_module = true,
+		.zones = { { .domain = ZONE, .content = ZONE_TEXT },
+		           { .domain = OTHER, .content = OTHER_TEXT } },
+	};
+	static const char *const args[] = { "--ede-codes", "24", "--ede-quiet", "1500", NULL };
+	stack_start(&stack, args);
+}
+
+/*! \brief Sends count EDNS queries for name; their answers' RCODE. */
+static int query_many(const char *name, int count)
+{
+	dns_opts_t opts = { .edns_payload = 1232 };
+	int rcode = -1;
+	for (int i = 0; i < count; i++) {
+		knot_pkt_t *answer = dns_query(stack.knotd.port, name, KNOT_RRTYPE_A, &opts);
+		ck_assert_ptr_nonnull(answer);
+		rcode = dns_rcode(answer);
+		knot_pkt_free(answer);
+	}
+	return rcode;
+}
+
+START_TEST(test_watched_extended_dns_errors_are_signalled_both_ways)
+{
+	expect_signal(&stack, "serving(true)");
+	/* Not Authoritative: counted, not watched (knotd_start()'s own probes
+	 * may have counted before). */
+	const char *nauth = "mecdns_module_ede_total{code=\"20\",name=\"Not Authoritative\"}";
+	double before = metric(&stack, nauth);
+	if (before < 0) {
+		before = 0;
+	}
+	ck_assert_int_eq(query_many("www.nowhere.test.", 5), KNOT_RCODE_REFUSED);
+	long long deadline = harness_now_ms() + SIGNAL_MS;
+	while (metric(&stack, nauth) < before + 5 && harness_now_ms() < deadline) {
+		harness_sleep_ms(100);
+	}
+	ck_assert_double_eq(metric(&stack, nauth), before + 5);
+
+	/* An expired zone answers SERVFAIL with Invalid Data. */
+	ck_assert_int_eq(
+	    knotd_ctl(&stack.knotd, NULL, "-f", "zone-purge", OTHER, "+expire", (char *)NULL), 0);
+	expect_signal(&stack, "zone_ready('" OTHER "', false, 0)");
+	ck_assert_int_eq(query_many("ns." OTHER, 3), KNOT_RCODE_SERVFAIL);
+	const harness_dbus_signal_t *sig = expect_signal(&stack, "extended_error(24, *");
+	ck_assert_msg(sig->argc == 4, "%s", sig->text);
+	ck_assert_str_eq(sig->args[1], "Invalid Data");
+	ck_assert_int_ge(strtoll(sig->args[2], NULL, 10), 1);
+	ck_assert_str_eq(sig->args[3], "true");
+	ck_assert_msg(!signalled_since(&stack, "extended_error(20,"),
+	              "an unwatched code signalled");
+	cJSON *status = get_json(&stack, "/mecdns/v1/status");
+	cJSON *knot = cJSON_GetObjectItem(status, "knot");
+	cJSON *codes = cJSON_GetObjectItem(knot, "edeCodes");
+	ck_assert_int_eq(cJSON_GetArraySize(codes), 1);
+	ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetArrayItem(codes, 0)), 24);
+	cJSON *occurring = cJSON_GetArrayItem(cJSON_GetObjectItem(knot, "edeOccurring"), 0);
+	ck_assert_ptr_nonnull(occurring);
+	ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(occurring, "code")), 24);
+	cJSON_Delete(status);
+
+	/* Quiet for --ede-quiet: cleared, with knotd's count. */
+	sig = expect_signal(&stack, "extended_error(24, 'Invalid Data', *");
+	ck_assert_str_eq(sig->args[3], "false");
+	ck_assert_int_ge(strtoll(sig->args[2], NULL, 10), 3);
+	status = get_json(&stack, "/mecdns/v1/status");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(status, "knot"),
+	                                                        "edeOccurring")),
+	                 0);
+	cJSON_Delete(status);
+	ck_assert_msg(!signalled_since(&stack, "extended_error(20,"),
+	              "an unwatched code signalled");
+}
+END_TEST
+
+static Suite *conditions_suite(void)
+{
+	Suite *suite = suite_create("conditions");
 	TCase *secondary = tcase_create("zone_expiring");
 	tcase_add_checked_fixture(secondary, setup_secondary, teardown);
 	tcase_set_timeout(secondary, 90);
@@ -429,13 +523,19 @@ static Suite *expiry_suite(void)
 	tcase_set_timeout(sigs, 60);
 	tcase_add_test(sigs, test_signatures_about_to_expire_are_signalled_until_re_signed);
 	suite_add_tcase(suite, sigs);
+
+	TCase *ede = tcase_create("extended_error");
+	tcase_add_checked_fixture(ede, setup_ede, teardown);
+	tcase_set_timeout(ede, 60);
+	tcase_add_test(ede, test_watched_extended_dns_errors_are_signalled_both_ways);
+	suite_add_tcase(suite, ede);
 	return suite;
 }
 
 int main(void)
 {
 	knotd_track_begin();
-	SRunner *runner = srunner_create(expiry_suite());
+	SRunner *runner = srunner_create(conditions_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
