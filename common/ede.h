@@ -21,6 +21,13 @@ static inline unsigned mecdns_ede_slot(unsigned code)
 	return code < MECDNS_EDE_OTHER ? code : MECDNS_EDE_OTHER;
 }
 
+/*! \brief The code a slot stands for in signals, GetState and the REST
+ *         status: its INFO-CODE, 65535 for MECDNS_EDE_OTHER. */
+static inline uint16_t mecdns_ede_code(unsigned slot)
+{
+	return slot < MECDNS_EDE_OTHER ? (uint16_t)slot : UINT16_MAX;
+}
+
 /*! \brief The slot knotd names id ("20", "other"); -1 for none. */
 static inline int mecdns_ede_slot_of(const char *id)
 {

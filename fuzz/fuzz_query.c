@@ -69,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /*! knotd's state of a query nobody has answered yet (as in mecdns.c). */
 #define STATE_UNANSWERED 2
 #define MAX_COUNTERS     16
+#define MAX_INDEX        64
 /* clang-format off: wire-format names as length-prefixed labels. */
 #define ZONE                                                                                       \
 	(const knot_dname_t *)"\x07"                                                               \
@@ -91,8 +92,10 @@ struct knotd_mod {
 	bool rotate;
 	void *ctx;
 	knotd_mod_hook_f begin;
-	unsigned counters; /*!< Counters registered. */
-	uint64_t stats[MAX_COUNTERS];
+	knotd_mod_hook_f end; /*!< NULL: none (zone instances). */
+	unsigned counters;    /*!< Counters registered. */
+	uint32_t idx_count[MAX_COUNTERS];
+	uint64_t stats[MAX_COUNTERS][MAX_INDEX];
 };
 
 static char db_dir[256];
@@ -140,17 +143,24 @@ int knotd_mod_stats_add(knotd_mod_t *mod, const char *ctr_name, uint32_t idx_cou
                         knotd_mod_idx_to_str_f idx_to_str)
 {
 	(void)ctr_name;
-	(void)idx_to_str;
-	if (mod->counters == MAX_COUNTERS || idx_count != 1) {
+	if (mod->counters == MAX_COUNTERS || idx_count == 0 || idx_count > MAX_INDEX ||
+	    (idx_count > 1) != (idx_to_str != NULL)) {
 		return KNOT_EINVAL;
 	}
-	mod->counters++;
+	for (uint32_t i = 0; idx_to_str != NULL && i < idx_count; i++) {
+		char *name = idx_to_str(i, idx_count);
+		if (name == NULL || name[0] == '\0') {
+			FAIL("counter %s has no name for index %u", ctr_name, i);
+		}
+		free(name);
+	}
+	mod->idx_count[mod->counters++] = idx_count;
 	return KNOT_EOK;
 }
 
 static void stats_check(knotd_mod_t *mod, unsigned thr_id, uint32_t ctr_id, uint32_t idx)
 {
-	if (ctr_id >= mod->counters || idx != 0 || thr_id != 0) {
+	if (ctr_id >= mod->counters || idx >= mod->idx_count[ctr_id] || thr_id != 0) {
 		FAIL("counter %u[%u] of thread %u: %u counters registered", ctr_id, idx, thr_id,
 		     mod->counters);
 	}
@@ -160,22 +170,25 @@ void knotd_mod_stats_incr(knotd_mod_t *mod, unsigned thr_id, uint32_t ctr_id, ui
                           uint64_t val)
 {
 	stats_check(mod, thr_id, ctr_id, idx);
-	__atomic_add_fetch(&mod->stats[ctr_id], val, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&mod->stats[ctr_id][idx], val, __ATOMIC_RELAXED);
 }
 
 void knotd_mod_stats_store(knotd_mod_t *mod, unsigned thr_id, uint32_t ctr_id, uint32_t idx,
                            uint64_t val)
 {
 	stats_check(mod, thr_id, ctr_id, idx);
-	__atomic_store_n(&mod->stats[ctr_id], val, __ATOMIC_RELAXED);
+	__atomic_store_n(&mod->stats[ctr_id][idx], val, __ATOMIC_RELAXED);
 }
 
 int knotd_mod_hook(knotd_mod_t *mod, knotd_stage_t stage, knotd_mod_hook_f hook)
 {
-	if (stage != KNOTD_STAGE_BEGIN || mod->begin != NULL) {
+	knotd_mod_hook_f *slot = stage == KNOTD_STAGE_BEGIN ? &mod->begin
+	                         : stage == KNOTD_STAGE_END ? &mod->end
+	                                                    : NULL;
+	if (slot == NULL || *slot != NULL) {
 		return KNOT_EINVAL;
 	}
-	mod->begin = hook;
+	*slot = hook;
 	return KNOT_EOK;
 }
 
@@ -686,6 +699,49 @@ static void pool_flush(pool_t *pool)
 	memset(pool, 0, sizeof(*pool));
 }
 
+/*!
+ * \brief Runs the END hook as knotd does after every query, with an EDE
+ *        taken from the query's ID (none, the registry's codes, higher
+ *        ones): global instances count it once in its slot of the indexed
+ *        counter; the state and the response pass through untouched.
+ */
+static void check_end_hook(knotd_mod_t *mod, knotd_state_t state, knot_pkt_t *resp,
+                           knotd_qdata_t *qdata)
+{
+	if (mod->end == NULL) {
+		if (mod->zone == NULL) {
+			FAIL("a global instance has no END hook");
+		}
+		return;
+	}
+	unsigned ede_counter = mod->counters;
+	for (unsigned i = 0; i < mod->counters; i++) {
+		if (mod->idx_count[i] > 1) {
+			ede_counter = i;
+		}
+	}
+	if (ede_counter == mod->counters) {
+		FAIL("no indexed EDE counter");
+	}
+	uint16_t id = knot_wire_get_id(qdata->query->wire);
+	qdata->rcode_ede = (int)(id % 48) - 1;
+	uint64_t before[MAX_INDEX];
+	memcpy(before, mod->stats[ede_counter], sizeof(before));
+	size_t size = resp->size;
+	if (mod->end(state, resp, qdata, mod) != state || resp->size != size) {
+		FAIL("the END hook changed the state or the response");
+	}
+	for (uint32_t i = 0; i < mod->idx_count[ede_counter]; i++) {
+		uint32_t want = qdata->rcode_ede < 0 ? MAX_INDEX
+		                : (uint32_t)qdata->rcode_ede < mod->idx_count[ede_counter] - 1
+		                    ? (uint32_t)qdata->rcode_ede
+		                    : mod->idx_count[ede_counter] - 1;
+		if (mod->stats[ede_counter][i] != before[i] + (i == want ? 1 : 0)) {
+			FAIL("EDE %d counted in slot %u", qdata->rcode_ede, i);
+		}
+	}
+}
+
 static void run_case(const case_t *c, knotd_mod_t *mod, size_t max_size)
 {
 	static pool_t pool;
@@ -758,6 +814,7 @@ static void run_case(const case_t *c, knotd_mod_t *mod, size_t max_size)
 	} else {
 		FAIL("hook returned state %d", (int)state);
 	}
+	check_end_hook(mod, state, resp, &qdata);
 	rcu_read_unlock();
 	knot_pkt_free(resp);
 	pool_flush(&pool);

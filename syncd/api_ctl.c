@@ -55,11 +55,11 @@ static void add_knot_state(const mecdns_signals_state_t *state, void *data)
 	cJSON *occurring = cJSON_AddArrayToObject(knot, "edeOccurring");
 	for (unsigned i = 0; codes != NULL && occurring != NULL && i < MECDNS_EDE_SLOTS; i++) {
 		if (state->ede_watched[i]) {
-			cJSON_AddItemToArray(codes, cJSON_CreateNumber(mecdns_signals_ede_code(i)));
+			cJSON_AddItemToArray(codes, cJSON_CreateNumber(mecdns_ede_code(i)));
 		}
 		cJSON *item = state->ede_occurring[i] ? cJSON_CreateObject() : NULL;
 		if (item != NULL && cJSON_AddItemToArray(occurring, item)) {
-			cJSON_AddNumberToObject(item, "code", mecdns_signals_ede_code(i));
+			cJSON_AddNumberToObject(item, "code", mecdns_ede_code(i));
 			cJSON_AddStringToObject(item, "name", mecdns_ede_name(i));
 			cJSON_AddNumberToObject(item, "count", (double)state->ede_count[i]);
 		}

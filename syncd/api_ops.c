@@ -329,8 +329,7 @@ static void print_zone_state(const mecdns_signals_state_t *state, void *data)
 	static const char *const HELP[] = {
 		"Whether knotd serves the zone (zone_ready).",
 		"Whether the secondary zone is about to expire or expired (zone_expiring).",
-		"Whether the zone's earliest RRSIG is about to expire or expired "
-		"(signatures_expiring).",
+		"Whether the zone's first RRSIG to expire does so soon (signatures_expiring).",
 	};
 	for (size_t n = 0; n < sizeof(NAMES) / sizeof(NAMES[0]); n++) {
 		fprintf(out, "# HELP mecdns_zone_%s %s\n# TYPE mecdns_zone_%s gauge\n", NAMES[n],

@@ -763,7 +763,7 @@ static void evaluate_ede(kstate_t *state, long long now)
 		bool occurring = state->ede.occurring[i];
 		state_log(state, occurring ? LOG_WARNING : LOG_NOTICE,
 		          "extended DNS error %u (%s) %s (%" PRIu64 " responses so far)",
-		          (unsigned)mecdns_signals_ede_code(i), mecdns_ede_name(i),
+		          (unsigned)mecdns_ede_code(i), mecdns_ede_name(i),
 		          occurring ? "occurs" : "no longer occurs", state->ede.count[i]);
 		mecdns_signals_emit_extended_error(state->signals, i, state->ede.count[i],
 		                                   occurring);

@@ -153,9 +153,6 @@ void mecdns_signals_emit_signatures_expiring(mecdns_signals_t *signals, const ch
 void mecdns_signals_emit_extended_error(mecdns_signals_t *signals, unsigned slot, uint64_t count,
                                         bool occurring);
 
-/*! \brief The code a slot stands for in signals and GetState. */
-uint16_t mecdns_signals_ede_code(unsigned slot);
-
 /*! \brief Replaces the state GetState answers (deep copy). */
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state);
 

@@ -138,7 +138,7 @@ static bool dict_add_ede(DBusMessageIter *dict, const mecdns_signals_state_t *st
 		     dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, variant_sig + 1,
 		                                      &array);
 		for (unsigned i = 0; ok && i < MECDNS_EDE_SLOTS; i++) {
-			dbus_uint16_t code = mecdns_signals_ede_code(i);
+			dbus_uint16_t code = mecdns_ede_code(i);
 			dbus_uint64_t count = state->ede_count[i];
 			if (pass == 0 && state->ede_watched[i]) {
 				ok =
@@ -286,15 +286,10 @@ void mecdns_signals_emit_signatures_expiring(mecdns_signals_t *signals, const ch
 	                     &value, DBUS_TYPE_INVALID);
 }
 
-uint16_t mecdns_signals_ede_code(unsigned slot)
-{
-	return slot < MECDNS_EDE_OTHER ? (uint16_t)slot : UINT16_MAX;
-}
-
 void mecdns_signals_emit_extended_error(mecdns_signals_t *signals, unsigned slot, uint64_t count,
                                         bool occurring)
 {
-	dbus_uint16_t code = mecdns_signals_ede_code(slot);
+	dbus_uint16_t code = mecdns_ede_code(slot);
 	const char *name = mecdns_ede_name(slot);
 	dbus_uint64_t total = count;
 	dbus_bool_t value = occurring;
