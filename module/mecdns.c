@@ -172,6 +172,9 @@ enum {
 	CTR_RECORDS,        /*!< Gauge: records loaded (thread slot 0). */
 	CTR_REFRESH_ERRORS, /*!< Failed refresh attempts (thread slot 0). */
 	CTR_SKIPPED_ROWS,   /*!< Invalid database rows skipped (thread slot 0). */
+	CTR_HEARTBEAT,      /*!< Gauge: CLOCK_MONOTONIC ms of the refresher's
+	                         last round (thread slot 0). */
+	CTR_INTERVAL,       /*!< Gauge: the refresher's interval, ms. */
 	CTR_EDE,            /*!< Responses with an Extended DNS Error (RFC 8914),
 	                         indexed by INFO-CODE (global instances only). */
 	CTR_COUNT
@@ -185,6 +188,8 @@ static const char *const CTR_NAMES[CTR_COUNT] = {
 	[CTR_RECORDS] = "records",
 	[CTR_REFRESH_ERRORS] = "refresh-errors",
 	[CTR_SKIPPED_ROWS] = "skipped-rows",
+	[CTR_HEARTBEAT] = "refresh-heartbeat",
+	[CTR_INTERVAL] = "refresh-interval",
 	[CTR_EDE] = "ede",
 };
 
@@ -248,6 +253,8 @@ static void sink_status(void *data, const mecdns_refresh_status_t *status)
 	knotd_mod_stats_store(ctx->mod, 0, CTR_RECORDS, 0, status->records);
 	knotd_mod_stats_store(ctx->mod, 0, CTR_REFRESH_ERRORS, 0, status->refresh_errors);
 	knotd_mod_stats_store(ctx->mod, 0, CTR_SKIPPED_ROWS, 0, status->skipped_rows);
+	knotd_mod_stats_store(ctx->mod, 0, CTR_HEARTBEAT, 0, status->heartbeat_ms);
+	knotd_mod_stats_store(ctx->mod, 0, CTR_INTERVAL, 0, status->interval_ms);
 }
 
 /*! \brief Marks the response as a final authoritative NOERROR answer. */

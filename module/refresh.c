@@ -311,6 +311,11 @@ static void *refresher_main(void *arg)
 			pthread_cond_broadcast(&registry_cond);
 		}
 		int64_t now = mecdns_monotonic_ms();
+		/* Alive: a round ended (a thread stuck in the database, e.g. on a
+		 * hung file system, stops this; mecdns-syncd watches it). */
+		r->status.heartbeat_ms = (uint64_t)now;
+		r->status.interval_ms = r->interval_ms;
+		notify_status(r);
 		int64_t linger_left = INT64_MAX;
 		if (r->users == NULL) {
 			linger_left = r->idle_since_ms + r->linger_ms - now;

@@ -40,6 +40,9 @@ typedef struct {
 	uint64_t refresh_errors; /*!< Failed refresh attempts so far. */
 	uint64_t skipped_rows;   /*!< Invalid database rows skipped so far. */
 	bool loaded;             /*!< A database generation has been loaded. */
+	uint64_t heartbeat_ms;   /*!< CLOCK_MONOTONIC ms of the thread's last
+	                              round (each refresh-interval at least). */
+	uint32_t interval_ms;    /*!< The refresher's interval. */
 } mecdns_refresh_status_t;
 
 /*!

@@ -285,6 +285,14 @@ static void print_module(FILE *out, const syncd_ctx_t *ctx)
 	    "mecdns_module_lag_seconds %.3f\n",
 	    m.found ? 1 : 0, m.answered, m.nodata, m.passed, m.queries_per_s,
 	    m.queries_per_s_increase, m.records, m.generation, lag, (double)m.lag_ms / 1000.0);
+	if (m.found && m.refresher_age_ms >= 0) {
+		fprintf(out,
+		        "# HELP mecdns_module_refresher_age_seconds Since mod-mecdns's refresher "
+		        "thread last ended a round (one per refresh-interval at least).\n"
+		        "# TYPE mecdns_module_refresher_age_seconds gauge\n"
+		        "mecdns_module_refresher_age_seconds %.3f\n",
+		        (double)m.refresher_age_ms / 1000.0);
+	}
 	fprintf(out, "# HELP mecdns_module_ede_total Responses with an Extended DNS Error (RFC "
 	             "8914), by INFO-CODE (global mod-mecdns instances; knotd's counters).\n"
 	             "# TYPE mecdns_module_ede_total counter\n");

@@ -44,6 +44,8 @@
 #define MAX_PENDING_GENERATIONS 128
 #define MAX_RATE_SAMPLES        64
 #define MODULE_SECTION          "mod-mecdns"
+/*! A refresher round may be this late beyond three intervals. */
+#define HEARTBEAT_GRACE_MS 2000
 
 /*! One expected zone. */
 typedef struct {
@@ -136,7 +138,11 @@ struct kstate {
 	bool serving;
 	bool exceeded;
 	bool increase_exceeded;
-	bool crashed;         /*!< server_crashed as last signalled. */
+	bool crashed;          /*!< server_crashed as last signalled. */
+	bool knot_crashed;     /*!< knotd went away without stopped(). */
+	bool refresher_stuck;  /*!< mod-mecdns's refresher stopped its rounds. */
+	uint64_t heartbeat_ms; /*!< The module's last refresher round (last poll). */
+	uint64_t refresh_interval_ms;
 	bool stopped_seen;    /*!< knotd signalled stopped() since it last ran. */
 	long long lag_since;  /*!< 0: the module is current. */
 	long long good_since; /*!< 0: not every condition holds. */
@@ -215,6 +221,8 @@ typedef struct {
 	uint64_t answered, nodata, passed;
 	uint64_t records;               /*!< Largest of all instances (they share an index). */
 	uint64_t ede[MECDNS_EDE_SLOTS]; /*!< Summed over the instances. */
+	uint64_t heartbeat_ms;          /*!< Oldest refresher round of the instances. */
+	uint64_t interval_ms;           /*!< Longest refresher interval. */
 } module_counters_t;
 
 /*! \brief zone-status callback: marks the zone configured, notes load/serial. */
@@ -257,6 +265,14 @@ static int on_module_counter(const knotctl_counter_t *counter, void *ctx)
 		counters->queries += counter->value;
 	} else if (strcmp(counter->item, "records") == 0 && counter->value > counters->records) {
 		counters->records = counter->value;
+	} else if (strcmp(counter->item, "refresh-heartbeat") == 0) {
+		if (counters->heartbeat_ms == 0 || counter->value < counters->heartbeat_ms) {
+			counters->heartbeat_ms = counter->value;
+		}
+	} else if (strcmp(counter->item, "refresh-interval") == 0) {
+		if (counter->value > counters->interval_ms) {
+			counters->interval_ms = counter->value;
+		}
 	} else if (strcmp(counter->item, "ede") == 0) {
 		int slot = mecdns_ede_slot_of(counter->id);
 		if (slot >= 0) {
@@ -507,6 +523,8 @@ static void observe_poll(kstate_t *state, poll_outcome_t outcome, const module_c
 		observe_queries(state, counters->queries, now);
 		memcpy(state->ede_counts, counters->ede, sizeof(state->ede_counts));
 		state->ede_fresh = true;
+		state->heartbeat_ms = counters->heartbeat_ms;
+		state->refresh_interval_ms = counters->interval_ms;
 	} else if (state->module_missing_since == 0) {
 		state->module_missing_since = now;
 	}
@@ -531,6 +549,8 @@ static void observe_poll(kstate_t *state, poll_outcome_t outcome, const module_c
 		.queries_per_s_increase = state->increase,
 	};
 	memcpy(state->module_shared.ede, counters->ede, sizeof(counters->ede));
+	state->module_shared.refresher_age_ms =
+	    counters->heartbeat_ms > 0 ? now - (long long)counters->heartbeat_ms : -1;
 	pthread_mutex_unlock(&state->module_lock);
 }
 
@@ -710,6 +730,8 @@ static void not_serving_reason(kstate_t *state, bool lags, bool expiring, char *
 		snprintf(buf, len, "knotd runs without mod-mecdns");
 	} else if (!state->all_ready) {
 		snprintf(buf, len, "not every expected zone is ready");
+	} else if (state->refresher_stuck) {
+		snprintf(buf, len, "mod-mecdns's refresher is stuck");
 	} else if (expiring) {
 		snprintf(buf, len, "a zone or its signatures are about to expire (or expired)");
 	} else if (lags) {
@@ -770,6 +792,36 @@ static void evaluate_ede(kstate_t *state, long long now)
 	}
 }
 
+/*!
+ * \brief server_crashed: knotd crashed, or mod-mecdns's refresher stopped
+ *        its rounds (its heartbeat, CLOCK_MONOTONIC as syncd's, is older
+ *        than three intervals and HEARTBEAT_GRACE_MS: a thread stuck in the
+ *        database, which no write would reveal while none comes).
+ */
+static void evaluate_crash(kstate_t *state, bool running, long long now)
+{
+	bool stuck = running && state->module_found && state->heartbeat_ms > 0 &&
+	             now - (long long)state->heartbeat_ms >
+	                 3 * (long long)state->refresh_interval_ms + HEARTBEAT_GRACE_MS;
+	if (stuck != state->refresher_stuck) {
+		state->refresher_stuck = stuck;
+		if (stuck) {
+			state_log(state, LOG_WARNING,
+			          "mod-mecdns's refresher is stuck: no round for %lld ms (interval "
+			          "%" PRIu64 " ms)",
+			          now - (long long)state->heartbeat_ms, state->refresh_interval_ms);
+		} else {
+			state_log(state, LOG_NOTICE, "mod-mecdns's refresher runs again");
+		}
+	}
+	bool crashed = state->knot_crashed || state->refresher_stuck;
+	if (crashed != state->crashed) {
+		state->crashed = crashed;
+		publish(state);
+		mecdns_signals_emit_server_crashed(state->signals, crashed);
+	}
+}
+
 /*! \brief Turns the observations into conditions; signals each change. */
 static void evaluate(kstate_t *state, long long now)
 {
@@ -787,24 +839,18 @@ static void evaluate(kstate_t *state, long long now)
 		}
 		/* Crashed (draft section 3.3): gone without its clean stop's
 		 * stopped() on its bus; only knowable while syncd hears that bus. */
-		bool crashed = !running && state->events != NULL && !state->stopped_seen;
-		bool crash_changed = running ? state->crashed : crashed;
 		if (running) {
+			state->knot_crashed = false;
 			state->stopped_seen = false;
-		}
-		if (crash_changed) {
-			state->crashed = !running;
-			if (state->crashed) {
-				state_log(state, LOG_WARNING,
-				          "knotd crashed: it went away without signalling stopped");
-			}
+		} else if (state->events != NULL && !state->stopped_seen) {
+			state->knot_crashed = true;
+			state_log(state, LOG_WARNING,
+			          "knotd crashed: it went away without signalling stopped");
 		}
 		publish(state);
 		mecdns_signals_emit_server_running(state->signals, running);
-		if (crash_changed) {
-			mecdns_signals_emit_server_crashed(state->signals, state->crashed);
-		}
 	}
+	evaluate_crash(state, running, now);
 	if (!running) {
 		log_not_running(state);
 	}
@@ -823,7 +869,7 @@ static void evaluate(kstate_t *state, long long now)
 
 	bool expiring = evaluate_expiry(state, now);
 	bool lags = module_lags(state, now);
-	bool good = running && all_ready && !lags && !expiring;
+	bool good = running && all_ready && !lags && !expiring && !state->refresher_stuck;
 	if (!good) {
 		state->good_since = 0;
 	} else if (state->good_since == 0) {

@@ -39,6 +39,10 @@
  *    second per second, crossed query_rate_increase_threshold: exceeded
  *    when above it, back when below 90 % of it (so a steady high rate, or a
  *    falling one, clears it). Off when the threshold is 0.
+ *  - server_crashed also while mod-mecdns's refresher thread is stuck: its
+ *    heartbeat counter (CLOCK_MONOTONIC ms of its last round, which comes
+ *    every refresh-interval at least) is older than three intervals plus
+ *    2 s. serving needs it to run.
  *  - zone_expiring(zone) and signatures_expiring(zone) (draft sections 3.7
  *    and 3.8; kexpiry.h): a secondary zone's expiration, or the earliest
  *    RRSIG expiration of a zone, at most its period away (or passed).
@@ -108,6 +112,8 @@ typedef struct {
 	uint64_t generation;            /*!< Loaded generation (smallest of the instances). */
 	double queries_per_s;           /*!< answered + nodata + passed, last second. */
 	double queries_per_s_increase;  /*!< Its change per second, last second. */
+	long long refresher_age_ms;     /*!< Since the refresher's last round (-1:
+	                                     unknown). */
 	uint64_t ede[MECDNS_EDE_SLOTS]; /*!< Responses with each Extended DNS Error
 	                                     (global instances; common/ede.h). */
 	uint64_t db_generation;         /*!< The database's generation read just before

@@ -12,10 +12,12 @@
  */
 
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dbus/dbus.h>
@@ -645,6 +647,38 @@ START_TEST(test_a_lagging_module_stops_serving_until_it_catches_up)
 }
 END_TEST
 
+START_TEST(test_a_stuck_refresher_is_a_crash)
+{
+	/* The module's path now leads to a FIFO nobody writes: opening it
+	 * blocks the refresher thread, as a hung file system would. No write
+	 * comes, so only the refresher's heartbeat can tell. */
+	char *fifo = harness_strdupf("%s/stuck.db", stack.dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	point_module_at(&stack, fifo);
+	expect_signal(&stack, "server_crashed(true)");
+	expect_signal(&stack, "serving(false)");
+	state_t state = get_state(&stack);
+	ck_assert_state(&stack, state.server_running && state.server_crashed && !state.serving);
+	ck_assert_int_eq(readyz(&stack), 503);
+	http_response_t resp;
+	ck_assert_int_eq(
+	    http_request(ADDR, stack.http_port, "GET", "/metrics", NULL, NULL, 0, &resp), 0);
+	ck_assert_double_gt(metric(resp.body, "mecdns_module_refresher_age_seconds"), 2);
+	http_response_free(&resp);
+
+	/* Back to the database; the FIFO's write end opened once lets the
+	 * blocked open return. */
+	point_module_at(&stack, stack.db);
+	int fd = open(fifo, O_WRONLY | O_NONBLOCK);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	expect_signal(&stack, "server_crashed(false)");
+	expect_signal(&stack, "serving(true)");
+	ck_assert_int_eq(readyz(&stack), 200);
+	free(fifo);
+}
+END_TEST
+
 START_TEST(test_busy_writes_keep_serving)
 {
 	size_t before = harness_dbus_count(stack.listener);
@@ -785,6 +819,7 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, test_a_zone_transaction_signals_the_new_serial);
 	tcase_add_test(tc, test_a_reload_does_not_flap_serving);
 	tcase_add_test(tc, test_a_lagging_module_stops_serving_until_it_catches_up);
+	tcase_add_test(tc, test_a_stuck_refresher_is_a_crash);
 	tcase_add_test(tc, test_busy_writes_keep_serving);
 	tcase_add_test(tc, test_sigterm_signals_shutting_down_before_the_name_goes);
 	suite_add_tcase(suite, tc);
