@@ -21,11 +21,12 @@
 struct announce_actions {
 	announce_actions_config_t config;
 	announce_applied_t applied;
+	announce_applied_t wanted; /*!< As the last step() asked. */
 
 	/* The running command (pid 0: none). */
 	pid_t pid;
-	bool running_announce; /*!< What it does. */
-	int output_fd;         /*!< -1 when closed. */
+	announce_action_t running; /*!< What it does. */
+	int output_fd;             /*!< -1 when closed. */
 	char output[OUTPUT_MAX];
 	size_t output_len;
 	long long started_ms;
@@ -33,10 +34,10 @@ struct announce_actions {
 	bool killed; /*!< Killed for its timeout. */
 
 	/* Retries. */
-	unsigned failures;         /*!< Failed commands since the last success. */
-	bool failed_announce;      /*!< What the last failed command did. */
-	long long next_attempt_ms; /*!< No command before this time. */
-	int backoff_ms;            /*!< Wait after the next failure. */
+	unsigned failures;             /*!< Failed commands since the last success. */
+	announce_applied_t failed_for; /*!< The state the failing commands were for. */
+	long long next_attempt_ms;     /*!< No command before this time. */
+	int backoff_ms;                /*!< Wait after the next failure. */
 };
 
 announce_actions_t *announce_actions_new(const announce_actions_config_t *config)
@@ -52,9 +53,10 @@ announce_actions_t *announce_actions_new(const announce_actions_config_t *config
 }
 
 /*! \brief "announce 192.0.2.53/32" or "withdraw" for log lines. */
-static const char *what(const announce_actions_t *actions, bool announce, char *buf, size_t len)
+static const char *what(const announce_actions_t *actions, announce_action_t action, char *buf,
+                        size_t len)
 {
-	snprintf(buf, len, "%s%s%s", announce ? "announce" : "withdraw",
+	snprintf(buf, len, "%s%s%s", announce_action_name(action),
 	         actions->config.prefix != NULL ? " " : "",
 	         actions->config.prefix != NULL ? actions->config.prefix : "");
 	return buf;
@@ -80,15 +82,59 @@ static void child_exec(char *const argv[], int out_fd)
 	_exit(127);
 }
 
-/*! \brief Starts the command for announce / withdraw; false if it could
- *         not even be started (counts as a failure). */
-static bool start_command(announce_actions_t *actions, bool announce, long long now_ms)
+/*! \brief The argv of an action. */
+static char *const *action_argv(const announce_actions_t *actions, announce_action_t action)
 {
-	char *const *argv =
-	    announce ? actions->config.announce_argv : actions->config.withdraw_argv;
+	switch (action) {
+	case ANNOUNCE_ACTION_ANNOUNCE:
+		return actions->config.announce_argv;
+	case ANNOUNCE_ACTION_PREPEND:
+		return actions->config.prepend_argv;
+	case ANNOUNCE_ACTION_UNPREPEND:
+		return actions->config.unprepend_argv;
+	default:
+		return actions->config.withdraw_argv;
+	}
+}
+
+/*! \brief The state an action leaves when it succeeds. */
+static announce_applied_t action_result(announce_action_t action)
+{
+	switch (action) {
+	case ANNOUNCE_ACTION_ANNOUNCE:
+	case ANNOUNCE_ACTION_UNPREPEND:
+		return ANNOUNCE_ANNOUNCED;
+	case ANNOUNCE_ACTION_PREPEND:
+		return ANNOUNCE_PREPENDED;
+	default:
+		return ANNOUNCE_WITHDRAWN;
+	}
+}
+
+/*! \brief The next action from the applied state towards wanted (see
+ *         actions.h). */
+static announce_action_t next_action(const announce_actions_t *actions, announce_applied_t wanted)
+{
+	announce_applied_t applied = actions->applied;
+	bool prepend = actions->config.prepend_argv != NULL;
+	if (wanted == ANNOUNCE_WITHDRAWN || (prepend && applied == ANNOUNCE_UNKNOWN)) {
+		return ANNOUNCE_ACTION_WITHDRAW;
+	}
+	if (wanted == ANNOUNCE_ANNOUNCED) {
+		return applied == ANNOUNCE_PREPENDED ? ANNOUNCE_ACTION_UNPREPEND
+		                                     : ANNOUNCE_ACTION_ANNOUNCE;
+	}
+	return applied == ANNOUNCE_ANNOUNCED ? ANNOUNCE_ACTION_PREPEND : ANNOUNCE_ACTION_ANNOUNCE;
+}
+
+/*! \brief Starts the command of an action; false if it could not even be
+ *         started (counts as a failure). */
+static bool start_command(announce_actions_t *actions, announce_action_t action, long long now_ms)
+{
+	char *const *argv = action_argv(actions, action);
 	char label[128];
 	char *line = announce_argv_join(argv);
-	log_info("%s: running %s", what(actions, announce, label, sizeof(label)),
+	log_info("%s: running %s", what(actions, action, label, sizeof(label)),
 	         line != NULL ? line : argv[0]);
 	free(line);
 
@@ -115,7 +161,7 @@ static bool start_command(announce_actions_t *actions, bool announce, long long 
 	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
 
 	actions->pid = pid;
-	actions->running_announce = announce;
+	actions->running = action;
 	actions->output_fd = fds[0];
 	actions->output_len = 0;
 	actions->started_ms = now_ms;
@@ -126,40 +172,43 @@ static bool start_command(announce_actions_t *actions, bool announce, long long 
 
 /*! \brief Records a failed command: unknown state, next try after the
  *         backoff, which doubles up to retry_max_ms. */
-static void command_failed(announce_actions_t *actions, bool announce, long long now_ms)
+static void command_failed(announce_actions_t *actions, announce_action_t action, long long now_ms)
 {
 	actions->applied = ANNOUNCE_UNKNOWN;
 	actions->failures++;
-	actions->failed_announce = announce;
+	actions->failed_for = actions->wanted;
 	actions->next_attempt_ms = now_ms + actions->backoff_ms;
 	char label[128];
 	log_warning("%s failed (%u in a row); retrying in %d ms",
-	            what(actions, announce, label, sizeof(label)), actions->failures,
+	            what(actions, action, label, sizeof(label)), actions->failures,
 	            actions->backoff_ms);
 	int next = actions->backoff_ms * 2;
 	actions->backoff_ms =
 	    next > actions->config.retry_max_ms ? actions->config.retry_max_ms : next;
 }
 
-void announce_actions_step(announce_actions_t *actions, bool announce, long long now_ms)
+void announce_actions_step(announce_actions_t *actions, announce_applied_t wanted, long long now_ms)
 {
+	if (wanted == ANNOUNCE_PREPENDED && actions->config.prepend_argv == NULL) {
+		wanted = ANNOUNCE_ANNOUNCED;
+	}
+	actions->wanted = wanted;
 	if (actions->pid != 0) {
 		if (!actions->killed && now_ms >= actions->deadline_ms) {
 			char label[128];
 			log_warning("%s: command still runs after %d ms, killing it",
-			            what(actions, actions->running_announce, label, sizeof(label)),
+			            what(actions, actions->running, label, sizeof(label)),
 			            actions->config.timeout_ms);
 			kill(-actions->pid, SIGKILL);
 			actions->killed = true;
 		}
 		return;
 	}
-	announce_applied_t wanted = announce ? ANNOUNCE_ANNOUNCED : ANNOUNCE_WITHDRAWN;
 	if (actions->applied == wanted) {
 		return;
 	}
 	/* A new request does not wait for the backoff of another one. */
-	if (actions->failures > 0 && actions->failed_announce != announce) {
+	if (actions->failures > 0 && actions->failed_for != wanted) {
 		actions->failures = 0;
 		actions->backoff_ms = actions->config.retry_ms;
 		actions->next_attempt_ms = now_ms;
@@ -167,8 +216,9 @@ void announce_actions_step(announce_actions_t *actions, bool announce, long long
 	if (now_ms < actions->next_attempt_ms) {
 		return;
 	}
-	if (!start_command(actions, announce, now_ms)) {
-		command_failed(actions, announce, now_ms);
+	announce_action_t action = next_action(actions, wanted);
+	if (!start_command(actions, action, now_ms)) {
+		command_failed(actions, action, now_ms);
 	}
 }
 
@@ -222,7 +272,7 @@ void announce_actions_child_exited(announce_actions_t *actions, long long now_ms
 	if (pid == 0 || (pid < 0 && errno == EINTR)) {
 		return;
 	}
-	bool announce = actions->running_announce;
+	announce_action_t action = actions->running;
 	actions->pid = 0;
 	/* What is still in the pipe; a grandchild holding it open does not
 	 * keep us waiting. */
@@ -233,13 +283,13 @@ void announce_actions_child_exited(announce_actions_t *actions, long long now_ms
 	}
 	const char *output = output_line(actions);
 	char label[128];
-	what(actions, announce, label, sizeof(label));
+	what(actions, action, label, sizeof(label));
 	long long took = now_ms - actions->started_ms;
 
 	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && !actions->killed) {
 		log_notice("%s: done in %lld ms%s%s", label, took, *output != '\0' ? ": " : "",
 		           output);
-		actions->applied = announce ? ANNOUNCE_ANNOUNCED : ANNOUNCE_WITHDRAWN;
+		actions->applied = action_result(action);
 		actions->failures = 0;
 		actions->backoff_ms = actions->config.retry_ms;
 		actions->next_attempt_ms = 0;
@@ -257,7 +307,7 @@ void announce_actions_child_exited(announce_actions_t *actions, long long now_ms
 	} else {
 		log_warning("%s: cannot wait for the command: %s", label, strerror(errno));
 	}
-	command_failed(actions, announce, now_ms);
+	command_failed(actions, action, now_ms);
 }
 
 int announce_actions_output_fd(const announce_actions_t *actions)

@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/*  mecdns-announce actions: runs the announce and withdraw commands until
- *  the prefix is in the state asked for.
+/*  mecdns-announce actions: runs the announce, withdraw, prepend and
+ *  unprepend commands until the prefix is in the state asked for.
+ *
+ *  The command follows from the state applied and the state asked for:
+ *  withdrawn: withdraw (from any state, one command); announced: announce
+ *  from withdrawn, unprepend from prepended; prepended: prepend from
+ *  announced, announce first from withdrawn. From an unknown state (after
+ *  a failed command) with prepend configured, the withdraw runs first, so
+ *  that each command starts from a known state.
  *
  *  One command at a time, each a child process in its own process group
  *  (argv via execvp, no shell unless the argv is "/bin/sh -c ..."), stdin
@@ -25,11 +32,14 @@ typedef enum {
 	ANNOUNCE_UNKNOWN = 0, /*!< Not known (at start, after a failed command). */
 	ANNOUNCE_ANNOUNCED,
 	ANNOUNCE_WITHDRAWN,
+	ANNOUNCE_PREPENDED, /*!< Announced with the AS path lengthened. */
 } announce_applied_t;
 
 typedef struct {
 	char *const *announce_argv;
 	char *const *withdraw_argv;
+	char *const *prepend_argv;   /*!< NULL: no prepend (prepended means announced). */
+	char *const *unprepend_argv; /*!< With prepend_argv. */
 	int timeout_ms;
 	int retry_ms;
 	int retry_max_ms;
@@ -44,9 +54,10 @@ announce_actions_t *announce_actions_new(const announce_actions_config_t *config
 /*! \brief Kills a command still running (and reaps it), frees. */
 void announce_actions_free(announce_actions_t *actions);
 
-/*! \brief Drives towards announced (true) or withdrawn (false): kills a
- *         command past its timeout, starts the next one when due. */
-void announce_actions_step(announce_actions_t *actions, bool announce, long long now_ms);
+/*! \brief Drives towards wanted (announced, withdrawn or prepended): kills
+ *         a command past its timeout, starts the next one when due. */
+void announce_actions_step(announce_actions_t *actions, announce_applied_t wanted,
+                           long long now_ms);
 
 /*! \brief Reaps the command if it exited (call on SIGCHLD). */
 void announce_actions_child_exited(announce_actions_t *actions, long long now_ms);

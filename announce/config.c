@@ -22,6 +22,11 @@ enum {
 	OPT_BIRD_SOCKET,
 	OPT_BIRD_PROTOCOL,
 	OPT_NEXT_HOP,
+	OPT_PREPEND,
+	OPT_PREPEND_AS,
+	OPT_BIRD_PREPEND_PROTOCOL,
+	OPT_PREPEND_COMMAND,
+	OPT_UNPREPEND_COMMAND,
 	OPT_HOLD_DOWN,
 	OPT_TIMEOUT,
 	OPT_RETRY,
@@ -42,6 +47,11 @@ static const struct option long_options[] = {
 	{ "bird-socket", required_argument, NULL, OPT_BIRD_SOCKET },
 	{ "bird-protocol", required_argument, NULL, OPT_BIRD_PROTOCOL },
 	{ "next-hop", required_argument, NULL, OPT_NEXT_HOP },
+	{ "prepend", required_argument, NULL, OPT_PREPEND },
+	{ "prepend-as", required_argument, NULL, OPT_PREPEND_AS },
+	{ "bird-prepend-protocol", required_argument, NULL, OPT_BIRD_PREPEND_PROTOCOL },
+	{ "prepend-command", required_argument, NULL, OPT_PREPEND_COMMAND },
+	{ "unprepend-command", required_argument, NULL, OPT_UNPREPEND_COMMAND },
 	{ "hold-down", required_argument, NULL, OPT_HOLD_DOWN },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "retry", required_argument, NULL, OPT_RETRY },
@@ -71,7 +81,15 @@ static void print_help(void)
 	       "      --client PATH        the profile's program (birdc, exabgpcli, gobgp)\n"
 	       "      --announce CMD       announce command (replaces the profile's)\n"
 	       "      --withdraw CMD       withdraw command (replaces the profile's)\n"
-	       "      --shell              run --announce/--withdraw with /bin/sh -c\n"
+	       "      --prepend N          lengthen the AS path by N while the query rate\n"
+	       "                           (or its increase) exceeds syncd's threshold\n"
+	       "                           (default 0: off; bird: the count is in bird.conf)\n"
+	       "      --prepend-as ASN     AS number prepended (exabgp, gobgp)\n"
+	       "      --bird-prepend-protocol NAME  protocol enabled while prepending\n"
+	       "                           (default: bird-protocol + \"_prepend\")\n"
+	       "      --prepend-command CMD, --unprepend-command CMD\n"
+	       "                           replace the profile's prepend / unprepend\n"
+	       "      --shell              run the configured commands with /bin/sh -c\n"
 	       "                           (default: split into words, no shell)\n"
 	       "      --hold-down MS       serving must be true this long before an\n"
 	       "                           announce; withdraws are immediate (default %d)\n"
@@ -120,6 +138,10 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 		{ "bird-socket", &config->bird_socket },
 		{ "bird-protocol", &config->bird_protocol },
 		{ "next-hop", &config->next_hop },
+		{ "prepend-as", &config->prepend_as },
+		{ "bird-prepend-protocol", &config->bird_prepend_protocol },
+		{ "prepend-command", &config->prepend_command },
+		{ "unprepend-command", &config->unprepend_command },
 	};
 	int string =
 	    mecdns_config_apply_string(MECDNS_ITEMS(strings), name, value, where, err, err_len);
@@ -143,6 +165,13 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 	} else if (strcmp(name, "log-level") == 0) {
 		return mecdns_config_apply_log_level(value, where, &config->log_level, err,
 		                                     err_len);
+	} else if (strcmp(name, "prepend") == 0) {
+		unsigned long long number = 0;
+		if (!mecdns_config_apply_range(name, value, where, 0, ANNOUNCE_MAX_PREPEND, NULL,
+		                               &number, err, err_len)) {
+			return false;
+		}
+		config->prepend = (int)number;
 	} else if (strcmp(name, "hold-down") == 0) {
 		return apply_ms(name, value, where, &config->hold_down_ms, 0, 86400000, err,
 		                err_len);
@@ -186,18 +215,27 @@ static char **command_argv(const announce_config_t *config, const char *name, co
 }
 
 /*! \brief One action's argv: the configured command, else the profile's. */
-static char **action_argv(const announce_config_t *config, bool announce, char *err, size_t err_len)
+static char **action_argv(const announce_config_t *config, announce_action_t action, char *err,
+                          size_t err_len)
 {
-	const char *command = announce ? config->announce : config->withdraw;
-	const char *name = announce ? "announce" : "withdraw";
-	if (command != NULL) {
-		return command_argv(config, name, command, err, err_len);
+	const char *const commands[ANNOUNCE_ACTION_COUNT] = {
+		[ANNOUNCE_ACTION_ANNOUNCE] = config->announce,
+		[ANNOUNCE_ACTION_WITHDRAW] = config->withdraw,
+		[ANNOUNCE_ACTION_PREPEND] = config->prepend_command,
+		[ANNOUNCE_ACTION_UNPREPEND] = config->unprepend_command,
+	};
+	const char *name = announce_action_name(action);
+	if (commands[action] != NULL) {
+		return command_argv(config, name, commands[action], err, err_len);
 	}
 	if (config->profile == ANNOUNCE_PROFILE_NONE) {
 		snprintf(err, err_len,
-		         "no %s action: give --profile bird|exabgp|gobgp, or both --announce and "
-		         "--withdraw",
-		         name);
+		         "no %s action: give --profile bird|exabgp|gobgp, or the commands "
+		         "(--announce and --withdraw%s)",
+		         name,
+		         config->prepend > 0 ? ", with --prepend also --prepend-command and "
+		                               "--unprepend-command"
+		                             : "");
 		return NULL;
 	}
 	announce_profile_params_t params = {
@@ -207,9 +245,12 @@ static char **action_argv(const announce_config_t *config, bool announce, char *
 		.bird_socket = config->bird_socket,
 		.bird_protocol = config->bird_protocol,
 		.next_hop = config->next_hop,
+		.prepend = (unsigned)config->prepend,
+		.prepend_as = config->prepend_as,
+		.bird_prepend_protocol = config->bird_prepend_protocol,
 	};
 	char why[256];
-	char **argv = announce_profile_argv(&params, announce, why, sizeof(why));
+	char **argv = announce_profile_action_argv(&params, action, why, sizeof(why));
 	if (argv == NULL) {
 		snprintf(err, err_len, "profile %s: %s", announce_profile_name(config->profile),
 		         why);
@@ -227,15 +268,32 @@ bool announce_config_check(announce_config_t *config, char *err, size_t err_len)
 		         config->retry_max_ms, config->retry_ms);
 		return false;
 	}
-	announce_argv_free(config->announce_argv);
-	announce_argv_free(config->withdraw_argv);
-	config->withdraw_argv = NULL;
-	config->announce_argv = action_argv(config, true, err, err_len);
-	if (config->announce_argv == NULL) {
+	char ***argvs[ANNOUNCE_ACTION_COUNT] = {
+		[ANNOUNCE_ACTION_ANNOUNCE] = &config->announce_argv,
+		[ANNOUNCE_ACTION_WITHDRAW] = &config->withdraw_argv,
+		[ANNOUNCE_ACTION_PREPEND] = &config->prepend_argv,
+		[ANNOUNCE_ACTION_UNPREPEND] = &config->unprepend_argv,
+	};
+	for (size_t i = 0; i < ANNOUNCE_ACTION_COUNT; i++) {
+		announce_argv_free(*argvs[i]);
+		*argvs[i] = NULL;
+	}
+	if (config->prepend == 0 &&
+	    (config->prepend_command != NULL || config->unprepend_command != NULL)) {
+		snprintf(err, err_len, "prepend-command and unprepend-command need prepend: N");
 		return false;
 	}
-	config->withdraw_argv = action_argv(config, false, err, err_len);
-	return config->withdraw_argv != NULL;
+	for (size_t i = 0; i < ANNOUNCE_ACTION_COUNT; i++) {
+		if (config->prepend == 0 &&
+		    (i == ANNOUNCE_ACTION_PREPEND || i == ANNOUNCE_ACTION_UNPREPEND)) {
+			continue;
+		}
+		*argvs[i] = action_argv(config, (announce_action_t)i, err, err_len);
+		if (*argvs[i] == NULL) {
+			return false;
+		}
+	}
+	return true;
 }
 
 /*! \brief Sets the built-in defaults. */
@@ -299,7 +357,13 @@ void announce_config_free(announce_config_t *config)
 	free(config->bird_socket);
 	free(config->bird_protocol);
 	free(config->next_hop);
+	free(config->prepend_as);
+	free(config->bird_prepend_protocol);
+	free(config->prepend_command);
+	free(config->unprepend_command);
 	announce_argv_free(config->announce_argv);
 	announce_argv_free(config->withdraw_argv);
+	announce_argv_free(config->prepend_argv);
+	announce_argv_free(config->unprepend_argv);
 	memset(config, 0, sizeof(*config));
 }

@@ -14,8 +14,10 @@
  *          prefix: 192.0.2.53/32
  *          hold-down: 5000
  *
- *  The result holds the two argvs to run (announce_argv, withdraw_argv):
- *  the profile's, with --announce / --withdraw replacing either of them.
+ *  The result holds the argvs to run (announce_argv, withdraw_argv, and
+ *  with prepend > 0 prepend_argv and unprepend_argv): the profile's, with
+ *  --announce / --withdraw / --prepend-command / --unprepend-command
+ *  replacing any of them.
  */
 
 #pragma once
@@ -42,6 +44,11 @@ typedef struct {
 	char *bird_socket;
 	char *bird_protocol;
 	char *next_hop;
+	int prepend;                 /*!< AS-path prepends while busy; 0: off. */
+	char *prepend_as;            /*!< AS number prepended (exabgp, gobgp). */
+	char *bird_prepend_protocol; /*!< NULL: bird-protocol "_prepend". */
+	char *prepend_command;       /*!< Configured prepend command, or NULL. */
+	char *unprepend_command;     /*!< Configured unprepend command, or NULL. */
 	int hold_down_ms;
 	int timeout_ms;
 	int retry_ms;
@@ -51,6 +58,8 @@ typedef struct {
 
 	char **announce_argv; /*!< What runs (resolved by the check). */
 	char **withdraw_argv;
+	char **prepend_argv; /*!< NULL without prepend. */
+	char **unprepend_argv;
 } announce_config_t;
 
 typedef enum {

@@ -9,6 +9,38 @@ void announce_hold_down_init(announce_hold_down_t *hold, int hold_down_ms)
 	hold->serving = false;
 	hold->serving_since_ms = 0;
 	hold->stopping = false;
+	hold->busy = false;
+	hold->idle_since_ms = 0;
+}
+
+bool announce_hold_down_busy(announce_hold_down_t *hold, bool busy, long long now_ms)
+{
+	if (busy == hold->busy) {
+		return false;
+	}
+	hold->busy = busy;
+	if (!busy) {
+		hold->idle_since_ms = now_ms;
+	}
+	return true;
+}
+
+bool announce_hold_down_prepend(const announce_hold_down_t *hold, long long now_ms,
+                                long long *wake_ms)
+{
+	*wake_ms = -1;
+	if (hold->busy) {
+		return true;
+	}
+	if (hold->idle_since_ms == 0) {
+		return false;
+	}
+	long long due = hold->idle_since_ms + hold->hold_down_ms;
+	if (now_ms >= due) {
+		return false;
+	}
+	*wake_ms = due;
+	return true;
 }
 
 bool announce_hold_down_input(announce_hold_down_t *hold, bool serving, long long now_ms)

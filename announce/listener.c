@@ -27,7 +27,11 @@
 struct announce_listener {
 	mecdns_bus_t bus;
 	announce_listener_cb cb;
+	announce_listener_busy_cb busy_cb; /*!< NULL: busy is not reported. */
 	void *ctx;
+	bool rate_exceeded;     /*!< query_rate, as syncd last said. */
+	bool increase_exceeded; /*!< query_rate_increase. */
+	bool busy;              /*!< As last reported. */
 
 	long long now_ms; /*!< Time of the running process(). */
 
@@ -88,6 +92,33 @@ announce_listener_t *announce_listener_new(const char *bus, int retry_ms, announ
 	return listener;
 }
 
+void announce_listener_on_busy(announce_listener_t *listener, announce_listener_busy_cb cb)
+{
+	listener->busy_cb = cb;
+}
+
+/*! \brief Takes syncd's query-rate conditions; reports busy when it changed. */
+static void set_busy(announce_listener_t *listener, bool rate, bool increase, const char *why)
+{
+	listener->rate_exceeded = rate;
+	listener->increase_exceeded = increase;
+	bool busy = rate || increase;
+	if (busy == listener->busy) {
+		return;
+	}
+	listener->busy = busy;
+	if (listener->busy_cb != NULL) {
+		listener->busy_cb(busy, why, listener->ctx);
+	}
+}
+
+/*! \brief serving is lost (owner or bus gone, shutting down): so is busy. */
+static void lost(announce_listener_t *listener, const char *why)
+{
+	listener->cb(false, why, listener->ctx);
+	set_busy(listener, false, false, why);
+}
+
 /*** GetState. ***/
 
 /*! \brief Sends GetState to org.mecdns.syncd; the answer comes through
@@ -113,14 +144,24 @@ static void ask_state(announce_listener_t *listener)
 	dbus_message_unref(msg);
 }
 
-/*! \brief Finds the "serving" boolean in GetState's a{sv}. */
-static bool parse_state(DBusMessage *reply, bool *serving)
+/*! What the announcer reads of GetState's a{sv}. */
+typedef struct {
+	bool serving; /*!< Required. */
+	bool rate_exceeded;
+	bool increase_exceeded;
+} syncd_state_t;
+
+/*! \brief Reads "serving" (required), "qps_exceeded" and
+ *         "qps_increase_exceeded" (false when absent) of GetState's a{sv}. */
+static bool parse_state(DBusMessage *reply, syncd_state_t *state)
 {
 	DBusMessageIter iter;
 	if (!dbus_message_iter_init(reply, &iter) ||
 	    dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_ARRAY) {
 		return false;
 	}
+	bool found = false;
+	*state = (syncd_state_t){ 0 };
 	DBusMessageIter dict;
 	dbus_message_iter_recurse(&iter, &dict);
 	for (; dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY;
@@ -132,7 +173,12 @@ static bool parse_state(DBusMessage *reply, bool *serving)
 		}
 		const char *key = NULL;
 		dbus_message_iter_get_basic(&entry, &key);
-		if (strcmp(key, "serving") != 0 || !dbus_message_iter_next(&entry) ||
+		bool *field = strcmp(key, "serving") == 0        ? &state->serving
+		              : strcmp(key, "qps_exceeded") == 0 ? &state->rate_exceeded
+		              : strcmp(key, "qps_increase_exceeded") == 0
+		                  ? &state->increase_exceeded
+		                  : NULL;
+		if (field == NULL || !dbus_message_iter_next(&entry) ||
 		    dbus_message_iter_get_arg_type(&entry) != DBUS_TYPE_VARIANT) {
 			continue;
 		}
@@ -143,10 +189,10 @@ static bool parse_state(DBusMessage *reply, bool *serving)
 		}
 		dbus_bool_t value = FALSE;
 		dbus_message_iter_get_basic(&variant, &value);
-		*serving = value;
-		return true;
+		*field = value;
+		found = found || field == &state->serving;
 	}
-	return false;
+	return found;
 }
 
 /*! \brief The answer (or error) to our GetState. */
@@ -157,7 +203,7 @@ static void state_answered(announce_listener_t *listener, DBusMessage *reply)
 		/* A serving signal came first, the answer tells nothing newer. */
 		return;
 	}
-	bool serving = false;
+	syncd_state_t state;
 	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
 		DBusError err;
 		dbus_error_init(&err);
@@ -169,7 +215,7 @@ static void state_answered(announce_listener_t *listener, DBusMessage *reply)
 		listener->next_state_ms = listener->now_ms + listener->bus.retry_ms;
 		return;
 	}
-	if (!parse_state(reply, &serving)) {
+	if (!parse_state(reply, &state)) {
 		log_problem(listener,
 		            "GetState of %s has no boolean \"serving\"; asking again every %d ms",
 		            ANNOUNCE_SYNCD_NAME, listener->bus.retry_ms);
@@ -178,8 +224,11 @@ static void state_answered(announce_listener_t *listener, DBusMessage *reply)
 	}
 	problem_solved(listener);
 	listener->state_known = true;
-	log_info("GetState of %s: serving %s", ANNOUNCE_SYNCD_NAME, serving ? "true" : "false");
-	listener->cb(serving, "GetState", listener->ctx);
+	log_info("GetState of %s: serving %s%s", ANNOUNCE_SYNCD_NAME,
+	         state.serving ? "true" : "false",
+	         state.rate_exceeded || state.increase_exceeded ? ", query rate exceeded" : "");
+	listener->cb(state.serving, "GetState", listener->ctx);
+	set_busy(listener, state.rate_exceeded, state.increase_exceeded, "GetState");
 }
 
 /*** Owner of org.mecdns.syncd. ***/
@@ -202,7 +251,7 @@ static void owner_changed(announce_listener_t *listener, const char *new_owner)
 	listener->next_state_ms = -1;
 	if (old != NULL) {
 		log_notice("%s (%s) left the bus", ANNOUNCE_SYNCD_NAME, old);
-		listener->cb(false, "org.mecdns.syncd left the bus", listener->ctx);
+		lost(listener, "org.mecdns.syncd left the bus");
 		free(old);
 	}
 	if (listener->owner != NULL) {
@@ -228,7 +277,25 @@ static void syncd_signal(announce_listener_t *listener, DBusMessage *msg)
 	if (dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "shutting_down")) {
 		listener->state_known = true;
 		log_notice("%s is shutting down", ANNOUNCE_SYNCD_NAME);
-		listener->cb(false, "shutting_down signal", listener->ctx);
+		lost(listener, "shutting_down signal");
+		return;
+	}
+	bool rate = dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "query_rate");
+	if (rate || dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "query_rate_increase")) {
+		double value = 0, threshold = 0;
+		dbus_bool_t exceeded = FALSE;
+		if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_DOUBLE, &value, DBUS_TYPE_DOUBLE,
+		                           &threshold, DBUS_TYPE_BOOLEAN, &exceeded,
+		                           DBUS_TYPE_INVALID)) {
+			log_warning("ignored a %s signal with bad arguments",
+			            dbus_message_get_member(msg));
+			return;
+		}
+		log_info("signal %s(%.1f, %.1f, %s)", dbus_message_get_member(msg), value,
+		         threshold, exceeded ? "true" : "false");
+		set_busy(listener, rate ? exceeded : listener->rate_exceeded,
+		         rate ? listener->increase_exceeded : exceeded,
+		         rate ? "query_rate signal" : "query_rate_increase signal");
 		return;
 	}
 	dbus_bool_t serving = FALSE;
@@ -270,7 +337,9 @@ static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *da
 		return DBUS_HANDLER_RESULT_HANDLED;
 	}
 	if (dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "serving") ||
-	    dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "shutting_down")) {
+	    dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "shutting_down") ||
+	    dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "query_rate") ||
+	    dbus_message_is_signal(msg, ANNOUNCE_SYNCD_EVENTS, "query_rate_increase")) {
 		syncd_signal(listener, msg);
 		return DBUS_HANDLER_RESULT_HANDLED;
 	}
@@ -286,6 +355,10 @@ static const char *const match_rules[] = {
 	"',interface='" ANNOUNCE_SYNCD_EVENTS "',member='serving'",
 	"type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
 	"',interface='" ANNOUNCE_SYNCD_EVENTS "',member='shutting_down'",
+	"type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
+	"',interface='" ANNOUNCE_SYNCD_EVENTS "',member='query_rate'",
+	"type='signal',sender='" ANNOUNCE_SYNCD_NAME "',path='" ANNOUNCE_SYNCD_PATH
+	"',interface='" ANNOUNCE_SYNCD_EVENTS "',member='query_rate_increase'",
 };
 
 /*! \brief Closes and forgets the connection. */
@@ -378,7 +451,7 @@ static void connection_lost(announce_listener_t *listener)
 	log_warning("lost the connection to the %s bus; reconnecting every %d ms",
 	            listener->bus.name, listener->bus.retry_ms);
 	drop_connection(listener);
-	listener->cb(false, "bus connection lost", listener->ctx);
+	lost(listener, "bus connection lost");
 }
 
 void announce_listener_process(announce_listener_t *listener, long long now_ms)

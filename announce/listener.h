@@ -11,6 +11,12 @@
  *      (NameOwnerChanged)                                        → false
  *    the bus connection is lost, or cannot be made               → false
  *
+ *  A second input, "busy" (true / false), for the AS-path prepend of
+ *  draft-grubto sections 3.9 and 3.10: query_rate or query_rate_increase
+ *  exceeded, from their signals (third argument) and GetState's
+ *  qps_exceeded / qps_increase_exceeded; false whenever serving is lost
+ *  with the owner or the bus.
+ *
  *  The signals are matched with sender=org.mecdns.syncd and checked
  *  against the owner's unique name. GetState is asked (asynchronously, so
  *  that its answer and the signals are handled in the order syncd sent
@@ -33,7 +39,13 @@
  *  valid during the call). */
 typedef void (*announce_listener_cb)(bool serving, const char *why, void *ctx);
 
+/*! The second input: busy or not (see above). */
+typedef void (*announce_listener_busy_cb)(bool busy, const char *why, void *ctx);
+
 typedef struct announce_listener announce_listener_t;
+
+/*! \brief Also report busy (called with the ctx of announce_listener_new()). */
+void announce_listener_on_busy(announce_listener_t *listener, announce_listener_busy_cb cb);
 
 /*!
  * \brief Sets up the listener; the first connect happens in the first

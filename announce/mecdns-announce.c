@@ -3,11 +3,13 @@
  *  exactly while mecdns-syncd reports "serving" on D-Bus.
  *
  *  Three parts, glued by the event loop below:
- *    listener.c   D-Bus: serving / shutting_down signals, NameOwnerChanged,
- *                 GetState, reconnects  → one input "serving" (bool)
- *    hold_down.c  input over time       → announced or withdrawn, wanted now
- *    actions.c    wanted state          → announce / withdraw commands,
- *                                         timeouts, retries
+ *    listener.c   D-Bus: serving / shutting_down / query_rate* signals,
+ *                 NameOwnerChanged, GetState, reconnects
+ *                                       → inputs "serving" and "busy" (bool)
+ *    hold_down.c  inputs over time      → withdrawn, announced or prepended
+ *    actions.c    wanted state          → announce / withdraw / prepend /
+ *                                         unprepend commands, timeouts,
+ *                                         retries
  *
  *  At start the prefix state is unknown: the withdraw command runs at once,
  *  and the announce follows when syncd reports serving (and the hold-down
@@ -59,6 +61,23 @@ static void on_serving(bool serving, const char *why, void *ctx)
 		           announcer->hold.hold_down_ms);
 	} else {
 		log_notice("not serving (%s): withdrawing", why);
+	}
+}
+
+/*! \brief The busy input (query rate exceeded) into the hold-down. */
+static void on_busy(bool busy, const char *why, void *ctx)
+{
+	announcer_t *announcer = ctx;
+	if (!announce_hold_down_busy(&announcer->hold, busy, announcer->now_ms) ||
+	    announcer->config->prepend == 0) {
+		return;
+	}
+	if (busy) {
+		log_notice("query rate exceeded (%s): lengthening the AS path", why);
+	} else {
+		log_notice(
+		    "query rate back (%s): shortening the AS path after a hold-down of %d ms", why,
+		    announcer->hold.hold_down_ms);
 	}
 }
 
@@ -114,9 +133,16 @@ static int run(announcer_t *announcer, int signal_fd)
 		if (!announcer->stopping) {
 			announce_listener_process(announcer->listener, now);
 		}
-		long long hold_wake = -1;
+		long long hold_wake = -1, prepend_wake = -1;
 		bool announce = announce_hold_down_desired(&announcer->hold, now, &hold_wake);
-		announce_actions_step(announcer->actions, announce, now);
+		bool prepend = announcer->config->prepend > 0 &&
+		               announce_hold_down_prepend(&announcer->hold, now, &prepend_wake);
+		announce_actions_step(announcer->actions,
+		                      !announce ? ANNOUNCE_WITHDRAWN
+		                      : prepend ? ANNOUNCE_PREPENDED
+		                                : ANNOUNCE_ANNOUNCED,
+		                      now);
+		hold_wake = earliest(hold_wake, announce ? prepend_wake : -1);
 
 		if (announcer->stopping && !announce_actions_running(announcer->actions)) {
 			if (announce_actions_applied(announcer->actions) == ANNOUNCE_WITHDRAWN) {
@@ -205,6 +231,8 @@ int main(int argc, char *argv[])
 	announce_actions_config_t actions_config = {
 		.announce_argv = config.announce_argv,
 		.withdraw_argv = config.withdraw_argv,
+		.prepend_argv = config.prepend_argv,
+		.unprepend_argv = config.unprepend_argv,
 		.timeout_ms = config.timeout_ms,
 		.retry_ms = config.retry_ms,
 		.retry_max_ms = config.retry_max_ms,
@@ -216,6 +244,7 @@ int main(int argc, char *argv[])
 		log_error("%s", err);
 		goto out;
 	}
+	announce_listener_on_busy(announcer.listener, on_busy);
 	announcer.actions = announce_actions_new(&actions_config);
 	if (announcer.actions == NULL) {
 		log_error("out of memory");

@@ -101,42 +101,189 @@ static const char *or_default(const char *value, const char *fallback)
 	return value != NULL ? value : fallback;
 }
 
-char **announce_profile_argv(const announce_profile_params_t *params, bool announce, char *err,
-                             size_t err_len)
+const char *announce_action_name(announce_action_t action)
 {
+	static const char *const NAMES[ANNOUNCE_ACTION_COUNT] = {
+		[ANNOUNCE_ACTION_ANNOUNCE] = "announce",
+		[ANNOUNCE_ACTION_WITHDRAW] = "withdraw",
+		[ANNOUNCE_ACTION_PREPEND] = "prepend",
+		[ANNOUNCE_ACTION_UNPREPEND] = "unprepend",
+	};
+	return (size_t)action < ANNOUNCE_ACTION_COUNT ? NAMES[action] : "?";
+}
+
+/*! \brief Checks the AS number to prepend (1 .. 4294967295, decimal). */
+static bool prepend_as_check(const char *as, char *err, size_t err_len)
+{
+	if (as == NULL) {
+		snprintf(err, err_len, "prepend needs the AS number to prepend (prepend-as:)");
+		return false;
+	}
+	char *end = NULL;
+	errno = 0;
+	unsigned long long number = strtoull(as, &end, 10);
+	if (*as < '1' || *as > '9' || errno != 0 || *end != '\0' || number > 4294967295ULL) {
+		snprintf(err, err_len, "prepend-as \"%s\" must be an AS number 1..4294967295", as);
+		return false;
+	}
+	return true;
+}
+
+/*! \brief "AS AS AS" (separator " ") or "AS,AS,AS" (","), malloc'd. */
+static char *as_list(const char *as, unsigned count, const char *separator)
+{
+	size_t len = (strlen(as) + strlen(separator)) * count + 1;
+	char *text = calloc(1, len);
+	for (unsigned i = 0; text != NULL && i < count; i++) {
+		if (i > 0) {
+			strcat(text, separator);
+		}
+		strcat(text, as);
+	}
+	return text;
+}
+
+/*! \brief argv with the words of text (split at blanks) appended. */
+static char **argv_append_words(char **argv, const char *text)
+{
+	size_t count = 0;
+	while (argv != NULL && argv[count] != NULL) {
+		count++;
+	}
+	char *copy = text != NULL ? strdup(text) : NULL;
+	for (char *save = NULL, *word = copy != NULL ? strtok_r(copy, " ", &save) : NULL;
+	     argv != NULL && word != NULL; word = strtok_r(NULL, " ", &save)) {
+		char **grown = realloc(argv, (count + 2) * sizeof(*argv));
+		char *dup = strdup(word);
+		if (grown == NULL || dup == NULL) {
+			free(dup);
+			if (grown != NULL) {
+				argv = grown;
+			}
+			announce_argv_free(argv);
+			argv = NULL;
+			break;
+		}
+		argv = grown;
+		argv[count++] = dup;
+		argv[count] = NULL;
+	}
+	if (copy == NULL) {
+		announce_argv_free(argv);
+		argv = NULL;
+	}
+	free(copy);
+	return argv;
+}
+
+/*! \brief The bird profile's actions. */
+static char **bird_argv(const announce_profile_params_t *params, announce_action_t action,
+                        char *err, size_t err_len)
+{
+	const char *client = or_default(params->client, "birdc");
+	const char *socket = or_default(params->bird_socket, ANNOUNCE_DEFAULT_BIRD_SOCKET);
+	const char *protocol = or_default(params->bird_protocol, ANNOUNCE_DEFAULT_BIRD_PROTOCOL);
+	char fallback[256];
+	snprintf(fallback, sizeof(fallback), "%s_prepend", protocol);
+	const char *prepend = or_default(params->bird_prepend_protocol, fallback);
+	if (params->prepend > 0 && strncmp(prepend, protocol, strlen(protocol)) != 0) {
+		snprintf(err, err_len,
+		         "bird-prepend-protocol \"%s\" must start with bird-protocol \"%s\" (the "
+		         "withdraw disables \"%s*\")",
+		         prepend, protocol, protocol);
+		return NULL;
+	}
+	switch (action) {
+	case ANNOUNCE_ACTION_ANNOUNCE:
+		return argv_of(5, client, "-s", socket, "enable", protocol);
+	case ANNOUNCE_ACTION_WITHDRAW:
+		if (params->prepend > 0) {
+			/* Both protocols in one command: a BIRD pattern. */
+			char pattern[300];
+			snprintf(pattern, sizeof(pattern), "\"%s*\"", protocol);
+			return argv_of(5, client, "-s", socket, "disable", pattern);
+		}
+		return argv_of(5, client, "-s", socket, "disable", protocol);
+	case ANNOUNCE_ACTION_PREPEND:
+		return argv_of(5, client, "-s", socket, "enable", prepend);
+	default:
+		return argv_of(5, client, "-s", socket, "disable", prepend);
+	}
+}
+
+char **announce_profile_action_argv(const announce_profile_params_t *params,
+                                    announce_action_t action, char *err, size_t err_len)
+{
+	bool prepending = action == ANNOUNCE_ACTION_PREPEND || action == ANNOUNCE_ACTION_UNPREPEND;
+	if (prepending && params->prepend == 0) {
+		snprintf(err, err_len, "no prepend configured");
+		return NULL;
+	}
+	if (params->prepend > ANNOUNCE_MAX_PREPEND) {
+		snprintf(err, err_len, "prepend must be 0..%d", ANNOUNCE_MAX_PREPEND);
+		return NULL;
+	}
+	err[0] = '\0';
 	char **argv = NULL;
 	bool ipv6 = false;
 	switch (params->profile) {
 	case ANNOUNCE_PROFILE_BIRD:
-		argv = argv_of(5, or_default(params->client, "birdc"), "-s",
-		               or_default(params->bird_socket, ANNOUNCE_DEFAULT_BIRD_SOCKET),
-		               announce ? "enable" : "disable",
-		               or_default(params->bird_protocol, ANNOUNCE_DEFAULT_BIRD_PROTOCOL));
+		argv = bird_argv(params, action, err, err_len);
 		break;
 	case ANNOUNCE_PROFILE_EXABGP:
-		if (!announce_prefix_check(params->prefix, NULL, err, err_len)) {
+		if (!announce_prefix_check(params->prefix, NULL, err, err_len) ||
+		    (params->prepend > 0 && !prepend_as_check(params->prepend_as, err, err_len))) {
 			return NULL;
 		}
 		argv = argv_of(6, or_default(params->client, "exabgpcli"),
-		               announce ? "announce" : "withdraw", "route", params->prefix,
-		               "next-hop", or_default(params->next_hop, ANNOUNCE_DEFAULT_NEXT_HOP));
+		               action == ANNOUNCE_ACTION_WITHDRAW ? "withdraw" : "announce",
+		               "route", params->prefix, "next-hop",
+		               or_default(params->next_hop, ANNOUNCE_DEFAULT_NEXT_HOP));
+		if (action == ANNOUNCE_ACTION_PREPEND) {
+			char *path = as_list(params->prepend_as, params->prepend, " ");
+			char *words = path != NULL ? malloc(strlen(path) + 16) : NULL;
+			if (words != NULL) {
+				sprintf(words, "as-path [ %s ]", path);
+			}
+			argv = words != NULL ? argv_append_words(argv, words) : NULL;
+			free(words);
+			free(path);
+		}
 		break;
 	case ANNOUNCE_PROFILE_GOBGP:
-		if (!announce_prefix_check(params->prefix, &ipv6, err, err_len)) {
+		if (!announce_prefix_check(params->prefix, &ipv6, err, err_len) ||
+		    (params->prepend > 0 && !prepend_as_check(params->prepend_as, err, err_len))) {
 			return NULL;
 		}
-		argv =
-		    argv_of(7, or_default(params->client, "gobgp"), "global", "rib",
-		            announce ? "add" : "del", params->prefix, "-a", ipv6 ? "ipv6" : "ipv4");
+		argv = argv_of(7, or_default(params->client, "gobgp"), "global", "rib",
+		               action == ANNOUNCE_ACTION_WITHDRAW ? "del" : "add", params->prefix,
+		               "-a", ipv6 ? "ipv6" : "ipv4");
+		if (action == ANNOUNCE_ACTION_PREPEND) {
+			char *path = as_list(params->prepend_as, params->prepend, ",");
+			char *words = path != NULL ? malloc(strlen(path) + 16) : NULL;
+			if (words != NULL) {
+				sprintf(words, "aspath %s", path);
+			}
+			argv = words != NULL ? argv_append_words(argv, words) : NULL;
+			free(words);
+			free(path);
+		}
 		break;
 	default:
 		snprintf(err, err_len, "no profile chosen");
 		return NULL;
 	}
-	if (argv == NULL) {
+	if (argv == NULL && err[0] == '\0') {
 		snprintf(err, err_len, "out of memory");
 	}
 	return argv;
+}
+
+char **announce_profile_argv(const announce_profile_params_t *params, bool announce, char *err,
+                             size_t err_len)
+{
+	return announce_profile_action_argv(
+	    params, announce ? ANNOUNCE_ACTION_ANNOUNCE : ANNOUNCE_ACTION_WITHDRAW, err, err_len);
 }
 
 /*! \brief Appends one word (taking ownership) to a growing argv. */

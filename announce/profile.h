@@ -17,6 +17,21 @@
  *                                                /  exabgpcli withdraw route ...
  *      gobgp   gobgp global rib add PREFIX -a ipv4|ipv6
  *                                                /  gobgp global rib del ...
+ *
+ *  With prepend N (draft-grubto sections 3.9 and 3.10: make this host less
+ *  attractive while its query rate is too high), two more actions:
+ *
+ *      bird    prepend:   birdc -s SOCKET enable PROTOCOL_PREPEND
+ *              unprepend: birdc -s SOCKET disable PROTOCOL_PREPEND
+ *              withdraw becomes  birdc -s SOCKET disable "PROTOCOL*"  (one
+ *              command for both protocols, so PROTOCOL_PREPEND must start
+ *              with PROTOCOL; bird.conf gives it a higher preference and
+ *              prepends in the BGP export filter)
+ *      exabgp  prepend:   exabgpcli announce route PREFIX next-hop NH
+ *                                   as-path [ AS AS ... ]   (N times AS)
+ *              unprepend: the announce action (the route is replaced)
+ *      gobgp   prepend:   gobgp global rib add PREFIX -a ipv4 aspath AS,AS,...
+ *              unprepend: the announce action
  */
 
 #pragma once
@@ -42,9 +57,27 @@ typedef struct {
 	const char *prefix; /*!< "192.0.2.53/32"; exabgp and gobgp need it. */
 	const char *client; /*!< Program to run instead of the default. */
 	const char *bird_socket;
-	const char *bird_protocol; /*!< Protocol enabled/disabled (a static one). */
-	const char *next_hop;      /*!< ExaBGP next-hop. */
+	const char *bird_protocol;         /*!< Protocol enabled/disabled (a static one). */
+	const char *next_hop;              /*!< ExaBGP next-hop. */
+	unsigned prepend;                  /*!< AS-path prepends when busy; 0: off. */
+	const char *prepend_as;            /*!< AS number prepended (exabgp, gobgp). */
+	const char *bird_prepend_protocol; /*!< NULL: PROTOCOL "_prepend". */
 } announce_profile_params_t;
+
+/*! The actions a profile has. */
+typedef enum {
+	ANNOUNCE_ACTION_ANNOUNCE = 0,
+	ANNOUNCE_ACTION_WITHDRAW,
+	ANNOUNCE_ACTION_PREPEND,   /*!< Announced, with the AS path lengthened. */
+	ANNOUNCE_ACTION_UNPREPEND, /*!< Back to the plain announcement. */
+	ANNOUNCE_ACTION_COUNT,
+} announce_action_t;
+
+/*! Most prepends (an AS path longer than this helps nobody). */
+#define ANNOUNCE_MAX_PREPEND 16
+
+/*! \brief "announce", "withdraw", "prepend", "unprepend". */
+const char *announce_action_name(announce_action_t action);
 
 /*! \brief "bird", "exabgp", "gobgp" → the profile; -1 if unknown. */
 int announce_profile_parse(const char *name);
@@ -61,6 +94,11 @@ bool announce_prefix_check(const char *prefix, bool *ipv6, char *err, size_t err
  *         missing or wrong. */
 char **announce_profile_argv(const announce_profile_params_t *params, bool announce, char *err,
                              size_t err_len);
+
+/*! \brief The profile's argv of one action (prepend and unprepend need
+ *         params->prepend > 0); NULL + err as announce_profile_argv(). */
+char **announce_profile_action_argv(const announce_profile_params_t *params,
+                                    announce_action_t action, char *err, size_t err_len);
 
 /*! \brief Splits a command line into words (see above); NULL + err on an
  *         unterminated quote, a trailing backslash or no word at all. */

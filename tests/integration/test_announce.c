@@ -34,6 +34,7 @@
 #include "announce/hold_down.h"
 #include "announce/profile.h"
 #include "tests/harness/dbus.h"
+#include "tests/harness/dns.h"
 #include "tests/harness/harness.h"
 #include "tests/harness/knotd.h"
 #include "tests/harness/syncd.h"
@@ -203,6 +204,98 @@ START_TEST(test_hold_down_withdraws_at_once_and_announces_after_stable_serving)
 }
 END_TEST
 
+START_TEST(test_prepend_actions_of_the_three_profiles)
+{
+	char err[256] = "";
+	announce_profile_params_t bird = { .profile = ANNOUNCE_PROFILE_BIRD,
+		                           .bird_socket = "/run/bird/bird.ctl",
+		                           .bird_protocol = "mecdns",
+		                           .prepend = 3 };
+	assert_argv(announce_profile_action_argv(&bird, ANNOUNCE_ACTION_PREPEND, err, sizeof(err)),
+	            (const char *const[]){ "birdc", "-s", "/run/bird/bird.ctl", "enable",
+	                                   "mecdns_prepend", NULL });
+	assert_argv(
+	    announce_profile_action_argv(&bird, ANNOUNCE_ACTION_UNPREPEND, err, sizeof(err)),
+	    (const char *const[]){ "birdc", "-s", "/run/bird/bird.ctl", "disable", "mecdns_prepend",
+	                           NULL });
+	/* One withdraw for both protocols: a BIRD pattern. */
+	assert_argv(announce_profile_action_argv(&bird, ANNOUNCE_ACTION_WITHDRAW, err, sizeof(err)),
+	            (const char *const[]){ "birdc", "-s", "/run/bird/bird.ctl", "disable",
+	                                   "\"mecdns*\"", NULL });
+	assert_argv(
+	    announce_profile_action_argv(&bird, ANNOUNCE_ACTION_ANNOUNCE, err, sizeof(err)),
+	    (const char *const[]){ "birdc", "-s", "/run/bird/bird.ctl", "enable", "mecdns", NULL });
+	bird.bird_prepend_protocol = "busy";
+	ck_assert_ptr_null(
+	    announce_profile_action_argv(&bird, ANNOUNCE_ACTION_PREPEND, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "must start with"));
+
+	announce_profile_params_t exabgp = { .profile = ANNOUNCE_PROFILE_EXABGP,
+		                             .prefix = PREFIX,
+		                             .prepend = 2,
+		                             .prepend_as = "64512" };
+	assert_argv(
+	    announce_profile_action_argv(&exabgp, ANNOUNCE_ACTION_PREPEND, err, sizeof(err)),
+	    (const char *const[]){ "exabgpcli", "announce", "route", PREFIX, "next-hop", "self",
+	                           "as-path", "[", "64512", "64512", "]", NULL });
+	assert_argv(
+	    announce_profile_action_argv(&exabgp, ANNOUNCE_ACTION_UNPREPEND, err, sizeof(err)),
+	    (const char *const[]){ "exabgpcli", "announce", "route", PREFIX, "next-hop", "self",
+	                           NULL });
+
+	announce_profile_params_t gobgp = { .profile = ANNOUNCE_PROFILE_GOBGP,
+		                            .prefix = PREFIX,
+		                            .prepend = 3,
+		                            .prepend_as = "4200000000" };
+	assert_argv(announce_profile_action_argv(&gobgp, ANNOUNCE_ACTION_PREPEND, err, sizeof(err)),
+	            (const char *const[]){ "gobgp", "global", "rib", "add", PREFIX, "-a", "ipv4",
+	                                   "aspath", "4200000000,4200000000,4200000000", NULL });
+	assert_argv(
+	    announce_profile_action_argv(&gobgp, ANNOUNCE_ACTION_UNPREPEND, err, sizeof(err)),
+	    (const char *const[]){ "gobgp", "global", "rib", "add", PREFIX, "-a", "ipv4", NULL });
+
+	/* What is refused. */
+	const char *bad_as[] = { NULL, "0", "4294967296", "645x", "-1", "" };
+	for (size_t i = 0; i < sizeof(bad_as) / sizeof(bad_as[0]); i++) {
+		gobgp.prepend_as = bad_as[i];
+		ck_assert_msg(announce_profile_action_argv(&gobgp, ANNOUNCE_ACTION_PREPEND, err,
+		                                           sizeof(err)) == NULL,
+		              "prepend-as %s accepted", bad_as[i] != NULL ? bad_as[i] : "(none)");
+	}
+	gobgp.prepend_as = "64512";
+	gobgp.prepend = ANNOUNCE_MAX_PREPEND + 1;
+	ck_assert_ptr_null(
+	    announce_profile_action_argv(&gobgp, ANNOUNCE_ACTION_PREPEND, err, sizeof(err)));
+	gobgp.prepend = 0;
+	ck_assert_ptr_null(
+	    announce_profile_action_argv(&gobgp, ANNOUNCE_ACTION_PREPEND, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "no prepend"));
+}
+END_TEST
+
+START_TEST(test_hold_down_prepends_at_once_and_shortens_after_a_quiet_hold_down)
+{
+	announce_hold_down_t hold;
+	long long wake = 0;
+	announce_hold_down_init(&hold, 1000);
+	ck_assert(!announce_hold_down_prepend(&hold, 0, &wake));
+	ck_assert_int_eq(wake, -1);
+	ck_assert(announce_hold_down_busy(&hold, true, 100));
+	ck_assert(!announce_hold_down_busy(&hold, true, 150));
+	ck_assert(announce_hold_down_prepend(&hold, 100, &wake));
+	ck_assert(announce_hold_down_busy(&hold, false, 200));
+	ck_assert(announce_hold_down_prepend(&hold, 1199, &wake));
+	ck_assert_int_eq(wake, 1200);
+	/* Busy again within the hold-down: stays prepended, the count restarts. */
+	announce_hold_down_busy(&hold, true, 900);
+	announce_hold_down_busy(&hold, false, 1000);
+	ck_assert(announce_hold_down_prepend(&hold, 1500, &wake));
+	ck_assert_int_eq(wake, 2000);
+	ck_assert(!announce_hold_down_prepend(&hold, 2000, &wake));
+	ck_assert_int_eq(wake, -1);
+}
+END_TEST
+
 /*! \brief Runs mecdns-announce with args, expects a failure whose output is
  *         one line containing needle. */
 static void expect_config_error(char *const args[], const char *needle)
@@ -236,6 +329,15 @@ START_TEST(test_bad_configuration_exits_with_one_clear_line)
 	                    "unterminated");
 	expect_config_error((char *[]){ "--announce", "x", NULL }, "no withdraw action");
 	expect_config_error((char *[]){ "--frobnicate", NULL }, "--frobnicate");
+	expect_config_error((char *[]){ "--profile", "bird", "--prepend", "17", NULL }, "prepend");
+	expect_config_error(
+	    (char *[]){ "--profile", "gobgp", "--prefix", PREFIX, "--prepend", "2", NULL },
+	    "prepend-as");
+	expect_config_error(
+	    (char *[]){ "--announce", "a", "--withdraw", "w", "--prepend", "2", NULL },
+	    "no prepend action");
+	expect_config_error((char *[]){ "--profile", "bird", "--prepend-command", "p", NULL },
+	                    "need prepend");
 	expect_config_error((char *[]){ "-c", "/nonexistent/announce.conf", NULL },
 	                    "/nonexistent/announce.conf");
 
@@ -350,10 +452,23 @@ static void bgp_start(bgp_pair_t *pair)
 	    "    ipv4;\n"
 	    "    route " PREFIX " blackhole;\n"
 	    "}\n"
+	    "# The same route, preferred while enabled, exported with a longer path.\n"
+	    "protocol static " STATIC_PROTOCOL "_prepend {\n"
+	    "    disabled;\n"
+	    "    ipv4 { preference 300; };\n"
+	    "    route " PREFIX " blackhole;\n"
+	    "}\n"
 	    "protocol bgp to_peer {\n"
 	    "    local " SPEAKER_ADDR " port %d as 64512;\n"
 	    "    neighbor " PEER_ADDR " port %d as 64513;\n" BGP_TIMERS
-	    "    ipv4 { import none; export where proto = \"" STATIC_PROTOCOL "\"; };\n"
+	    "    ipv4 { import none; export filter {\n"
+	    "        if proto = \"" STATIC_PROTOCOL "_prepend\" then {\n"
+	    "            bgp_path.prepend(64512); bgp_path.prepend(64512);\n"
+	    "            bgp_path.prepend(64512); accept;\n"
+	    "        }\n"
+	    "        if proto = \"" STATIC_PROTOCOL "\" then accept;\n"
+	    "        reject;\n"
+	    "    }; };\n"
 	    "}\n",
 	    pair->speaker_port, pair->peer_port);
 	char *peer = harness_strdupf("log stderr all;\n"
@@ -407,6 +522,48 @@ static bool peer_has_prefix(bgp_pair_t *pair)
 	             strstr(output, "from_speaker") != NULL;
 	free(output);
 	return found;
+}
+
+/*! \brief How many AS numbers the peer's route to the prefix has in its
+ *         path (0: no route). */
+static int peer_path_length(bgp_pair_t *pair)
+{
+	char *output = NULL;
+	birdc(pair->peer.sock, &output, "show", "route", "all", "for " PREFIX);
+	const char *line = output != NULL ? strstr(output, "BGP.as_path:") : NULL;
+	int count = 0;
+	if (line != NULL) {
+		const char *p = line + strlen("BGP.as_path:");
+		const char *end = strchr(p, '\n');
+		while (p != NULL && *p != '\0' && (end == NULL || p < end)) {
+			while (*p == ' ') {
+				p++;
+			}
+			if (*p >= '0' && *p <= '9') {
+				count++;
+				while (*p >= '0' && *p <= '9') {
+					p++;
+				}
+			} else {
+				break;
+			}
+		}
+	}
+	free(output);
+	return count;
+}
+
+/*! \brief Waits until the peer's path has length AS numbers. */
+static bool wait_path_length(bgp_pair_t *pair, int length, int timeout_ms)
+{
+	long long deadline = harness_now_ms() + timeout_ms;
+	do {
+		if (peer_path_length(pair) == length) {
+			return true;
+		}
+		harness_sleep_ms(50);
+	} while (harness_now_ms() < deadline);
+	return false;
 }
 
 /*! \brief Waits until the peer has (present) or lacks the prefix. */
@@ -1014,6 +1171,9 @@ typedef struct {
 
 static stack_fixture_t stack;
 
+/*! Extra mecdns-syncd arguments of the next stack_setup() (NULL: none). */
+static const char *const *stack_syncd_extra;
+
 /*! \brief Starts (or starts again) knotd with the configuration of the
  *         first start, at the same control socket, and waits until it
  *         answers the control socket. */
@@ -1033,9 +1193,14 @@ static void stack_syncd_start(void)
 	char *listen = harness_strdupf("127.0.0.1:%d", harness_free_port("127.0.0.1"));
 	char *sock = harness_strdupf("%s/knot.sock", stack.knotd.dir);
 	char *log = harness_strdupf("%s/syncd.log", stack.dir);
-	const char *args[] = { "--database",    stack.db, "--dbus",      bus.address,
-		               "--knot-socket", sock,     "--knot-dbus", "none",
-		               "--log-level",   "debug",  NULL };
+	const char *args[16] = { "--database",    stack.db, "--dbus",      bus.address,
+		                 "--knot-socket", sock,     "--knot-dbus", "none",
+		                 "--log-level",   "debug" };
+	size_t n = 10;
+	for (size_t i = 0; stack_syncd_extra != NULL && stack_syncd_extra[i] != NULL && n < 15;
+	     i++) {
+		args[n++] = stack_syncd_extra[i];
+	}
 	ck_assert_int_eq(harness_syncd_spawn(&stack.syncd, listen, args, NULL, log), 0);
 	free(log);
 	free(sock);
@@ -1183,6 +1348,85 @@ START_TEST(test_stack_flapping_knotd_is_held_down)
 }
 END_TEST
 
+/*! \brief Sends queries to the stack's knotd for about ms milliseconds,
+ *         at most rate per second. */
+static void query_for(int ms, int rate)
+{
+	long long end = harness_now_ms() + ms;
+	dns_opts_t opts = { .timeout_ms = 500 };
+	while (harness_now_ms() < end) {
+		long long start = harness_now_ms();
+		for (int i = 0; i < rate / 10; i++) {
+			knot_pkt_t *answer =
+			    dns_query(stack.knotd.port, "ns.example.test.", KNOT_RRTYPE_A, &opts);
+			knot_pkt_free(answer);
+		}
+		long long left = start + 100 - harness_now_ms();
+		if (left > 0) {
+			harness_sleep_ms((int)left);
+		}
+	}
+}
+
+/*! \brief Sends queries until the peer's path has length AS numbers. */
+static bool query_until_path(int length, int timeout_ms)
+{
+	long long deadline = harness_now_ms() + timeout_ms;
+	while (harness_now_ms() < deadline) {
+		query_for(300, 300);
+		if (peer_path_length(&pair) == length) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void stack_setup_busy(void)
+{
+	static const char *const extra[] = { "--query-rate-threshold", "50", "--knot-poll", "100",
+		                             NULL };
+	stack_syncd_extra = extra;
+	stack_setup();
+	stack_syncd_extra = NULL;
+}
+
+START_TEST(test_stack_query_rate_prepends_the_as_path_until_it_falls)
+{
+	char *extra[] = { "--prepend", "3", NULL };
+	announcer_start(&announcer, bus.address, &pair, 500, extra);
+	ASSERT_STACK_PREFIX(true, 3 * WAIT_MS, "stack up: the peer did not learn the prefix");
+	ck_assert_int_eq(peer_path_length(&pair), 1);
+
+	/* Over the threshold (300/s against 50/s): the path grows by three. */
+	if (!query_until_path(4, 3 * WAIT_MS)) {
+		stack_dump();
+		dump_all(&announcer, &pair);
+		ck_abort_msg("busy: the path stayed %d long", peer_path_length(&pair));
+	}
+	ck_assert(announcer_log_contains(&announcer, "query rate exceeded"));
+	ck_assert(peer_has_prefix(&pair));
+
+	/* Quiet: after syncd's hysteresis and the hold-down, short again. */
+	if (!wait_path_length(&pair, 1, 3 * WAIT_MS)) {
+		stack_dump();
+		dump_all(&announcer, &pair);
+		ck_abort_msg("idle: the path stayed %d long", peer_path_length(&pair));
+	}
+	ck_assert(announcer_log_contains(&announcer, "unprepend"));
+
+	/* Busy again, then stopped while prepended: one withdraw takes both
+	 * protocols down. */
+	ck_assert_msg(query_until_path(4, 3 * WAIT_MS), "busy again: not prepended");
+	ck_assert_int_eq(announcer_stop(&announcer), 0);
+	ASSERT_STACK_PREFIX(false, WAIT_MS, "stopped while prepended: the peer kept the prefix");
+	char *output = NULL;
+	birdc(pair.speaker.sock, &output, "show", "protocols", STATIC_PROTOCOL "_prepend", NULL);
+	ck_assert_ptr_nonnull(output);
+	ck_assert_msg(strstr(output, " down ") != NULL, "%s", output);
+	free(output);
+}
+END_TEST
+
 static Suite *announce_suite(void)
 {
 	Suite *suite = suite_create("announce");
@@ -1195,6 +1439,8 @@ static Suite *announce_suite(void)
 	tcase_add_test(units, test_profiles_refuse_a_missing_or_bad_prefix);
 	tcase_add_test(units, test_commands_are_split_like_a_shell_would_without_running_one);
 	tcase_add_test(units, test_hold_down_withdraws_at_once_and_announces_after_stable_serving);
+	tcase_add_test(units, test_prepend_actions_of_the_three_profiles);
+	tcase_add_test(units, test_hold_down_prepends_at_once_and_shortens_after_a_quiet_hold_down);
 	tcase_add_test(units, test_bad_configuration_exits_with_one_clear_line);
 	suite_add_tcase(suite, units);
 
@@ -1225,6 +1471,13 @@ static Suite *announce_suite(void)
 	tcase_add_test(real, test_stack_announcer_started_last_announces_from_get_state);
 	tcase_add_test(real, test_stack_flapping_knotd_is_held_down);
 	suite_add_tcase(suite, real);
+
+	TCase *busy = tcase_create("bird_prepend_with_real_stack");
+	tcase_add_unchecked_fixture(busy, harness_cleanup_begin, harness_cleanup_end);
+	tcase_add_checked_fixture(busy, stack_setup_busy, stack_teardown);
+	tcase_set_timeout(busy, 180);
+	tcase_add_test(busy, test_stack_query_rate_prepends_the_as_path_until_it_falls);
+	suite_add_tcase(suite, busy);
 	return suite;
 }
 
