@@ -258,6 +258,21 @@ static char **action_argv(const announce_config_t *config, announce_action_t act
 	return argv;
 }
 
+/*! \brief Where the argv of an action is kept. */
+static char ***resolved_argv(announce_config_t *config, announce_action_t action)
+{
+	switch (action) {
+	case ANNOUNCE_ACTION_ANNOUNCE:
+		return &config->announce_argv;
+	case ANNOUNCE_ACTION_PREPEND:
+		return &config->prepend_argv;
+	case ANNOUNCE_ACTION_UNPREPEND:
+		return &config->unprepend_argv;
+	default:
+		return &config->withdraw_argv;
+	}
+}
+
 bool announce_config_check(announce_config_t *config, char *err, size_t err_len)
 {
 	if (config->prefix != NULL && !announce_prefix_check(config->prefix, NULL, err, err_len)) {
@@ -268,15 +283,10 @@ bool announce_config_check(announce_config_t *config, char *err, size_t err_len)
 		         config->retry_max_ms, config->retry_ms);
 		return false;
 	}
-	char ***argvs[ANNOUNCE_ACTION_COUNT] = {
-		[ANNOUNCE_ACTION_ANNOUNCE] = &config->announce_argv,
-		[ANNOUNCE_ACTION_WITHDRAW] = &config->withdraw_argv,
-		[ANNOUNCE_ACTION_PREPEND] = &config->prepend_argv,
-		[ANNOUNCE_ACTION_UNPREPEND] = &config->unprepend_argv,
-	};
 	for (size_t i = 0; i < ANNOUNCE_ACTION_COUNT; i++) {
-		announce_argv_free(*argvs[i]);
-		*argvs[i] = NULL;
+		char ***slot = resolved_argv(config, (announce_action_t)i);
+		announce_argv_free(*slot);
+		*slot = NULL;
 	}
 	if (config->prepend == 0 &&
 	    (config->prepend_command != NULL || config->unprepend_command != NULL)) {
@@ -288,8 +298,9 @@ bool announce_config_check(announce_config_t *config, char *err, size_t err_len)
 		    (i == ANNOUNCE_ACTION_PREPEND || i == ANNOUNCE_ACTION_UNPREPEND)) {
 			continue;
 		}
-		*argvs[i] = action_argv(config, (announce_action_t)i, err, err_len);
-		if (*argvs[i] == NULL) {
+		char ***slot = resolved_argv(config, (announce_action_t)i);
+		*slot = action_argv(config, (announce_action_t)i, err, err_len);
+		if (*slot == NULL) {
 			return false;
 		}
 	}

@@ -832,14 +832,12 @@ static void evaluate(kstate_t *state, long long now)
 	}
 	if (running != state->running) {
 		state->running = running;
+		/* Crashed (draft section 3.3): gone without its clean stop's
+		 * stopped() on its bus; only knowable while syncd hears that bus. */
 		if (running) {
 			state->logged_down[0] = '\0';
 			state_log(state, LOG_NOTICE, "knotd is running with mod-mecdns (%s)",
 			          state->socket);
-		}
-		/* Crashed (draft section 3.3): gone without its clean stop's
-		 * stopped() on its bus; only knowable while syncd hears that bus. */
-		if (running) {
 			state->knot_crashed = false;
 			state->stopped_seen = false;
 		} else if (state->events != NULL && !state->stopped_seen) {
