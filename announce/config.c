@@ -13,6 +13,13 @@
 /*! Options without a short form. */
 enum {
 	OPT_DBUS = 256,
+	OPT_MQTT,
+	OPT_MQTT_TOPIC,
+	OPT_MQTT_USERNAME,
+	OPT_MQTT_PASSWORD_FILE,
+	OPT_MQTT_CA_FILE,
+	OPT_MQTT_CERT_FILE,
+	OPT_MQTT_KEY_FILE,
 	OPT_ANNOUNCE,
 	OPT_WITHDRAW,
 	OPT_SHELL,
@@ -38,6 +45,13 @@ enum {
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "dbus", required_argument, NULL, OPT_DBUS },
+	{ "mqtt", required_argument, NULL, OPT_MQTT },
+	{ "mqtt-topic", required_argument, NULL, OPT_MQTT_TOPIC },
+	{ "mqtt-username", required_argument, NULL, OPT_MQTT_USERNAME },
+	{ "mqtt-password-file", required_argument, NULL, OPT_MQTT_PASSWORD_FILE },
+	{ "mqtt-ca-file", required_argument, NULL, OPT_MQTT_CA_FILE },
+	{ "mqtt-cert-file", required_argument, NULL, OPT_MQTT_CERT_FILE },
+	{ "mqtt-key-file", required_argument, NULL, OPT_MQTT_KEY_FILE },
 	{ "announce", required_argument, NULL, OPT_ANNOUNCE },
 	{ "withdraw", required_argument, NULL, OPT_WITHDRAW },
 	{ "shell", no_argument, NULL, OPT_SHELL },
@@ -73,6 +87,11 @@ static void print_help(void)
 	       "Options (the config file items have the same names):\n"
 	       "  -c, --config FILE        config file (knot.conf syntax, section announce:)\n"
 	       "      --dbus BUS           system, session or a D-Bus address (default system)\n"
+	       "      --mqtt URL           follow syncd on this MQTT broker instead of D-Bus\n"
+	       "                           (mqtt://HOST[:PORT], mqtts://HOST[:PORT])\n"
+	       "      --mqtt-topic PREFIX  syncd's topic prefix (default mecdns/HOSTNAME)\n"
+	       "      --mqtt-username NAME, --mqtt-password-file FILE, --mqtt-ca-file FILE,\n"
+	       "      --mqtt-cert-file FILE, --mqtt-key-file FILE\n"
 	       "      --profile NAME       bird, exabgp or gobgp: ready-made commands\n"
 	       "      --prefix P           service prefix, e.g. 192.0.2.53/32 (exabgp, gobgp)\n"
 	       "      --bird-socket PATH   birdc control socket (default %s)\n"
@@ -131,6 +150,13 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 	announce_config_t *config = ctx;
 	const mecdns_config_string_t strings[] = {
 		{ "dbus", &config->dbus },
+		{ "mqtt", &config->mqtt },
+		{ "mqtt-topic", &config->mqtt_topic },
+		{ "mqtt-username", &config->mqtt_username },
+		{ "mqtt-password-file", &config->mqtt_password_file },
+		{ "mqtt-ca-file", &config->mqtt_ca_file },
+		{ "mqtt-cert-file", &config->mqtt_cert_file },
+		{ "mqtt-key-file", &config->mqtt_key_file },
 		{ "announce", &config->announce },
 		{ "withdraw", &config->withdraw },
 		{ "prefix", &config->prefix },
@@ -361,6 +387,13 @@ void announce_config_free(announce_config_t *config)
 {
 	free(config->config_file);
 	free(config->dbus);
+	free(config->mqtt);
+	free(config->mqtt_topic);
+	free(config->mqtt_username);
+	free(config->mqtt_password_file);
+	free(config->mqtt_ca_file);
+	free(config->mqtt_cert_file);
+	free(config->mqtt_key_file);
 	free(config->announce);
 	free(config->withdraw);
 	free(config->prefix);

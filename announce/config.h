@@ -35,9 +35,16 @@
 typedef struct {
 	char *config_file; /*!< -c, or NULL. */
 	char *dbus;        /*!< system, session or an address. */
-	char *announce;    /*!< Configured announce command, or NULL. */
-	char *withdraw;    /*!< Configured withdraw command, or NULL. */
-	bool shell;        /*!< Run announce/withdraw with /bin/sh -c. */
+	char *mqtt;        /*!< A broker URL: listen there instead of on D-Bus. */
+	char *mqtt_topic;  /*!< syncd's topic prefix (NULL: mecdns/HOSTNAME). */
+	char *mqtt_username;
+	char *mqtt_password_file;
+	char *mqtt_ca_file;
+	char *mqtt_cert_file;
+	char *mqtt_key_file;
+	char *announce; /*!< Configured announce command, or NULL. */
+	char *withdraw; /*!< Configured withdraw command, or NULL. */
+	bool shell;     /*!< Run announce/withdraw with /bin/sh -c. */
 	announce_profile_t profile;
 	char *prefix;
 	char *client; /*!< Profile program instead of the default. */

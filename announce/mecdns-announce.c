@@ -34,6 +34,7 @@
 #include "announce/config.h"
 #include "announce/hold_down.h"
 #include "announce/listener.h"
+#include "announce/mqtt_listener.h"
 #include "common/log.h"
 
 /*! Longest sleep of the event loop (a safety net; everything has a wake time). */
@@ -43,7 +44,8 @@ typedef struct {
 	const announce_config_t *config;
 	announce_hold_down_t hold;
 	announce_actions_t *actions;
-	announce_listener_t *listener;
+	announce_listener_t *listener;           /*!< On D-Bus, or NULL. */
+	announce_mqtt_listener_t *mqtt_listener; /*!< On MQTT (--mqtt), or NULL. */
 	long long now_ms;
 	bool stopping;
 	long long stop_deadline_ms;
@@ -130,8 +132,10 @@ static int run(announcer_t *announcer, int signal_fd)
 	for (;;) {
 		long long now = mecdns_monotonic_ms();
 		announcer->now_ms = now;
-		if (!announcer->stopping) {
+		if (!announcer->stopping && announcer->listener != NULL) {
 			announce_listener_process(announcer->listener, now);
+		} else if (!announcer->stopping) {
+			announce_mqtt_listener_process(announcer->mqtt_listener, now);
 		}
 		long long hold_wake = -1, prepend_wake = -1;
 		bool announce = announce_hold_down_desired(&announcer->hold, now, &hold_wake);
@@ -161,7 +165,10 @@ static int run(announcer_t *announcer, int signal_fd)
 		if (announcer->stopping) {
 			wake = earliest(wake, announcer->stop_deadline_ms);
 		} else {
-			wake = earliest(wake, announce_listener_next_wake(announcer->listener));
+			wake = earliest(
+			    wake, announcer->listener != NULL
+			              ? announce_listener_next_wake(announcer->listener)
+			              : announce_mqtt_listener_next_wake(announcer->mqtt_listener));
 		}
 		long long sleep_ms = wake < 0 ? MAX_SLEEP_MS : wake - now;
 		sleep_ms = sleep_ms < 0 ? 0 : sleep_ms > MAX_SLEEP_MS ? MAX_SLEEP_MS : sleep_ms;
@@ -169,8 +176,10 @@ static int run(announcer_t *announcer, int signal_fd)
 		struct pollfd fds[3] = {
 			{ .fd = signal_fd, .events = POLLIN },
 			{ .fd = announce_actions_output_fd(announcer->actions), .events = POLLIN },
-			{ .fd =
-			      announcer->stopping ? -1 : announce_listener_fd(announcer->listener),
+			{ .fd = announcer->stopping ? -1
+			        : announcer->listener != NULL
+			            ? announce_listener_fd(announcer->listener)
+			            : announce_mqtt_listener_fd(announcer->mqtt_listener),
 			  .events = POLLIN },
 		};
 		if (poll(fds, 3, (int)sleep_ms) < 0 && errno != EINTR) {
@@ -238,21 +247,43 @@ int main(int argc, char *argv[])
 		.retry_max_ms = config.retry_max_ms,
 		.prefix = config.prefix,
 	};
-	announcer.listener = announce_listener_new(config.dbus, config.retry_ms, on_serving,
-	                                           &announcer, err, sizeof(err));
-	if (announcer.listener == NULL) {
-		log_error("%s", err);
-		goto out;
+	if (config.mqtt != NULL) {
+		mecdns_mqtt_settings_t mqtt = {
+			.url = config.mqtt,
+			.username = config.mqtt_username,
+			.password_file = config.mqtt_password_file,
+			.ca_file = config.mqtt_ca_file,
+			.cert_file = config.mqtt_cert_file,
+			.key_file = config.mqtt_key_file,
+		};
+		char host[256] = "localhost", prefix[300];
+		gethostname(host, sizeof(host) - 1);
+		snprintf(prefix, sizeof(prefix), "mecdns/%s", host);
+		announcer.mqtt_listener = announce_mqtt_listener_new(
+		    &mqtt, config.mqtt_topic != NULL ? config.mqtt_topic : prefix, config.retry_ms,
+		    on_serving, on_busy, &announcer, err, sizeof(err));
+		if (announcer.mqtt_listener == NULL) {
+			log_error("%s", err);
+			goto out;
+		}
+	} else {
+		announcer.listener = announce_listener_new(config.dbus, config.retry_ms, on_serving,
+		                                           &announcer, err, sizeof(err));
+		if (announcer.listener == NULL) {
+			log_error("%s", err);
+			goto out;
+		}
+		announce_listener_on_busy(announcer.listener, on_busy);
 	}
-	announce_listener_on_busy(announcer.listener, on_busy);
 	announcer.actions = announce_actions_new(&actions_config);
 	if (announcer.actions == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
-	log_notice("started: bus %s, %s%s, hold-down %d ms, timeout %d ms; withdrawn until "
+	log_notice("started: %s %s, %s%s, hold-down %d ms, timeout %d ms; withdrawn until "
 	           "mecdns-syncd reports serving",
-	           config.dbus,
+	           config.mqtt != NULL ? "broker" : "bus",
+	           config.mqtt != NULL ? config.mqtt : config.dbus,
 	           config.announce != NULL || config.withdraw != NULL
 	               ? "configured commands"
 	               : announce_profile_name(config.profile),
@@ -260,6 +291,7 @@ int main(int argc, char *argv[])
 	exit_code = run(&announcer, signal_fd);
 out:
 	announce_listener_free(announcer.listener);
+	announce_mqtt_listener_free(announcer.mqtt_listener);
 	announce_actions_free(announcer.actions);
 	if (signal_fd >= 0) {
 		close(signal_fd);

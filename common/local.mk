@@ -27,3 +27,10 @@ common_libmecdns_rdata_la_LIBADD = common/libmecdns-answer.la $(libzscanner_LIBS
 # Header-only pieces: the monotonic clock, the error-message convention and
 # the slots of mod-mecdns's Extended DNS Error counter.
 noinst_HEADERS += common/clock.h common/error.h common/ede.h
+
+# libmecdns-mqtt.la: the MQTT settings and client setup (mqtt.h) that
+# mecdns-syncd's publisher and mecdns-announce's listener share.
+noinst_LTLIBRARIES += common/libmecdns-mqtt.la
+common_libmecdns_mqtt_la_SOURCES = common/mqtt.c common/mqtt.h
+common_libmecdns_mqtt_la_CFLAGS = $(AM_CFLAGS) $(libmosquitto_CFLAGS)
+common_libmecdns_mqtt_la_LIBADD = $(libmosquitto_LIBS)

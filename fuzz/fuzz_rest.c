@@ -56,6 +56,7 @@
 
 #include "syncd/api.h"
 #include "syncd/limits.h"
+#include "syncd/mqtt.h"
 #include "syncd/problem.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -152,6 +153,11 @@ void mecdns_signals_read_state(mecdns_signals_t *signals,
 void syncd_zonesync_notify(syncd_zonesync_t *zonesync)
 {
 	(void)zonesync;
+}
+
+void syncd_mqtt_notify(syncd_mqtt_t *mqtt)
+{
+	(void)mqtt;
 }
 
 void syncd_zonesync_print_metrics(syncd_zonesync_t *zonesync, FILE *out)

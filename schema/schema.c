@@ -153,9 +153,17 @@ static const char MIGRATION_5[] =
  * an unscoped rule, for rrset rows and for every row written before. */
 static const char MIGRATION_6[] = "ALTER TABLE changes ADD COLUMN client_subnets TEXT;\n";
 
+/* More outboxes than D-Bus (the MQTT channel, issue 15): each keeps its
+ * cursor here, and the change log is pruned only past every cursor. */
+static const char MIGRATION_7[] =
+    "CREATE TABLE outbox_cursors (\n"
+    "	channel TEXT PRIMARY KEY NOT NULL CHECK (length(channel) BETWEEN 1 AND 64),\n"
+    "	seq     INTEGER NOT NULL CHECK (seq >= 0)\n"
+    ") WITHOUT ROWID;\n";
+
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
-	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6,
+	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7,
 };
 
 _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,

@@ -10,7 +10,7 @@ PACKAGES=(
 	knot knot-dnsutils libknot-dev liburcu-dev
 	libsqlite3-dev sqlite3 libcjson-dev libdbus-1-dev dbus-daemon dbus-bin
 	libmicrohttpd-dev libgnutls28-dev libcurl4-gnutls-dev check curl openssl
-	nsd bird2
+	nsd bird2 mosquitto mosquitto-clients libmosquitto-dev
 	python3 python3-yaml python3-jsonschema python3-dnspython
 	prometheus
 	systemd libxml2-utils

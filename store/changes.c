@@ -175,6 +175,68 @@ mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t
 	return store_housekeeping_end(store, status);
 }
 
+mecdns_store_status_t mecdns_store_cursor_open(mecdns_store_t *store, const char *channel,
+                                               uint64_t *seq)
+{
+	connection_t *conn;
+	mecdns_store_status_t status = store_housekeeping_begin(store, &conn);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	sqlite3_stmt *stmt = store_statement(conn, ST_CURSOR_OPEN);
+	status = MECDNS_STORE_ERROR;
+	if (stmt != NULL) {
+		store_bind_text(stmt, 1, channel);
+		status = store_run(conn, stmt, "open an outbox cursor");
+	}
+	stmt = status == MECDNS_STORE_OK ? store_statement(conn, ST_CURSOR_GET) : NULL;
+	if (stmt != NULL) {
+		store_bind_text(stmt, 1, channel);
+		int rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW) {
+			*seq = (uint64_t)sqlite3_column_int64(stmt, 0);
+		} else {
+			status = store_db_fail(conn, rc, "read an outbox cursor");
+		}
+		sqlite3_reset(stmt);
+	} else if (status == MECDNS_STORE_OK) {
+		status = MECDNS_STORE_ERROR;
+	}
+	return store_housekeeping_end(store, status);
+}
+
+/*! \brief Runs one cursor statement (?1 channel, ?2 seq when set). */
+static mecdns_store_status_t cursor_run(mecdns_store_t *store, statement_id_t id,
+                                        const char *channel, uint64_t seq, const char *what)
+{
+	connection_t *conn;
+	mecdns_store_status_t status = store_housekeeping_begin(store, &conn);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	sqlite3_stmt *stmt = store_statement(conn, id);
+	status = MECDNS_STORE_ERROR;
+	if (stmt != NULL) {
+		store_bind_text(stmt, 1, channel);
+		if (id == ST_CURSOR_SET) {
+			store_bind_u64(stmt, 2, seq);
+		}
+		status = store_run(conn, stmt, what);
+	}
+	return store_housekeeping_end(store, status);
+}
+
+mecdns_store_status_t mecdns_store_set_cursor(mecdns_store_t *store, const char *channel,
+                                              uint64_t seq)
+{
+	return cursor_run(store, ST_CURSOR_SET, channel, seq, "move an outbox cursor");
+}
+
+mecdns_store_status_t mecdns_store_drop_cursor(mecdns_store_t *store, const char *channel)
+{
+	return cursor_run(store, ST_CURSOR_DROP, channel, 0, "drop an outbox cursor");
+}
+
 mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms, size_t *deleted)
 {
 	if (deleted != NULL) {

@@ -138,8 +138,19 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_SET_SIGNALLED] =
 		"UPDATE state SET signalled_seq = max(signalled_seq, min(?1, coalesce("
 		"(SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0))) WHERE id = 1",
+	/* Another outbox's cursor: a new one starts at the last change. */
+	[ST_CURSOR_OPEN] =
+		"INSERT OR IGNORE INTO outbox_cursors (channel, seq) VALUES (?1, coalesce("
+		"(SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0))",
+	[ST_CURSOR_GET] = "SELECT seq FROM outbox_cursors WHERE channel = ?1",
+	[ST_CURSOR_SET] =
+		"UPDATE outbox_cursors SET seq = max(seq, min(?2, coalesce("
+		"(SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0))) WHERE channel = ?1",
+	[ST_CURSOR_DROP] = "DELETE FROM outbox_cursors WHERE channel = ?1",
+	/* Past the D-Bus cursor and every other outbox's. */
 	[ST_PRUNE] =
-		"DELETE FROM changes WHERE seq <= (SELECT signalled_seq FROM state WHERE id = 1) "
+		"DELETE FROM changes WHERE seq <= min((SELECT signalled_seq FROM state WHERE id = 1), "
+		"coalesce((SELECT min(seq) FROM outbox_cursors), 9223372036854775807)) "
 		"AND committed_ms <= ?1",
 	/* The highest generation with no change row left at or below it. */
 	[ST_PRUNED_THROUGH] =

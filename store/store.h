@@ -407,8 +407,26 @@ mecdns_store_status_t mecdns_store_state(mecdns_store_t *store, uint64_t *genera
 mecdns_store_status_t mecdns_store_set_signalled(mecdns_store_t *store, uint64_t seq);
 
 /*!
+ * \brief The cursor of another outbox (channel "mqtt", ...): the last seq
+ *        that channel delivered. A channel seen for the first time starts at
+ *        the last change committed so far (no replay of history). From then
+ *        on mecdns_store_prune() keeps every change past it.
+ */
+mecdns_store_status_t mecdns_store_cursor_open(mecdns_store_t *store, const char *channel,
+                                               uint64_t *seq);
+
+/*! \brief Moves a channel's cursor forward (never back, never past the last
+ *         sequence number handed out; a channel not opened: nothing). */
+mecdns_store_status_t mecdns_store_set_cursor(mecdns_store_t *store, const char *channel,
+                                              uint64_t seq);
+
+/*! \brief Forgets a channel (no longer configured), so it holds no change. */
+mecdns_store_status_t mecdns_store_drop_cursor(mecdns_store_t *store, const char *channel);
+
+/*!
  * \brief Prunes the change log: deletes changes older than keep_ms that are
- *        already signalled, and raises state.pruned_through accordingly.
+ *        already signalled (on D-Bus and through every outbox cursor), and
+ *        raises state.pruned_through accordingly.
  *
  * A changes row goes when seq <= signalled_seq and committed_ms <=
  * now - keep_ms; pruned_through then becomes the highest generation with no

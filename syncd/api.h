@@ -32,6 +32,7 @@ typedef struct {
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
 	kstate_t *kstate;           /*!< NULL: no knot socket configured. */
+	struct syncd_mqtt *mqtt;    /*!< NULL: no MQTT broker configured. */
 	syncd_zonesync_t *zonesync; /*!< NULL: no synced zones. */
 	zoneguard_t *zoneguard;     /*!< NULL: no knot socket configured. */
 	syncd_metrics_t *metrics;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "syncd/api.h"
+#include "syncd/mqtt.h"
 #include "common/log.h"
 #include "syncd/json_input.h"
 #include "syncd/problem.h"
@@ -130,6 +131,7 @@ void api_committed(syncd_ctx_t *ctx)
 		mecdns_signals_notify(ctx->signals);
 	}
 	syncd_zonesync_notify(ctx->zonesync); /* NULL without synced zones. */
+	syncd_mqtt_notify(ctx->mqtt);         /* NULL without a broker. */
 }
 
 bool api_extensions(const syncd_request_t *req)

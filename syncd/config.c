@@ -44,6 +44,14 @@ enum {
 	OPT_SIGNATURE_EXPIRY_PERIOD,
 	OPT_EDE_CODES,
 	OPT_EDE_QUIET,
+	OPT_MQTT,
+	OPT_MQTT_TOPIC,
+	OPT_MQTT_CLIENT_ID,
+	OPT_MQTT_USERNAME,
+	OPT_MQTT_PASSWORD_FILE,
+	OPT_MQTT_CA_FILE,
+	OPT_MQTT_CERT_FILE,
+	OPT_MQTT_KEY_FILE,
 	OPT_SYNC_ZONE,
 	OPT_SYNC_DEFAULT_TTL,
 	OPT_ALLOW_ZONE,
@@ -82,6 +90,14 @@ static const struct option long_options[] = {
 	{ "signature-expiry-period", required_argument, NULL, OPT_SIGNATURE_EXPIRY_PERIOD },
 	{ "ede-codes", required_argument, NULL, OPT_EDE_CODES },
 	{ "ede-quiet", required_argument, NULL, OPT_EDE_QUIET },
+	{ "mqtt", required_argument, NULL, OPT_MQTT },
+	{ "mqtt-topic", required_argument, NULL, OPT_MQTT_TOPIC },
+	{ "mqtt-client-id", required_argument, NULL, OPT_MQTT_CLIENT_ID },
+	{ "mqtt-username", required_argument, NULL, OPT_MQTT_USERNAME },
+	{ "mqtt-password-file", required_argument, NULL, OPT_MQTT_PASSWORD_FILE },
+	{ "mqtt-ca-file", required_argument, NULL, OPT_MQTT_CA_FILE },
+	{ "mqtt-cert-file", required_argument, NULL, OPT_MQTT_CERT_FILE },
+	{ "mqtt-key-file", required_argument, NULL, OPT_MQTT_KEY_FILE },
 	{ "sync-zone", required_argument, NULL, OPT_SYNC_ZONE },
 	{ "sync-default-ttl", required_argument, NULL, OPT_SYNC_DEFAULT_TTL },
 	{ "allow-zone", required_argument, NULL, OPT_ALLOW_ZONE },
@@ -121,6 +137,11 @@ static void print_help(void)
 	       "                             (default off)\n"
 	       "      --ede-quiet MS         extended_error clears after this long without\n"
 	       "                             its code (default 10000)\n"
+	       "      --mqtt URL             also publish every signal to this MQTT broker,\n"
+	       "                             mqtt://HOST[:PORT] or mqtts://HOST[:PORT]\n"
+	       "      --mqtt-topic PREFIX    topic prefix (default mecdns/HOSTNAME)\n"
+	       "      --mqtt-client-id ID, --mqtt-username NAME, --mqtt-password-file FILE,\n"
+	       "      --mqtt-ca-file FILE, --mqtt-cert-file FILE, --mqtt-key-file FILE\n"
 	       "      --sync-zone ZONE       mirror mecdns's answers under ZONE into that Knot\n"
 	       "                             zone (repeatable; needs --knot-socket)\n"
 	       "      --sync-default-ttl S   TTL of rules without one in synced zones\n"
@@ -223,6 +244,14 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 		{ "listen", &config->listen },
 		{ "database", &config->database },
 		{ "dbus", &config->dbus },
+		{ "mqtt", &config->mqtt },
+		{ "mqtt-topic", &config->mqtt_topic },
+		{ "mqtt-client-id", &config->mqtt_client_id },
+		{ "mqtt-username", &config->mqtt_username },
+		{ "mqtt-password-file", &config->mqtt_password_file },
+		{ "mqtt-ca-file", &config->mqtt_ca_file },
+		{ "mqtt-cert-file", &config->mqtt_cert_file },
+		{ "mqtt-key-file", &config->mqtt_key_file },
 		{ "knot-socket", &config->knot_socket },
 		{ "knot-dbus", &config->knot_dbus },
 		{ "tokens", &config->tokens },
@@ -519,5 +548,13 @@ void syncd_config_free(syncd_config_t *config)
 	free(config->tls_cert);
 	free(config->tls_key);
 	free(config->tls_client_ca);
+	free(config->mqtt);
+	free(config->mqtt_topic);
+	free(config->mqtt_client_id);
+	free(config->mqtt_username);
+	free(config->mqtt_password_file);
+	free(config->mqtt_ca_file);
+	free(config->mqtt_cert_file);
+	free(config->mqtt_key_file);
 	memset(config, 0, sizeof(*config));
 }

@@ -75,6 +75,15 @@ typedef struct {
 	int64_t signature_expiry_period;      /*!< signatures_expiring, s; -1: off (default). */
 	bool ede_codes[MECDNS_EDE_SLOTS];     /*!< extended_error's codes (default none). */
 	int ede_quiet_ms;                     /*!< extended_error clears after this. */
+	/* The MQTT channel (syncd/mqtt.h); mqtt NULL: none. */
+	char *mqtt;
+	char *mqtt_topic;
+	char *mqtt_client_id;
+	char *mqtt_username;
+	char *mqtt_password_file;
+	char *mqtt_ca_file;
+	char *mqtt_cert_file;
+	char *mqtt_key_file;
 	/* Zone sync (syncd/zonesync.h). */
 	char **sync_zones; /*!< sync-zone values (repeatable), as given. */
 	size_t sync_zone_count;

@@ -65,6 +65,11 @@ include $(srcdir)/syncd/install.mk
 include $(srcdir)/syncd/signals.mk
 include $(srcdir)/syncd/knotctl.mk
 
+# The MQTT channel (mqtt.c, libmosquitto): the signals also on a broker.
+syncd_mecdns_syncd_SOURCES += syncd/mqtt.c syncd/mqtt.h
+syncd_mecdns_syncd_CFLAGS += $(libmosquitto_CFLAGS)
+syncd_mecdns_syncd_LDADD += common/libmecdns-mqtt.la $(libmosquitto_LIBS)
+
 # Knot state (kstate.c: conditions and their signals; kevents.c:
 # knotd's own D-Bus events) -- part of the daemon, polling knotd through
 # the control-socket client.

@@ -29,6 +29,7 @@
 #include "syncd/http.h"
 #include "syncd/grants_file.h"
 #include "syncd/kstate.h"
+#include "syncd/mqtt.h"
 #include "syncd/zoneguard.h"
 #include "common/log.h"
 
@@ -84,6 +85,34 @@ static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
 	};
 	ctx->kstate = kstate_start(&state_config, err, err_len);
 	return ctx->kstate != NULL;
+}
+
+/*! \brief Starts the MQTT publisher when a broker is configured (before
+ *         the Knot state: it observes the state from the first one);
+ *         without one, forgets its outbox cursor so it holds no change. */
+static bool start_mqtt(syncd_ctx_t *ctx, char *err, size_t err_len)
+{
+	const syncd_config_t *config = ctx->config;
+	if (config->mqtt == NULL) {
+		mecdns_store_status_t status = mecdns_store_drop_cursor(ctx->store, "mqtt");
+		if (status != MECDNS_STORE_OK) {
+			log_warning("cannot drop the MQTT outbox cursor (%s: %s)",
+			            mecdns_store_strerror(status), mecdns_store_last_error());
+		}
+		return true;
+	}
+	syncd_mqtt_config_t mqtt_config = {
+		.url = config->mqtt,
+		.topic = config->mqtt_topic,
+		.client_id = config->mqtt_client_id,
+		.username = config->mqtt_username,
+		.password_file = config->mqtt_password_file,
+		.ca_file = config->mqtt_ca_file,
+		.cert_file = config->mqtt_cert_file,
+		.key_file = config->mqtt_key_file,
+	};
+	ctx->mqtt = syncd_mqtt_start(&mqtt_config, ctx->store, ctx->signals, err, err_len);
+	return ctx->mqtt != NULL;
 }
 
 /*! \brief Starts zone sync when synced zones are configured (config check:
@@ -336,6 +365,10 @@ int main(int argc, char *argv[])
 		log_error("D-Bus signals: %s", err);
 		goto out;
 	}
+	if (!start_mqtt(&ctx, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
 	if (!start_zonesync(&ctx, err, sizeof(err))) {
 		log_error("%s", err);
 		goto out;
@@ -360,6 +393,7 @@ int main(int argc, char *argv[])
 out:
 	kstate_stop(ctx.kstate);
 	syncd_http_stop(http);
+	syncd_mqtt_stop(ctx.mqtt);         /* After kstate and HTTP: both feed it. */
 	syncd_zonesync_stop(ctx.zonesync); /* After HTTP: handlers notify it. */
 	zoneguard_free(ctx.zoneguard);     /* After HTTP and kstate: both use it. */
 	if (ctx.signals != NULL) {

@@ -108,6 +108,8 @@ struct mecdns_signals {
 	uint64_t delivered_seq; /*!< Last one of a batch sent and flushed. */
 
 	syncd_histogram_t lag; /*!< Commit to hand-over to the bus, per change. */
+
+	mecdns_signals_observer_t observer; /*!< Set before other threads use it. */
 };
 
 /*** Logging. ***/
@@ -921,10 +923,20 @@ void mecdns_signals_read_state(mecdns_signals_t *signals,
 	pthread_mutex_unlock(&signals->state_lock);
 }
 
+void mecdns_signals_observe(mecdns_signals_t *signals, const mecdns_signals_observer_t *observer)
+{
+	if (signals != NULL) {
+		signals->observer = observer != NULL ? *observer : (mecdns_signals_observer_t){ 0 };
+	}
+}
+
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state)
 {
 	if (signals == NULL || state == NULL) {
 		return;
+	}
+	if (signals->observer.state != NULL) {
+		signals->observer.state(state, signals->observer.ctx);
 	}
 	mecdns_signals_state_t copy = *state;
 	copy.zones = NULL;
@@ -971,7 +983,20 @@ void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_st
  */
 uint64_t mecdns_signals_queue(mecdns_signals_t *signals, const char *member, int first_type, ...)
 {
-	if (signals == NULL || signals->wake_fd < 0) {
+	if (signals == NULL) {
+		return 0;
+	}
+	if (signals->observer.signal != NULL) {
+		va_list copy;
+		va_start(copy, first_type);
+		char *json = mecdns_signals_args_json(first_type, copy);
+		va_end(copy);
+		if (json != NULL) {
+			signals->observer.signal(member, json, signals->observer.ctx);
+			free(json);
+		}
+	}
+	if (signals->wake_fd < 0) {
 		return 0;
 	}
 	DBusMessage *msg = dbus_message_new_signal(SIGNALS_PATH, SIGNALS_EVENTS_IFACE, member);

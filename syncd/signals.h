@@ -153,6 +153,21 @@ void mecdns_signals_emit_signatures_expiring(mecdns_signals_t *signals, const ch
 void mecdns_signals_emit_extended_error(mecdns_signals_t *signals, unsigned slot, uint64_t count,
                                         bool occurring);
 
+/*! Another channel that follows the state and its signals (the MQTT
+ *  publisher, syncd/mqtt.h). Called from the thread that set the state or
+ *  queued the signal, outside every lock of signals; also with bus none. */
+typedef struct {
+	/*! The state GetState answers now (valid during the call). */
+	void (*state)(const mecdns_signals_state_t *state, void *ctx);
+	/*! One state signal: its member and its arguments as a JSON array. */
+	void (*signal)(const char *member, const char *json_args, void *ctx);
+	void *ctx;
+} mecdns_signals_observer_t;
+
+/*! \brief Sets the observer (copied; NULL: none). Call before the state
+ *         tracking starts. */
+void mecdns_signals_observe(mecdns_signals_t *signals, const mecdns_signals_observer_t *observer);
+
 /*! \brief Replaces the state GetState answers (deep copy). */
 void mecdns_signals_set_state(mecdns_signals_t *signals, const mecdns_signals_state_t *state);
 

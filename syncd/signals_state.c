@@ -4,7 +4,9 @@
  *  members and argument types, which org.mecdns.syncd.xml documents;
  *  signals.c queues and sends them. */
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <dbus/dbus.h>
@@ -197,6 +199,71 @@ bool mecdns_signals_append_state(DBusMessageIter *dict, const mecdns_signals_sta
 }
 
 /*** Signals. ***/
+
+/*! \brief Appends a JSON string (quoted, escaped) to out. */
+static void json_string(FILE *out, const char *text)
+{
+	fputc('"', out);
+	for (const unsigned char *c = (const unsigned char *)text; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\') {
+			fprintf(out, "\\%c", *c);
+		} else if (*c < 0x20) {
+			fprintf(out, "\\u%04x", *c);
+		} else {
+			fputc(*c, out);
+		}
+	}
+	fputc('"', out);
+}
+
+char *mecdns_signals_args_json(int first_type, va_list ap)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (out == NULL) {
+		return NULL;
+	}
+	fputc('[', out);
+	for (int type = first_type, n = 0; type != DBUS_TYPE_INVALID; type = va_arg(ap, int), n++) {
+		const void *value = va_arg(ap, const void *);
+		if (n > 0) {
+			fputc(',', out);
+		}
+		switch (type) {
+		case DBUS_TYPE_STRING:
+			json_string(out, *(const char *const *)value);
+			break;
+		case DBUS_TYPE_BOOLEAN:
+			fputs(*(const dbus_bool_t *)value ? "true" : "false", out);
+			break;
+		case DBUS_TYPE_DOUBLE:
+			fprintf(out, "%.17g", *(const double *)value);
+			break;
+		case DBUS_TYPE_UINT16:
+			fprintf(out, "%u", (unsigned)*(const dbus_uint16_t *)value);
+			break;
+		case DBUS_TYPE_UINT32:
+			fprintf(out, "%lu", (unsigned long)*(const dbus_uint32_t *)value);
+			break;
+		case DBUS_TYPE_INT64:
+			fprintf(out, "%lld", (long long)*(const dbus_int64_t *)value);
+			break;
+		case DBUS_TYPE_UINT64:
+			fprintf(out, "%llu", (unsigned long long)*(const dbus_uint64_t *)value);
+			break;
+		default:
+			fputs("null", out);
+			break;
+		}
+	}
+	fputc(']', out);
+	if (fclose(out) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
 
 void mecdns_signals_emit_server_running(mecdns_signals_t *signals, bool running)
 {

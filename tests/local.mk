@@ -29,6 +29,7 @@ include $(srcdir)/tests/place.mk
 include $(srcdir)/tests/announce.mk
 include $(srcdir)/tests/state.mk
 include $(srcdir)/tests/conditions.mk
+include $(srcdir)/tests/mqtt.mk
 include $(srcdir)/tests/zonesync.mk
 include $(srcdir)/tests/types.mk
 include $(srcdir)/tests/faults.mk

@@ -1574,6 +1574,47 @@ START_TEST(test_prune_removes_only_signalled_changes_past_retention)
 }
 END_TEST
 
+START_TEST(test_outbox_cursors_hold_the_change_log_back)
+{
+	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
+	/* A new channel starts at the last change, and stays there. */
+	uint64_t seq = 99;
+	ck_assert_int_eq(mecdns_store_cursor_open(store, "mqtt", &seq), MECDNS_STORE_OK);
+	ck_assert_uint_eq(seq, 1);
+	create_rule("app1", "r2", "b.example", "192.0.2.2", true);
+	create_rule("app1", "r3", "c.example", "192.0.2.3", true);
+	ck_assert_int_eq(mecdns_store_cursor_open(store, "mqtt", &seq), MECDNS_STORE_OK);
+	ck_assert_uint_eq(seq, 1);
+	sleep_ms(5);
+	/* D-Bus has signalled everything; the MQTT cursor keeps seq 2 and 3. */
+	ck_assert_int_eq(mecdns_store_set_signalled(store, 3), MECDNS_STORE_OK);
+	size_t deleted = 0;
+	ck_assert_int_eq(mecdns_store_prune(store, 0, &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 1);
+	ck_assert_uint_eq(change_count(), 2);
+	/* Never back, never past the last change. */
+	ck_assert_int_eq(mecdns_store_set_cursor(store, "mqtt", 2), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_set_cursor(store, "mqtt", 1), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_cursor_open(store, "mqtt", &seq), MECDNS_STORE_OK);
+	ck_assert_uint_eq(seq, 2);
+	ck_assert_int_eq(mecdns_store_set_cursor(store, "mqtt", 1000), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_cursor_open(store, "mqtt", &seq), MECDNS_STORE_OK);
+	ck_assert_uint_eq(seq, 3);
+	ck_assert_int_eq(mecdns_store_prune(store, 0, &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(change_count(), 0);
+	/* A dropped channel holds nothing back; moving it does nothing. */
+	create_rule("app1", "r4", "d.example", "192.0.2.4", true);
+	ck_assert_int_eq(mecdns_store_drop_cursor(store, "mqtt"), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_set_cursor(store, "mqtt", 4), MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_set_signalled(store, 4), MECDNS_STORE_OK);
+	sleep_ms(5);
+	ck_assert_int_eq(mecdns_store_prune(store, 0, &deleted), MECDNS_STORE_OK);
+	ck_assert_uint_eq(deleted, 1);
+	/* Writes of cursors are no changes. */
+	ck_assert_uint_eq(generation(), 4);
+}
+END_TEST
+
 START_TEST(test_prune_marks_only_fully_removed_generations)
 {
 	create_rule("app1", "r1", "a.example", "192.0.2.1", true);
@@ -2588,6 +2629,7 @@ static Suite *store_suite(void)
 	tcase_add_test(log, test_signalled_cursor_never_moves_back_nor_past_the_log);
 	tcase_add_test(log, test_prune_removes_only_signalled_changes_past_retention);
 	tcase_add_test(log, test_prune_marks_only_fully_removed_generations);
+	tcase_add_test(log, test_outbox_cursors_hold_the_change_log_back);
 	tcase_set_timeout(log, 120);
 	suite_add_tcase(suite, log);
 
