@@ -331,10 +331,27 @@ static void print_label(FILE *out, const char *value)
 	}
 }
 
-/*! \brief The zones' conditions as GetState has them (for print_zones). */
+/*! \brief The conditions and the zones' as GetState has them (for print_zones). */
 static void print_zone_state(const mecdns_signals_state_t *state, void *data)
 {
 	FILE *out = data;
+	const struct {
+		const char *name;
+		bool value;
+	} conditions[] = {
+		{ "server_running", state->server_running },
+		{ "server_crashed", state->server_crashed },
+		{ "all_zones_ready", state->all_zones_ready },
+		{ "serving", state->serving },
+		{ "query_rate", state->qps_exceeded },
+		{ "query_rate_increase", state->qps_increase_exceeded },
+	};
+	fprintf(out, "# HELP mecdns_condition Knot state conditions as D-Bus last signalled them "
+	             "(1: holds).\n# TYPE mecdns_condition gauge\n");
+	for (size_t i = 0; i < sizeof(conditions) / sizeof(conditions[0]); i++) {
+		fprintf(out, "mecdns_condition{name=\"%s\"} %d\n", conditions[i].name,
+		        conditions[i].value ? 1 : 0);
+	}
 	static const char *const NAMES[] = { "ready", "expiring", "signatures_expiring" };
 	static const char *const HELP[] = {
 		"Whether knotd serves the zone (zone_ready).",

@@ -664,6 +664,8 @@ START_TEST(test_a_stuck_refresher_is_a_crash)
 	ck_assert_int_eq(
 	    http_request(ADDR, stack.http_port, "GET", "/metrics", NULL, NULL, 0, &resp), 0);
 	ck_assert_double_gt(metric(resp.body, "mecdns_module_refresher_age_seconds"), 2);
+	ck_assert_double_eq(metric(resp.body, "mecdns_condition{name=\"server_crashed\"}"), 1);
+	ck_assert_double_eq(metric(resp.body, "mecdns_condition{name=\"serving\"}"), 0);
 	http_response_free(&resp);
 
 	/* Back to the database; the FIFO's write end opened once lets the
