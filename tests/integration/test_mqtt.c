@@ -46,6 +46,7 @@ typedef struct {
 	char *conf;
 	char *log;
 	int port;
+	const char *extra; /*!< More mosquitto.conf lines for the listener (TLS). */
 } broker_t;
 
 static void broker_start(broker_t *broker, const char *dir)
@@ -56,14 +57,15 @@ static void broker_start(broker_t *broker, const char *dir)
 		broker->log = harness_strdupf("%s/mosquitto.log", dir);
 		/* As root mosquitto would drop to its own user, which cannot
 		 * write its persistence file into our private directory. */
-		char *text =
-		    harness_strdupf("listener %d " ADDR "\n"
-		                    "allow_anonymous true\n"
-		                    "persistence true\n"
-		                    "persistence_location %s/\n"
-		                    "autosave_interval 1\n"
-		                    "%s",
-		                    broker->port, dir, geteuid() == 0 ? "user root\n" : "");
+		char *text = harness_strdupf("listener %d " ADDR "\n"
+		                             "allow_anonymous %s\n"
+		                             "persistence true\n"
+		                             "persistence_location %s/\n"
+		                             "autosave_interval 1\n"
+		                             "%s%s",
+		                             broker->port, broker->extra != NULL ? "false" : "true",
+		                             dir, geteuid() == 0 ? "user root\n" : "",
+		                             broker->extra != NULL ? broker->extra : "");
 		ck_assert_int_eq(harness_write_file(broker->conf, text), 0);
 		free(text);
 	}
@@ -114,6 +116,9 @@ static void on_sub_message(struct mosquitto *mosq, void *ctx, const struct mosqu
 	pthread_mutex_unlock(&sub->lock);
 }
 
+/*! The TLS and password settings of the test's clients (NULL: plain). */
+static const char *pki_dir;
+
 static void subscriber_start(subscriber_t *sub, int port)
 {
 	memset(sub, 0, sizeof(*sub));
@@ -121,6 +126,18 @@ static void subscriber_start(subscriber_t *sub, int port)
 	/* A persistent session: what is published while it is away waits. */
 	sub->mosq = mosquitto_new("mecdns-test-subscriber", false, sub);
 	ck_assert_ptr_nonnull(sub->mosq);
+	if (pki_dir != NULL) {
+		char *ca = harness_strdupf("%s/server-ca.pem", pki_dir);
+		char *cert = harness_strdupf("%s/client-a.pem", pki_dir);
+		char *key = harness_strdupf("%s/client-a.key", pki_dir);
+		ck_assert_int_eq(mosquitto_tls_set(sub->mosq, ca, NULL, cert, key, NULL),
+		                 MOSQ_ERR_SUCCESS);
+		ck_assert_int_eq(mosquitto_username_pw_set(sub->mosq, "mecdns", "s3cret"),
+		                 MOSQ_ERR_SUCCESS);
+		free(ca);
+		free(cert);
+		free(key);
+	}
 	mosquitto_connect_callback_set(sub->mosq, on_sub_connect);
 	mosquitto_message_callback_set(sub->mosq, on_sub_message);
 	mosquitto_reconnect_delay_set(sub->mosq, 1, 1, false);
@@ -193,6 +210,9 @@ static mqtt_stack_t stack;
 
 static void dump(void)
 {
+	char *conf = stack.broker.conf != NULL ? harness_read_file(stack.broker.conf) : NULL;
+	fprintf(stderr, "--- mosquitto.conf:\n%s\n", conf != NULL ? conf : "");
+	free(conf);
 	subscriber_dump(&stack.sub);
 	harness_dump_log(&stack.syncd);
 	harness_dump_log(&stack.broker.proc);
@@ -209,23 +229,44 @@ static void dump(void)
 		}                                                                                  \
 	} while (0)
 
+/*! The password file syncd gets with TLS. */
+static const char *syncd_password_file;
+
 static void syncd_start(void)
 {
 	char *socket = harness_strdupf("%s/knot.sock", stack.knotd.dir);
 	char *log = harness_strdupf("%s/syncd.log", stack.dir);
-	char *url = harness_strdupf("mqtt://" ADDR ":%d", stack.broker.port);
-	const char *args[] = {
-		"--database",   stack.db,      "--dbus",       "none",        "--knot-socket",
-		socket,         "--knot-dbus", "none",         "--knot-poll", "100",
-		"--mqtt",       url,           "--mqtt-topic", PREFIX,        "--allow-zone",
-		"example.test", "--log-level", "debug",        NULL
-	};
+	char *url = harness_strdupf("%s://" ADDR ":%d", pki_dir != NULL ? "mqtts" : "mqtt",
+	                            stack.broker.port);
+	char *ca = harness_strdupf("%s/server-ca.pem", pki_dir != NULL ? pki_dir : "");
+	char *cert = harness_strdupf("%s/client-a.pem", pki_dir != NULL ? pki_dir : "");
+	char *key = harness_strdupf("%s/client-a.key", pki_dir != NULL ? pki_dir : "");
+	const char *args[32] = { "--database",    stack.db, "--dbus",       "none",
+		                 "--knot-socket", socket,   "--knot-dbus",  "none",
+		                 "--knot-poll",   "100",    "--mqtt",       url,
+		                 "--mqtt-topic",  PREFIX,   "--allow-zone", "example.test",
+		                 "--log-level",   "debug" };
+	size_t n = 18;
+	if (pki_dir != NULL) {
+		const char *tls[] = { "--mqtt-ca-file",       ca,
+			              "--mqtt-cert-file",     cert,
+			              "--mqtt-key-file",      key,
+			              "--mqtt-username",      "mecdns",
+			              "--mqtt-password-file", syncd_password_file };
+		for (size_t i = 0; i < sizeof(tls) / sizeof(tls[0]); i++) {
+			args[n++] = tls[i];
+		}
+	}
+	args[n] = NULL;
 	ck_assert_msg(
 	    harness_syncd_start(&stack.syncd, ADDR, &stack.http_port, args, NULL, log, 10000) == 0,
 	    "mecdns-syncd did not start");
 	free(url);
 	free(log);
 	free(socket);
+	free(ca);
+	free(cert);
+	free(key);
 }
 
 static void setup(void)
@@ -400,6 +441,101 @@ START_TEST(test_announce_over_mqtt_withdraws_when_syncd_is_killed)
 }
 END_TEST
 
+/*** TLS with client certificates and a password. ***/
+
+static char *tls_dir;
+static char *tls_extra;
+static char *good_password;
+static char *bad_password;
+
+static void setup_tls(void)
+{
+	tls_dir = harness_tmpdir("mqtt-pki");
+	char *script = harness_src_path("tests/integration/tls_pki.sh");
+	char *out = NULL;
+	ck_assert_int_eq(
+	    harness_run((char *[]){ "/bin/sh", script, tls_dir, NULL }, NULL, &out, 60000), 0);
+	free(out);
+	free(script);
+	char *passwd = harness_strdupf("%s/passwd", tls_dir);
+	ck_assert_int_eq(harness_run((char *[]){ "/usr/bin/mosquitto_passwd", "-b", "-c", passwd,
+	                                         "mecdns", "s3cret", NULL },
+	                             NULL, &out, 10000),
+	                 0);
+	free(out);
+	good_password = harness_strdupf("%s/good", tls_dir);
+	bad_password = harness_strdupf("%s/bad", tls_dir);
+	ck_assert_int_eq(harness_write_file(good_password, "s3cret\n"), 0);
+	ck_assert_int_eq(harness_write_file(bad_password, "guess\n"), 0);
+	tls_extra = harness_strdupf("cafile %s/client-ca-a.pem\n"
+	                            "certfile %s/server1.pem\n"
+	                            "keyfile %s/server1.key\n"
+	                            "require_certificate true\n"
+	                            "password_file %s\n",
+	                            tls_dir, tls_dir, tls_dir, passwd);
+	free(passwd);
+	pki_dir = tls_dir;
+	syncd_password_file = good_password;
+	memset(&stack, 0, sizeof(stack));
+	stack.broker.extra = tls_extra;
+	broker_t broker = stack.broker;
+	/* setup() starts from a zeroed stack: keep the broker's TLS lines. */
+	stack.dir = harness_tmpdir("mqtt");
+	stack.db = harness_strdupf("%s/mecdns.db", stack.dir);
+	stack.broker = broker;
+	broker_start(&stack.broker, stack.dir);
+	knotd_config_t config = {
+		.tag = "mqtt-tls",
+		.database = stack.db,
+		.global_module = true,
+		.zones = { { .domain = "example.test.", .content = ZONE_TEXT } },
+	};
+	ck_assert_int_eq(knotd_start(&stack.knotd, &config), 0);
+	syncd_start();
+}
+
+static void teardown_tls(void)
+{
+	teardown();
+	pki_dir = NULL;
+	syncd_password_file = NULL;
+	harness_rmtree(tls_dir);
+	free(tls_dir);
+	free(tls_extra);
+	free(good_password);
+	free(bad_password);
+}
+
+START_TEST(test_tls_with_a_client_certificate_and_a_password)
+{
+	subscriber_start(&stack.sub, stack.broker.port);
+	EXPECT_MESSAGE(PREFIX "/online", "true");
+	ck_assert_int_eq(create_rule("tls", "192.0.2.20"), 201);
+	EXPECT_MESSAGE(PREFIX "/changes", "\"dnsRuleId\":\"tls\"");
+
+	/* A wrong password: the broker refuses, syncd says why and retries. */
+	ck_assert_int_eq(harness_syncd_stop(&stack.syncd, 10000), 0);
+	EXPECT_MESSAGE(PREFIX "/online", "false");
+	syncd_password_file = bad_password;
+	syncd_start();
+	long long deadline = harness_now_ms() + WAIT_MS;
+	char *log = NULL;
+	while (harness_now_ms() < deadline) {
+		free(log);
+		log = harness_read_file(stack.syncd.log_path);
+		if (log != NULL && strstr(log, "refused the connection") != NULL) {
+			break;
+		}
+		harness_sleep_ms(100);
+	}
+	ck_assert_msg(log != NULL && strstr(log, "refused the connection") != NULL, "%s",
+	              log != NULL ? log : "(no log)");
+	free(log);
+	ck_assert_msg(!wait_message(&stack.sub, PREFIX "/online", "true", 1000),
+	              "online with a wrong password");
+}
+END_TEST
+
 int main(void)
 {
 	if (access(getenv("MOSQUITTO") != NULL ? getenv("MOSQUITTO") : "/usr/sbin/mosquitto",
@@ -417,6 +553,11 @@ int main(void)
 	tcase_add_test(tc, test_a_change_committed_while_the_broker_is_down_arrives_after_a_crash);
 	tcase_add_test(tc, test_announce_over_mqtt_withdraws_when_syncd_is_killed);
 	suite_add_tcase(suite, tc);
+	TCase *tls = tcase_create("tls");
+	tcase_add_checked_fixture(tls, setup_tls, teardown_tls);
+	tcase_set_timeout(tls, 90);
+	tcase_add_test(tls, test_tls_with_a_client_certificate_and_a_password);
+	suite_add_tcase(suite, tls);
 	SRunner *runner = srunner_create(suite);
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);
