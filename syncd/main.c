@@ -14,6 +14,7 @@
  */
 
 #include <errno.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -85,6 +86,28 @@ static bool start_knot_state(syncd_ctx_t *ctx, char *err, size_t err_len)
 	};
 	ctx->kstate = kstate_start(&state_config, err, err_len);
 	return ctx->kstate != NULL;
+}
+
+/*! \brief Removes backup copies a killed syncd left beside the database
+ *         (api_backup() unlinks its copy once opened; a kill -9 before
+ *         that leaves DATABASE.backup-XXXXXX). */
+static void remove_stale_backups(const char *database)
+{
+	char *pattern = NULL;
+	if (asprintf(&pattern, "%s.backup-*", database) < 0) {
+		return;
+	}
+	glob_t found;
+	if (glob(pattern, GLOB_NOSORT, NULL, &found) == 0) {
+		for (size_t i = 0; i < found.gl_pathc; i++) {
+			if (unlink(found.gl_pathv[i]) == 0) {
+				log_notice("removed %s, a backup copy left by an earlier run",
+				           found.gl_pathv[i]);
+			}
+		}
+		globfree(&found);
+	}
+	free(pattern);
 }
 
 /*! \brief Starts the MQTT publisher when a broker is configured (before
@@ -340,6 +363,7 @@ int main(int argc, char *argv[])
 		}
 		goto out;
 	}
+	remove_stale_backups(config.database);
 	if (!load_name_grants(&ctx)) {
 		goto out;
 	}

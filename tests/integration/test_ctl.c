@@ -40,7 +40,23 @@ static struct {
 	int port;
 	knotd_t knotd;
 	bool knotd_running;
+	char *tokens_path;
+	char *socket_path;
 } fx;
+
+/*! \brief Starts mecdns-syncd on the fixture's database (also again). */
+static void syncd_start(void)
+{
+	const char *args[] = { "--database",  fx.db,          "--dbus",        "none",
+		               "--tokens",    fx.tokens_path, "--knot-socket", fx.socket_path,
+		               "--knot-dbus", "none",         "--knot-poll",   "100",
+		               NULL };
+	ck_assert_msg(harness_syncd_start(&fx.syncd, ADDR, &fx.port, args, NULL, fx.log, 10000) ==
+	                  0,
+	              "mecdns-syncd did not start");
+	free(fx.url);
+	fx.url = harness_strdupf("http://" ADDR ":%d", fx.port);
+}
 
 static char *token_file(const char *name, const char *token)
 {
@@ -83,16 +99,9 @@ static void setup(void)
 	fx.knotd_running = true;
 	fx.server = harness_strdupf(ADDR "@%d", fx.knotd.port);
 
-	char *socket = harness_strdupf("%s/knot.sock", fx.knotd.dir);
-	const char *args[] = { "--database",  fx.db,           "--dbus", "none",        "--tokens",
-		               tokens,        "--knot-socket", socket,   "--knot-dbus", "none",
-		               "--knot-poll", "100",           NULL };
-	ck_assert_msg(harness_syncd_start(&fx.syncd, ADDR, &fx.port, args, NULL, fx.log, 10000) ==
-	                  0,
-	              "mecdns-syncd did not start");
-	fx.url = harness_strdupf("http://" ADDR ":%d", fx.port);
-	free(socket);
-	free(tokens);
+	fx.socket_path = harness_strdupf("%s/knot.sock", fx.knotd.dir);
+	fx.tokens_path = tokens;
+	syncd_start();
 }
 
 static void teardown(void)
@@ -110,6 +119,8 @@ static void teardown(void)
 	free(fx.metrics);
 	free(fx.wrong);
 	free(fx.tenant);
+	free(fx.tokens_path);
+	free(fx.socket_path);
 	free(fx.dir);
 }
 
@@ -532,6 +543,17 @@ START_TEST(test_backup_and_restore_while_syncd_serves)
 	free(changed);
 	free(before);
 	free(backup);
+
+	/* A copy a killed syncd left beside the database goes at the next start. */
+	ck_assert_int_eq(harness_syncd_stop(&fx.syncd, 5000), 0);
+	char *stale = harness_strdupf("%s.backup-Zk9fQ2", fx.db);
+	ck_assert_int_eq(harness_write_file(stale, "half a backup"), 0);
+	syncd_start();
+	ck_assert_int_ne(access(stale, F_OK), 0);
+	char *log = harness_read_file(fx.log);
+	assert_contains(log, "a backup copy left by an earlier run");
+	free(log);
+	free(stale);
 }
 END_TEST
 

@@ -348,7 +348,10 @@ static cJSON *read_zone_file(ctl_t *ctl, const char *path, const char *zone)
 static cJSON *read_backup(ctl_t *ctl, const char *path)
 {
 	/* Migrated in a private copy: the backup itself is never changed. */
-	char copy[] = "/tmp/mecdnsctl-restore-XXXXXX";
+	const char *tmpdir =
+	    getenv("TMPDIR") != NULL && getenv("TMPDIR")[0] != '\0' ? getenv("TMPDIR") : "/tmp";
+	char copy[4096];
+	snprintf(copy, sizeof(copy), "%s/mecdnsctl-restore-XXXXXX", tmpdir);
 	int fd = mkstemp(copy);
 	FILE *in = fopen(path, "rb");
 	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
