@@ -25,8 +25,8 @@ common_libmecdns_rdata_la_CFLAGS = $(AM_CFLAGS) $(libknot_CFLAGS) $(libzscanner_
 common_libmecdns_rdata_la_LIBADD = common/libmecdns-answer.la $(libzscanner_LIBS) $(libknot_LIBS)
 
 # Header-only pieces: the monotonic clock, the error-message convention and
-# the slots of mod-mecdns's Extended DNS Error counter.
-noinst_HEADERS += common/clock.h common/error.h common/ede.h
+# the slots of mod-mecdns's Extended DNS Error counter, the tools' ADDR[@PORT].
+noinst_HEADERS += common/clock.h common/error.h common/ede.h common/server_addr.h
 
 # libmecdns-mqtt.la: the MQTT settings and client setup (mqtt.h) that
 # mecdns-syncd's publisher and mecdns-announce's listener share.

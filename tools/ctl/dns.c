@@ -16,46 +16,10 @@
 
 #include <libknot/libknot.h>
 
+#include "common/server_addr.h"
 #include "tools/ctl/ctl.h"
 
 #define DNS_TIMEOUT_MS 2000
-
-/*! \brief ADDR[@PORT] (port 53 by default) into a socket address. */
-static bool parse_server(const char *text, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *at = strrchr(text, '@');
-	size_t addr_len = at != NULL ? (size_t)(at - text) : strlen(text);
-	if (addr_len == 0 || addr_len >= sizeof(addr)) {
-		return false;
-	}
-	memcpy(addr, text, addr_len);
-	addr[addr_len] = '\0';
-	unsigned long port = 53;
-	if (at != NULL) {
-		char *end = NULL;
-		port = strtoul(at + 1, &end, 10);
-		if (at[1] == '\0' || *end != '\0' || port == 0 || port > 65535) {
-			return false;
-		}
-	}
-	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*v4);
-		return true;
-	}
-	if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*v6);
-		return true;
-	}
-	return false;
-}
 
 /*! \brief Reads exactly len bytes within the timeout. */
 static bool read_all(int fd, uint8_t *buf, size_t len)
@@ -84,7 +48,7 @@ static size_t exchange(const char *server, const knot_pkt_t *query, bool tcp, ui
 {
 	struct sockaddr_storage ss;
 	socklen_t ss_len;
-	if (!parse_server(server, &ss, &ss_len)) {
+	if (!mecdns_server_addr(server, &ss, &ss_len)) {
 		snprintf(err, err_len, "DNS server \"%s\" is not ADDR[@PORT]", server);
 		return 0;
 	}
@@ -159,8 +123,9 @@ static knot_pkt_t *make_query(const char *name, uint16_t qclass, uint16_t qtype,
 		socklen_t ss_len;
 		knot_edns_client_subnet_t ecs = { 0 };
 		uint8_t data[KNOT_EDNS_CLIENT_SUBNET_ADDRESS_MAXLEN + 4];
-		ret = parse_server(addr, &ss, &ss_len) ? knot_edns_client_subnet_set_addr(&ecs, &ss)
-		                                       : KNOT_EINVAL;
+		ret = mecdns_server_addr(addr, &ss, &ss_len)
+		          ? knot_edns_client_subnet_set_addr(&ecs, &ss)
+		          : KNOT_EINVAL;
 		if (ret == KNOT_EOK && slash != NULL) {
 			char *end = NULL;
 			long bits = strtol(slash + 1, &end, 10);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/server_addr.h"
 #include "tools/place/measure.h"
 
 static double now_ms(void)
@@ -27,38 +28,7 @@ static double now_ms(void)
 
 bool place_parse_address(const char *text, struct sockaddr_storage *ss, socklen_t *len)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
-	const char *at = strrchr(text, '@');
-	size_t addr_len = at != NULL ? (size_t)(at - text) : strlen(text);
-	if (addr_len == 0 || addr_len >= sizeof(addr)) {
-		return false;
-	}
-	memcpy(addr, text, addr_len);
-	addr[addr_len] = '\0';
-	unsigned long port = 53;
-	if (at != NULL) {
-		char *end = NULL;
-		port = strtoul(at + 1, &end, 10);
-		if (at[1] == '\0' || *end != '\0' || port == 0 || port > 65535) {
-			return false;
-		}
-	}
-	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*v4);
-		return true;
-	}
-	if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*v6);
-		return true;
-	}
-	return false;
+	return mecdns_server_addr(text, ss, len);
 }
 
 /*! \brief A query for qname (absolute or not), type TXT class CH when
