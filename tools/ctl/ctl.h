@@ -87,6 +87,12 @@ int ctl_restore(ctl_t *ctl, int argc, char **argv);
 
 /*! \brief Every app's rules (all pages of /mecdns/v1/dns_rules) as one JSON
  *         array; CTL_OK or an error (printed). */
+/*! \brief GETs path and every page its Link header names after it, into
+ *         one array (what names the listing in errors); the generation of
+ *         the first page when generation is not NULL. */
+int ctl_get_pages(ctl_t *ctl, const char *path, const char *what, cJSON **items,
+                  uint64_t *generation);
+
 int ctl_all_rules(ctl_t *ctl, cJSON **rules, uint64_t *generation);
 
 /*! \brief Every record set (all pages of GET /rrecord) as one array of

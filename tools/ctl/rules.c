@@ -94,20 +94,21 @@ static void print_rules(const cJSON *rules, const char *app)
 	ctl_table_free(&table);
 }
 
-int ctl_all_rules(ctl_t *ctl, cJSON **rules, uint64_t *generation)
+int ctl_get_pages(ctl_t *ctl, const char *path, const char *what, cJSON **items,
+                  uint64_t *generation)
 {
-	*rules = cJSON_CreateArray();
-	char *path = strdup("/mecdns/v1/dns_rules?limit=10000");
-	int ret = *rules != NULL && path != NULL ? CTL_OK : CTL_LOCAL;
+	*items = cJSON_CreateArray();
+	char *next = strdup(path);
+	int ret = *items != NULL && next != NULL ? CTL_OK : CTL_LOCAL;
 	bool first = true;
-	while (ret == CTL_OK && path != NULL) {
+	while (ret == CTL_OK && next != NULL) {
 		ctl_answer_t answer;
-		ret = ctl_call(ctl, "GET", path, NULL, &answer);
-		free(path);
-		path = NULL;
+		ret = ctl_call(ctl, "GET", next, NULL, &answer);
+		free(next);
+		next = NULL;
 		cJSON *page = ret == CTL_OK ? cJSON_Parse(answer.body) : NULL;
 		if (ret == CTL_OK && !cJSON_IsArray(page)) {
-			ctl_error(ctl, "syncd's rule listing is not a JSON array");
+			ctl_error(ctl, "syncd's %s is not a JSON array", what);
 			ret = CTL_REFUSED;
 		}
 		if (ret == CTL_OK && first && generation != NULL) {
@@ -116,19 +117,25 @@ int ctl_all_rules(ctl_t *ctl, cJSON **rules, uint64_t *generation)
 		first = false;
 		cJSON *item;
 		while (page != NULL && (item = cJSON_DetachItemFromArray(page, 0)) != NULL) {
-			cJSON_AddItemToArray(*rules, item);
+			cJSON_AddItemToArray(*items, item);
 		}
 		cJSON_Delete(page);
 		if (ret == CTL_OK && answer.next != NULL) {
-			path = strdup(answer.next);
+			next = strdup(answer.next);
 		}
 		ctl_answer_clear(&answer);
 	}
 	if (ret != CTL_OK) {
-		cJSON_Delete(*rules);
-		*rules = NULL;
+		cJSON_Delete(*items);
+		*items = NULL;
 	}
 	return ret;
+}
+
+int ctl_all_rules(ctl_t *ctl, cJSON **rules, uint64_t *generation)
+{
+	return ctl_get_pages(ctl, "/mecdns/v1/dns_rules?limit=10000", "rule listing", rules,
+	                     generation);
 }
 
 static int rule_list(ctl_t *ctl, int argc, char **argv)
@@ -433,34 +440,7 @@ static void print_zones(const cJSON *zones)
 
 int ctl_all_rrsets(ctl_t *ctl, cJSON **zones)
 {
-	*zones = cJSON_CreateArray();
-	char *path = strdup(RRECORD "?limit=10000");
-	int ret = *zones != NULL && path != NULL ? CTL_OK : CTL_LOCAL;
-	while (ret == CTL_OK && path != NULL) {
-		ctl_answer_t answer;
-		ret = ctl_call(ctl, "GET", path, NULL, &answer);
-		free(path);
-		path = NULL;
-		cJSON *page = ret == CTL_OK ? cJSON_Parse(answer.body) : NULL;
-		if (ret == CTL_OK && !cJSON_IsArray(page)) {
-			ctl_error(ctl, "syncd's rrecord listing is not a JSON array");
-			ret = CTL_REFUSED;
-		}
-		cJSON *item;
-		while (page != NULL && (item = cJSON_DetachItemFromArray(page, 0)) != NULL) {
-			cJSON_AddItemToArray(*zones, item);
-		}
-		cJSON_Delete(page);
-		if (ret == CTL_OK && answer.next != NULL) {
-			path = strdup(answer.next);
-		}
-		ctl_answer_clear(&answer);
-	}
-	if (ret != CTL_OK) {
-		cJSON_Delete(*zones);
-		*zones = NULL;
-	}
-	return ret;
+	return ctl_get_pages(ctl, RRECORD "?limit=10000", "rrecord listing", zones, NULL);
 }
 
 static int rrset_list(ctl_t *ctl, int argc, char **argv)
