@@ -430,6 +430,10 @@ static bool peer_established(bgp_pair_t *pair)
 	return up;
 }
 
+static void bgp_try_start(bgp_pair_t *pair);
+static bool bgp_wait_established(bgp_pair_t *pair, bool retry);
+static void bgp_kill(bgp_pair_t *pair);
+
 /*! \brief Starts both BIRDs and waits for the BGP session. */
 static void bgp_start(bgp_pair_t *pair)
 {
@@ -437,6 +441,64 @@ static void bgp_start(bgp_pair_t *pair)
 	pair->dir = harness_tmpdir("announce-bgp");
 	ck_assert_ptr_nonnull(pair->dir);
 	harness_cleanup_dir(pair->dir);
+	/* A free port may be taken by someone else before BIRD binds it: then
+	 * both start again on new ports. */
+	for (int attempt = 1;; attempt++) {
+		bgp_try_start(pair);
+		if (bgp_wait_established(pair, attempt < 3)) {
+			return;
+		}
+		bgp_kill(pair);
+	}
+}
+
+/*! \brief Stops both BIRDs of a failed start (the directory stays). */
+static void bgp_kill(bgp_pair_t *pair)
+{
+	bird_t *birds[] = { &pair->speaker, &pair->peer };
+	for (size_t i = 0; i < 2; i++) {
+		if (birds[i]->proc.pid != 0) {
+			harness_stop(&birds[i]->proc, 5000);
+		}
+		free(birds[i]->conf);
+		free(birds[i]->sock);
+		free(birds[i]->pidfile);
+		memset(birds[i], 0, sizeof(*birds[i]));
+	}
+}
+
+/*! \brief Whether a BIRD could not bind its port. */
+static bool bird_port_taken(const bird_t *bird)
+{
+	char *log = harness_read_file(bird->proc.log_path);
+	bool taken = log != NULL && strstr(log, "Address already in use") != NULL;
+	free(log);
+	return taken;
+}
+
+/*! \brief Waits for the session; false when a port was taken and retry is
+ *         allowed, else aborts the test after 15 s. */
+static bool bgp_wait_established(bgp_pair_t *pair, bool retry)
+{
+	long long deadline = harness_now_ms() + 15000;
+	while (!peer_established(pair)) {
+		if (retry && (bird_port_taken(&pair->peer) || bird_port_taken(&pair->speaker))) {
+			fprintf(stderr, "announce: a BGP port was taken, retrying on new ones\n");
+			return false;
+		}
+		if (harness_now_ms() > deadline) {
+			harness_dump_log(&pair->speaker.proc);
+			harness_dump_log(&pair->peer.proc);
+			ck_abort_msg("the BGP session did not come up");
+		}
+		harness_sleep_ms(100);
+	}
+	return true;
+}
+
+/*! \brief Writes both configurations on new free ports and starts both. */
+static void bgp_try_start(bgp_pair_t *pair)
+{
 	pair->speaker_port = harness_free_port(SPEAKER_ADDR);
 	pair->peer_port = harness_free_port(PEER_ADDR);
 	ck_assert_int_gt(pair->speaker_port, 0);
@@ -485,16 +547,6 @@ static void bgp_start(bgp_pair_t *pair)
 	bird_start(&pair->speaker, pair->dir, "speaker", speaker);
 	free(speaker);
 	free(peer);
-
-	long long deadline = harness_now_ms() + 15000;
-	while (!peer_established(pair)) {
-		if (harness_now_ms() > deadline) {
-			harness_dump_log(&pair->speaker.proc);
-			harness_dump_log(&pair->peer.proc);
-			ck_abort_msg("the BGP session did not come up");
-		}
-		harness_sleep_ms(100);
-	}
 }
 
 static void bgp_stop(bgp_pair_t *pair)
