@@ -41,31 +41,16 @@ struct announce_listener {
 	long long state_deadline_ms;
 	long long next_state_ms; /*!< When to ask GetState (-1: not now). */
 
-	char last_problem[512]; /*!< Logged once until something works. */
+	mecdns_log_once_t problem; /*!< Logged once until something works. */
 };
 
 /*! \brief Logs a warning once; the same text again stays quiet until
  *         problem_solved() (so a bus that stays down logs one line). */
-static void log_problem(announce_listener_t *listener, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void log_problem(announce_listener_t *listener, const char *fmt, ...)
-{
-	char msg[sizeof(listener->last_problem)];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (strcmp(msg, listener->last_problem) == 0) {
-		return;
-	}
-	memcpy(listener->last_problem, msg, sizeof(msg));
-	log_warning("%s", msg);
-}
+#define log_problem(listener, ...) mecdns_log_once(&(listener)->problem, __VA_ARGS__)
 
 static void problem_solved(announce_listener_t *listener)
 {
-	listener->last_problem[0] = '\0';
+	mecdns_log_once_reset(&listener->problem);
 }
 
 announce_listener_t *announce_listener_new(const char *bus, int retry_ms, announce_listener_cb cb,

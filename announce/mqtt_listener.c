@@ -37,24 +37,11 @@ struct announce_mqtt_listener {
 	bool serving_value; /*!< PREFIX/state/serving. */
 	bool serving;       /*!< As last reported. */
 	bool busy;          /*!< As last reported. */
-	char last_problem[256];
+	mecdns_log_once_t problem;
 };
 
-static void problem(announce_mqtt_listener_t *listener, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void problem(announce_mqtt_listener_t *listener, const char *fmt, ...)
-{
-	char msg[sizeof(listener->last_problem)];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (strcmp(msg, listener->last_problem) != 0) {
-		memcpy(listener->last_problem, msg, sizeof(msg));
-		log_warning("%s", msg);
-	}
-}
+/*! \brief A repeating problem, logged once (common/log.h). */
+#define problem(listener, ...) mecdns_log_once(&(listener)->problem, __VA_ARGS__)
 
 /*! \brief Reports serving (online and state/serving) when it changed. */
 static void report(announce_mqtt_listener_t *listener, const char *why)
@@ -87,7 +74,7 @@ static void on_connect(struct mosquitto *mosq, void *ctx, int rc)
 		return;
 	}
 	listener->connected = true;
-	listener->last_problem[0] = '\0';
+	mecdns_log_once_reset(&listener->problem);
 	char topic[300];
 	snprintf(topic, sizeof(topic), "%s/online", listener->prefix);
 	int sub = mosquitto_subscribe(mosq, NULL, topic, 1);

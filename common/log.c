@@ -66,3 +66,17 @@ void mecdns_log(int level, const char *fmt, ...)
 	/* One fprintf per line, so lines of threads do not interleave. */
 	fprintf(stderr, "%s: %s: %s\n", log_program, name, line);
 }
+
+void mecdns_log_once(mecdns_log_once_t *once, const char *fmt, ...)
+{
+	char msg[sizeof(once->last)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, once->last) == 0) {
+		return;
+	}
+	memcpy(once->last, msg, sizeof(msg));
+	mecdns_log(LOG_WARNING, "%s", msg);
+}

@@ -44,6 +44,22 @@ static inline void mecdns_log_vsink(mecdns_log_cb sink, void *ctx, const char *p
 
 void mecdns_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*! A problem that repeats (a bus or broker that stays away) logged once:
+ *  again only when its text changes or after mecdns_log_once_reset(). */
+typedef struct {
+	char last[512];
+} mecdns_log_once_t;
+
+/*! \brief Logs the warning unless it is the one logged last. */
+void mecdns_log_once(mecdns_log_once_t *once, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*! \brief The problem is over: the next one is logged. */
+static inline void mecdns_log_once_reset(mecdns_log_once_t *once)
+{
+	once->last[0] = '\0';
+}
+
 #define log_error(...)   mecdns_log(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) mecdns_log(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...)  mecdns_log(LOG_NOTICE, __VA_ARGS__)

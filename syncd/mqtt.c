@@ -30,8 +30,6 @@
 #define CURSOR_CHANNEL "mqtt"
 /*! Changes published before waiting for their PUBACKs. */
 #define BATCH_SIZE 128
-/*! PUBACKs that came before their mid was recorded (other publishes too). */
-#define EARLY_ACKS 256
 #define LOOP_MS    50
 #define STOP_MS    2000
 /*! How long a connect may wait for the broker's CONNACK. */
@@ -80,26 +78,11 @@ struct syncd_mqtt {
 	size_t batch_count;
 	size_t batch_done;
 	uint64_t batch_last;
-	int early[EARLY_ACKS];
-	size_t early_next;
-	char last_problem[256];
+	mecdns_log_once_t problem;
 };
 
-static void problem(syncd_mqtt_t *mqtt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/*! \brief Logs a warning once until the text changes or things work. */
-static void problem(syncd_mqtt_t *mqtt, const char *fmt, ...)
-{
-	char msg[sizeof(mqtt->last_problem)];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (strcmp(msg, mqtt->last_problem) != 0) {
-		memcpy(mqtt->last_problem, msg, sizeof(msg));
-		log_warning("mqtt: %s", msg);
-	}
-}
+/*! \brief A repeating problem, logged once (common/log.h). */
+#define problem(mqtt, ...) mecdns_log_once(&(mqtt)->problem, "mqtt: " __VA_ARGS__)
 
 /*** Configuration. ***/
 
@@ -319,7 +302,7 @@ static void on_connect(struct mosquitto *mosq, void *ctx, int rc)
 	}
 	atomic_store(&mqtt->connected, true);
 	mqtt->connecting_until_ms = 0;
-	mqtt->last_problem[0] = '\0';
+	mecdns_log_once_reset(&mqtt->problem);
 	log_notice("mqtt: connected to %s:%d, publishing under %s/", mqtt->host, mqtt->port,
 	           mqtt->prefix);
 	publish_at(mqtt, "online", "true", true);
@@ -340,6 +323,10 @@ static void on_disconnect(struct mosquitto *mosq, void *ctx, int rc)
 	mqtt->next_connect_ms = mecdns_monotonic_ms() + mqtt->retry_ms;
 }
 
+/*! PUBACK of one of our messages. Callbacks run inside mosquitto_loop() in
+ *  this thread, so a batch's mids are all recorded before any of their
+ *  PUBACKs is read; other mids (state, signals, an abandoned batch) are not
+ *  the batch's. */
 static void on_publish(struct mosquitto *mosq, void *ctx, int mid)
 {
 	(void)mosq;
@@ -351,7 +338,6 @@ static void on_publish(struct mosquitto *mosq, void *ctx, int mid)
 			return;
 		}
 	}
-	mqtt->early[mqtt->early_next++ % EARLY_ACKS] = mid;
 }
 
 /*! \brief A change as the JSON of PREFIX/changes. */
@@ -399,14 +385,6 @@ static bool publish_change(const mecdns_change_t *change, void *ctx)
 	size_t i = mqtt->batch_count++;
 	mqtt->batch_mids[i] = mid;
 	mqtt->batch_acked[i] = false;
-	for (size_t e = 0; e < EARLY_ACKS; e++) {
-		if (mqtt->early[e] == mid) {
-			mqtt->early[e] = 0;
-			mqtt->batch_acked[i] = true;
-			mqtt->batch_done++;
-			break;
-		}
-	}
 	mqtt->batch_last = change->seq;
 	return mqtt->batch_count < BATCH_SIZE;
 }
@@ -427,9 +405,12 @@ static void drain_outbox(syncd_mqtt_t *mqtt)
 			return;
 		}
 		mqtt->cursor = mqtt->batch_last;
+		if (mqtt->batch_count == BATCH_SIZE) {
+			atomic_store(&mqtt->notified, true); /* A backlog: go on at once. */
+		}
 		mqtt->batch_count = mqtt->batch_done = 0;
 	}
-	if (!atomic_exchange(&mqtt->notified, false) && mqtt->cursor > 0) {
+	if (!atomic_exchange(&mqtt->notified, false)) {
 		/* Nothing committed since the last look: the next notify or the
 		 * once-a-second poll below reads again. */
 		return;

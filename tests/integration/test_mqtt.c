@@ -363,6 +363,12 @@ START_TEST(test_a_change_committed_while_the_broker_is_down_arrives_after_a_cras
 	 * before it could publish it. */
 	ck_assert_int_eq(harness_stop(&stack.broker.proc, 5000), 0);
 	ck_assert_int_eq(create_rule("while-down", "192.0.2.12"), 201);
+	/* More than one batch (128) waits behind it. */
+	for (int i = 0; i < 150; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "backlog-%d", i);
+		ck_assert_int_eq(create_rule(id, "192.0.2.13"), 201);
+	}
 	harness_sleep_ms(300);
 	harness_signal(&stack.syncd, SIGKILL);
 	harness_wait_exit(&stack.syncd, 5000);
@@ -371,6 +377,12 @@ START_TEST(test_a_change_committed_while_the_broker_is_down_arrives_after_a_cras
 	broker_start(&stack.broker, stack.dir);
 	syncd_start();
 	EXPECT_MESSAGE(PREFIX "/changes", "\"dnsRuleId\":\"while-down\"");
+	/* Every one of the backlog, in commit order. */
+	for (int i = 0; i < 150; i++) {
+		char needle[64];
+		snprintf(needle, sizeof(needle), "\"dnsRuleId\":\"backlog-%d\"", i);
+		EXPECT_MESSAGE(PREFIX "/changes", needle);
+	}
 	EXPECT_MESSAGE(PREFIX "/online", "true");
 }
 END_TEST

@@ -351,10 +351,16 @@ static cJSON *read_backup(ctl_t *ctl, const char *path)
 	const char *tmpdir =
 	    getenv("TMPDIR") != NULL && getenv("TMPDIR")[0] != '\0' ? getenv("TMPDIR") : "/tmp";
 	char copy[4096];
-	snprintf(copy, sizeof(copy), "%s/mecdnsctl-restore-XXXXXX", tmpdir);
-	int fd = mkstemp(copy);
+	int len = snprintf(copy, sizeof(copy), "%s/mecdnsctl-restore-XXXXXX", tmpdir);
+	int fd = len > 0 && (size_t)len < sizeof(copy) ? mkstemp(copy) : -1;
+	if (fd < 0) {
+		ctl_error(
+		    ctl, "cannot make a private copy of the backup in %s (TMPDIR): %s", tmpdir,
+		    len > 0 && (size_t)len < sizeof(copy) ? strerror(errno) : "path too long");
+		return NULL;
+	}
 	FILE *in = fopen(path, "rb");
-	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	FILE *out = fdopen(fd, "wb");
 	bool copied = in != NULL && out != NULL;
 	char buf[65536];
 	size_t n;
@@ -367,7 +373,7 @@ static cJSON *read_backup(ctl_t *ctl, const char *path)
 	}
 	if (out != NULL) {
 		copied = fclose(out) == 0 && copied;
-	} else if (fd >= 0) {
+	} else {
 		close(fd);
 	}
 	if (!copied) {
