@@ -131,6 +131,38 @@ char *mecdns_subnets_canonical(const char *const *texts, size_t count, char *err
 	return out;
 }
 
+char *mecdns_subnets_canonical_text(const char *text, char *err, size_t err_len)
+{
+	if (text == NULL || *text == '\0') {
+		return mecdns_subnets_canonical(NULL, 0, err, err_len);
+	}
+	char *copy = strdup(text);
+	if (copy == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	const char *texts[MECDNS_SUBNETS_MAX + 1];
+	size_t count = 0;
+	char *p = copy;
+	for (;;) {
+		char *comma = strchr(p, ',');
+		if (comma != NULL) {
+			*comma = '\0';
+		}
+		if (count <= MECDNS_SUBNETS_MAX) {
+			texts[count] = p;
+		}
+		count++;
+		if (comma == NULL) {
+			break;
+		}
+		p = comma + 1;
+	}
+	char *canonical = mecdns_subnets_canonical(texts, count, err, err_len);
+	free(copy);
+	return canonical;
+}
+
 size_t mecdns_subnets_parse_list(const char *text, mecdns_subnet_t *out)
 {
 	if (text == NULL || *text == '\0') {

@@ -42,6 +42,10 @@ void mecdns_subnet_format(const mecdns_subnet_t *subnet, char *buf, size_t len);
  */
 char *mecdns_subnets_canonical(const char *const *texts, size_t count, char *err, size_t err_len);
 
+/*! \brief mecdns_subnets_canonical() of a comma-separated list
+ *         ("10.45.0.0/16,2001:db8::/32", as a query parameter gives it). */
+char *mecdns_subnets_canonical_text(const char *text, char *err, size_t err_len);
+
 /*!
  * \brief Reads a canonical scope (as mecdns_subnets_canonical() makes it)
  *        into out (room for MECDNS_SUBNETS_MAX).

@@ -314,9 +314,11 @@ static void add_rdata(const char *owner, uint16_t type, uint32_t ttl, const uint
                       size_t len)
 {
 	sqlite3_stmt *stmt = NULL;
-	const char *set = "INSERT OR IGNORE INTO rrsets VALUES ('.', ?1, ?2, ?3, 1, 0)";
-	const char *rd = "INSERT INTO rdata VALUES ('.', ?1, ?2, "
-	                 "(SELECT count(*) FROM rdata WHERE owner = ?1 AND type = ?2), '', ?3)";
+	const char *set = "INSERT OR IGNORE INTO rrsets (zone, owner, type, ttl, generation, "
+	                  "updated_ms) VALUES ('.', ?1, ?2, ?3, 1, 0)";
+	const char *rd =
+	    "INSERT INTO rdata (zone, owner, type, pos, text, wire) VALUES ('.', ?1, ?2, "
+	    "(SELECT count(*) FROM rdata WHERE owner = ?1 AND type = ?2), '', ?3)";
 	for (int i = 0; i < 2; i++) {
 		if (sqlite3_prepare_v2(db, i == 0 ? set : rd, -1, &stmt, NULL) != SQLITE_OK) {
 			FAIL("%s", sqlite3_errmsg(db));

@@ -149,8 +149,12 @@ int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char
  *        exactly one uncompressed rdata of the type (checked by parsing it
  *        with libknot).
  *
+ * \param scope  The set's client_subnets column, as for
+ *               mecdns_entry_add_rule() ("" or NULL: every client); a
+ *               scoped CNAME is a hostile row.
+ *
  * \return KNOT_EOK, KNOT_ENOTSUP (a type mecdns does not serve; not an
  *         error), KNOT_EINVAL (hostile row), KNOT_ENOMEM.
  */
 int mecdns_entry_add_rdata(mecdns_owner_t *entry, int64_t type, int64_t ttl, const uint8_t *wire,
-                           size_t wire_len);
+                           size_t wire_len, const char *scope);

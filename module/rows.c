@@ -31,6 +31,32 @@ int mecdns_owner_parse(const char *text, knot_dname_storage_t out)
 	return KNOT_EOK;
 }
 
+/*! \brief Adds one record to the entry for the clients of scope (a
+ *         canonical subnet list, common/subnet.h; NULL or "": every client):
+ *         the one place rules and rrsets become scoped records. */
+static int add_in_scope(mecdns_owner_t *entry, const char *scope, uint16_t type, uint32_t ttl,
+                        const uint8_t *data, uint16_t len)
+{
+	if (scope == NULL || *scope == '\0') {
+		return mecdns_owner_add(entry, type, ttl, data, len);
+	}
+	if (type == KNOT_RRTYPE_CNAME) {
+		return KNOT_EINVAL; /* A CNAME answers every client; the store refuses it. */
+	}
+	mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
+	size_t count = mecdns_subnets_parse_list(scope, subnets);
+	if (count == 0) {
+		return KNOT_EINVAL; /* Not a scope the store writes. */
+	}
+	for (size_t i = 0; i < count; i++) {
+		int ret = mecdns_owner_add_scoped(entry, &subnets[i], type, ttl, data, len);
+		if (ret != KNOT_EOK) {
+			return ret;
+		}
+	}
+	return KNOT_EOK;
+}
+
 int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char *ip, bool has_ttl,
                           int64_t ttl, uint32_t default_ttl, const char *scope)
 {
@@ -60,22 +86,7 @@ int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char
 		return KNOT_EINVAL;
 	}
 
-	uint32_t rule_ttl = has_ttl ? (uint32_t)ttl : default_ttl;
-	if (scope == NULL) {
-		return mecdns_owner_add(entry, type, rule_ttl, addr, len);
-	}
-	mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
-	size_t count = mecdns_subnets_parse_list(scope, subnets);
-	if (count == 0) {
-		return KNOT_EINVAL; /* Not a scope the store writes. */
-	}
-	for (size_t i = 0; i < count; i++) {
-		int ret = mecdns_owner_add_scoped(entry, &subnets[i], type, rule_ttl, addr, len);
-		if (ret != KNOT_EOK) {
-			return ret;
-		}
-	}
-	return KNOT_EOK;
+	return add_in_scope(entry, scope, type, has_ttl ? (uint32_t)ttl : default_ttl, addr, len);
 }
 
 /*! \brief Whether wire is exactly one uncompressed rdata of the type: libknot
@@ -119,7 +130,7 @@ bool refresh_rdata_parses(uint16_t type, const uint8_t *wire, size_t wire_len)
 }
 
 int mecdns_entry_add_rdata(mecdns_owner_t *entry, int64_t type, int64_t ttl, const uint8_t *wire,
-                           size_t wire_len)
+                           size_t wire_len, const char *scope)
 {
 	if (entry == NULL || type < 1 || type > UINT16_MAX) {
 		return KNOT_EINVAL;
@@ -133,5 +144,5 @@ int mecdns_entry_add_rdata(mecdns_owner_t *entry, int64_t type, int64_t ttl, con
 	if (!refresh_rdata_parses((uint16_t)type, wire, wire_len)) {
 		return KNOT_EINVAL;
 	}
-	return mecdns_owner_add(entry, (uint16_t)type, (uint32_t)ttl, wire, (uint16_t)wire_len);
+	return add_in_scope(entry, scope, (uint16_t)type, (uint32_t)ttl, wire, (uint16_t)wire_len);
 }

@@ -5,6 +5,11 @@
 
 #include "module/refresh_internal.h"
 
+/*! The rdata rows of a set (d) of rrsets (s): its whole key, scope too. */
+#define SQL_RDATA_OF_SET                                                                           \
+	"d.zone = s.zone AND d.owner = s.owner AND d.type = s.type AND "                           \
+	"d.client_subnets = s.client_subnets"
+
 /*! Rules are answered only while ACTIVE; rdata rows come with their rrset's
  *  type and TTL. The full-load queries are ordered by owner (both tables
  *  have an owner index), so one pass merges them owner by owner. */
@@ -18,15 +23,15 @@ static const char *const SQL_TEXT[SQL_COUNT] = {
 	    "AND prev_owner IS NOT NULL",
 	[SQL_OWNER_RULES] = "SELECT ip_address_type, ip_address, ttl, client_subnets FROM rules "
 	                    "WHERE owner = ?1 AND state = 'ACTIVE'",
-	[SQL_OWNER_RDATA] = "SELECT s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
-	                    "ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
-	                    "WHERE s.owner = ?1",
+	[SQL_OWNER_RDATA] =
+	    "SELECT s.type, s.ttl, d.wire, s.client_subnets "
+	    "FROM rrsets AS s JOIN rdata AS d ON " SQL_RDATA_OF_SET " WHERE s.owner = ?1",
 	[SQL_ALL_RULES] =
 	    "SELECT owner, ip_address_type, ip_address, ttl, client_subnets FROM rules "
 	    "WHERE state = 'ACTIVE' ORDER BY owner",
-	[SQL_ALL_RDATA] = "SELECT s.owner, s.type, s.ttl, d.wire FROM rrsets AS s JOIN rdata AS d "
-	                  "ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
-	                  "ORDER BY s.owner",
+	[SQL_ALL_RDATA] =
+	    "SELECT s.owner, s.type, s.ttl, d.wire, s.client_subnets "
+	    "FROM rrsets AS s JOIN rdata AS d ON " SQL_RDATA_OF_SET " ORDER BY s.owner",
 };
 
 /*** The connection. ***/
@@ -192,8 +197,9 @@ static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_st
 	return ret;
 }
 
-/*! \brief Adds one rdata row (type, ttl, wire from column col) to an entry;
- *         skips a hostile row, ignores types mecdns does not serve. */
+/*! \brief Adds one rdata row (type, ttl, wire, client_subnets from column
+ *         col) to an entry; skips a hostile row, ignores types mecdns does
+ *         not serve. */
 static int add_rdata_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_stmt *stmt, int col,
                          const char *owner)
 {
@@ -201,17 +207,19 @@ static int add_rdata_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_s
 	int64_t ttl = sqlite3_column_int64(stmt, col + 1);
 	const uint8_t *wire = sqlite3_column_blob(stmt, col + 2);
 	size_t wire_len = (size_t)sqlite3_column_bytes(stmt, col + 2);
+	const char *scope = (const char *)sqlite3_column_text(stmt, col + 3);
 
 	int ret = KNOT_EINVAL;
 	if (sqlite3_column_type(stmt, col) == SQLITE_INTEGER &&
 	    sqlite3_column_type(stmt, col + 1) == SQLITE_INTEGER &&
 	    sqlite3_column_type(stmt, col + 2) == SQLITE_BLOB) {
-		ret = mecdns_entry_add_rdata(entry, type, ttl, wire, wire_len);
+		ret = mecdns_entry_add_rdata(entry, type, ttl, wire, wire_len, scope);
 	}
 	if (ret == KNOT_EINVAL) {
-		refresh_skip_row(&r->src,
-		                 "rrset of '%.80s': type %lld, ttl %lld, %zu bytes of rdata", owner,
-		                 (long long)type, (long long)ttl, wire_len);
+		refresh_skip_row(
+		    &r->src, "rrset of '%.80s': type %lld, ttl %lld, %zu bytes of rdata%s%.80s",
+		    owner, (long long)type, (long long)ttl, wire_len,
+		    scope != NULL && *scope != '\0' ? ", scope " : "", scope != NULL ? scope : "");
 		return KNOT_EOK;
 	}
 	if (ret == KNOT_ENOTSUP) {

@@ -161,9 +161,51 @@ static const char MIGRATION_7[] =
     "	seq     INTEGER NOT NULL CHECK (seq >= 0)\n"
     ") WITHOUT ROWID;\n";
 
+/* Client-subnet scopes on rrecord sets (issue 13): the scope (canonical
+ * subnet list, common/subnet.h; '' for every client) becomes part of a
+ * set's key, so one name and type can hold a set per scope. Both tables
+ * are rebuilt with the wider keys (SQLite cannot change a primary key);
+ * every existing set becomes unscoped. The column comes last, so reads
+ * and writes that name their columns are unchanged. */
+static const char MIGRATION_8[] =
+    "CREATE TABLE rrsets_8 (\n"
+    "	zone       TEXT NOT NULL CHECK (zone = lower(zone) AND zone LIKE '%.'),\n"
+    "	owner      TEXT NOT NULL CHECK (owner = lower(owner) AND owner LIKE '%.'),\n"
+    "	type       INTEGER NOT NULL CHECK (type BETWEEN 1 AND 65535),\n"
+    "	ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 2147483647),\n"
+    "	generation INTEGER NOT NULL,\n"
+    "	updated_ms INTEGER NOT NULL,\n"
+    "	client_subnets TEXT NOT NULL DEFAULT ''\n"
+    "		CHECK (client_subnets = '' OR length(client_subnets) BETWEEN 9 AND 2048),\n"
+    "	PRIMARY KEY (zone, owner, type, client_subnets)\n"
+    ");\n"
+    "INSERT INTO rrsets_8 (zone, owner, type, ttl, generation, updated_ms, client_subnets)\n"
+    "	SELECT zone, owner, type, ttl, generation, updated_ms, '' FROM rrsets;\n"
+    "CREATE TABLE rdata_8 (\n"
+    "	zone  TEXT NOT NULL,\n"
+    "	owner TEXT NOT NULL,\n"
+    "	type  INTEGER NOT NULL,\n"
+    "	pos   INTEGER NOT NULL CHECK (pos >= 0),\n"
+    "	text  TEXT NOT NULL,\n"
+    "	wire  BLOB NOT NULL CHECK (length(wire) <= 65535),\n"
+    "	client_subnets TEXT NOT NULL DEFAULT '',\n"
+    "	PRIMARY KEY (zone, owner, type, client_subnets, pos),\n"
+    "	FOREIGN KEY (zone, owner, type, client_subnets)\n"
+    "		REFERENCES rrsets_8 (zone, owner, type, client_subnets)\n"
+    "		ON DELETE CASCADE ON UPDATE CASCADE\n"
+    ");\n"
+    "INSERT INTO rdata_8 (zone, owner, type, pos, text, wire, client_subnets)\n"
+    "	SELECT zone, owner, type, pos, text, wire, '' FROM rdata;\n"
+    "DROP TABLE rdata;\n"
+    "DROP TABLE rrsets;\n"
+    "ALTER TABLE rrsets_8 RENAME TO rrsets;\n"
+    "ALTER TABLE rdata_8 RENAME TO rdata;\n"
+    "CREATE INDEX rrsets_by_owner ON rrsets (owner);\n";
+
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
-	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7,
+	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4,
+	MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8,
 };
 
 _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,

@@ -97,17 +97,25 @@ static mecdns_store_status_t status_from_sqlite(int rc, int extended, bool writi
 	"app_instance_id, dns_rule_id, domain_name, owner, ip_address_type, ip_address, ttl, "     \
 	"state, version, created_ms, updated_ms, generation, client_subnets"
 
+/*! A set's key bound as ?1..?4 (zone, owner, type, scope; '' unscoped). */
+#define RRSET_KEY "zone = ?1 AND owner = ?2 AND type = ?3 AND client_subnets = ?4"
+
+/*! The rdata rows d of the set s. */
+#define RDATA_OF_SET                                                                               \
+	"d.zone = s.zone AND d.owner = s.owner AND d.type = s.type AND "                           \
+	"d.client_subnets = s.client_subnets"
+
 /*! An rrset joined with its rdata rows, in the order rrsets_from_rows() reads. */
 #define RRSET_SELECT                                                                               \
-	"SELECT s.zone, s.owner, s.type, s.ttl, s.generation, d.text, d.wire FROM rrsets s "       \
-	"LEFT JOIN rdata d ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
+	"SELECT s.zone, s.owner, s.type, s.ttl, s.generation, d.text, d.wire, s.client_subnets "   \
+	"FROM rrsets s LEFT JOIN rdata d ON " RDATA_OF_SET " "
 
 #define RRSET_PAGE_SELECT                                                                          \
-	"SELECT s.zone, s.owner, s.type, s.ttl, s.generation, d.text, d.wire FROM "                \
-	"(SELECT zone, owner, type, ttl, generation FROM rrsets "
+	"SELECT s.zone, s.owner, s.type, s.ttl, s.generation, d.text, d.wire, s.client_subnets "   \
+	"FROM (SELECT zone, owner, type, ttl, generation, client_subnets FROM rrsets "
 #define RRSET_PAGE_JOIN                                                                            \
-	") s LEFT JOIN rdata d ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "      \
-	"ORDER BY s.zone, s.owner, s.type, d.pos"
+	") s LEFT JOIN rdata d ON " RDATA_OF_SET " "                                               \
+	"ORDER BY s.zone, s.owner, s.type, s.client_subnets, d.pos"
 
 /* clang-format off */
 static const char *const STATEMENTS[ST_COUNT] = {
@@ -158,15 +166,14 @@ static const char *const STATEMENTS[ST_COUNT] = {
 		"coalesce((SELECT min(generation) - 1 FROM changes), generation)) WHERE id = 1",
 	/* CNAME records, other rrsets and ACTIVE rules at one owner, any zone. */
 	[ST_OWNER_USE] =
-		"SELECT (SELECT count(*) FROM rrsets s JOIN rdata d ON d.zone = s.zone "
-		"AND d.owner = s.owner AND d.type = s.type WHERE s.owner = ?1 AND s.type = 5), "
+		"SELECT (SELECT count(*) FROM rrsets s JOIN rdata d ON " RDATA_OF_SET " "
+		"WHERE s.owner = ?1 AND s.type = 5), "
 		"(SELECT count(*) FROM rrsets WHERE owner = ?1 AND type <> 5), "
 		"(SELECT count(*) FROM rules WHERE owner = ?1 AND state = 'ACTIVE'), "
-		"(SELECT count(*) FROM rrsets s JOIN rdata d ON d.zone = s.zone "
-		"AND d.owner = s.owner AND d.type = s.type WHERE s.owner = ?1 AND s.type = ?2), "
-		"(SELECT coalesce(sum(length(d.wire)), 0) FROM rrsets s JOIN rdata d "
-		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type "
+		"(SELECT count(*) FROM rrsets s JOIN rdata d ON " RDATA_OF_SET " "
 		"WHERE s.owner = ?1 AND s.type = ?2), "
+		"(SELECT coalesce(sum(length(d.wire)), 0) FROM rrsets s JOIN rdata d "
+		"ON " RDATA_OF_SET " WHERE s.owner = ?1 AND s.type = ?2), "
 		"(SELECT count(*) FROM rules WHERE owner = ?1 AND state = 'ACTIVE' AND "
 		"ip_address_type = CASE ?2 WHEN 1 THEN 'IP_V4' WHEN 28 THEN 'IP_V6' END)",
 	/* Every grant at one name (name_grants_by_name). */
@@ -217,30 +224,33 @@ static const char *const STATEMENTS[ST_COUNT] = {
 		"SELECT coalesce(sum(state = 'ACTIVE'), 0), coalesce(sum(state = 'INACTIVE'), 0), "
 		"(SELECT count(*) FROM rrsets) FROM rules",
 	[ST_RRSET_UPSERT] =
-		"INSERT INTO rrsets (zone, owner, type, ttl, generation, updated_ms) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (zone, owner, type) DO UPDATE SET "
+		"INSERT INTO rrsets (zone, owner, type, client_subnets, ttl, generation, updated_ms) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		"ON CONFLICT (zone, owner, type, client_subnets) DO UPDATE SET "
 		"ttl = excluded.ttl, generation = excluded.generation, "
 		"updated_ms = excluded.updated_ms",
-	[ST_RRSET_DELETE] = "DELETE FROM rrsets WHERE zone = ?1 AND owner = ?2 AND type = ?3",
-	[ST_RDATA_CLEAR] = "DELETE FROM rdata WHERE zone = ?1 AND owner = ?2 AND type = ?3",
-	[ST_RDATA_HAS] = "SELECT 1 FROM rdata WHERE zone = ?1 AND owner = ?2 AND type = ?3 "
-	                 "AND wire = ?4 LIMIT 1",
-	[ST_RDATA_TAIL] = "SELECT coalesce(max(pos) + 1, 0), count(*) FROM rdata "
-	                  "WHERE zone = ?1 AND owner = ?2 AND type = ?3",
-	[ST_RDATA_INSERT] = "INSERT INTO rdata (zone, owner, type, pos, text, wire) "
-	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_RRSET_DELETE] = "DELETE FROM rrsets WHERE " RRSET_KEY,
+	[ST_RDATA_CLEAR] = "DELETE FROM rdata WHERE " RRSET_KEY,
+	[ST_RDATA_HAS] = "SELECT 1 FROM rdata WHERE " RRSET_KEY " AND wire = ?5 LIMIT 1",
+	[ST_RDATA_TAIL] = "SELECT coalesce(max(pos) + 1, 0), count(*) FROM rdata WHERE " RRSET_KEY,
+	[ST_RDATA_INSERT] = "INSERT INTO rdata (zone, owner, type, client_subnets, pos, text, wire) "
+	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_RRSET_GET] = RRSET_SELECT
-		"WHERE s.zone = ?1 AND s.owner = ?2 AND s.type = ?3 ORDER BY d.pos",
+		"WHERE s.zone = ?1 AND s.owner = ?2 AND s.type = ?3 AND s.client_subnets = ?4 "
+		"ORDER BY d.pos",
 	[ST_RRSET_LIST_ZONE] = RRSET_SELECT
-		"WHERE s.zone = ?1 ORDER BY s.zone, s.owner, s.type, d.pos",
-	[ST_RRSET_LIST_ALL] = RRSET_SELECT "ORDER BY s.zone, s.owner, s.type, d.pos",
-	/* Keyset pages: the sets after (?2, ?3, ?4) in key order, at most ?5
-	 * of them, walked along the primary key (no sort, no scan). */
+		"WHERE s.zone = ?1 ORDER BY s.zone, s.owner, s.type, s.client_subnets, d.pos",
+	[ST_RRSET_LIST_ALL] = RRSET_SELECT
+		"ORDER BY s.zone, s.owner, s.type, s.client_subnets, d.pos",
+	/* Keyset pages: the sets after (?2, ?3, ?4, ?6) in key order, at most
+	 * ?5 of them, walked along the primary key (no sort, no scan). */
 	[ST_RRSET_PAGE_ZONE] = RRSET_PAGE_SELECT
-		"WHERE zone = ?1 AND (owner, type) > (?3, ?4) ORDER BY zone, owner, type LIMIT ?5"
+		"WHERE zone = ?1 AND (owner, type, client_subnets) > (?3, ?4, ?6) "
+		"ORDER BY zone, owner, type, client_subnets LIMIT ?5"
 		RRSET_PAGE_JOIN,
 	[ST_RRSET_PAGE_ALL] = RRSET_PAGE_SELECT
-		"WHERE (zone, owner, type) > (?2, ?3, ?4) ORDER BY zone, owner, type LIMIT ?5"
+		"WHERE (zone, owner, type, client_subnets) > (?2, ?3, ?4, ?6) "
+		"ORDER BY zone, owner, type, client_subnets LIMIT ?5"
 		RRSET_PAGE_JOIN,
 	/* Keyset pages of every app's rules, along the primary key. */
 	[ST_RULE_PAGE] = "SELECT " RULE_COLUMNS " FROM rules "
@@ -259,7 +269,8 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	/* Everything stored at one name (lookup). */
 	[ST_NAME_RULES] = "SELECT " RULE_COLUMNS " FROM rules WHERE owner = ?1 "
 	                  "ORDER BY app_instance_id, dns_rule_id",
-	[ST_NAME_RRSETS] = RRSET_SELECT "WHERE s.owner = ?1 ORDER BY s.zone, s.owner, s.type, d.pos",
+	[ST_NAME_RRSETS] = RRSET_SELECT
+		"WHERE s.owner = ?1 ORDER BY s.zone, s.owner, s.type, s.client_subnets, d.pos",
 	/* Zone sync: the rows of answers (filtered by zone in C), the changed
 	 * owners, the ownership table and the cursor. */
 	[ST_ZONE_RULES_ALL] =
@@ -267,13 +278,13 @@ static const char *const STATEMENTS[ST_COUNT] = {
 		"AND client_subnets IS NULL",
 	[ST_ZONE_RDATA_ALL] =
 		"SELECT s.owner, s.type, s.ttl, d.text, d.wire FROM rrsets s JOIN rdata d "
-		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type",
+		"ON " RDATA_OF_SET " WHERE s.client_subnets = ''",
 	[ST_ZONE_RULES_OWNER] =
 		"SELECT owner, ip_address_type, ip_address, ttl FROM rules "
 		"WHERE owner = ?1 AND state = 'ACTIVE' AND client_subnets IS NULL",
 	[ST_ZONE_RDATA_OWNER] =
 		"SELECT s.owner, s.type, s.ttl, d.text, d.wire FROM rrsets s JOIN rdata d "
-		"ON d.zone = s.zone AND d.owner = s.owner AND d.type = s.type WHERE s.owner = ?1",
+		"ON " RDATA_OF_SET " WHERE s.owner = ?1 AND s.client_subnets = ''",
 	[ST_ZONE_CHANGED_OWNERS] =
 		"SELECT owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
 		"UNION SELECT prev_owner FROM changes WHERE generation > ?1 AND generation <= ?2 "

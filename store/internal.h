@@ -279,8 +279,9 @@ mecdns_store_status_t store_log_rule_change(write_txn_t *txn, const char *owner,
                                             const char *dns_rule_id, const char *domain_name,
                                             const char *state, const char *client_subnets);
 
-mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const char *zone, const char *owner,
-                                             uint16_t type, size_t rdata_count);
+/*! \brief Logs a change of the set with key's (zone, owner, type, scope). */
+mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const mecdns_rrset_t *key,
+                                             size_t rdata_count);
 
 mecdns_store_status_t store_owner_use(connection_t *conn, const char *owner, uint16_t type,
                                       owner_use_t *use);

@@ -18,6 +18,7 @@ void mecdns_rrset_clear(mecdns_rrset_t *rrset)
 	free(rrset->rdata);
 	free(rrset->zone);
 	free(rrset->owner);
+	free(rrset->client_subnets);
 	memset(rrset, 0, sizeof(*rrset));
 }
 
@@ -100,8 +101,15 @@ bool store_name_is_canonical(const char *name)
 	return same;
 }
 
-/*! \brief INVALID unless (zone, owner, type) is a key the store can hold. */
-static mecdns_store_status_t check_rrset_key(const char *zone, const char *owner, uint16_t type)
+/*! \brief A scope as the store keys it: '' for every client. */
+static const char *scope_key(const char *client_subnets)
+{
+	return client_subnets != NULL ? client_subnets : "";
+}
+
+/*! \brief INVALID unless (zone, owner, type, scope) is a key the store can hold. */
+static mecdns_store_status_t check_rrset_key(const char *zone, const char *owner, uint16_t type,
+                                             const char *client_subnets)
 {
 	if (zone == NULL || owner == NULL) {
 		return store_fail(MECDNS_STORE_INVALID, "rrset without zone or owner");
@@ -120,13 +128,27 @@ static mecdns_store_status_t check_rrset_key(const char *zone, const char *owner
 	if (type == 0) {
 		return store_fail(MECDNS_STORE_INVALID, "rrset %s with RR type 0", owner);
 	}
+	mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
+	if (client_subnets != NULL && mecdns_subnets_parse_list(client_subnets, subnets) == 0) {
+		return store_fail(MECDNS_STORE_INVALID,
+		                  "rrset %s: '%s' is not a canonical list of client subnets", owner,
+		                  client_subnets);
+	}
+	/* A CNAME answers every client (mod-mecdns), so it has no scope. */
+	if (client_subnets != NULL && type == KNOT_RRTYPE_CNAME) {
+		return store_fail(MECDNS_STORE_INVALID,
+		                  "rrset %s: a CNAME cannot have client subnets (it answers every "
+		                  "client)",
+		                  owner);
+	}
 	return MECDNS_STORE_OK;
 }
 
 /*! \brief INVALID unless a set given for writing is complete. */
 static mecdns_store_status_t check_rrset(const mecdns_rrset_t *set)
 {
-	mecdns_store_status_t status = check_rrset_key(set->zone, set->owner, set->type);
+	mecdns_store_status_t status =
+	    check_rrset_key(set->zone, set->owner, set->type, set->client_subnets);
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
@@ -164,6 +186,9 @@ static int compare_rrset_keys(const void *a, const void *b)
 	if (cmp == 0) {
 		cmp = (x->type > y->type) - (x->type < y->type);
 	}
+	if (cmp == 0) {
+		cmp = strcmp(scope_key(x->client_subnets), scope_key(y->client_subnets));
+	}
 	return cmp;
 }
 
@@ -187,9 +212,11 @@ static mecdns_store_status_t check_unique_keys(const mecdns_rrset_t *sets, size_
 		if (compare_rrset_keys(&sorted[i - 1], &sorted[i]) == 0) {
 			char type[32];
 			knot_rrtype_to_string(sorted[i]->type, type, sizeof(type));
-			status =
-			    store_fail(MECDNS_STORE_INVALID, "rrset %s %s (zone %s) is given twice",
-			               sorted[i]->owner, type, sorted[i]->zone);
+			const char *scope = sorted[i]->client_subnets;
+			status = store_fail(
+			    MECDNS_STORE_INVALID, "rrset %s %s (zone %s%s%s) is given twice",
+			    sorted[i]->owner, type, sorted[i]->zone,
+			    scope != NULL ? ", client subnets " : "", scope != NULL ? scope : "");
 			break;
 		}
 	}
@@ -197,12 +224,20 @@ static mecdns_store_status_t check_unique_keys(const mecdns_rrset_t *sets, size_
 	return status;
 }
 
-/*! \brief Binds (zone, owner, type) to ?1..?3. */
-static void bind_rrset_key(sqlite3_stmt *stmt, const char *zone, const char *owner, uint16_t type)
+/*! \brief Binds (zone, owner, type, scope) to ?1..?4. */
+static void bind_rrset_key(sqlite3_stmt *stmt, const char *zone, const char *owner, uint16_t type,
+                           const char *client_subnets)
 {
 	store_bind_text(stmt, 1, zone);
 	store_bind_text(stmt, 2, owner);
 	sqlite3_bind_int(stmt, 3, type);
+	store_bind_text(stmt, 4, scope_key(client_subnets));
+}
+
+/*! \brief bind_rrset_key() with a set's key. */
+static void bind_set_key(sqlite3_stmt *stmt, const mecdns_rrset_t *set)
+{
+	bind_rrset_key(stmt, set->zone, set->owner, set->type, set->client_subnets);
 }
 
 /*! \brief Creates the set's row or updates its ttl/generation. */
@@ -212,23 +247,23 @@ static mecdns_store_status_t rrset_upsert(write_txn_t *txn, const mecdns_rrset_t
 	if (stmt == NULL) {
 		return MECDNS_STORE_ERROR;
 	}
-	bind_rrset_key(stmt, set->zone, set->owner, set->type);
-	sqlite3_bind_int64(stmt, 4, set->ttl);
-	store_bind_u64(stmt, 5, txn->generation);
-	sqlite3_bind_int64(stmt, 6, txn->now_ms);
+	bind_set_key(stmt, set);
+	sqlite3_bind_int64(stmt, 5, set->ttl);
+	store_bind_u64(stmt, 6, txn->generation);
+	sqlite3_bind_int64(stmt, 7, txn->now_ms);
 	return store_run(txn->conn, stmt, "write rrset");
 }
 
 /*! \brief Runs a key-bound store_statement; *changed = rows it changed. */
-static mecdns_store_status_t rrset_key_run(write_txn_t *txn, statement_id_t id, const char *zone,
-                                           const char *owner, uint16_t type, const char *what,
+static mecdns_store_status_t rrset_key_run(write_txn_t *txn, statement_id_t id,
+                                           const mecdns_rrset_t *key, const char *what,
                                            size_t *changed)
 {
 	sqlite3_stmt *stmt = store_statement(txn->conn, id);
 	if (stmt == NULL) {
 		return MECDNS_STORE_ERROR;
 	}
-	bind_rrset_key(stmt, zone, owner, type);
+	bind_set_key(stmt, key);
 	mecdns_store_status_t status = store_run(txn->conn, stmt, what);
 	if (changed != NULL) {
 		*changed = (size_t)sqlite3_changes(txn->conn->db);
@@ -244,7 +279,7 @@ static mecdns_store_status_t rdata_tail(write_txn_t *txn, const mecdns_rrset_t *
 	if (stmt == NULL) {
 		return MECDNS_STORE_ERROR;
 	}
-	bind_rrset_key(stmt, set->zone, set->owner, set->type);
+	bind_set_key(stmt, set);
 	mecdns_store_status_t status = MECDNS_STORE_OK;
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -265,8 +300,8 @@ static mecdns_store_status_t rdata_exists(write_txn_t *txn, const mecdns_rrset_t
 	if (stmt == NULL) {
 		return MECDNS_STORE_ERROR;
 	}
-	bind_rrset_key(stmt, set->zone, set->owner, set->type);
-	store_bind_blob(stmt, 4, rdata->wire, rdata->wire_len);
+	bind_set_key(stmt, set);
+	store_bind_blob(stmt, 5, rdata->wire, rdata->wire_len);
 	mecdns_store_status_t status = MECDNS_STORE_OK;
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
@@ -296,10 +331,10 @@ static mecdns_store_status_t rdata_append(write_txn_t *txn, const mecdns_rrset_t
 		if (stmt == NULL) {
 			return MECDNS_STORE_ERROR;
 		}
-		bind_rrset_key(stmt, set->zone, set->owner, set->type);
-		sqlite3_bind_int64(stmt, 4, pos++);
-		store_bind_text(stmt, 5, rdata->text);
-		store_bind_blob(stmt, 6, rdata->wire, rdata->wire_len);
+		bind_set_key(stmt, set);
+		sqlite3_bind_int64(stmt, 5, pos++);
+		store_bind_text(stmt, 6, rdata->text);
+		store_bind_blob(stmt, 7, rdata->wire, rdata->wire_len);
 		status = store_run(txn->conn, stmt, "write rdata");
 		if (status == MECDNS_STORE_OK) {
 			(*count)++;
@@ -314,24 +349,22 @@ static mecdns_store_status_t rrset_replace_one(write_txn_t *txn, const mecdns_rr
 	size_t changed = 0;
 	if (set->rdata_count == 0) {
 		mecdns_store_status_t status =
-		    rrset_key_run(txn, ST_RRSET_DELETE, set->zone, set->owner, set->type,
-		                  "delete rrset", &changed);
+		    rrset_key_run(txn, ST_RRSET_DELETE, set, "delete rrset", &changed);
 		if (status != MECDNS_STORE_OK || changed == 0) {
 			return status; /* Deleting an absent set changes nothing. */
 		}
-		return store_log_rrset_change(txn, set->zone, set->owner, set->type, 0);
+		return store_log_rrset_change(txn, set, 0);
 	}
 	mecdns_store_status_t status = rrset_upsert(txn, set);
 	if (status == MECDNS_STORE_OK) {
-		status = rrset_key_run(txn, ST_RDATA_CLEAR, set->zone, set->owner, set->type,
-		                       "clear rdata", NULL);
+		status = rrset_key_run(txn, ST_RDATA_CLEAR, set, "clear rdata", NULL);
 	}
 	size_t count = 0;
 	if (status == MECDNS_STORE_OK) {
 		status = rdata_append(txn, set, &count);
 	}
 	if (status == MECDNS_STORE_OK) {
-		status = store_log_rrset_change(txn, set->zone, set->owner, set->type, count);
+		status = store_log_rrset_change(txn, set, count);
 	}
 	return status;
 }
@@ -434,7 +467,7 @@ mecdns_store_status_t mecdns_store_rrset_add(mecdns_store_t *store, const mecdns
 		status = rdata_append(&txn, set, &count);
 	}
 	if (status == MECDNS_STORE_OK) {
-		status = store_log_rrset_change(&txn, set->zone, set->owner, set->type, count);
+		status = store_log_rrset_change(&txn, set, count);
 	}
 	if (status == MECDNS_STORE_OK) {
 		status = store_check_owner(&txn, set->owner, set->type);
@@ -444,24 +477,31 @@ mecdns_store_status_t mecdns_store_rrset_add(mecdns_store_t *store, const mecdns
 
 mecdns_store_status_t mecdns_store_rrset_delete(mecdns_store_t *store, const char *zone,
                                                 const char *owner, uint16_t type,
-                                                uint64_t *generation)
+                                                const char *client_subnets, uint64_t *generation)
 {
 	write_txn_t txn;
-	mecdns_store_status_t status = check_rrset_key(zone, owner, type);
+	mecdns_store_status_t status = check_rrset_key(zone, owner, type, client_subnets);
 	if (status == MECDNS_STORE_OK) {
 		status = store_write_begin(store, &txn);
 	}
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
+	/* Only the key is read from it. */
+	const mecdns_rrset_t key = { .zone = (char *)zone,
+		                     .owner = (char *)owner,
+		                     .type = type,
+		                     .client_subnets = (char *)client_subnets };
 	size_t changed = 0;
-	status = rrset_key_run(&txn, ST_RRSET_DELETE, zone, owner, type, "delete rrset", &changed);
+	status = rrset_key_run(&txn, ST_RRSET_DELETE, &key, "delete rrset", &changed);
 	if (status == MECDNS_STORE_OK && changed == 0) {
-		status = store_fail(MECDNS_STORE_NOT_FOUND, "rrset %s type %u in zone %s not found",
-		                    owner, type, zone);
+		status = store_fail(MECDNS_STORE_NOT_FOUND,
+		                    "rrset %s type %u in zone %s%s%s not found", owner, type, zone,
+		                    client_subnets != NULL ? " for client subnets " : "",
+		                    client_subnets != NULL ? client_subnets : "");
 	}
 	if (status == MECDNS_STORE_OK) {
-		status = store_log_rrset_change(&txn, zone, owner, type, 0);
+		status = store_log_rrset_change(&txn, &key, 0);
 	}
 	return store_write_end(&txn, status, generation);
 }
@@ -509,9 +549,12 @@ mecdns_store_status_t store_rrsets_from_rows(connection_t *conn, sqlite3_stmt *s
 		const char *zone = (const char *)sqlite3_column_text(stmt, 0);
 		const char *owner = (const char *)sqlite3_column_text(stmt, 1);
 		uint16_t type = (uint16_t)sqlite3_column_int(stmt, 2);
+		const char *scope = (const char *)sqlite3_column_text(stmt, 7);
+		scope = scope != NULL && scope[0] != '\0' ? scope : NULL;
 		mecdns_rrset_t *set = out->count > 0 ? &out->items[out->count - 1] : NULL;
 		if (set == NULL || set->type != type || strcmp(set->owner, owner) != 0 ||
-		    strcmp(set->zone, zone) != 0) {
+		    strcmp(set->zone, zone) != 0 ||
+		    strcmp(scope_key(set->client_subnets), scope_key(scope)) != 0) {
 			if (out->count == max_sets || (out->count > 0 && bytes >= max_bytes)) {
 				if (more != NULL) {
 					*more = true;
@@ -530,9 +573,11 @@ mecdns_store_status_t store_rrsets_from_rows(connection_t *conn, sqlite3_stmt *s
 			set->zone = strdup(zone);
 			set->owner = strdup(owner);
 			set->type = type;
+			set->client_subnets = scope != NULL ? strdup(scope) : NULL;
 			set->ttl = (uint32_t)sqlite3_column_int64(stmt, 3);
 			set->generation = (uint64_t)sqlite3_column_int64(stmt, 4);
-			if (set->zone == NULL || set->owner == NULL) {
+			if (set->zone == NULL || set->owner == NULL ||
+			    (scope != NULL && set->client_subnets == NULL)) {
 				return store_fail(MECDNS_STORE_ERROR, "read rrsets: out of memory");
 			}
 		}
@@ -551,7 +596,8 @@ mecdns_store_status_t store_rrsets_from_rows(connection_t *conn, sqlite3_stmt *s
 }
 
 mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *zone,
-                                             const char *owner, uint16_t type, mecdns_rrset_t *out,
+                                             const char *owner, uint16_t type,
+                                             const char *client_subnets, mecdns_rrset_t *out,
                                              uint64_t *generation)
 {
 	memset(out, 0, sizeof(*out));
@@ -567,13 +613,15 @@ mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *
 	sqlite3_stmt *stmt = store_statement(conn, ST_RRSET_GET);
 	status = MECDNS_STORE_ERROR;
 	if (stmt != NULL) {
-		bind_rrset_key(stmt, zone, owner, type);
+		bind_rrset_key(stmt, zone, owner, type, client_subnets);
 		status = store_rrsets_from_rows(conn, stmt, &list, SIZE_MAX, SIZE_MAX, NULL);
 	}
 	store_read_end(conn);
 	if (status == MECDNS_STORE_OK && list.count == 0) {
-		status = store_fail(MECDNS_STORE_NOT_FOUND, "rrset %s type %u in zone %s not found",
-		                    owner, type, zone);
+		status = store_fail(MECDNS_STORE_NOT_FOUND,
+		                    "rrset %s type %u in zone %s%s%s not found", owner, type, zone,
+		                    client_subnets != NULL ? " for client subnets " : "",
+		                    client_subnets != NULL ? client_subnets : "");
 	}
 	if (status == MECDNS_STORE_OK) {
 		*out = list.items[0];
@@ -629,6 +677,7 @@ mecdns_store_status_t mecdns_store_rrset_page(mecdns_store_t *store, const char 
 	store_bind_text(stmt, 2, after != NULL ? after->zone : "");
 	store_bind_text(stmt, 3, after != NULL ? after->owner : "");
 	sqlite3_bind_int(stmt, 4, after != NULL ? after->type : 0);
+	store_bind_text(stmt, 6, after != NULL ? scope_key(after->client_subnets) : "");
 	/* One set more than the page: whether there is a next page. */
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)max_sets + 1);
 	status = store_rrsets_from_rows(conn, stmt, out, max_sets, max_bytes, more);

@@ -200,9 +200,11 @@ typedef struct {
 } mecdns_rdata_t;
 
 typedef struct {
-	char *zone;    /*!< Canonical zone ("." by default). */
-	char *owner;   /*!< Canonical owner. */
-	uint16_t type; /*!< RR type code (KNOT_RRTYPE_A, ...). */
+	char *zone;           /*!< Canonical zone ("." by default). */
+	char *owner;          /*!< Canonical owner. */
+	uint16_t type;        /*!< RR type code (KNOT_RRTYPE_A, ...). */
+	char *client_subnets; /*!< Part of the key: the scope, a canonical subnet
+	                           list (common/subnet.h), or NULL: every client. */
 	uint32_t ttl;
 	mecdns_rdata_t *rdata;
 	size_t rdata_count;  /*!< 0 in a replace = delete the set. */
@@ -248,15 +250,17 @@ mecdns_store_status_t mecdns_store_rrset_replace(mecdns_store_t *store, const me
 mecdns_store_status_t mecdns_store_rrset_add(mecdns_store_t *store, const mecdns_rrset_t *set,
                                              uint64_t *generation);
 
-/*! \brief Deletes one set. NOT_FOUND if absent. */
+/*! \brief Deletes one set (client_subnets: its scope, NULL unscoped).
+ *         NOT_FOUND if absent. */
 mecdns_store_status_t mecdns_store_rrset_delete(mecdns_store_t *store, const char *zone,
                                                 const char *owner, uint16_t type,
-                                                uint64_t *generation);
+                                                const char *client_subnets, uint64_t *generation);
 
 /*! \brief Reads one set. NOT_FOUND if absent. *generation as for
  *         mecdns_store_rule_get(). */
 mecdns_store_status_t mecdns_store_rrset_get(mecdns_store_t *store, const char *zone,
-                                             const char *owner, uint16_t type, mecdns_rrset_t *out,
+                                             const char *owner, uint16_t type,
+                                             const char *client_subnets, mecdns_rrset_t *out,
                                              uint64_t *generation);
 
 /*! \brief Lists sets, ordered by zone, owner, type; zone NULL = every zone. */
@@ -342,6 +346,7 @@ typedef struct {
 	const char *zone;
 	const char *owner;
 	uint16_t type;
+	const char *client_subnets; /*!< NULL: unscoped. */
 } mecdns_rrset_key_t;
 
 /*!

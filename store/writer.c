@@ -284,11 +284,11 @@ mecdns_store_status_t store_log_rule_change(write_txn_t *txn, const char *owner,
 	                  state, client_subnets, NULL, 0, 0);
 }
 
-mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const char *zone, const char *owner,
-                                             uint16_t type, size_t rdata_count)
+mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const mecdns_rrset_t *key,
+                                             size_t rdata_count)
 {
-	return log_change(txn, false, owner, NULL, NULL, NULL, NULL, NULL, NULL, zone, type,
-	                  rdata_count);
+	return log_change(txn, false, key->owner, NULL, NULL, NULL, NULL, NULL, key->client_subnets,
+	                  key->zone, key->type, rdata_count);
 }
 
 /*** CNAME exclusivity. ***/

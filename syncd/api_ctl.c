@@ -325,7 +325,8 @@ static mecdns_owner_t *build_entry(const knot_dname_t *owner, const mecdns_rule_
 		for (size_t r = 0; r < sets->items[i].rdata_count; r++) {
 			(void)mecdns_entry_add_rdata(entry, sets->items[i].type, sets->items[i].ttl,
 			                             sets->items[i].rdata[r].wire,
-			                             sets->items[i].rdata[r].wire_len);
+			                             sets->items[i].rdata[r].wire_len,
+			                             sets->items[i].client_subnets);
 		}
 	}
 	return entry;

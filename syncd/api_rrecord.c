@@ -4,7 +4,7 @@
  *
  *    PUT    /rrecord                 [{"zone":".","rr":[{"name","type","class",
  *                                     "ttl","rData":[...]}]}]: replaces each
- *                                     (zone, name, type) set, all in one
+ *                                     (zone, name, type, scope) set, all in one
  *                                     transaction (an empty rData deletes it)
  *    DELETE /rrecord/{fqdn}/{type}   ?zone=Z (default "."), any body ("{}")
  *    POST   /rrecord?zone=Z          one record object: adds to its set
@@ -13,8 +13,12 @@
  *                                     key order, Link rel="next" to the next
  *    GET    /rrecord/{fqdn}/{type}[?zone=Z]
  *
- *  Successful writes answer 200 with the stored sets (EdgeGallery's client
- *  expects 200). Record data is parsed by libzscanner (rdata.h).
+ *  A record object may carry the extension "clientSubnets" (issue 13): the
+ *  set then answers only the clients inside those subnets, and the scope
+ *  is part of its key. URIs of one set name a scoped set with
+ *  ?clientSubnets=A/N,B/M (any order); without it they mean the unscoped
+ *  set. Successful writes answer 200 with the stored sets (EdgeGallery's
+ *  client expects 200). Record data is parsed by libzscanner (rdata.h).
  */
 
 #include <stdio.h>
@@ -27,6 +31,8 @@
 #include "syncd/problem.h"
 #include "common/answer.h"
 #include "common/rdata.h"
+#include "common/subnet.h"
+#include "syncd/rule_json.h"
 #include "syncd/validate.h"
 
 /*! Most records in one set. */
@@ -86,11 +92,13 @@ static bool read_rdata(const cJSON *array, mecdns_rrset_t *set, char *err, size_
 }
 
 /*!
- * \brief Reads one record object {"name","type","class","ttl","rData"}
- *        into set for zone (canonical); on false err says why (400).
+ * \brief Reads one record object {"name","type","class","ttl","rData"
+ *        [,"clientSubnets"]} into set for zone (canonical); on false err
+ *        says why (400). *scope_given (unless NULL): whether the object has
+ *        the member clientSubnets (null included).
  */
-static bool rrset_from_json(const cJSON *json, const char *zone, mecdns_rrset_t *set, char *err,
-                            size_t err_len)
+static bool rrset_from_json(const cJSON *json, const char *zone, mecdns_rrset_t *set,
+                            bool *scope_given, char *err, size_t err_len)
 {
 	memset(set, 0, sizeof(*set));
 	if (!cJSON_IsObject(json)) {
@@ -138,6 +146,13 @@ static bool rrset_from_json(const cJSON *json, const char *zone, mecdns_rrset_t 
 		snprintf(err, err_len, "a record needs \"rData\" (an array of strings)");
 		return false;
 	}
+	int scope = syncd_scope_from_json(json, &set->client_subnets, err, err_len);
+	if (scope < 0) {
+		return false;
+	}
+	if (scope_given != NULL) {
+		*scope_given = scope > 0;
+	}
 	return read_rdata(rdata, set, err, err_len);
 }
 
@@ -158,6 +173,7 @@ static cJSON *rrset_to_json(const mecdns_rrset_t *set)
 	     cJSON_AddStringToObject(json, "class", "IN") != NULL &&
 	     cJSON_AddNumberToObject(json, "ttl", set->ttl) != NULL &&
 	     cJSON_AddItemToObject(json, "rData", rdata);
+	ok = ok && syncd_scope_to_json(json, set->client_subnets);
 	if (!ok) {
 		bool attached = json != NULL && cJSON_GetObjectItem(json, "rData") == rdata;
 		if (!attached) {
@@ -205,7 +221,9 @@ static void describe(const mecdns_rrset_t *set, char *out, size_t len)
 {
 	char type[32];
 	mecdns_rrtype_name(set->type, type, sizeof(type));
-	snprintf(out, len, "record set %s/%s in zone %s", set->owner, type, set->zone);
+	const char *scope = set->client_subnets;
+	snprintf(out, len, "record set %s/%s in zone %s%s%s", set->owner, type, set->zone,
+	         scope != NULL ? " for client subnets " : "", scope != NULL ? scope : "");
 }
 
 /*! \brief Frees an array of sets. */
@@ -273,7 +291,7 @@ static bool read_bulk(const cJSON *json, mecdns_rrset_t **out, size_t *out_count
 		cJSON_ArrayForEach(rr, cJSON_GetObjectItemCaseSensitive(entry, "rr"))
 		{
 			char reason[400];
-			ok = rrset_from_json(rr, zone, &sets[count], reason, sizeof(reason));
+			ok = rrset_from_json(rr, zone, &sets[count], NULL, reason, sizeof(reason));
 			count++;
 			if (!ok) {
 				snprintf(err, err_len, "record %zu: %s", count, reason);
@@ -333,8 +351,8 @@ void api_rrecord_bulk_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_re
 	free_sets(sets, count);
 }
 
-/*! \brief Reads the set named by the path and ?zone= into *set (zone,
- *         owner, type only); false with a 400 problem. */
+/*! \brief Reads the set named by the path, ?zone= and ?clientSubnets= into
+ *         *set (zone, owner, type, scope only); false with a 400 problem. */
 static bool path_set(const syncd_request_t *req, mecdns_rrset_t *set, syncd_response_t *resp)
 {
 	memset(set, 0, sizeof(*set));
@@ -355,6 +373,17 @@ static bool path_set(const syncd_request_t *req, mecdns_rrset_t *set, syncd_resp
 		syncd_problem(resp, 500, "out of memory", req->path);
 		return false;
 	}
+	const char *scope = syncd_request_query(req, "clientSubnets");
+	if (scope != NULL) {
+		char why[300];
+		set->client_subnets = mecdns_subnets_canonical_text(scope, why, sizeof(why));
+		if (set->client_subnets == NULL) {
+			/* why is "[I] reason" for one item, else the reason. */
+			syncd_problemf(resp, 400, req->path, "clientSubnets%s%s",
+			               why[0] == '[' ? "" : ": ", why);
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -364,8 +393,9 @@ static void answer_set(syncd_ctx_t *ctx, const syncd_request_t *req, const mecdn
 {
 	mecdns_rrset_t stored = { 0 };
 	uint64_t generation = 0;
-	mecdns_store_status_t status = mecdns_store_rrset_get(ctx->store, key->zone, key->owner,
-	                                                      key->type, &stored, &generation);
+	mecdns_store_status_t status =
+	    mecdns_store_rrset_get(ctx->store, key->zone, key->owner, key->type,
+	                           key->client_subnets, &stored, &generation);
 	if (status != MECDNS_STORE_OK) {
 		char what[400];
 		describe(key, what, sizeof(what));
@@ -386,20 +416,30 @@ void api_rrecord_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 	mecdns_rrset_clear(&key);
 }
 
-/*! A listing's position: after the set (zone, owner, type). */
+/*! A listing's position: after the set (zone, owner, type, scope). */
 typedef struct {
 	char *zone;
 	char *owner;
 	uint16_t type;
+	char *client_subnets;
 } cursor_t;
 
-/*! \brief The opaque cursor of a key: hex of "zone\nowner\ntype". */
+static void cursor_clear(cursor_t *cursor)
+{
+	free(cursor->zone);
+	free(cursor->owner);
+	free(cursor->client_subnets);
+	memset(cursor, 0, sizeof(*cursor));
+}
+
+/*! \brief The opaque cursor of a key: hex of "zone\nowner\ntype\nscope". */
 static char *cursor_encode(const mecdns_rrset_t *set)
 {
 	char type[8];
 	snprintf(type, sizeof(type), "%u", set->type);
-	const char *fields[] = { set->zone, set->owner, type };
-	return syncd_cursor_encode(fields, 3);
+	const char *fields[] = { set->zone, set->owner, type,
+		                 set->client_subnets != NULL ? set->client_subnets : "" };
+	return syncd_cursor_encode(fields, 4);
 }
 
 /*! \brief Reads a cursor this server gave; false if it is none. */
@@ -407,13 +447,22 @@ static bool cursor_decode(const char *hex, cursor_t *out)
 {
 	memset(out, 0, sizeof(*out));
 	char plain[SYNCD_CURSOR_MAX + 1];
-	const char *fields[3];
-	if (!syncd_cursor_decode(hex, plain, fields, 3)) {
+	const char *fields[4];
+	if (!syncd_cursor_decode(hex, plain, fields, 4)) {
 		return false;
+	}
+	/* A scope as the store keeps it (canonical), or none. */
+	if (fields[3][0] != '\0') {
+		mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
+		if (mecdns_subnets_parse_list(fields[3], subnets) == 0 ||
+		    (out->client_subnets = strdup(fields[3])) == NULL) {
+			return false;
+		}
 	}
 	char *end = NULL;
 	unsigned long type = strtoul(fields[2], &end, 10);
 	if (fields[2][0] == '\0' || *end != '\0' || type == 0 || type > 65535) {
+		cursor_clear(out);
 		return false;
 	}
 	/* Canonical names only: a key the store could have given. */
@@ -422,9 +471,7 @@ static bool cursor_decode(const char *hex, cursor_t *out)
 	out->type = (uint16_t)type;
 	if (out->zone == NULL || out->owner == NULL || strcmp(out->zone, fields[0]) != 0 ||
 	    strcmp(out->owner, fields[1]) != 0) {
-		free(out->zone);
-		free(out->owner);
-		memset(out, 0, sizeof(*out));
+		cursor_clear(out);
 		return false;
 	}
 	return true;
@@ -465,8 +512,7 @@ void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 		              "cursor is not one this server gave for this listing (take it from "
 		              "the Link header of the previous page)",
 		              req->path);
-		free(cursor.zone);
-		free(cursor.owner);
+		cursor_clear(&cursor);
 		free(zone);
 		return;
 	}
@@ -476,20 +522,19 @@ void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 		               "%d listings are being built; retry in a second",
 		               SYNCD_MAX_LISTINGS);
 		resp->retry_after = 1;
-		free(cursor.zone);
-		free(cursor.owner);
+		cursor_clear(&cursor);
 		free(zone);
 		return;
 	}
-	mecdns_rrset_key_t after = { cursor.zone, cursor.owner, cursor.type };
+	mecdns_rrset_key_t after = { cursor.zone, cursor.owner, cursor.type,
+		                     cursor.client_subnets };
 	mecdns_rrset_list_t list = { 0 };
 	uint64_t generation = 0;
 	bool more = false;
 	mecdns_store_status_t status =
 	    mecdns_store_rrset_page(ctx->store, zone, cursor_text != NULL ? &after : NULL, limit,
 	                            PAGE_BYTES, &list, &more, &generation);
-	free(cursor.zone);
-	free(cursor.owner);
+	cursor_clear(&cursor);
 	if (status != MECDNS_STORE_OK) {
 		syncd_limits_listing_end(ctx->limits);
 		syncd_problem_store(resp, status, "the record sets", req->path);
@@ -518,8 +563,8 @@ void api_rrecord_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 		return;
 	}
 	uint64_t generation = 0;
-	mecdns_store_status_t status =
-	    mecdns_store_rrset_delete(ctx->store, key.zone, key.owner, key.type, &generation);
+	mecdns_store_status_t status = mecdns_store_rrset_delete(
+	    ctx->store, key.zone, key.owner, key.type, key.client_subnets, &generation);
 	if (status != MECDNS_STORE_OK) {
 		char what[400];
 		describe(&key, what, sizeof(what));
@@ -534,14 +579,14 @@ void api_rrecord_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 
 /*! \brief Reads the single-record body of POST / PUT for zone. */
 static bool read_single(const syncd_request_t *req, const char *zone, mecdns_rrset_t *set,
-                        syncd_response_t *resp)
+                        bool *scope_given, syncd_response_t *resp)
 {
 	cJSON *json = api_parse_body(req, resp);
 	if (json == NULL) {
 		return false;
 	}
 	char err[600];
-	bool ok = rrset_from_json(json, zone, set, err, sizeof(err));
+	bool ok = rrset_from_json(json, zone, set, scope_given, err, sizeof(err));
 	cJSON_Delete(json);
 	if (!ok) {
 		syncd_problem(resp, 400, err, req->path);
@@ -556,7 +601,7 @@ void api_rrecord_add(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 		return;
 	}
 	mecdns_rrset_t set = { 0 }; /* Cleared below even when the body does not parse. */
-	bool ok = read_single(req, zone, &set, resp);
+	bool ok = read_single(req, zone, &set, NULL, resp);
 	free(zone);
 	if (ok && set.rdata_count == 0) {
 		syncd_problem(resp, 400, "rData must hold at least one record", req->path);
@@ -583,11 +628,28 @@ void api_rrecord_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 {
 	mecdns_rrset_t key;
 	mecdns_rrset_t set = { 0 };
-	if (!path_set(req, &key, resp) || !read_single(req, key.zone, &set, resp)) {
+	bool scope_given = false;
+	if (!path_set(req, &key, resp) || !read_single(req, key.zone, &set, &scope_given, resp)) {
 		goto out;
 	}
 	if (strcmp(set.owner, key.owner) != 0 || set.type != key.type) {
 		syncd_problem(resp, 400, "the record's name and type differ from those in the URI",
+		              req->path);
+		goto out;
+	}
+	/* The URI names the set: a body without clientSubnets means its scope. */
+	if (!scope_given && key.client_subnets != NULL) {
+		set.client_subnets = strdup(key.client_subnets);
+		if (set.client_subnets == NULL) {
+			syncd_problem(resp, 500, "out of memory", req->path);
+			goto out;
+		}
+	}
+	if (strcmp(set.client_subnets != NULL ? set.client_subnets : "",
+	           key.client_subnets != NULL ? key.client_subnets : "") != 0) {
+		syncd_problem(resp, 400,
+		              "the record's clientSubnets differ from those in the URI "
+		              "(?clientSubnets=)",
 		              req->path);
 		goto out;
 	}

@@ -366,6 +366,9 @@ static char *change_json(const mecdns_change_t *change)
 		cJSON_AddStringToObject(json, "type", change->rrtype != NULL ? change->rrtype : "");
 		cJSON_AddNumberToObject(json, "rdataCount", change->rdata_count);
 	}
+	if (!rule && change->client_subnets != NULL && *change->client_subnets != '\0') {
+		cJSON_AddStringToObject(json, "clientSubnets", change->client_subnets);
+	}
 	char *text = cJSON_PrintUnformatted(json);
 	cJSON_Delete(json);
 	return text;

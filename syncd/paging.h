@@ -14,8 +14,9 @@
 #define SYNCD_PAGE_DEFAULT 1000
 #define SYNCD_PAGE_MAX     10000
 
-/*! Longest plain cursor text. */
-#define SYNCD_CURSOR_MAX 600
+/*! Longest plain cursor text: an rrset key with its zone, owner, type
+ *  and a scope of up to 2,048 characters (schema 8). */
+#define SYNCD_CURSOR_MAX 2700
 
 /*! \brief ?limit=: SYNCD_PAGE_DEFAULT when absent; 0 with a 400 problem in
  *         resp when it is not a number from 1 to SYNCD_PAGE_MAX. */

@@ -83,10 +83,7 @@ static int take_ttl(const cJSON *json, int64_t *ttl, char *err, size_t err_len)
 	return 1;
 }
 
-/*! \brief Reads the clientSubnets member (Mm5, docs/api.md "Client
- *         subnets"): an array of CIDR strings into the canonical scope,
- *         null for every client; absent 0, set 1, error -1. */
-static int take_scope(const cJSON *json, char **scope, char *err, size_t err_len)
+int syncd_scope_from_json(const cJSON *json, char **scope, char *err, size_t err_len)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, "clientSubnets");
 	if (item == NULL) {
@@ -211,7 +208,8 @@ bool syncd_rule_from_json(const cJSON *json, syncd_rule_mode_t mode, mecdns_rule
 
 	/* Mp1's DnsRule has no scope: an Mp1 PUT keeps the stored one. */
 	rule->keep_client_subnets = mode == SYNCD_RULE_FULL;
-	if (mode != SYNCD_RULE_FULL && take_scope(json, &rule->client_subnets, err, err_len) < 0) {
+	if (mode != SYNCD_RULE_FULL &&
+	    syncd_scope_from_json(json, &rule->client_subnets, err, err_len) < 0) {
 		return false;
 	}
 
@@ -255,8 +253,7 @@ cJSON *syncd_rule_to_json(const mecdns_rule_t *rule)
 	return syncd_rule_to_json_as(rule, false);
 }
 
-/*! \brief The scope as a JSON array into json (nothing when unscoped). */
-static bool add_scope(cJSON *json, const char *scope)
+bool syncd_scope_to_json(cJSON *json, const char *scope)
 {
 	if (scope == NULL) {
 		return true;
@@ -290,7 +287,7 @@ cJSON *syncd_rule_to_json_as(const mecdns_rule_t *rule, bool extensions)
 	    cJSON_AddStringToObject(json, "ipAddress", rule->ip_address) != NULL &&
 	    (rule->ttl < 0 || cJSON_AddNumberToObject(json, "ttl", (double)rule->ttl) != NULL) &&
 	    cJSON_AddStringToObject(json, "state", syncd_state_name(rule->active)) != NULL &&
-	    (!extensions || add_scope(json, rule->client_subnets));
+	    (!extensions || syncd_scope_to_json(json, rule->client_subnets));
 	if (!ok) {
 		cJSON_Delete(json);
 		return NULL;

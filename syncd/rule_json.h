@@ -59,6 +59,17 @@ cJSON *syncd_rule_to_json(const mecdns_rule_t *rule);
  *         when the rule is scoped. */
 cJSON *syncd_rule_to_json_as(const mecdns_rule_t *rule, bool extensions);
 
+/*! \brief Reads the member "clientSubnets" of json (Mm5 rules and rrecord
+ *         sets, docs/api.md "Client subnets"): an array of CIDR strings into
+ *         the canonical scope (*scope replaced), null for every client.
+ * \return 0 absent (*scope unchanged), 1 read, -1 error (err names the
+ *         member or item). */
+int syncd_scope_from_json(const cJSON *json, char **scope, char *err, size_t err_len);
+
+/*! \brief Adds the scope as member "clientSubnets" (an array, canonical
+ *         order) to json; nothing when scope is NULL. false on ENOMEM. */
+bool syncd_scope_to_json(cJSON *json, const char *scope);
+
 /*! \brief The ETag of a rule version: "\"<version>\"" into out. */
 void syncd_rule_etag(uint64_t version, char *out, size_t out_len);
 

@@ -481,9 +481,12 @@ static DBusMessage *change_signal(const mecdns_change_t *change)
 		const char *owner = mecdns_signals_arg_string(change->owner);
 		const char *type = mecdns_signals_arg_string(change->rrtype);
 		dbus_uint32_t count = change->rdata_count;
-		ok = dbus_message_append_args(
-		    msg, DBUS_TYPE_STRING, &zone, DBUS_TYPE_STRING, &owner, DBUS_TYPE_STRING, &type,
-		    DBUS_TYPE_UINT32, &count, DBUS_TYPE_UINT64, &generation, DBUS_TYPE_INVALID);
+		/* Last, as for rule_changed. */
+		const char *scope = mecdns_signals_arg_string(change->client_subnets);
+		ok = dbus_message_append_args(msg, DBUS_TYPE_STRING, &zone, DBUS_TYPE_STRING,
+		                              &owner, DBUS_TYPE_STRING, &type, DBUS_TYPE_UINT32,
+		                              &count, DBUS_TYPE_UINT64, &generation,
+		                              DBUS_TYPE_STRING, &scope, DBUS_TYPE_INVALID);
 	}
 	if (!ok) {
 		dbus_message_unref(msg);

@@ -15,7 +15,7 @@ tools_mecdnsctl_SOURCES = tools/ctl/main.c tools/ctl/ctl.h tools/ctl/client.c \
 	tools/ctl/transfer.c common/config_file.c common/config_file.h common/log.c common/log.h
 tools_mecdnsctl_CFLAGS = $(AM_CFLAGS) $(libcurl_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
 	$(libzscanner_CFLAGS) $(sqlite3_CFLAGS)
-tools_mecdnsctl_LDADD = schema/libmecdns-schema.la $(libcurl_LIBS) $(libcjson_LIBS) \
+tools_mecdnsctl_LDADD = schema/libmecdns-schema.la common/libmecdns-answer.la $(libcurl_LIBS) $(libcjson_LIBS) \
 	$(libzscanner_LIBS) $(libknot_LIBS) $(sqlite3_LIBS)
 dist_man_MANS += man/mecdnsctl.8
 EXTRA_DIST += tools/mecdnsctl.conf.example

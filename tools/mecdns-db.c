@@ -23,6 +23,7 @@
 #include "schema/schema.h"
 #include "store/store.h"
 #include "common/rdata.h"
+#include "common/subnet.h"
 
 /*! The database mecdns-syncd uses unless told otherwise. */
 #define MECDNS_DEFAULT_DATABASE "/var/lib/mecdns/mecdns.db"
@@ -55,7 +56,8 @@ static void usage(FILE *out)
 	        "  rrset-set ZONE OWNER TYPE TTL RDATA...\n"
 	        "                                    replace a record set; each RDATA is one\n"
 	        "                                    record's data as the rrecord API takes it\n"
-	        "  rrset-del ZONE OWNER TYPE         delete a record set\n"
+	        "  rrset-del ZONE OWNER TYPE [SUBNETS]\n"
+	        "                                    delete a record set (of a scope)\n"
 	        "  rrset-list [ZONE]                 list record sets\n"
 	        "  changes [AFTER]                   print the change log after seq AFTER\n");
 }
@@ -330,13 +332,21 @@ static int cmd_rrset_del(const cli_t *cli, mecdns_store_t *store)
 	if (knot_rrtype_from_string(cli->argv[2], &type) != 0) {
 		return error(cli->command, "unknown record type '%s'", cli->argv[2]);
 	}
+	char *scope = NULL;
+	if (cli->argc == 4) {
+		char err[256];
+		scope = mecdns_subnets_canonical_text(cli->argv[3], err, sizeof(err));
+		if (scope == NULL) {
+			return error(cli->command, "client subnets '%s': %s", cli->argv[3], err);
+		}
+	}
 	char *zone = canonical_arg(cli, "zone", cli->argv[0]);
 	char *owner = zone != NULL ? canonical_arg(cli, "owner", cli->argv[1]) : NULL;
 	int ret = 1;
 	if (owner != NULL) {
 		uint64_t generation = 0;
 		mecdns_store_status_t status =
-		    mecdns_store_rrset_delete(store, zone, owner, type, &generation);
+		    mecdns_store_rrset_delete(store, zone, owner, type, scope, &generation);
 		if (status != MECDNS_STORE_OK) {
 			ret = store_error(cli->command, status);
 		} else {
@@ -346,7 +356,13 @@ static int cmd_rrset_del(const cli_t *cli, mecdns_store_t *store)
 	}
 	free(owner);
 	free(zone);
+	free(scope);
 	return ret;
+}
+
+static const char *or_dash(const char *text)
+{
+	return text != NULL ? text : "-";
 }
 
 static int cmd_rrset_list(const cli_t *cli, mecdns_store_t *store)
@@ -366,30 +382,26 @@ static int cmd_rrset_list(const cli_t *cli, mecdns_store_t *store)
 		char type[32];
 		mecdns_rrtype_name(set->type, type, sizeof(type));
 		for (size_t j = 0; j < set->rdata_count; j++) {
-			printf("%s\t%s\t%s\t%u\t%s\n", set->zone, set->owner, type, set->ttl,
-			       set->rdata[j].text);
+			printf("%s\t%s\t%s\t%u\t%s\t%s\n", set->zone, set->owner, type, set->ttl,
+			       set->rdata[j].text, or_dash(set->client_subnets));
 		}
 	}
 	mecdns_rrset_list_free(&list);
 	return 0;
 }
 
-static const char *or_dash(const char *text)
-{
-	return text != NULL ? text : "-";
-}
-
 static bool print_change(const mecdns_change_t *change, void *ctx)
 {
 	if (change->kind == MECDNS_CHANGE_RULE) {
-		printf("%" PRIu64 "\t%" PRIu64 "\trule\t%s\t%s\t%s\t%s\t%s\t%s\n", change->seq,
+		printf("%" PRIu64 "\t%" PRIu64 "\trule\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", change->seq,
 		       change->generation, or_dash(change->state), or_dash(change->app_instance_id),
 		       or_dash(change->dns_rule_id), or_dash(change->domain_name), change->owner,
-		       or_dash(change->prev_owner));
+		       or_dash(change->prev_owner), or_dash(change->client_subnets));
 	} else {
-		printf("%" PRIu64 "\t%" PRIu64 "\trrset\t%s\t%s\t%s\t%u\n", change->seq,
+		printf("%" PRIu64 "\t%" PRIu64 "\trrset\t%s\t%s\t%s\t%u\t%s\n", change->seq,
 		       change->generation, or_dash(change->zone), change->owner,
-		       or_dash(change->rrtype), change->rdata_count);
+		       or_dash(change->rrtype), change->rdata_count,
+		       or_dash(change->client_subnets));
 	}
 	return true;
 }
@@ -442,7 +454,7 @@ static const command_t COMMANDS[] = {
 	{ "rule-del", 2, 2, cmd_rule_del },
 	{ "rule-list", 1, 1, cmd_rule_list },
 	{ "rrset-set", 5, 4 + 4096, cmd_rrset_set },
-	{ "rrset-del", 3, 3, cmd_rrset_del },
+	{ "rrset-del", 3, 4, cmd_rrset_del },
 	{ "rrset-list", 0, 1, cmd_rrset_list },
 	{ "changes", 0, 1, cmd_changes },
 };

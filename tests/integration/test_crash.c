@@ -798,7 +798,7 @@ static void signals_take(void)
 		} else {
 			continue;
 		}
-		if (sig->argc != (kind == 'R' ? 6u : 5u)) {
+		if (sig->argc != 6u) {
 			fprintf(stderr, "crash: signal with %zu arguments: %s\n", sig->argc,
 			        sig->text);
 			signals_foreign++;
@@ -876,7 +876,8 @@ static void db_read(mecdns_store_t *store, const resource_t *r, res_state_t *out
 	} else {
 		mecdns_rrset_t set;
 		memset(&set, 0, sizeof(set));
-		status = mecdns_store_rrset_get(store, ".", r->name, KNOT_RRTYPE_A, &set, NULL);
+		status =
+		    mecdns_store_rrset_get(store, ".", r->name, KNOT_RRTYPE_A, NULL, &set, NULL);
 		if (status == MECDNS_STORE_OK) {
 			out->exists = true;
 			out->naddrs = set.rdata_count < MAX_ADDRS ? set.rdata_count : MAX_ADDRS;

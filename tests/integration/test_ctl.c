@@ -266,9 +266,33 @@ START_TEST(test_rrsets_through_the_rrecord_api)
 	assert_contains(out, "403");
 	assert_contains(out, "lacks the scope");
 	free(out);
+	/* A scoped set beside it: its own key (subnets=, any order). */
+	free(CTL_OK(fx.admin, false, "rrset", "set", "txt.example.com", "TXT", "60", "\"site a\"",
+	            "subnets=2001:db8:45::/48,10.45.0.0/16"));
+	show = CTL_OK(fx.admin, false, "rrset", "show", "txt.example.com", "TXT",
+	              "subnets=10.45.0.0/16,2001:db8:45::/48");
+	assert_contains(show, "txt.example.com.\t60\tIN\tTXT\t\"site a\"\t; "
+	                      "subnets=10.45.0.0/16,2001:db8:45::/48\n");
+	free(show);
+	show = CTL_OK(fx.admin, false, "rrset", "show", "txt.example.com", "TXT");
+	assert_contains(show, "txt.example.com.\t60\tIN\tTXT\t\"edge app\"\n");
+	free(show);
+	ck_assert_int_eq(CTL(fx.admin, false, &out, "rrset", "show", "txt.example.com", "TXT",
+	                     "subnets=10.45.0.1/16"),
+	                 1);
+	assert_contains(out, "clientSubnets");
+	free(out);
 	free(CTL_OK(fx.admin, false, "rrset", "del", "txt.example.com", "TXT"));
 	ck_assert_int_eq(CTL(fx.admin, false, &out, "rrset", "show", "txt.example.com", "TXT"), 1);
 	free(out);
+	list = CTL_OK(fx.admin, false, "rrset", "list");
+	assert_contains(list, "\"site a\"\t; subnets=10.45.0.0/16,2001:db8:45::/48\n");
+	free(list);
+	free(CTL_OK(fx.admin, false, "rrset", "del", "txt.example.com", "TXT",
+	            "subnets=10.45.0.0/16,2001:db8:45::/48"));
+	list = CTL_OK(fx.admin, false, "rrset", "list");
+	ck_assert_msg(strstr(list, "txt.example.com") == NULL, "left: %s", list);
+	free(list);
 }
 END_TEST
 
@@ -484,14 +508,16 @@ START_TEST(test_backup_and_restore_while_syncd_serves)
 	            "state=INACTIVE"));
 	free(CTL_OK(fx.admin, false, "rrset", "set", "mx.example.com", "MX", "300",
 	            "10 mail.example.com."));
+	free(CTL_OK(fx.admin, false, "rrset", "set", "mx.example.com", "MX", "300",
+	            "10 site-a.example.com.", "subnets=10.45.0.0/16"));
 	char *before = export_text();
 
 	char *backup = harness_strdupf("%s/backup.db", fx.dir);
 	char *out = CTL_OK(fx.admin, false, "backup", backup);
-	assert_contains(out, "backup of generation 4 written to ");
+	assert_contains(out, "backup of generation 5 written to ");
 	free(out);
 	ck_assert_int_eq(count_rows(backup, "rules"), 3);
-	ck_assert_int_eq(count_rows(backup, "rrsets"), 1);
+	ck_assert_int_eq(count_rows(backup, "rrsets"), 2);
 	/* Only admin may take one; an existing file is kept. */
 	ck_assert_int_eq(CTL(fx.mm5, false, &out, "backup", "--force", backup), 1);
 	assert_contains(out, "403");
@@ -509,6 +535,9 @@ START_TEST(test_backup_and_restore_while_syncd_serves)
 	free(CTL_OK(fx.admin, false, "rrset", "set", "mx.example.com", "MX", "60",
 	            "20 other.example.com."));
 	free(CTL_OK(fx.admin, false, "rrset", "set", "t.example.com", "TXT", "60", "\"x\""));
+	/* Another scope of the same name and type: a set of its own to prune. */
+	free(CTL_OK(fx.admin, false, "rrset", "set", "mx.example.com", "MX", "300",
+	            "10 site-b.example.com.", "subnets=10.46.0.0/16"));
 	char *changed = export_text();
 	ck_assert_str_ne(before, changed);
 	/* Without --yes nothing happens. */
@@ -521,7 +550,7 @@ START_TEST(test_backup_and_restore_while_syncd_serves)
 
 	out = CTL_OK(fx.admin, false, "restore", "--yes", backup);
 	assert_contains(out, "rules:  1 created, 1 updated, 1 unchanged, 1 deleted, 0 failed\n");
-	assert_contains(out, "rrsets: 0 created, 1 updated, 0 unchanged, 1 deleted, 0 failed\n");
+	assert_contains(out, "rrsets: 0 created, 1 updated, 1 unchanged, 2 deleted, 0 failed\n");
 	free(out);
 	char *after = export_text();
 	ck_assert_str_eq(after, before);

@@ -515,6 +515,129 @@ START_TEST(test_answers_agree_with_a_reference_model)
 }
 END_TEST
 
+/*** Record sets with scopes (rrecord API). ***/
+
+#define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
+
+/*! \brief A one-set rrecord object of svc.mec.test. (A, TTL 30). */
+static char *svc_set(const char *address, const char *subnets_json)
+{
+	return harness_strdupf("{\"name\":\"svc.mec.test.\",\"type\":\"A\",\"class\":\"IN\","
+	                       "\"ttl\":30,\"rData\":[\"%s\"]%s%s}",
+	                       address, subnets_json != NULL ? ",\"clientSubnets\":" : "",
+	                       subnets_json != NULL ? subnets_json : "");
+}
+
+/*! \brief The first rData of an rrecord answer (an object or [{"zone","rr"}]). */
+static const char *first_rdata(const cJSON *json)
+{
+	const cJSON *set = json;
+	if (cJSON_IsArray(json)) {
+		set = cJSON_GetArrayItem(
+		    cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(json, 0), "rr"), 0);
+	}
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(set, "rData");
+	ck_assert_msg(cJSON_IsArray(data), "no rData");
+	return cJSON_GetStringValue(cJSON_GetArrayItem(data, 0));
+}
+
+/*! A name and type hold a set per scope: each is written, read and deleted
+ *  by its own key, and knotd answers each device from the most specific
+ *  set it is in, with the SCOPE that decided. */
+START_TEST(test_rrecord_sets_with_scopes_answer_by_subnet)
+{
+	char *central = svc_set("192.0.2.1", NULL);
+	char *site = svc_set("192.0.2.10", "[\"10.45.0.0/16\",\"2001:DB8:45::/48\"]");
+	char *bulk = harness_strdupf("[{\"zone\":\".\",\"rr\":[%s,%s]}]", central, site);
+	cJSON *stored = call_json("PUT", RRECORD, bulk, 200);
+	cJSON *rr = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(stored, 0), "rr");
+	ck_assert_int_eq(cJSON_GetArraySize(rr), 2);
+	cJSON_Delete(stored);
+	free(bulk);
+	free(site);
+	free(central);
+
+	/* Each set by its own URI; the scope in its canonical form, in any order. */
+	cJSON *got = call_json("GET", RRECORD "/svc.mec.test./A", NULL, 200);
+	ck_assert_str_eq(first_rdata(got), "192.0.2.1");
+	ck_assert_ptr_null(scope_of(got));
+	cJSON_Delete(got);
+	got =
+	    call_json("GET", RRECORD "/svc.mec.test./A?clientSubnets=2001:db8:45::/48,10.45.0.0/16",
+	              NULL, 200);
+	ck_assert_str_eq(first_rdata(got), "192.0.2.10");
+	char *scope = scope_of(got);
+	ck_assert_str_eq(scope, "10.45.0.0/16,2001:db8:45::/48");
+	free(scope);
+	cJSON_Delete(got);
+	http_response_t resp;
+	call("GET", RRECORD "/svc.mec.test./A?clientSubnets=10.45.0.0/16", NULL, &resp);
+	ck_assert_int_eq(resp.status, 404);
+	http_response_free(&resp);
+	/* mecdns-db lists both, the scope last. */
+	char *db_tool = harness_build_path("tools/mecdns-db");
+	char *argv[] = { db_tool, "-d", fx.db, "rrset-list", ".", NULL };
+	char *output = NULL;
+	ck_assert_int_eq(harness_run(argv, NULL, &output, 10000), 0);
+	ck_assert_msg(output != NULL &&
+	                  strstr(output, "svc.mec.test.\tA\t30\t192.0.2.1\t-\n") != NULL &&
+	                  strstr(output, "\t192.0.2.10\t10.45.0.0/16,2001:db8:45::/48\n") != NULL,
+	              "mecdns-db rrset-list: %s", output != NULL ? output : "");
+	free(output);
+
+	wait_served();
+	dns_opts_t in_site = { .ecs = "10.45.1.0/24" };
+	dns_opts_t in_site6 = { .ecs = "2001:db8:45:7::/64" };
+	dns_opts_t outside = { .ecs = "10.46.1.0/24" };
+	expect_answer("svc.mec.test.", KNOT_RRTYPE_A, &in_site, "192.0.2.10", 16);
+	expect_answer("svc.mec.test.", KNOT_RRTYPE_A, &in_site6, "192.0.2.10", 48);
+	expect_answer("svc.mec.test.", KNOT_RRTYPE_A, &outside, "192.0.2.1", 15);
+	in_site.tcp = true;
+	expect_answer("svc.mec.test.", KNOT_RRTYPE_A, &in_site, "192.0.2.10", 16);
+	in_site.tcp = false;
+
+	/* The single-set PUT names the scope in the URI; a body without the
+	 * member means that scope, one with another scope is refused. */
+	char *one = svc_set("192.0.2.11", NULL);
+	cJSON_Delete(call_json("PUT",
+	                       RRECORD "/svc.mec.test./A?clientSubnets=10.45.0.0/16,"
+	                               "2001:db8:45::/48",
+	                       one, 200));
+	free(one);
+	uint64_t before = generation();
+	char *other = svc_set("192.0.2.12", "[\"10.47.0.0/16\"]");
+	call("PUT", RRECORD "/svc.mec.test./A?clientSubnets=10.45.0.0/16,2001:db8:45::/48", other,
+	     &resp);
+	http_assert_problem(&resp, 400, "clientSubnets");
+	http_response_free(&resp);
+	free(other);
+	call("GET", RRECORD "/svc.mec.test./A?clientSubnets=10.45.0.1/16", NULL, &resp);
+	http_assert_problem(&resp, 400, "clientSubnets");
+	http_response_free(&resp);
+	/* A scoped CNAME: refused (a CNAME answers every client), nothing stored. */
+	call("PUT", RRECORD,
+	     "[{\"zone\":\".\",\"rr\":[{\"name\":\"alias.mec.test.\",\"type\":\"CNAME\","
+	     "\"class\":\"IN\",\"ttl\":30,\"rData\":[\"svc.mec.test.\"],"
+	     "\"clientSubnets\":[\"10.45.0.0/16\"]}]}]",
+	     &resp);
+	http_assert_problem(&resp, 400, "CNAME");
+	http_response_free(&resp);
+	ck_assert_uint_eq(generation(), before);
+	wait_served();
+	expect_answer("svc.mec.test.", KNOT_RRTYPE_A, &in_site, "192.0.2.11", 16);
+
+	/* Deleting the scoped set leaves the central one for everyone. */
+	cJSON_Delete(call_json(
+	    "DELETE", RRECORD "/svc.mec.test./A?clientSubnets=10.45.0.0/16,2001:db8:45::/48", "{}",
+	    200));
+	wait_served();
+	expect_answer("svc.mec.test.", KNOT_RRTYPE_A, &in_site, "192.0.2.1", 0);
+	char *del[] = { db_tool, "-d", fx.db, "rrset-del", ".", "svc.mec.test", "A", NULL };
+	ck_assert_int_eq(harness_run(del, NULL, NULL, 10000), 0);
+	free(db_tool);
+}
+END_TEST
+
 static void setup_trusted(void)
 {
 	ecs_on = true;
@@ -554,6 +677,7 @@ static Suite *scopes_suite(void)
 	tcase_add_test(answers, test_a_device_gets_the_answer_of_the_most_specific_subnet_it_is_in);
 	tcase_add_test(answers, test_a_rule_moved_to_another_scope_moves_in_one_generation);
 	tcase_add_test(answers, test_answers_agree_with_a_reference_model);
+	tcase_add_test(answers, test_rrecord_sets_with_scopes_answer_by_subnet);
 	suite_add_tcase(s, answers);
 	TCase *no_ecs = tcase_create("ecs off");
 	tcase_add_unchecked_fixture(no_ecs, harness_cleanup_begin, harness_cleanup_end);

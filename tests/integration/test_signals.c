@@ -397,11 +397,11 @@ START_TEST(test_bulk_rrset_replace_signals_each_set_with_its_count)
 	mecdns_signals_notify(signals);
 
 	const char *const expected[] = {
-		"rrset_changed('.', 'www.example.com.', 'A', 2, 1)",
-		"rrset_changed('.', 'www.example.com.', 'TXT', 1, 1)",
-		"rrset_changed('.', 'www.example.com.', 'A', 1, 2)",
-		"rrset_changed('.', 'www.example.com.', 'AAAA', 1, 2)",
-		"rrset_changed('.', 'www.example.com.', 'TXT', 0, 2)",
+		"rrset_changed('.', 'www.example.com.', 'A', 2, 1, '')",
+		"rrset_changed('.', 'www.example.com.', 'TXT', 1, 1, '')",
+		"rrset_changed('.', 'www.example.com.', 'A', 1, 2, '')",
+		"rrset_changed('.', 'www.example.com.', 'AAAA', 1, 2, '')",
+		"rrset_changed('.', 'www.example.com.', 'TXT', 0, 2, '')",
 	};
 	expect_signals(listener, expected, 5);
 

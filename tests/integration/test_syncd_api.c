@@ -181,7 +181,8 @@ static mecdns_store_status_t stored_rrset(const char *zone, const char *owner, u
 	mecdns_store_t *store = NULL;
 	char err[512];
 	ck_assert_int_eq(mecdns_store_open(syncd.db, &store, err, sizeof(err)), MECDNS_STORE_OK);
-	mecdns_store_status_t status = mecdns_store_rrset_get(store, zone, owner, type, set, NULL);
+	mecdns_store_status_t status =
+	    mecdns_store_rrset_get(store, zone, owner, type, NULL, set, NULL);
 	mecdns_store_close(store);
 	return status;
 }
@@ -878,11 +879,18 @@ START_TEST(test_rrecord_list_is_paged_with_link_headers)
 	rejected("GET", RRECORD "?limit=-5", NULL, 400);
 	rejected("GET", RRECORD "?limit=12abc", NULL, 400);
 	rejected("GET", RRECORD "?cursor=zz", NULL, 400);
-	/* "." "\n" "." "\n" "1": a key, but of another zone than asked for. */
-	ck_assert_int_eq(status_of("GET", RRECORD "?cursor=2e0a2e0a31", NULL), 200);
-	rejected("GET", RRECORD "?zone=example.com&cursor=2e0a2e0a31", NULL, 400);
-	rejected("GET", RRECORD "?cursor=2e0a5757572e0a31", NULL, 400);   /* "WWW." */
-	rejected("GET", RRECORD "?cursor=2e0a2e0a3635353336", NULL, 400); /* type 65536 */
+	/* "." "\n" "." "\n" "1" "\n" "": a key (unscoped), but of another zone
+	 * than asked for. */
+	ck_assert_int_eq(status_of("GET", RRECORD "?cursor=2e0a2e0a310a", NULL), 200);
+	rejected("GET", RRECORD "?zone=example.com&cursor=2e0a2e0a310a", NULL, 400);
+	rejected("GET", RRECORD "?cursor=2e0a5757572e0a310a", NULL, 400);   /* "WWW." */
+	rejected("GET", RRECORD "?cursor=2e0a2e0a36353533360a", NULL, 400); /* type 65536 */
+	rejected("GET", RRECORD "?cursor=2e0a2e0a31", NULL, 400);           /* no scope field */
+	/* Scope "10.0.0.1/8": host bits set, not a key the store gives. */
+	rejected("GET", RRECORD "?cursor=2e0a2e0a310a31302e302e302e312f38", NULL, 400);
+	/* Scope "10.0.0.0/8": a key. */
+	ck_assert_int_eq(status_of("GET", RRECORD "?cursor=2e0a2e0a310a31302e302e302e302f38", NULL),
+	                 200);
 }
 END_TEST
 

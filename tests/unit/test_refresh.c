@@ -309,38 +309,41 @@ START_TEST(test_rdata_rows_must_be_one_uncompressed_rdata)
 {
 	mecdns_owner_t *entry = mecdns_owner_new((const uint8_t *)"\x01x\x00");
 	/* Valid TXT, SRV and MX. */
-	ck_assert_int_eq(
-	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_TXT, 300, (const uint8_t *)"\x05hello", 6),
-	    KNOT_EOK);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_TXT, 300,
+	                                        (const uint8_t *)"\x05hello", 6, NULL),
+	                 KNOT_EOK);
 	ck_assert_int_eq(
 	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_SRV, 50,
 	                           (const uint8_t *)"\x00\x0a\x00\x05\x01\xbb\x03srv\x07"
 	                                            "example\x00",
-	                           19),
+	                           19, NULL),
 	    KNOT_EOK);
 	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_MX, 50,
-	                                        (const uint8_t *)"\x00\x0a\x02mx\x00", 6),
+	                                        (const uint8_t *)"\x00\x0a\x02mx\x00", 6, NULL),
 	                 KNOT_EOK);
 	/* A compression pointer, a label running past the end, a short A. */
 	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_MX, 50,
-	                                        (const uint8_t *)"\x00\x0a\xc0\x00", 4),
-	                 KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_CNAME, 50, EDGE_UNTERMINATED, 6),
+	                                        (const uint8_t *)"\x00\x0a\xc0\x00", 4, NULL),
 	                 KNOT_EINVAL);
 	ck_assert_int_eq(
-	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_A, 50, (const uint8_t *)"\x0a\x00\x00", 3),
+	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_CNAME, 50, EDGE_UNTERMINATED, 6, NULL),
 	    KNOT_EINVAL);
-	ck_assert_int_eq(
-	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_TXT, 50, (const uint8_t *)"\x09short", 6),
-	    KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_A, 50,
+	                                        (const uint8_t *)"\x0a\x00\x00", 3, NULL),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_TXT, 50,
+	                                        (const uint8_t *)"\x09short", 6, NULL),
+	                 KNOT_EINVAL);
 	/* Out of range type, TTL or length. */
 	uint8_t big[70000] = { 0 };
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 0, 50, big, 4), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 70000, 50, big, 4), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_A, -5, big, 4), KNOT_EINVAL);
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 65280, 50, big, sizeof(big)), KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 0, 50, big, 4, NULL), KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 70000, 50, big, 4, NULL), KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_A, -5, big, 4, NULL),
+	                 KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 65280, 50, big, sizeof(big), NULL),
+	                 KNOT_EINVAL);
 	/* Long but valid rdata of a private type (checked on the heap). */
-	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 65280, 50, big, 60000), KNOT_EOK);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, 65280, 50, big, 60000, NULL), KNOT_EOK);
 
 	ck_assert_int_eq(mecdns_owner_records(entry), 4);
 	mecdns_owner_free(entry);
@@ -381,9 +384,9 @@ START_TEST(test_zone_and_dnssec_types_are_not_served)
 	}
 
 	mecdns_owner_t *entry = mecdns_owner_new((const uint8_t *)"\x01x\x00");
-	ck_assert_int_eq(
-	    mecdns_entry_add_rdata(entry, KNOT_RRTYPE_NS, 50, (const uint8_t *)"\x02ns\x00", 4),
-	    KNOT_ENOTSUP);
+	ck_assert_int_eq(mecdns_entry_add_rdata(entry, KNOT_RRTYPE_NS, 50,
+	                                        (const uint8_t *)"\x02ns\x00", 4, NULL),
+	                 KNOT_ENOTSUP);
 	mecdns_owner_free(entry);
 }
 END_TEST
@@ -457,13 +460,13 @@ START_TEST(test_rrsets_join_rules_at_one_name)
 	exec(db, "BEGIN; UPDATE state SET generation = generation + 1;"
 	         "INSERT INTO changes (generation, committed_ms, kind, owner) "
 	         "  SELECT generation, 0, 'rrset', 'www.example.com.' FROM state;"
-	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 1, 20, 0, 0);"
-	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 1, 0, '', X'ac10bd0e');"
-	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 1, 1, '', X'ac10bd63');"
-	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 16, 20, 0, 0);"
-	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 16, 0, '', X'026869');"
-	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 2, 20, 0, 0);"
-	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 2, 0, '', X'026e7300');"
+	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 1, 20, 0, 0, '');"
+	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 1, 0, '', X'ac10bd0e', '');"
+	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 1, 1, '', X'ac10bd63', '');"
+	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 16, 20, 0, 0, '');"
+	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 16, 0, '', X'026869', '');"
+	         "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 2, 20, 0, 0, '');"
+	         "INSERT INTO rdata VALUES ('.', 'www.example.com.', 2, 0, '', X'026e7300', '');"
 	         "COMMIT;");
 	recorder_t rec;
 	recorder_init(&rec);
@@ -655,20 +658,21 @@ START_TEST(test_hostile_rows_are_skipped_and_counted)
 	sqlite3 *db = writer_open();
 	put_rule(db, "app1", "r1", "www.example.com.", "IP_V4", "172.16.189.14", "NULL", "ACTIVE");
 	/* Rows the schema's CHECKs would refuse, written around them. */
-	exec(db,
-	     "PRAGMA ignore_check_constraints = ON; BEGIN;"
-	     "UPDATE state SET generation = generation + 1;"
-	     "INSERT INTO rules VALUES ('x', '1', 'UP.example.com.', 'UP.example.com.', 'IP_V4', "
-	     "  '10.0.0.1', NULL, 'ACTIVE', 1, 0, 0, 0, NULL);"
-	     "INSERT INTO rules VALUES ('x', '2', 'ttl.example.com.', 'ttl.example.com.', 'IP_V4', "
-	     "  '10.0.0.1', -7, 'ACTIVE', 1, 0, 0, 0, NULL);"
-	     "INSERT INTO rules VALUES ('x', '3', 'www.example.com.', 'www.example.com.', 'IP_V4', "
-	     "  'not an address', NULL, 'ACTIVE', 1, 0, 0, 0, NULL);"
-	     "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 5, 20, 0, 0);"
-	     "INSERT INTO rdata VALUES ('.', 'www.example.com.', 5, 0, '', X'07656467650000');"
-	     "INSERT INTO rrsets VALUES ('.', 'txt.example.com.', 16, 20, 0, 0);"
-	     "INSERT INTO rdata VALUES ('.', 'txt.example.com.', 16, 0, '', 'text, not a blob');"
-	     "COMMIT;");
+	exec(
+	    db,
+	    "PRAGMA ignore_check_constraints = ON; BEGIN;"
+	    "UPDATE state SET generation = generation + 1;"
+	    "INSERT INTO rules VALUES ('x', '1', 'UP.example.com.', 'UP.example.com.', 'IP_V4', "
+	    "  '10.0.0.1', NULL, 'ACTIVE', 1, 0, 0, 0, NULL);"
+	    "INSERT INTO rules VALUES ('x', '2', 'ttl.example.com.', 'ttl.example.com.', 'IP_V4', "
+	    "  '10.0.0.1', -7, 'ACTIVE', 1, 0, 0, 0, NULL);"
+	    "INSERT INTO rules VALUES ('x', '3', 'www.example.com.', 'www.example.com.', 'IP_V4', "
+	    "  'not an address', NULL, 'ACTIVE', 1, 0, 0, 0, NULL);"
+	    "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 5, 20, 0, 0, '');"
+	    "INSERT INTO rdata VALUES ('.', 'www.example.com.', 5, 0, '', X'07656467650000', '');"
+	    "INSERT INTO rrsets VALUES ('.', 'txt.example.com.', 16, 20, 0, 0, '');"
+	    "INSERT INTO rdata VALUES ('.', 'txt.example.com.', 16, 0, '', 'text, not a blob', '');"
+	    "COMMIT;");
 	recorder_t rec;
 	recorder_init(&rec);
 	mecdns_refresh_user_t *user = attach(&rec, 60, 0, NULL);

@@ -152,6 +152,46 @@ START_TEST(test_version_1_file_migrates_forward_with_its_data)
 	                 1);
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM changes WHERE client_subnets IS NULL"),
 	                 2);
+	/* Version 8: the record set and its rdata are kept, unscoped; the
+	 * scope is part of the key, so the same name and type take a scoped
+	 * set beside it, and rdata still cascade with their set. */
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rrsets WHERE owner = "
+	                               "'edge.example.com.' AND client_subnets = ''"),
+	                 1);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rdata WHERE owner = "
+	                               "'edge.example.com.' AND client_subnets = ''"),
+	                 1);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "INSERT INTO rrsets (zone, owner, type, ttl, generation, "
+	                              "updated_ms, client_subnets) SELECT zone, owner, type, ttl, "
+	                              "generation, updated_ms, '10.45.0.0/16' FROM rrsets WHERE "
+	                              "owner = 'edge.example.com.';"
+	                              "INSERT INTO rdata (zone, owner, type, pos, text, wire, "
+	                              "client_subnets) SELECT zone, owner, type, pos, text, wire, "
+	                              "'10.45.0.0/16' FROM rdata WHERE owner = 'edge.example.com.'",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rdata WHERE owner = "
+	                               "'edge.example.com.'"),
+	                 2);
+	ck_assert_int_ne(
+	    sqlite3_exec(db,
+	                 "INSERT INTO rrsets (zone, owner, type, ttl, generation, "
+	                 "updated_ms, client_subnets) VALUES ('.', 'x.example.', 1, 1, "
+	                 "1, 1, 'short')",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "PRAGMA foreign_keys = ON; DELETE FROM rrsets WHERE owner = "
+	                              "'edge.example.com.' AND client_subnets = '10.45.0.0/16'",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rdata WHERE owner = "
+	                               "'edge.example.com.'"),
+	                 1);
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+	                               "AND name = 'rrsets_by_owner'"),
+	                 1);
 	sqlite3_close(db);
 
 	/* Opening again is a no-op, and a reader now accepts the file. */

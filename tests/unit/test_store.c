@@ -96,6 +96,15 @@ static void create_rule(const char *app, const char *id, const char *name, const
 	              mecdns_store_last_error());
 }
 
+static void create_scoped_rule(const char *app, const char *id, const char *name,
+                               const char *address, const char *scope)
+{
+	mecdns_rule_t rule = rule_of(app, id, name, address, true);
+	rule.client_subnets = (char *)scope;
+	ck_assert_msg(mecdns_store_rule_create(store, &rule, NULL) == MECDNS_STORE_OK, "%s",
+	              mecdns_store_last_error());
+}
+
 /*! An rrset built in place by a test (pointers into itself: do not copy). */
 typedef struct {
 	mecdns_rrset_t set;
@@ -681,9 +690,9 @@ START_TEST(test_rrset_replace_then_get_round_trips)
 	ck_assert_uint_eq(gen, 1);
 
 	mecdns_rrset_t got;
-	ck_assert_int_eq(
-	    mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A, &got, NULL),
-	    MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A,
+	                                        NULL, &got, NULL),
+	                 MECDNS_STORE_OK);
 	ck_assert_str_eq(got.zone, "example.com.");
 	ck_assert_str_eq(got.owner, "www.example.com.");
 	ck_assert_uint_eq(got.type, TYPE_A);
@@ -700,9 +709,9 @@ START_TEST(test_rrset_replace_then_get_round_trips)
 	set_init(&t, "example.com.", "www.example.com.", TYPE_A, 60);
 	set_add_address(&t, "192.0.2.3");
 	put_rrset(&t);
-	ck_assert_int_eq(
-	    mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A, &got, NULL),
-	    MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rrset_get(store, "example.com.", "www.example.com.", TYPE_A,
+	                                        NULL, &got, NULL),
+	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 1);
 	ck_assert_uint_eq(got.ttl, 60);
 	ck_assert_str_eq(got.rdata[0].text, "192.0.2.3");
@@ -719,8 +728,9 @@ START_TEST(test_rrset_identical_rdata_is_stored_once)
 	set_add_address(&t, "192.0.2.2");
 	put_rrset(&t);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "dup.example.", TYPE_A, &got, NULL),
-	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "dup.example.", TYPE_A, NULL, &got, NULL),
+	    MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 2);
 	mecdns_rrset_clear(&got);
 	change_log_t log = changes_after(0);
@@ -736,8 +746,9 @@ START_TEST(test_rrset_replace_with_no_rdata_deletes_the_set)
 	set_init(&t, ".", "gone.example.", TYPE_A, 60);
 	put_rrset(&t);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "gone.example.", TYPE_A, &got, NULL),
-	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "gone.example.", TYPE_A, NULL, &got, NULL),
+	    MECDNS_STORE_NOT_FOUND);
 	change_log_t log = changes_after(0);
 	ck_assert_uint_eq(log.count, 2);
 	ck_assert_uint_eq(log.rows[1].rdata_count, 0);
@@ -775,8 +786,9 @@ START_TEST(test_rrset_add_appends_deduplicates_and_updates_ttl)
 	ck_assert_uint_eq(gen, 2);
 
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "add.example.", TYPE_TXT, &got, NULL),
-	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "add.example.", TYPE_TXT, NULL, &got, NULL),
+	    MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 2);
 	ck_assert_uint_eq(got.ttl, 30);
 	ck_assert_str_eq(got.rdata[0].text, "\"one\"");
@@ -798,11 +810,13 @@ START_TEST(test_rrset_delete_logs_zero_and_missing_set_is_not_found)
 {
 	put_a("example.", "x.example.", "192.0.2.1");
 	uint64_t gen = 0;
-	ck_assert_int_eq(mecdns_store_rrset_delete(store, "example.", "x.example.", TYPE_A, &gen),
-	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_delete(store, "example.", "x.example.", TYPE_A, NULL, &gen),
+	    MECDNS_STORE_OK);
 	ck_assert_uint_eq(gen, 2);
-	ck_assert_int_eq(mecdns_store_rrset_delete(store, "example.", "x.example.", TYPE_A, &gen),
-	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_delete(store, "example.", "x.example.", TYPE_A, NULL, &gen),
+	    MECDNS_STORE_NOT_FOUND);
 	ck_assert_uint_eq(generation(), 2);
 	change_log_t log = changes_after(1);
 	ck_assert_uint_eq(log.count, 1);
@@ -867,10 +881,12 @@ START_TEST(test_rrset_bulk_replace_is_all_or_nothing)
 	ck_assert_uint_eq(generation(), 1);
 	ck_assert_uint_eq(change_count(), 1);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "new.example.", TYPE_AAAA, &got, NULL),
-	                 MECDNS_STORE_NOT_FOUND);
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "keep.example.", TYPE_A, &got, NULL),
-	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "new.example.", TYPE_AAAA, NULL, &got, NULL),
+	    MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "keep.example.", TYPE_A, NULL, &got, NULL),
+	    MECDNS_STORE_OK);
 	ck_assert_str_eq(got.rdata[0].text, "192.0.2.1");
 	mecdns_rrset_clear(&got);
 
@@ -931,13 +947,14 @@ END_TEST
 static size_t walk_pages(const char *zone, size_t max_sets, size_t max_bytes, size_t *pages)
 {
 	mecdns_rrset_list_t page = { 0 };
-	char last_zone[256] = "", last_owner[256] = "";
+	char last_zone[256] = "", last_owner[256] = "", last_scope[256] = "";
 	uint16_t last_type = 0;
 	size_t seen = 0;
 	bool more = true;
 	*pages = 0;
 	while (more) {
-		mecdns_rrset_key_t after = { last_zone, last_owner, last_type };
+		mecdns_rrset_key_t after = { last_zone, last_owner, last_type,
+			                     last_scope[0] != '\0' ? last_scope : NULL };
 		ck_assert_int_eq(mecdns_store_rrset_page(store, zone, seen > 0 ? &after : NULL,
 		                                         max_sets, max_bytes, &page, &more, NULL),
 		                 MECDNS_STORE_OK);
@@ -949,6 +966,8 @@ static size_t walk_pages(const char *zone, size_t max_sets, size_t max_bytes, si
 			int cmp = strcmp(set->zone, last_zone);
 			cmp = cmp != 0 ? cmp : strcmp(set->owner, last_owner);
 			cmp = cmp != 0 ? cmp : (int)set->type - (int)last_type;
+			const char *scope = set->client_subnets != NULL ? set->client_subnets : "";
+			cmp = cmp != 0 ? cmp : strcmp(scope, last_scope);
 			ck_assert_msg(seen == 0 || cmp > 0, "%s %s not after %s %s", set->zone,
 			              set->owner, last_zone, last_owner);
 			ck_assert(zone == NULL || strcmp(set->zone, zone) == 0);
@@ -956,6 +975,7 @@ static size_t walk_pages(const char *zone, size_t max_sets, size_t max_bytes, si
 			snprintf(last_zone, sizeof(last_zone), "%s", set->zone);
 			snprintf(last_owner, sizeof(last_owner), "%s", set->owner);
 			last_type = set->type;
+			snprintf(last_scope, sizeof(last_scope), "%s", scope);
 			seen++;
 		}
 		mecdns_rrset_list_free(&page);
@@ -1001,6 +1021,115 @@ START_TEST(test_rrset_pages_walk_every_set_once_in_key_order)
 	ck_assert_uint_eq(page.count, 0);
 	ck_assert(!more);
 	mecdns_rrset_list_free(&page);
+}
+END_TEST
+
+/*** Client-subnet scopes of record sets (schema 8). ***/
+
+static void put_scoped_a(const char *owner, const char *scope, const char *address)
+{
+	test_set_t t;
+	set_init(&t, ".", owner, TYPE_A, 60);
+	t.set.client_subnets = (char *)scope;
+	set_add_address(&t, address);
+	put_rrset(&t);
+}
+
+static bool last_change_scope(const mecdns_change_t *change, void *ctx)
+{
+	char *out = ctx;
+	snprintf(out, 64, "%s", change->client_subnets != NULL ? change->client_subnets : "-");
+	return true;
+}
+
+START_TEST(test_rrset_scope_is_part_of_the_key)
+{
+	put_a(".", "edge.example.", "192.0.2.1");
+	put_scoped_a("edge.example.", "10.45.0.0/16", "192.0.2.45");
+	put_scoped_a("edge.example.", "10.46.0.0/16,2001:db8::/32", "192.0.2.46");
+	ck_assert_uint_eq(generation(), 3);
+	char scope[64] = "";
+	ck_assert_int_eq(mecdns_store_changes(store, 0, 0, last_change_scope, scope),
+	                 MECDNS_STORE_OK);
+	ck_assert_str_eq(scope, "10.46.0.0/16,2001:db8::/32");
+
+	/* Each scope is a set of its own. */
+	mecdns_rrset_t got;
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "edge.example.", TYPE_A, NULL, &got, NULL),
+	    MECDNS_STORE_OK);
+	ck_assert_ptr_null(got.client_subnets);
+	ck_assert_str_eq(got.rdata[0].text, "192.0.2.1");
+	mecdns_rrset_clear(&got);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "edge.example.", TYPE_A, "10.45.0.0/16", &got, NULL),
+	    MECDNS_STORE_OK);
+	ck_assert_str_eq(got.client_subnets, "10.45.0.0/16");
+	ck_assert_uint_eq(got.rdata_count, 1);
+	ck_assert_str_eq(got.rdata[0].text, "192.0.2.45");
+	mecdns_rrset_clear(&got);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "edge.example.", TYPE_A, "10.47.0.0/16", &got, NULL),
+	    MECDNS_STORE_NOT_FOUND);
+
+	mecdns_rrset_list_t list;
+	ck_assert_int_eq(mecdns_store_rrset_list(store, ".", &list, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 3);
+	ck_assert_ptr_null(list.items[0].client_subnets); /* '' sorts first */
+	ck_assert_str_eq(list.items[1].client_subnets, "10.45.0.0/16");
+	ck_assert_str_eq(list.items[2].client_subnets, "10.46.0.0/16,2001:db8::/32");
+	ck_assert_str_eq(list.items[2].rdata[0].text, "192.0.2.46");
+	mecdns_rrset_list_free(&list);
+	size_t pages = 0;
+	ck_assert_uint_eq(walk_pages(NULL, 1, SIZE_MAX, &pages), 3);
+	ck_assert_uint_eq(pages, 3);
+
+	/* Refused, nothing changed: a scope that is not canonical (host bits,
+	 * unsorted, a duplicate), a scoped CNAME, a CNAME beside scoped sets. */
+	const char *const bad[] = { "10.45.0.1/16", "2001:db8::/32,10.46.0.0/16",
+		                    "10.45.0.0/16,10.45.0.0/16", "10.45.0.0/16,", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		test_set_t t;
+		set_init(&t, ".", "edge.example.", TYPE_A, 60);
+		t.set.client_subnets = (char *)bad[i];
+		set_add_address(&t, "192.0.2.9");
+		ck_assert_msg(mecdns_store_rrset_replace(store, &t.set, 1, NULL) ==
+		                  MECDNS_STORE_INVALID,
+		              "scope '%s' accepted", bad[i]);
+	}
+	test_set_t c;
+	set_init(&c, ".", "alias.example.", TYPE_CNAME, 60);
+	c.set.client_subnets = (char *)"10.45.0.0/16";
+	set_add_cname(&c, "edge.example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &c.set, 1, NULL), MECDNS_STORE_INVALID);
+	ck_assert_ptr_nonnull(strstr(mecdns_store_last_error(), "CNAME"));
+	set_init(&c, ".", "edge.example.", TYPE_CNAME, 60);
+	set_add_cname(&c, "other.example.");
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &c.set, 1, NULL), MECDNS_STORE_CONFLICT);
+	ck_assert_uint_eq(generation(), 3);
+
+	/* Deleting one scope leaves the others. */
+	uint64_t gen = 0;
+	ck_assert_int_eq(
+	    mecdns_store_rrset_delete(store, ".", "edge.example.", TYPE_A, "10.45.0.0/16", &gen),
+	    MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 4);
+	ck_assert_int_eq(mecdns_store_changes(store, 3, 0, last_change_scope, scope),
+	                 MECDNS_STORE_OK);
+	ck_assert_str_eq(scope, "10.45.0.0/16");
+	ck_assert_int_eq(
+	    mecdns_store_rrset_delete(store, ".", "edge.example.", TYPE_A, "10.45.0.0/16", &gen),
+	    MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(mecdns_store_rrset_list(store, ".", &list, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 2);
+	mecdns_rrset_list_free(&list);
+	/* An unscoped delete leaves the scoped set. */
+	ck_assert_int_eq(mecdns_store_rrset_delete(store, ".", "edge.example.", TYPE_A, NULL, &gen),
+	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "edge.example.", TYPE_A,
+	                                        "10.46.0.0/16,2001:db8::/32", &got, NULL),
+	                 MECDNS_STORE_OK);
+	mecdns_rrset_clear(&got);
 }
 END_TEST
 
@@ -1254,8 +1383,9 @@ START_TEST(test_set_whose_answer_cannot_fit_a_message_is_refused)
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, &one, 1, NULL), MECDNS_STORE_INVALID);
 	ck_assert_uint_eq(generation(), 1);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "txt.example.", TYPE_TXT, &got, NULL),
-	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "txt.example.", TYPE_TXT, NULL, &got, NULL),
+	    MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 243);
 	mecdns_rrset_clear(&got);
 
@@ -1332,8 +1462,9 @@ START_TEST(test_cname_beside_active_rule_is_conflict)
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_CONFLICT);
 	ck_assert_uint_eq(generation(), 1);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "www.example.", TYPE_CNAME, &got, NULL),
-	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "www.example.", TYPE_CNAME, NULL, &got, NULL),
+	    MECDNS_STORE_NOT_FOUND);
 }
 END_TEST
 
@@ -2133,8 +2264,9 @@ START_TEST(test_group_commit_failed_write_fails_alone_in_its_group)
 	ck_assert_uint_eq(base.generation, 1);
 	mecdns_rule_clear(&base);
 	mecdns_rrset_t cname;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "base.gc.example.", 5, &cname, NULL),
-	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "base.gc.example.", 5, NULL, &cname, NULL),
+	    MECDNS_STORE_NOT_FOUND);
 }
 END_TEST
 
@@ -2194,7 +2326,7 @@ START_TEST(test_cli_adds_lists_and_logs_through_the_store)
 	    run_tool(tool, "rrset-set . txt.example TXT 60 '\"hello world\"'", out, sizeof(out)),
 	    0);
 	ck_assert_int_eq(run_tool(tool, "rrset-list example.com", out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "example.com.\tmail.example.com.\tMX\t300\t10 mx1.example.com.\n");
+	ck_assert_str_eq(out, "example.com.\tmail.example.com.\tMX\t300\t10 mx1.example.com.\t-\n");
 
 	/* Refusals: one line on stderr, exit status 1, nothing changed. */
 	ck_assert_int_eq(run_tool(tool, "rule-state app1 r1 ACTIVE", NULL, 0), 0);
@@ -2210,16 +2342,17 @@ START_TEST(test_cli_adds_lists_and_logs_through_the_store)
 
 	ck_assert_int_eq(run_tool(tool, "changes 3", out, sizeof(out)), 0);
 	ck_assert_str_eq(out,
-	                 "4\t4\trrset\t.\ttxt.example.\tTXT\t1\n"
-	                 "5\t5\trule\tACTIVE\tapp1\tr1\tWWW.Example.com\twww.example.com.\t-\n");
+	                 "4\t4\trrset\t.\ttxt.example.\tTXT\t1\t-\n"
+	                 "5\t5\trule\tACTIVE\tapp1\tr1\tWWW.Example.com\twww.example.com.\t-\t-\n");
 	ck_assert_int_eq(run_tool(tool, "rule-del app1 r1", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "6\n");
 
 	char err[256] = "";
 	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "txt.example.", TYPE_TXT, &got, NULL),
-	                 MECDNS_STORE_OK);
+	ck_assert_int_eq(
+	    mecdns_store_rrset_get(store, ".", "txt.example.", TYPE_TXT, NULL, &got, NULL),
+	    MECDNS_STORE_OK);
 	ck_assert_str_eq(got.rdata[0].text, "\"hello world\"");
 	ck_assert_uint_eq(got.rdata[0].wire_len, 12);
 	mecdns_rrset_clear(&got);
@@ -2309,9 +2442,9 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 	char err[256] = "";
 	ck_assert_int_eq(mecdns_store_open(db_path, &store, err, sizeof(err)), MECDNS_STORE_OK);
 	mecdns_rrset_t got;
-	ck_assert_int_eq(
-	    mecdns_store_rrset_get(store, "example.com.", "mx.example.com.", TYPE_MX, &got, NULL),
-	    MECDNS_STORE_OK);
+	ck_assert_int_eq(mecdns_store_rrset_get(store, "example.com.", "mx.example.com.", TYPE_MX,
+	                                        NULL, &got, NULL),
+	                 MECDNS_STORE_OK);
 	ck_assert_uint_eq(got.rdata_count, 2);
 	const char *mx_text[] = { "010   mx1", "20 mx2.example.com" };
 	for (size_t i = 0; i < 2; i++) {
@@ -2330,15 +2463,15 @@ START_TEST(test_cli_parses_record_data_as_the_rrecord_api_does)
 		free(canonical);
 	}
 	mecdns_rrset_clear(&got);
-	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "caa.example.", 257, &got, NULL),
+	ck_assert_int_eq(mecdns_store_rrset_get(store, ".", "caa.example.", 257, NULL, &got, NULL),
 	                 MECDNS_STORE_OK);
 	ck_assert_str_eq(got.rdata[0].text, "0 issue \"ca.example\"");
 	mecdns_rrset_clear(&got);
 	mecdns_store_close(store);
 	store = NULL;
 	ck_assert_int_eq(run_tool(tool, "rrset-list example.com", out, sizeof(out)), 0);
-	ck_assert_ptr_nonnull(strstr(out, "\tMX\t300\t10 mx1.\n"));
-	ck_assert_ptr_nonnull(strstr(out, "\tMX\t300\t20 mx2.example.com.\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\tMX\t300\t10 mx1.\t-\n"));
+	ck_assert_ptr_nonnull(strstr(out, "\tMX\t300\t20 mx2.example.com.\t-\n"));
 }
 END_TEST
 
@@ -2361,6 +2494,13 @@ START_TEST(test_zone_snapshot_has_active_rules_and_rrsets_under_the_zone_only)
 	test_set_t t;
 	set_init(&t, ".", "txt.zone.test.", TYPE_TXT, 300);
 	set_push(&t, "\"hi\"", (const uint8_t *)"\x02hi", 3);
+	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_OK);
+	/* Scoped answers stay out of zones: a secondary cannot know the client. */
+	create_scoped_rule("app1", "r6", "www.zone.test", "192.0.2.6", "10.45.0.0/16");
+	put_scoped_a("scoped.zone.test.", "10.45.0.0/16", "192.0.2.7");
+	set_init(&t, ".", "txt.zone.test.", TYPE_TXT, 300);
+	t.set.client_subnets = (char *)"10.45.0.0/16";
+	set_push(&t, "\"site\"", (const uint8_t *)"\x04site", 5);
 	ck_assert_int_eq(mecdns_store_rrset_replace(store, &t.set, 1, NULL), MECDNS_STORE_OK);
 
 	mecdns_zone_snapshot_t snap;
@@ -2667,6 +2807,7 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_a_subtree_grant_keeps_other_apps_out_below_it);
 	tcase_add_test(files, test_config_grants_replace_each_other_all_or_nothing);
 	tcase_add_test(files, test_rrset_pages_walk_every_set_once_in_key_order);
+	tcase_add_test(files, test_rrset_scope_is_part_of_the_key);
 	suite_add_tcase(suite, files);
 	return suite;
 }

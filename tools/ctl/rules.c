@@ -396,17 +396,34 @@ int ctl_rule(ctl_t *ctl, int argc, char **argv)
 /*** Record sets. ***/
 
 /*! \brief Takes a trailing zone=Z argument out of argv; its value or ".". */
-static const char *zone_arg(int *argc, char **argv)
+/*! \brief Takes the argument KEY=VALUE (key with its '=') out of argv:
+ *         its value, or fallback when there is none. */
+static const char *take_arg(int *argc, char **argv, const char *key, const char *fallback)
 {
+	size_t len = strlen(key);
 	for (int i = 0; i < *argc; i++) {
-		if (strncmp(argv[i], "zone=", 5) == 0) {
-			const char *zone = argv[i] + 5;
+		if (strncmp(argv[i], key, len) == 0) {
+			const char *value = argv[i] + len;
 			memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i - 1) * sizeof(*argv));
 			(*argc)--;
-			return zone;
+			return value;
 		}
 	}
-	return ".";
+	return fallback;
+}
+
+/*! The key of one set: zone= (default ".") and subnets= (its scope). */
+typedef struct {
+	const char *zone;
+	const char *subnets; /*!< NULL: the unscoped set. */
+} set_key_t;
+
+static set_key_t key_args(int *argc, char **argv)
+{
+	set_key_t key;
+	key.zone = take_arg(argc, argv, "zone=", ".");
+	key.subnets = take_arg(argc, argv, "subnets=", NULL);
+	return key;
 }
 
 /*! \brief Prints one set ({"name","type","ttl","rData"}) as zone-file lines. */
@@ -417,9 +434,18 @@ static void print_set(const cJSON *set)
 	const cJSON *item;
 	cJSON_ArrayForEach(item, rdata)
 	{
-		printf("%s\t%.0f\tIN\t%s\t%s\n", ctl_string(set, "name", "?"),
+		printf("%s\t%.0f\tIN\t%s\t%s", ctl_string(set, "name", "?"),
 		       cJSON_IsNumber(ttl) ? ttl->valuedouble : 0.0, ctl_string(set, "type", "?"),
 		       cJSON_IsString(item) ? item->valuestring : "?");
+		/* A scoped set: its subnets as a comment, so the line stays zone text. */
+		const cJSON *subnet;
+		const char *sep = "\t; subnets=";
+		cJSON_ArrayForEach(subnet, cJSON_GetObjectItemCaseSensitive(set, "clientSubnets"))
+		{
+			printf("%s%s", sep, cJSON_IsString(subnet) ? subnet->valuestring : "?");
+			sep = ",";
+		}
+		printf("\n");
 	}
 }
 
@@ -475,19 +501,23 @@ static int rrset_list(ctl_t *ctl, int argc, char **argv)
 	return ret;
 }
 
-static char *set_path(ctl_t *ctl, const char *name, const char *type, const char *zone)
+static char *set_path(ctl_t *ctl, const char *name, const char *type, const set_key_t *key)
 {
 	char *name_e = ctl_escape_or_die(ctl, name);
 	char *type_e = ctl_escape_or_die(ctl, type);
-	char *zone_e = ctl_escape_or_die(ctl, zone);
+	char *zone_e = ctl_escape_or_die(ctl, key->zone);
+	char *subnets_e = key->subnets != NULL ? ctl_escape_or_die(ctl, key->subnets) : NULL;
 	char *path = NULL;
-	if (asprintf(&path, RRECORD "/%s/%s?zone=%s", name_e, type_e, zone_e) < 0) {
+	if (asprintf(&path, RRECORD "/%s/%s?zone=%s%s%s", name_e, type_e, zone_e,
+	             subnets_e != NULL ? "&clientSubnets=" : "",
+	             subnets_e != NULL ? subnets_e : "") < 0) {
 		ctl_error(ctl, "out of memory");
 		exit(CTL_LOCAL);
 	}
 	free(name_e);
 	free(type_e);
 	free(zone_e);
+	free(subnets_e);
 	return path;
 }
 
@@ -509,11 +539,11 @@ static void print_set_answer(const cJSON *json)
 
 static int rrset_show(ctl_t *ctl, int argc, char **argv)
 {
-	const char *zone = zone_arg(&argc, argv);
+	set_key_t key = key_args(&argc, argv);
 	if (argc != 2) {
-		return usage_error(ctl, "rrset show NAME TYPE [zone=Z]");
+		return usage_error(ctl, "rrset show NAME TYPE [zone=Z] [subnets=A/N,...]");
 	}
-	char *path = set_path(ctl, argv[0], argv[1], zone);
+	char *path = set_path(ctl, argv[0], argv[1], &key);
 	cJSON *json = NULL;
 	int ret = ctl_call_json(ctl, "GET", path, NULL, &json, NULL);
 	if (ret == CTL_OK) {
@@ -530,9 +560,10 @@ static int rrset_show(ctl_t *ctl, int argc, char **argv)
 
 static int rrset_set(ctl_t *ctl, int argc, char **argv)
 {
-	const char *zone = zone_arg(&argc, argv);
+	set_key_t key = key_args(&argc, argv);
 	if (argc < 4) {
-		return usage_error(ctl, "rrset set NAME TYPE TTL RDATA... [zone=Z]");
+		return usage_error(ctl,
+		                   "rrset set NAME TYPE TTL RDATA... [zone=Z] [subnets=A/N,...]");
 	}
 	char *end = NULL;
 	long ttl = strtol(argv[2], &end, 10);
@@ -550,7 +581,7 @@ static int rrset_set(ctl_t *ctl, int argc, char **argv)
 		cJSON_AddItemToArray(rdata, cJSON_CreateString(argv[i]));
 	}
 	char *text = cJSON_PrintUnformatted(body);
-	char *path = set_path(ctl, argv[0], argv[1], zone);
+	char *path = set_path(ctl, argv[0], argv[1], &key);
 	cJSON *json = NULL;
 	int ret = text != NULL ? ctl_call_json(ctl, "PUT", path, text, &json, NULL) : CTL_LOCAL;
 	if (ret == CTL_OK) {
@@ -569,11 +600,11 @@ static int rrset_set(ctl_t *ctl, int argc, char **argv)
 
 static int rrset_del(ctl_t *ctl, int argc, char **argv)
 {
-	const char *zone = zone_arg(&argc, argv);
+	set_key_t key = key_args(&argc, argv);
 	if (argc != 2) {
-		return usage_error(ctl, "rrset del NAME TYPE [zone=Z]");
+		return usage_error(ctl, "rrset del NAME TYPE [zone=Z] [subnets=A/N,...]");
 	}
-	char *path = set_path(ctl, argv[0], argv[1], zone);
+	char *path = set_path(ctl, argv[0], argv[1], &key);
 	ctl_answer_t answer;
 	int ret = ctl_call(ctl, "DELETE", path, NULL, &answer);
 	if (ret == CTL_OK && ctl->json) {

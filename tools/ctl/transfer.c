@@ -22,6 +22,7 @@
 #include <libzscanner/scanner.h>
 #include <sqlite3.h>
 
+#include "common/subnet.h"
 #include "schema/schema.h"
 #include "tools/ctl/ctl.h"
 
@@ -118,17 +119,57 @@ static void rule_key(const cJSON *rule, char *key, size_t len)
 	         ctl_string(rule, "dnsRuleId", ""));
 }
 
-static void set_key(const char *zone, const char *name, const char *type, char *key, size_t len)
+/*! \brief The canonical scope of a set's clientSubnets (as the store keys
+ *         it: sorted, "" for every client), malloc'd; the members joined as
+ *         given when they do not parse (syncd then refuses the set). */
+static char *set_scope(const cJSON *set)
 {
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(set, "clientSubnets");
+	int count = cJSON_IsArray(array) ? cJSON_GetArraySize(array) : 0;
+	if (count == 0) {
+		return strdup("");
+	}
+	const char *texts[MECDNS_SUBNETS_MAX + 1];
+	size_t joined = 1;
+	for (int i = 0; i < count; i++) {
+		const char *text = cJSON_GetStringValue(cJSON_GetArrayItem(array, i));
+		if (i <= MECDNS_SUBNETS_MAX) {
+			texts[i] = text != NULL ? text : "?";
+		}
+		joined += strlen(text != NULL ? text : "?") + 1;
+	}
+	char err[128];
+	char *canonical = count <= MECDNS_SUBNETS_MAX
+	                      ? mecdns_subnets_canonical(texts, (size_t)count, err, sizeof(err))
+	                      : NULL;
+	if (canonical != NULL) {
+		return canonical;
+	}
+	char *raw = calloc(1, joined);
+	for (int i = 0; raw != NULL && i < count; i++) {
+		const char *text = cJSON_GetStringValue(cJSON_GetArrayItem(array, i));
+		strcat(strcat(raw, i > 0 ? "," : ""), text != NULL ? text : "?");
+	}
+	return raw;
+}
+
+/*! \brief The key of set in zone: zone, lower-case absolute name, type and
+ *         scope, so a name and type with several scopes has a key each. */
+static void set_key(const char *zone, const cJSON *set, char *key, size_t len)
+{
+	const char *name = ctl_string(set, "name", "");
 	size_t n = strlen(name);
-	int at = snprintf(key, len, "%s\n%s%s\n%s", zone, name,
-	                  n > 0 && name[n - 1] == '.' ? "" : ".", type);
+	char *scope = set_scope(set);
+	int at = snprintf(key, len, "%s\n%s%s\n%s\n%s", zone, name,
+	                  n > 0 && name[n - 1] == '.' ? "" : ".", ctl_string(set, "type", ""),
+	                  scope != NULL ? scope : "");
+	free(scope);
 	for (int i = (int)strlen(zone) + 1; at > 0 && i < at && (size_t)i < len; i++) {
 		key[i] = (char)tolower((unsigned char)key[i]);
 	}
 }
 
-#define KEY_MAX 1024
+#define KEY_MAX 4096
 
 /*** The document. ***/
 
@@ -174,13 +215,17 @@ static void print_zone_text(FILE *out, const cJSON *doc)
 		cJSON_ArrayForEach(set, cJSON_GetObjectItemCaseSensitive(zone, "rr"))
 		{
 			const cJSON *data;
+			bool scoped =
+			    cJSON_GetObjectItemCaseSensitive(set, "clientSubnets") != NULL;
 			cJSON_ArrayForEach(data, cJSON_GetObjectItemCaseSensitive(set, "rData"))
 			{
-				fprintf(out, "%s\t%.0f\tIN\t%s\t%s\n", ctl_string(set, "name", "?"),
+				fprintf(out, "%s%s\t%.0f\tIN\t%s\t%s%s\n", scoped ? "; " : "",
+				        ctl_string(set, "name", "?"),
 				        cJSON_GetNumberValue(
 				            cJSON_GetObjectItemCaseSensitive(set, "ttl")),
 				        ctl_string(set, "type", "?"),
-				        cJSON_IsString(data) ? data->valuestring : "?");
+				        cJSON_IsString(data) ? data->valuestring : "?",
+				        scoped ? "\t; (client subnets)" : "");
 			}
 		}
 	}
@@ -250,13 +295,38 @@ int ctl_export(ctl_t *ctl, int argc, char **argv)
 
 /*! \brief Appends one record to the set (zone, name, type) of zones;
  *         sets finds the sets by key. */
+/*! \brief Adds a comma-separated scope ("" none) to obj as clientSubnets. */
+static void add_scope(cJSON *obj, const char *scope)
+{
+	if (scope == NULL || *scope == '\0') {
+		return;
+	}
+	cJSON *array = cJSON_AddArrayToObject(obj, "clientSubnets");
+	char *list = strdup(scope);
+	char *save = NULL;
+	for (char *s = list != NULL ? strtok_r(list, ",", &save) : NULL; s != NULL;
+	     s = strtok_r(NULL, ",", &save)) {
+		cJSON_AddItemToArray(array, cJSON_CreateString(s));
+	}
+	free(list);
+}
+
+/*! \brief Appends one record to the set (zone, name, type, scope: a
+ *         comma-separated subnet list or "") of zones; sets finds the sets
+ *         by key. */
 static void add_record(cJSON *zones, map_t *sets, const char *zone, const char *name,
-                       const char *type, uint32_t ttl, const char *data)
+                       const char *type, const char *scope, uint32_t ttl, const char *data)
 {
 	char key[KEY_MAX];
-	set_key(zone, name, type, key, sizeof(key));
+	cJSON *probe = cJSON_CreateObject();
+	cJSON_AddStringToObject(probe, "name", name);
+	cJSON_AddStringToObject(probe, "type", type);
+	add_scope(probe, scope);
+	set_key(zone, probe, key, sizeof(key));
 	cJSON *set = map_get(sets, key);
-	if (set == NULL) {
+	if (set != NULL) {
+		cJSON_Delete(probe);
+	} else {
 		char zone_key[KEY_MAX];
 		snprintf(zone_key, sizeof(zone_key), "zone\n%s", zone);
 		cJSON *zone_item = map_get(sets, zone_key);
@@ -267,9 +337,7 @@ static void add_record(cJSON *zones, map_t *sets, const char *zone, const char *
 			cJSON_AddItemToArray(zones, zone_item);
 			map_put(sets, zone_key, zone_item);
 		}
-		set = cJSON_CreateObject();
-		cJSON_AddStringToObject(set, "name", name);
-		cJSON_AddStringToObject(set, "type", type);
+		set = probe;
 		cJSON_AddStringToObject(set, "class", "IN");
 		cJSON_AddNumberToObject(set, "ttl", ttl);
 		cJSON_AddArrayToObject(set, "rData");
@@ -310,7 +378,7 @@ static void on_record(zs_scanner_t *s)
 	if (s->r_type == KNOT_RRTYPE_SOA || s->r_type == KNOT_RRTYPE_NS) {
 		return; /* Zone structure: Knot's, never the API's. */
 	}
-	add_record(r->zones, &r->sets, r->zone, name, type, s->r_ttl, data);
+	add_record(r->zones, &r->sets, r->zone, name, type, "", s->r_ttl, data);
 }
 
 static void on_error(zs_scanner_t *s)
@@ -412,17 +480,7 @@ static cJSON *read_backup(ctl_t *ctl, const char *path)
 			cJSON_AddNumberToObject(rule, "ttl", (double)sqlite3_column_int64(stmt, 5));
 		}
 		cJSON_AddStringToObject(rule, "state", (const char *)sqlite3_column_text(stmt, 6));
-		const char *scope = (const char *)sqlite3_column_text(stmt, 7);
-		if (scope != NULL) {
-			cJSON *array = cJSON_AddArrayToObject(rule, "clientSubnets");
-			char *list = strdup(scope);
-			char *save = NULL;
-			for (char *s = list != NULL ? strtok_r(list, ",", &save) : NULL; s != NULL;
-			     s = strtok_r(NULL, ",", &save)) {
-				cJSON_AddItemToArray(array, cJSON_CreateString(s));
-			}
-			free(list);
-		}
+		add_scope(rule, (const char *)sqlite3_column_text(stmt, 7));
 		cJSON_AddStringToObject(rule, "appInstanceId",
 		                        (const char *)sqlite3_column_text(stmt, 0));
 		cJSON_AddItemToArray(rules, rule);
@@ -432,9 +490,11 @@ static cJSON *read_backup(ctl_t *ctl, const char *path)
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_prepare_v2(
 		    db,
-		    "SELECT s.zone, s.owner, s.type, s.ttl, d.text FROM rrsets s "
-		    "JOIN rdata d ON d.zone = s.zone AND d.owner = s.owner AND "
-		    "d.type = s.type ORDER BY s.zone, s.owner, s.type, d.pos",
+		    /* The private copy is migrated: every set has its scope. */
+		    "SELECT s.zone, s.owner, s.type, s.ttl, d.text, s.client_subnets "
+		    "FROM rrsets s JOIN rdata d ON d.zone = s.zone AND d.owner = s.owner AND "
+		    "d.type = s.type AND d.client_subnets = s.client_subnets "
+		    "ORDER BY s.zone, s.owner, s.type, s.client_subnets, d.pos",
 		    -1, &stmt, NULL);
 	}
 	while (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
@@ -442,6 +502,7 @@ static cJSON *read_backup(ctl_t *ctl, const char *path)
 		knot_rrtype_to_string((uint16_t)sqlite3_column_int(stmt, 2), type, sizeof(type));
 		add_record(zones, &sets, (const char *)sqlite3_column_text(stmt, 0),
 		           (const char *)sqlite3_column_text(stmt, 1), type,
+		           (const char *)sqlite3_column_text(stmt, 5),
 		           (uint32_t)sqlite3_column_int64(stmt, 3),
 		           (const char *)sqlite3_column_text(stmt, 4));
 	}
@@ -662,8 +723,7 @@ static int apply_rrsets(ctl_t *ctl, const cJSON *wanted, bool prune, counts_t *n
 		cJSON *set;
 		cJSON_ArrayForEach(set, cJSON_GetObjectItemCaseSensitive(zone, "rr"))
 		{
-			set_key(ctl_string(zone, "zone", "."), ctl_string(set, "name", ""),
-			        ctl_string(set, "type", ""), key, sizeof(key));
+			set_key(ctl_string(zone, "zone", "."), set, key, sizeof(key));
 			map_put(&index, key, set);
 		}
 	}
@@ -679,8 +739,7 @@ static int apply_rrsets(ctl_t *ctl, const cJSON *wanted, bool prune, counts_t *n
 		const cJSON *set;
 		cJSON_ArrayForEach(set, cJSON_GetObjectItemCaseSensitive(zone, "rr"))
 		{
-			set_key(zone_name, ctl_string(set, "name", ""), ctl_string(set, "type", ""),
-			        key, sizeof(key));
+			set_key(zone_name, set, key, sizeof(key));
 			cJSON *have = map_get(&index, key);
 			if (have != NULL && same_member(set, have, "ttl") &&
 			    same_member(set, have, "rData")) {
@@ -713,6 +772,11 @@ static int apply_rrsets(ctl_t *ctl, const cJSON *wanted, bool prune, counts_t *n
 			cJSON_AddStringToObject(gone, "class", "IN");
 			cJSON_AddNumberToObject(gone, "ttl", 0);
 			cJSON_AddArrayToObject(gone, "rData");
+			const cJSON *scope = cJSON_GetObjectItemCaseSensitive(set, "clientSubnets");
+			if (scope != NULL) {
+				cJSON_AddItemToObject(gone, "clientSubnets",
+				                      cJSON_Duplicate(scope, true));
+			}
 			bulk_add(bulk, ctl_string(zone, "zone", "."), gone);
 			n->deleted++;
 			if (++pending == BULK_SETS) {
