@@ -38,7 +38,7 @@ fuzz_fuzz_canonical_name_LDFLAGS = $(FUZZ_CFLAGS)
 # The REST path: routes, handlers, validation and the store on a real
 # SQLite file; fuzz_rest.c stands in for http.c (see its comment).
 fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_mp1.c \
-	syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c syncd/api_ctl.c syncd/paging.c syncd/paging.h \
+	syncd/api_mm5.c syncd/api_rrecord.c syncd/api_easdf.c syncd/api_ops.c syncd/api_ctl.c syncd/paging.c syncd/paging.h \
 	syncd/histogram.c syncd/histogram.h \
 	module/index.c module/index.h module/owner.c module/owner_block.h module/rows.c \
 	store/lookup.c store/backup.c syncd/metrics.c syncd/metrics.h \
@@ -46,7 +46,7 @@ fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_m
 	common/rdata.c common/rdata.h common/answer.c common/subnet.c syncd/response.c syncd/response.h syncd/rule_json.c \
 	syncd/rule_json.h syncd/validate.c syncd/validate.h syncd/json_input.c syncd/json_input.h \
 	common/log.c common/log.h common/utf8.c common/utf8.h common/config_file.c common/config_file.h \
-	store/connection.c store/writer.c store/rules.c store/grants.c store/rrsets.c store/changes.c \
+	store/connection.c store/writer.c store/rules.c store/contexts.c store/grants.c store/rrsets.c store/changes.c \
 	store/zone_rows.c store/names.c store/store.h store/internal.h schema/schema.c schema/schema.h
 fuzz_fuzz_rest_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(libcjson_CFLAGS) $(libknot_CFLAGS) \
 	$(liburcu_CFLAGS) $(libzscanner_CFLAGS) $(gnutls_CFLAGS) $(sqlite3_CFLAGS) -pthread

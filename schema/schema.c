@@ -202,10 +202,21 @@ static const char MIGRATION_8[] =
     "ALTER TABLE rdata_8 RENAME TO rdata;\n"
     "CREATE INDEX rrsets_by_owner ON rrsets (owner);\n";
 
+/* DNS contexts after 3GPP TS 29.556 (issue 13): the document the SMF
+ * created or last put, as JSON; its rules are ordinary rules of the app
+ * instance "easdf:<id>", written in the same transaction. */
+static const char MIGRATION_9[] =
+    "CREATE TABLE dns_contexts (\n"
+    "	id         TEXT PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),\n"
+    "	body       TEXT NOT NULL CHECK (json_valid(body)),\n"
+    "	created_ms INTEGER NOT NULL,\n"
+    "	updated_ms INTEGER NOT NULL\n"
+    ") WITHOUT ROWID;\n";
+
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
-	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4,
-	MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8,
+	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
+	MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9,
 };
 
 _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,

@@ -51,7 +51,7 @@
 #include <sqlite3.h>
 
 /*! Schema version this build writes and understands. */
-#define MECDNS_SCHEMA_VERSION 8
+#define MECDNS_SCHEMA_VERSION 9
 
 /*! Open modes of mecdns_db_open(). */
 typedef enum {

@@ -213,10 +213,15 @@ static const char *const STATEMENTS[ST_COUNT] = {
 	[ST_RULE_DELETE] = "DELETE FROM rules WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
 	[ST_RULE_LOG_DELETE_APP] =
 		"INSERT INTO changes (generation, committed_ms, kind, owner, app_instance_id, "
-		"dns_rule_id, domain_name, state) SELECT ?1, ?2, 'rule', owner, app_instance_id, "
-		"dns_rule_id, domain_name, 'DELETED' FROM rules WHERE app_instance_id = ?3 "
-		"ORDER BY dns_rule_id",
+		"dns_rule_id, domain_name, state, client_subnets) SELECT ?1, ?2, 'rule', owner, "
+		"app_instance_id, dns_rule_id, domain_name, 'DELETED', client_subnets FROM rules "
+		"WHERE app_instance_id = ?3 ORDER BY dns_rule_id",
 	[ST_RULE_DELETE_APP] = "DELETE FROM rules WHERE app_instance_id = ?1",
+	[ST_CONTEXT_GET] = "SELECT body FROM dns_contexts WHERE id = ?1",
+	[ST_CONTEXT_PUT] = "INSERT INTO dns_contexts (id, body, created_ms, updated_ms) "
+			   "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (id) DO UPDATE SET "
+			   "body = excluded.body, updated_ms = excluded.updated_ms",
+	[ST_CONTEXT_DELETE] = "DELETE FROM dns_contexts WHERE id = ?1",
 	[ST_RULE_COUNTS] =
 		"SELECT coalesce(sum(state = 'ACTIVE'), 0), coalesce(sum(state = 'INACTIVE'), 0) "
 		"FROM rules",

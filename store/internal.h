@@ -93,6 +93,9 @@ typedef enum {
 	ST_RULE_DELETE,
 	ST_RULE_LOG_DELETE_APP,
 	ST_RULE_DELETE_APP,
+	ST_CONTEXT_GET,
+	ST_CONTEXT_PUT,
+	ST_CONTEXT_DELETE,
 	ST_RULE_COUNTS,
 	ST_COUNTS,
 	ST_RRSET_UPSERT,
@@ -282,6 +285,21 @@ mecdns_store_status_t store_log_rule_change(write_txn_t *txn, const char *owner,
 /*! \brief Logs a change of the set with key's (zone, owner, type, scope). */
 mecdns_store_status_t store_log_rrset_change(write_txn_t *txn, const mecdns_rrset_t *key,
                                              size_t rdata_count);
+
+/*! \brief Inserts a new rule in txn with every check a create makes but
+ *         the guard (store_rule_guard(), before the transaction); without
+ *         grants, name grants neither block it nor are taken (the
+ *         operator's own rules: DNS contexts). */
+mecdns_store_status_t store_rule_insert(write_txn_t *txn, const mecdns_rule_t *rule, bool grants);
+
+/*! \brief The zone guard's verdict on an ACTIVE rule's name (OK when
+ *         INACTIVE); INVALID when the rule itself is. */
+mecdns_store_status_t store_rule_guard(mecdns_store_t *store, const mecdns_rule_t *rule);
+
+/*! \brief Deletes every rule of an app instance in txn, a DELETED change
+ *         row each; *deleted says how many. */
+mecdns_store_status_t store_rules_delete_app(write_txn_t *txn, const char *app_instance_id,
+                                             size_t *deleted);
 
 mecdns_store_status_t store_owner_use(connection_t *conn, const char *owner, uint16_t type,
                                       owner_use_t *use);

@@ -397,6 +397,47 @@ static mecdns_store_status_t rule_write_begin(mecdns_store_t *store, const mecdn
 	return status;
 }
 
+mecdns_store_status_t store_rule_insert(write_txn_t *txn, const mecdns_rule_t *rule, bool grants)
+{
+	rule_values_t values;
+	mecdns_store_status_t status = rule_values(rule, &values);
+	mecdns_rule_t stored = { 0 };
+	if (status == MECDNS_STORE_OK) {
+		status = rule_read(txn->conn, rule->app_instance_id, rule->dns_rule_id, &stored);
+		if (status == MECDNS_STORE_OK) {
+			mecdns_rule_clear(&stored);
+			status = store_fail(MECDNS_STORE_EXISTS, "rule %s/%s already exists",
+			                    rule->app_instance_id, rule->dns_rule_id);
+		} else if (status == MECDNS_STORE_NOT_FOUND) {
+			status = check_rule_owner(txn, rule, values.owner);
+		}
+	}
+	if (status == MECDNS_STORE_OK && grants) {
+		status = store_check_grant(txn, rule, values.owner);
+	}
+	if (status == MECDNS_STORE_OK) {
+		status = write_rule_values(txn, ST_RULE_INSERT, rule, &values, "insert rule");
+	}
+	if (status == MECDNS_STORE_OK) {
+		status = store_log_rule_change(txn, values.owner, NULL, rule->app_instance_id,
+		                               rule->dns_rule_id, rule->domain_name,
+		                               rule->active ? "ACTIVE" : "INACTIVE", NULL);
+	}
+	free(values.owner);
+	return status;
+}
+
+mecdns_store_status_t store_rule_guard(mecdns_store_t *store, const mecdns_rule_t *rule)
+{
+	rule_values_t values;
+	mecdns_store_status_t status = rule_values(rule, &values);
+	if (status == MECDNS_STORE_OK && rule->active) {
+		status = store_guard(store, values.owner, NULL);
+	}
+	free(values.owner);
+	return status;
+}
+
 mecdns_store_status_t mecdns_store_rule_create(mecdns_store_t *store, const mecdns_rule_t *rule,
                                                mecdns_rule_t *out)
 {
@@ -531,6 +572,32 @@ mecdns_store_status_t mecdns_store_rule_delete(mecdns_store_t *store, const char
 	return status;
 }
 
+mecdns_store_status_t store_rules_delete_app(write_txn_t *txn, const char *app_instance_id,
+                                             size_t *deleted)
+{
+	/* One DELETED change row per rule, then the rules themselves. */
+	*deleted = 0;
+	sqlite3_stmt *stmt = store_statement(txn->conn, ST_RULE_LOG_DELETE_APP);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	store_bind_u64(stmt, 1, txn->generation);
+	sqlite3_bind_int64(stmt, 2, txn->now_ms);
+	store_bind_text(stmt, 3, app_instance_id);
+	mecdns_store_status_t status = store_run(txn->conn, stmt, "log deleted rules");
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	*deleted = (size_t)sqlite3_changes(txn->conn->db);
+	txn->changes += *deleted;
+	stmt = store_statement(txn->conn, ST_RULE_DELETE_APP);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	store_bind_text(stmt, 1, app_instance_id);
+	return store_run(txn->conn, stmt, "delete rules of an app instance");
+}
+
 mecdns_store_status_t mecdns_store_rule_delete_app(mecdns_store_t *store,
                                                    const char *app_instance_id, size_t *deleted,
                                                    uint64_t *generation)
@@ -546,29 +613,11 @@ mecdns_store_status_t mecdns_store_rule_delete_app(mecdns_store_t *store,
 	if (status != MECDNS_STORE_OK) {
 		return status;
 	}
-	/* One DELETED change row per rule, then the rules themselves. */
 	size_t logged = 0;
-	sqlite3_stmt *stmt = store_statement(txn.conn, ST_RULE_LOG_DELETE_APP);
-	status = MECDNS_STORE_ERROR;
-	if (stmt != NULL) {
-		store_bind_u64(stmt, 1, txn.generation);
-		sqlite3_bind_int64(stmt, 2, txn.now_ms);
-		store_bind_text(stmt, 3, app_instance_id);
-		status = store_run(txn.conn, stmt, "log deleted rules");
-		logged = (size_t)sqlite3_changes(txn.conn->db);
-	}
+	status = store_rules_delete_app(&txn, app_instance_id, &logged);
 	if (status == MECDNS_STORE_OK && logged == 0) {
 		status = store_fail(MECDNS_STORE_NOT_FOUND, "app instance %s has no rules",
 		                    app_instance_id);
-	}
-	if (status == MECDNS_STORE_OK) {
-		txn.changes += logged;
-		stmt = store_statement(txn.conn, ST_RULE_DELETE_APP);
-		status = MECDNS_STORE_ERROR;
-		if (stmt != NULL) {
-			store_bind_text(stmt, 1, app_instance_id);
-			status = store_run(txn.conn, stmt, "delete rules of an app instance");
-		}
 	}
 	status = store_write_end(&txn, status, generation);
 	if (status == MECDNS_STORE_OK && deleted != NULL) {

@@ -444,6 +444,37 @@ mecdns_store_status_t mecdns_store_prune(mecdns_store_t *store, int64_t keep_ms,
 
 /*! \brief Counts rules by state (for /metrics) and, if rrsets is not NULL,
  *         the rrecord sets (for syncd's start line). */
+/*** DNS contexts (3GPP TS 29.556; store/contexts.c). ***/
+
+typedef enum {
+	MECDNS_CONTEXT_CREATE,  /*!< EXISTS when the id is taken. */
+	MECDNS_CONTEXT_REPLACE, /*!< NOT_FOUND when there is none. */
+} mecdns_context_mode_t;
+
+/*! \brief The app instance id of a context's rules ("easdf:<id>"), malloc'd. */
+char *mecdns_store_context_app(const char *id);
+
+/*!
+ * \brief Writes a DNS context: its document (JSON text) and its rules (all
+ *        of app instance mecdns_store_context_app(id)), replacing the rules
+ *        it had, in one transaction. Every rule gets the checks of
+ *        mecdns_store_rule_create(); one refusal changes nothing. With
+ *        expected (REPLACE), STALE unless the stored document is still that
+ *        text (a read-modify-write lost to another write: read again).
+ */
+mecdns_store_status_t mecdns_store_context_put(mecdns_store_t *store, const char *id,
+                                               const char *body, const mecdns_rule_t *rules,
+                                               size_t count, mecdns_context_mode_t mode,
+                                               const char *expected, uint64_t *generation);
+
+/*! \brief A context's document (malloc'd); NOT_FOUND when there is none. */
+mecdns_store_status_t mecdns_store_context_get(mecdns_store_t *store, const char *id, char **body,
+                                               uint64_t *generation);
+
+/*! \brief Deletes a context and its rules in one transaction. */
+mecdns_store_status_t mecdns_store_context_delete(mecdns_store_t *store, const char *id,
+                                                  uint64_t *generation);
+
 mecdns_store_status_t mecdns_store_rule_counts(mecdns_store_t *store, uint64_t *active,
                                                uint64_t *inactive, uint64_t *rrsets);
 

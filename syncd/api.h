@@ -164,6 +164,11 @@ void api_rrecord_list(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respon
 void api_rrecord_bulk_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 void api_rrecord_add(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 void api_rrecord_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_context_create(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_context_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_context_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_context_patch(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
+void api_context_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 void api_rrecord_put(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 void api_rrecord_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t *resp);
 

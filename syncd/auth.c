@@ -22,6 +22,7 @@ enum {
 	SCOPE_MM5 = 1 << 1,
 	SCOPE_DNS_MGMT = 1 << 2,
 	SCOPE_METRICS = 1 << 3,
+	SCOPE_EASDF = 1 << 4,
 };
 
 typedef struct {
@@ -102,6 +103,8 @@ static bool add_scope(token_t *token, const char *scope, const char *where, char
 		token->scopes |= SCOPE_DNS_MGMT;
 	} else if (strcmp(scope, "metrics") == 0) {
 		token->scopes |= SCOPE_METRICS;
+	} else if (strcmp(scope, "easdf") == 0) {
+		token->scopes |= SCOPE_EASDF;
 	} else if (strncmp(scope, "app:", 4) == 0) {
 		char reason[160];
 		if (!syncd_valid_id(scope + 4, "the app instance id", reason, sizeof(reason))) {
@@ -119,9 +122,10 @@ static bool add_scope(token_t *token, const char *scope, const char *where, char
 		token->apps = apps;
 		token->app_count++;
 	} else {
-		snprintf(err, err_len,
-		         "%s: unknown scope \"%s\" (admin, mm5, dns-mgmt, metrics or app:ID)",
-		         where, scope);
+		snprintf(
+		    err, err_len,
+		    "%s: unknown scope \"%s\" (admin, mm5, dns-mgmt, metrics, easdf or app:ID)",
+		    where, scope);
 		return false;
 	}
 	return true;
@@ -239,6 +243,8 @@ static bool token_allows(const token_t *token, syncd_need_t need, const char *ap
 		return token->scopes & SCOPE_DNS_MGMT;
 	case SYNCD_NEED_METRICS:
 		return token->scopes & SCOPE_METRICS;
+	case SYNCD_NEED_EASDF:
+		return token->scopes & SCOPE_EASDF;
 	case SYNCD_NEED_ADMIN:
 		return false;
 	case SYNCD_NEED_APP:

@@ -25,6 +25,7 @@ typedef enum {
 	SYNCD_NEED_MM5,      /*!< admin or mm5. */
 	SYNCD_NEED_DNS_MGMT, /*!< admin or dns-mgmt. */
 	SYNCD_NEED_METRICS,  /*!< admin or metrics. */
+	SYNCD_NEED_EASDF,    /*!< admin or easdf (the SMF: DNS contexts). */
 	SYNCD_NEED_ADMIN,    /*!< admin only. */
 	SYNCD_NEED_ANY,      /*!< Any known token: a path or method with no
 	                          route (its 404/405 tells only token holders

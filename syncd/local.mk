@@ -29,7 +29,7 @@ syncd_libmecdns_syncd_la_LIBADD = common/libmecdns-rdata.la store/libmecdns-stor
 sbin_PROGRAMS += syncd/mecdns-syncd
 syncd_mecdns_syncd_SOURCES = \
 	syncd/main.c \
-	syncd/api.h syncd/api_mp1.c syncd/api_mm5.c syncd/api_rrecord.c syncd/api_ops.c \
+	syncd/api.h syncd/api_mp1.c syncd/api_mm5.c syncd/api_rrecord.c syncd/api_easdf.c syncd/api_ops.c \
 	syncd/api_ctl.c syncd/paging.c syncd/paging.h \
 	syncd/http.c syncd/http.h \
 	syncd/metrics.c syncd/metrics.h \

@@ -8,10 +8,11 @@
 
 #include "syncd/api.h"
 
-#define MP1     "/mec_app_support/v1/applications/{}/dns_rules"
-#define MM5     "/mep/config/{}/dns_rules"
-#define GRANTS  "/mep/config/{}/dns_names"
-#define RRECORD "/mep/dns_server_mgmt/v1/rrecord"
+#define MP1      "/mec_app_support/v1/applications/{}/dns_rules"
+#define MM5      "/mep/config/{}/dns_rules"
+#define GRANTS   "/mep/config/{}/dns_names"
+#define RRECORD  "/mep/dns_server_mgmt/v1/rrecord"
+#define CONTEXTS "/neasdf-dnscontext/v1/dns-contexts"
 
 const syncd_route_t syncd_routes[] = {
 	{ "GET", MP1, api_rules_list, SYNCD_NEED_APP, "mp1_dns_rules" },
@@ -34,6 +35,12 @@ const syncd_route_t syncd_routes[] = {
 	{ "GET", RRECORD "/{}/{}", api_rrecord_get, SYNCD_NEED_DNS_MGMT, "rrecord" },
 	{ "PUT", RRECORD "/{}/{}", api_rrecord_put, SYNCD_NEED_DNS_MGMT, "rrecord" },
 	{ "DELETE", RRECORD "/{}/{}", api_rrecord_delete, SYNCD_NEED_DNS_MGMT, "rrecord" },
+
+	{ "POST", CONTEXTS, api_context_create, SYNCD_NEED_EASDF, "dns_contexts" },
+	{ "GET", CONTEXTS "/{}", api_context_get, SYNCD_NEED_EASDF, "dns_context" },
+	{ "PUT", CONTEXTS "/{}", api_context_put, SYNCD_NEED_EASDF, "dns_context" },
+	{ "PATCH", CONTEXTS "/{}", api_context_patch, SYNCD_NEED_EASDF, "dns_context" },
+	{ "DELETE", CONTEXTS "/{}", api_context_delete, SYNCD_NEED_EASDF, "dns_context" },
 
 	{ "GET", "/mecdns/v1/status", api_status, SYNCD_NEED_METRICS, "status" },
 	{ "GET", "/mecdns/v1/dns_rules", api_rules_page, SYNCD_NEED_MM5, "all_dns_rules" },

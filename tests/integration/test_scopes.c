@@ -638,6 +638,170 @@ START_TEST(test_rrecord_sets_with_scopes_answer_by_subnet)
 }
 END_TEST
 
+/*** DNS contexts after TS 29.556 (the SMF's API of the EASDF). ***/
+
+#define CONTEXTS "/neasdf-dnscontext/v1/dns-contexts"
+
+/*! \brief A DnsContextCreateData for ue (IPv4) whose rule "edge" answers
+ *         app.mec.test and *.cdn.mec.test with eas, and whose rule "low"
+ *         (a higher precedence value) would answer app.mec.test with
+ *         192.0.2.99. */
+static char *context_body(const char *ue, const char *eas)
+{
+	return harness_strdupf(
+	    "{\"ueIpv4Addr\":\"%s\",\"ueIpv6Prefix\":\"2001:db8:45:1::/64\",\"dnn\":\"internet\","
+	    "\"sNssai\":{\"sst\":1},\"dnsRules\":{"
+	    "\"edge\":{\"precedence\":10,\"dnsQueryMdtList\":{\"m1\":{\"mdtId\":\"m1\","
+	    "\"fqdnPatternList\":[{\"stringMatchingRule\":{\"stringMatchingConditions\":[{"
+	    "\"matchingString\":\"app.mec.test\",\"matchingOperator\":\"FULL_MATCH\"}]}},"
+	    "{\"stringMatchingRule\":{\"stringMatchingConditions\":[{\"matchingString\":"
+	    "\".cdn.mec.test\",\"matchingOperator\":\"ENDS_WITH\"}]}}]}},"
+	    "\"actionList\":{\"a1\":{\"applyAction\":\"RESPOND\",\"respParas\":{"
+	    "\"easIpv4Addresses\":[\"%s\"]}}}},"
+	    "\"low\":{\"precedence\":20,\"dnsQueryMdtList\":{\"m1\":{\"mdtId\":\"m1\","
+	    "\"fqdnPatternList\":[{\"stringMatchingRule\":{\"stringMatchingConditions\":[{"
+	    "\"matchingString\":\"app.mec.test\",\"matchingOperator\":\"FULL_MATCH\"}]}}]}},"
+	    "\"actionList\":{\"a1\":{\"applyAction\":\"RESPOND\",\"respParas\":{"
+	    "\"easIpv4Addresses\":[\"192.0.2.99\"]}}}}}}",
+	    ue, eas);
+}
+
+/*! \brief Creates a context; returns its id (from Location and the body). */
+static char *create_context(const char *ue, const char *eas)
+{
+	char *body = context_body(ue, eas);
+	http_response_t resp;
+	call("POST", CONTEXTS, body, &resp);
+	ck_assert_msg(resp.status == 201, "POST %s: %d %s", CONTEXTS, resp.status, resp.body);
+	cJSON *json = cJSON_Parse(resp.body);
+	const char *id =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(json, "dnsContextId"));
+	ck_assert_ptr_nonnull(id);
+	char *want = harness_strdupf(CONTEXTS "/%s", id);
+	char *location = http_header(&resp, "Location");
+	ck_assert_msg(location != NULL && strcmp(location, want) == 0, "Location %s, expected %s",
+	              location != NULL ? location : "-", want);
+	char *out = harness_strdupf("%s", id);
+	free(location);
+	free(want);
+	cJSON_Delete(json);
+	http_response_free(&resp);
+	free(body);
+	return out;
+}
+
+/*! The SMF's contexts steer each UE (its address /32, its IPv6 prefix) to
+ *  its EAS, by exact name and by suffix, the lowest precedence value
+ *  winning; PATCH and DELETE change the answers in one write, and every
+ *  other UE keeps the central answer. */
+START_TEST(test_dns_contexts_steer_each_ue_to_its_eas)
+{
+	post_rule("central", "app.mec.test", "IP_V4", "192.0.2.1", NULL);
+	char *ue7 = create_context("10.45.1.7", "192.0.2.45");
+	char *ue8 = create_context("10.45.1.8", "192.0.2.48"); /* same names, another UE */
+	wait_served();
+	dns_opts_t at7 = { .ecs = "10.45.1.7/32" };
+	dns_opts_t at8 = { .ecs = "10.45.1.8/32" };
+	dns_opts_t at7v6 = { .ecs = "2001:db8:45:1::/64" };
+	dns_opts_t other = { .ecs = "10.45.1.9/32" };
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at7, "192.0.2.45", 32);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at8, "192.0.2.48", 32);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at7v6, "192.0.2.45,192.0.2.48", 64);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &other, "192.0.2.1", 32);
+	expect_answer("video.cdn.mec.test.", KNOT_RRTYPE_A, &at7, "192.0.2.45", 32);
+	at7.tcp = true;
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at7, "192.0.2.45", 32);
+	at7.tcp = false;
+
+	/* The document as stored, with its id. */
+	char *path = harness_strdupf(CONTEXTS "/%s", ue7);
+	cJSON *got = call_json("GET", path, NULL, 200);
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(got, "ueIpv4Addr")),
+	                 "10.45.1.7");
+	cJSON_Delete(got);
+
+	/* JSON Patch: another EAS for UE 7 only. */
+	cJSON_Delete(call_json("PATCH", path,
+	                       "[{\"op\":\"test\",\"path\":\"/dnn\",\"value\":\"internet\"},"
+	                       "{\"op\":\"replace\",\"path\":\"/dnsRules/edge/actionList/a1/"
+	                       "respParas/easIpv4Addresses/0\",\"value\":\"192.0.2.46\"}]",
+	                       200));
+	wait_served();
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at7, "192.0.2.46", 32);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at8, "192.0.2.48", 32);
+
+	/* Refused, nothing changed. */
+	uint64_t before = generation();
+	static const struct {
+		const char *method;
+		const char *body;
+		int status;
+		const char *detail;
+	} bad[] = {
+		{ "PATCH", "[{\"op\":\"test\",\"path\":\"/dnn\",\"value\":\"other\"}]", 409,
+		  "failed its test" },
+		{ "PATCH", "[{\"op\":\"remove\",\"path\":\"/nosuch\"}]", 400, "nothing to remove" },
+		{ "PATCH", "{\"op\":\"add\"}", 400, "array of operations" },
+		{ "PATCH",
+		  "[{\"op\":\"remove\",\"path\":\"/ueIpv4Addr\"},{\"op\":\"remove\","
+		  "\"path\":\"/ueIpv6Prefix\"}]",
+		  400, "ueIpv4Addr or ueIpv6Prefix is required" },
+		{ "PUT", "{\"ueIpv4Addr\":\"10.45.1.9\"}", 400, "ueIpv4Addr cannot change" },
+		{ "PUT",
+		  "{\"dnsRules\":{\"x\":{\"actionList\":{\"a\":{\"applyAction\":\"REPORT\"}}}}}",
+		  501, "applyAction REPORT is not supported" },
+		{ "PUT",
+		  "{\"dnsRules\":{\"x\":{\"dnsQueryMdtList\":{\"m\":{\"mdtId\":\"m\","
+		  "\"fqdnPatternList\":[{\"regex\":\".*\"}]}},\"actionList\":{\"a\":{"
+		  "\"applyAction\":\"RESPOND\",\"respParas\":{\"easIpv4Addresses\":["
+		  "\"192.0.2.1\"]}}}}}}",
+		  501, "regex is not supported" },
+		{ "PUT",
+		  "{\"dnsRules\":{\"x\":{\"dnsQueryMdtList\":{\"m\":{\"mdtId\":\"m\","
+		  "\"fqdnPatternList\":[{\"stringMatchingRule\":{\"stringMatchingConditions\":"
+		  "[{\"matchingString\":\"a.test\",\"matchingOperator\":\"FULL_MATCH\"}]}}]}},"
+		  "\"actionList\":{\"a\":{\"applyAction\":\"RESPOND\",\"respParas\":{"
+		  "\"easIpv4Addresses\":[\"2001:db8::1\"]}}}}}}",
+		  400, "easIpv4Addresses" },
+		{ "PUT", "{\"dnsRules\":7}", 400, "dnsRules must be a map" },
+		{ "PUT", "not json", 400, "" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		http_response_t resp;
+		call(bad[i].method, path, bad[i].body, &resp);
+		http_assert_problem(&resp, bad[i].status, bad[i].detail);
+		http_response_free(&resp);
+	}
+	http_response_t resp;
+	call("POST", CONTEXTS, "{\"dnsRules\":{}}", &resp);
+	http_assert_problem(&resp, 400, "ueIpv4Addr or ueIpv6Prefix is required");
+	http_response_free(&resp);
+	call("POST", CONTEXTS, "{\"ueIpv4Addr\":\"10.45.1.300\",\"dnsRules\":{}}", &resp);
+	http_assert_problem(&resp, 400, "ueIpv4Addr");
+	http_response_free(&resp);
+	call("GET", CONTEXTS "/nosuch", NULL, &resp);
+	http_assert_problem(&resp, 404, "DNS context nosuch");
+	http_response_free(&resp);
+	ck_assert_uint_eq(generation(), before);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at7, "192.0.2.46", 32);
+
+	/* Deleted: UE 7 falls back to the central answer, UE 8 keeps its EAS. */
+	call("DELETE", path, NULL, &resp);
+	ck_assert_int_eq(resp.status, 204);
+	http_response_free(&resp);
+	call("DELETE", path, NULL, &resp);
+	ck_assert_int_eq(resp.status, 404);
+	http_response_free(&resp);
+	wait_served();
+	/* SCOPE 29: the central answer holds for 10.45.1.0/29, not for UE 8. */
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at7, "192.0.2.1", 29);
+	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at8, "192.0.2.48", 32);
+	free(path);
+	free(ue8);
+	free(ue7);
+}
+END_TEST
+
 static void setup_trusted(void)
 {
 	ecs_on = true;
@@ -678,6 +842,7 @@ static Suite *scopes_suite(void)
 	tcase_add_test(answers, test_a_rule_moved_to_another_scope_moves_in_one_generation);
 	tcase_add_test(answers, test_answers_agree_with_a_reference_model);
 	tcase_add_test(answers, test_rrecord_sets_with_scopes_answer_by_subnet);
+	tcase_add_test(answers, test_dns_contexts_steer_each_ue_to_its_eas);
 	suite_add_tcase(s, answers);
 	TCase *no_ecs = tcase_create("ecs off");
 	tcase_add_unchecked_fixture(no_ecs, harness_cleanup_begin, harness_cleanup_end);

@@ -99,7 +99,7 @@ END_TEST
 START_TEST(test_scopes_decide_routes)
 {
 	syncd_auth_t *auth = parse_ok("adm admin\nmepm mm5\nmep dns-mgmt\nprom metrics\n"
-	                              "appA app:A\n");
+	                              "appA app:A\nsmf easdf\n");
 	struct {
 		const char *token;
 		syncd_need_t need;
@@ -121,6 +121,14 @@ START_TEST(test_scopes_decide_routes)
 		{ "appA", SYNCD_NEED_APP, "AA", SYNCD_AUTH_FORBIDDEN },
 		{ "appA", SYNCD_NEED_MM5, NULL, SYNCD_AUTH_FORBIDDEN },
 		{ "appA", SYNCD_NEED_ADMIN, NULL, SYNCD_AUTH_FORBIDDEN },
+		/* DNS contexts: the SMF's scope (and admin's), nobody else's. */
+		{ "smf", SYNCD_NEED_EASDF, NULL, SYNCD_AUTH_OK },
+		{ "adm", SYNCD_NEED_EASDF, NULL, SYNCD_AUTH_OK },
+		{ "mepm", SYNCD_NEED_EASDF, NULL, SYNCD_AUTH_FORBIDDEN },
+		{ "mep", SYNCD_NEED_EASDF, NULL, SYNCD_AUTH_FORBIDDEN },
+		{ "appA", SYNCD_NEED_EASDF, NULL, SYNCD_AUTH_FORBIDDEN },
+		{ "smf", SYNCD_NEED_MM5, NULL, SYNCD_AUTH_FORBIDDEN },
+		{ "smf", SYNCD_NEED_DNS_MGMT, NULL, SYNCD_AUTH_FORBIDDEN },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char header[64];

@@ -984,6 +984,84 @@ static size_t walk_pages(const char *zone, size_t max_sets, size_t max_bytes, si
 	return seen;
 }
 
+/*** DNS contexts (store/contexts.c). ***/
+
+START_TEST(test_context_document_and_rules_change_together)
+{
+	char *app = mecdns_store_context_app("c1");
+	ck_assert_str_eq(app, "easdf:c1");
+	mecdns_rule_t rules[2] = { rule_of(app, "r1", "app.example", "192.0.2.45", true),
+		                   rule_of(app, "r2", "cdn.example", "192.0.2.46", true) };
+	rules[0].client_subnets = rules[1].client_subnets = (char *)"10.45.1.7/32";
+	/* Another app holds app.example alone: a context is the operator's and
+	 * steers its UE all the same (no grant taken, none blocking). */
+	create_rule("appA", "r1", "app.example", "192.0.2.1", true);
+	uint64_t gen = 0;
+	ck_assert_int_eq(mecdns_store_context_put(store, "c1", "{\"v\":1}", rules, 2,
+	                                          MECDNS_CONTEXT_CREATE, NULL, &gen),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 2);
+	ck_assert_int_eq(mecdns_store_context_put(store, "c1", "{\"v\":1}", rules, 2,
+	                                          MECDNS_CONTEXT_CREATE, NULL, &gen),
+	                 MECDNS_STORE_EXISTS);
+	ck_assert_int_eq(mecdns_store_context_put(store, "c2", "{}", NULL, 0,
+	                                          MECDNS_CONTEXT_REPLACE, NULL, &gen),
+	                 MECDNS_STORE_NOT_FOUND);
+	mecdns_rule_list_t list;
+	ck_assert_int_eq(mecdns_store_rule_list(store, app, &list, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 2);
+	ck_assert_str_eq(list.items[0].client_subnets, "10.45.1.7/32");
+	mecdns_rule_list_free(&list);
+
+	/* Replaced as a whole: r2 gone, r1 moved; a stale read is refused. */
+	rules[0].ip_address = (char *)"192.0.2.47";
+	ck_assert_int_eq(mecdns_store_context_put(store, "c1", "{\"v\":2}", rules, 1,
+	                                          MECDNS_CONTEXT_REPLACE, "{\"v\":9}", &gen),
+	                 MECDNS_STORE_STALE);
+	ck_assert_int_eq(mecdns_store_context_put(store, "c1", "{\"v\":2}", rules, 1,
+	                                          MECDNS_CONTEXT_REPLACE, "{\"v\":1}", &gen),
+	                 MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, 3);
+	char *body = NULL;
+	ck_assert_int_eq(mecdns_store_context_get(store, "c1", &body, NULL), MECDNS_STORE_OK);
+	ck_assert_str_eq(body, "{\"v\":2}");
+	free(body);
+	ck_assert_int_eq(mecdns_store_rule_list(store, app, &list, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 1);
+	ck_assert_str_eq(list.items[0].ip_address, "192.0.2.47");
+	mecdns_rule_list_free(&list);
+
+	/* One refused rule (a CNAME's name) refuses the whole context. */
+	put_cname(".", "alias.example.", "app.example.");
+	mecdns_rule_t bad[2] = { rule_of(app, "r1", "app.example", "192.0.2.48", true),
+		                 rule_of(app, "r2", "alias.example", "192.0.2.49", true) };
+	ck_assert_int_eq(mecdns_store_context_put(store, "c1", "{\"v\":3}", bad, 2,
+	                                          MECDNS_CONTEXT_REPLACE, NULL, &gen),
+	                 MECDNS_STORE_CONFLICT);
+	ck_assert_int_eq(mecdns_store_context_get(store, "c1", &body, NULL), MECDNS_STORE_OK);
+	ck_assert_str_eq(body, "{\"v\":2}");
+	free(body);
+	/* Rules of another app are refused outright. */
+	mecdns_rule_t foreign = rule_of("appA", "r9", "x.example", "192.0.2.50", true);
+	ck_assert_int_eq(mecdns_store_context_put(store, "c1", "{}", &foreign, 1,
+	                                          MECDNS_CONTEXT_REPLACE, NULL, &gen),
+	                 MECDNS_STORE_INVALID);
+
+	uint64_t before = generation();
+	ck_assert_int_eq(mecdns_store_context_delete(store, "c1", &gen), MECDNS_STORE_OK);
+	ck_assert_uint_eq(gen, before + 1);
+	ck_assert_int_eq(mecdns_store_context_delete(store, "c1", &gen), MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(mecdns_store_context_get(store, "c1", &body, NULL),
+	                 MECDNS_STORE_NOT_FOUND);
+	ck_assert_int_eq(mecdns_store_rule_list(store, app, &list, NULL), MECDNS_STORE_NOT_FOUND);
+	/* The app's own rule is untouched throughout. */
+	ck_assert_int_eq(mecdns_store_rule_list(store, "appA", &list, NULL), MECDNS_STORE_OK);
+	ck_assert_uint_eq(list.count, 1);
+	mecdns_rule_list_free(&list);
+	free(app);
+}
+END_TEST
+
 START_TEST(test_rrset_pages_walk_every_set_once_in_key_order)
 {
 	char owner[64];
@@ -2808,6 +2886,7 @@ static Suite *store_suite(void)
 	tcase_add_test(files, test_config_grants_replace_each_other_all_or_nothing);
 	tcase_add_test(files, test_rrset_pages_walk_every_set_once_in_key_order);
 	tcase_add_test(files, test_rrset_scope_is_part_of_the_key);
+	tcase_add_test(files, test_context_document_and_rules_change_together);
 	suite_add_tcase(suite, files);
 	return suite;
 }

@@ -171,6 +171,20 @@ static void set_key(const char *zone, const cJSON *set, char *key, size_t len)
 
 #define KEY_MAX 4096
 
+/*! \brief Takes the rules of DNS contexts (app instances "easdf:ID") out of
+ *         rules: they are the SMF's, compiled from its contexts
+ *         (/neasdf-dnscontext), which it creates again; an export does
+ *         not carry them and an import or restore leaves them alone. */
+static void drop_context_rules(cJSON *rules)
+{
+	for (int i = cJSON_GetArraySize(rules) - 1; i >= 0; i--) {
+		const char *app = ctl_string(cJSON_GetArrayItem(rules, i), "appInstanceId", "");
+		if (strncmp(app, "easdf:", 6) == 0) {
+			cJSON_DeleteItemFromArray(rules, i);
+		}
+	}
+}
+
 /*** The document. ***/
 
 static cJSON *document(cJSON *rules, cJSON *zones, uint64_t generation)
@@ -251,6 +265,7 @@ int ctl_export(ctl_t *ctl, int argc, char **argv)
 	cJSON *rules = NULL, *zones = NULL;
 	uint64_t generation = 0;
 	int ret = ctl_all_rules(ctl, &rules, &generation);
+	drop_context_rules(rules);
 	if (ret == CTL_OK) {
 		ret = ctl_all_rrsets(ctl, &zones);
 	}
@@ -464,7 +479,8 @@ static cJSON *read_backup(ctl_t *ctl, const char *path)
 	int rc = sqlite3_prepare_v2(db,
 	                            "SELECT app_instance_id, dns_rule_id, domain_name, "
 	                            "ip_address_type, ip_address, ttl, state, client_subnets "
-	                            "FROM rules ORDER BY app_instance_id, dns_rule_id",
+	                            "FROM rules WHERE app_instance_id NOT LIKE 'easdf:%' "
+	                            "ORDER BY app_instance_id, dns_rule_id",
 	                            -1, &stmt, NULL);
 	while (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
 		cJSON *rule = cJSON_CreateObject();
@@ -633,6 +649,7 @@ static int apply_rules(ctl_t *ctl, const cJSON *wanted, bool prune, counts_t *n)
 	if (ret != CTL_OK) {
 		return ret;
 	}
+	drop_context_rules(current);
 	map_t index = { 0 };
 	char key[KEY_MAX];
 	cJSON *have;
