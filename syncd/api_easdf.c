@@ -629,7 +629,7 @@ static mecdns_store_status_t write_context(syncd_ctx_t *ctx, const syncd_request
                                            mecdns_context_mode_t mode, const char *expected)
 {
 	char *app = mecdns_store_context_app(id);
-	compiled_t c;
+	compiled_t c = { 0 };
 	if (app == NULL || !compile(doc, app, &c)) {
 		syncd_problem(resp, app == NULL ? 500 : c.code,
 		              app == NULL ? "out of memory" : c.err, req->path);
