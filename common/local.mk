@@ -14,7 +14,8 @@ common_libmecdns_bus_la_LIBADD = $(dbus_LIBS)
 # module, the store, the API, zone sync and mecdns-db. No dependencies, so
 # every part can link it.
 noinst_LTLIBRARIES += common/libmecdns-answer.la
-common_libmecdns_answer_la_SOURCES = common/answer.c common/answer.h common/array.h common/subnet.c common/subnet.h
+common_libmecdns_answer_la_SOURCES = common/answer.c common/answer.h common/array.h common/subnet.c common/subnet.h \
+	common/report.c common/report.h
 
 # libmecdns-rdata.la: record data, presentation <-> wire (libzscanner), for
 # the rrecord API, zone sync and mecdns-db, which reads record text exactly

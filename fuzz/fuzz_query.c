@@ -209,6 +209,9 @@ knotd_conf_t knotd_conf_mod(knotd_mod_t *mod, const yp_name_t *item_name)
 		conf.single.integer = 1000;
 	} else if (item_is(item_name, "answer-rotation")) {
 		conf.single.boolean = mod->rotate;
+	} else if (item_is(item_name, "report-socket")) {
+		/* Nobody listens: every report is sent and dropped. */
+		conf.single.string = "/nonexistent/mecdns-fuzz-report.sock";
 	} else {
 		conf.count = 0; /* soa-mname, soa-rname: the defaults. */
 	}
@@ -300,12 +303,12 @@ static void add_rule(const char *owner, const char *ip_type, const char *ip, int
 		snprintf(ttl_text, sizeof(ttl_text), "%d", ttl);
 	}
 	/* Every third rule is scoped (client subnets), so the scoped answer
-	 * path is fuzzed too. */
+	 * path is fuzzed too; every sixth reports (REPORT of a DNS context). */
 	snprintf(text, sizeof(text),
 	         "INSERT INTO rules VALUES ('app', 'r%u', '%s', '%s', '%s', '%s', %s, 'ACTIVE', "
-	         "1, 0, 0, 1, %s)",
+	         "1, 0, 0, 1, %s, %d)",
 	         id, owner, owner, ip_type, ip, ttl_text,
-	         id % 3 == 0 ? "'10.0.0.0/8,127.0.0.0/8'" : "NULL");
+	         id % 3 == 0 ? "'10.0.0.0/8,127.0.0.0/8'" : "NULL", id % 6 == 0 ? 1 : 0);
 	id++;
 	sql(text);
 }

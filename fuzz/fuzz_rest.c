@@ -58,6 +58,7 @@
 #include "syncd/limits.h"
 #include "syncd/mqtt.h"
 #include "syncd/problem.h"
+#include "syncd/reports.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -117,6 +118,13 @@ const char *syncd_request_query(const syncd_request_t *req, const char *name)
 }
 
 /*** What mecdns-syncd runs beside the handlers, off here. ***/
+
+void syncd_reports_forget(syncd_reports_t *reports, const char *context_id, const char *rule_key)
+{
+	(void)reports;
+	(void)context_id;
+	(void)rule_key;
+}
 
 void mecdns_signals_notify(mecdns_signals_t *signals)
 {

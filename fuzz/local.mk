@@ -39,7 +39,7 @@ fuzz_fuzz_canonical_name_LDFLAGS = $(FUZZ_CFLAGS)
 # SQLite file; fuzz_rest.c stands in for http.c (see its comment).
 fuzz_fuzz_rest_SOURCES = fuzz/fuzz_rest.c syncd/routes.c syncd/api.h syncd/api_mp1.c \
 	syncd/api_mm5.c syncd/api_rrecord.c syncd/api_easdf.c syncd/api_ops.c syncd/api_ctl.c syncd/paging.c syncd/paging.h \
-	syncd/histogram.c syncd/histogram.h \
+	syncd/histogram.c syncd/histogram.h syncd/notify.c syncd/notify.h \
 	module/index.c module/index.h module/owner.c module/owner_block.h module/rows.c \
 	store/lookup.c store/backup.c syncd/metrics.c syncd/metrics.h \
 	syncd/limits.c syncd/limits.h syncd/auth.c syncd/auth.h syncd/problem.c syncd/problem.h \
@@ -67,7 +67,7 @@ fuzz_fuzz_refresh_LDADD = $(libknot_LIBS) $(sqlite3_LIBS) $(liburcu_LIBS)
 
 # The module's BEGIN hook on DNS messages; fuzz_query.c stands in for the
 # knotd functions the module calls (see its comment).
-fuzz_fuzz_query_SOURCES = fuzz/fuzz_query.c module/mecdns.c module/refresh.c common/answer.c common/subnet.c \
+fuzz_fuzz_query_SOURCES = fuzz/fuzz_query.c module/mecdns.c module/refresh.c common/answer.c common/subnet.c common/report.c \
 	module/source.c module/rows.c module/refresh_internal.h \
 	module/refresh.h module/index.c module/index.h module/owner.c module/owner_block.h schema/schema.c schema/schema.h
 fuzz_fuzz_query_CFLAGS = $(AM_CFLAGS) $(FUZZ_CFLAGS) $(knotd_CFLAGS) $(libknot_CFLAGS) \

@@ -35,7 +35,8 @@ typedef struct {
 	                           deduplicated; TTL the smallest contributed. */
 	uint16_t rrset_count;
 	bool cname;           /*!< The only rrset is a CNAME. */
-	uint8_t scoped_types; /*!< Types in scopes: 1 A, 2 AAAA, 4 any other. */
+	uint8_t scoped_types; /*!< Types in scopes: 1 A, 2 AAAA, 4 any other;
+	                           MECDNS_SCOPED_REPORT: a scope reports. */
 	uint16_t scoped_count;
 	struct mecdns_scoped *scoped; /*!< Records for clients inside a subnet
 	                                   (client-subnet scopes), most specific
@@ -44,11 +45,23 @@ typedef struct {
 	                                   (kept for empty non-terminals only). */
 } mecdns_owner_t;
 
+/*! Bit of mecdns_owner_t.scoped_types: at least one scope reports. */
+#define MECDNS_SCOPED_REPORT 8
+
 /*! The records an owner answers to the clients inside one subnet. */
 typedef struct mecdns_scoped {
 	mecdns_subnet_t subnet;
+	bool report;           /*!< The queries it answers are reported (in the
+	                            subnet's padding: no byte more per scope). */
 	mecdns_owner_t *entry; /*!< Its own records (owned), same owner name. */
 } mecdns_scoped_t;
+
+/*! \brief The scope of a subnet that mecdns_owner_decide() returned. */
+static inline const mecdns_scoped_t *mecdns_scoped_of(const mecdns_subnet_t *subnet)
+{
+	return (const mecdns_scoped_t *)(const void *)((const char *)subnet -
+	                                               offsetof(mecdns_scoped_t, subnet));
+}
 
 /*! Who asks: the client's address as far as it is known. */
 typedef struct {
@@ -88,6 +101,10 @@ int mecdns_owner_add(mecdns_owner_t *entry, uint16_t type, uint32_t ttl, const u
  */
 int mecdns_owner_add_scoped(mecdns_owner_t *entry, const mecdns_subnet_t *subnet, uint16_t type,
                             uint32_t ttl, const uint8_t *rdata, uint16_t rdata_len);
+
+/*! \brief Marks the entry's scope of subnet as reporting; KNOT_ENOENT when
+ *         the entry has no records for that subnet. */
+int mecdns_owner_mark_report(mecdns_owner_t *entry, const mecdns_subnet_t *subnet);
 
 /*! \brief The entry's rrset of a type, or NULL. */
 const knot_rrset_t *mecdns_owner_rrset(const mecdns_owner_t *entry, uint16_t type);

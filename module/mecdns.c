@@ -40,10 +40,15 @@
  */
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <urcu.h>
 
 #include <knot/module.h>
@@ -51,6 +56,7 @@
 
 #include "common/answer.h"
 #include "common/ede.h"
+#include "common/report.h"
 #include "module/index.h"
 #include "module/refresh.h"
 
@@ -79,6 +85,10 @@
 #define MOD_ECS_TRUSTED                                                                            \
 	"\x0B"                                                                                     \
 	"ecs-trusted"
+
+#define MOD_REPORT_SOCKET                                                                          \
+	"\x0D"                                                                                     \
+	"report-socket"
 
 /*! Knot's own items the module reads. */
 #define KNOT_SERVER                                                                                \
@@ -139,6 +149,7 @@ static const yp_item_t mecdns_conf[] = {
 	{ MOD_NEGATIVE_TTL, YP_TINT, YP_VINT = { 0, INT32_MAX, 60, YP_STIME } },
 	{ MOD_ANSWER_ROTATION, YP_TBOOL, YP_VNONE },
 	{ MOD_ECS_TRUSTED, YP_TNET, YP_VNONE, YP_FMULTI },
+	{ MOD_REPORT_SOCKET, YP_TSTR, YP_VNONE },
 	{ .name = NULL }
 };
 /* clang-format on */
@@ -160,6 +171,19 @@ static int mecdns_conf_check(knotd_conf_check_args_t *args)
 		args->err_str = "database path must name a file, not a directory";
 		return KNOT_EINVAL;
 	}
+	knotd_conf_t report = knotd_conf_check_item(args, MOD_REPORT_SOCKET);
+	if (report.count > 0 && report.single.string != NULL) {
+		const char *socket_path = report.single.string;
+		if (socket_path[0] != '/') {
+			args->err_str = "report-socket path must be absolute";
+			return KNOT_EINVAL;
+		}
+		if (strlen(socket_path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+			args->err_str = "report-socket path is longer than a unix socket path "
+			                "can be (107 bytes)";
+			return KNOT_EINVAL;
+		}
+	}
 	return KNOT_EOK;
 }
 
@@ -177,6 +201,9 @@ enum {
 	CTR_INTERVAL,       /*!< Gauge: the refresher's interval, ms. */
 	CTR_EDE,            /*!< Responses with an Extended DNS Error (RFC 8914),
 	                         indexed by INFO-CODE (global instances only). */
+	CTR_REPORTED,       /*!< Reports sent to mecdns-syncd (report-socket). */
+	CTR_REPORT_DROPPED, /*!< Reports that could not be sent (no listener,
+	                         its socket full). */
 	CTR_COUNT
 };
 
@@ -191,6 +218,8 @@ static const char *const CTR_NAMES[CTR_COUNT] = {
 	[CTR_HEARTBEAT] = "refresh-heartbeat",
 	[CTR_INTERVAL] = "refresh-interval",
 	[CTR_EDE] = "ede",
+	[CTR_REPORTED] = "reported",
+	[CTR_REPORT_DROPPED] = "report-dropped",
 };
 
 /*! \brief Names the EDE counter's slots by their INFO-CODE (knotd frees). */
@@ -235,6 +264,11 @@ typedef struct {
 	knotd_conf_t ecs_trusted;
 	uint16_t soa_names_len;
 	uint8_t soa_names[2 * KNOT_DNAME_MAXLEN]; /*!< MNAME then RNAME (wire). */
+	/*! Where reports go (report-socket): a non-blocking unbound datagram
+	 *  socket, -1 without one; shared by the workers (sendto is atomic). */
+	int report_fd;
+	struct sockaddr_un report_to;
+	socklen_t report_to_len;
 } mecdns_ctx_t;
 
 /*! \brief Refresher log lines go to knotd's log as this instance's. */
@@ -420,6 +454,69 @@ static void client_of(const knotd_qdata_t *qdata, bool use_ecs, mecdns_client_t 
 }
 
 /*!
+ * \brief Tells mecdns-syncd that a reporting scope answered the query
+ *        (common/report.h): one datagram, never waiting; what cannot be
+ *        sent is counted and dropped.
+ */
+static void send_report(knotd_mod_t *mod, const mecdns_ctx_t *ctx, knotd_qdata_t *qdata,
+                        const mecdns_owner_t *entry, const mecdns_client_t *client, uint16_t qtype)
+{
+	unsigned thread = qdata->params->thread_id;
+	if (ctx->report_fd < 0) {
+		knotd_mod_stats_incr(mod, thread, CTR_REPORT_DROPPED, 0, 1);
+		return;
+	}
+	mecdns_report_t report = {
+		.family = (uint8_t)client->family,
+		.bits = client->bits,
+		.qtype = qtype,
+	};
+	memcpy(report.addr, client->addr, sizeof(report.addr));
+	const knot_dname_t *qname = knot_pkt_qname(qdata->query);
+	size_t owner_len = knot_dname_size(entry->owner);
+	size_t qname_len = knot_dname_size(qname);
+	uint8_t datagram[MECDNS_REPORT_MAX];
+	size_t len = 0;
+	if (owner_len > 0 && owner_len <= sizeof(report.owner) && qname_len > 0 &&
+	    qname_len <= sizeof(report.qname)) {
+		memcpy(report.owner, entry->owner, owner_len);
+		report.owner_len = (uint8_t)owner_len;
+		knot_dname_copy_lower(report.qname, qname);
+		report.qname_len = (uint8_t)qname_len;
+		len = mecdns_report_encode(&report, datagram);
+	}
+	if (len == 0 || sendto(ctx->report_fd, datagram, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+	                       (const struct sockaddr *)&ctx->report_to, ctx->report_to_len) < 0) {
+		knotd_mod_stats_incr(mod, thread, CTR_REPORT_DROPPED, 0, 1);
+		return;
+	}
+	knotd_mod_stats_incr(mod, thread, CTR_REPORTED, 0, 1);
+}
+
+/*! \brief Opens the report socket when report-socket is set. */
+static int load_report_socket(knotd_mod_t *mod, mecdns_ctx_t *ctx)
+{
+	ctx->report_fd = -1;
+	const char *path = knotd_conf_mod(mod, MOD_REPORT_SOCKET).single.string;
+	if (path == NULL || *path == '\0') {
+		return KNOT_EOK;
+	}
+	if (strlen(path) >= sizeof(ctx->report_to.sun_path)) {
+		return KNOT_EINVAL; /* conf_check refuses it first. */
+	}
+	ctx->report_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctx->report_fd < 0) {
+		knotd_mod_log(mod, LOG_ERR, "cannot open a socket for report-socket (%s)",
+		              strerror(errno));
+		return knot_map_errno();
+	}
+	ctx->report_to.sun_family = AF_UNIX;
+	memcpy(ctx->report_to.sun_path, path, strlen(path) + 1);
+	ctx->report_to_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+	return KNOT_EOK;
+}
+
+/*!
  * \brief Answers a query for an owned name: its rrset of the query type (a
  *        CNAME for any type; for ANY the first rrset, RFC 8482), else NODATA.
  *        Index data is put by reference; the caller holds the RCU lock and
@@ -440,7 +537,12 @@ static knotd_state_t answer_owned(knot_pkt_t *pkt, knotd_qdata_t *qdata, knotd_m
 		client_of(qdata, use_ecs, &client);
 	}
 	uint8_t scope_len = 0;
-	const knot_rrset_t *rrset = mecdns_owner_answer(entry, qtype, &client, &scope_len);
+	const mecdns_subnet_t *decided = NULL;
+	const knot_rrset_t *rrset =
+	    mecdns_owner_decide(entry, qtype, &client, &scope_len, &decided);
+	if (decided != NULL && mecdns_scoped_of(decided)->report && rrset != NULL) {
+		send_report(mod, ctx, qdata, entry, &client, qtype);
+	}
 	if (qdata->ecs != NULL) {
 		/* RFC 7871 7.2.1: the prefix length that decided (knotd writes
 		 * the option into the answer); 0 when the option was not used (an
@@ -626,6 +728,14 @@ static void pin_module_file(knotd_mod_t *mod)
 	pinned = true;
 }
 
+static void ctx_free(mecdns_ctx_t *ctx)
+{
+	if (ctx->report_fd >= 0) {
+		close(ctx->report_fd);
+	}
+	free(ctx);
+}
+
 static int mecdns_load(knotd_mod_t *mod)
 {
 	pin_module_file(mod);
@@ -648,13 +758,18 @@ static int mecdns_load(knotd_mod_t *mod)
 	ctx->rotate = load_rotation(mod);
 	ctx->negative_ttl = (uint32_t)knotd_conf_mod(mod, MOD_NEGATIVE_TTL).single.integer;
 	load_soa_names(mod, ctx);
+	int sret = load_report_socket(mod, ctx);
+	if (sret != KNOT_EOK) {
+		free(ctx);
+		return sret;
+	}
 
 	for (unsigned i = 0; i < CTR_COUNT; i++) {
 		int ret = i == CTR_EDE ? knotd_mod_stats_add(mod, CTR_NAMES[i], MECDNS_EDE_SLOTS,
 		                                             ede_slot_name)
 		                       : knotd_mod_stats_add(mod, CTR_NAMES[i], 1, NULL);
 		if (ret != KNOT_EOK) {
-			free(ctx);
+			ctx_free(ctx);
 			return ret;
 		}
 	}
@@ -680,7 +795,7 @@ static int mecdns_load(knotd_mod_t *mod)
 		knotd_mod_log(mod, LOG_ERR, "cannot serve database '%s' (%s)",
 		              database != NULL ? database : "", knot_strerror(ret));
 		knotd_mod_ctx_set(mod, NULL);
-		free(ctx);
+		ctx_free(ctx);
 		return ret;
 	}
 
@@ -703,7 +818,7 @@ static int mecdns_load(knotd_mod_t *mod)
 	if (ret != KNOT_EOK) {
 		mecdns_refresh_detach(ctx->refresh);
 		knotd_mod_ctx_set(mod, NULL);
-		free(ctx);
+		ctx_free(ctx);
 		return ret;
 	}
 	/* Before load returns, so before the first query. */
@@ -722,7 +837,7 @@ static void mecdns_unload(knotd_mod_t *mod)
 	mecdns_refresh_detach(ctx->refresh);
 	knotd_mod_ctx_set(mod, NULL);
 	knotd_conf_free(&ctx->ecs_trusted);
-	free(ctx);
+	ctx_free(ctx);
 }
 
 KNOTD_MOD_API(mecdns, KNOTD_MOD_FLAG_SCOPE_ANY, mecdns_load, mecdns_unload, mecdns_conf,

@@ -342,6 +342,20 @@ int mecdns_owner_add_scoped(mecdns_owner_t *entry, const mecdns_subnet_t *subnet
 	return ret;
 }
 
+int mecdns_owner_mark_report(mecdns_owner_t *entry, const mecdns_subnet_t *subnet)
+{
+	if (entry == NULL || subnet == NULL) {
+		return KNOT_EINVAL;
+	}
+	uint16_t pos = scope_search(entry->scoped, entry->scoped_count, subnet);
+	if (pos == entry->scoped_count || scope_order(&entry->scoped[pos].subnet, subnet) != 0) {
+		return KNOT_ENOENT;
+	}
+	entry->scoped[pos].report = true;
+	entry->scoped_types |= MECDNS_SCOPED_REPORT;
+	return KNOT_EOK;
+}
+
 /*! \brief The rrset an entry's own records answer for qtype, or NULL. */
 static const knot_rrset_t *own_answer(const mecdns_owner_t *entry, uint16_t qtype)
 {

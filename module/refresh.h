@@ -145,6 +145,14 @@ int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char
                           int64_t ttl, uint32_t default_ttl, const char *scope);
 
 /*!
+ * \brief Marks the subnets of scope (a canonical subnet list) as reporting:
+ *        the queries their records answer go to mecdns-syncd (REPORT of a
+ *        DNS context, common/report.h). Call after adding the rule's record
+ *        with that scope. KNOT_EINVAL for no scope or one without records.
+ */
+int mecdns_entry_mark_report(mecdns_owner_t *entry, const char *scope);
+
+/*!
  * \brief Adds one rdata row of an rrset to an entry. The wire rdata must be
  *        exactly one uncompressed rdata of the type (checked by parsing it
  *        with libknot).

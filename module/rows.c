@@ -57,6 +57,25 @@ static int add_in_scope(mecdns_owner_t *entry, const char *scope, uint16_t type,
 	return KNOT_EOK;
 }
 
+int mecdns_entry_mark_report(mecdns_owner_t *entry, const char *scope)
+{
+	if (entry == NULL || scope == NULL || *scope == '\0') {
+		return KNOT_EINVAL; /* Unscoped rules answer everyone: no UE to report. */
+	}
+	mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
+	size_t count = mecdns_subnets_parse_list(scope, subnets);
+	if (count == 0) {
+		return KNOT_EINVAL;
+	}
+	for (size_t i = 0; i < count; i++) {
+		int ret = mecdns_owner_mark_report(entry, &subnets[i]);
+		if (ret != KNOT_EOK) {
+			return ret;
+		}
+	}
+	return KNOT_EOK;
+}
+
 int mecdns_entry_add_rule(mecdns_owner_t *entry, const char *ip_type, const char *ip, bool has_ttl,
                           int64_t ttl, uint32_t default_ttl, const char *scope)
 {

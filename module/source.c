@@ -21,13 +21,14 @@ static const char *const SQL_TEXT[SQL_COUNT] = {
 	    "UNION "
 	    "SELECT prev_owner FROM changes WHERE generation > ?1 AND generation <= ?2 "
 	    "AND prev_owner IS NOT NULL",
-	[SQL_OWNER_RULES] = "SELECT ip_address_type, ip_address, ttl, client_subnets FROM rules "
-	                    "WHERE owner = ?1 AND state = 'ACTIVE'",
+	[SQL_OWNER_RULES] =
+	    "SELECT ip_address_type, ip_address, ttl, client_subnets, report FROM rules "
+	    "WHERE owner = ?1 AND state = 'ACTIVE'",
 	[SQL_OWNER_RDATA] =
 	    "SELECT s.type, s.ttl, d.wire, s.client_subnets "
 	    "FROM rrsets AS s JOIN rdata AS d ON " SQL_RDATA_OF_SET " WHERE s.owner = ?1",
 	[SQL_ALL_RULES] =
-	    "SELECT owner, ip_address_type, ip_address, ttl, client_subnets FROM rules "
+	    "SELECT owner, ip_address_type, ip_address, ttl, client_subnets, report FROM rules "
 	    "WHERE state = 'ACTIVE' ORDER BY owner",
 	[SQL_ALL_RDATA] =
 	    "SELECT s.owner, s.type, s.ttl, d.wire, s.client_subnets "
@@ -168,7 +169,8 @@ int refresh_read_begin(mecdns_refresher_t *r, db_state_t *state, char *problem, 
 /*** Building entries from rows. ***/
 
 /*! \brief Adds one rule row (ip_address_type, ip_address, ttl,
- *         client_subnets from column col) to an entry; skips a hostile row. */
+ *         client_subnets, report from column col) to an entry; skips a
+ *         hostile row. */
 static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_stmt *stmt, int col,
                         const char *owner)
 {
@@ -182,6 +184,12 @@ static int add_rule_row(mecdns_refresher_t *r, mecdns_owner_t *entry, sqlite3_st
 	if (ttl_type == SQLITE_NULL || ttl_type == SQLITE_INTEGER) {
 		ret = mecdns_entry_add_rule(entry, ip_type, ip, ttl_type != SQLITE_NULL, ttl,
 		                            r->default_ttl, scope);
+	}
+	if (ret == KNOT_EOK && sqlite3_column_int(stmt, col + 4) != 0) {
+		/* Reporting without a scope: the record stays, the row counts
+		 * as hostile (the store never writes it). */
+		ret = mecdns_entry_mark_report(entry, scope);
+		ret = ret == KNOT_EOK || ret == KNOT_ENOMEM ? ret : KNOT_EINVAL;
 	}
 	if (ret == KNOT_EINVAL) {
 		char ttl_text[24] = "NULL";

@@ -213,10 +213,15 @@ static const char MIGRATION_9[] =
     "	updated_ms INTEGER NOT NULL\n"
     ") WITHOUT ROWID;\n";
 
+/* REPORT of DNS contexts (issue 13): a rule whose answers mod-mecdns
+ * reports to mecdns-syncd (the context's REPORT action, TS 29.556). */
+static const char MIGRATION_10[] = "ALTER TABLE rules ADD COLUMN report INTEGER NOT NULL DEFAULT 0 "
+                                   "CHECK (report IN (0, 1));\n";
+
 /*! Migration N (1-based) is MIGRATIONS[N - 1]. */
 static const char *const MIGRATIONS[] = {
 	MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5,
-	MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9,
+	MIGRATION_6, MIGRATION_7, MIGRATION_8, MIGRATION_9, MIGRATION_10,
 };
 
 _Static_assert(sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]) == MECDNS_SCHEMA_VERSION,

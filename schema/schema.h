@@ -51,7 +51,7 @@
 #include <sqlite3.h>
 
 /*! Schema version this build writes and understands. */
-#define MECDNS_SCHEMA_VERSION 9
+#define MECDNS_SCHEMA_VERSION 10
 
 /*! Open modes of mecdns_db_open(). */
 typedef enum {

@@ -222,6 +222,13 @@ static const char *const STATEMENTS[ST_COUNT] = {
 			   "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (id) DO UPDATE SET "
 			   "body = excluded.body, updated_ms = excluded.updated_ms",
 	[ST_CONTEXT_DELETE] = "DELETE FROM dns_contexts WHERE id = ?1",
+	[ST_RULE_SET_REPORT] =
+		"UPDATE rules SET report = 1 WHERE app_instance_id = ?1 AND dns_rule_id = ?2",
+	/* The contexts whose answers at an owner are reported (their scopes). */
+	[ST_CONTEXT_REPORTERS] =
+		"SELECT DISTINCT app_instance_id, client_subnets FROM rules WHERE owner = ?1 "
+		"AND report = 1 AND state = 'ACTIVE' AND client_subnets IS NOT NULL "
+		"ORDER BY app_instance_id",
 	[ST_RULE_COUNTS] =
 		"SELECT coalesce(sum(state = 'ACTIVE'), 0), coalesce(sum(state = 'INACTIVE'), 0) "
 		"FROM rules",

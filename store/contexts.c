@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include "common/subnet.h"
+
 #include "store/internal.h"
 
 #define CONTEXT_APP_PREFIX "easdf:"
@@ -47,6 +49,19 @@ static mecdns_store_status_t context_exists(connection_t *conn, const char *id, 
 	}
 	store_statement_done(stmt);
 	return status;
+}
+
+/*! \brief Marks an inserted rule as reporting (in the same change: the
+ *         module reads the rule after the commit). */
+static mecdns_store_status_t set_report(connection_t *conn, const mecdns_rule_t *rule)
+{
+	sqlite3_stmt *stmt = store_statement(conn, ST_RULE_SET_REPORT);
+	if (stmt == NULL) {
+		return MECDNS_STORE_ERROR;
+	}
+	store_bind_text(stmt, 1, rule->app_instance_id);
+	store_bind_text(stmt, 2, rule->dns_rule_id);
+	return store_run(conn, stmt, "mark reporting rule");
 }
 
 mecdns_store_status_t mecdns_store_context_put(mecdns_store_t *store, const char *id,
@@ -97,6 +112,9 @@ mecdns_store_status_t mecdns_store_context_put(mecdns_store_t *store, const char
 		/* The SMF is the operator: its contexts steer the UE it names,
 		 * whichever app holds the name (the zone guard still applies). */
 		status = store_rule_insert(&txn, &rules[i], false);
+		if (status == MECDNS_STORE_OK && rules[i].report) {
+			status = set_report(txn.conn, &rules[i]);
+		}
 	}
 	if (status == MECDNS_STORE_OK) {
 		sqlite3_stmt *stmt = store_statement(txn.conn, ST_CONTEXT_PUT);
@@ -182,5 +200,84 @@ mecdns_store_status_t mecdns_store_context_delete(mecdns_store_t *store, const c
 	}
 	status = store_write_end(&txn, status, generation);
 	free(app);
+	return status;
+}
+
+/*! \brief Appends a copy of id to the list unless it is there already. */
+static bool ids_add(char ***ids, size_t *count, const char *id)
+{
+	for (size_t i = 0; i < *count; i++) {
+		if (strcmp((*ids)[i], id) == 0) {
+			return true;
+		}
+	}
+	char **grown = realloc(*ids, (*count + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		return false;
+	}
+	*ids = grown;
+	grown[*count] = strdup(id);
+	if (grown[*count] == NULL) {
+		return false;
+	}
+	(*count)++;
+	return true;
+}
+
+mecdns_store_status_t mecdns_store_context_reporters(mecdns_store_t *store, const char *owner,
+                                                     int family, const uint8_t *addr, char ***ids,
+                                                     size_t *count)
+{
+	*ids = NULL;
+	*count = 0;
+	if (owner == NULL || addr == NULL || (family != 4 && family != 6)) {
+		return store_fail(MECDNS_STORE_INVALID,
+		                  "reporters of a query without owner or client");
+	}
+	connection_t *conn;
+	mecdns_store_status_t status = store_read_begin(store, &conn, NULL);
+	if (status != MECDNS_STORE_OK) {
+		return status;
+	}
+	sqlite3_stmt *stmt = store_statement(conn, ST_CONTEXT_REPORTERS);
+	status = MECDNS_STORE_ERROR;
+	if (stmt != NULL) {
+		store_bind_text(stmt, 1, owner);
+		size_t prefix = strlen(CONTEXT_APP_PREFIX);
+		int rc = SQLITE_DONE;
+		status = MECDNS_STORE_OK;
+		while (status == MECDNS_STORE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			const char *app = (const char *)sqlite3_column_text(stmt, 0);
+			const char *scope = (const char *)sqlite3_column_text(stmt, 1);
+			if (app == NULL || scope == NULL ||
+			    strncmp(app, CONTEXT_APP_PREFIX, prefix) != 0) {
+				continue;
+			}
+			mecdns_subnet_t subnets[MECDNS_SUBNETS_MAX];
+			size_t n = mecdns_subnets_parse_list(scope, subnets);
+			for (size_t i = 0; i < n; i++) {
+				if (mecdns_subnet_contains(&subnets[i], family, addr)) {
+					if (!ids_add(ids, count, app + prefix)) {
+						status =
+						    store_fail(MECDNS_STORE_ERROR, "out of memory");
+					}
+					break;
+				}
+			}
+		}
+		if (status == MECDNS_STORE_OK && rc != SQLITE_DONE) {
+			status = store_db_fail(conn, rc, "read reporting rules");
+		}
+		store_statement_done(stmt);
+	}
+	store_read_end(conn);
+	if (status != MECDNS_STORE_OK) {
+		for (size_t i = 0; i < *count; i++) {
+			free((*ids)[i]);
+		}
+		free(*ids);
+		*ids = NULL;
+		*count = 0;
+	}
 	return status;
 }

@@ -106,6 +106,9 @@ typedef struct {
 	char *ip_address;         /*!< Canonical text (the store re-formats it). */
 	int64_t ttl;              /*!< -1: not set (module's default-ttl applies). */
 	bool active;              /*!< state ACTIVE (true) or INACTIVE. */
+	bool report;              /*!< Input of a DNS context's rule: mod-mecdns
+	                               reports the queries it answers
+	                               (REPORT, store/contexts.c). */
 	char *client_subnets;     /*!< The scope: canonical subnet list
 	                               (common/subnet.h), or NULL: every client. */
 	bool keep_client_subnets; /*!< Input of an update: keep the stored scope
@@ -470,6 +473,16 @@ mecdns_store_status_t mecdns_store_context_put(mecdns_store_t *store, const char
 /*! \brief A context's document (malloc'd); NOT_FOUND when there is none. */
 mecdns_store_status_t mecdns_store_context_get(mecdns_store_t *store, const char *id, char **body,
                                                uint64_t *generation);
+
+/*!
+ * \brief The DNS contexts that report a query a client asked at owner (the
+ *        name, or the wildcard, that answered it): those with a reporting
+ *        rule there whose scope holds the client's address (family 4 or 6).
+ *        *ids: malloc'd array of malloc'd context ids (free each and it).
+ */
+mecdns_store_status_t mecdns_store_context_reporters(mecdns_store_t *store, const char *owner,
+                                                     int family, const uint8_t *addr, char ***ids,
+                                                     size_t *count);
 
 /*! \brief Deletes a context and its rules in one transaction. */
 mecdns_store_status_t mecdns_store_context_delete(mecdns_store_t *store, const char *id,

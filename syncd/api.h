@@ -31,10 +31,12 @@ typedef struct {
 	const syncd_config_t *config;
 	mecdns_store_t *store;
 	mecdns_signals_t *signals;
-	kstate_t *kstate;           /*!< NULL: no knot socket configured. */
-	struct syncd_mqtt *mqtt;    /*!< NULL: no MQTT broker configured. */
-	syncd_zonesync_t *zonesync; /*!< NULL: no synced zones. */
-	zoneguard_t *zoneguard;     /*!< NULL: no knot socket configured. */
+	kstate_t *kstate;              /*!< NULL: no knot socket configured. */
+	struct syncd_mqtt *mqtt;       /*!< NULL: no MQTT broker configured. */
+	syncd_zonesync_t *zonesync;    /*!< NULL: no synced zones. */
+	zoneguard_t *zoneguard;        /*!< NULL: no knot socket configured. */
+	struct syncd_reports *reports; /*!< NULL: no report-socket configured. */
+	struct syncd_notify *notify;   /*!< NULL: no report-socket configured. */
 	syncd_metrics_t *metrics;
 	syncd_limits_t *limits;     /*!< Connection and rate limits (http.c). */
 	pthread_rwlock_t auth_lock; /*!< Guards auth (swapped on SIGHUP). */

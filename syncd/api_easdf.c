@@ -27,6 +27,8 @@
 
 #include "common/subnet.h"
 #include "syncd/api.h"
+#include "syncd/notify.h"
+#include "syncd/reports.h"
 #include "syncd/problem.h"
 #include "syncd/validate.h"
 
@@ -43,7 +45,10 @@
 typedef struct {
 	mecdns_rule_t *items;
 	uint32_t *precedence; /*!< Of the dnsRule each item came from. */
+	const char **keys;    /*!< That dnsRule's key (in the document). */
+	bool *once;           /*!< Its REPORT has reportingOnceInd. */
 	size_t count;
+	bool reports; /*!< Some dnsRule has REPORT. */
 	char scope[128];
 	int code; /*!< 400 or 501 on failure. */
 	char err[512];
@@ -58,6 +63,8 @@ static void compiled_free(compiled_t *c)
 	}
 	free(c->items);
 	free(c->precedence);
+	free(c->keys);
+	free(c->once);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -280,32 +287,55 @@ static bool compile_rule(const cJSON *rule, const char *app, compiled_t *c)
 	char(*names)[256] = NULL;
 	size_t name_count = 0;
 	bool have_names = false;
+	bool report = false, once = false, respond = false;
+	size_t first = c->count;
 	const cJSON *action;
 	cJSON_ArrayForEach(action, actions)
 	{
 		const char *apply =
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(action, "applyAction"));
 		if (apply == NULL) {
+			free(names);
 			return fail(c, 400,
 			            "dnsRules[%s].actionList[%s].applyAction must be a string", key,
 			            action->string);
+		}
+		static const char *const flags[] = { "reportingOnceInd", "resetReportingOnceInd" };
+		for (size_t f = 0; f < 2; f++) {
+			const cJSON *flag = cJSON_GetObjectItemCaseSensitive(action, flags[f]);
+			if (flag != NULL && !cJSON_IsBool(flag)) {
+				free(names);
+				return fail(c, 400,
+				            "dnsRules[%s].actionList[%s].%s must be a boolean", key,
+				            action->string, flags[f]);
+			}
+		}
+		if (strcmp(apply, "REPORT") == 0) {
+			report = true;
+			once = once || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			                   action, "reportingOnceInd"));
+			continue;
 		}
 		if (strcmp(apply, "FORWARD") == 0 &&
 		    cJSON_GetObjectItemCaseSensitive(action, "fwdParas") == NULL) {
 			continue; /* To the DNS server, which is this one: its own answers. */
 		}
 		if (strcmp(apply, "RESPOND") != 0) {
+			free(names);
 			return fail(c, 501,
 			            "dnsRules[%s].actionList[%s]: applyAction %s%s is not "
-			            "supported (RESPOND, and FORWARD without fwdParas, are)",
+			            "supported (RESPOND, REPORT beside RESPOND, and FORWARD "
+			            "without fwdParas, are)",
 			            key, action->string, apply,
 			            strcmp(apply, "FORWARD") == 0 ? " with fwdParas" : "");
 		}
+		respond = true;
 		const cJSON *resp = cJSON_GetObjectItemCaseSensitive(action, "respParas");
 		const cJSON *v4 = cJSON_GetObjectItemCaseSensitive(resp, "easIpv4Addresses");
 		const cJSON *v6 = cJSON_GetObjectItemCaseSensitive(resp, "easIpv6Addresses");
 		if ((v4 != NULL && !cJSON_IsArray(v4)) || (v6 != NULL && !cJSON_IsArray(v6)) ||
 		    cJSON_GetArraySize(v4) + cJSON_GetArraySize(v6) == 0) {
+			free(names);
 			return fail(c, 400,
 			            "dnsRules[%s].actionList[%s]: RESPOND needs respParas with "
 			            "easIpv4Addresses or easIpv6Addresses",
@@ -341,6 +371,19 @@ static bool compile_rule(const cJSON *rule, const char *app, compiled_t *c)
 		}
 	}
 	free(names);
+	if (report && !respond) {
+		return fail(c, 501,
+		            "dnsRules[%s]: REPORT without RESPOND is not supported (mecdns "
+		            "reports the queries a rule answers: give the rule a RESPOND "
+		            "action)",
+		            key);
+	}
+	for (size_t i = first; i < c->count; i++) {
+		c->items[i].report = report;
+		c->keys[i] = key;
+		c->once[i] = once;
+	}
+	c->reports = c->reports || report;
 	return true;
 }
 
@@ -361,6 +404,8 @@ static void apply_precedence(compiled_t *c)
 			continue;
 		}
 		c->items[kept] = c->items[i];
+		c->keys[kept] = c->keys[i];
+		c->once[kept] = c->once[i];
 		c->precedence[kept++] = c->precedence[i];
 	}
 	c->count = kept;
@@ -391,7 +436,9 @@ static bool compile(const cJSON *doc, const char *app, compiled_t *c)
 	}
 	c->items = calloc(CONTEXT_COMPILED_MAX, sizeof(*c->items));
 	c->precedence = calloc(CONTEXT_COMPILED_MAX, sizeof(*c->precedence));
-	if (c->items == NULL || c->precedence == NULL) {
+	c->keys = calloc(CONTEXT_COMPILED_MAX, sizeof(*c->keys));
+	c->once = calloc(CONTEXT_COMPILED_MAX, sizeof(*c->once));
+	if (c->items == NULL || c->precedence == NULL || c->keys == NULL || c->once == NULL) {
 		return fail(c, 500, "out of memory");
 	}
 	const cJSON *rule;
@@ -401,8 +448,38 @@ static bool compile(const cJSON *doc, const char *app, compiled_t *c)
 			return false;
 		}
 	}
+	char why[256];
+	bool https = false;
+	if (c->reports && uri != NULL &&
+	    !syncd_notify_uri_check(uri->valuestring, &https, why, sizeof(why))) {
+		return fail(c, https ? 501 : 400, "notifyUri: %s", why);
+	}
 	apply_precedence(c);
 	return true;
+}
+
+bool syncd_context_report_rule(const char *body, const char *owner, char *key, size_t key_len,
+                               bool *once)
+{
+	cJSON *doc = cJSON_Parse(body);
+	compiled_t c = { 0 };
+	bool found = false;
+	if (doc != NULL && compile(doc, "easdf:report", &c)) {
+		for (size_t i = 0; i < c.count && !found; i++) {
+			char *name = c.items[i].report
+			                 ? mecdns_canonical_name(c.items[i].domain_name)
+			                 : NULL;
+			if (name != NULL && strcmp(name, owner) == 0) {
+				snprintf(key, key_len, "%s", c.keys[i]);
+				*once = c.once[i];
+				found = true;
+			}
+			free(name);
+		}
+	}
+	compiled_free(&c);
+	cJSON_Delete(doc);
+	return found;
 }
 
 /*** RFC 6902 JSON Patch on the stored document (RFC 6901 pointers). ***/
@@ -607,6 +684,33 @@ static bool apply_patch(cJSON *doc, const cJSON *patch, char *err, size_t err_le
 
 /*** Handlers. ***/
 
+/*! \brief The problem of a store status about context id. */
+static void context_problem(syncd_response_t *resp, mecdns_store_status_t status, const char *id,
+                            const char *path)
+{
+	char what[160];
+	snprintf(what, sizeof(what), "DNS context %s", id);
+	syncd_problem_store(resp, status, what, path);
+}
+
+/*! \brief After a write: the reportingOnceInd rules whose REPORT says
+ *         resetReportingOnceInd report again. */
+static void reset_reporting_once(syncd_ctx_t *ctx, const char *id, const cJSON *doc)
+{
+	const cJSON *rule;
+	cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(doc, "dnsRules"))
+	{
+		const cJSON *action;
+		cJSON_ArrayForEach(action, cJSON_GetObjectItemCaseSensitive(rule, "actionList"))
+		{
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			        action, "resetReportingOnceInd"))) {
+				syncd_reports_forget(ctx->reports, id, rule->string);
+			}
+		}
+	}
+}
+
 /*! \brief The answer of one context: its document and its id. */
 static void answer_context(syncd_response_t *resp, int status, const char *id, const char *body,
                            uint64_t generation)
@@ -644,10 +748,9 @@ static mecdns_store_status_t write_context(syncd_ctx_t *ctx, const syncd_request
 	    body == NULL ? MECDNS_STORE_ERROR
 	                 : mecdns_store_context_put(ctx->store, id, body, c.items, c.count, mode,
 	                                            expected, &generation);
-	char what[160];
-	snprintf(what, sizeof(what), "DNS context %s", id);
 	if (status == MECDNS_STORE_OK) {
 		api_committed(ctx);
+		reset_reporting_once(ctx, id, doc);
 		answer_context(resp, mode == MECDNS_CONTEXT_CREATE ? 201 : 200, id, body,
 		               generation);
 		if (mode == MECDNS_CONTEXT_CREATE) {
@@ -657,7 +760,7 @@ static mecdns_store_status_t write_context(syncd_ctx_t *ctx, const syncd_request
 			resp->location = strdup(location);
 		}
 	} else if (status != MECDNS_STORE_STALE) {
-		syncd_problem_store(resp, status, what, req->path);
+		context_problem(resp, status, id, req->path);
 	}
 	free(body);
 	compiled_free(&c);
@@ -701,9 +804,7 @@ void api_context_get(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_respons
 	mecdns_store_status_t status =
 	    mecdns_store_context_get(ctx->store, req->params[0], &body, &generation);
 	if (status != MECDNS_STORE_OK) {
-		char what[160];
-		snprintf(what, sizeof(what), "DNS context %s", req->params[0]);
-		syncd_problem_store(resp, status, what, req->path);
+		context_problem(resp, status, req->params[0], req->path);
 	} else {
 		answer_context(resp, 200, req->params[0], body, generation);
 	}
@@ -730,9 +831,7 @@ static void change_context(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_r
 		cJSON *doc = status == MECDNS_STORE_OK ? cJSON_Parse(stored) : NULL;
 		char err[512] = "";
 		if (status != MECDNS_STORE_OK) {
-			char what[160];
-			snprintf(what, sizeof(what), "DNS context %s", id);
-			syncd_problem_store(resp, status, what, req->path);
+			context_problem(resp, status, id, req->path);
 		} else if (doc == NULL) {
 			syncd_problem(resp, 500, "the stored DNS context does not parse",
 			              req->path);
@@ -811,11 +910,10 @@ void api_context_delete(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_resp
 	mecdns_store_status_t status =
 	    mecdns_store_context_delete(ctx->store, req->params[0], &generation);
 	if (status != MECDNS_STORE_OK) {
-		char what[160];
-		snprintf(what, sizeof(what), "DNS context %s", req->params[0]);
-		syncd_problem_store(resp, status, what, req->path);
+		context_problem(resp, status, req->params[0], req->path);
 		return;
 	}
+	syncd_reports_forget(ctx->reports, req->params[0], NULL);
 	api_committed(ctx);
 	syncd_response_empty(resp, 204);
 	syncd_response_generation(resp, generation);

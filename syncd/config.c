@@ -56,6 +56,7 @@ enum {
 	OPT_SYNC_DEFAULT_TTL,
 	OPT_ALLOW_ZONE,
 	OPT_NAME_GRANTS,
+	OPT_REPORT_SOCKET,
 };
 
 static const struct option long_options[] = {
@@ -102,6 +103,7 @@ static const struct option long_options[] = {
 	{ "sync-default-ttl", required_argument, NULL, OPT_SYNC_DEFAULT_TTL },
 	{ "allow-zone", required_argument, NULL, OPT_ALLOW_ZONE },
 	{ "name-grants", required_argument, NULL, OPT_NAME_GRANTS },
+	{ "report-socket", required_argument, NULL, OPT_REPORT_SOCKET },
 	MECDNS_CONFIG_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -123,6 +125,9 @@ static void print_help(void)
 	       "      --knot-socket PATH     knotd control socket, usually %s;\n"
 	       "                             without it no Knot state is tracked\n"
 	       "      --knot-dbus BUS        knotd's bus: system, an address or none\n"
+	       "      --report-socket PATH   unix socket mod-mecdns sends the reports of\n"
+	       "                             DNS contexts' REPORT rules to (its own\n"
+	       "                             report-socket; without it none are made)\n"
 	       "      --knot-poll MS         Knot state poll interval (default %d)\n"
 	       "      --max-lag MS           module lag before not serving (default %d)\n"
 	       "      --query-rate-threshold QPS  signal query_rate around it (0: off)\n"
@@ -254,6 +259,7 @@ static bool apply(void *ctx, const char *name, const char *value, const char *wh
 		{ "mqtt-key-file", &config->mqtt_key_file },
 		{ "knot-socket", &config->knot_socket },
 		{ "knot-dbus", &config->knot_dbus },
+		{ "report-socket", &config->report_socket },
 		{ "tokens", &config->tokens },
 		{ "name-grants", &config->name_grants },
 		{ "tls-cert", &config->tls_cert },
@@ -534,6 +540,7 @@ void syncd_config_free(syncd_config_t *config)
 	free(config->database);
 	free(config->dbus);
 	free(config->knot_socket);
+	free(config->report_socket);
 	free(config->knot_dbus);
 	for (size_t i = 0; i < config->sync_zone_count; i++) {
 		free(config->sync_zones[i]);

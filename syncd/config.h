@@ -45,12 +45,15 @@ typedef struct {
 	struct sockaddr_storage listen_addr; /*!< Parsed listen. */
 	socklen_t listen_addr_len;
 	char *database;
-	char *dbus;        /*!< system, session, none or an address. */
-	char *knot_socket; /*!< knotd control socket (state/zone sync), or
-	                        NULL: not configured, no Knot state. */
-	char *knot_dbus;   /*!< knotd's bus: system, an address or none. */
-	char *tokens;      /*!< Token file, or NULL (no auth, loopback only). */
-	char *name_grants; /*!< Name-grants file (syncd/grants_file.h), or NULL. */
+	char *dbus;          /*!< system, session, none or an address. */
+	char *report_socket; /*!< Where mod-mecdns reports answered queries of
+	                          DNS contexts' REPORT rules (syncd/reports.h), or
+	                          NULL: no reports. */
+	char *knot_socket;   /*!< knotd control socket (state/zone sync), or
+	                          NULL: not configured, no Knot state. */
+	char *knot_dbus;     /*!< knotd's bus: system, an address or none. */
+	char *tokens;        /*!< Token file, or NULL (no auth, loopback only). */
+	char *name_grants;   /*!< Name-grants file (syncd/grants_file.h), or NULL. */
 	char *tls_cert;
 	char *tls_key;
 	char *tls_client_ca;   /*!< Requires and verifies client certificates. */

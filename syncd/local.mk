@@ -33,6 +33,8 @@ syncd_mecdns_syncd_SOURCES = \
 	syncd/api_ctl.c syncd/paging.c syncd/paging.h \
 	syncd/http.c syncd/http.h \
 	syncd/metrics.c syncd/metrics.h \
+	syncd/notify.c syncd/notify.h \
+	syncd/reports.c syncd/reports.h \
 	syncd/routes.c
 syncd_mecdns_syncd_CFLAGS = $(AM_CFLAGS) $(libmicrohttpd_CFLAGS) $(libcjson_CFLAGS) \
 	$(libknot_CFLAGS) $(liburcu_CFLAGS) $(gnutls_CFLAGS) $(dbus_CFLAGS) $(sqlite3_CFLAGS) -pthread

@@ -31,11 +31,15 @@
 #include "syncd/grants_file.h"
 #include "syncd/kstate.h"
 #include "syncd/mqtt.h"
+#include "syncd/notify.h"
+#include "syncd/reports.h"
 #include "syncd/zoneguard.h"
 #include "common/log.h"
 
 /*! Seconds between change log prunes. */
 #define PRUNE_INTERVAL 60
+/*! How long a stop waits for queued notifications to be taken. */
+#define NOTIFY_STOP_MS 1000
 /*! How long a planned stop waits for shutting_down to reach the bus. */
 #define SHUTTING_DOWN_MS 2000
 
@@ -49,6 +53,25 @@ static void signals_log(int priority, const char *msg, void *ctx)
 static void kstate_log(int priority, const char *msg, void *ctx)
 {
 	mecdns_log(priority, "knot: %s", msg);
+}
+
+/*! \brief Starts the reports of DNS contexts when report-socket is set. */
+static bool start_reports(syncd_ctx_t *ctx, char *err, size_t err_len)
+{
+	const char *path = ctx->config->report_socket;
+	if (path == NULL) {
+		return true;
+	}
+	ctx->notify = syncd_notify_start(err, err_len);
+	if (ctx->notify == NULL) {
+		return false;
+	}
+	ctx->reports =
+	    syncd_reports_start(path, ctx->store, ctx->signals, ctx->notify, err, err_len);
+	if (ctx->reports != NULL) {
+		log_info("reports of DNS contexts on %s", path);
+	}
+	return ctx->reports != NULL;
 }
 
 /*! \brief Starts Knot state tracking when a knot socket is configured. */
@@ -401,6 +424,10 @@ int main(int argc, char *argv[])
 		log_error("%s", err);
 		goto out;
 	}
+	if (!start_reports(&ctx, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
 	http = syncd_http_start(&ctx, err, sizeof(err));
 	if (http == NULL) {
 		log_error("%s", err);
@@ -417,9 +444,11 @@ int main(int argc, char *argv[])
 out:
 	kstate_stop(ctx.kstate);
 	syncd_http_stop(http);
-	syncd_mqtt_stop(ctx.mqtt);         /* After kstate and HTTP: both feed it. */
-	syncd_zonesync_stop(ctx.zonesync); /* After HTTP: handlers notify it. */
-	zoneguard_free(ctx.zoneguard);     /* After HTTP and kstate: both use it. */
+	syncd_mqtt_stop(ctx.mqtt);                     /* After kstate and HTTP: both feed it. */
+	syncd_zonesync_stop(ctx.zonesync);             /* After HTTP: handlers notify it. */
+	syncd_reports_stop(ctx.reports);               /* After HTTP: handlers reset it. */
+	syncd_notify_stop(ctx.notify, NOTIFY_STOP_MS); /* After reports: they feed it. */
+	zoneguard_free(ctx.zoneguard);                 /* After HTTP and kstate: both use it. */
 	if (ctx.signals != NULL) {
 		mecdns_signals_stop(ctx.signals);
 	}

@@ -150,6 +150,12 @@ void mecdns_signals_emit_signatures_expiring(mecdns_signals_t *signals, const ch
 /*! \brief extended_error(q code, s name, t count, b occurring) (draft
  *         section 3.11) for a slot of common/ede.h (code 65535, name
  *         "other", for the slot of codes from 31 on). */
+/*! \brief dns_context_report: a DNS context's REPORT rule answered a query
+ *         of its UE (syncd/reports.h); timestamp in ms since the epoch. */
+void mecdns_signals_emit_dns_context_report(mecdns_signals_t *signals, const char *context_id,
+                                            const char *rule_key, const char *fqdn,
+                                            const char *client, uint64_t timestamp_ms);
+
 void mecdns_signals_emit_extended_error(mecdns_signals_t *signals, unsigned slot, uint64_t count,
                                         bool occurring);
 

@@ -364,3 +364,13 @@ void mecdns_signals_emit_extended_error(mecdns_signals_t *signals, unsigned slot
 	                     &name, DBUS_TYPE_UINT64, &total, DBUS_TYPE_BOOLEAN, &value,
 	                     DBUS_TYPE_INVALID);
 }
+
+void mecdns_signals_emit_dns_context_report(mecdns_signals_t *signals, const char *context_id,
+                                            const char *rule_key, const char *fqdn,
+                                            const char *client, uint64_t timestamp_ms)
+{
+	dbus_uint64_t when = timestamp_ms;
+	mecdns_signals_queue(signals, "dns_context_report", DBUS_TYPE_STRING, &context_id,
+	                     DBUS_TYPE_STRING, &rule_key, DBUS_TYPE_STRING, &fqdn, DBUS_TYPE_STRING,
+	                     &client, DBUS_TYPE_UINT64, &when, DBUS_TYPE_INVALID);
+}

@@ -24,6 +24,7 @@ include $(srcdir)/tests/knotctl.mk
 include $(srcdir)/tests/e2e.mk
 include $(srcdir)/tests/tenants.mk
 include $(srcdir)/tests/scopes.mk
+include $(srcdir)/tests/reports.mk
 include $(srcdir)/tests/ctl.mk
 include $(srcdir)/tests/place.mk
 include $(srcdir)/tests/announce.mk

@@ -158,6 +158,9 @@ static char *build_conf(const knotd_t *knotd, const knotd_config_t *config)
 		if (config->ecs_trusted != NULL) {
 			fprintf(out, "    ecs-trusted: %s\n", config->ecs_trusted);
 		}
+		if (config->report_socket != NULL) {
+			fprintf(out, "    report-socket: \"%s\"\n", config->report_socket);
+		}
 	}
 	if (config->extra_conf != NULL) {
 		fprintf(out, "%s", config->extra_conf);

@@ -53,6 +53,7 @@ typedef struct {
 	bool edns_client_subnet;             /*!< `server: edns-client-subnet: on`. */
 	const char *ecs_trusted;             /*!< mod-mecdns `ecs-trusted` value, e.g.
 	                                          "[127.0.0.2, ::1]"; NULL: not set. */
+	const char *report_socket;           /*!< mod-mecdns `report-socket`; NULL: not set. */
 	const char *user;                    /*!< `server: user:` ("knot:knot"); NULL: root.
 	                                          The private directory is then given to
 	                                          that user. */

@@ -749,7 +749,7 @@ START_TEST(test_dns_contexts_steer_each_ue_to_its_eas)
 		{ "PUT", "{\"ueIpv4Addr\":\"10.45.1.9\"}", 400, "ueIpv4Addr cannot change" },
 		{ "PUT",
 		  "{\"dnsRules\":{\"x\":{\"actionList\":{\"a\":{\"applyAction\":\"REPORT\"}}}}}",
-		  501, "applyAction REPORT is not supported" },
+		  501, "REPORT without RESPOND is not supported" },
 		{ "PUT",
 		  "{\"dnsRules\":{\"x\":{\"dnsQueryMdtList\":{\"m\":{\"mdtId\":\"m\","
 		  "\"fqdnPatternList\":[{\"regex\":\".*\"}]}},\"actionList\":{\"a\":{"

@@ -279,6 +279,45 @@ START_TEST(test_rules_become_a_and_aaaa_with_default_and_smallest_ttl)
 }
 END_TEST
 
+/*! A reporting rule marks its scope, and only the scope that answers a
+ *  client tells it: the decided subnet's scope has report set. */
+START_TEST(test_a_reporting_rule_marks_the_scope_that_answers)
+{
+	mecdns_owner_t *entry = mecdns_owner_new(WWW_EXAMPLE);
+	const char *ue = "10.45.1.7/32,2001:db8:45:1::/64";
+	ck_assert_int_eq(mecdns_entry_add_rule(entry, "IP_V4", "192.0.2.45", false, 0, 60, ue),
+	                 KNOT_EOK);
+	ck_assert_int_eq(mecdns_entry_mark_report(entry, ue), KNOT_EOK);
+	ck_assert_int_eq(
+	    mecdns_entry_add_rule(entry, "IP_V4", "192.0.2.9", false, 0, 60, "10.45.0.0/16"),
+	    KNOT_EOK);
+	/* No scope, or a scope without records: refused. */
+	ck_assert_int_eq(mecdns_entry_mark_report(entry, NULL), KNOT_EINVAL);
+	ck_assert_int_eq(mecdns_entry_mark_report(entry, "10.46.0.0/16"), KNOT_ENOENT);
+	ck_assert_int_eq(mecdns_entry_mark_report(entry, "not a scope"), KNOT_EINVAL);
+	ck_assert(entry->scoped_types & MECDNS_SCOPED_REPORT);
+
+	mecdns_client_t ue_client = { .family = 4, .bits = 32, .addr = { 10, 45, 1, 7 } };
+	mecdns_client_t pool = { .family = 4, .bits = 32, .addr = { 10, 45, 9, 9 } };
+	uint8_t scope_len = 0;
+	const mecdns_subnet_t *decided = NULL;
+	ck_assert_ptr_nonnull(
+	    mecdns_owner_decide(entry, KNOT_RRTYPE_A, &ue_client, &scope_len, &decided));
+	ck_assert_ptr_nonnull(decided);
+	ck_assert(mecdns_scoped_of(decided)->report);
+	ck_assert_uint_eq(decided->length, 32);
+	ck_assert_ptr_nonnull(
+	    mecdns_owner_decide(entry, KNOT_RRTYPE_A, &pool, &scope_len, &decided));
+	ck_assert_ptr_nonnull(decided);
+	ck_assert(!mecdns_scoped_of(decided)->report);
+	ck_assert_uint_eq(decided->length, 16);
+	/* The mark costs no byte: it lives in the subnet's padding. */
+	ck_assert_uint_eq(sizeof(mecdns_scoped_t), sizeof(mecdns_subnet_t) + sizeof(void *) +
+	                                               (8 - sizeof(mecdns_subnet_t) % 8) % 8);
+	mecdns_owner_free(entry);
+}
+END_TEST
+
 START_TEST(test_hostile_rule_rows_are_rejected)
 {
 	mecdns_owner_t *entry = mecdns_owner_new((const uint8_t *)"\x01x\x00");
@@ -663,11 +702,11 @@ START_TEST(test_hostile_rows_are_skipped_and_counted)
 	    "PRAGMA ignore_check_constraints = ON; BEGIN;"
 	    "UPDATE state SET generation = generation + 1;"
 	    "INSERT INTO rules VALUES ('x', '1', 'UP.example.com.', 'UP.example.com.', 'IP_V4', "
-	    "  '10.0.0.1', NULL, 'ACTIVE', 1, 0, 0, 0, NULL);"
+	    "  '10.0.0.1', NULL, 'ACTIVE', 1, 0, 0, 0, NULL, 0);"
 	    "INSERT INTO rules VALUES ('x', '2', 'ttl.example.com.', 'ttl.example.com.', 'IP_V4', "
-	    "  '10.0.0.1', -7, 'ACTIVE', 1, 0, 0, 0, NULL);"
+	    "  '10.0.0.1', -7, 'ACTIVE', 1, 0, 0, 0, NULL, 0);"
 	    "INSERT INTO rules VALUES ('x', '3', 'www.example.com.', 'www.example.com.', 'IP_V4', "
-	    "  'not an address', NULL, 'ACTIVE', 1, 0, 0, 0, NULL);"
+	    "  'not an address', NULL, 'ACTIVE', 1, 0, 0, 0, NULL, 0);"
 	    "INSERT INTO rrsets VALUES ('.', 'www.example.com.', 5, 20, 0, 0, '');"
 	    "INSERT INTO rdata VALUES ('.', 'www.example.com.', 5, 0, '', X'07656467650000', '');"
 	    "INSERT INTO rrsets VALUES ('.', 'txt.example.com.', 16, 20, 0, 0, '');"
@@ -712,6 +751,7 @@ static Suite *refresh_suite(void)
 	tcase_add_test(rows, test_owner_parse_accepts_canonical_names);
 	tcase_add_test(rows, test_owner_parse_rejects_non_canonical_names);
 	tcase_add_test(rows, test_rules_become_a_and_aaaa_with_default_and_smallest_ttl);
+	tcase_add_test(rows, test_a_reporting_rule_marks_the_scope_that_answers);
 	tcase_add_test(rows, test_hostile_rule_rows_are_rejected);
 	tcase_add_test(rows, test_rdata_rows_must_be_one_uncompressed_rdata);
 	tcase_add_test(rows, test_zone_and_dnssec_types_are_not_served);

@@ -192,6 +192,10 @@ START_TEST(test_version_1_file_migrates_forward_with_its_data)
 	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
 	                               "AND name = 'rrsets_by_owner'"),
 	                 1);
+	/* Version 10: existing rules report nothing; report is 0 or 1. */
+	ck_assert_int_eq(query_int(db, "SELECT count(*) FROM rules WHERE report = 0"), 1);
+	ck_assert_int_ne(sqlite3_exec(db, "UPDATE rules SET report = 2", NULL, NULL, NULL),
+	                 SQLITE_OK);
 	sqlite3_close(db);
 
 	/* Opening again is a no-op, and a reader now accepts the file. */
