@@ -126,6 +126,13 @@ void syncd_reports_forget(syncd_reports_t *reports, const char *context_id, cons
 	(void)rule_key;
 }
 
+void syncd_reports_print_metrics(syncd_reports_t *reports, syncd_notify_t *notify, FILE *out)
+{
+	(void)reports;
+	(void)notify;
+	(void)out;
+}
+
 void mecdns_signals_notify(mecdns_signals_t *signals)
 {
 	(void)signals;

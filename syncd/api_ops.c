@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "syncd/api.h"
+#include "syncd/reports.h"
 #include "syncd/mqtt.h"
 #include "common/log.h"
 #include "syncd/json_input.h"
@@ -444,6 +445,7 @@ void api_metrics(syncd_ctx_t *ctx, const syncd_request_t *req, syncd_response_t 
 	        apps.omitted);
 	syncd_metrics_print_limits(ctx->metrics, ctx->limits, out);
 	syncd_zonesync_print_metrics(ctx->zonesync, out);
+	syncd_reports_print_metrics(ctx->reports, ctx->notify, out);
 	fprintf(
 	    out,
 	    "# HELP mecdns_rules DNS rules in the database, by state.\n"

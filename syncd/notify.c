@@ -236,7 +236,7 @@ static int post_once(const char *uri, const char *body, char *why, size_t why_le
 	                        parsed.target, v6 ? "[" : "", parsed.host, v6 ? "]" : "",
 	                        parsed.port, body_len);
 	const char *parts[2] = { head, body };
-	size_t lens[2] = { (size_t)head_len, body_len };
+	const size_t lens[2] = { (size_t)head_len, body_len };
 	for (int p = 0; p < 2; p++) {
 		size_t done = 0;
 		while (done < lens[p]) {
@@ -256,7 +256,7 @@ static int post_once(const char *uri, const char *body, char *why, size_t why_le
 		}
 	}
 	/* The status line is all that counts. */
-	char answer[256];
+	char answer[256] = "";
 	size_t got = 0;
 	while (got < sizeof(answer) - 1 && memchr(answer, '\n', got) == NULL) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };

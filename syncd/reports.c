@@ -230,6 +230,14 @@ static void on_datagram(syncd_reports_t *r, const uint8_t *buf, size_t len)
 	}
 	char client[INET6_ADDRSTRLEN];
 	inet_ntop(report.family == 4 ? AF_INET : AF_INET6, report.addr, client, sizeof(client));
+	/* A repeat costs no database read: a UE that floods its name is
+	 * looked up once a second. */
+	if (recently(r, "", owner, qname, client)) {
+		pthread_mutex_lock(&r->lock);
+		r->stats.repeated++;
+		pthread_mutex_unlock(&r->lock);
+		return;
+	}
 	char **ids = NULL;
 	size_t count = 0;
 	mecdns_store_status_t status = mecdns_store_context_reporters(
@@ -396,4 +404,36 @@ void syncd_reports_stop(syncd_reports_t *r)
 	pthread_mutex_destroy(&r->lock);
 	free(r->path);
 	free(r);
+}
+
+void syncd_reports_print_metrics(syncd_reports_t *r, syncd_notify_t *notify, FILE *out)
+{
+	if (r == NULL) {
+		return;
+	}
+	syncd_reports_stats_t st;
+	syncd_reports_stats(r, &st);
+	syncd_notify_stats_t ns;
+	syncd_notify_stats(notify, &ns);
+	fprintf(out,
+	        "# HELP mecdns_reports_total Reports of answered queries from mod-mecdns (DNS "
+	        "contexts' REPORT), by what became of them.\n"
+	        "# TYPE mecdns_reports_total counter\n"
+	        "mecdns_reports_total{outcome=\"received\"} %" PRIu64 "\n"
+	        "mecdns_reports_total{outcome=\"malformed\"} %" PRIu64 "\n"
+	        "mecdns_reports_total{outcome=\"reported\"} %" PRIu64 "\n"
+	        "mecdns_reports_total{outcome=\"repeated\"} %" PRIu64 "\n"
+	        "mecdns_reports_total{outcome=\"unmatched\"} %" PRIu64 "\n"
+	        "# HELP mecdns_notifications_total DnsContextNotifications to notifyUri, by "
+	        "outcome.\n"
+	        "# TYPE mecdns_notifications_total counter\n"
+	        "mecdns_notifications_total{outcome=\"sent\"} %" PRIu64 "\n"
+	        "mecdns_notifications_total{outcome=\"retried\"} %" PRIu64 "\n"
+	        "mecdns_notifications_total{outcome=\"given_up\"} %" PRIu64 "\n"
+	        "mecdns_notifications_total{outcome=\"dropped\"} %" PRIu64 "\n"
+	        "# HELP mecdns_notifications_queued DnsContextNotifications waiting.\n"
+	        "# TYPE mecdns_notifications_queued gauge\n"
+	        "mecdns_notifications_queued %" PRIu64 "\n",
+	        st.received, st.malformed, st.reported, st.repeated, st.unmatched, ns.sent,
+	        ns.retried, ns.given_up, ns.dropped, ns.queued);
 }

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "store/store.h"
 #include "syncd/notify.h"
@@ -61,6 +62,10 @@ typedef struct {
 } syncd_reports_stats_t;
 
 void syncd_reports_stats(syncd_reports_t *reports, syncd_reports_stats_t *out);
+
+/*! \brief The reports' and the notifications' counters for /metrics
+ *         (nothing when reports is NULL). */
+void syncd_reports_print_metrics(syncd_reports_t *reports, syncd_notify_t *notify, FILE *out);
 
 /*! \brief Stops reading and removes the socket file. */
 void syncd_reports_stop(syncd_reports_t *reports);

@@ -386,6 +386,22 @@ START_TEST(test_a_reporting_rule_signals_and_notifies_what_it_answers)
 		    0);
 	}
 	close(fd);
+	bool counted = false;
+	for (int i = 0; i < 100 && !counted; i++) {
+		call("GET", "/metrics", NULL, &resp);
+		counted =
+		    resp.status == 200 &&
+		    strstr(resp.body, "mecdns_reports_total{outcome=\"malformed\"} 3\n") != NULL;
+		if (i == 99 || counted) {
+			ck_assert_msg(counted, "/metrics: %s", resp.body);
+			ck_assert_ptr_nonnull(strstr(
+			    resp.body, "mecdns_notifications_total{outcome=\"retried\"} 1\n"));
+			ck_assert_ptr_nonnull(
+			    strstr(resp.body, "mecdns_notifications_total{outcome=\"sent\"} 2\n"));
+		}
+		http_response_free(&resp);
+		usleep(20 * 1000);
+	}
 
 	/* resetReportingOnceInd: the once rule reports again. */
 	char *path = harness_strdupf(CONTEXTS "/%s", id);
