@@ -3,14 +3,17 @@
 """Differential check of mod-mecdns's client-subnet answers (issue 13).
 
 Random rules (A and AAAA, unscoped and scoped with nested IPv4 and IPv6
-subnets, ACTIVE and INACTIVE) are written through mecdns-syncd's Mm5 API;
+subnets, ACTIVE and INACTIVE) are written through mecdns-syncd's Mm5 API,
+and random record sets (A and AAAA, unscoped and scoped, "Scoped record
+sets") through its rrecord API, at the same names;
 once knotd's module serves the last write's generation, random queries
 (dnspython, with and without an ECS option of random source length, from
 inside, around and outside the subnets) are compared with an independent
 reference model of the answer rules written from docs/api.md ("Client
 subnets"): the addresses, NODATA with its SOA, the ECS SCOPE, and pass-
 through for names without ACTIVE rules. Then the rules are changed
-(moved between scopes, state flips, deletes) and everything is asked again.
+(moved between scopes, state flips, deletes; sets replaced and deleted by
+the key (name, type, scope)) and everything is asked again.
 
 Usage: scopes_model.py --syncd URL --dns-port PORT [--seed N] [--rounds N]
                        [--queries N]
@@ -50,13 +53,24 @@ class Model:
 
     def __init__(self):
         self.rules = {}  # id -> dict(name, family, address, subnets, active)
+        self.sets = {}   # (name, family, scope tuple or None) -> addresses
+
+    def sources(self):
+        """What answers: the ACTIVE rules, and every record of every set as
+        if it were a rule of the set's scope (rules and sets at one name
+        and type answer together, per scope)."""
+        yield from (r for r in self.rules.values() if r["active"])
+        for (name, family, scope), addresses in self.sets.items():
+            for address in addresses:
+                yield {"name": name, "family": family, "address": address,
+                       "subnets": list(scope) if scope else None, "active": True}
 
     def answer(self, name, qtype, client):
         """Expected (kind, addresses, scope): kind "pass" (no ACTIVE rule at
         the name: knotd answers as without the module), "data" or
         "nodata". client: None (no ECS; the source 127.0.0.1 decides)
         or (network, source_bits)."""
-        active = [r for r in self.rules.values() if r["name"] == name and r["active"]]
+        active = [r for r in self.sources() if r["name"] == name]
         if not active:
             self.last = {"scoped": False, "widened": False}
             return ("pass", set(), None)
@@ -182,9 +196,52 @@ def observed(resp, qtype):
     return resp.rcode(), addresses, soa, scope
 
 
+RRECORD = "/mep/dns_server_mgmt/v1/rrecord"
+
+
+def set_uri(name, family, scope):
+    uri = f"{RRECORD}/{name}./{'A' if family == 4 else 'AAAA'}"
+    if scope:
+        uri += "?clientSubnets=" + ",".join(scope)
+    return uri
+
+
+def mutate_set(rng, model, base, seq):
+    """One random write of a record set by its key, through rrecord: put
+    (one or two records; the scope from the URI) or delete."""
+    if model.sets and rng.random() < 0.3:
+        key = rng.choice(sorted(model.sets, key=repr))
+        status, gen, text = http(base, "DELETE", set_uri(*key), {})
+        if status != 200:
+            raise SystemExit(f"setup: DELETE set {key}: {status} {text[:200]!r}")
+        del model.sets[key]
+        return int(gen)
+    family = rng.choice([4, 6])
+    scope = None
+    if rng.random() < 0.7:
+        scope = tuple(sorted(set(rng.sample(V4 + V6, rng.choice([1, 1, 2])))))
+    key = (rng.choice(NAMES), family, scope)
+    count = rng.choice([1, 1, 2])
+    addresses = {(f"198.51.100.{(seq + i) % 250 + 1}" if family == 4
+                  else f"2001:db8:eeee::{(seq + i) % 65535 + 1:x}") for i in range(count)}
+    body = {"name": key[0] + ".", "type": "A" if family == 4 else "AAAA", "class": "IN",
+            "ttl": 30, "rData": sorted(addresses)}
+    # The URI names the scope; the body leaves it out (it takes the URI's)
+    # or repeats it, in another order.
+    if scope and rng.random() < 0.5:
+        body["clientSubnets"] = list(reversed(scope))
+    status, gen, text = http(base, "PUT", set_uri(*key), body)
+    if status != 200:
+        raise SystemExit(f"setup: PUT set {key}: {status} {text[:200]!r}")
+    model.sets[key] = addresses
+    return int(gen)
+
+
 def mutate(rng, model, base, seq, first):
-    """One random write through Mm5, applied to the model when it is 2xx
-    (the first round only creates)."""
+    """One random write through Mm5 (a rule) or rrecord (a set), applied to
+    the model when it is 2xx (the first round only creates rules)."""
+    if not first and rng.random() < 0.5:
+        return mutate_set(rng, model, base, seq)
     action = "create" if first or not model.rules else \
         rng.choice(["create", "create", "move", "move", "flip", "delete"])
     if action == "create" or not model.rules:
@@ -246,7 +303,8 @@ def main():
     differences = []
     control = None
     seq = 0
-    seen = dict.fromkeys(["data", "nodata", "pass", "scoped", "widened", "widened-scoped"], 0)
+    seen = dict.fromkeys(["data", "nodata", "pass", "scoped", "widened", "widened-scoped",
+                          "sets", "scoped-sets"], 0)
     for rnd in range(args.rounds):
         generation = 0
         for _ in range(24 if rnd == 0 else 8):
@@ -265,6 +323,10 @@ def main():
             tcp = rng.random() < 0.1
             kind, want, want_scope = model.answer(name, qtype, client)
             seen[kind] += 1
+            from_sets = {a for (n, _f, sc), addrs in model.sets.items() if n == name
+                         for a in addrs}
+            seen["sets"] += bool(want & from_sets)
+            seen["scoped-sets"] += bool(want & from_sets) and model.last["scoped"]
             seen["scoped"] += model.last["scoped"]
             seen["widened"] += model.last["widened"]
             seen["widened-scoped"] += model.last["widened"] and model.last["scoped"]

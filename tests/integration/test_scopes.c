@@ -507,6 +507,10 @@ START_TEST(test_answers_agree_with_a_reference_model)
 	/* It asked what it was told to ask: 6 rounds of 400. */
 	ck_assert_msg(output != NULL && strstr(output, "checked 2400 queries") != NULL,
 	              "the check did not run to its end: %s", output != NULL ? output : "");
+	/* Scoped record sets decided some answers, not only rules. */
+	ck_assert_msg(strstr(output, "scoped-sets 0\n") == NULL &&
+	                  strstr(output, "scoped-sets ") != NULL,
+	              "no answer came from a scoped record set: %s", output);
 	free(output);
 	free(dns_port);
 	free(url);
