@@ -694,6 +694,23 @@ static char *create_context(const char *ue, const char *eas)
 	return out;
 }
 
+/*! \brief kdig (Knot's own client) with +subnet=ecs for name A: its output,
+ *         the answer and the ECS option it got back. */
+static char *kdig_subnet(const char *name, const char *ecs)
+{
+	const char *kdig = getenv("KDIG") != NULL ? getenv("KDIG") : "/usr/bin/kdig";
+	char *port = harness_strdupf("%d", fx.knotd.port);
+	char *subnet = harness_strdupf("+subnet=%s", ecs);
+	char *argv[] = { (char *)kdig, "@" ADDR, "-p",      port,       subnet, "+norec",
+		         (char *)name, "A",      "+time=2", "+retry=0", NULL };
+	char *output = NULL;
+	int ret = harness_run(argv, NULL, &output, 10000);
+	ck_assert_msg(ret == 0, "kdig %s %s failed: %s", name, subnet, output ? output : "");
+	free(subnet);
+	free(port);
+	return output;
+}
+
 /*! The SMF's contexts steer each UE (its address /32, its IPv6 prefix) to
  *  its EAS, by exact name and by suffix, the lowest precedence value
  *  winning; PATCH and DELETE change the answers in one write, and every
@@ -716,6 +733,23 @@ START_TEST(test_dns_contexts_steer_each_ue_to_its_eas)
 	at7.tcp = true;
 	expect_answer("app.mec.test.", KNOT_RRTYPE_A, &at7, "192.0.2.45", 32);
 	at7.tcp = false;
+	/* The same through kdig +subnet: the address, and the ECS option with
+	 * SCOPE 32 (kdig writes ADDRESS/SOURCE/SCOPE). */
+	static const struct {
+		const char *ecs, *answer, *option;
+	} digs[] = {
+		{ "10.45.1.7/32", "192.0.2.45", "10.45.1.7/32/32" },
+		{ "10.45.1.8/32", "192.0.2.48", "10.45.1.8/32/32" },
+		{ "10.45.1.9/32", "192.0.2.1", "10.45.1.9/32/32" },
+	};
+	for (size_t i = 0; i < sizeof(digs) / sizeof(digs[0]); i++) {
+		char *out = kdig_subnet("app.mec.test", digs[i].ecs);
+		ck_assert_msg(strstr(out, digs[i].answer) != NULL &&
+		                  strstr(out, digs[i].option) != NULL,
+		              "kdig +subnet=%s: expected %s and CLIENT-SUBNET %s:\n%s", digs[i].ecs,
+		              digs[i].answer, digs[i].option, out);
+		free(out);
+	}
 
 	/* The document as stored, with its id. */
 	char *path = harness_strdupf(CONTEXTS "/%s", ue7);
