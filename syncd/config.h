@@ -29,7 +29,7 @@
 #define SYNCD_DEFAULT_KNOT_POLL_MS 500
 #define SYNCD_DEFAULT_MAX_LAG_MS   2000
 #define SYNCD_DEFAULT_MAX_BODY     (1024 * 1024)
-#define SYNCD_DEFAULT_THREADS      4
+#define SYNCD_DEFAULT_THREADS      64
 /*! Request limits (syncd/limits.h); 0 turns one off. */
 #define SYNCD_DEFAULT_MAX_HEADERS                64
 #define SYNCD_DEFAULT_MAX_JSON_DEPTH             32

@@ -61,6 +61,9 @@
 #define BARRIER_TIMEOUT_MS 10000
 /*! How long mecdns_signals_stop() keeps emitting what is pending. */
 #define STOP_DRAIN_MS 2000
+/*! The stored outbox cursor trails the signals sent by at most this much
+ *  (one write of the cursor per this period while signals flow). */
+#define CURSOR_STORE_MS 200
 /*! mecdns_signals_outbox_depth() counts at most this many changes. */
 #define DEPTH_COUNT_CAP 1000000
 
@@ -564,13 +567,15 @@ static bool load_cursor(mecdns_signals_t *signals)
 	return true;
 }
 
-/*! \brief Writes the in-memory cursor to the store when it moved. A failed
+/*! \brief Writes the in-memory cursor to the store when it moved, at most
+ *         every CURSOR_STORE_MS (final: now, the planned stop). A failed
  *         write is retried later; meanwhile the in-memory cursor rules, so
  *         this process sends nothing twice. */
-static void store_cursor(mecdns_signals_t *signals)
+static void store_cursor(mecdns_signals_t *signals, bool final)
 {
 	uint64_t cursor = atomic_load(&signals->cursor);
-	if (cursor == signals->stored_cursor || mecdns_monotonic_ms() < signals->next_cursor_ms) {
+	if (cursor == signals->stored_cursor ||
+	    (!final && mecdns_monotonic_ms() < signals->next_cursor_ms)) {
 		return;
 	}
 	mecdns_store_status_t ret = mecdns_store_set_signalled(signals->store, cursor);
@@ -584,6 +589,10 @@ static void store_cursor(mecdns_signals_t *signals)
 		return;
 	}
 	signals->stored_cursor = cursor;
+	/* Not once per batch: each write of the cursor is a commit of its own
+	 * (an fsync) between the APIs' commits. A crash re-sends at most this
+	 * much (at-least-once, docs/reliability.md). */
+	signals->next_cursor_ms = mecdns_monotonic_ms() + CURSOR_STORE_MS;
 }
 
 /*!
@@ -640,7 +649,7 @@ static void drain_outbox(mecdns_signals_t *signals, long long deadline)
 			break;
 		}
 	}
-	store_cursor(signals);
+	store_cursor(signals, false);
 }
 
 /*** State signals. ***/
@@ -756,14 +765,14 @@ static void *emitter_thread(void *arg)
 		try_request_name(signals);
 		drain_state_queue(signals);
 		drain_outbox(signals, 0);
-		store_cursor(signals);
+		store_cursor(signals, false);
 		wait_for_work(signals);
 	}
 	/* Planned stop: emit what is pending (bounded), then leave the bus. */
 	service_connection(signals);
 	drain_state_queue(signals);
 	drain_outbox(signals, mecdns_monotonic_ms() + STOP_DRAIN_MS);
-	store_cursor(signals);
+	store_cursor(signals, true);
 	bus_close(signals);
 	return NULL;
 }

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Part 3: REST write throughput (sourced by bench/run.sh; see lib/writes.sh).
-# mecdns-syncd: Mm5 single-rule POSTs at concurrency 1 and 16, rules per second
+# mecdns-syncd: Mm5 single-rule POSTs at concurrency WRITE_CONC (1 16 64), rules per second
 # through the bulk rrecord PUT (batches of BULK_BATCH); PowerDNS API PATCH
 # (one rrset REPLACE each) at concurrency 1 and 16. All writes durable: syncd
 # answers 2xx after a synchronous=FULL commit; PowerDNS gsqlite3 with its
@@ -11,11 +11,12 @@ case " $sizes " in *" $p3n "*) ;; *) p3n=$(echo "$sizes" | awk '{ print $NF }') 
 p3d=${WRITE_SECONDS:-$([ "$quick" = 1 ] && echo 4 || echo 10)}
 p3bulk=${BULK_RULES:-$([ "$quick" = 1 ] && echo 20000 || echo 100000)}
 p3batch=${BULK_BATCH:-1000}
+p3conc=${WRITE_CONC:-1 16 64}
 w3="$out/part3"
 mkdir -p "$w3"
 log "part 3: REST write throughput at $p3n rules"
 if "$here/lib/gendata.sh" "$p3n" "$BENCH_DATA/$p3n" "$DBTOOL" && stack_mecdns "$p3n" "$w3/mecdns"; then
-	for c in 1 16; do
+	for c in $p3conc; do
 		taskset -c "$CLIENT_CPU" "$PEERS/mecload" post -url "http://127.0.0.1:$HTTP_PORT" -c "$c" -d "${p3d}s" -tag "c$c-" >"$w3/mm5-post-c$c.txt" 2>&1 || true
 		log "mm5 POST c=$c: $(cat "$w3/mm5-post-c$c.txt")"
 	done
@@ -44,7 +45,7 @@ stack_stop
 	echo
 	echo "| write | concurrency | writes/s (2xx) | rules/s | p50 ms | p99 ms | non-2xx |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
-	for c in 1 16; do
+	for c in $p3conc; do
 		l=$(cat "$w3/mm5-post-c$c.txt" 2>/dev/null | tail -1)
 		[ -n "$l" ] && echo "| mecdns-syncd Mm5 POST (one rule) | $c | $(kv rate "$l") | $(kv rate "$l") | $(kv p50_ms "$l") | $(kv p99_ms "$l") | $(kv non2xx "$l") |"
 	done

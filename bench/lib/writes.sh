@@ -29,14 +29,15 @@ stack_mecdns() {
 	knot_conf "$w" "$DNS_PORT" "$data/zone-apex.zone" "$MODULE_SO" "$w/mecdns.db"
 	taskset -c "$SERVER_CPU" "$KNOTD" -c "$w/knot.conf" >"$w/knotd.log" 2>&1 &
 	SRV_PID=$!; STACK_PIDS+=("$SRV_PID"); EXTRA_PIDS+=("$SRV_PID")
-	# syncd's default limits stay on: mecload keeps at most 16 keep-alive
-	# connections (under --max-connections-per-client 32) and the rate limit
-	# is off by default. Past 32 concurrent clients, add
-	# --max-connections-per-client 0 here.
+	# syncd's default limits stay on but the per-client connection limit
+	# (32): mecload opens one keep-alive connection per concurrent writer,
+	# up to 64 from this one address (part 3). The rate limit is off by
+	# default.
 	# mec.example. is a zone knotd serves: the operator opens it to rules
 	# (syncd refuses names in served zones otherwise, docs/api.md).
 	taskset -c "$SERVER_CPU" "$SYNCD" --listen "127.0.0.1:$HTTP_PORT" --database "$w/mecdns.db" \
 		--dbus "$BUS" --knot-socket "$w/knot.sock" --knot-dbus none --allow-zone mec.example. \
+		--max-connections-per-client 0 ${SYNCD_EXTRA:-} \
 		>"$w/syncd.log" 2>&1 &
 	pid=$!; STACK_PIDS+=("$pid"); EXTRA_PIDS+=("$pid")
 	i=$((n - 1))
