@@ -63,7 +63,7 @@
 #define STOP_DRAIN_MS 2000
 /*! The stored outbox cursor trails the signals sent by at most this much
  *  (one write of the cursor per this period while signals flow). */
-#define CURSOR_STORE_MS 200
+#define CURSOR_STORE_MS 50
 /*! mecdns_signals_outbox_depth() counts at most this many changes. */
 #define DEPTH_COUNT_CAP 1000000
 
