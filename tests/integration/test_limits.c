@@ -470,13 +470,15 @@ START_TEST(test_idle_connections_from_one_address_do_not_starve_others)
 		flood[i] = connect_from("127.0.0.3");
 	}
 	/* Those past the per-client limit are closed when accepted, with no
-	 * request read (a few more may pass while worker threads race). */
+	 * request read. While the worker threads race, a few more may pass,
+	 * or a few more be refused (a refused connection counts until its
+	 * close is seen): the limit holds within the threads' race. */
 	int closed = 0;
 	for (int i = 0; i < FLOOD; i++) {
 		closed += closed_by_server(flood[i], i < 40 ? 200 : 2000);
 	}
-	ck_assert_msg(closed >= FLOOD - 32 - 8 && closed <= FLOOD - 32, "%d of %d closed", closed,
-	              FLOOD);
+	ck_assert_msg(closed >= FLOOD - 32 - 16 && closed <= FLOOD - 32 + 16, "%d of %d closed",
+	              closed, FLOOD);
 
 	/* Everyone else is served, probes and writes alike. */
 	ck_assert_int_eq(status_from(OTHER, "GET", "/healthz", NULL), 200);
