@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*  mecdns record data (see rdata.h). */
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,56 @@ static char *dump_canonical(const char *owner, uint16_t type, const uint8_t *wir
 	return out;
 }
 
+/*** Scanners: a zs_scanner_t is about 200 KB that zs_init() clears, so a
+ *   few are kept for reuse (zs_set_input_string() restarts one on new input,
+ *   as knsupdate does per line) instead of one malloc and clear per record. ***/
+
+#define SCANNER_POOL 4
+
+static pthread_mutex_t scanner_lock = PTHREAD_MUTEX_INITIALIZER;
+static zs_scanner_t *scanner_pool[SCANNER_POOL];
+static size_t scanner_count;
+
+/*! \brief A scanner ready for new input (origin ".", class IN, TTL 0), or
+ *         NULL without memory. */
+static zs_scanner_t *scanner_get(void)
+{
+	pthread_mutex_lock(&scanner_lock);
+	zs_scanner_t *scanner = scanner_count > 0 ? scanner_pool[--scanner_count] : NULL;
+	pthread_mutex_unlock(&scanner_lock);
+	if (scanner != NULL) {
+		return scanner;
+	}
+	scanner = malloc(sizeof(*scanner));
+	if (scanner != NULL && zs_init(scanner, ".", KNOT_CLASS_IN, 0) != 0) {
+		zs_deinit(scanner);
+		free(scanner);
+		scanner = NULL;
+	}
+	return scanner;
+}
+
+/*! \brief Returns a scanner: kept when clean (its last parse succeeded) and
+ *         the pool has room, else freed. */
+static void scanner_put(zs_scanner_t *scanner, bool clean)
+{
+	if (scanner == NULL) {
+		return;
+	}
+	if (clean) {
+		pthread_mutex_lock(&scanner_lock);
+		if (scanner_count < SCANNER_POOL) {
+			scanner_pool[scanner_count++] = scanner;
+			scanner = NULL;
+		}
+		pthread_mutex_unlock(&scanner_lock);
+	}
+	if (scanner != NULL) {
+		zs_deinit(scanner);
+		free(scanner);
+	}
+}
+
 /*! \brief One parse of text into wire and canonical text (see
  *         mecdns_rdata_parse(), which also checks the canonical text). */
 static bool parse_once(const char *owner, uint16_t type, const char *text, uint8_t **wire,
@@ -113,14 +164,13 @@ static bool parse_once(const char *owner, uint16_t type, const char *text, uint8
 		MECDNS_FAIL(err, err_len, "out of memory");
 	}
 
-	zs_scanner_t *scanner = malloc(sizeof(*scanner));
+	zs_scanner_t *scanner = scanner_get();
 	if (scanner == NULL) {
 		free(line);
 		MECDNS_FAIL(err, err_len, "out of memory");
 	}
 	bool ok = false;
-	if (zs_init(scanner, ".", KNOT_CLASS_IN, 0) != 0 ||
-	    zs_set_input_string(scanner, line, (size_t)line_len) != 0) {
+	if (zs_set_input_string(scanner, line, (size_t)line_len) != 0) {
 		snprintf(err, err_len, "record data scanner failed: %s",
 		         zs_strerror(scanner->error.code));
 		goto out;
@@ -158,8 +208,9 @@ static bool parse_once(const char *owner, uint16_t type, const char *text, uint8
 	}
 	ok = true;
 out:
-	zs_deinit(scanner);
-	free(scanner);
+	/* A scanner that stopped on an error is not reused: its state is
+	 * whatever the error left. */
+	scanner_put(scanner, ok);
 	free(line);
 	if (!ok) {
 		free(*wire);

@@ -89,6 +89,10 @@ mount --bind /dev "$root/dev"
 mkdir -p "$root/debs"
 (cd "$work" && cp $debs "$root/debs/")
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
+# For `in_root_exec ... &`: the background job becomes the program itself
+# (exec), so that $! is its PID; a plain function in the background is a
+# subshell whose death leaves the program running.
+in_root_exec() { exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
 
 step "apt-get install of the packages in the chroot"
 in_root apt-get update -qq >"$work/apt.log" 2>&1 || fail "apt-get update in the chroot failed"
@@ -144,9 +148,9 @@ template:
   - id: default
     global-module: mod-mecdns/default
 EOF
-in_root knotd -c /etc/knot/debcheck.conf >"$work/knotd.log" 2>&1 &
+in_root_exec knotd -c /etc/knot/debcheck.conf >"$work/knotd.log" 2>&1 &
 pids+=($!)
-in_root setpriv --reuid=mecdns --regid=knot --clear-groups \
+in_root_exec setpriv --reuid=mecdns --regid=knot --clear-groups \
 	mecdns-syncd --listen "127.0.0.1:$http_port" --database /var/lib/mecdns/mecdns.db \
 	--dbus none --knot-socket /run/knot/knot.sock --knot-dbus none >"$work/syncd.log" 2>&1 &
 pids+=($!)
@@ -185,6 +189,8 @@ for pid in "${pids[@]}"; do
 done
 wait 2>/dev/null || true
 pids=()
+pgrep -f "knotd -c /etc/knot/debcheck.conf" >/dev/null && fail "knotd left running"
+pgrep -f "mecdns-syncd --listen 127.0.0.1:$http_port" >/dev/null && fail "mecdns-syncd left running"
 
 # 5b. The container image's entrypoint (container/entrypoint.sh) on the same
 # packages: it must bring up knotd and syncd, serve, and stop both cleanly

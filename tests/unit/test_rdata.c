@@ -2,6 +2,7 @@
 /*  Unit tests of common/rdata.c: record data through libzscanner. */
 
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,66 @@ START_TEST(test_types_mecdns_serves)
 }
 END_TEST
 
+/*! Scanners are reused (common/rdata.c keeps a few): a record parses the
+ *  same after any other, after a refused one, and in several threads at
+ *  once. */
+START_TEST(test_a_reused_scanner_parses_like_a_new_one)
+{
+	const uint8_t a[] = { 192, 0, 2, 1 };
+	for (int round = 0; round < 3; round++) {
+		parse_ok(KNOT_RRTYPE_A, "192.0.2.1", a, sizeof(a), "192.0.2.1");
+		parse_fails(KNOT_RRTYPE_TXT, "\"unterminated");
+		parse_ok(KNOT_RRTYPE_TXT, "\"a b\" c", NULL, 0, "\"a b\" \"c\"");
+		parse_fails(KNOT_RRTYPE_A, "192.0.2.1 ( 192.0.2.2 )");
+		parse_ok(KNOT_RRTYPE_CNAME, "Edge.Example.NET", NULL, 0, "Edge.Example.NET.");
+		parse_fails(KNOT_RRTYPE_SRV, "10 20");
+		parse_ok(KNOT_RRTYPE_SRV, "10 20 443 svc.example.com.", NULL, 0,
+		         "10 20 443 svc.example.com.");
+	}
+}
+END_TEST
+
+static void *parse_many(void *arg)
+{
+	const char *address = arg;
+	for (int i = 0; i < 2000; i++) {
+		uint8_t *out = NULL;
+		uint16_t out_len = 0;
+		char *dump = NULL;
+		char err[512] = "";
+		bool ok = mecdns_rdata_parse("www.example.com.", KNOT_RRTYPE_A, address, &out,
+		                             &out_len, &dump, err, sizeof(err));
+		bool same = ok && strcmp(dump, address) == 0 && out_len == 4;
+		free(out);
+		free(dump);
+		if (!same) {
+			return (void *)1;
+		}
+		if (i % 7 == 0 && mecdns_rdata_parse("www.example.com.", KNOT_RRTYPE_A, "bad", &out,
+		                                     &out_len, &dump, err, sizeof(err))) {
+			return (void *)1;
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_threads_parse_at_once)
+{
+	static const char *const addresses[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3",
+		                                 "192.0.2.4", "192.0.2.5", "192.0.2.6" };
+	pthread_t threads[6];
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(
+		    pthread_create(&threads[i], NULL, parse_many, (void *)addresses[i]), 0);
+	}
+	for (int i = 0; i < 6; i++) {
+		void *failed = NULL;
+		pthread_join(threads[i], &failed);
+		ck_assert_msg(failed == NULL, "thread %d got a wrong parse", i);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *suite = suite_create("rdata");
@@ -132,6 +193,8 @@ int main(void)
 	tcase_add_test(tc, test_cname_txt_srv_parse_like_a_zone_file);
 	tcase_add_test(tc, test_bad_record_data_is_refused);
 	tcase_add_test(tc, test_types_mecdns_serves);
+	tcase_add_test(tc, test_a_reused_scanner_parses_like_a_new_one);
+	tcase_add_test(tc, test_threads_parse_at_once);
 	suite_add_tcase(suite, tc);
 	SRunner *runner = srunner_create(suite);
 	srunner_run_all(runner, CK_NORMAL);
