@@ -200,11 +200,89 @@ EOF
         -e 's/^| \([0-9]*\) | pdns /| \1 | PowerDNS gsqlite3, packet cache on /' \
         -e 's/^| \([0-9]*\) | mapdns /| \1 | Go miekg\/dns map (seed design) /' >"$r/report.md"
 
+# chart_writes: part 3's writes/s and p99 against concurrency, mecdns (Mm5
+# POST) and PowerDNS (API PATCH), from the mecload result lines.
+chart_writes() {
+	command -v gnuplot >/dev/null || return 0
+	[ -d "$r/part3" ] || return 0
+	local f c sys
+	for sys in mecdns pdns; do
+		: >"$r/plot-writes-$sys.dat"
+		for f in "$r"/part3/$([ "$sys" = mecdns ] && echo mm5-post || echo pdns-patch)-c*.txt; do
+			[ -e "$f" ] || continue
+			tail -1 "$f" | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+				if (v["concurrency"] != "" && v["rate"] != "") print v["concurrency"], v["rate"], v["p99_ms"] }' \
+				>>"$r/plot-writes-$sys.dat"
+		done
+		sort -n -o "$r/plot-writes-$sys.dat" "$r/plot-writes-$sys.dat"
+	done
+	[ -s "$r/plot-writes-mecdns.dat" ] || return 0
+	local p1="'$r/plot-writes-mecdns.dat' using 1:2 with linespoints title 'mecdns-syncd Mm5 POST'"
+	local p2="'$r/plot-writes-mecdns.dat' using 1:3 with linespoints title 'mecdns-syncd Mm5 POST'"
+	if [ -s "$r/plot-writes-pdns.dat" ]; then
+		p1="$p1, '$r/plot-writes-pdns.dat' using 1:2 with linespoints title 'PowerDNS API PATCH'"
+		p2="$p2, '$r/plot-writes-pdns.dat' using 1:3 with linespoints title 'PowerDNS API PATCH'"
+	fi
+	gnuplot <<EOF
+set terminal pngcairo size 1200,500 font ",10" noenhanced
+set output '$r/benchmarks-writes.png'
+set multiplot layout 1,2 title "durable one-record writes against concurrency ($(date -r "$r/part3" +%Y-%m-%d))"
+set logscale xy
+set xrange [0.8:100]
+set xlabel 'concurrent writers'
+set grid
+set key below box
+set title 'writes per second (2xx: committed)'
+set ylabel 'writes/s'
+plot $p1
+set title 'p99 latency, request to reply'
+set ylabel 'ms'
+plot $p2
+unset multiplot
+EOF
+}
+
+# chart_memory: part 4's bytes per record against the rule count.
+chart_memory() {
+	command -v gnuplot >/dev/null || return 0
+	[ -f "$r/memory.tsv" ] && [ "$(wc -l <"$r/memory.tsv")" -gt 1 ] || return 0
+	local sys plot="" sep=""
+	for sys in mecdns static mapdns; do
+		awk -F'\t' -v s="$sys" 'NR > 1 && $1 == 0 && $2 == s { base = $5 }
+			NR > 1 && $1 > 0 && $2 == s { n[++k] = $1; rss[k] = $5 }
+			END { for (i = 1; i <= k; i++) if (base != "") printf "%s %.0f\n", n[i], (rss[i] - base) * 1024 / n[i] }' \
+			"$r/memory.tsv" | sort -n >"$r/plot-memory-$sys.dat"
+		[ -s "$r/plot-memory-$sys.dat" ] || continue
+		plot="$plot$sep'$r/plot-memory-$sys.dat' using 1:2 with linespoints title '$(label "$sys")'"
+		sep=", "
+	done
+	[ -n "$plot" ] || return 0
+	plot="$plot, 100 with lines dashtype 2 title 'issue 14 target: 100 bytes'"
+	gnuplot <<EOF
+set terminal pngcairo size 800,500 font ",10" noenhanced
+set output '$r/benchmarks-memory.png'
+set title "resident memory per record against rule count ($(date -r "$r/memory.tsv" +%Y-%m-%d))"
+set logscale x
+set xrange [500:2000000]
+set format x "%.0s%c"
+set xlabel 'rules'
+set ylabel 'bytes per record (RSS over the empty server)'
+set yrange [0:*]
+set grid
+set key below box
+plot $plot
+EOF
+}
+
 chart || echo "report.sh: gnuplot chart failed" >&2
+chart_writes || echo "report.sh: gnuplot writes chart failed" >&2
+chart_memory || echo "report.sh: gnuplot memory chart failed" >&2
 
 if [ -n "$docs" ]; then
 	mkdir -p "$docs"
-	[ -f "$r/benchmarks-qps.png" ] && cp "$r/benchmarks-qps.png" "$docs/benchmarks-qps.png"
+	for png in qps writes memory; do
+		[ -f "$r/benchmarks-$png.png" ] && cp "$r/benchmarks-$png.png" "$docs/benchmarks-$png.png"
+	done
 	{
 		if [ -f "$here/analysis.md" ]; then
 			sed -n '1,/^<!-- results -->$/p' "$here/analysis.md"
@@ -212,6 +290,10 @@ if [ -n "$docs" ]; then
 		echo
 		echo "![qps and queries per CPU-second by rule count](benchmarks-qps.png)"
 		echo
+		[ -f "$r/benchmarks-writes.png" ] &&
+			{ echo "![durable writes per second and p99 against concurrency](benchmarks-writes.png)"; echo; }
+		[ -f "$r/benchmarks-memory.png" ] &&
+			{ echo "![memory per record against rule count](benchmarks-memory.png)"; echo; }
 		cat "$r/report.md"
 		if [ -f "$here/analysis.md" ]; then
 			sed -n '/^<!-- results -->$/,$p' "$here/analysis.md" | sed 1d
