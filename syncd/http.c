@@ -66,13 +66,13 @@ struct syncd_http {
  *         stay bounded (past it MHD stops accepting: new connections wait
  *         in the listen queue). MHD splits it among the worker threads and
  *         closes what a full thread accepts, uncounted by syncd's limits:
- *         at least 8 each, so that the threads' uneven share of a burst
- *         does not fill one. */
+ *         at least 16 each, so that the threads' uneven share of a
+ *         burst does not fill one. */
 static unsigned connection_hard_limit(const syncd_config_t *config)
 {
 	unsigned margin = config->max_connections / 4 > 16 ? config->max_connections / 4 : 16;
 	unsigned hard = config->max_connections + margin;
-	return hard > config->threads * 8 ? hard : config->threads * 8;
+	return hard > config->threads * 16 ? hard : config->threads * 16;
 }
 
 /*! State of one request while its body arrives. */
