@@ -297,24 +297,22 @@ syncd_reports_t *syncd_reports_start(const char *path, mecdns_store_t *store,
                                      mecdns_signals_t *signals, syncd_notify_t *notify, char *err,
                                      size_t err_len)
 {
+	/* Bound under PATH.new, made 0660, then renamed over PATH: the socket
+	 * appears with its final mode (no umask, which is the whole process's
+	 * while other threads run), and a stale socket is replaced at once. */
+	static const char SUFFIX[] = ".new";
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (path == NULL || path[0] != '/' || strlen(path) >= sizeof(addr.sun_path)) {
+	if (path == NULL || path[0] != '/' ||
+	    strlen(path) + sizeof(SUFFIX) > sizeof(addr.sun_path)) {
 		snprintf(err, err_len,
 		         "report-socket must be an absolute path of at most %zu bytes",
-		         sizeof(addr.sun_path) - 1);
+		         sizeof(addr.sun_path) - sizeof(SUFFIX));
 		return NULL;
 	}
 	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, err_len, "report-socket %s exists and is not a socket", path);
-			return NULL;
-		}
-		if (unlink(path) != 0) {
-			snprintf(err, err_len, "cannot replace report-socket %s (%s)", path,
-			         strerror(errno));
-			return NULL;
-		}
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, err_len, "report-socket %s exists and is not a socket", path);
+		return NULL;
 	}
 	syncd_reports_t *r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->path = strdup(path)) == NULL) {
@@ -327,38 +325,35 @@ syncd_reports_t *syncd_reports_start(const char *path, mecdns_store_t *store,
 	r->notify = notify;
 	r->stop_pipe[0] = r->stop_pipe[1] = -1;
 	pthread_mutex_init(&r->lock, NULL);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s%s", path, SUFFIX);
+	(void)unlink(addr.sun_path); /* Left by a crash between bind and rename. */
 	r->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	mode_t old = umask(0117); /* The socket is born 0660. */
-	int bound = r->fd >= 0 ? bind(r->fd, (struct sockaddr *)&addr, sizeof(addr)) : -1;
-	int bind_errno = errno;
-	umask(old);
-	if (bound != 0) {
-		snprintf(err, err_len, "cannot bind report-socket %s (%s)", path,
-		         strerror(bind_errno));
-	} else if (chmod(path, 0660) != 0) {
-		snprintf(err, err_len, "cannot chmod report-socket %s (%s)", path, strerror(errno));
-		bound = -1;
+	bool ok = r->fd >= 0 && bind(r->fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	if (!ok) {
+		snprintf(err, err_len, "cannot bind report-socket %s (%s)", addr.sun_path,
+		         strerror(errno));
+	} else if (chmod(addr.sun_path, 0660) != 0 || rename(addr.sun_path, path) != 0) {
+		snprintf(err, err_len, "cannot put report-socket %s in place (%s)", path,
+		         strerror(errno));
+		(void)unlink(addr.sun_path);
+		ok = false;
 	} else {
 		/* Room for bursts: what does not fit is dropped by the module. */
 		int size = 1 << 20;
 		(void)setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-		if (pipe2(r->stop_pipe, O_CLOEXEC) != 0) {
-			snprintf(err, err_len, "cannot make a pipe (%s)", strerror(errno));
-			bound = -1;
-		} else {
-			int ret = pthread_create(&r->thread, NULL, reports_main, r);
-			if (ret != 0) {
-				snprintf(err, err_len, "cannot start the report thread (%s)",
-				         strerror(ret));
-				bound = -1;
-			}
+		int ret = pipe2(r->stop_pipe, O_CLOEXEC) != 0
+		              ? errno
+		              : pthread_create(&r->thread, NULL, reports_main, r);
+		if (ret != 0) {
+			snprintf(err, err_len, "cannot start reading report-socket %s (%s)", path,
+			         strerror(ret));
+			(void)unlink(path);
+			ok = false;
 		}
 	}
-	if (bound != 0) {
+	if (!ok) {
 		if (r->fd >= 0) {
 			close(r->fd);
-			(void)unlink(path);
 		}
 		for (int i = 0; i < 2; i++) {
 			if (r->stop_pipe[i] >= 0) {

@@ -41,9 +41,10 @@ bool syncd_context_report_rule(const char *body, const char *owner, char *key, s
                                bool *once);
 
 /*!
- * \brief Binds the report socket at path (a stale socket file there is
- *        replaced; any other file is an error) with mode 0660, so knotd
- *        (group knot, as mecdns-syncd) can send to it, and starts reading.
+ * \brief Binds the report socket at path (at most 103 bytes; bound as
+ *        PATH.new, then renamed over a stale socket; any other file there
+ *        is an error) with mode 0660, so knotd (group knot, as
+ *        mecdns-syncd) can send to it, and starts reading.
  */
 syncd_reports_t *syncd_reports_start(const char *path, mecdns_store_t *store,
                                      mecdns_signals_t *signals, syncd_notify_t *notify, char *err,

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -444,6 +445,15 @@ END_TEST
 
 START_TEST(test_what_report_does_not_cover_is_refused_and_changes_nothing)
 {
+	/* The socket is there, 0660 whatever the umask, and only it. */
+	struct stat st;
+	ck_assert_int_eq(lstat(fx.socket, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0660);
+	char *staged = harness_strdupf("%s.new", fx.socket);
+	ck_assert_int_ne(lstat(staged, &st), 0);
+	free(staged);
+
 	static const struct {
 		const char *uri;
 		const char *actions;
